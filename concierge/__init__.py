@@ -1,0 +1,31 @@
+"""Concierge runs a mentoring program by email; `create_app` builds the web app."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from concierge.config import Settings
+
+# Webhook bodies may be 26,214,400 bytes (SPEC §4.3); form encoding adds a little.
+MAX_REQUEST_BYTES = 26_214_400 + 1_048_576
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """The web app for `settings` (default: read from the environment)."""
+    from flask import Flask
+
+    from concierge.config import load_settings
+    from concierge.ingress import health
+
+    settings = settings or load_settings()
+    app = Flask(__name__, template_folder="../templates")
+    app.config.update(
+        SETTINGS=settings,
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
+    )
+    health.init_app(app)
+    return app

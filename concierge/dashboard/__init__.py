@@ -1,0 +1,1 @@
+"""The coordinator dashboard: read-only queries and views that call `actions/`."""

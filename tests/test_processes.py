@@ -1,0 +1,61 @@
+"""The long-running processes start and stop: `worker`, `cron`, and a `tick` that completes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from rq.cron import CronScheduler
+
+from concierge import queues
+
+BIN = Path(sys.executable).parent
+
+
+def test_worker_burst_exits_when_queues_are_empty(settings):
+    result = subprocess.run(
+        [str(BIN / "concierge"), "worker", "--burst"], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_cron_registers_and_stops_on_sigterm(settings):
+    proc = subprocess.Popen(
+        [str(BIN / "concierge"), "cron"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line.startswith("cron: scheduling sweep_inbound, sweep_outbound"), proc.stderr
+        connection = queues.get_redis(settings)
+        for _ in range(600):  # at most a minute: a hang fails, speed does not
+            if CronScheduler.all(connection):
+                break
+            try:
+                proc.wait(timeout=0.1)
+            except subprocess.TimeoutExpired:
+                continue
+            raise AssertionError(f"cron exited: {proc.stderr.read() if proc.stderr else ''}")
+        assert CronScheduler.all(connection), "the scheduler never registered"
+    finally:
+        os.kill(proc.pid, signal.SIGTERM)
+        code = proc.wait(timeout=60)
+    assert code == 0
+
+
+def test_tick_prints_one_line_per_periodic_job(cli):
+    result = cli("tick", "--at", "2026-12-01T09:00:00")
+    assert result.code == 0, result
+    assert result.stdout.splitlines() == [
+        "sweep_inbound: 0 pending inbound enqueued",
+        "sweep_outbound: 0 outbound re-queued",
+    ]
+
+
+def test_tick_refuses_a_bad_time(cli):
+    result = cli("tick", "--at", "next tuesday")
+    assert result.code == 2
+    assert len(result.stderr.strip().splitlines()) == 1

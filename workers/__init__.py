@@ -1,0 +1,1 @@
+"""RQ jobs (each takes ids and is safe to run twice), the worker and the periodic table."""
