@@ -170,7 +170,7 @@ def import_(program_ref: str, file: str) -> None:
     with transaction() as session:
         found = get_program(session, program_ref)
         try:
-            result = import_participants(session, found, data)
+            result = import_participants(session, settings(), found, data)
         except ActionError as exc:
             raise CommandFailed(str(exc), EX_USAGE) from None
     report_rows(result.problems)
@@ -208,7 +208,7 @@ def pair(
         with transaction() as session:
             found = get_program(session, program_ref)
             try:
-                result = pair_csv(session, found, data)
+                result = pair_csv(session, settings(), found, data)
             except ActionError as exc:
                 raise CommandFailed(str(exc), EX_USAGE) from None
         report_rows(result.problems)
@@ -219,7 +219,9 @@ def pair(
         return
     assert mentor and mentee
     with transaction() as session:
-        mentorship = pair_people(session, get_program(session, program_ref), mentor, mentee, topic)
+        mentorship = pair_people(
+            session, settings(), get_program(session, program_ref), mentor, mentee, topic
+        )
     click.echo(mentorship.id)
 
 
@@ -232,7 +234,7 @@ def circle(program_ref: str, emails: tuple[str, ...]) -> None:
     from concierge.actions.programs import get_program
 
     with transaction() as session:
-        mentorship = make_circle(session, get_program(session, program_ref), list(emails))
+        mentorship = make_circle(session, settings(), get_program(session, program_ref), list(emails))
     click.echo(mentorship.id)
 
 

@@ -427,6 +427,7 @@ class OutboundMessage(Base):
     status: Mapped[str] = mapped_column(String(8), default="queued")
     error: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    resent: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = Timestamp(default=utcnow)
     sending_at: Mapped[datetime | None] = Timestamp()
     sent_at: Mapped[datetime | None] = Timestamp()

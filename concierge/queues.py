@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 import redis
-from rq import Queue, Retry
+from rq import Callback, Queue, Retry
 from sqlalchemy.orm import Session
 
 from concierge.config import Settings
@@ -70,13 +70,18 @@ def enqueue(
     func: Callable[..., Any] | str,
     *args: Any,
     retry: Retry | None = None,
-    on_failure: Callable[..., Any] | None = None,
+    on_failure: str | None = None,
     job_id: str | None = None,
 ) -> bool:
     """Enqueue a job; False (logged) when Redis is unreachable: the periodic sweep catches up."""
     try:
         queue(settings, name).enqueue(
-            func, *args, retry=retry, on_failure=on_failure, job_id=job_id, result_ttl=3600
+            func,
+            *args,
+            retry=retry,
+            on_failure=Callback(on_failure) if on_failure else None,
+            job_id=job_id,
+            result_ttl=3600,
         )
     except (redis.ConnectionError, redis.TimeoutError) as exc:
         log.warning("could not enqueue %s on %s, the sweep will: %s", func, name, exc)

@@ -12,7 +12,7 @@ import os
 import shutil
 import signal
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -229,3 +229,85 @@ def cli(settings: Settings):
             return CliResult(code, out.getvalue().decode(), err.getvalue().decode())
 
     return invoke
+
+
+class SmtpRecorder:
+    """An aiosmtpd handler that keeps every message; `hold` makes it wait before answering DATA."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.messages: list[tuple[str, list[str], bytes]] = []
+        self.lock = threading.Lock()
+        self.arrived = threading.Condition(self.lock)
+        self.hold_if: Callable[[bytes], bool] | None = None
+        self.release = threading.Event()
+        self.refuse_with: str | None = None
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd's name
+        import asyncio
+
+        content = bytes(envelope.original_content or envelope.content)
+        with self.arrived:
+            self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), content))
+            self.arrived.notify_all()
+        if self.refuse_with:
+            return self.refuse_with
+        if self.hold_if is not None and self.hold_if(content):
+            await asyncio.get_running_loop().run_in_executor(None, self.release.wait, 120)
+        return "250 Message accepted for delivery"
+
+    def wait_for(self, predicate: Callable[[list], bool], timeout: float = 60) -> None:
+        """Block until `predicate(messages)` holds (a guard against a hang, not a timing test)."""
+        with self.arrived:
+            if not self.arrived.wait_for(lambda: predicate(self.messages), timeout=timeout):
+                raise AssertionError(f"SMTP server did not see it; got {len(self.messages)} message(s)")
+
+    def parsed(self) -> list:
+        """The received messages, parsed."""
+        import email
+        from email import policy
+
+        return [email.message_from_bytes(raw, policy=policy.default) for _, _, raw in self.messages]
+
+
+def free_port() -> int:
+    """An ephemeral port the OS says is free now."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[SmtpRecorder]:
+    """A real SMTP server on loopback; the installation's SMTP_URL points at it."""
+    from aiosmtpd.controller import Controller
+
+    recorder = SmtpRecorder()
+    port = free_port()
+    controller = Controller(recorder, hostname="127.0.0.1", port=port)
+    controller.start()
+    url = f"smtp://127.0.0.1:{port}"
+    monkeypatch.setenv("SMTP_URL", url)
+    from workers import context
+
+    context.use(settings.with_(smtp_url=url))
+    try:
+        yield recorder
+    finally:
+        recorder.release.set()
+        controller.stop()
+
+
+@pytest.fixture
+def work(settings: Settings):
+    """Run a burst worker in this process until the queues are empty."""
+    from workers import context
+    from workers.runner import run_worker
+
+    def run() -> None:
+        run_worker(context.job_settings(), burst=True)
+
+    return run

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from concierge.actions.pairing import circle, pair
 from concierge.actions.people import ParticipantRow, enrol
 from concierge.actions.programs import ProgramSpec, add_coordinator, create_program
+from concierge.config import Settings
 from concierge.models import Enrolment, Mentorship, Program
 
 _counter = itertools.count(1)
@@ -45,16 +46,18 @@ def participant(
     return enrolment
 
 
-def mentorship(session: Session, prog: Program | None = None, **kwargs: object) -> Mentorship:
+def mentorship(
+    session: Session, settings: Settings, prog: Program | None = None, **kwargs: object
+) -> Mentorship:
     """A mentor–mentee pair (a new formal program unless one is given)."""
     prog = prog or program(session)
     mentor = participant(session, prog, "mentor", topics=["career"])
     mentee = participant(session, prog, "mentee", goals="Grow into a lead role")
-    return pair(session, prog, mentor.person.email, mentee.person.email, **kwargs)  # type: ignore[arg-type]
+    return pair(session, settings, prog, mentor.person.email, mentee.person.email, **kwargs)  # type: ignore[arg-type]
 
 
-def peer_circle(session: Session, size: int = 3) -> Mentorship:
+def peer_circle(session: Session, settings: Settings, size: int = 3) -> Mentorship:
     """A circle of `size` peers in a new peer program."""
     prog = program(session, format="peer")
     peers = [participant(session, prog, "peer") for _ in range(size)]
-    return circle(session, prog, [p.person.email for p in peers])
+    return circle(session, settings, prog, [p.person.email for p in peers])

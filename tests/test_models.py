@@ -50,7 +50,7 @@ def test_foreign_keys_are_enforced(settings):
 
 def test_reply_key_is_26_characters(settings):
     with session_scope(settings) as s:
-        mentorship = factories.mentorship(s)
+        mentorship = factories.mentorship(s, settings)
         person_id, program_id = mentorship.members[0].person_id, mentorship.program_id
     run_sql_expecting_refusal(
         settings,
@@ -75,6 +75,6 @@ def test_outbound_idempotency_key_is_unique(settings):
 
 def test_circle_members_keep_their_order(settings):
     with session_scope(settings) as s:
-        circle = factories.peer_circle(s, size=4)
+        circle = factories.peer_circle(s, settings, size=4)
         positions = [m.position for m in circle.members]
     assert positions == [0, 1, 2, 3]

@@ -10,11 +10,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from concierge import queues
 from concierge.db import session_scope
 from concierge.models import InboundMessage, OutboundMessage
+from concierge.outbox import enqueue_send
 from workers.context import job_settings
 
 # A message younger than this is still on its way through the normal enqueue.
@@ -48,21 +49,27 @@ def sweep_inbound(at: datetime) -> int:
 
 
 def sweep_outbound(at: datetime) -> int:
-    """Re-queue outbound mail left `queued`, or `sending` by a worker that died."""
+    """Re-queue outbound mail left `queued`, or `sending` by a worker that died (re-sent once)."""
     settings = job_settings()
+    stuck_before = at - STUCK_SENDING
     with session_scope(settings) as session:
-        ids = session.scalars(
+        queued = session.scalars(
             select(OutboundMessage.id).where(
-                or_(
-                    (OutboundMessage.status == "queued") & (OutboundMessage.created_at <= at - GRACE),
-                    (OutboundMessage.status == "sending")
-                    & (OutboundMessage.sending_at <= at - STUCK_SENDING),
-                )
+                OutboundMessage.status == "queued", OutboundMessage.created_at <= at - GRACE
             )
         ).all()
-    for outbound_id in ids:
-        queues.enqueue(settings, queues.OUTBOUND, "workers.outbound.send_outbound", outbound_id)
-    return len(ids)
+        stuck = session.scalars(
+            select(OutboundMessage.id).where(
+                OutboundMessage.status == "sending",
+                OutboundMessage.sending_at <= stuck_before,
+                OutboundMessage.resent.is_(False),
+            )
+        ).all()
+    for outbound_id in queued:
+        enqueue_send(settings, outbound_id)
+    for outbound_id in stuck:
+        enqueue_send(settings, outbound_id, stuck_before=stuck_before)
+    return len(queued) + len(stuck)
 
 
 PERIODIC_JOBS: tuple[PeriodicJob, ...] = (

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from concierge.actions import ActionError
+from concierge.actions.introductions import send_introductions
 from concierge.actions.people import (
     RowProblem,
     get_enrolment,
@@ -15,6 +16,7 @@ from concierge.actions.people import (
     read_csv,
     rows_with_lines,
 )
+from concierge.config import Settings
 from concierge.models import Enrolment, Mentorship, MentorshipMember, Person, Program
 
 OPEN_STATES = ("introduced", "active", "stalled", "paused")
@@ -72,6 +74,7 @@ def _existing_pair(
 
 def pair(
     session: Session,
+    settings: Settings,
     program: Program,
     mentor_address: str,
     mentee_address: str,
@@ -115,10 +118,11 @@ def pair(
     ]
     session.add(mentorship)
     session.flush()
+    send_introductions(session, settings, mentorship)
     return mentorship
 
 
-def circle(session: Session, program: Program, addresses: list[str]) -> Mentorship:
+def circle(session: Session, settings: Settings, program: Program, addresses: list[str]) -> Mentorship:
     """Create a peer circle of 3–8 peers; member order is the facilitator rotation."""
     if program.format != "peer":
         raise ActionError(f"{program.slug} is a {program.format} program: circles need a peer one")
@@ -146,7 +150,7 @@ class PairResult:
     problems: list[RowProblem] = field(default_factory=list)
 
 
-def pair_csv(session: Session, program: Program, data: bytes) -> PairResult:
+def pair_csv(session: Session, settings: Settings, program: Program, data: bytes) -> PairResult:
     """Pair every good row of a `mentor_email,mentee_email[,topic]` CSV; bad rows are reported."""
     reader = read_csv(data, ("mentor_email", "mentee_email"), PAIR_COLUMNS)
     result = PairResult()
@@ -160,7 +164,7 @@ def pair_csv(session: Session, program: Program, data: bytes) -> PairResult:
             if not mentor or not mentee:
                 raise ActionError("mentor_email and mentee_email are required")
             with session.begin_nested():
-                mentorship = pair(session, program, mentor, mentee, raw.get("topic"))
+                mentorship = pair(session, settings, program, mentor, mentee, raw.get("topic"))
         except ActionError as exc:
             result.problems.append(RowProblem(line, str(exc)))
             continue

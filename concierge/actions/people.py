@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from concierge.actions import ActionError
+from concierge.config import Settings
 from concierge.models import ROLES, Enrolment, Person, PersonAlias, Program
 
 IMPORT_COLUMNS = ("email", "name", "role", "timezone", "topics", "goals", "capacity", "aliases")
@@ -251,11 +252,13 @@ class ImportResult:
     problems: list[RowProblem] = field(default_factory=list)
 
 
-def import_participants(session: Session, program: Program, data: bytes) -> ImportResult:
-    """Enrol every good row of a participants CSV; each bad row is reported, not applied.
+def import_participants(session: Session, settings: Settings, program: Program, data: bytes) -> ImportResult:
+    """Enrol every good row of a participants CSV and welcome the new ones; bad rows are reported.
 
     Each row runs in a savepoint, so a bad row leaves nothing behind while good rows stay.
     """
+    from concierge.actions.introductions import send_welcome
+
     reader = read_csv(data, REQUIRED_IMPORT_COLUMNS, IMPORT_COLUMNS)
     result = ImportResult()
     seen: dict[str, int] = {}
@@ -269,6 +272,8 @@ def import_participants(session: Session, program: Program, data: bytes) -> Impo
                 raise ActionError(f"{row.email} already appears on line {seen[row.email]}")
             with session.begin_nested():
                 enrolment, created = enrol(session, program, row)
+                if created:
+                    send_welcome(session, settings, enrolment)
         except ActionError as exc:
             result.problems.append(RowProblem(line, str(exc)))
             continue

@@ -1,0 +1,103 @@
+"""Pure rendering: an outbound row's template and context → a complete MIME message.
+
+Each `templates/email/<name>.txt` and `.html` extends one shared layout and defines the
+blocks `subject` and `body`. Participants' emails carry the reply-above-this-line marker,
+the privacy line, their reply address and the list headers of SPEC §3; a coordinator's
+email carries none of the list headers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, parseaddr
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "email"
+MARKER = "-- Reply above this line --"
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """Everything but the body: addresses, threading and the headers that depend on the recipient."""
+
+    mail_from: str
+    to: str
+    message_id: str
+    date: datetime
+    reply_to: str | None = None
+    in_reply_to: str | None = None
+    references: str | None = None
+    auto_submitted: str = "auto-generated"
+    unsubscribe_mailto: str | None = None
+    unsubscribe_url: str | None = None
+    extra_parts: list[tuple[str, str, bytes]] = field(default_factory=list)
+
+    @property
+    def participant(self) -> bool:
+        """Participants' mail has a reply address; coordinators' login mail does not."""
+        return self.reply_to is not None
+
+
+@cache
+def environment() -> Environment:
+    """The Jinja environment over templates/email (HTML autoescaped, undefined names fail)."""
+    return Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def template_names() -> list[str]:
+    """Every email template (a .txt and .html pair), for previews and tests."""
+    return sorted(p.stem for p in TEMPLATES.glob("*.txt") if not p.stem.startswith("_"))
+
+
+def render_parts(name: str, context: dict[str, Any]) -> tuple[str, str, str]:
+    """(subject, text, html) of template `name` with `context`."""
+    env = environment()
+    text_template = env.get_template(f"{name}.txt")
+    html_template = env.get_template(f"{name}.html")
+    full = dict(context, marker=MARKER)
+    subject_block = text_template.blocks["subject"]
+    subject = " ".join("".join(subject_block(text_template.new_context(full))).split())
+    return subject, text_template.render(full), html_template.render(full)
+
+
+def render_message(name: str, context: dict[str, Any], envelope: Envelope) -> EmailMessage:
+    """The complete message: headers of SPEC §3, a text part and an HTML part (and any extras)."""
+    participant = envelope.participant
+    subject, text, html = render_parts(name, dict(context, participant=participant))
+    msg = EmailMessage()
+    display, address = parseaddr(envelope.mail_from)
+    msg["From"] = formataddr((display, address))
+    msg["To"] = envelope.to
+    msg["Subject"] = subject
+    msg["Date"] = format_datetime(envelope.date)
+    msg["Message-ID"] = envelope.message_id
+    if envelope.reply_to:
+        msg["Reply-To"] = envelope.reply_to
+    if envelope.in_reply_to:
+        msg["In-Reply-To"] = envelope.in_reply_to
+    if envelope.references:
+        msg["References"] = envelope.references
+    msg["Auto-Submitted"] = envelope.auto_submitted
+    msg["X-Auto-Response-Suppress"] = "All"
+    if participant and envelope.unsubscribe_mailto and envelope.unsubscribe_url:
+        msg["List-Unsubscribe"] = f"<{envelope.unsubscribe_mailto}>, <{envelope.unsubscribe_url}>"
+        msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    msg.set_content(text)
+    msg.add_alternative(html, subtype="html")
+    for maintype_subtype, filename, payload in envelope.extra_parts:
+        maintype, subtype = maintype_subtype.split("/", 1)
+        msg.add_attachment(payload, maintype=maintype, subtype=subtype, filename=filename)
+    return msg

@@ -1,0 +1,154 @@
+"""`queue_email()`: record an outbound email with the change that caused it, send it after commit.
+
+The row's idempotency key names the occasion ("welcome:<enrolment>", "intro:<mentorship>:<person>",
+"answer:<inbound>"), so an occasion that is handled twice (a retried job, a redelivered
+webhook) still yields one email. Everything the template needs is copied into the row's
+context, so rendering at send time is a pure function of the row.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from rq import Retry
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from concierge import queues
+from concierge.config import Settings
+from concierge.db import after_commit
+from concierge.keys import reply_key_for
+from concierge.models import (
+    Coordinator,
+    Enrolment,
+    InboundMessage,
+    Mentorship,
+    OutboundMessage,
+    Person,
+    Program,
+)
+
+# SMTP trouble is retried with backoff: 10 s, 1 min, 5 min, 15 min, 1 h.
+SEND_RETRY = Retry(max=5, interval=[10, 60, 300, 900, 3600])
+
+
+def new_message_id(settings: Settings) -> str:
+    """A globally unique Message-ID at our reply domain."""
+    return f"<{uuid.uuid4().hex}@{settings.reply_domain}>"
+
+
+def suppressed(session: Session, person: Person, program: Program | None) -> str | None:
+    """Why mail to this participant must not go out (unsubscribed, bouncing), or None."""
+    if person.status in ("unsubscribed", "bouncing"):
+        return person.status
+    if program is not None:
+        unsubscribed = session.scalar(
+            select(Enrolment.unsubscribed_at).where(
+                Enrolment.program_id == program.id, Enrolment.person_id == person.id
+            )
+        )
+        if unsubscribed is not None:
+            return "unsubscribed"
+    return None
+
+
+def _thread_parent(session: Session, reply_key_id: int) -> OutboundMessage | None:
+    return session.scalar(
+        select(OutboundMessage)
+        .where(OutboundMessage.reply_key_id == reply_key_id)
+        .order_by(OutboundMessage.id.desc())
+        .limit(1)
+    )
+
+
+def references_of(parent_id: str, parent_references: str | None) -> str:
+    """References for a child: the parent's References, then the parent's Message-ID (RFC 5322)."""
+    chain = (parent_references or "").split()
+    if parent_id not in chain:
+        chain.append(parent_id)
+    return " ".join(chain[-20:])
+
+
+def queue_email(
+    session: Session,
+    settings: Settings,
+    *,
+    template: str,
+    occasion: str,
+    to: Person | Coordinator,
+    context: dict[str, Any],
+    program: Program | None = None,
+    mentorship: Mentorship | None = None,
+    thread: str | None = None,
+    answering: InboundMessage | None = None,
+) -> OutboundMessage | None:
+    """Record one email for `occasion` and send it after commit; None when it must not go out.
+
+    A participant's email carries their reply key for (program, mentorship, thread) and
+    threads after the previous email of that conversation; an answer to an inbound
+    message (`answering`) threads after that message and is marked auto-replied.
+    """
+    existing = session.scalar(select(OutboundMessage).where(OutboundMessage.idempotency_key == occasion))
+    if existing is not None:
+        return existing
+    row = OutboundMessage(
+        idempotency_key=occasion,
+        template=template,
+        message_id=new_message_id(settings),
+        program_id=program.id if program else None,
+        mentorship_id=mentorship.id if mentorship else None,
+        auto_submitted="auto-replied" if answering is not None else "auto-generated",
+        status="queued",
+        attempts=0,
+    )
+    if isinstance(to, Person):
+        if suppressed(session, to, program):
+            return None
+        if program is None:
+            raise ValueError("an email to a participant belongs to a program")
+        key = reply_key_for(session, to, program, mentorship, thread or template)
+        row.person_id, row.to_email, row.reply_key_id = to.id, to.email, key.id
+        parent = _thread_parent(session, key.id)
+        if answering is not None and answering.message_id:
+            inbound_id = f"<{answering.message_id.strip('<>')}>"
+            row.in_reply_to = inbound_id
+            row.references = references_of(inbound_id, parent.references if parent else None)
+        elif parent is not None:
+            row.in_reply_to = parent.message_id
+            row.references = references_of(parent.message_id, parent.references)
+    else:
+        row.coordinator_id, row.to_email = to.id, to.email
+    row.context = dict(context, recipient_name=_name(to))
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        # The same occasion was recorded by a concurrent transaction: one email, not two.
+        return session.scalar(select(OutboundMessage).where(OutboundMessage.idempotency_key == occasion))
+    outbound_id = row.id
+    after_commit(session, lambda: enqueue_send(settings, outbound_id))
+    return row
+
+
+def enqueue_send(settings: Settings, outbound_id: int, stuck_before: datetime | None = None) -> bool:
+    """Enqueue the send job (with retries); `stuck_before` allows re-sending a stuck row once."""
+    args: tuple[Any, ...] = (outbound_id,)
+    if stuck_before is not None:
+        args = (outbound_id, stuck_before.isoformat())
+    return queues.enqueue(
+        settings,
+        queues.OUTBOUND,
+        "workers.outbound.send_outbound",
+        *args,
+        retry=SEND_RETRY,
+        on_failure="workers.outbound.send_failed",
+    )
+
+
+def _name(to: Person | Coordinator) -> str:
+    name = to.name or ""
+    return name.split()[0] if name.strip() else to.email.split("@", 1)[0]

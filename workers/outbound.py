@@ -1,0 +1,159 @@
+"""The send job: render an outbound row and deliver it, moving it `queued → sending → sent | failed`.
+
+Claiming is a conditional UPDATE, so two workers never both send a row. A row left
+`sending` by a worker that died after the SMTP server accepted it is re-sent once, with
+the same Message-ID (SPEC §5), when the sweep finds it stuck.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from email.message import EmailMessage
+from typing import Any
+
+from jinja2 import TemplateError
+from sqlalchemy import update
+
+from concierge.config import Settings
+from concierge.db import session_scope, utcnow
+from concierge.keys import reply_address
+from concierge.mail.render import Envelope, render_message
+from concierge.mail.transport import PermanentSendError, TransientSendError, send_smtp
+from concierge.models import DevMail, OutboundMessage, Person, Program, ReplyKey
+from concierge.outbox import suppressed
+from concierge.tokens import unsubscribe_token
+from workers.context import job_settings
+
+
+def claim(settings: Settings, outbound_id: int, now: datetime, stuck_before: datetime | None) -> bool:
+    """Move the row to `sending` if it is queued (or stuck in sending, once); True if we own it."""
+    table = OutboundMessage.__table__
+    with session_scope(settings) as session:
+        claimed = session.execute(
+            update(table)
+            .where(table.c.id == outbound_id, table.c.status == "queued")
+            .values(status="sending", sending_at=now, attempts=table.c.attempts + 1)
+        ).rowcount
+        if not claimed and stuck_before is not None:
+            claimed = session.execute(
+                update(table)
+                .where(
+                    table.c.id == outbound_id,
+                    table.c.status == "sending",
+                    table.c.sending_at <= stuck_before,
+                    table.c.resent.is_(False),
+                )
+                .values(sending_at=now, attempts=table.c.attempts + 1, resent=True)
+            ).rowcount
+    return bool(claimed)
+
+
+def _finish(settings: Settings, outbound_id: int, status: str, error: str | None = None) -> None:
+    table = OutboundMessage.__table__
+    values: dict[str, Any] = {"status": status, "error": error}
+    if status == "sent":
+        values["sent_at"] = utcnow()
+    with session_scope(settings) as session:
+        session.execute(
+            update(table).where(table.c.id == outbound_id, table.c.status == "sending").values(**values)
+        )
+
+
+def build_message(settings: Settings, row: OutboundMessage, key: ReplyKey | None) -> EmailMessage:
+    """The MIME message for a row: template + context + the recipient-specific headers."""
+    envelope = Envelope(
+        mail_from=settings.mail_from,
+        to=row.to_email,
+        message_id=row.message_id,
+        date=row.created_at,
+        in_reply_to=row.in_reply_to,
+        references=row.references,
+        auto_submitted=row.auto_submitted,
+    )
+    if key is not None:
+        address = reply_address(key.key, settings.reply_domain)
+        envelope = Envelope(
+            **{
+                **envelope.__dict__,
+                "reply_to": address,
+                "unsubscribe_mailto": f"mailto:{address}?subject=unsubscribe",
+                "unsubscribe_url": (
+                    f"{settings.base_url}/unsubscribe/"
+                    f"{unsubscribe_token(settings, key.person_id, key.program_id)}"
+                ),
+            }
+        )
+    context = dict(row.context, base_url=settings.base_url)
+    return render_message(row.template, context, envelope)
+
+
+def send_outbound(outbound_id: int, stuck_before: str | None = None) -> str:
+    """Send one outbound row; safe to run twice. Returns what happened, for the job's result."""
+    settings = job_settings()
+    stuck = datetime.fromisoformat(stuck_before) if stuck_before else None
+    if not claim(settings, outbound_id, utcnow(), stuck):
+        return "not claimed"
+    with session_scope(settings) as session:
+        row = session.get(OutboundMessage, outbound_id)
+        assert row is not None
+        key = session.get(ReplyKey, row.reply_key_id) if row.reply_key_id else None
+        person = session.get(Person, row.person_id) if row.person_id else None
+        program = session.get(Program, row.program_id) if row.program_id else None
+        held = suppressed(session, person, program) if person is not None else None
+        if held is None:
+            try:
+                msg = build_message(settings, row, key)
+            except TemplateError as exc:
+                held = f"template {row.template}: {type(exc).__name__}: {exc}"
+    if held is not None:
+        _finish(settings, outbound_id, "failed", f"not sent: {held}")
+        return "failed"
+    if settings.dev_outbox:
+        table = OutboundMessage.__table__
+        with session_scope(settings) as session:
+            session.add(
+                DevMail(
+                    outbound_id=outbound_id,
+                    to_email=row.to_email,
+                    subject=str(msg["Subject"]),
+                    raw=msg.as_bytes(),
+                )
+            )
+            session.execute(
+                update(table)
+                .where(table.c.id == outbound_id, table.c.status == "sending")
+                .values(status="sent", sent_at=utcnow(), error=None)
+            )
+        return "stored in the dev outbox"
+    assert settings.smtp_url
+    try:
+        send_smtp(settings.smtp_url, msg, envelope_from=f"bounce+{outbound_id}@{settings.reply_domain}")
+    except PermanentSendError as exc:
+        _finish(settings, outbound_id, "failed", str(exc))
+        return "failed"
+    except TransientSendError as exc:
+        # Back to queued with the reason; raising lets RQ retry with backoff.
+        table = OutboundMessage.__table__
+        with session_scope(settings) as session:
+            session.execute(
+                update(table)
+                .where(table.c.id == outbound_id, table.c.status == "sending")
+                .values(status="queued", error=str(exc))
+            )
+        raise
+    _finish(settings, outbound_id, "sent")
+    return "sent"
+
+
+def send_failed(job: Any, connection: Any, exc_type: type, exc_value: BaseException, tb: Any) -> None:
+    """RQ's failure callback: after the last retry, the row ends `failed` with the error."""
+    if job.retries_left:
+        return
+    outbound_id = job.args[0]
+    table = OutboundMessage.__table__
+    with session_scope(job_settings()) as session:
+        session.execute(
+            update(table)
+            .where(table.c.id == outbound_id, table.c.status.in_(("queued", "sending")))
+            .values(status="failed", error=f"{exc_type.__name__}: {exc_value}")
+        )
