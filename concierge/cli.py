@@ -6,6 +6,7 @@ that creates something prints its id alone on the last line of stdout.
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -254,6 +255,63 @@ def coordinator_add(email: str, programs: tuple[str, ...]) -> None:
         found = [get_program(session, ref) for ref in programs]
         added = add_coordinator(session, email, found)
     click.echo(added.id)
+
+
+@cli.command("login-link")
+@click.argument("email")
+def login_link(email: str) -> None:
+    """Print a one-time dashboard login link for a coordinator (valid 15 minutes)."""
+    from concierge.actions.logins import create_login_link
+
+    with transaction() as session:
+        link = create_login_link(session, settings(), email)
+    click.echo(link)
+
+
+# -- mail in --------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("file", default="-", metavar="[FILE|-]")
+@click.option("--now", is_flag=True, help="Process it in this process and print the outcome.")
+@click.option("--recipient", metavar="ADDR", help="The envelope recipient (from the mail server).")
+def inbound(file: str, now: bool, recipient: str | None) -> None:
+    """Ingest one raw RFC 5322 message (the relay ingress) and print a JSON line.
+
+    Exit 0 once stored, 75 when it could not be stored (the mail server retries), 2 on usage errors.
+    """
+    from concierge.ingress.store import MAX_MESSAGE_BYTES, store_inbound
+    from workers.inbound import stored_result
+
+    raw = read_input_file(file)
+    if not raw.strip():
+        raise CommandFailed("the message is empty", EX_USAGE)
+    if len(raw) > MAX_MESSAGE_BYTES:
+        raise CommandFailed(f"the message is larger than {MAX_MESSAGE_BYTES} bytes", EX_USAGE)
+    with transaction() as session:
+        stored = store_inbound(session, settings(), raw, recipient, source="relay")
+    line: dict[str, object] = {"id": stored.id, "status": stored.status, "duplicate": stored.duplicate}
+    if now:
+        from workers.inbound import process_now
+
+        result = (
+            stored_result(settings(), stored.id) if stored.duplicate else process_now(settings(), stored.id)
+        )
+        line.update(status=result.status, kind=result.kind, reason=result.reason, text=result.text)
+    click.echo(json.dumps(line, ensure_ascii=False))
+
+
+@cli.command()
+@click.argument("ids", nargs=-1, type=int, metavar="ID…")
+@click.option("--failed", "all_failed", is_flag=True, help="Every message that ended failed.")
+def reprocess(ids: tuple[int, ...], all_failed: bool) -> None:
+    """Run stored inbound messages through processing again (effects stay once)."""
+    from workers.inbound import reprocess_messages
+
+    if bool(ids) == all_failed:
+        raise CommandFailed("give message ids or --failed (not both)", EX_USAGE)
+    for line in reprocess_messages(settings(), list(ids), all_failed):
+        click.echo(line)
 
 
 # -- processes ------------------------------------------------------------------------------

@@ -103,6 +103,7 @@ def send_outbound(outbound_id: int, stuck_before: str | None = None) -> str:
         if held is None:
             try:
                 msg = build_message(settings, row, key)
+                row.subject = str(msg["Subject"])
             except TemplateError as exc:
                 held = f"template {row.template}: {type(exc).__name__}: {exc}"
     if held is not None:

@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from concierge import queues
 from concierge.db import session_scope
+from concierge.ingress.store import enqueue_processing
 from concierge.models import InboundMessage, OutboundMessage
 from concierge.outbox import enqueue_send
 from workers.context import job_settings
@@ -44,7 +44,7 @@ def sweep_inbound(at: datetime) -> int:
             )
         ).all()
     for inbound_id in ids:
-        queues.enqueue(settings, queues.INBOUND, "workers.inbound.process_inbound", inbound_id)
+        enqueue_processing(settings, inbound_id)
     return len(ids)
 
 

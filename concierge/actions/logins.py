@@ -1,0 +1,119 @@
+"""Coordinators' magic login links: valid 15 minutes, usable once; only a hash of the token is kept.
+
+The link itself is the credential, so the database holds nothing that could be replayed
+if it leaked, and using a link is one conditional UPDATE: two concurrent clicks on the
+same link cannot both log in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from concierge.actions import ActionError
+from concierge.actions.people import normalise_email
+from concierge.config import Settings
+from concierge.db import utcnow
+from concierge.models import Coordinator, LoginToken
+from concierge.outbox import queue_email
+
+LINK_LIFETIME = timedelta(minutes=15)
+# At most this many emailed links per coordinator per LINK_LIFETIME: a backstop to the web
+# rate limit, so a flood of requests cannot flood a coordinator's inbox even without Redis.
+EMAILS_PER_WINDOW = 5
+# Longer "tokens" are not ours; they are refused without touching the database.
+MAX_TOKEN_LENGTH = 128
+
+
+def hash_token(token: str) -> str:
+    """The hex SHA-256 of a login token: what the database stores and looks up."""
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def find_coordinator(session: Session, email: str) -> Coordinator | None:
+    """The coordinator with this address (normalised), or None for unknown or malformed addresses."""
+    try:
+        address = normalise_email(email)
+    except ActionError:
+        return None
+    return session.scalar(select(Coordinator).where(Coordinator.email == address))
+
+
+def _issue(
+    session: Session, settings: Settings, coordinator: Coordinator, now: datetime
+) -> tuple[LoginToken, str]:
+    token = secrets.token_urlsafe(32)
+    row = LoginToken(
+        token_hash=hash_token(token),
+        coordinator_id=coordinator.id,
+        created_at=now,
+        expires_at=now + LINK_LIFETIME,
+    )
+    session.add(row)
+    session.flush()
+    return row, f"{settings.base_url}/login/{token}"
+
+
+def create_login_link(session: Session, settings: Settings, email: str, now: datetime | None = None) -> str:
+    """A new one-time login link for the coordinator with `email`; ActionError if there is none."""
+    coordinator = find_coordinator(session, email)
+    if coordinator is None:
+        raise ActionError(f"no coordinator with address {email.strip()}")
+    _, link = _issue(session, settings, coordinator, now or utcnow())
+    return link
+
+
+def request_login_email(session: Session, settings: Settings, email: str, now: datetime | None = None) -> None:
+    """Email a login link to the coordinator with `email`.
+
+    Does nothing, silently, for an address that is not a coordinator's (so the login form
+    does not tell who is one) and when the coordinator already got EMAILS_PER_WINDOW links
+    in the last 15 minutes.
+    """
+    now = now or utcnow()
+    coordinator = find_coordinator(session, email)
+    if coordinator is None:
+        return
+    recent = session.scalar(
+        select(func.count())
+        .select_from(LoginToken)
+        .where(LoginToken.coordinator_id == coordinator.id, LoginToken.created_at > now - LINK_LIFETIME)
+    )
+    if (recent or 0) >= EMAILS_PER_WINDOW:
+        return
+    row, link = _issue(session, settings, coordinator, now)
+    queue_email(
+        session,
+        settings,
+        template="login_link",
+        occasion=f"login:{row.id}",
+        to=coordinator,
+        context={"link": link},
+    )
+
+
+def use_login_token(session: Session, token: str, now: datetime | None = None) -> Coordinator | None:
+    """The coordinator a valid, unexpired, unused token belongs to (the token is then used); else None."""
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    now = now or utcnow()
+    token_hash = hash_token(token)
+    table = LoginToken.__table__
+    # The WHERE clause is the check: of two concurrent clicks only one UPDATE matches a row.
+    used = session.execute(
+        update(table)
+        .where(
+            table.c.token_hash == token_hash,
+            table.c.used_at.is_(None),
+            table.c.expires_at > now,
+        )
+        .values(used_at=now)
+    ).rowcount
+    if used != 1:
+        return None
+    coordinator_id = session.scalar(select(LoginToken.coordinator_id).where(LoginToken.token_hash == token_hash))
+    return session.get(Coordinator, coordinator_id) if coordinator_id is not None else None

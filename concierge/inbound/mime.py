@@ -1,0 +1,256 @@
+"""Reading raw message bytes with the stdlib parser, tolerant of what real mail gets wrong.
+
+Everything here takes bytes or `email.message.Message` objects and never raises on bad input:
+8-bit header bytes are decoded as UTF-8 or else Windows-1252, unknown or lying charsets fall back
+the same way, NUL bytes are dropped, and sizes are bounded.
+"""
+
+from __future__ import annotations
+
+import email
+import email.header
+import email.utils
+from datetime import UTC, datetime
+from email.message import Message
+from email.policy import compat32
+
+#: Bodies beyond this many characters are cut before any further work.
+MAX_BODY_CHARS = 100_000
+#: Parts beyond this many are not looked at (a reply has a handful).
+MAX_PARTS = 200
+
+_BINARY_MAGIC = (
+    b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",  # OLE2 compound file: Outlook .msg, old Office documents
+    b"PK\x03\x04",  # zip
+    b"%PDF-",
+    b"\x89PNG",
+    b"\xff\xd8\xff",  # JPEG
+    b"GIF8",
+    b"\x1f\x8b",  # gzip
+)
+
+#: Headers of which at least one must be present for bytes to count as an email.
+_EMAIL_HEADERS = (
+    "from",
+    "to",
+    "subject",
+    "date",
+    "message-id",
+    "received",
+    "return-path",
+    "mime-version",
+    "content-type",
+    "delivered-to",
+    "sender",
+    "reply-to",
+)
+
+
+def looks_binary(raw: bytes) -> bool:
+    """True for bytes that are a known binary file format, or mostly control bytes, not a message."""
+    if raw.startswith(_BINARY_MAGIC):
+        return True
+    head = raw[:1024]
+    controls = sum(1 for byte in head if byte < 9 or 13 < byte < 32)
+    return bool(head) and controls * 10 > len(head)
+
+
+def parse_bytes(raw: bytes) -> Message | None:
+    """Parse bytes into a stdlib message (compat32); None when they carry no email header at all."""
+    # Some stored fixtures and broken relays put blank lines before the header: skip them.
+    start = 0
+    while start < len(raw) and raw[start : start + 1] in (b"\n", b"\r", b" ", b"\t"):
+        start += 1
+    if start:
+        raw = raw[start:]
+    message = email.message_from_bytes(raw, policy=compat32)
+    keys = {key.lower() for key in message}
+    if not keys.intersection(_EMAIL_HEADERS):
+        return None
+    return message
+
+
+def _from_surrogates(value: str) -> str:
+    """Recover 8-bit header bytes that the parser kept as surrogate escapes."""
+    try:
+        raw = value.encode("ascii", "surrogateescape")
+    except UnicodeEncodeError:
+        return value
+    return decode_bytes(raw, None)
+
+
+#: Charsets that mislabelled UTF-8 usually claims; valid multi-byte UTF-8 is read as UTF-8 instead.
+_LATIN_LABELS = frozenset({"us-ascii", "ascii", "iso-8859-1", "latin-1", "latin1", "windows-1252", "cp1252"})
+
+
+def decode_bytes(raw: bytes, charset: str | None) -> str:
+    """Decode with the declared charset, else UTF-8, else Windows-1252; never raises.
+
+    Text labelled ASCII/Latin-1 that is valid multi-byte UTF-8 is read as UTF-8 (a common mislabel).
+    """
+    if charset and charset.lower() in _LATIN_LABELS and not raw.isascii():
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    for candidate in (charset, "utf-8"):
+        if not candidate:
+            continue
+        try:
+            return raw.decode(candidate)
+        except (LookupError, UnicodeDecodeError, ValueError):
+            continue
+    return raw.decode("cp1252", errors="replace")
+
+
+def header_text(message: Message, name: str) -> str:
+    """The first `name` header, RFC 2047-decoded, one line, NUL-free; "" when absent."""
+    values = header_texts(message, name)
+    return values[0] if values else ""
+
+
+def header_texts(message: Message, name: str) -> list[str]:
+    """Every `name` header, decoded as `header_text` does."""
+    try:
+        values = message.get_all(name) or []
+    except Exception:  # noqa: BLE001 - a malformed header must not stop the parse
+        return []
+    return [_decode_header(value) for value in values]
+
+
+def _decode_header(value: object) -> str:
+    if isinstance(value, email.header.Header):  # compat32 wraps raw 8-bit header bytes in a Header
+        try:
+            chunks = email.header.decode_header(value)
+            value = "".join(
+                decode_bytes(chunk, None if charset in (None, "unknown-8bit") else charset)
+                if isinstance(chunk, bytes)
+                else chunk
+                for chunk, charset in chunks
+            )
+        except Exception:  # noqa: BLE001 - fall back to the lossy string form
+            value = str(value)
+    text = _from_surrogates(str(value))
+    if "=?" in text:
+        try:
+            parts = email.header.decode_header(text)
+            decoded = []
+            for chunk, charset in parts:
+                decoded.append(decode_bytes(chunk, charset) if isinstance(chunk, bytes) else chunk)
+            text = "".join(decoded)
+        except Exception:  # noqa: BLE001 - an undecodable encoded-word stays as written
+            pass
+    text = text.replace("\x00", "").replace("\r", " ").replace("\n", " ")
+    return " ".join(text.split())
+
+
+def addresses(values: list[str]) -> list[tuple[str, str]]:
+    """(display name, bare lowercase address) pairs from address headers; unusable ones dropped."""
+    pairs: list[tuple[str, str]] = []
+    try:
+        parsed = email.utils.getaddresses(values)
+    except Exception:  # noqa: BLE001 - an unparseable address list yields nothing
+        return pairs
+    for name, address in parsed:
+        address = address.strip().strip("<>").strip().lower()
+        if "@" not in address or " " in address or address.startswith("@") or address.endswith("@"):
+            continue
+        pairs.append((name.strip().strip('"').strip(), address))
+    return pairs
+
+
+def message_ids(value: str) -> list[str]:
+    """Message ids from In-Reply-To/References, split on whitespace and commas, without brackets."""
+    ids: list[str] = []
+    for token in value.replace(",", " ").split():
+        token = token.strip().strip("<>").strip()
+        if token and token not in ids:
+            ids.append(token)
+    return ids
+
+
+def parse_date(value: str) -> datetime | None:
+    """An aware datetime from a Date header (naive ones taken as UTC); None when unreadable."""
+    if not value:
+        return None
+    try:
+        parsed = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if parsed is None:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def part_bytes(part: Message) -> bytes:
+    """The decoded payload of a leaf part (base64/quoted-printable undone); b"" when there is none."""
+    try:
+        payload = part.get_payload(decode=True)
+    except Exception:  # noqa: BLE001 - a broken transfer encoding yields an empty part
+        return b""
+    return payload if isinstance(payload, bytes) else b""
+
+
+def part_text(part: Message) -> str:
+    """The payload of a text part as str in its declared (or guessed) charset, bounded and NUL-free."""
+    raw = part_bytes(part)[: MAX_BODY_CHARS * 4]
+    try:
+        charset = part.get_content_charset()
+    except Exception:  # noqa: BLE001 - a garbled charset parameter is treated as absent
+        charset = None
+    text = decode_bytes(raw, charset)[:MAX_BODY_CHARS]
+    return text.replace("\x00", "")
+
+
+def filename(part: Message) -> str | None:
+    """The attachment file name of a part, decoded; None when it has none."""
+    try:
+        name = part.get_filename()
+    except Exception:  # noqa: BLE001 - a malformed parameter means no name
+        return None
+    if not name:
+        return None
+    return _decode_header(name) or None
+
+
+def leaf_parts(message: Message) -> list[Message]:
+    """The non-multipart parts of a message in order (at most `MAX_PARTS`), not entering attached mail."""
+    leaves: list[Message] = []
+    stack: list[Message] = [message]
+    while stack and len(leaves) < MAX_PARTS:
+        part = stack.pop(0)
+        payload = part.get_payload()
+        if content_type(part).startswith("message/"):
+            leaves.append(part)  # an attached email or a delivery report: one part, not entered
+        elif part.is_multipart() and isinstance(payload, list):
+            stack[0:0] = [item for item in payload if isinstance(item, Message)]
+        else:
+            leaves.append(part)
+    return leaves
+
+
+def content_type(part: Message) -> str:
+    """The lowercased content type of a part, "text/plain" when it cannot be read."""
+    try:
+        return part.get_content_type().lower()
+    except Exception:  # noqa: BLE001 - a garbled Content-Type reads as the RFC default
+        return "text/plain"
+
+
+def message_size(part: Message) -> int:
+    """The size in bytes of an attached email (a message/rfc822 part); 0 when it cannot be rendered."""
+    try:
+        payload = part.get_payload()
+        inner = payload[0] if isinstance(payload, list) and payload else None
+        return len(inner.as_bytes()) if isinstance(inner, Message) else len(part_bytes(part))
+    except Exception:  # noqa: BLE001 - a size is informative only
+        return 0
+
+
+def is_attachment(part: Message) -> bool:
+    """True for a part sent as a file rather than as the body."""
+    disposition = header_text(part, "Content-Disposition").split(";", 1)[0].strip().lower()
+    if disposition == "attachment" or (disposition != "inline" and filename(part)):
+        return True
+    ctype = content_type(part)
+    return not ctype.startswith(("text/", "message/"))

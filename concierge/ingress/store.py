@@ -1,0 +1,125 @@
+"""Storing a received message: raw bytes first, deduplicated, processing enqueued after commit.
+
+The one storing function behind every ingress (the relay CLI and each webhook). It
+reads only the headers it needs, never parses the body, and never decodes the bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+from email.utils import getaddresses
+
+from rq import Retry
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from concierge import queues
+from concierge.config import Settings
+from concierge.db import after_commit
+from concierge.models import InboundMessage
+
+MAX_MESSAGE_BYTES = 26_214_400
+PROCESS_JOB = "workers.inbound.process_inbound"
+# Database or Redis trouble inside the job: retried after 10 s, 1 min, 5 min.
+PROCESS_RETRY = Retry(max=3, interval=[10, 60, 300])
+
+
+@dataclass(frozen=True)
+class Stored:
+    """The outcome of storing: the message's id and status, and whether it was a redelivery."""
+
+    id: int
+    status: str
+    duplicate: bool
+
+
+def _header_text(value: object) -> str:
+    text = str(value) if value is not None else ""
+    return text.replace("\x00", "").strip()
+
+
+def header_facts(raw: bytes) -> tuple[str | None, str | None]:
+    """(Message-ID without brackets, the envelope recipient the headers suggest) from raw bytes.
+
+    The recipient is `Delivered-To`, then `X-Original-To`, then the first `To` (SPEC §4.2).
+    """
+    head, _, _ = raw.partition(b"\r\n\r\n") if b"\r\n\r\n" in raw[:65536] else raw.partition(b"\n\n")
+    headers = BytesHeaderParser(policy=compat32).parsebytes(head[:262144] + b"\n\n")
+    message_id = _header_text(headers.get("Message-ID")).strip("<> \t") or None
+    if message_id:
+        message_id = message_id[:990]
+    recipient = None
+    for name in ("Delivered-To", "X-Original-To", "To"):
+        values = [_header_text(v) for v in headers.get_all(name) or []]
+        addresses = [addr for _, addr in getaddresses(values) if "@" in addr]
+        if addresses:
+            recipient = addresses[0].lower()
+            break
+    return message_id, recipient
+
+
+def dedupe_key(raw: bytes, message_id: str | None, envelope_recipient: str | None) -> str:
+    """Message-ID plus envelope recipient; a hash of the bytes when there is no Message-ID."""
+    if message_id:
+        digest = hashlib.sha256(f"{message_id}\n{envelope_recipient or ''}".encode()).hexdigest()
+        return f"mid:{digest}"
+    return f"raw:{hashlib.sha256(raw).hexdigest()}"
+
+
+def store_inbound(
+    session: Session,
+    settings: Settings,
+    raw: bytes,
+    envelope_recipient: str | None = None,
+    source: str = "relay",
+) -> Stored:
+    """Store `raw` (unless already stored) and enqueue its processing after commit."""
+    message_id, header_recipient = header_facts(raw)
+    recipient = (envelope_recipient or "").strip().lower() or header_recipient
+    if recipient:
+        recipient = recipient[:320]
+    key = dedupe_key(raw, message_id, recipient)
+    existing = session.scalar(select(InboundMessage).where(InboundMessage.dedupe_key == key))
+    if existing is not None:
+        return Stored(existing.id, existing.status, True)
+    if message_id is None:
+        message_id = f"{key.removeprefix('raw:')[:32]}@derived.{settings.reply_domain}"
+    message = InboundMessage(
+        dedupe_key=key,
+        raw=raw,
+        raw_size=len(raw),
+        source=source,
+        message_id=message_id,
+        envelope_recipient=recipient,
+        status="pending",
+        attempts=0,
+    )
+    try:
+        with session.begin_nested():
+            session.add(message)
+            session.flush()
+    except IntegrityError:
+        # The same delivery raced us in another transaction; theirs is the stored one.
+        existing = session.scalar(select(InboundMessage).where(InboundMessage.dedupe_key == key))
+        if existing is None:
+            raise
+        return Stored(existing.id, existing.status, True)
+    inbound_id = message.id
+    after_commit(session, lambda: enqueue_processing(settings, inbound_id))
+    return Stored(message.id, message.status, False)
+
+
+def enqueue_processing(settings: Settings, inbound_id: int) -> bool:
+    """Enqueue the processing job; infrastructure errors are retried, then recorded as failed."""
+    return queues.enqueue(
+        settings,
+        queues.INBOUND,
+        PROCESS_JOB,
+        inbound_id,
+        retry=PROCESS_RETRY,
+        on_failure="workers.inbound.process_failed",
+    )

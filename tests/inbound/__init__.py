@@ -1,0 +1,1 @@
+"""Tests of the pure inbound understanding module."""

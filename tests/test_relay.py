@@ -1,0 +1,228 @@
+"""The relay ingress `concierge inbound` (SPEC §4.2) and the processing of what it stores."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from concierge.db import session_scope, utcnow
+from concierge.keys import new_key, reply_address
+from concierge.models import Enrolment, InboundMessage, Mentorship, OutboundMessage, Person
+from tests import factories
+from tests.mail import gmail_reply, reply_to_outbound
+
+
+def ingest(cli, raw: bytes, *args: str):
+    result = cli("inbound", "-", *args, input=raw)
+    assert result.code == 0, result
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture
+def welcomed(settings, work):
+    """A mentee whose welcome email has been sent (into the dev outbox)."""
+    with session_scope(settings) as s:
+        program = factories.program(s, name="Women in Tech")
+        from concierge.actions.introductions import send_welcome
+
+        enrolment = factories.participant(s, program, "mentee", email="ana@example.org", name="Ana Ruiz")
+        send_welcome(s, settings, enrolment)
+    work()
+    with session_scope(settings) as s:
+        return s.scalar(select(OutboundMessage.id).where(OutboundMessage.template == "welcome_mentee"))
+
+
+def test_reply_to_welcome_stores_goals_without_the_quote_and_thanks(settings, cli, work, welcomed):
+    raw = reply_to_outbound(settings, welcomed, "I want to lead a team and learn to give feedback.")
+    line = ingest(cli, raw, "--now")
+    assert line["status"] == "processed" and line["kind"] == "reply" and line["reason"] is None
+    assert line["text"] == "I want to lead a team and learn to give feedback."
+    assert line["duplicate"] is False
+    work()
+    with session_scope(settings) as s:
+        enrolment = s.scalar(select(Enrolment))
+        assert enrolment.goals == "I want to lead a team and learn to give feedback."
+        thanks = s.scalar(select(OutboundMessage).where(OutboundMessage.template == "goals_thanks"))
+        assert thanks.status == "sent"
+        assert thanks.auto_submitted == "auto-replied"
+        assert thanks.in_reply_to == "<CAGmail-0001@mail.gmail.com>"
+
+
+def test_without_now_the_line_is_pending_and_a_worker_processes_it(settings, cli, work, welcomed):
+    raw = reply_to_outbound(settings, welcomed, "Become a better public speaker.")
+    line = ingest(cli, raw)
+    assert set(line) == {"id", "status", "duplicate"}
+    assert line["status"] == "pending"
+    work()
+    with session_scope(settings) as s:
+        assert s.get(InboundMessage, line["id"]).status == "processed"
+
+
+def test_redelivery_is_a_duplicate_and_not_processed_again(settings, cli, work, welcomed):
+    raw = reply_to_outbound(settings, welcomed, "Goals: speak up in meetings.")
+    first = ingest(cli, raw, "--now")
+    relayed = b"Received: from mx2.example.org by mx.mentoring.example; Thu, 26 Nov 2026\r\n" + raw
+    again = ingest(cli, relayed, "--now")
+    assert again["duplicate"] is True and again["id"] == first["id"]
+    assert again["status"] == "processed" and again["text"] == first["text"]
+    work()
+    with session_scope(settings) as s:
+        assert s.scalar(select(func.count()).select_from(InboundMessage)) == 1
+        thanks = s.scalars(select(OutboundMessage).where(OutboundMessage.template == "goals_thanks")).all()
+        assert len(thanks) == 1
+
+
+def test_same_message_to_another_envelope_recipient_is_stored_again(settings, cli, welcomed):
+    raw = reply_to_outbound(settings, welcomed, "Negotiate my salary.")
+    first = ingest(cli, raw, "--recipient", "a@mentoring.example")
+    second = ingest(cli, raw, "--recipient", "b@mentoring.example")
+    assert first["id"] != second["id"] and second["duplicate"] is False
+
+
+def test_message_without_message_id_is_deduped_on_its_bytes(settings, cli):
+    raw = b"From: x@example.org\r\nTo: y@example.org\r\nSubject: hi\r\n\r\nhello\r\n"
+    first, second = ingest(cli, raw), ingest(cli, raw)
+    assert second["duplicate"] is True and second["id"] == first["id"]
+    with session_scope(settings) as s:
+        assert s.get(InboundMessage, first["id"]).message_id.endswith("@derived.mentoring.example")
+
+
+def test_unknown_key_is_rejected(settings, cli):
+    raw = gmail_reply(
+        sender="ana@example.org",
+        to=reply_address(new_key(), "mentoring.example"),
+        subject="Re: hi",
+        body="Tuesday works",
+        quoted="Hello",
+    )
+    line = ingest(cli, raw, "--now")
+    assert (line["status"], line["kind"], line["reason"]) == ("rejected", "reply", "unknown_key")
+
+
+def test_no_key_is_rejected(settings, cli):
+    raw = gmail_reply(
+        sender="ana@example.org", to="someone@mentoring.example", subject="hi", body="hello", quoted="x"
+    )
+    line = ingest(cli, raw, "--now")
+    assert (line["status"], line["reason"]) == ("rejected", "no_key")
+
+
+def test_key_found_through_in_reply_to_when_the_address_was_lost(settings, cli, work, welcomed):
+    raw = reply_to_outbound(settings, welcomed, "Grow my network.")
+    raw = raw.replace(b"To: reply+", b"To: concierge-list+")
+    line = ingest(cli, raw, "--now")
+    assert line["status"] == "processed"
+
+
+def test_foreign_sender_is_kept_flagged_and_not_acted_on(settings, cli, work, welcomed):
+    raw = reply_to_outbound(settings, welcomed, "My goals are evil.", sender="mallory@example.net")
+    line = ingest(cli, raw, "--now")
+    assert (line["status"], line["kind"], line["reason"]) == ("rejected", "foreign", "foreign_sender")
+    with session_scope(settings) as s:
+        assert s.scalar(select(Enrolment)).goals is None
+
+
+def test_reply_from_an_alias_counts_as_the_person(settings, cli, work, welcomed):
+    from concierge.models import PersonAlias
+
+    with session_scope(settings) as s:
+        person = s.scalar(select(Person).where(Person.email == "ana@example.org"))
+        s.add(PersonAlias(person_id=person.id, email="ana.ruiz@home.example"))
+    raw = reply_to_outbound(settings, welcomed, "Learn to delegate.", sender="Ana.Ruiz@home.example")
+    assert ingest(cli, raw, "--now")["status"] == "processed"
+
+
+def test_expired_key_is_rejected(settings, cli, work):
+    with session_scope(settings) as s:
+        mentorship = factories.mentorship(s, settings)
+        mentorship.state, mentorship.ended_at = "completed", utcnow() - timedelta(days=181)
+        mentee = mentorship.members[1].person
+        mentorship_id = mentorship.id
+    work()
+    with session_scope(settings) as s:
+        intro = s.scalar(
+            select(OutboundMessage.id).where(
+                OutboundMessage.mentorship_id == mentorship_id, OutboundMessage.person_id == mentee.id
+            )
+        )
+    line = ingest(cli, reply_to_outbound(settings, intro, "Tuesday at 3pm?"), "--now")
+    assert (line["status"], line["reason"]) == ("rejected", "expired_key")
+
+
+def test_quote_only_reply_is_nothing_new(settings, cli, welcomed):
+    line = ingest(cli, reply_to_outbound(settings, welcomed, ""), "--now")
+    assert (line["status"], line["reason"], line["text"]) == ("processed", "nothing_new", "")
+
+
+def test_other_replies_are_kept_for_review_and_not_answered(settings, cli, work):
+    with session_scope(settings) as s:
+        mentorship = factories.mentorship(s, settings)
+        mentee_id = mentorship.members[1].person_id
+    work()
+    with session_scope(settings) as s:
+        intro = s.scalar(select(OutboundMessage.id).where(OutboundMessage.person_id == mentee_id))
+        before = s.scalar(select(func.count()).select_from(OutboundMessage))
+    line = ingest(cli, reply_to_outbound(settings, intro, "How about Tuesday at 3pm?"), "--now")
+    assert (line["status"], line["reason"]) == ("processed", "not_understood")
+    assert line["text"] == "How about Tuesday at 3pm?"
+    work()
+    with session_scope(settings) as s:
+        assert s.scalar(select(func.count()).select_from(OutboundMessage)) == before
+        assert s.get(Mentorship, mentorship.id).state == "introduced"
+
+
+@pytest.mark.parametrize("body", ["stop", "Unsubscribe", "STOP."])
+def test_stop_reply_stops_that_programs_mail(settings, cli, work, welcomed, body):
+    line = ingest(cli, reply_to_outbound(settings, welcomed, body), "--now")
+    assert line["status"] == "processed"
+    with session_scope(settings) as s:
+        assert s.scalar(select(Enrolment)).unsubscribed_at is not None
+        notices = s.scalars(select(OutboundMessage).where(OutboundMessage.template == "unsubscribed_notice"))
+        assert [n.to_email for n in notices] == [
+            c.email for c in s.scalar(select(Enrolment)).program.coordinators
+        ]
+
+
+def test_list_unsubscribe_mailto_stops_mail(settings, cli, welcomed):
+    with session_scope(settings) as s:
+        row = s.get(OutboundMessage, welcomed)
+        from concierge.models import ReplyKey
+
+        key = s.get(ReplyKey, row.reply_key_id).key
+    raw = (
+        f"From: ana@example.org\r\nTo: reply+{key}@mentoring.example\r\nSubject: unsubscribe\r\n"
+        "Message-ID: <unsub-1@example.org>\r\n\r\n"
+    ).encode()
+    assert ingest(cli, raw, "--now")["status"] == "processed"
+    with session_scope(settings) as s:
+        assert s.scalar(select(Enrolment)).unsubscribed_at is not None
+
+
+def test_unparseable_message_is_rejected_with_null_text(settings, cli):
+    line = ingest(cli, b"\x00\x01\x02 this is not an email \xff\xfe", "--now")
+    assert line["status"] in ("rejected", "ignored")
+    if line["reason"] == "unparseable":
+        assert line["text"] is None
+
+
+def test_usage_errors_exit_2(settings, cli, tmp_path):
+    assert cli("inbound", "-", input=b"").code == 2
+    assert cli("inbound", str(tmp_path / "missing.eml")).code != 0
+    assert cli("inbound", "--bogus").code == 2
+
+
+def test_database_unreachable_exits_75(settings, cli, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1:1/none")
+    result = cli("inbound", "-", input=b"From: a@b.org\r\n\r\nhi\r\n")
+    assert result.code == 75
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_bytes_are_stored_unchanged(settings, cli):
+    raw = b"From: a@example.org\r\nSubject: caf\xe9\r\nMessage-ID: <8bit@x>\r\n\r\nna\xefve \xff body\r\n"
+    line = ingest(cli, raw)
+    with session_scope(settings) as s:
+        assert s.get(InboundMessage, line["id"]).raw == raw
