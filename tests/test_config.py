@@ -129,9 +129,10 @@ def test_embedded_redis_is_shared_by_every_process(tmp_path):
         # The child left, but the server stays up while this process still uses it.
         assert conn.get("from-child") == b"2"
     finally:
-        pidfiles = list(Path(conn.redis_dir).glob("*.pid")) if conn.redis_dir else []
+        server = queues.embedded_server(settings)
+        pidfiles = list(Path(server.redis_dir).glob("*.pid")) if server.redis_dir else []
         queues.forget_connections()
-        conn._cleanup()
+        server._cleanup()
         for pidfile in pidfiles:
             try:
                 os.kill(int(pidfile.read_text()), signal.SIGKILL)
