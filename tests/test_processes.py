@@ -29,7 +29,7 @@ def test_cron_registers_and_stops_on_sigterm(settings):
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()
-        assert line.startswith("cron: scheduling sweep_inbound, sweep_outbound"), proc.stderr
+        assert line.startswith("cron: scheduling sweep_inbound, sweep_outbound, purge_raw"), proc.stderr
         connection = queues.get_redis(settings)
         for _ in range(600):  # at most a minute: a hang fails, speed does not
             if CronScheduler.all(connection):
@@ -52,6 +52,7 @@ def test_tick_prints_one_line_per_periodic_job(cli):
     assert result.stdout.splitlines() == [
         "sweep_inbound: 0 pending inbound enqueued",
         "sweep_outbound: 0 outbound re-queued",
+        "purge_raw: 0 raw inbound messages deleted",
     ]
 
 

@@ -168,11 +168,17 @@ def reprocess_messages(settings: Settings, ids: list[int], all_failed: bool) -> 
                     .order_by(InboundMessage.id)
                 )
             )
-        found = set(session.scalars(select(InboundMessage.id).where(InboundMessage.id.in_(ids))))
+        rows = session.execute(
+            select(InboundMessage.id, InboundMessage.raw.is_not(None)).where(InboundMessage.id.in_(ids))
+        )
+        found = {inbound_id: has_raw for inbound_id, has_raw in rows}
     lines = []
     for inbound_id in ids:
         if inbound_id not in found:
             lines.append(f"{inbound_id}: no such message")
+            continue
+        if not found[inbound_id]:
+            lines.append(f"{inbound_id}: its raw bytes are no longer kept (retention)")
             continue
         if not claim(settings, inbound_id, reprocess=True):
             lines.append(f"{inbound_id}: busy (being processed)")

@@ -10,12 +10,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from concierge.db import session_scope
 from concierge.ingress.store import enqueue_processing
 from concierge.models import InboundMessage, OutboundMessage
 from concierge.outbox import enqueue_send
+from concierge.review import in_review
 from workers.context import job_settings
 
 # A message younger than this is still on its way through the normal enqueue.
@@ -72,7 +73,29 @@ def sweep_outbound(at: datetime) -> int:
     return len(queued) + len(stuck)
 
 
+def purge_raw(at: datetime) -> int:
+    """Delete raw bytes older than INBOUND_RETENTION_DAYS, except what is failed or in review.
+
+    The record and its extracted text stay; one set-based UPDATE, whatever the volume.
+    """
+    settings = job_settings()
+    cutoff = at - timedelta(days=settings.inbound_retention_days)
+    table = InboundMessage.__table__
+    with session_scope(settings) as session:
+        return session.execute(
+            update(table)
+            .where(
+                table.c.raw.is_not(None),
+                table.c.received_at <= cutoff,
+                table.c.status.in_(("processed", "ignored", "rejected", "failed")),
+                ~in_review(),
+            )
+            .values(raw=None, raw_deleted_at=at)
+        ).rowcount
+
+
 PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("sweep_inbound", sweep_inbound, 60, "pending inbound enqueued"),
     PeriodicJob("sweep_outbound", sweep_outbound, 60, "outbound re-queued"),
+    PeriodicJob("purge_raw", purge_raw, 3600, "raw inbound messages deleted"),
 )
