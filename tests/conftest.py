@@ -13,6 +13,7 @@ import shutil
 import signal
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -148,23 +149,32 @@ def make_settings(instance: Path, database_url: str, redis_url: str | None, **ch
     return Settings(**values)  # type: ignore[arg-type]
 
 
-@pytest.fixture
-def database_url(database_template: DatabaseTemplate, tmp_path: Path) -> Iterator[str]:
-    """A fresh, migrated database for one test."""
+@contextmanager
+def fresh_database(database_template: DatabaseTemplate, directory: Path) -> Iterator[str]:
+    """A migrated, empty database: a copied SQLite file, or the run's schema truncated after use."""
     if database_template.sqlite_template is not None:
-        path = tmp_path / "concierge.sqlite3"
+        path = directory / "concierge.sqlite3"
         shutil.copy(database_template.sqlite_template, path)
         yield f"sqlite:///{path}"
         dispose_engines()
         return
     assert database_template.url
-    yield database_template.url
-    dispose_engines()
-    engine = create_engine(database_template.url)
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+    try:
+        yield database_template.url
+    finally:
+        dispose_engines()
+        engine = create_engine(database_template.url)
+        tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+        with engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        engine.dispose()
+
+
+@pytest.fixture
+def database_url(database_template: DatabaseTemplate, tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated database for one test."""
+    with fresh_database(database_template, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
@@ -188,11 +198,17 @@ def settings(
     from workers import context
 
     context.use(result)
+    flush_rq_keys(result)
     yield result
-    conn = queues.get_redis(result)
+    flush_rq_keys(result)
+    queues.forget_connections()
+
+
+def flush_rq_keys(settings: Settings) -> None:
+    """Delete this run's RQ keys, so no job of one test reaches another test's database."""
+    conn = queues.get_redis(settings)
     for key in conn.scan_iter(f"{RQ_PREFIX}:*", count=1000):
         conn.delete(key)
-    queues.forget_connections()
 
 
 @pytest.fixture
