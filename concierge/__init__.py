@@ -18,7 +18,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     from flask import Flask
 
     from concierge.config import load_settings
-    from concierge.ingress import health
+    from concierge.dashboard import devmail, views
+    from concierge.ingress import health, unsubscribe, webhooks
 
     settings = settings or load_settings()
     app = Flask(__name__, template_folder="../templates")
@@ -28,4 +29,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
     )
     health.init_app(app)
+    webhooks.init_app(app)
+    unsubscribe.init_app(app)
+    views.init_app(app)
+    devmail.init_app(app)
     return app

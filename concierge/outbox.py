@@ -31,6 +31,10 @@ from concierge.models import (
     Program,
 )
 
+# Where a row's context lists the values to erase once the email is sent.
+SECRETS_KEY = "_erase_after_send"
+ERASED = "(erased after sending)"
+
 # SMTP trouble is retried with backoff: 10 s, 1 min, 5 min, 15 min, 1 h.
 SEND_RETRY = Retry(max=5, interval=[10, 60, 300, 900, 3600])
 
@@ -84,12 +88,14 @@ def queue_email(
     mentorship: Mentorship | None = None,
     thread: str | None = None,
     answering: InboundMessage | None = None,
+    secrets: tuple[str, ...] = (),
 ) -> OutboundMessage | None:
     """Record one email for `occasion` and send it after commit; None when it must not go out.
 
     A participant's email carries their reply key for (program, mentorship, thread) and
     threads after the previous email of that conversation; an answer to an inbound
-    message (`answering`) threads after that message and is marked auto-replied.
+    message (`answering`) threads after that message and is marked auto-replied. Context
+    values named in `secrets` (a login link) are erased from the row once it is sent.
     """
     existing = session.scalar(select(OutboundMessage).where(OutboundMessage.idempotency_key == occasion))
     if existing is not None:
@@ -122,6 +128,8 @@ def queue_email(
     else:
         row.coordinator_id, row.to_email = to.id, to.email
     row.context = dict(context, recipient_name=_name(to))
+    if secrets:
+        row.context[SECRETS_KEY] = list(secrets)
     try:
         with session.begin_nested():
             session.add(row)

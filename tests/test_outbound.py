@@ -258,3 +258,21 @@ def test_worker_killed_after_smtp_accepted_resends_once_with_same_message_id(set
     assert rows[target_id].resent is True
     with session_scope(settings) as s:
         assert s.scalar(select(func.count()).select_from(OutboundMessage)) == 4
+
+
+def test_login_link_is_erased_from_the_row_once_sent(settings, smtp, work):
+    from concierge.actions.logins import request_login_email
+    from concierge.actions.programs import add_coordinator
+
+    with session_scope(settings) as s:
+        add_coordinator(s, "lead@example.org", [])
+        request_login_email(s, settings, "lead@example.org")
+    work()
+    [msg] = smtp.parsed()
+    assert "/login/" in msg.get_body(("plain",)).get_content()
+    assert "List-Unsubscribe" not in msg and "Reply-To" not in msg
+    with session_scope(settings) as s:
+        row = s.scalar(select(OutboundMessage))
+        assert row.status == "sent"
+        assert row.context["link"] == "(erased after sending)"
+        assert "_erase_after_send" not in row.context

@@ -20,7 +20,7 @@ from concierge.keys import reply_address
 from concierge.mail.render import Envelope, render_message
 from concierge.mail.transport import PermanentSendError, TransientSendError, send_smtp
 from concierge.models import DevMail, OutboundMessage, Person, Program, ReplyKey
-from concierge.outbox import suppressed
+from concierge.outbox import ERASED, SECRETS_KEY, suppressed
 from concierge.tokens import unsubscribe_token
 from workers.context import job_settings
 
@@ -48,11 +48,23 @@ def claim(settings: Settings, outbound_id: int, now: datetime, stuck_before: dat
     return bool(claimed)
 
 
-def _finish(settings: Settings, outbound_id: int, status: str, error: str | None = None) -> None:
+def without_secrets(context: dict[str, Any]) -> dict[str, Any]:
+    """The context with the values it lists as secret erased (kept no longer than needed)."""
+    secret = set(context.get(SECRETS_KEY, ()))
+    if not secret:
+        return context
+    return {k: (ERASED if k in secret else v) for k, v in context.items() if k != SECRETS_KEY}
+
+
+def _finish(
+    settings: Settings, outbound_id: int, status: str, error: str | None = None, context: dict | None = None
+) -> None:
     table = OutboundMessage.__table__
     values: dict[str, Any] = {"status": status, "error": error}
     if status == "sent":
         values["sent_at"] = utcnow()
+    if context is not None:
+        values["context"] = without_secrets(context)
     with session_scope(settings) as session:
         session.execute(
             update(table).where(table.c.id == outbound_id, table.c.status == "sending").values(**values)
@@ -107,7 +119,7 @@ def send_outbound(outbound_id: int, stuck_before: str | None = None) -> str:
             except TemplateError as exc:
                 held = f"template {row.template}: {type(exc).__name__}: {exc}"
     if held is not None:
-        _finish(settings, outbound_id, "failed", f"not sent: {held}")
+        _finish(settings, outbound_id, "failed", f"not sent: {held}", context=row.context)
         return "failed"
     if settings.dev_outbox:
         table = OutboundMessage.__table__
@@ -123,14 +135,14 @@ def send_outbound(outbound_id: int, stuck_before: str | None = None) -> str:
             session.execute(
                 update(table)
                 .where(table.c.id == outbound_id, table.c.status == "sending")
-                .values(status="sent", sent_at=utcnow(), error=None)
+                .values(status="sent", sent_at=utcnow(), error=None, context=without_secrets(row.context))
             )
         return "stored in the dev outbox"
     assert settings.smtp_url
     try:
         send_smtp(settings.smtp_url, msg, envelope_from=f"bounce+{outbound_id}@{settings.reply_domain}")
     except PermanentSendError as exc:
-        _finish(settings, outbound_id, "failed", str(exc))
+        _finish(settings, outbound_id, "failed", str(exc), context=row.context)
         return "failed"
     except TransientSendError as exc:
         # Back to queued with the reason; raising lets RQ retry with backoff.
@@ -142,7 +154,7 @@ def send_outbound(outbound_id: int, stuck_before: str | None = None) -> str:
                 .values(status="queued", error=str(exc))
             )
         raise
-    _finish(settings, outbound_id, "sent")
+    _finish(settings, outbound_id, "sent", context=row.context)
     return "sent"
 
 

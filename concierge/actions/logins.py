@@ -36,6 +36,8 @@ def hash_token(token: str) -> str:
 
 def find_coordinator(session: Session, email: str) -> Coordinator | None:
     """The coordinator with this address (normalised), or None for unknown or malformed addresses."""
+    if any(ord(c) < 32 or ord(c) == 127 for c in email):
+        return None  # control characters are in no address (and PostgreSQL refuses NUL in text)
     try:
         address = normalise_email(email)
     except ActionError:
@@ -67,7 +69,9 @@ def create_login_link(session: Session, settings: Settings, email: str, now: dat
     return link
 
 
-def request_login_email(session: Session, settings: Settings, email: str, now: datetime | None = None) -> None:
+def request_login_email(
+    session: Session, settings: Settings, email: str, now: datetime | None = None
+) -> None:
     """Email a login link to the coordinator with `email`.
 
     Does nothing, silently, for an address that is not a coordinator's (so the login form
@@ -93,6 +97,7 @@ def request_login_email(session: Session, settings: Settings, email: str, now: d
         occasion=f"login:{row.id}",
         to=coordinator,
         context={"link": link},
+        secrets=("link",),
     )
 
 
@@ -115,5 +120,7 @@ def use_login_token(session: Session, token: str, now: datetime | None = None) -
     ).rowcount
     if used != 1:
         return None
-    coordinator_id = session.scalar(select(LoginToken.coordinator_id).where(LoginToken.token_hash == token_hash))
+    coordinator_id = session.scalar(
+        select(LoginToken.coordinator_id).where(LoginToken.token_hash == token_hash)
+    )
     return session.get(Coordinator, coordinator_id) if coordinator_id is not None else None

@@ -1,0 +1,194 @@
+"""`/dev/mail`: the dev outbox, where every email is stored instead of sent (only without SMTP_URL).
+
+Lists the stored emails, shows one with its headers, text and HTML, and previews
+every email template with sample data. Email HTML is only ever shown inside a
+sandboxed iframe (`srcdoc`, escaped): it never runs as part of this page. The whole
+blueprint answers 404 once SMTP_URL is set.
+"""
+
+from __future__ import annotations
+
+import email
+from dataclasses import dataclass
+from email import policy
+from email.message import EmailMessage
+from typing import Any, cast
+
+from flask import Blueprint, Flask, abort, render_template, request
+from flask.typing import ResponseReturnValue
+from jinja2 import TemplateError
+from sqlalchemy import select
+
+from concierge.dashboard.web import message_page, protect, settings
+from concierge.db import session_scope
+from concierge.mail.render import render_parts, template_names
+from concierge.models import DevMail, OutboundMessage
+
+bp = Blueprint("devmail", __name__, url_prefix="/dev/mail")
+PAGE_SIZE = 100
+
+_PROGRAM = {"program_name": "Women in Tech 2026", "program_slug": "women-in-tech-2026"}
+# Every variable each template uses (they render with StrictUndefined); `participant`
+# says whether the layout adds the reply marker and privacy line.
+SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
+    "goals_thanks": {**_PROGRAM, "participant": True, "goals": "Lead a team by spring.", "paired": False},
+    "introduction_mentee": {
+        **_PROGRAM,
+        "participant": True,
+        "thread_subject": "Maya, meet your mentor Sam",
+        "mentor": {"name": "Sam Okafor", "email": "sam@example.org", "topics": ["leadership", "negotiation"]},
+        "topic": "leadership",
+        "goals": "Lead a team by spring.",
+        "cadence_days": 14,
+    },
+    "introduction_mentor": {
+        **_PROGRAM,
+        "participant": True,
+        "thread_subject": "Sam, meet your mentee Maya",
+        "mentee": {"name": "Maya Lind", "email": "maya@example.org", "topics": ["leadership"]},
+        "topic": "leadership",
+        "goals": "Lead a team by spring.",
+    },
+    "introduction_peer": {
+        **_PROGRAM,
+        "participant": True,
+        "thread_subject": "Your peer circle in Women in Tech 2026",
+        "peers": [
+            {"name": "Ana Ruiz", "email": "ana@example.org", "topics": ["public speaking"]},
+            {"name": "Bea Chen", "email": "bea@example.org", "topics": []},
+            {"name": "Cleo Diaz", "email": "cleo@example.org", "topics": ["career change"]},
+        ],
+        "cadence_days": 14,
+        "facilitator_is_you": True,
+    },
+    "login_link": {"participant": False, "link": "http://localhost:5000/login/sample-token"},
+    "unsubscribed_notice": {
+        **_PROGRAM,
+        "participant": False,
+        "person_name": "Maya Lind",
+        "person_email": "maya@example.org",
+        "role": "mentee",
+        "mentorship_count": 1,
+    },
+    "welcome_mentee": {**_PROGRAM, "participant": True, "goals": ""},
+    "welcome_mentor": {**_PROGRAM, "participant": True},
+    "welcome_peer": {**_PROGRAM, "participant": True},
+}
+
+
+@dataclass(frozen=True)
+class Preview:
+    """One template rendered with its sample data, or why it could not be."""
+
+    name: str
+    subject: str = ""
+    text: str = ""
+    html: str = ""
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Part:
+    """A MIME part other than the text and HTML bodies (a calendar invite, an attachment)."""
+
+    content_type: str
+    filename: str | None
+    text: str | None
+    size: int
+
+
+@bp.before_request
+def only_with_dev_outbox() -> None:
+    """404 for every page once SMTP_URL is set: the dev outbox exists only on a dev install."""
+    if not settings().dev_outbox:
+        abort(404)
+
+
+protect(bp)
+
+
+@bp.get("")
+def outbox() -> ResponseReturnValue:
+    """Stored emails, newest first, with their outbound status (pages of PAGE_SIZE)."""
+    before = request.args.get("before", "")
+    query = (
+        select(DevMail, OutboundMessage.status)
+        .outerjoin(OutboundMessage, OutboundMessage.id == DevMail.outbound_id)
+        .order_by(DevMail.id.desc())
+        .limit(PAGE_SIZE)
+    )
+    if before.isascii() and before.isdigit() and len(before) < 10:
+        query = query.where(DevMail.id < int(before))
+    with session_scope(settings()) as db:
+        mails = db.execute(query).all()
+    older = mails[-1][0].id if len(mails) == PAGE_SIZE else None
+    return render_template("dashboard/devmail_list.html", mails=mails, older=older)
+
+
+@bp.get("/<int:mail_id>")
+def show(mail_id: int) -> ResponseReturnValue:
+    """One stored email: its headers, its text part, its HTML part (sandboxed) and any other parts."""
+    with session_scope(settings()) as db:
+        mail = db.get(DevMail, mail_id) if mail_id < 2**31 else None
+        status = db.get(OutboundMessage, mail.outbound_id).status if mail and mail.outbound_id else None
+    if mail is None:
+        return message_page(404, "No such email", f"The dev outbox has no email {mail_id}.")
+    message = cast(EmailMessage, email.message_from_bytes(mail.raw, policy=policy.default))
+    return render_template(
+        "dashboard/devmail_detail.html",
+        mail=mail,
+        status=status,
+        headers=[(name, str(value)) for name, value in message.items()],
+        text=_body(message, "plain"),
+        html=_body(message, "html"),
+        parts=_other_parts(message),
+    )
+
+
+@bp.get("/templates")
+def templates() -> ResponseReturnValue:
+    """Every email template rendered with sample data."""
+    return render_template(
+        "dashboard/devmail_templates.html", previews=[_preview(n) for n in template_names()]
+    )
+
+
+def _preview(name: str) -> Preview:
+    sample = SAMPLE_CONTEXTS.get(name)
+    if sample is None:
+        return Preview(name, error=f"no sample data yet: add {name!r} to SAMPLE_CONTEXTS in {__name__}")
+    context = dict(sample, recipient_name="Maya", base_url=settings().base_url)
+    try:
+        subject, text, html = render_parts(name, context)
+    except TemplateError as exc:
+        return Preview(name, error=f"{type(exc).__name__}: {exc}")
+    return Preview(name, subject, text, html)
+
+
+def _body(message: EmailMessage, subtype: str) -> str | None:
+    part = message.get_body((subtype,))
+    if part is None:
+        return None
+    try:
+        return str(part.get_content())
+    except (LookupError, ValueError) as exc:
+        return f"(cannot decode this part: {exc})"
+
+
+def _other_parts(message: EmailMessage) -> list[Part]:
+    bodies = {id(message.get_body(("plain",))), id(message.get_body(("html",)))}
+    found = []
+    for part in message.walk():
+        if part.is_multipart() or id(part) in bodies:
+            continue
+        payload = part.get_payload(decode=True) or b""
+        text = None
+        if part.get_content_maintype() == "text":
+            text = payload.decode(part.get_content_charset() or "utf-8", "replace")
+        found.append(Part(part.get_content_type(), part.get_filename(), text, len(payload)))
+    return found
+
+
+def init_app(app: Flask) -> None:
+    """Register /dev/mail (it answers 404 unless the dev outbox is on)."""
+    app.register_blueprint(bp)

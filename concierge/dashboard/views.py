@@ -1,0 +1,190 @@
+"""The coordinator dashboard's pages: magic-link login, the programs, a program's mentorships, the export.
+
+Handlers are thin: they check who is asking, call a query or an action, and render.
+Every page but the login pages needs a logged-in coordinator (anonymous requests are
+redirected to /login), and a coordinator only ever sees the programs they run.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import Blueprint, Flask, Response, g, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+
+from concierge.actions.logins import LINK_LIFETIME, request_login_email, use_login_token
+from concierge.dashboard import queries, ratelimit
+from concierge.dashboard.export import mentorships_csv
+from concierge.dashboard.web import csrf_token, message_page, protect, settings
+from concierge.db import session_scope, utcnow
+from concierge.models import Coordinator
+
+bp = Blueprint("dashboard", __name__)
+
+SESSION_KEY = "coordinator_id"
+PUBLIC_ENDPOINTS = ("dashboard.login_form", "dashboard.login_request", "dashboard.login_link")
+# Login requests: at most this many per address and per IP in each LINK_LIFETIME window.
+LOGIN_REQUESTS_PER_WINDOW = 5
+MAX_EMAIL_LENGTH = 320
+
+
+@bp.before_request
+def require_coordinator() -> ResponseReturnValue | None:
+    """Load the logged-in coordinator into `g`, or send an anonymous visitor to the login page."""
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    coordinator_id = session.get(SESSION_KEY)
+    coordinator = None
+    if isinstance(coordinator_id, int):
+        with session_scope(settings()) as db:
+            coordinator = db.get(Coordinator, coordinator_id)
+    if coordinator is None:
+        session.pop(SESSION_KEY, None)
+        return redirect(url_for("dashboard.login_form"))
+    g.coordinator = coordinator
+    return None
+
+
+protect(bp)
+
+
+@bp.get("/login")
+def login_form() -> ResponseReturnValue:
+    """The login page: one field, the coordinator's email address."""
+    if isinstance(session.get(SESSION_KEY), int):
+        return redirect(url_for("dashboard.home"))
+    return render_template("dashboard/login.html", error=None)
+
+
+@bp.post("/login")
+def login_request() -> ResponseReturnValue:
+    """Email a login link; the answer is the same whether or not the address is a coordinator's."""
+    email = request.form.get("email", "").strip()
+    if not email or len(email) > MAX_EMAIL_LENGTH:
+        return render_template("dashboard/login.html", error="Enter your email address."), 400
+    window = int(LINK_LIFETIME.total_seconds())
+    minutes = window // 60
+    ip = request.remote_addr or "unknown"
+    if not ratelimit.allow(settings(), "login-ip", ip, LOGIN_REQUESTS_PER_WINDOW, window):
+        reason = f"Too many login requests from your network. Wait {minutes} minutes and try again."
+        return _too_many(reason, window)
+    if not ratelimit.allow(settings(), "login-address", email.lower(), LOGIN_REQUESTS_PER_WINDOW, window):
+        reason = f"Too many login requests for this address. Wait {minutes} minutes and try again."
+        return _too_many(reason, window)
+    with session_scope(settings()) as db:
+        request_login_email(db, settings(), email)
+    return message_page(
+        200,
+        "Check your email",
+        f"If that address belongs to a coordinator, a link is on its way. "
+        f"It works once, for {minutes} minutes.",
+    )
+
+
+def _too_many(reason: str, retry_after: int) -> ResponseReturnValue:
+    return message_page(429, "Too many requests", reason, headers={"Retry-After": str(retry_after)})
+
+
+@bp.get("/login/<token>")
+def login_link(token: str) -> ResponseReturnValue:
+    """A magic link: log in and go to the dashboard, or explain that the link is spent."""
+    if request.method == "HEAD":
+        # Link checkers probe with HEAD; only a real visit may spend the one-time link.
+        return "", 200
+    with session_scope(settings()) as db:
+        coordinator = use_login_token(db, token)
+        coordinator_id = coordinator.id if coordinator else None
+    if coordinator_id is None:
+        return message_page(
+            410,
+            "This link has expired",
+            "This login link has expired or was already used; ask for a new one. "
+            f"Links work once, for {int(LINK_LIFETIME.total_seconds()) // 60} minutes.",
+            (url_for("dashboard.login_form"), "Ask for a new link"),
+        )
+    # A fresh session (and CSRF token) at login: nothing carried over from before.
+    session.clear()
+    session[SESSION_KEY] = coordinator_id
+    return redirect(url_for("dashboard.home"))
+
+
+@bp.post("/logout")
+def logout() -> ResponseReturnValue:
+    """End the session."""
+    session.clear()
+    return redirect(url_for("dashboard.login_form"))
+
+
+@bp.get("/")
+def home() -> ResponseReturnValue:
+    """The programs this coordinator runs."""
+    with session_scope(settings()) as db:
+        programs = queries.programs_of(db, g.coordinator.id)
+    return render_template("dashboard/home.html", programs=programs)
+
+
+@bp.get("/programs/<ref>")
+def program(ref: str) -> ResponseReturnValue:
+    """A program's mentorships with their state and health (metadata only)."""
+    with session_scope(settings()) as db:
+        found = queries.program_of(db, g.coordinator.id, ref)
+        if found is None:
+            return _no_program()
+        summaries = queries.mentorship_summaries(db, found, utcnow())
+    return render_template(
+        "dashboard/program.html",
+        program=found,
+        summaries=summaries,
+        states=queries.state_counts(summaries),
+    )
+
+
+@bp.get("/programs/<ref>/mentorships.csv")
+def export_mentorships(ref: str) -> ResponseReturnValue:
+    """The program's mentorships as CSV (SPEC §4.3)."""
+    with session_scope(settings()) as db:
+        found = queries.program_of(db, g.coordinator.id, ref)
+        if found is None:
+            return _no_program()
+        data = mentorships_csv(found, queries.mentorship_summaries(db, found, utcnow()))
+    return Response(
+        data,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{found.slug}-mentorships.csv"'},
+    )
+
+
+def _no_program() -> ResponseReturnValue:
+    return message_page(
+        404,
+        "No such program",
+        "There is no program with that id or name among the programs you run.",
+        (url_for("dashboard.home"), "Your programs"),
+    )
+
+
+def local_time(value: datetime | None) -> str:
+    """A time in the logged-in coordinator's zone, with the zone named ("Tue 1 Dec 2026, 3:00 PM CET")."""
+    if value is None:
+        return ""
+    coordinator = g.get("coordinator")
+    try:
+        zone = ZoneInfo(coordinator.timezone if coordinator else "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    local = value.astimezone(zone)
+    hour = local.hour % 12 or 12
+    return f"{local:%a} {local.day} {local:%b %Y}, {hour}:{local:%M %p} {local.tzname()}"
+
+
+def init_app(app: Flask) -> None:
+    """Register the dashboard, its template helpers and the session cookie's settings."""
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=app.config["SETTINGS"].base_url.startswith("https://"),
+    )
+    app.add_template_global(csrf_token)
+    app.add_template_filter(local_time, "when")
+    app.register_blueprint(bp)

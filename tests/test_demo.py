@@ -1,0 +1,119 @@
+"""`concierge demo`: one command starts web, worker and scheduler; Ctrl-C leaves nothing behind."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import psutil
+
+from tests.conftest import ENV_VARS, free_port
+
+BIN = Path(sys.executable).parent
+
+
+def start_demo(instance: Path, port: int) -> tuple[subprocess.Popen, queue.Queue]:
+    env = {k: v for k, v in os.environ.items() if k not in ENV_VARS}
+    env["INSTANCE_PATH"] = str(instance)
+    proc = subprocess.Popen(
+        [str(BIN / "concierge"), "demo", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=instance.parent,
+    )
+    lines: queue.Queue = queue.Queue()
+
+    def pump() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.put(line.rstrip("\n"))
+        lines.put(None)
+
+    threading.Thread(target=pump, daemon=True).start()
+    return proc, lines
+
+
+def read_until(lines: queue.Queue, prefix: str, timeout: float = 120) -> list[str]:
+    seen = []
+    while True:
+        line = lines.get(timeout=timeout)  # a hang fails; speed does not
+        if line is None:
+            raise AssertionError(f"demo exited early; printed {seen}")
+        seen.append(line)
+        if line.startswith(prefix):
+            return seen
+
+
+def get(url: str) -> tuple[int, str]:
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return response.status, response.read().decode()
+
+
+def wait_until(check, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "condition not reached before the guard timeout"
+        threading.Event().wait(0.2)
+
+
+def redis_pid(instance: Path) -> int:
+    settings = json.loads((instance / "redis.db.settings").read_text())
+    return int(Path(settings["pidfile"]).read_text())
+
+
+def stop(proc: subprocess.Popen) -> int:
+    proc.send_signal(signal.SIGINT)
+    return proc.wait(timeout=120)
+
+
+def test_demo_runs_everything_and_ctrl_c_stops_every_process(tmp_path):
+    instance = tmp_path / "instance"
+    port = free_port()
+    proc, lines = start_demo(instance, port)
+    try:
+        printed = read_until(lines, "Login link:")
+        assert printed[0] == "Seeded the demo programs."
+        assert f"Dashboard: http://127.0.0.1:{port}/" in printed
+        assert printed[-1].startswith(f"Login link: http://127.0.0.1:{port}/login/")
+        assert get(f"http://127.0.0.1:{port}/healthz") == (200, '{"database":"ok","redis":"ok"}\n')
+
+        def introductions_rendered() -> bool:
+            return "Ana Ruiz &amp; Maya Lin" in get(f"http://127.0.0.1:{port}/dev/mail")[1]
+
+        wait_until(introductions_rendered)
+        children = psutil.Process(proc.pid).children(recursive=True)
+        assert len(children) >= 3
+        server_pid = redis_pid(instance)
+        assert psutil.pid_exists(server_pid)
+    finally:
+        code = stop(proc)
+    assert code == 0, proc.stderr.read() if proc.stderr else ""
+
+    def all_gone() -> bool:
+        def running(process: psutil.Process) -> bool:
+            try:
+                return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+            except psutil.NoSuchProcess:
+                return False
+
+        return not any(running(p) for p in children) and not psutil.pid_exists(server_pid)
+
+    wait_until(all_gone, timeout=60)
+
+    again, lines = start_demo(instance, port)
+    try:
+        printed = read_until(lines, "Login link:")
+        assert printed[0] == "Reusing the demo data from the last run."
+    finally:
+        assert stop(again) == 0
+    assert not (instance / "redis.db.settings").exists(), "the embedded Redis was left registered"

@@ -1,0 +1,109 @@
+"""`/dev/mail` (SPEC §4.3, §5): the dev outbox's emails and template previews, shown safely, off with SMTP."""
+
+from __future__ import annotations
+
+import re
+from email.message import EmailMessage
+
+import pytest
+from sqlalchemy import select
+
+from concierge import create_app
+from concierge.dashboard.devmail import SAMPLE_CONTEXTS
+from concierge.db import session_scope
+from concierge.mail.render import render_parts, template_names
+from concierge.models import DevMail
+from concierge.outbox import queue_email
+from tests import factories
+
+
+def send_welcome(settings, work) -> int:
+    """Queue a welcome email and let the worker store it in the dev outbox; the DevMail id."""
+    with session_scope(settings) as s:
+        program = factories.program(s, name="Women in Tech")
+        enrolment = factories.participant(s, program, "mentee", email="ana@example.org", name="Ana Ruiz")
+        queue_email(
+            s,
+            settings,
+            template="welcome_mentee",
+            occasion="welcome:devmail",
+            to=enrolment.person,
+            program=program,
+            context={"program_name": program.name, "goals": ""},
+        )
+    work()
+    with session_scope(settings) as s:
+        [mail] = s.scalars(select(DevMail)).all()
+        return mail.id
+
+
+def stored(settings, html: str, subject: str = "Hostile") -> int:
+    msg = EmailMessage()
+    msg["To"], msg["Subject"] = "ana@example.org", subject
+    msg.set_content("plain text")
+    msg.add_alternative(html, subtype="html")
+    with session_scope(settings) as s:
+        mail = DevMail(to_email="ana@example.org", subject=subject, raw=msg.as_bytes())
+        s.add(mail)
+        s.flush()
+        return mail.id
+
+
+def test_the_outbox_lists_stored_mail_newest_first(settings, work):
+    first = send_welcome(settings, work)
+    second = stored(settings, "<p>hi</p>", subject="Second one")
+    page = create_app(settings).test_client().get("/dev/mail").get_data(as_text=True)
+    assert "ana@example.org" in page and "Welcome to Women in Tech" in page and "sent" in page
+    assert page.index(f"/dev/mail/{second}") < page.index(f"/dev/mail/{first}")
+
+
+def test_an_email_shows_headers_text_and_sandboxed_html(settings, work):
+    mail_id = send_welcome(settings, work)
+    response = create_app(settings).test_client().get(f"/dev/mail/{mail_id}")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "List-Unsubscribe" in page and "Reply-To" in page
+    assert "Welcome to Women in Tech! As a mentee you drive the relationship" in page
+    [frame] = re.findall(r"<iframe sandbox srcdoc=\"([^\"]*)\"", page)
+    assert frame.startswith("&lt;!doctype html&gt;")
+    assert "max-width:560px" not in page.replace(frame, "")
+
+
+def test_hostile_html_never_runs_in_the_page(settings):
+    mail_id = stored(settings, '"><script>alert(1)</script><img src=x onerror=alert(2)>')
+    page = create_app(settings).test_client().get(f"/dev/mail/{mail_id}").get_data(as_text=True)
+    assert "<script>alert" not in page and "<img src=x" not in page
+    assert "&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_unknown_email_is_404(settings):
+    client = create_app(settings).test_client()
+    assert client.get("/dev/mail/12345").status_code == 404
+    assert client.get("/dev/mail/99999999999999999999").status_code == 404
+    assert client.get("/dev/mail?before=abc").status_code == 200
+
+
+def test_every_template_is_previewed(settings):
+    response = create_app(settings).test_client().get("/dev/mail/templates")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    for name in template_names():
+        assert f'id="{name}"' in page
+    assert 'class="error"' not in page
+    assert "Your Concierge login link" in page and "Maya Lind unsubscribed from Women in Tech 2026" in page
+
+
+@pytest.mark.parametrize("name", template_names())
+def test_each_template_has_complete_sample_data(name):
+    assert name in SAMPLE_CONTEXTS, f"add sample data for {name} to SAMPLE_CONTEXTS"
+    subject, text, html = render_parts(
+        name, dict(SAMPLE_CONTEXTS[name], recipient_name="Maya", base_url="http://x")
+    )
+    assert subject and text and html
+
+
+@pytest.mark.parametrize("path", ["/dev/mail", "/dev/mail/1", "/dev/mail/templates"])
+def test_dev_mail_is_off_when_smtp_is_configured(settings, path):
+    stored(settings, "<p>hi</p>")
+    client = create_app(settings.with_(smtp_url="smtp://127.0.0.1:2525")).test_client()
+    assert client.get(path).status_code == 404

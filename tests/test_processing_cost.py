@@ -1,0 +1,67 @@
+"""Processing costs a constant number of SQL statements per message, however many there are."""
+
+from __future__ import annotations
+
+from sqlalchemy import event, select
+
+from concierge.actions.introductions import send_welcome
+from concierge.db import get_engine, session_scope
+from concierge.ingress.store import store_inbound
+from concierge.keys import reply_address
+from concierge.models import ReplyKey
+from tests import factories
+from tests.mail import gmail_reply
+
+
+def replies(settings, count: int, offset: int) -> list[bytes]:
+    with session_scope(settings) as s:
+        program = factories.program(s)
+        for n in range(count):
+            send_welcome(
+                s, settings, factories.participant(s, program, "mentee", email=f"m{offset + n}@x.org")
+            )
+    with session_scope(settings) as s:
+        keys = s.execute(select(ReplyKey.key, ReplyKey.person_id).order_by(ReplyKey.id.desc()).limit(count))
+        from concierge.models import Person
+
+        return [
+            gmail_reply(
+                sender=s.get(Person, person_id).email,
+                to=reply_address(key, settings.reply_domain),
+                subject="Re: Welcome",
+                body=f"Goal {n}: lead a project.",
+                quoted="Welcome!",
+                message_id=f"<cost-{offset}-{n}@x.org>",
+            )
+            for n, (key, person_id) in enumerate(keys)
+        ]
+
+
+def test_sql_statements_per_processed_message_are_constant(settings, work):
+    from rq import SimpleWorker
+
+    from concierge import queues
+
+    def process_counting(messages: list[bytes]) -> int:
+        for raw in messages:
+            with session_scope(settings) as s:
+                store_inbound(s, settings, raw, None)
+        seen: list[int] = []
+        engine = get_engine(settings)
+
+        def count(*_args) -> None:
+            seen.append(1)
+
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            inbound = queues.queue(settings, queues.INBOUND)
+            SimpleWorker([inbound], connection=queues.get_redis(settings)).work(burst=True)
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        return len(seen)
+
+    small = replies(settings, 2, 0)
+    large = replies(settings, 6, 100)
+    work()
+    few, many = process_counting(small), process_counting(large)
+    assert few / 2 == many / 6
