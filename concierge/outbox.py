@@ -9,6 +9,7 @@ context, so rendering at send time is a pure function of the row.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -88,13 +89,15 @@ def queue_email(
     mentorship: Mentorship | None = None,
     thread: str | None = None,
     answering: InboundMessage | None = None,
+    answering_references: Sequence[str] = (),
     secrets: tuple[str, ...] = (),
 ) -> OutboundMessage | None:
     """Record one email for `occasion` and send it after commit; None when it must not go out.
 
     A participant's email carries their reply key for (program, mentorship, thread) and
     threads after the previous email of that conversation; an answer to an inbound
-    message (`answering`) threads after that message and is marked auto-replied. Context
+    message (`answering`, with its `References`) threads after that message and is marked
+    auto-replied. Context
     values named in `secrets` (a login link) are erased from the row once it is sent.
     """
     existing = session.scalar(select(OutboundMessage).where(OutboundMessage.idempotency_key == occasion))
@@ -119,9 +122,11 @@ def queue_email(
         row.person_id, row.to_email, row.reply_key_id = to.id, to.email, key.id
         parent = _thread_parent(session, key.id)
         if answering is not None and answering.message_id:
+            # INBOUND.md 23: In-Reply-To is the reply's Message-ID; References its References + it.
             inbound_id = f"<{answering.message_id.strip('<>')}>"
+            chain = " ".join(f"<{ref.strip('<>')}>" for ref in answering_references if ref.strip("<>"))
             row.in_reply_to = inbound_id
-            row.references = references_of(inbound_id, parent.references if parent else None)
+            row.references = references_of(inbound_id, chain)
         elif parent is not None:
             row.in_reply_to = parent.message_id
             row.references = references_of(parent.message_id, parent.references)

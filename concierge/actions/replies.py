@@ -142,6 +142,7 @@ def act_on_reply(
             program=program,
             thread=WELCOME_THREAD,
             answering=inbound,
+            answering_references=parsed.references,
             context={"program_name": program.name, "goals": goals, "paired": paired},
         )
         return Outcome("processed", "reply")
