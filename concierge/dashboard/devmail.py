@@ -14,7 +14,7 @@ from email import policy
 from email.message import EmailMessage
 from typing import Any, cast
 
-from flask import Blueprint, Flask, abort, render_template, request
+from flask import Blueprint, Flask, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from jinja2 import TemplateError
 from sqlalchemy import select
@@ -22,7 +22,7 @@ from sqlalchemy import select
 from concierge.dashboard.web import message_page, protect, settings
 from concierge.db import session_scope
 from concierge.mail.render import render_parts, template_names
-from concierge.models import DevMail, OutboundMessage
+from concierge.models import DevMail, InboundMessage, OutboundMessage
 
 bp = Blueprint("devmail", __name__, url_prefix="/dev/mail")
 PAGE_SIZE = 100
@@ -121,8 +121,9 @@ def outbox() -> ResponseReturnValue:
         query = query.where(DevMail.id < int(before))
     with session_scope(settings()) as db:
         mails = db.execute(query).all()
+        received = db.scalars(select(InboundMessage).order_by(InboundMessage.id.desc()).limit(20)).all()
     older = mails[-1][0].id if len(mails) == PAGE_SIZE else None
-    return render_template("dashboard/devmail_list.html", mails=mails, older=older)
+    return render_template("dashboard/devmail_list.html", mails=mails, older=older, received=received)
 
 
 @bp.get("/<int:mail_id>")
@@ -187,6 +188,64 @@ def _other_parts(message: EmailMessage) -> list[Part]:
             text = payload.decode(part.get_content_charset() or "utf-8", "replace")
         found.append(Part(part.get_content_type(), part.get_filename(), text, len(payload)))
     return found
+
+
+@bp.get("/<int:mail_id>/reply")
+def compose(mail_id: int) -> ResponseReturnValue:
+    """A form to answer a stored email as its recipient (or as anyone, or with a raw message)."""
+    with session_scope(settings()) as db:
+        mail = db.get(DevMail, mail_id) if mail_id < 2**31 else None
+    if mail is None:
+        return message_page(404, "No such email", f"The dev outbox has no email {mail_id}.")
+    return render_template("dashboard/devmail_reply.html", mail=mail, sender=mail.to_email, body="", raw="")
+
+
+@bp.post("/<int:mail_id>/reply")
+def send_reply(mail_id: int) -> ResponseReturnValue:
+    """Send the composed (or pasted raw) reply through the relay's storing and processing."""
+    from concierge.ingress.store import MAX_MESSAGE_BYTES, store_inbound
+    from concierge.mail.compose import compose_reply
+    from workers.inbound import process_now
+
+    with session_scope(settings()) as db:
+        mail = db.get(DevMail, mail_id) if mail_id < 2**31 else None
+    if mail is None:
+        return message_page(404, "No such email", f"The dev outbox has no email {mail_id}.")
+    sender = request.form.get("sender", "").strip()
+    body = request.form.get("body", "")
+    raw_text = request.form.get("raw", "")
+    if raw_text.strip():
+        raw = raw_text.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8")
+    elif sender and "@" in sender:
+        raw = compose_reply(mail.raw, sender, body)
+    else:
+        return render_template(
+            "dashboard/devmail_reply.html",
+            mail=mail,
+            sender=sender,
+            body=body,
+            raw=raw_text,
+            error="Give a From address (and a body), or paste a raw message.",
+        ), 422
+    if len(raw) > MAX_MESSAGE_BYTES:
+        return message_page(413, "Too large", f"A message may have at most {MAX_MESSAGE_BYTES} bytes.")
+    original = email.message_from_bytes(mail.raw, policy=policy.default)
+    recipient = str(original.get("Reply-To") or "") or None
+    with session_scope(settings()) as db:
+        stored = store_inbound(db, settings(), raw, recipient if not raw_text.strip() else None, source="dev")
+    if not stored.duplicate:
+        process_now(settings(), stored.id)
+    return redirect(url_for("devmail.received", inbound_id=stored.id), 303)
+
+
+@bp.get("/inbound/<int:inbound_id>")
+def received(inbound_id: int) -> ResponseReturnValue:
+    """What the inbound path made of a message: status, kind, reason and the trimmed text."""
+    with session_scope(settings()) as db:
+        message = db.get(InboundMessage, inbound_id) if inbound_id < 2**31 else None
+    if message is None:
+        return message_page(404, "No such message", f"No inbound message {inbound_id}.")
+    return render_template("dashboard/devmail_inbound.html", message=message)
 
 
 def init_app(app: Flask) -> None:

@@ -1,0 +1,102 @@
+"""The /dev/mail composer: answer any email as its recipient, through the same inbound path as real mail."""
+
+from __future__ import annotations
+
+import email
+import re
+from email import policy
+
+from sqlalchemy import select
+
+from concierge import create_app
+from concierge.actions.introductions import send_welcome
+from concierge.db import session_scope
+from concierge.models import DevMail, Enrolment, InboundMessage
+from tests import factories
+
+
+def welcomed(settings, work) -> int:
+    with session_scope(settings) as s:
+        program = factories.program(s, name="Women in Tech")
+        send_welcome(s, settings, factories.participant(s, program, "mentee", email="ana@example.org"))
+    work()
+    with session_scope(settings) as s:
+        return s.scalar(select(DevMail.id))
+
+
+def form_token(client, path: str) -> str:
+    page = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def test_answering_as_the_recipient_stores_processes_and_shows_the_outcome(settings, work):
+    mail_id = welcomed(settings, work)
+    client = create_app(settings).test_client()
+    detail = client.get(f"/dev/mail/{mail_id}").get_data(as_text=True)
+    assert f"/dev/mail/{mail_id}/reply" in detail
+    form = client.get(f"/dev/mail/{mail_id}/reply").get_data(as_text=True)
+    assert 'value="ana@example.org"' in form
+    token = form_token(client, f"/dev/mail/{mail_id}/reply")
+    response = client.post(
+        f"/dev/mail/{mail_id}/reply",
+        data={"csrf_token": token, "sender": "ana@example.org", "body": "Lead a team by spring."},
+    )
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "processed" in page and "Lead a team by spring." in page
+    with session_scope(settings) as s:
+        message = s.scalar(select(InboundMessage))
+        assert (message.status, message.kind, message.reason, message.source) == (
+            "processed",
+            "reply",
+            None,
+            "dev",
+        )
+        sent = email.message_from_bytes(message.raw, policy=policy.default)
+        assert "wrote:" in sent.get_body(("plain",)).get_content()
+        assert b"\r\n" in message.raw and message.text == "Lead a team by spring."
+        assert s.scalar(select(Enrolment.goals)) == "Lead a team by spring."
+    listing = client.get("/dev/mail").get_data(as_text=True)
+    assert "Received" in listing and "ana@example.org" in listing
+
+
+def test_answering_as_someone_else_shows_the_rejection(settings, work):
+    mail_id = welcomed(settings, work)
+    client = create_app(settings).test_client()
+    token = form_token(client, f"/dev/mail/{mail_id}/reply")
+    response = client.post(
+        f"/dev/mail/{mail_id}/reply",
+        data={"csrf_token": token, "sender": "mallory@example.net", "body": "hi"},
+    )
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "rejected" in page and "foreign_sender" in page
+
+
+def test_a_pasted_raw_message_goes_through_as_it_is(settings, work):
+    mail_id = welcomed(settings, work)
+    client = create_app(settings).test_client()
+    token = form_token(client, f"/dev/mail/{mail_id}/reply")
+    raw = (
+        "From: Ana <ana@example.org>\nTo: someone@mentoring.example\nSubject: Out of office\n"
+        "Auto-Submitted: auto-replied\nMessage-ID: <ooo@example.org>\n\nI am away.\n"
+    )
+    response = client.post(f"/dev/mail/{mail_id}/reply", data={"csrf_token": token, "raw": raw})
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "ignored" in page and "auto_reply" in page
+
+
+def test_an_empty_form_is_a_422_with_a_reason_and_bad_ids_404(settings, work):
+    mail_id = welcomed(settings, work)
+    client = create_app(settings).test_client()
+    token = form_token(client, f"/dev/mail/{mail_id}/reply")
+    response = client.post(f"/dev/mail/{mail_id}/reply", data={"csrf_token": token, "sender": ""})
+    assert response.status_code == 422 and "Give a From address" in response.get_data(as_text=True)
+    assert client.post("/dev/mail/999/reply", data={"csrf_token": token}).status_code == 404
+    assert client.get("/dev/mail/inbound/999").status_code == 404
+    assert client.post(f"/dev/mail/{mail_id}/reply", data={"sender": "a@b.org"}).status_code == 400
+
+
+def test_the_composer_is_off_with_smtp(settings, work):
+    mail_id = welcomed(settings, work)
+    client = create_app(settings.with_(smtp_url="smtp://127.0.0.1:1")).test_client()
+    assert client.get(f"/dev/mail/{mail_id}/reply").status_code == 404
