@@ -11,13 +11,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from concierge.actions.programs import MAX_SLUG, SLUG_RE
 from concierge.models import (
     ActionItem,
     Enrolment,
+    InboundMessage,
     Meeting,
     Mentorship,
     MentorshipMember,
@@ -26,6 +27,7 @@ from concierge.models import (
     ProgramCoordinator,
     Reflection,
 )
+from concierge.review import in_review
 
 # Larger numbers are not an id (and would overflow the database's integer).
 MAX_ID = 2**31 - 1
@@ -195,3 +197,98 @@ def state_counts(summaries: list[MentorshipSummary]) -> dict[str, int]:
     for summary in summaries:
         counts[summary.state] += 1
     return dict(counts)
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """A message in the review queue: what happened to it and, since a human must look, its text."""
+
+    id: int
+    received_at: datetime
+    program_slug: str | None
+    sender: str | None
+    subject: str | None
+    status: str
+    kind: str | None
+    reason: str | None
+    error: str | None
+    text: str | None
+    can_reprocess: bool
+
+
+def _visible_inbound(coordinator_id: int) -> ColumnElement[bool]:
+    """Messages of the coordinator's programs, and those no program could be found for."""
+    theirs = select(ProgramCoordinator.program_id).where(ProgramCoordinator.coordinator_id == coordinator_id)
+    return or_(InboundMessage.program_id.in_(theirs), InboundMessage.program_id.is_(None))
+
+
+def review_queue(session: Session, coordinator_id: int, limit: int = 200) -> list[ReviewItem]:
+    """Failed, rejected, not understood and flagged messages the coordinator may see, newest first."""
+    rows = session.execute(
+        select(InboundMessage, Program.slug)
+        .outerjoin(Program, Program.id == InboundMessage.program_id)
+        .where(in_review(), _visible_inbound(coordinator_id))
+        .order_by(InboundMessage.id.desc())
+        .limit(limit)
+    )
+    return [
+        ReviewItem(
+            m.id,
+            m.received_at,
+            slug,
+            m.sender,
+            m.subject,
+            m.status,
+            m.kind,
+            m.reason,
+            m.error,
+            m.text,
+            m.raw is not None and m.status != "processing",
+        )
+        for m, slug in rows
+    ]
+
+
+def reviewable(session: Session, coordinator_id: int, inbound_id: int) -> InboundMessage | None:
+    """The message if it is in the coordinator's review queue, else None."""
+    if not 0 < inbound_id <= MAX_ID:
+        return None
+    return session.scalar(
+        select(InboundMessage).where(
+            InboundMessage.id == inbound_id, in_review(), _visible_inbound(coordinator_id)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Attention:
+    """A participant the coordinator should know about: bouncing, paused or unsubscribed."""
+
+    name: str
+    email: str
+    role: str
+    status: str
+    detail: str | None
+
+
+def people_needing_attention(session: Session, program: Program) -> list[Attention]:
+    """Enrolled people whose mail bounces, who paused, or who unsubscribed from this program."""
+    rows = session.execute(
+        select(Person, Enrolment.role, Enrolment.unsubscribed_at)
+        .join(Enrolment, Enrolment.person_id == Person.id)
+        .where(
+            Enrolment.program_id == program.id,
+            or_(Person.status != "active", Enrolment.unsubscribed_at.is_not(None)),
+        )
+        .order_by(Person.email)
+    )
+    found = []
+    for person, role, unsubscribed_at in rows:
+        if person.status == "bouncing":
+            found.append(Attention(person.display_name, person.email, role, "bouncing", person.bounce_reason))
+        elif unsubscribed_at is not None or person.status == "unsubscribed":
+            found.append(Attention(person.display_name, person.email, role, "unsubscribed", None))
+        else:
+            until = f"until {person.paused_until.isoformat()}" if person.paused_until else None
+            found.append(Attention(person.display_name, person.email, role, person.status, until))
+    return found

@@ -132,11 +132,44 @@ def program(ref: str) -> ResponseReturnValue:
         if found is None:
             return _no_program()
         summaries = queries.mentorship_summaries(db, found, utcnow())
+        attention = queries.people_needing_attention(db, found)
     return render_template(
         "dashboard/program.html",
         program=found,
         summaries=summaries,
         states=queries.state_counts(summaries),
+        attention=attention,
+    )
+
+
+@bp.get("/review")
+def review() -> ResponseReturnValue:
+    """The inbound review queue: failed, rejected, not understood and flagged messages."""
+    with session_scope(settings()) as db:
+        items = queries.review_queue(db, g.coordinator.id)
+    return render_template("dashboard/review.html", items=items, notice=request.args.get("notice"))
+
+
+@bp.post("/review/<int:inbound_id>/reprocess")
+def reprocess(inbound_id: int) -> ResponseReturnValue:
+    """Queue one message from the review queue for processing again (effects stay once)."""
+    from concierge import queues
+
+    with session_scope(settings()) as db:
+        message = queries.reviewable(db, g.coordinator.id, inbound_id)
+        if message is None:
+            return message_page(
+                404, "Not in your review queue", f"Message {inbound_id} is not for you to review."
+            )
+        if message.raw is None:
+            return message_page(
+                409, "Cannot reprocess", "Its raw bytes are no longer kept (INBOUND_RETENTION_DAYS)."
+            )
+    queued = queues.enqueue(settings(), queues.INBOUND, "workers.inbound.process_inbound", inbound_id, True)
+    if not queued:
+        return message_page(503, "Try again shortly", "The job queue cannot be reached right now.")
+    return redirect(
+        url_for("dashboard.review", notice=f"Message {inbound_id} is queued for processing."), 303
     )
 
 

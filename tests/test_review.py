@@ -1,0 +1,115 @@
+"""The coordinator's review queue (INBOUND.md 12): failed and rejected messages, with reprocess."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from sqlalchemy import select, update
+
+from concierge import create_app
+from concierge.actions.introductions import send_welcome
+from concierge.actions.logins import create_login_link
+from concierge.db import session_scope
+from concierge.ingress.store import store_inbound
+from concierge.keys import reply_address
+from concierge.models import Enrolment, InboundMessage, OutboundMessage, Person, ReplyKey
+from tests import factories
+from tests.mail import gmail_reply
+
+
+def logged_in(settings, email: str):
+    client = create_app(settings).test_client()
+    client.environ_base["REMOTE_ADDR"] = f"198.51.100.{secrets.randbelow(250)}"
+    with session_scope(settings) as s:
+        link = create_login_link(s, settings, email)
+    assert client.get(link.removeprefix(settings.base_url)).status_code == 302
+    return client
+
+
+def setup_program(settings, work):
+    with session_scope(settings) as s:
+        program = factories.program(s, name="Women in Tech")
+        send_welcome(s, settings, factories.participant(s, program, "mentee", email="ana@example.org"))
+        other = factories.program(s, name="Elsewhere")
+        send_welcome(s, settings, factories.participant(s, other, "mentee", email="bo@example.org"))
+        coordinator = program.coordinators[0].email
+    work()
+    return coordinator
+
+
+def reply(settings, person_email: str, body: str, sender: str | None = None, n: int = 1) -> int:
+    with session_scope(settings) as s:
+        person = s.scalar(select(Person).where(Person.email == person_email))
+        key = s.scalar(select(ReplyKey).where(ReplyKey.person_id == person.id))
+        welcome = s.scalar(select(OutboundMessage).where(OutboundMessage.person_id == person.id))
+        raw = gmail_reply(
+            sender=sender or person_email,
+            to=reply_address(key.key, settings.reply_domain),
+            subject="Re: Welcome",
+            body=body,
+            quoted="Welcome",
+            in_reply_to=welcome.message_id,
+            message_id=f"<review-{n}@example.org>",
+        )
+        return store_inbound(s, settings, raw, None).id
+
+
+def test_the_queue_lists_failed_and_rejected_messages_of_my_programs_only(settings, work):
+    coordinator = setup_program(settings, work)
+    foreign = reply(settings, "ana@example.org", "Not from Ana", sender="mallory@example.net", n=1)
+    elsewhere = reply(settings, "bo@example.org", "Bo's reply", sender="eve@example.net", n=2)
+    work()
+    page = logged_in(settings, coordinator).get("/review").get_data(as_text=True)
+    assert f">{foreign}<" in page and "foreign sender" in page and "Not from Ana" in page
+    assert f">{elsewhere}<" not in page and "Bo&#39;s reply" not in page
+
+
+def test_reprocess_button_processes_a_failed_message_again(settings, work):
+    coordinator = setup_program(settings, work)
+    inbound_id = reply(settings, "ana@example.org", "Lead a team.", n=3)
+    with session_scope(settings) as s:
+        s.execute(
+            update(InboundMessage).values(
+                status="failed", reason="error", error="OperationalError: gone away"
+            )
+        )
+    client = logged_in(settings, coordinator)
+    page = client.get("/review").get_data(as_text=True)
+    assert "OperationalError: gone away" in page and "Reprocess" in page
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    response = client.post(f"/review/{inbound_id}/reprocess", data={"csrf_token": token})
+    assert response.status_code == 303
+    assert "queued for processing" in client.get(response.headers["Location"]).get_data(as_text=True)
+    work()
+    with session_scope(settings) as s:
+        assert s.get(InboundMessage, inbound_id).status == "processed"
+        assert s.scalar(select(Enrolment.goals).where(Enrolment.goals.is_not(None))) == "Lead a team."
+    assert f">{inbound_id}<" not in client.get("/review").get_data(as_text=True)
+
+
+def test_reprocess_refuses_what_is_not_mine_or_not_in_review(settings, work):
+    coordinator = setup_program(settings, work)
+    mine_fine = reply(settings, "ana@example.org", "Lead a team.", n=4)
+    theirs = reply(settings, "bo@example.org", "x", sender="eve@example.net", n=5)
+    work()
+    client = logged_in(settings, coordinator)
+    token = re.search(
+        r'name="csrf_token" value="([^"]+)"', client.get("/review").get_data(as_text=True)
+    ).group(1)
+    for inbound_id in (mine_fine, theirs, 999999):
+        assert client.post(f"/review/{inbound_id}/reprocess", data={"csrf_token": token}).status_code == 404
+    assert client.post(f"/review/{theirs}/reprocess").status_code == 400
+
+
+def test_anonymous_review_redirects_to_login(settings):
+    assert create_app(settings).test_client().get("/review").status_code == 302
+
+
+def test_bouncing_and_unsubscribed_people_are_shown_on_the_program_page(settings, work):
+    coordinator = setup_program(settings, work)
+    with session_scope(settings) as s:
+        ana = s.scalar(select(Person).where(Person.email == "ana@example.org"))
+        ana.status, ana.bounce_reason = "bouncing", "smtp; 550 5.1.1 user unknown (inbound message 7)"
+    page = logged_in(settings, coordinator).get("/programs/women-in-tech").get_data(as_text=True)
+    assert "Needs your attention" in page and "bouncing" in page and "550 5.1.1 user unknown" in page
