@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -38,6 +39,22 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# SQLite's durability per process. FULL syncs the WAL at every commit: what the answer to
+# a webhook or the relay promises. A worker may use NORMAL (synced at checkpoints): a power
+# loss can then roll back its last commits, never corrupt the file, and WAL keeps them in
+# order, so what is lost is redone: a message whose processing rolled back is pending
+# again (the sweep reprocesses it; effects are keyed), and mail whose "sent" rolled back is
+# re-sent once with the same Message-ID, the window SPEC §5 already allows.
+_sqlite_synchronous = "FULL"
+
+
+def use_worker_durability() -> None:
+    """Let this process (a worker) commit to SQLite without a sync per commit; see above."""
+    global _sqlite_synchronous
+    _sqlite_synchronous = "NORMAL"
+    dispose_engines()
+
+
 _engines: dict[str, Engine] = {}
 _engines_lock = threading.Lock()
 
@@ -50,6 +67,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute(f"PRAGMA synchronous={_sqlite_synchronous}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
@@ -91,11 +109,19 @@ def dispose_engines() -> None:
         for engine in _engines.values():
             engine.dispose()
         _engines.clear()
+        _factories.clear()
+
+
+_factories: dict[int, sessionmaker[Session]] = {}
 
 
 def session_factory(settings: Settings) -> sessionmaker[Session]:
     """A sessionmaker bound to the configured database; objects stay usable after commit."""
-    return sessionmaker(bind=get_engine(settings), expire_on_commit=False)
+    engine = get_engine(settings)
+    factory = _factories.get(id(engine))
+    if factory is None or factory.kw["bind"] is not engine:
+        factory = _factories[id(engine)] = sessionmaker(bind=engine, expire_on_commit=False)
+    return factory
 
 
 @contextmanager
@@ -110,6 +136,24 @@ def session_scope(settings: Settings) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def insert_unless_exists(
+    session: Session, model: type[Base], values: dict[str, Any], unique: str
+) -> int | None:
+    """INSERT … ON CONFLICT (unique) DO NOTHING RETURNING id: the new id, or None if it exists.
+
+    One statement, safe when two transactions insert the same key at once (no savepoint,
+    no lookup first); PostgreSQL and SQLite (3.35+) both speak it.
+    """
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    table = model.__table__
+    return session.scalar(
+        dialect.insert(table)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=[unique])
+        .returning(table.c.id)
+    )
 
 
 def after_commit(session: Session, callback: Callable[[], Any]) -> None:

@@ -15,12 +15,11 @@ from typing import Any
 
 from rq import Retry
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from concierge import queues
 from concierge.config import Settings
-from concierge.db import after_commit
+from concierge.db import after_commit, insert_unless_exists
 from concierge.keys import reply_key_for
 from concierge.models import (
     Coordinator,
@@ -30,6 +29,7 @@ from concierge.models import (
     OutboundMessage,
     Person,
     Program,
+    ReplyKey,
 )
 
 # Where a row's context lists the values to erase once the email is sent.
@@ -45,10 +45,17 @@ def new_message_id(settings: Settings) -> str:
     return f"<{uuid.uuid4().hex}@{settings.reply_domain}>"
 
 
-def suppressed(session: Session, person: Person, program: Program | None) -> str | None:
-    """Why mail to this participant must not go out (unsubscribed, bouncing), or None."""
+def suppressed(
+    session: Session, person: Person, program: Program | None, enrolment: Enrolment | None = None
+) -> str | None:
+    """Why mail to this participant must not go out (unsubscribed, bouncing), or None.
+
+    `enrolment`, when the caller has it loaded, is the person's enrolment in `program`.
+    """
     if person.status in ("unsubscribed", "bouncing"):
         return person.status
+    if enrolment is not None:
+        return "unsubscribed" if enrolment.unsubscribed_at is not None else None
     if program is not None:
         unsubscribed = session.scalar(
             select(Enrolment.unsubscribed_at).where(
@@ -58,6 +65,17 @@ def suppressed(session: Session, person: Person, program: Program | None) -> str
         if unsubscribed is not None:
             return "unsubscribed"
     return None
+
+
+def _insert_once(session: Session, row: OutboundMessage) -> int | None:
+    """Insert the row unless its occasion is recorded; the new id, or None (see insert_unless_exists)."""
+    values = {
+        column.key: getattr(row, column.key)
+        for column in OutboundMessage.__table__.columns
+        if getattr(row, column.key, None) is not None
+    }
+    session.flush()  # the rows this one refers to are written first
+    return insert_unless_exists(session, OutboundMessage, values, "idempotency_key")
 
 
 def _thread_parent(session: Session, reply_key_id: int) -> OutboundMessage | None:
@@ -90,19 +108,20 @@ def queue_email(
     thread: str | None = None,
     answering: InboundMessage | None = None,
     answering_references: Sequence[str] = (),
+    reply_key: ReplyKey | None = None,
+    enrolment: Enrolment | None = None,
     secrets: tuple[str, ...] = (),
 ) -> OutboundMessage | None:
     """Record one email for `occasion` and send it after commit; None when it must not go out.
 
     A participant's email carries their reply key for (program, mentorship, thread) and
     threads after the previous email of that conversation; an answer to an inbound
-    message (`answering`, with its `References`) threads after that message and is marked
-    auto-replied. Context
-    values named in `secrets` (a login link) are erased from the row once it is sent.
+    message (`answering`, with its `References`, and the `reply_key` it came to) threads
+    after that message and is marked auto-replied. `enrolment` is the recipient's, when the
+    caller has it. Context values named in `secrets` (a login link) are erased from the row
+    once it is sent.
     """
-    existing = session.scalar(select(OutboundMessage).where(OutboundMessage.idempotency_key == occasion))
-    if existing is not None:
-        return existing
+    # No look-up first: the insert itself skips an occasion already recorded (see below).
     row = OutboundMessage(
         idempotency_key=occasion,
         template=template,
@@ -114,20 +133,19 @@ def queue_email(
         attempts=0,
     )
     if isinstance(to, Person):
-        if suppressed(session, to, program):
+        if suppressed(session, to, program, enrolment):
             return None
         if program is None:
             raise ValueError("an email to a participant belongs to a program")
-        key = reply_key_for(session, to, program, mentorship, thread or template)
+        key = reply_key or reply_key_for(session, to, program, mentorship, thread or template)
         row.person_id, row.to_email, row.reply_key_id = to.id, to.email, key.id
-        parent = _thread_parent(session, key.id)
         if answering is not None and answering.message_id:
             # INBOUND.md 23: In-Reply-To is the reply's Message-ID; References its References + it.
             inbound_id = f"<{answering.message_id.strip('<>')}>"
             chain = " ".join(f"<{ref.strip('<>')}>" for ref in answering_references if ref.strip("<>"))
             row.in_reply_to = inbound_id
             row.references = references_of(inbound_id, chain)
-        elif parent is not None:
+        elif (parent := _thread_parent(session, key.id)) is not None:
             row.in_reply_to = parent.message_id
             row.references = references_of(parent.message_id, parent.references)
     else:
@@ -135,13 +153,11 @@ def queue_email(
     row.context = dict(context, recipient_name=_name(to))
     if secrets:
         row.context[SECRETS_KEY] = list(secrets)
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except IntegrityError:
+    inserted = _insert_once(session, row)
+    if inserted is None:
         # The same occasion was recorded by a concurrent transaction: one email, not two.
         return session.scalar(select(OutboundMessage).where(OutboundMessage.idempotency_key == occasion))
+    row.id = inserted
     outbound_id = row.id
     after_commit(session, lambda: enqueue_send(settings, outbound_id))
     return row

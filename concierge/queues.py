@@ -90,14 +90,19 @@ def enqueue(
 ) -> bool:
     """Enqueue a job; False (logged) when Redis is unreachable: the periodic sweep catches up."""
     try:
-        queue(settings, name).enqueue(
-            func,
-            *args,
-            retry=retry,
-            on_failure=Callback(on_failure) if on_failure else None,
-            job_id=job_id,
-            result_ttl=3600,
-        )
+        connection = get_redis(settings)
+        # Through our own pipeline, RQ writes the job and queues it in one round trip.
+        with connection.pipeline() as pipe:
+            Queue(name, connection=connection).enqueue_call(
+                func,
+                args=args,
+                retry=retry,
+                on_failure=Callback(on_failure) if on_failure else None,
+                job_id=job_id,
+                result_ttl=3600,
+                pipeline=pipe,
+            )
+            pipe.execute()
     except (redis.ConnectionError, redis.TimeoutError) as exc:
         log.warning("could not enqueue %s on %s, the sweep will: %s", func, name, exc)
         return False

@@ -7,10 +7,13 @@ so that RQ retries; after the last retry, `process_failed` marks the message `fa
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from concierge.actions.bounces import record_bounce
 from concierge.actions.replies import Outcome, act_on_reply, route
@@ -19,6 +22,8 @@ from concierge.db import session_scope, utcnow
 from concierge.inbound import ParsedMessage, UnparseableMessage, understand
 from concierge.models import InboundMessage
 from workers.context import job_settings, use
+
+log = logging.getLogger(__name__)
 
 # Kinds that are never answered or acted on (SPEC §3.4), with the reason recorded.
 NEVER_ACTED_ON = {"auto_reply": "auto_reply", "bounce": "bounce", "own": "own_mail", "spam": "spam"}
@@ -35,17 +40,20 @@ class Result:
     text: str | None
 
 
-def claim(settings: Settings, inbound_id: int, reprocess: bool) -> bool:
-    """Move the message to `processing` if it is waiting (or, to reprocess, finished); True if ours."""
-    table = InboundMessage.__table__
+def _claim(session: Session, inbound_id: int, reprocess: bool) -> InboundMessage | None:
+    """The message, locked and marked `processing`, if it is waiting (or, to reprocess, finished).
+
+    The claim is the first statement of the processing transaction: on PostgreSQL the row
+    lock makes a second worker wait and then find the message no longer waiting; on SQLite
+    the transaction (BEGIN IMMEDIATE) holds the write lock. An error rolls it all back.
+    """
     allowed = ("pending", *REPROCESSABLE) if reprocess else ("pending",)
-    with session_scope(settings) as session:
-        claimed = session.execute(
-            update(table)
-            .where(table.c.id == inbound_id, table.c.status.in_(allowed))
-            .values(status="processing", attempts=table.c.attempts + 1)
-        ).rowcount
-    return bool(claimed)
+    message = session.scalar(select(InboundMessage).where(InboundMessage.id == inbound_id).with_for_update())
+    if message is None or message.status not in allowed:
+        return None
+    message.status = "processing"
+    message.attempts += 1
+    return message
 
 
 def _record(message: InboundMessage, outcome: Outcome, parsed: ParsedMessage | None) -> None:
@@ -58,68 +66,74 @@ def _record(message: InboundMessage, outcome: Outcome, parsed: ParsedMessage | N
         message.text = parsed.text
 
 
-def process(settings: Settings, inbound_id: int) -> Result:
-    """Understand and act on one claimed message in one transaction; returns what was recorded."""
-    with session_scope(settings) as session:
-        message = session.get(InboundMessage, inbound_id)
-        assert message is not None
-        parsed: ParsedMessage | None
-        try:
-            parsed = understand(
-                message.raw or b"",
-                message.envelope_recipient,
-                own_addresses=frozenset({settings.mail_from_address}),
-                reply_domain=settings.reply_domain,
-            )
-        except UnparseableMessage:
-            parsed = None
-        if parsed is None:
-            outcome = Outcome("rejected", "unknown", "unparseable")
-        elif parsed.kind in NEVER_ACTED_ON:
-            outcome = Outcome("ignored", parsed.kind, NEVER_ACTED_ON[parsed.kind])
-            if parsed.kind == "bounce" and parsed.bounce is not None:
-                record_bounce(session, settings, message, parsed)
-        else:
-            found = route(session, settings, parsed)
-            if found.key is not None:
-                message.reply_key_id = found.key.id
-                message.program_id = found.key.program_id
-                message.mentorship_id = found.key.mentorship_id
-            if found.sender is not None:
-                message.person_id = found.sender.id
-            if found.problem is not None:
-                outcome = found.problem
-            else:
-                assert found.key is not None and found.sender is not None
-                outcome = act_on_reply(session, settings, message, parsed, found.key, found.sender)
-        _record(message, outcome, parsed)
-        return Result(outcome.status, outcome.kind, outcome.reason, parsed.text if parsed else None)
-
-
-def _release(settings: Settings, inbound_id: int, error: str) -> None:
-    table = InboundMessage.__table__
-    with session_scope(settings) as session:
-        session.execute(
-            update(table)
-            .where(table.c.id == inbound_id, table.c.status == "processing")
-            .values(status="pending", error=error[:4000])
+def _understand_and_act(session: Session, settings: Settings, message: InboundMessage) -> Result:
+    parsed: ParsedMessage | None
+    try:
+        parsed = understand(
+            message.raw or b"",
+            message.envelope_recipient,
+            own_addresses=frozenset({settings.mail_from_address}),
+            reply_domain=settings.reply_domain,
         )
+    except UnparseableMessage:
+        parsed = None
+    if parsed is None:
+        outcome = Outcome("rejected", "unknown", "unparseable")
+    elif parsed.kind in NEVER_ACTED_ON:
+        outcome = Outcome("ignored", parsed.kind, NEVER_ACTED_ON[parsed.kind])
+        if parsed.kind == "bounce" and parsed.bounce is not None:
+            record_bounce(session, settings, message, parsed)
+    else:
+        found = route(session, settings, parsed)
+        if found.problem is not None:
+            outcome = found.problem
+        else:
+            assert found.key is not None and found.sender is not None
+            outcome = act_on_reply(session, settings, message, parsed, found.key, found.sender)
+        # Set after acting, so the message's row is written once with its outcome.
+        if found.key is not None:
+            message.reply_key_id = found.key.id
+            message.program_id = found.key.program_id
+            message.mentorship_id = found.key.mentorship_id
+        if found.sender is not None:
+            message.person_id = found.sender.id
+    _record(message, outcome, parsed)
+    return Result(outcome.status, outcome.kind, outcome.reason, parsed.text if parsed else None)
+
+
+def process(settings: Settings, inbound_id: int, reprocess: bool = False) -> Result | None:
+    """Claim, understand and act on one message in one transaction; None if it was not ours.
+
+    An error rolls everything back (the message is as it was, e.g. `pending`), is noted on
+    the message, and propagates so that RQ retries.
+    """
+    try:
+        with session_scope(settings) as session:
+            message = _claim(session, inbound_id, reprocess)
+            if message is None:
+                return None
+            # The message's own changes are written once, at the end, not before every query.
+            with session.no_autoflush:
+                return _understand_and_act(session, settings, message)
+    except Exception as exc:
+        _note_error(settings, inbound_id, f"{type(exc).__name__}: {exc}")
+        raise
+
+
+def _note_error(settings: Settings, inbound_id: int, error: str) -> None:
+    """Keep the last error on the message (best effort: the database may be what failed)."""
+    table = InboundMessage.__table__
+    try:
+        with session_scope(settings) as session:
+            session.execute(update(table).where(table.c.id == inbound_id).values(error=error[:4000]))
+    except SQLAlchemyError:
+        log.warning("could not record the error of inbound message %s: %s", inbound_id, error)
 
 
 def process_inbound(inbound_id: int, reprocess: bool = False) -> str:
-    """The RQ job: claim the message, process it; safe to run twice."""
-    settings = job_settings()
-    if not claim(settings, inbound_id, reprocess):
-        return "not claimed"
-    try:
-        result = process(settings, inbound_id)
-    except Exception as exc:
-        # Back to pending with the error, so RQ's retry (or the sweep) can claim it again.
-        try:
-            _release(settings, inbound_id, f"{type(exc).__name__}: {exc}")
-        finally:
-            raise
-    return result.status
+    """The RQ job: process one message if it is still waiting; safe to run twice."""
+    result = process(job_settings(), inbound_id, reprocess)
+    return result.status if result else "not claimed"
 
 
 def process_failed(job: Any, connection: Any, exc_type: type, exc_value: BaseException, tb: Any) -> None:
@@ -147,13 +161,7 @@ def stored_result(settings: Settings, inbound_id: int) -> Result:
 def process_now(settings: Settings, inbound_id: int) -> Result:
     """Process a just-stored message in this process (the `--now` of the relay CLI)."""
     use(settings)
-    if claim(settings, inbound_id, reprocess=False):
-        try:
-            return process(settings, inbound_id)
-        except Exception as exc:
-            _release(settings, inbound_id, f"{type(exc).__name__}: {exc}")
-            raise
-    return stored_result(settings, inbound_id)
+    return process(settings, inbound_id) or stored_result(settings, inbound_id)
 
 
 def reprocess_messages(settings: Settings, ids: list[int], all_failed: bool) -> list[str]:
@@ -180,9 +188,9 @@ def reprocess_messages(settings: Settings, ids: list[int], all_failed: bool) -> 
         if not found[inbound_id]:
             lines.append(f"{inbound_id}: its raw bytes are no longer kept (retention)")
             continue
-        if not claim(settings, inbound_id, reprocess=True):
+        result = process(settings, inbound_id, reprocess=True)
+        if result is None:
             lines.append(f"{inbound_id}: busy (being processed)")
             continue
-        result = process(settings, inbound_id)
         lines.append(f"{inbound_id}: {result.status} {result.reason or ''}".rstrip())
     return lines

@@ -13,16 +13,17 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from concierge.actions import ActionError
 from concierge.actions.introductions import WELCOME_THREAD
-from concierge.actions.people import find_person, get_enrolment
+from concierge.actions.people import find_person
 from concierge.actions.subscriptions import unsubscribe
 from concierge.config import Settings
 from concierge.db import utcnow
 from concierge.inbound import ParsedMessage, reply_key_candidates
 from concierge.models import (
+    Enrolment,
     InboundMessage,
     Mentorship,
     MentorshipMember,
@@ -73,7 +74,12 @@ def route(session: Session, settings: Settings, parsed: ParsedMessage) -> Route:
     candidates = reply_key_candidates(parsed, settings.reply_domain)
     key = None
     if candidates:
-        key = session.scalar(select(ReplyKey).where(ReplyKey.key.in_(candidates)).limit(1))
+        key = session.scalar(
+            select(ReplyKey)
+            .options(joinedload(ReplyKey.program), joinedload(ReplyKey.person))
+            .where(ReplyKey.key.in_(candidates))
+            .limit(1)
+        )
     if key is None:
         key = _key_by_threading(session, parsed)
     if key is None:
@@ -86,10 +92,13 @@ def route(session: Session, settings: Settings, parsed: ParsedMessage) -> Route:
         and mentorship.ended_at + KEY_LIFETIME_AFTER_END < utcnow()
     ):
         return Route(key, None, Outcome("rejected", "reply", "expired_key"))
-    try:
-        sender = find_person(session, parsed.sender) if parsed.sender else None
-    except ActionError:
-        sender = None
+    if parsed.sender and parsed.sender == key.person.email:
+        sender: Person | None = key.person  # the usual case: the key's own person replies
+    else:
+        try:
+            sender = find_person(session, parsed.sender) if parsed.sender else None
+        except ActionError:
+            sender = None
     allowed = {m.person_id for m in mentorship.members} if mentorship else {key.person_id}
     if sender is None or sender.id not in allowed:
         return Route(key, sender, Outcome("rejected", "foreign", "foreign_sender"))
@@ -120,19 +129,22 @@ def act_on_reply(
         return Outcome("processed", "reply")
     if not parsed.text.strip():
         return Outcome("processed", "reply", "nothing_new")
-    enrolment = get_enrolment(session, program, sender)
+    in_a_mentorship = (
+        select(MentorshipMember.id)
+        .join(Mentorship)
+        .where(Mentorship.program_id == program.id, MentorshipMember.person_id == sender.id)
+        .exists()
+    )
+    found = session.execute(
+        select(Enrolment, in_a_mentorship).where(
+            Enrolment.program_id == program.id, Enrolment.person_id == sender.id
+        )
+    ).first()
+    enrolment, paired = (found[0], bool(found[1])) if found else (None, False)
     if key.thread == WELCOME_THREAD and enrolment is not None and enrolment.role in ("mentee", "peer"):
         goals = parsed.text.strip()
         enrolment.goals = goals
         enrolment.goals_inbound_id = inbound.id
-        paired = bool(
-            session.scalar(
-                select(MentorshipMember.id)
-                .join(Mentorship)
-                .where(Mentorship.program_id == program.id, MentorshipMember.person_id == sender.id)
-                .limit(1)
-            )
-        )
         queue_email(
             session,
             settings,
@@ -143,6 +155,8 @@ def act_on_reply(
             thread=WELCOME_THREAD,
             answering=inbound,
             answering_references=parsed.references,
+            reply_key=key,
+            enrolment=enrolment,
             context={"program_name": program.name, "goals": goals, "paired": paired},
         )
         return Outcome("processed", "reply")

@@ -14,12 +14,11 @@ from email.utils import getaddresses
 
 from rq import Retry
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from concierge import queues
 from concierge.config import Settings
-from concierge.db import after_commit
+from concierge.db import after_commit, insert_unless_exists, utcnow
 from concierge.models import InboundMessage
 
 MAX_MESSAGE_BYTES = 26_214_400
@@ -83,34 +82,33 @@ def store_inbound(
     if recipient:
         recipient = recipient[:320]
     key = dedupe_key(raw, message_id, recipient)
-    existing = session.scalar(select(InboundMessage).where(InboundMessage.dedupe_key == key))
-    if existing is not None:
-        return Stored(existing.id, existing.status, True)
     if message_id is None:
         message_id = f"{key.removeprefix('raw:')[:32]}@derived.{settings.reply_domain}"
-    message = InboundMessage(
-        dedupe_key=key,
-        raw=raw,
-        raw_size=len(raw),
-        source=source,
-        message_id=message_id,
-        envelope_recipient=recipient,
-        status="pending",
-        attempts=0,
+    # One statement: stored unless a message with this dedupe key is (a redelivery, or the
+    # same delivery racing us in another transaction).
+    inbound_id = insert_unless_exists(
+        session,
+        InboundMessage,
+        {
+            "dedupe_key": key,
+            "raw": raw,
+            "raw_size": len(raw),
+            "source": source,
+            "message_id": message_id,
+            "envelope_recipient": recipient,
+            "status": "pending",
+            "attempts": 0,
+            "received_at": utcnow(),
+        },
+        "dedupe_key",
     )
-    try:
-        with session.begin_nested():
-            session.add(message)
-            session.flush()
-    except IntegrityError:
-        # The same delivery raced us in another transaction; theirs is the stored one.
-        existing = session.scalar(select(InboundMessage).where(InboundMessage.dedupe_key == key))
-        if existing is None:
-            raise
+    if inbound_id is None:
+        existing = session.execute(
+            select(InboundMessage.id, InboundMessage.status).where(InboundMessage.dedupe_key == key)
+        ).one()
         return Stored(existing.id, existing.status, True)
-    inbound_id = message.id
     after_commit(session, lambda: enqueue_processing(settings, inbound_id))
-    return Stored(message.id, message.status, False)
+    return Stored(inbound_id, "pending", False)
 
 
 def enqueue_processing(settings: Settings, inbound_id: int) -> bool:

@@ -1,0 +1,338 @@
+"""Inbound benchmark: ratios measured in one run, printed as a table; exits 1 when a goal is missed.
+
+(a) throughput of `POST /inbound/raw` against `GET /healthz` on the same gunicorn server at the
+    same concurrency (goal >= 0.5);
+(b) end-to-end processing of realistic replies by one worker against a bare
+    `mailparser.parse_from_bytes` loop over the same bytes (ms per email; goal <= 15x);
+(c) SQL statements per processed message, for a small and a large batch (goal: constant).
+
+Run by hand before resolving inbound work (not in CI): `.venv/bin/python bench/inbound.py`.
+It uses the embedded parts in a temporary folder, or DATABASE_URL / REDIS_URL when set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from email.message import EmailMessage
+from pathlib import Path
+
+import mailparser
+from sqlalchemy import event
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from concierge.config import Settings, load_settings  # noqa: E402
+from concierge.db import get_engine, session_scope  # noqa: E402
+
+TOKEN = "bench-token"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def make_installation(folder: Path) -> Settings:
+    """Settings for a throwaway installation (embedded parts unless the environment says otherwise)."""
+    env = {
+        "INSTANCE_PATH": str(folder),
+        "INBOUND_TOKEN": TOKEN,
+        "MAIL_FROM": "Concierge <concierge@mentoring.example>",
+        "SECRET_KEY": "bench",
+    }
+    for name in ("DATABASE_URL", "REDIS_URL"):
+        if os.environ.get(name):
+            env[name] = os.environ[name]
+    os.environ.update(env)
+    from concierge.migrate import upgrade
+
+    settings = load_settings()
+    upgrade(settings)
+    return settings
+
+
+def seed(settings: Settings, mentees: int) -> list[tuple[str, str]]:
+    """A program with `mentees` welcomed mentees; returns (address, reply key) pairs."""
+    from concierge.actions.people import import_participants
+    from concierge.actions.programs import ProgramSpec, create_program
+    from concierge.models import ReplyKey
+
+    rows = "email,name,role\n" + "".join(f"mentee{i}@example.org,Mentee {i},mentee\n" for i in range(mentees))
+    with session_scope(settings) as session:
+        program = create_program(session, ProgramSpec(name="Bench", format="informal"), [], "concierge")
+        import_participants(session, settings, program, rows.encode())
+    with session_scope(settings) as session:
+        keys = session.execute(
+            ReplyKey.__table__.select().with_only_columns(ReplyKey.person_id, ReplyKey.key)
+        ).all()
+        from concierge.models import Person
+
+        emails = dict(
+            session.execute(Person.__table__.select().with_only_columns(Person.id, Person.email)).all()
+        )
+    return [(emails[person_id], key) for person_id, key in keys]
+
+
+REPLY_BODIES = [
+    "I'd like to get better at giving feedback and to lead my first project.",
+    "Goals:\n- negotiate my next raise\n- speak at a meetup\n- find a sponsor",
+    "Thanks! Mostly I want to understand how promotions work here.",
+    "",  # a reply that is only the quote: nothing new
+]
+
+
+def realistic_reply(n: int, address: str, key: str) -> bytes:
+    """A Gmail-style reply (text + HTML) quoting a welcome, to a real reply key."""
+    body = REPLY_BODIES[n % len(REPLY_BODIES)]
+    quote = "\n".join(
+        f"> {line}"
+        for line in (
+            "-- Reply above this line --",
+            "",
+            "Hi there,",
+            "Welcome to Bench! As a mentee you drive the relationship: you suggest the meeting",
+            "times, bring what you want to talk about, and follow up on what you agree.",
+            "To start: what would you like to get out of this program?",
+        )
+    )
+    msg = EmailMessage()
+    msg["From"] = f"Mentee <{address}>"
+    msg["To"] = f"reply+{key}@mentoring.example"
+    msg["Subject"] = "Re: Welcome to Bench"
+    msg["Message-ID"] = f"<bench-{n}-{time.time_ns()}@mail.example.org>"
+    msg["Date"] = "Thu, 26 Nov 2026 10:15:00 +0000"
+    msg.set_content(
+        f"{body}\n\nOn Thu, Nov 26, 2026 at 9:00 AM Concierge <concierge@mentoring.example> wrote:\n{quote}\n"
+    )
+    msg.add_alternative(
+        f'<div dir="ltr">{body}</div><blockquote class="gmail_quote">{quote}</blockquote>', subtype="html"
+    )
+    return msg.as_bytes()
+
+
+class StatementCounter:
+    """Counts SQL statements sent on the installation's engine."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.count = 0
+        event.listen(get_engine(settings), "before_cursor_execute", self._seen)
+
+    def _seen(self, *args: object) -> None:
+        self.count += 1
+
+
+def store_all(settings: Settings, messages: list[bytes]) -> None:
+    from concierge.ingress.store import store_inbound
+
+    for raw in messages:
+        with session_scope(settings) as session:
+            store_inbound(session, settings, raw, None)
+
+
+def drain_inbound(settings: Settings) -> None:
+    """One worker, in this process, on the inbound queue, until it is empty."""
+    from concierge.queues import INBOUND
+    from workers.runner import make_worker
+
+    make_worker(settings, (INBOUND,)).work(burst=True, logging_level="ERROR")
+
+
+def bench_processing(
+    settings: Settings, pairs: list[tuple[str, str]], count: int, rounds: int = 10
+) -> dict[str, float]:
+    """Both loops over the same bytes, interleaved in `rounds` slices so drift hits both alike."""
+    from concierge.db import use_worker_durability
+
+    use_worker_durability()  # as `concierge worker` does
+    messages = [realistic_reply(n, *pairs[n % len(pairs)]) for n in range(count)]
+    bare = full = 0.0
+    size = max(1, count // rounds)
+    for start in range(0, count, size):
+        chunk = messages[start : start + size]
+        started = time.perf_counter()
+        for raw in chunk:
+            mailparser.parse_from_bytes(raw)
+        bare += time.perf_counter() - started
+        store_all(settings, chunk)
+        started = time.perf_counter()
+        drain_inbound(settings)
+        full += time.perf_counter() - started
+    return {"bare_ms": bare / count * 1000, "full_ms": full / count * 1000, "ratio": full / bare}
+
+
+def statements_per_message(settings: Settings, pairs: list[tuple[str, str]], count: int) -> float:
+    messages = [realistic_reply(n, *pairs[n % len(pairs)]) for n in range(count)]
+    store_all(settings, messages)
+    counter = StatementCounter(settings)
+    drain_inbound(settings)
+    event.remove(get_engine(settings), "before_cursor_execute", counter._seen)
+    return counter.count / count
+
+
+def hammer(
+    port: int, method: str, path: str, bodies: list[bytes] | None, total: int, concurrency: int
+) -> float:
+    """Requests per second for `total` requests over `concurrency` keep-alive connections."""
+    counter = iter(range(total))
+    lock = threading.Lock()
+    errors: list[str] = []
+
+    def run() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        while True:
+            with lock:
+                n = next(counter, None)
+            if n is None:
+                break
+            headers = {}
+            body = None
+            if bodies is not None:
+                body = bodies[n]
+                headers = {"Content-Type": "message/rfc822", "Authorization": f"Bearer {TOKEN}"}
+            conn.request(method, path, body=body, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            if response.status != 200:
+                errors.append(f"{method} {path}: {response.status}")
+        conn.close()
+
+    threads = [threading.Thread(target=run) for _ in range(concurrency)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    if errors:
+        raise SystemExit(f"requests failed: {errors[:3]}")
+    return total / elapsed
+
+
+def bench_http(
+    settings: Settings,
+    pairs: list[tuple[str, str]],
+    total: int,
+    concurrency: int,
+    workers: int,
+    threads: int,
+) -> dict[str, float]:
+    port = free_port()
+    env = dict(os.environ)
+    proc = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--log-level",
+            "warning",
+            "concierge:create_app()",
+        ],
+        env=env,
+        cwd=ROOT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                conn.request("GET", "/healthz")
+                if conn.getresponse().status == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise SystemExit("gunicorn did not start")
+            time.sleep(0.2)
+        hammer(port, "GET", "/healthz", None, 200, concurrency)  # warm up
+        bodies = [realistic_reply(n, *pairs[n % len(pairs)]) for n in range(total)]
+        health = hammer(port, "GET", "/healthz", None, total, concurrency)
+        raw = hammer(port, "POST", "/inbound/raw", bodies, total, concurrency)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+    return {"healthz_rps": health, "raw_rps": raw, "ratio": raw / health}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=1000)
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--web-workers", type=int, default=2, help="gunicorn workers for (a).")
+    parser.add_argument("--web-threads", type=int, default=1, help="threads per gunicorn worker for (a).")
+    parser.add_argument("--skip-http", action="store_true", help="Leave out (a) (while tuning (b)).")
+    parser.add_argument("--only-http", action="store_true", help="Only (a) (while tuning it).")
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="concierge-bench-"))
+    try:
+        settings = make_installation(folder)
+        pairs = seed(settings, 200)
+        http_figures = (
+            {"healthz_rps": 1.0, "raw_rps": 0.0, "ratio": 0.0}
+            if args.skip_http
+            else bench_http(
+                settings, pairs, args.requests, args.concurrency, args.web_workers, args.web_threads
+            )
+        )
+        if args.only_http:
+            print(f"(a) {http_figures}")
+            return 0
+        drain_inbound(settings)  # what the HTTP run stored, out of the way
+        processing = bench_processing(settings, pairs, args.messages)
+        small = statements_per_message(settings, pairs, 20)
+        large = statements_per_message(settings, pairs, 200)
+    finally:
+        from concierge import queues
+
+        server = queues.embedded_server(load_settings())
+        if server is not None:
+            queues.forget_connections()
+            server._cleanup()
+        shutil.rmtree(folder, ignore_errors=True)
+    rows = [
+        (
+            "(a) POST /inbound/raw vs GET /healthz",
+            f"{http_figures['raw_rps']:.0f} vs {http_figures['healthz_rps']:.0f} req/s",
+            f"{http_figures['ratio']:.2f}",
+            ">= 0.5",
+            http_figures["ratio"] >= 0.5,
+        ),
+        (
+            f"(b) processing {args.messages} replies vs parse_from_bytes",
+            f"{processing['full_ms']:.2f} vs {processing['bare_ms']:.2f} ms/email",
+            f"{processing['ratio']:.1f}x",
+            "<= 15x",
+            processing["ratio"] <= 15,
+        ),
+        (
+            "(c) SQL statements per processed message",
+            f"{small:.1f} (20 messages) vs {large:.1f} (200 messages)",
+            f"{large - small:+.1f}",
+            "constant",
+            abs(large - small) < 0.5,
+        ),
+    ]
+    print(f"{'measure':<48} {'figures':<36} {'ratio':>7}  {'goal':<9} ok")
+    for name, figures, ratio, goal, ok in rows:
+        print(f"{name:<48} {figures:<36} {ratio:>7}  {goal:<9} {'yes' if ok else 'NO'}")
+    return 0 if all(row[-1] for row in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
