@@ -434,3 +434,26 @@ def test_console_script_is_installed(settings):
     bindir = Path(sys.executable).parent
     result = subprocess.run([str(bindir / "concierge"), "--help"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and "mentoring" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["db", "upgrade"],
+        ["program", "create", "--name", "X", "--format", "peer"],
+        ["import", "1", "-"],
+        ["pair", "1", "--mentor", "a@example.org", "--mentee", "b@example.org"],
+        ["pair", "1", "--csv", "-"],
+        ["circle", "1", "a@example.org", "b@example.org", "c@example.org"],
+        ["coordinator", "add", "lead@example.org"],
+        ["login-link", "lead@example.org"],
+        ["reprocess", "1"],
+        ["tick"],
+    ],
+    ids=lambda args: " ".join(args[:2]),
+)
+def test_every_command_reports_an_unreachable_database_in_one_line(cli, monkeypatch, args):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1:1/none")
+    result = cli(*args, input="email,role\na@example.org,mentee\n")
+    assert_one_line_error(result)
+    assert "database unreachable" in result.stderr
