@@ -69,6 +69,27 @@ def dedupe_key(raw: bytes, message_id: str | None, envelope_recipient: str | Non
     return f"raw:{hashlib.sha256(raw).hexdigest()}"
 
 
+def identity(raw: bytes, envelope_recipient: str | None) -> tuple[str | None, str | None, str]:
+    """(Message-ID, envelope recipient, dedupe key) of a message as the ingress sees it."""
+    message_id, header_recipient = header_facts(raw)
+    recipient = (envelope_recipient or "").strip().lower() or header_recipient
+    if recipient:
+        recipient = recipient[:320]
+    return message_id, recipient, dedupe_key(raw, message_id, recipient)
+
+
+def _stored_with_key(session: Session, key: str) -> Stored | None:
+    row = session.execute(
+        select(InboundMessage.id, InboundMessage.status).where(InboundMessage.dedupe_key == key)
+    ).first()
+    return Stored(row.id, row.status, True) if row is not None else None
+
+
+def find_stored(session: Session, raw: bytes, envelope_recipient: str | None) -> Stored | None:
+    """The stored message that `raw` to `envelope_recipient` would be a redelivery of, if any."""
+    return _stored_with_key(session, identity(raw, envelope_recipient)[2])
+
+
 def store_inbound(
     session: Session,
     settings: Settings,
@@ -77,11 +98,7 @@ def store_inbound(
     source: str = "relay",
 ) -> Stored:
     """Store `raw` (unless already stored) and enqueue its processing after commit."""
-    message_id, header_recipient = header_facts(raw)
-    recipient = (envelope_recipient or "").strip().lower() or header_recipient
-    if recipient:
-        recipient = recipient[:320]
-    key = dedupe_key(raw, message_id, recipient)
+    message_id, recipient, key = identity(raw, envelope_recipient)
     if message_id is None:
         message_id = f"{key.removeprefix('raw:')[:32]}@derived.{settings.reply_domain}"
     # One statement: stored unless a message with this dedupe key is (a redelivery, or the
@@ -103,10 +120,9 @@ def store_inbound(
         "dedupe_key",
     )
     if inbound_id is None:
-        existing = session.execute(
-            select(InboundMessage.id, InboundMessage.status).where(InboundMessage.dedupe_key == key)
-        ).one()
-        return Stored(existing.id, existing.status, True)
+        existing = _stored_with_key(session, key)
+        assert existing is not None, "ON CONFLICT found a row that is not there"
+        return existing
     after_commit(session, lambda: enqueue_processing(settings, inbound_id))
     return Stored(inbound_id, "pending", False)
 

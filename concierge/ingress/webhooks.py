@@ -38,7 +38,6 @@ from urllib.parse import unquote_to_bytes
 import redis
 from flask import Blueprint, Flask, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session
@@ -48,8 +47,7 @@ from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDeco
 from concierge.config import Settings
 from concierge.db import session_scope
 from concierge.ingress import rebuild
-from concierge.ingress.store import MAX_MESSAGE_BYTES, Stored, dedupe_key, header_facts, store_inbound
-from concierge.models import InboundMessage
+from concierge.ingress.store import MAX_MESSAGE_BYTES, Stored, find_stored, store_inbound
 from concierge.queues import get_redis
 
 log = logging.getLogger(__name__)
@@ -290,17 +288,6 @@ def _recorded_id(token: str) -> int | None:
     return int(value) if value.isdigit() else 0
 
 
-def _stored_copy(session: Session, raw: bytes, recipient: str | None) -> Stored | None:
-    """The stored message `raw` would be a duplicate of (the key `store_inbound` dedupes on)."""
-    message_id, header_recipient = header_facts(raw)
-    recipient = (recipient or "").strip().lower() or header_recipient
-    key = dedupe_key(raw, message_id, recipient[:320] if recipient else None)
-    row = session.execute(
-        select(InboundMessage.id, InboundMessage.status).where(InboundMessage.dedupe_key == key)
-    ).first()
-    return Stored(row.id, row.status, True) if row is not None else None
-
-
 def _mailgun_attachments(form: Form) -> list[rebuild.Attachment]:
     numbered = []
     for part in form.parts:
@@ -346,7 +333,7 @@ def mailgun() -> ResponseReturnValue:
     recorded = _recorded_id(token)
     if recorded is not None:
         with _transaction(_settings()) as session:
-            stored = _stored_copy(session, raw, _envelope_recipient(recipient))
+            stored = find_stored(session, raw, _envelope_recipient(recipient))
         if stored is None or stored.id != recorded:
             raise Refused(401, "this token was used before")
         return _answer(stored)
