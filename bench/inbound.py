@@ -273,8 +273,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=1000)
     parser.add_argument("--requests", type=int, default=2000)
-    parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--web-workers", type=int, default=2, help="gunicorn workers for (a).")
+    parser.add_argument("--concurrency", type=int, default=12)
+    parser.add_argument(
+        "--web-workers",
+        type=int,
+        default=2 * (os.cpu_count() or 1) + 1,
+        help="gunicorn workers for (a) (default: gunicorn's advice, 2 x cores + 1).",
+    )
     parser.add_argument("--web-threads", type=int, default=1, help="threads per gunicorn worker for (a).")
     parser.add_argument("--skip-http", action="store_true", help="Leave out (a) (while tuning (b)).")
     parser.add_argument("--only-http", action="store_true", help="Only (a) (while tuning it).")
