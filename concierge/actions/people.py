@@ -14,6 +14,11 @@ from concierge.actions import ActionError
 from concierge.config import Settings
 from concierge.models import ROLES, Enrolment, Person, PersonAlias, Program
 
+MAX_EMAIL = 320
+MAX_NAME = 200
+MAX_CAPACITY = 1000
+MAX_TEXT = 20_000
+
 IMPORT_COLUMNS = ("email", "name", "role", "timezone", "topics", "goals", "capacity", "aliases")
 REQUIRED_IMPORT_COLUMNS = ("email", "role")
 
@@ -24,8 +29,13 @@ def normalise_email(address: str) -> str:
     Raises ActionError when the text is not a plausible single address.
     """
     address = address.strip()
-    if address.count("@") != 1 or any(c.isspace() for c in address) or "," in address:
-        raise ActionError(f"not an email address: {address!r}")
+    if (
+        address.count("@") != 1
+        or len(address) > MAX_EMAIL
+        or any(c.isspace() or not c.isprintable() for c in address)
+        or "," in address
+    ):
+        raise ActionError(f"not an email address: {address[:100]!r}")
     local, domain = address.split("@")
     if not local or "." not in domain or domain.startswith(".") or domain.endswith("."):
         raise ActionError(f"not an email address: {address!r}")
@@ -35,9 +45,11 @@ def normalise_email(address: str) -> str:
 def valid_timezone(name: str) -> str:
     """The IANA zone name, or ActionError when it is unknown."""
     try:
+        if len(name) > 64:
+            raise ValueError(name)
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ActionError(f"unknown time zone {name!r}") from None
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ActionError(f"unknown time zone {name[:80]!r}") from None
     return name
 
 
@@ -89,11 +101,20 @@ class ParticipantRow:
     aliases: list[str] = field(default_factory=list)
 
 
+def clean_text(value: str, what: str, limit: int) -> str:
+    """Text a person typed, refused when it is too long or holds NUL (which no database stores)."""
+    if "\x00" in value:
+        raise ActionError(f"{what} contains a NUL character")
+    if len(value) > limit:
+        raise ActionError(f"{what} is longer than {limit} characters")
+    return value
+
+
 def parse_participant(row: dict[str, str]) -> ParticipantRow:
     """Validate one CSV row (blank cells mean unset); ActionError says what is wrong."""
 
     def cell(name: str) -> str | None:
-        value = (row.get(name) or "").strip()
+        value = clean_text((row.get(name) or "").strip(), name, MAX_TEXT)
         return value or None
 
     email = cell("email")
@@ -110,16 +131,21 @@ def parse_participant(row: dict[str, str]) -> ParticipantRow:
             capacity = int(cell("capacity") or "")
         except ValueError:
             raise ActionError(f"capacity must be a whole number, not {cell('capacity')!r}") from None
-        if capacity < 0:
-            raise ActionError("capacity must not be negative")
+        if not 0 <= capacity <= MAX_CAPACITY:
+            raise ActionError(f"capacity must be between 0 and {MAX_CAPACITY}")
     timezone = cell("timezone")
     if timezone:
         valid_timezone(timezone)
     topics = split_list(cell("topics") or "") if cell("topics") is not None else None
+    if topics and any(len(topic) > MAX_NAME for topic in topics):
+        raise ActionError(f"a topic is longer than {MAX_NAME} characters")
+    name = cell("name")
+    if name is not None:
+        clean_text(name, "name", MAX_NAME)
     return ParticipantRow(
         email=normalise_email(email),
         role=role,
-        name=cell("name"),
+        name=name,
         timezone=timezone,
         topics=topics,
         goals=cell("goals"),

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from concierge.actions import ActionError
-from concierge.actions.people import normalise_email, valid_timezone
+from concierge.actions.people import MAX_NAME, clean_text, normalise_email, valid_timezone
 from concierge.models import FORMATS, Coordinator, Program
 
 RESERVED_SLUGS = ("reply", "bounce")
@@ -78,9 +78,11 @@ def create_program(
     session: Session, spec: ProgramSpec, coordinators: list[str], mail_local_part: str
 ) -> Program:
     """Create a program; the slug defaults to the slugified name (`-2`, `-3`… on a clash)."""
-    name = spec.name.strip()
+    name = clean_text(spec.name.strip(), "the name", MAX_NAME)
     if not name:
         raise ActionError("the program needs a name")
+    if spec.cadence_days > 3650:
+        raise ActionError("cadence must be at most 3650 days")
     if spec.format not in FORMATS:
         raise ActionError(f"format must be one of {', '.join(FORMATS)}")
     if spec.cadence_days <= 0:

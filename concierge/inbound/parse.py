@@ -111,9 +111,19 @@ def _kind(
 
 
 def _is_own(sender: str, own_addresses: frozenset[str], reply_domain: str | None) -> bool:
+    """Mail from our own addresses: MAIL_FROM (in `own_addresses`), or a reply or bounce address.
+
+    Only those: people who reply may well share the reply domain (an internal program at
+    acme.com replying from ana@acme.com).
+    """
     if sender in {address.strip().lower() for address in own_addresses}:
         return True
-    return bool(reply_domain) and sender.rpartition("@")[2] == reply_domain.strip().lower()
+    local, _, domain = sender.rpartition("@")
+    return (
+        bool(reply_domain)
+        and domain == (reply_domain or "").strip().lower()
+        and local.startswith(("reply+", "bounce+"))
+    )
 
 
 def _bare(message: Message, name: str) -> list[str]:
