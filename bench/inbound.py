@@ -153,9 +153,6 @@ def bench_processing(
     settings: Settings, pairs: list[tuple[str, str]], count: int, rounds: int = 10
 ) -> dict[str, float]:
     """Both loops over the same bytes, interleaved in `rounds` slices so drift hits both alike."""
-    from concierge.db import use_worker_durability
-
-    use_worker_durability()  # as `concierge worker` does
     messages = [realistic_reply(n, *pairs[n % len(pairs)]) for n in range(count)]
     bare = full = 0.0
     size = max(1, count // rounds)

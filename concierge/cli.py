@@ -321,10 +321,8 @@ def reprocess(ids: tuple[int, ...], all_failed: bool) -> None:
 @click.option("--burst", is_flag=True, help="Exit once the queues are empty.")
 def worker(burst: bool) -> None:
     """Run an RQ worker on every queue."""
-    from concierge.db import use_worker_durability
     from workers.runner import run_worker
 
-    use_worker_durability()
     run_worker(settings(), burst=burst)
 
 

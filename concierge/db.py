@@ -39,23 +39,6 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-# Durability per process. Web requests and the relay wait at every commit until it is on
-# disk: that is what their answer promises. A worker need not: its commits are synced a
-# moment later (SQLite synchronous=NORMAL, PostgreSQL synchronous_commit=off), so a power
-# loss or OS crash can undo its last commits, never corrupt anything, in commit order; and
-# what is undone is redone: a message whose processing was undone is pending again (the
-# sweep reprocesses it; every effect is keyed), and mail whose "sent" was undone is re-sent
-# once with the same Message-ID, the window SPEC §5 already allows.
-_worker_durability = False
-
-
-def use_worker_durability() -> None:
-    """Let this process (a worker) commit without waiting for the disk; see above."""
-    global _worker_durability
-    _worker_durability = True
-    dispose_engines()
-
-
 _engines: dict[str, Engine] = {}
 _engines_lock = threading.Lock()
 
@@ -68,7 +51,9 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=5000")
-        cursor.execute(f"PRAGMA synchronous={'NORMAL' if _worker_durability else 'FULL'}")
+        # Every commit waits for the disk: what a webhook's answer promises, and what a worker
+        # needs before another worker acts on its rows (sends the mail they record).
+        cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
@@ -88,16 +73,7 @@ def make_engine(database_url: str) -> Engine:
         engine = create_engine(database_url, connect_args={"timeout": 5})
         _configure_sqlite(engine)
         return engine
-    engine = create_engine(database_url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
-    if _worker_durability:
-
-        @event.listens_for(engine, "connect")
-        def _worker_commits(dbapi_connection: Any, _record: Any) -> None:
-            with dbapi_connection.cursor() as cursor:
-                cursor.execute("SET synchronous_commit = off")
-            dbapi_connection.commit()
-
-    return engine
+    return create_engine(database_url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
 
 
 def get_engine(settings: Settings) -> Engine:

@@ -106,7 +106,7 @@ def test_a_pair_row_counts_meetings_items_reflections_and_shows_times_in_utc(set
             "mentor_emails": mentor.email,
             "mentee_emails": mentee.email,
             "topic": "negotiation, salary",
-            "meetings_scheduled": "4",  # held + confirmed (past or upcoming)
+            "meetings_scheduled": "5",  # confirmed and not cancelled: confirmed, held, missed
             "meetings_held": "1",
             "next_meeting_at": (now + timedelta(days=2, hours=3)).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "last_activity_at": "2026-10-02T15:04:05Z",

@@ -276,3 +276,17 @@ def test_login_link_is_erased_from_the_row_once_sent(settings, smtp, work):
         assert row.status == "sent"
         assert row.context["link"] == "(erased after sending)"
         assert "_erase_after_send" not in row.context
+
+
+def test_sweep_leaves_mail_waiting_on_a_retry_alone_until_the_retries_are_past(settings, cli, work):
+    from tests.conftest import free_port
+    from workers import context
+
+    context.use(settings.with_(smtp_url=f"smtp://127.0.0.1:{free_port()}"))
+    outbound_id, _, _ = welcome_someone(settings)
+    work()
+    assert outbound(settings, outbound_id).status == "queued"
+    soon = cli("tick", "--at", (utcnow() + timedelta(minutes=5)).isoformat())
+    assert "sweep_outbound: 0 outbound re-queued" in soon.stdout
+    later = cli("tick", "--at", (utcnow() + timedelta(hours=3)).isoformat())
+    assert "sweep_outbound: 1 outbound re-queued" in later.stdout

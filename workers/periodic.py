@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from concierge.db import session_scope
 from concierge.ingress.store import enqueue_processing
@@ -21,6 +21,8 @@ from workers.context import job_settings
 
 # A message younger than this is still on its way through the normal enqueue.
 GRACE = timedelta(seconds=60)
+# Longer than the last of the send job's retry intervals (1 h) plus slack.
+RETRIES_HORIZON = timedelta(hours=2)
 # A send that has been `sending` this long lost its worker (SPEC §5: re-sent once).
 STUCK_SENDING = timedelta(minutes=10)
 
@@ -54,9 +56,15 @@ def sweep_outbound(at: datetime) -> int:
     settings = job_settings()
     stuck_before = at - STUCK_SENDING
     with session_scope(settings) as session:
+        # Never tried (its enqueue was lost), or tried and then left longer than RQ's last
+        # retry would wait (its retry was lost): mail waiting on a scheduled retry is left alone.
         queued = session.scalars(
             select(OutboundMessage.id).where(
-                OutboundMessage.status == "queued", OutboundMessage.created_at <= at - GRACE
+                OutboundMessage.status == "queued",
+                or_(
+                    (OutboundMessage.attempts == 0) & (OutboundMessage.created_at <= at - GRACE),
+                    OutboundMessage.sending_at <= at - RETRIES_HORIZON,
+                ),
             )
         ).all()
         stuck = session.scalars(

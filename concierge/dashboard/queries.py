@@ -151,7 +151,8 @@ def mentorship_summaries(session: Session, program: Program, now: datetime) -> l
     meetings = session.execute(
         select(
             Meeting.mentorship_id,
-            func.sum(case((Meeting.status.in_(("confirmed", "held")), 1), else_=0)),
+            # Confirmed and not cancelled, past or upcoming (SPEC §4.3): held and missed too.
+            func.sum(case((Meeting.status.in_(("confirmed", "held", "missed")), 1), else_=0)),
             func.sum(case((Meeting.status == "held", 1), else_=0)),
             func.min(case((upcoming, Meeting.starts_at), else_=None)),
         )
