@@ -107,3 +107,16 @@ def test_dev_mail_is_off_when_smtp_is_configured(settings, path):
     stored(settings, "<p>hi</p>")
     client = create_app(settings.with_(smtp_url="smtp://127.0.0.1:2525")).test_client()
     assert client.get(path).status_code == 404
+
+
+def test_the_dev_outbox_is_only_for_this_machine_or_a_coordinator(settings):
+    client = create_app(settings).test_client()
+    client.environ_base["REMOTE_ADDR"] = "203.0.113.9"
+    response = client.get("/dev/mail")
+    assert response.status_code == 403 and "this machine" in response.get_data(as_text=True)
+    with session_scope(settings) as s:
+        program = factories.program(s)
+        coordinator_id = program.coordinators[0].id
+    with client.session_transaction() as flask_session:
+        flask_session["coordinator_id"] = coordinator_id
+    assert client.get("/dev/mail").status_code == 200

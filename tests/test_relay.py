@@ -150,6 +150,13 @@ def test_expired_key_is_rejected(settings, cli, work):
         )
     line = ingest(cli, reply_to_outbound(settings, intro, "Tuesday at 3pm?"), "--now")
     assert (line["status"], line["reason"]) == ("rejected", "expired_key")
+    again = reply_to_outbound(settings, intro, "Hello?").replace(b"CAGmail-0001", b"CAGmail-0002")
+    assert ingest(cli, again, "--now")["reason"] == "expired_key"
+    work()
+    with session_scope(settings) as s:
+        [note] = s.scalars(select(OutboundMessage).where(OutboundMessage.template == "key_expired")).all()
+        assert note.to_email == mentee.email and note.status == "sent"
+        assert note.auto_submitted == "auto-replied"
 
 
 def test_quote_only_reply_is_nothing_new(settings, cli, welcomed):

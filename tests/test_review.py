@@ -113,3 +113,45 @@ def test_bouncing_and_unsubscribed_people_are_shown_on_the_program_page(settings
         ana.status, ana.bounce_reason = "bouncing", "smtp; 550 5.1.1 user unknown (inbound message 7)"
     page = logged_in(settings, coordinator).get("/programs/women-in-tech").get_data(as_text=True)
     assert "Needs your attention" in page and "bouncing" in page and "550 5.1.1 user unknown" in page
+
+
+def test_messages_no_program_was_found_for_show_only_to_coordinators_of_their_sender(settings, work):
+    from concierge.keys import new_key
+
+    coordinator = setup_program(settings, work)
+
+    def unrouted(sender: str, n: int) -> int:
+        raw = gmail_reply(
+            sender=sender,
+            to=reply_address(new_key(), settings.reply_domain),
+            subject="Re: hi",
+            body=f"Unrouted {n}",
+            quoted="hi",
+            message_id=f"<unrouted-{n}@example.org>",
+        )
+        with session_scope(settings) as s:
+            return store_inbound(s, settings, raw, None).id
+
+    ids = [
+        unrouted(sender, n)
+        for n, sender in enumerate(["ana@example.org", "nobody@example.net", "bo@example.org"])
+    ]
+    work()
+    page = logged_in(settings, coordinator).get("/review").get_data(as_text=True)
+    assert f">{ids[0]}<" in page and "Unrouted 0" in page
+    assert f">{ids[1]}<" not in page and f">{ids[2]}<" not in page
+
+
+def test_error_text_never_carries_statement_parameters():
+    from sqlalchemy.exc import DataError
+
+    from workers.inbound import error_text
+
+    class Orig(Exception):
+        pass
+
+    exc = DataError(
+        "INSERT INTO notes (body) VALUES (%s)", ("my private words",), Orig("value too long\nDETAIL: x")
+    )
+    assert error_text(exc) == "Orig: value too long"
+    assert error_text(ConnectionError("redis went away")) == "ConnectionError: redis went away"

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from concierge.actions.bounces import record_bounce
-from concierge.actions.replies import Outcome, act_on_reply, route
+from concierge.actions.replies import Outcome, act_on_reply, note_expired_key, route
 from concierge.config import Settings
 from concierge.db import session_scope, utcnow
 from concierge.inbound import ParsedMessage, UnparseableMessage, understand
@@ -87,6 +87,8 @@ def _understand_and_act(session: Session, settings: Settings, message: InboundMe
         found = route(session, settings, parsed)
         if found.problem is not None:
             outcome = found.problem
+            if outcome.reason == "expired_key" and found.key is not None and found.sender is not None:
+                note_expired_key(session, settings, message, parsed, found.key, found.sender)
         else:
             assert found.key is not None and found.sender is not None
             outcome = act_on_reply(session, settings, message, parsed, found.key, found.sender)
@@ -116,8 +118,18 @@ def process(settings: Settings, inbound_id: int, reprocess: bool = False) -> Res
             with session.no_autoflush:
                 return _understand_and_act(session, settings, message)
     except Exception as exc:
-        _note_error(settings, inbound_id, f"{type(exc).__name__}: {exc}")
+        _note_error(settings, inbound_id, error_text(exc))
         raise
+
+
+def error_text(exc: BaseException) -> str:
+    """The error as a coordinator may read it: its class and message, never a statement's
+    parameters (SQLAlchemy's text of an error carries them, and they hold people's words)."""
+    origin = getattr(exc, "orig", None) if isinstance(exc, DBAPIError) else None
+    if origin is not None:
+        lines = str(origin).strip().splitlines()
+        return f"{type(origin).__name__}: {lines[0] if lines else ''}"[:500]
+    return f"{type(exc).__name__}: {exc}"[:500]
 
 
 def _note_error(settings: Settings, inbound_id: int, error: str) -> None:
@@ -145,7 +157,7 @@ def process_failed(job: Any, connection: Any, exc_type: type, exc_value: BaseExc
         session.execute(
             update(table)
             .where(table.c.id == job.args[0], table.c.status.in_(("pending", "processing")))
-            .values(status="failed", reason="error", error=f"{exc_type.__name__}: {exc_value}"[:4000])
+            .values(status="failed", reason="error", error=error_text(exc_value))
         )
 
 

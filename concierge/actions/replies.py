@@ -91,18 +91,65 @@ def route(session: Session, settings: Settings, parsed: ParsedMessage) -> Route:
         and mentorship.ended_at is not None
         and mentorship.ended_at + KEY_LIFETIME_AFTER_END < utcnow()
     ):
-        return Route(key, None, Outcome("rejected", "reply", "expired_key"))
-    if parsed.sender and parsed.sender == key.person.email:
-        sender: Person | None = key.person  # the usual case: the key's own person replies
-    else:
-        try:
-            sender = find_person(session, parsed.sender) if parsed.sender else None
-        except ActionError:
-            sender = None
-    allowed = {m.person_id for m in mentorship.members} if mentorship else {key.person_id}
-    if sender is None or sender.id not in allowed:
-        return Route(key, sender, Outcome("rejected", "foreign", "foreign_sender"))
+        return Route(key, _participant(session, parsed, key), Outcome("rejected", "reply", "expired_key"))
+    sender = _participant(session, parsed, key)
+    if sender is None:
+        return Route(key, None, Outcome("rejected", "foreign", "foreign_sender"))
     return Route(key, sender, None)
+
+
+def _participant(session: Session, parsed: ParsedMessage, key: ReplyKey) -> Person | None:
+    """The sender, if they (or their alias) are a participant of what the key names."""
+    if parsed.sender and parsed.sender == key.person.email:
+        return key.person  # the usual case: the key's own person replies
+    try:
+        sender = find_person(session, parsed.sender) if parsed.sender else None
+    except ActionError:
+        return None
+    mentorship = key.mentorship
+    allowed = {m.person_id for m in mentorship.members} if mentorship else {key.person_id}
+    return sender if sender is not None and sender.id in allowed else None
+
+
+EXPIRED_NOTE_EVERY = timedelta(hours=12)
+
+
+def note_expired_key(
+    session: Session,
+    settings: Settings,
+    inbound: InboundMessage,
+    parsed: ParsedMessage,
+    key: ReplyKey,
+    sender: Person,
+) -> None:
+    """Tell a participant who replies to a closed conversation that it is closed (SPEC §5),
+    at most once per conversation every 12 hours, so that two mail systems cannot loop."""
+    recent = session.scalar(
+        select(OutboundMessage.id).where(
+            OutboundMessage.reply_key_id == key.id,
+            OutboundMessage.template == "key_expired",
+            OutboundMessage.created_at > utcnow() - EXPIRED_NOTE_EVERY,
+        )
+    )
+    if recent is not None or key.mentorship is None or key.mentorship.ended_at is None:
+        return
+    queue_email(
+        session,
+        settings,
+        template="key_expired",
+        occasion=f"answer:{inbound.id}",
+        to=sender,
+        program=key.program,
+        mentorship=key.mentorship,
+        thread=key.thread,
+        answering=inbound,
+        answering_references=parsed.references,
+        reply_key=key,
+        context={
+            "program_name": key.program.name,
+            "ended_on": f"{key.mentorship.ended_at.day} {key.mentorship.ended_at:%B %Y}",
+        },
+    )
 
 
 def is_stop(parsed: ParsedMessage) -> bool:

@@ -9,12 +9,13 @@ blueprint answers 404 once SMTP_URL is set.
 from __future__ import annotations
 
 import email
+import ipaddress
 from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
 from typing import Any, cast
 
-from flask import Blueprint, Flask, abort, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from jinja2 import TemplateError
 from sqlalchemy import select
@@ -31,6 +32,7 @@ _PROGRAM = {"program_name": "Women in Tech 2026", "program_slug": "women-in-tech
 # Every variable each template uses (they render with StrictUndefined); `participant`
 # says whether the layout adds the reply marker and privacy line.
 SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
+    "key_expired": {**_PROGRAM, "participant": True, "ended_on": "1 March 2026"},
     "goals_thanks": {**_PROGRAM, "participant": True, "goals": "Lead a team by spring.", "paired": False},
     "introduction_mentee": {
         **_PROGRAM,
@@ -98,10 +100,26 @@ class Part:
 
 
 @bp.before_request
-def only_with_dev_outbox() -> None:
-    """404 for every page once SMTP_URL is set: the dev outbox exists only on a dev install."""
+def only_with_dev_outbox() -> ResponseReturnValue | None:
+    """404 once SMTP_URL is set (the dev outbox exists only on a dev install); and only for
+    this machine or a logged-in coordinator, since it shows working login links and lets
+    anyone answer as anyone."""
     if not settings().dev_outbox:
         abort(404)
+    if _on_this_machine(request.remote_addr) or isinstance(session.get("coordinator_id"), int):
+        return None
+    return message_page(
+        403,
+        "Only on this machine",
+        "The dev outbox is shown to this machine, or to a coordinator who is logged in.",
+    )
+
+
+def _on_this_machine(address: str | None) -> bool:
+    try:
+        return bool(address) and ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
 
 
 protect(bp)

@@ -218,9 +218,20 @@ class ReviewItem:
 
 
 def _visible_inbound(coordinator_id: int) -> ColumnElement[bool]:
-    """Messages of the coordinator's programs, and those no program could be found for."""
+    """Messages of the coordinator's programs; of those no program was found for, the ones
+    sent by a participant of their programs, and failed ones (whose error is all they show)."""
     theirs = select(ProgramCoordinator.program_id).where(ProgramCoordinator.coordinator_id == coordinator_id)
-    return or_(InboundMessage.program_id.in_(theirs), InboundMessage.program_id.is_(None))
+    their_people = (
+        select(Person.email)
+        .join(Enrolment, Enrolment.person_id == Person.id)
+        .where(Enrolment.program_id.in_(theirs))
+    )
+    unrouted = InboundMessage.program_id.is_(None)
+    return or_(
+        InboundMessage.program_id.in_(theirs),
+        unrouted & InboundMessage.sender.in_(their_people),
+        unrouted & (InboundMessage.status == "failed"),
+    )
 
 
 def review_queue(session: Session, coordinator_id: int, limit: int = 200) -> list[ReviewItem]:
