@@ -5,13 +5,14 @@ from __future__ import annotations
 import itertools
 from datetime import date
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from concierge.actions.pairing import circle, pair
 from concierge.actions.people import ParticipantRow, enrol
 from concierge.actions.programs import ProgramSpec, add_coordinator, create_program
 from concierge.config import Settings
-from concierge.models import Enrolment, Mentorship, Program
+from concierge.models import Enrolment, Mentorship, OutboundMessage, Program, ReplyKey
 
 _counter = itertools.count(1)
 
@@ -61,3 +62,17 @@ def peer_circle(session: Session, settings: Settings, size: int = 3) -> Mentorsh
     prog = program(session, format="peer")
     peers = [participant(session, prog, "peer") for _ in range(size)]
     return circle(session, settings, prog, [p.person.email for p in peers])
+
+
+def welcomed_mentee(settings: Settings, work) -> tuple[OutboundMessage, ReplyKey]:
+    """Ana Ruiz, a mentee of a new program, whose welcome the worker has sent: (welcome, her key)."""
+    from concierge.actions.introductions import send_welcome
+    from concierge.db import session_scope
+
+    with session_scope(settings) as s:
+        prog = program(s, name="Women in Tech")
+        send_welcome(s, settings, participant(s, prog, "mentee", email="ana@example.org", name="Ana Ruiz"))
+    work()
+    with session_scope(settings) as s:
+        welcome = s.scalar(select(OutboundMessage).where(OutboundMessage.template == "welcome_mentee"))
+        return welcome, s.get(ReplyKey, welcome.reply_key_id)

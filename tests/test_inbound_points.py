@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from concierge.actions.introductions import send_welcome
 from concierge.db import session_scope
-from concierge.models import Enrolment, InboundMessage, OutboundMessage, Person, ReplyKey
+from concierge.models import Enrolment, InboundMessage, OutboundMessage, Person
 from concierge.outbox import queue_email
 from concierge.review import in_review
 from tests import factories
@@ -24,15 +23,8 @@ CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 @pytest.fixture
 def conversation(settings, work):
     """Ana, welcomed: her reply address and the welcome's Message-ID."""
-    with session_scope(settings) as s:
-        program = factories.program(s, name="Women in Tech")
-        enrolment = factories.participant(s, program, "mentee", email="ana@example.org", name="Ana Ruiz")
-        send_welcome(s, settings, enrolment)
-    work()
-    with session_scope(settings) as s:
-        key = s.scalar(select(ReplyKey))
-        welcome = s.scalar(select(OutboundMessage))
-        return {"to": f"reply+{key.key}@mentoring.example", "welcome_id": welcome.message_id}
+    welcome, key = factories.welcomed_mentee(settings, work)
+    return {"to": f"reply+{key.key}@mentoring.example", "welcome_id": welcome.message_id}
 
 
 def message(

@@ -23,16 +23,8 @@ def ingest(cli, raw: bytes, *args: str):
 
 @pytest.fixture
 def welcomed(settings, work):
-    """A mentee whose welcome email has been sent (into the dev outbox)."""
-    with session_scope(settings) as s:
-        program = factories.program(s, name="Women in Tech")
-        from concierge.actions.introductions import send_welcome
-
-        enrolment = factories.participant(s, program, "mentee", email="ana@example.org", name="Ana Ruiz")
-        send_welcome(s, settings, enrolment)
-    work()
-    with session_scope(settings) as s:
-        return s.scalar(select(OutboundMessage.id).where(OutboundMessage.template == "welcome_mentee"))
+    """A mentee whose welcome email has been sent (into the dev outbox): its outbound id."""
+    return factories.welcomed_mentee(settings, work)[0].id
 
 
 def test_reply_to_welcome_stores_goals_without_the_quote_and_thanks(settings, cli, work, welcomed):

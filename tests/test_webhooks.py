@@ -23,7 +23,7 @@ from concierge.db import session_scope
 from concierge.ingress.store import MAX_MESSAGE_BYTES
 from concierge.ingress.webhooks import TOKEN_TTL, _token_key
 from concierge.keys import new_key, reply_address
-from concierge.models import InboundMessage, OutboundMessage, ReplyKey
+from concierge.models import InboundMessage
 from tests import factories
 from tests.mail import gmail_reply
 
@@ -177,17 +177,8 @@ def client(app_settings):
 @pytest.fixture
 def welcomed(settings, work):
     """A mentee whose welcome email has been sent; returns (outbound id, reply address)."""
-    from concierge.actions.introductions import send_welcome
-
-    with session_scope(settings) as s:
-        program = factories.program(s, name="Women in Tech")
-        enrolment = factories.participant(s, program, "mentee", email="ana@example.org", name="Ana Ruiz")
-        send_welcome(s, settings, enrolment)
-    work()
-    with session_scope(settings) as s:
-        row = s.scalar(select(OutboundMessage).where(OutboundMessage.template == "welcome_mentee"))
-        key = s.get(ReplyKey, row.reply_key_id).key
-        return row.id, reply_address(key, settings.reply_domain)
+    welcome, key = factories.welcomed_mentee(settings, work)
+    return welcome.id, reply_address(key.key, settings.reply_domain)
 
 
 # -- 1 --------------------------------------------------------------------------------------------------
