@@ -137,8 +137,7 @@ def store_all(settings: Settings, messages: list[bytes]) -> None:
     from concierge.ingress.store import store_inbound
 
     for raw in messages:
-        with session_scope(settings) as session:
-            store_inbound(session, settings, raw, None)
+        store_inbound(settings, raw, None)
 
 
 def drain_inbound(settings: Settings) -> None:

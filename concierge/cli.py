@@ -288,8 +288,7 @@ def inbound(file: str, now: bool, recipient: str | None) -> None:
         raise CommandFailed("the message is empty", EX_USAGE)
     if len(raw) > MAX_MESSAGE_BYTES:
         raise CommandFailed(f"the message is larger than {MAX_MESSAGE_BYTES} bytes", EX_USAGE)
-    with transaction() as session:
-        stored = store_inbound(session, settings(), raw, recipient, source="relay")
+    stored = store_inbound(settings(), raw, recipient, source="relay")
     line: dict[str, object] = {"id": stored.id, "status": stored.status, "duplicate": stored.duplicate}
     if now:
         from workers.inbound import process_now

@@ -6,16 +6,18 @@ SQLite runs in WAL mode with a 5 s busy timeout, and every transaction starts wi
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy import MetaData, Table, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.sql.dml import Insert
 
 from concierge.config import Settings
 
@@ -120,22 +122,23 @@ def session_scope(settings: Settings) -> Iterator[Session]:
         session.close()
 
 
+@functools.cache
+def _insert_unless_exists_statement(dialect_name: str, table: Table, unique: str) -> Insert:
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    return dialect.insert(table).on_conflict_do_nothing(index_elements=[unique]).returning(table.c.id)
+
+
 def insert_unless_exists(
-    session: Session, model: type[Base], values: dict[str, Any], unique: str
+    connection: Connection, model: type[Base], values: dict[str, Any], unique: str
 ) -> int | None:
     """INSERT … ON CONFLICT (unique) DO NOTHING RETURNING id: the new id, or None if it exists.
 
     One statement, safe when two transactions insert the same key at once (no savepoint,
-    no lookup first); PostgreSQL and SQLite (3.35+) both speak it.
+    no lookup first); PostgreSQL and SQLite (3.35+) both speak it. The statement is built
+    once and takes `values` as parameters (a session passes `session.connection()`).
     """
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    table = model.__table__
-    return session.scalar(
-        dialect.insert(table)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=[unique])
-        .returning(table.c.id)
-    )
+    statement = _insert_unless_exists_statement(connection.dialect.name, model.__table__, unique)
+    return connection.execute(statement, values).scalar()
 
 
 def after_commit(session: Session, callback: Callable[[], Any]) -> None:

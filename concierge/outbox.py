@@ -75,7 +75,7 @@ def _insert_once(session: Session, row: OutboundMessage) -> int | None:
         if getattr(row, column.key, None) is not None
     }
     session.flush()  # the rows this one refers to are written first
-    return insert_unless_exists(session, OutboundMessage, values, "idempotency_key")
+    return insert_unless_exists(session.connection(), OutboundMessage, values, "idempotency_key")
 
 
 def _thread_parent(session: Session, reply_key_id: int) -> OutboundMessage | None:

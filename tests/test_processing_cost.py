@@ -44,8 +44,7 @@ def test_sql_statements_per_processed_message_are_constant(settings, work):
 
     def process_counting(messages: list[bytes]) -> int:
         for raw in messages:
-            with session_scope(settings) as s:
-                store_inbound(s, settings, raw, None)
+            store_inbound(settings, raw, None)
         seen: list[int] = []
         engine = get_engine(settings)
 

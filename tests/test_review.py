@@ -52,7 +52,7 @@ def reply(settings, person_email: str, body: str, sender: str | None = None, n: 
             in_reply_to=welcome.message_id,
             message_id=f"<review-{n}@example.org>",
         )
-        return store_inbound(s, settings, raw, None).id
+    return store_inbound(settings, raw, None).id
 
 
 def test_the_queue_lists_failed_and_rejected_messages_of_my_programs_only(settings, work):
@@ -129,8 +129,7 @@ def test_messages_no_program_was_found_for_show_only_to_coordinators_of_their_se
             quoted="hi",
             message_id=f"<unrouted-{n}@example.org>",
         )
-        with session_scope(settings) as s:
-            return store_inbound(s, settings, raw, None).id
+        return store_inbound(settings, raw, None).id
 
     ids = [
         unrouted(sender, n)

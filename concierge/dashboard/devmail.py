@@ -249,8 +249,7 @@ def send_reply(mail_id: int) -> ResponseReturnValue:
         return message_page(413, "Too large", f"A message may have at most {MAX_MESSAGE_BYTES} bytes.")
     original = email.message_from_bytes(mail.raw, policy=policy.default)
     recipient = str(original.get("Reply-To") or "") or None
-    with session_scope(settings()) as db:
-        stored = store_inbound(db, settings(), raw, recipient if not raw_text.strip() else None, source="dev")
+    stored = store_inbound(settings(), raw, recipient if not raw_text.strip() else None, source="dev")
     if not stored.duplicate:
         process_now(settings(), stored.id)
     return redirect(url_for("devmail.received", inbound_id=stored.id), 303)

@@ -14,11 +14,11 @@ from email.utils import getaddresses
 
 from rq import Retry
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Connection
 
 from concierge import queues
 from concierge.config import Settings
-from concierge.db import after_commit, insert_unless_exists, utcnow
+from concierge.db import get_engine, insert_unless_exists, utcnow
 from concierge.models import InboundMessage
 
 MAX_MESSAGE_BYTES = 26_214_400
@@ -78,52 +78,54 @@ def identity(raw: bytes, envelope_recipient: str | None) -> tuple[str | None, st
     return message_id, recipient, dedupe_key(raw, message_id, recipient)
 
 
-def _stored_with_key(session: Session, key: str) -> Stored | None:
-    row = session.execute(
+def _stored_with_key(connection: Connection, key: str) -> Stored | None:
+    row = connection.execute(
         select(InboundMessage.id, InboundMessage.status).where(InboundMessage.dedupe_key == key)
     ).first()
     return Stored(row.id, row.status, True) if row is not None else None
 
 
-def find_stored(session: Session, raw: bytes, envelope_recipient: str | None) -> Stored | None:
+def find_stored(settings: Settings, raw: bytes, envelope_recipient: str | None) -> Stored | None:
     """The stored message that `raw` to `envelope_recipient` would be a redelivery of, if any."""
-    return _stored_with_key(session, identity(raw, envelope_recipient)[2])
+    with get_engine(settings).connect() as connection:
+        return _stored_with_key(connection, identity(raw, envelope_recipient)[2])
 
 
 def store_inbound(
-    session: Session,
     settings: Settings,
     raw: bytes,
     envelope_recipient: str | None = None,
     source: str = "relay",
 ) -> Stored:
-    """Store `raw` (unless already stored) and enqueue its processing after commit."""
+    """Store `raw` (unless already stored) in a transaction of its own, then enqueue its processing.
+
+    It runs on a bare connection rather than an ORM session: one prepared statement and a
+    commit are all a webhook waits for. Database errors propagate (nothing was stored).
+    """
     message_id, recipient, key = identity(raw, envelope_recipient)
     if message_id is None:
         message_id = f"{key.removeprefix('raw:')[:32]}@derived.{settings.reply_domain}"
-    # One statement: stored unless a message with this dedupe key is (a redelivery, or the
-    # same delivery racing us in another transaction).
-    inbound_id = insert_unless_exists(
-        session,
-        InboundMessage,
-        {
-            "dedupe_key": key,
-            "raw": raw,
-            "raw_size": len(raw),
-            "source": source,
-            "message_id": message_id,
-            "envelope_recipient": recipient,
-            "status": "pending",
-            "attempts": 0,
-            "received_at": utcnow(),
-        },
-        "dedupe_key",
-    )
-    if inbound_id is None:
-        existing = _stored_with_key(session, key)
-        assert existing is not None, "ON CONFLICT found a row that is not there"
-        return existing
-    after_commit(session, lambda: enqueue_processing(settings, inbound_id))
+    values = {
+        "dedupe_key": key,
+        "raw": raw,
+        "raw_size": len(raw),
+        "source": source,
+        "message_id": message_id,
+        "envelope_recipient": recipient,
+        "status": "pending",
+        "attempts": 0,
+        "received_at": utcnow(),
+    }
+    with get_engine(settings).begin() as connection:
+        # One statement: stored unless a message with this dedupe key is (a redelivery, or the
+        # same delivery racing us in another transaction).
+        inbound_id = insert_unless_exists(connection, InboundMessage, values, "dedupe_key")
+        if inbound_id is None:
+            existing = _stored_with_key(connection, key)
+            assert existing is not None, "ON CONFLICT found a row that is not there"
+            return existing
+    # Committed: the job never reads a row that is not there yet.
+    enqueue_processing(settings, inbound_id)
     return Stored(inbound_id, "pending", False)
 
 

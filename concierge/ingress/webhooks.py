@@ -40,12 +40,10 @@ from flask import Blueprint, Flask, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder
 
 from concierge.config import Settings
-from concierge.db import session_scope
 from concierge.ingress import rebuild
 from concierge.ingress.store import MAX_MESSAGE_BYTES, Stored, find_stored, store_inbound
 from concierge.queues import get_redis
@@ -85,11 +83,10 @@ def _settings() -> Settings:
 
 
 @contextmanager
-def _transaction(settings: Settings) -> Iterator[Session]:
-    """`session_scope`, with an unreachable database answered 503 (the provider retries)."""
+def _database() -> Iterator[None]:
+    """An unreachable database answered 503 (the provider retries)."""
     try:
-        with session_scope(settings) as session:
-            yield session
+        yield
     except _DATABASE_DOWN as error:
         log.warning("inbound webhook not stored, database unreachable: %s", error)
         reason = "the database is unreachable; the message was not stored, retry later"
@@ -111,9 +108,8 @@ def _check_message(raw: bytes) -> None:
 
 def _store(raw: bytes, recipient: str | None, source: str) -> Stored:
     _check_message(raw)
-    settings = _settings()
-    with _transaction(settings) as session:
-        return store_inbound(session, settings, raw, _envelope_recipient(recipient), source)
+    with _database():
+        return store_inbound(_settings(), raw, _envelope_recipient(recipient), source)
 
 
 def _answer(stored: Stored) -> ResponseReturnValue:
@@ -332,8 +328,8 @@ def mailgun() -> ResponseReturnValue:
     recipient = form.text("recipient")
     recorded = _recorded_id(token)
     if recorded is not None:
-        with _transaction(_settings()) as session:
-            stored = find_stored(session, raw, _envelope_recipient(recipient))
+        with _database():
+            stored = find_stored(_settings(), raw, _envelope_recipient(recipient))
         if stored is None or stored.id != recorded:
             raise Refused(401, "this token was used before")
         return _answer(stored)

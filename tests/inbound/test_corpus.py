@@ -19,7 +19,6 @@ from pathlib import Path
 import pytest
 
 from concierge.config import Settings
-from concierge.db import session_scope
 from concierge.inbound import understand
 from concierge.ingress.store import store_inbound
 from workers.inbound import process_now
@@ -47,8 +46,7 @@ def installation(database_template, redis_url, tmp_path_factory):
 def run_entry(raw: bytes, envelope_recipient: str) -> tuple[str, str | None, str, str]:
     """The inbound path under test: stored, then processed; (kind, reason, text, status) out."""
     settings = _installation[0]
-    with session_scope(settings) as session:
-        stored = store_inbound(session, settings, raw, envelope_recipient, source="relay")
+    stored = store_inbound(settings, raw, envelope_recipient, source="relay")
     result = process_now(settings, stored.id)
     return result.kind or "unknown", result.reason, result.text or "", result.status
 
