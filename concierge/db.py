@@ -1,7 +1,9 @@
 """Engine, sessions and the declarative base; `session_scope()` and after-commit hooks.
 
 SQLite runs in WAL mode with a 5 s busy timeout, and every transaction starts with
-`BEGIN IMMEDIATE` so that two writers queue on the lock instead of failing half-way.
+`BEGIN IMMEDIATE` so that two writers queue on the lock instead of failing half-way;
+writers in different processes queue in the kernel first, and flush to disk after the
+lock (`concierge.sqlite_writers`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.sql.dml import Insert
 
 from concierge.config import Settings
+from concierge.sqlite_writers import QueuedWriterConnection
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -53,15 +56,22 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=5000")
-        # Every commit waits for the disk: what a webhook's answer promises, and what a worker
-        # needs before another worker acts on its rows (sends the mail they record).
-        cursor.execute("PRAGMA synchronous=FULL")
+        # Every commit still waits for the disk (what a webhook's answer promises, and what a
+        # worker needs before another acts on its rows): QueuedWriterConnection flushes the WAL
+        # once the write lock is given back, so that several processes' flushes overlap.
+        cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        dbapi_connection = connection.connection.dbapi_connection
+        dbapi_connection.take_turn()
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            dbapi_connection.give_back_turn()
+            raise
 
 
 def make_engine(database_url: str) -> Engine:
@@ -72,7 +82,7 @@ def make_engine(database_url: str) -> Engine:
             from pathlib import Path
 
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(database_url, connect_args={"timeout": 5})
+        engine = create_engine(database_url, connect_args={"timeout": 5, "factory": QueuedWriterConnection})
         _configure_sqlite(engine)
         return engine
     return create_engine(database_url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
