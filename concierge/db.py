@@ -9,20 +9,21 @@ lock (`concierge.sqlite_writers`).
 from __future__ import annotations
 
 import functools
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import MetaData, Table, create_engine, event
+from sqlalchemy import MetaData, Table, create_engine, event, exc
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.sql.dml import Insert
 
 from concierge.config import Settings
-from concierge.sqlite_writers import QueuedWriterConnection
+from concierge.sqlite_writers import QueuedWriterConnection, close_files
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -56,17 +57,20 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=5000")
-        # Every commit still waits for the disk (what a webhook's answer promises, and what a
-        # worker needs before another acts on its rows): QueuedWriterConnection flushes the WAL
-        # once the write lock is given back, so that several processes' flushes overlap.
-        cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+        # Every commit waits for the disk (what a webhook's answer promises, and what a worker
+        # needs before another acts on its rows): in WAL mode the connection flushes the WAL
+        # once the write lock is given back, so that several processes' flushes overlap.
+        dbapi_connection.choose_durability()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         dbapi_connection = connection.connection.dbapi_connection
-        dbapi_connection.take_turn()
+        try:
+            dbapi_connection.take_turn()
+        except sqlite3.OperationalError as error:  # locked for 5 s, or no lock file: as SQLite's own
+            raise exc.OperationalError("BEGIN IMMEDIATE", None, error) from None
         try:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         except BaseException:
@@ -104,6 +108,7 @@ def dispose_engines() -> None:
             engine.dispose()
         _engines.clear()
         _factories.clear()
+    close_files()
 
 
 _factories: dict[int, sessionmaker[Session]] = {}

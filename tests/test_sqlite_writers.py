@@ -6,14 +6,18 @@ default is what they are about.
 
 from __future__ import annotations
 
+import errno
 import os
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from concierge import sqlite_writers
 from concierge.db import make_engine
@@ -132,4 +136,93 @@ def test_an_in_memory_database_neither_queues_nor_syncs():
     engine = make_engine("sqlite://")
     with engine.begin() as connection:
         assert connection.execute(text("SELECT 1")).scalar() == 1
+    engine.dispose()
+
+
+@contextmanager
+def turn_held_by_another_process(path: Path) -> Iterator[None]:
+    """Another process holds the writers' turn until the block ends."""
+    script = textwrap.dedent(
+        f"""
+        import fcntl, os, sys
+        fd = os.open({str(path) + ".writers"!r}, os.O_RDWR | os.O_CREAT)
+        fcntl.lockf(fd, fcntl.LOCK_EX)
+        print("locked", flush=True)
+        sys.stdin.read()
+        """
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        yield
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=60)
+
+
+def test_a_writer_gives_up_after_the_busy_timeout_as_sqlite_would(database, monkeypatch):
+    path, engine = database
+    monkeypatch.setattr(sqlite_writers, "TURN_TIMEOUT", 0.05)
+    with turn_held_by_another_process(path):
+        with pytest.raises(OperationalError, match="database is locked"), engine.begin():
+            pass
+        assert sqlite_writers._database_files(str(path))._holders == 0
+    with engine.begin() as connection:  # and the next transaction goes ahead
+        connection.execute(text("INSERT INTO rows (worker, n) VALUES (0, 1)"))
+
+
+def test_a_commit_that_cannot_be_flushed_fails_as_a_disk_error(database, monkeypatch):
+    _path, engine = database
+
+    def broken_disk(_fd: int) -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(sqlite_writers, "_flush", broken_disk)
+    with pytest.raises(OperationalError, match="disk I/O error"), engine.begin() as connection:
+        connection.execute(text("INSERT INTO rows (worker, n) VALUES (0, 1)"))
+
+
+def test_a_database_reached_through_a_symlink_flushes_the_real_wal(tmp_path, monkeypatch):
+    real = tmp_path / "real"
+    real.mkdir()
+    (tmp_path / "link.sqlite3").symlink_to(real / "target.sqlite3")
+    engine = make_engine(f"sqlite:///{tmp_path / 'link.sqlite3'}")
+    flushed: list[int] = []
+    real_flush = sqlite_writers._flush
+
+    def flush(fd: int) -> None:
+        flushed.append(os.fstat(fd).st_ino)
+        real_flush(fd)
+
+    monkeypatch.setattr(sqlite_writers, "_flush", flush)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+    engine_wal = real / "target.sqlite3-wal"
+    assert flushed == [engine_wal.stat().st_ino]
+    assert (real / "target.sqlite3.writers").exists()
+    engine.dispose()
+
+
+def test_the_lock_file_gets_the_database_files_permissions(tmp_path):
+    path = tmp_path / "shared.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+    engine.dispose()
+    sqlite_writers.close_files()
+    path.chmod(0o660)
+    Path(str(path) + ".writers").unlink()
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.begin() as connection:
+        connection.exec_driver_sql("INSERT INTO t DEFAULT VALUES")
+    assert Path(str(path) + ".writers").stat().st_mode & 0o777 == 0o660
+    engine.dispose()
+
+
+def test_a_uri_database_keeps_sqlites_own_full_sync(tmp_path):
+    engine = make_engine(f"sqlite:///file:{tmp_path / 'uri.sqlite3'}?mode=rwc&uri=true")
+    with engine.begin() as connection:
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
     engine.dispose()

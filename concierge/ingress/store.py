@@ -100,7 +100,9 @@ def store_inbound(
     """Store `raw` (unless already stored) in a transaction of its own, then enqueue its processing.
 
     It runs on a bare connection rather than an ORM session: one prepared statement and a
-    commit are all a webhook waits for. Database errors propagate (nothing was stored).
+    commit are all a webhook waits for. Database errors propagate and the caller asks the
+    sender to try again: usually nothing was stored; if the commit landed but was not known
+    to be on disk, the retry is answered as a duplicate and the periodic sweep enqueues it.
     """
     message_id, recipient, key = identity(raw, envelope_recipient)
     if message_id is None:
