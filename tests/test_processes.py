@@ -60,3 +60,32 @@ def test_tick_refuses_a_bad_time(cli):
     result = cli("tick", "--at", "next tuesday")
     assert result.code == 2
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_killed_worker_takes_its_scheduler_with_it(settings):
+    """RQ forks a scheduler per worker; a worker killed by SIGKILL must not leave it running."""
+    import psutil
+
+    worker = subprocess.Popen([str(BIN / "concierge"), "worker"], stderr=subprocess.PIPE, text=True)
+    scheduler = None
+    try:
+        for _ in range(600):  # at most a minute: a hang fails, speed does not
+            children = psutil.Process(worker.pid).children()
+            if children:
+                scheduler = children[0]
+                break
+            try:
+                worker.wait(timeout=0.1)
+            except subprocess.TimeoutExpired:
+                continue
+            raise AssertionError(f"the worker exited: {worker.stderr.read() if worker.stderr else ''}")
+        assert scheduler is not None, "the worker started no scheduler"
+        worker.kill()
+        worker.wait(timeout=60)
+        scheduler.wait(timeout=60)  # raises psutil.TimeoutExpired if it outlives its worker
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait(timeout=60)
+        if scheduler is not None and scheduler.is_running():
+            scheduler.kill()

@@ -2,11 +2,18 @@
 
 A `SimpleWorker` runs jobs in its own process instead of forking one per job: jobs
 are short database-and-mail work, a fork per job would cost more than the job, and
-pooled database connections must not cross a fork.
+pooled database connections must not cross a fork. The one process a worker forks is
+RQ's scheduler; on Linux it is told to stop when the worker dies, even by SIGKILL
+(RQ would leave it running on its own, holding the scheduler's locks).
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import os
+import signal
+import sys
 import time
 
 from redis.client import Pipeline
@@ -50,6 +57,27 @@ def make_worker(settings: Settings, names: tuple[str, ...] = QUEUE_NAMES) -> Wor
     return Worker([queue(settings, n) for n in names], connection=connection)
 
 
+_PR_SET_PDEATHSIG = 1
+_forks_watched: list[int] = []
+
+
+def _stop_with_parent(parent: int) -> None:
+    """In a child the worker forked: SIGTERM (RQ's scheduler stops cleanly) once the worker dies."""
+    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:  # it died before the request took effect
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _watch_forks() -> None:
+    if sys.platform != "linux" or _forks_watched:
+        return
+    parent = os.getpid()
+    _forks_watched.append(parent)
+    os.register_at_fork(after_in_child=lambda: _stop_with_parent(parent))
+
+
 def run_worker(settings: Settings, burst: bool = False) -> bool:
     """Work until stopped (or, with burst, until the queues are empty)."""
+    _watch_forks()
     return make_worker(settings).work(burst=burst, with_scheduler=True, logging_level="WARNING")
