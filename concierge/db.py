@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import MetaData, Table, create_engine, event, exc
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction, sessionmaker
 from sqlalchemy.sql.dml import Insert
 
 from concierge.config import Settings
@@ -157,17 +157,47 @@ def insert_unless_exists(
 
 
 def after_commit(session: Session, callback: Callable[[], Any]) -> None:
-    """Run `callback` once the session's current transaction has committed (never on rollback)."""
-    session.info.setdefault("after_commit", []).append(callback)
+    """Run `callback` once the session's current transaction has committed (never on rollback).
+
+    Registered inside a savepoint (`begin_nested`), it waits for the outermost commit, and
+    is dropped if that savepoint, or any transaction around it, rolls back.
+    """
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault("after_commit", []).append((transaction, callback))
+
+
+def _within(transaction: SessionTransaction | None, ancestor: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is ancestor:
+            return True
+        transaction = transaction.parent
+    return False
 
 
 @event.listens_for(Session, "after_commit")
 def _run_after_commit(session: Session) -> None:
-    callbacks = session.info.pop("after_commit", [])
-    for callback in callbacks:
+    pending = session.info.get("after_commit", [])
+    released = session.get_nested_transaction()
+    if released is not None:
+        # A savepoint was released: its callbacks now belong to the transaction around it.
+        session.info["after_commit"] = [
+            (released.parent if transaction is released else transaction, callback)
+            for transaction, callback in pending
+        ]
+        return
+    session.info.pop("after_commit", None)
+    for _transaction, callback in pending:
         callback()
 
 
-@event.listens_for(Session, "after_rollback")
-def _drop_after_commit(session: Session) -> None:
-    session.info.pop("after_commit", None)
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_after_commit(session: Session, previous_transaction: SessionTransaction) -> None:
+    pending = session.info.get("after_commit", [])
+    if previous_transaction.parent is None:
+        session.info.pop("after_commit", None)
+        return
+    session.info["after_commit"] = [
+        (transaction, callback)
+        for transaction, callback in pending
+        if not _within(transaction, previous_transaction)
+    ]

@@ -1,0 +1,63 @@
+"""`after_commit`: callbacks run once the outermost transaction commits, never for rolled-back work."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from concierge.db import after_commit, session_factory
+
+
+class Boom(Exception):
+    pass
+
+
+def test_a_callback_runs_after_the_commit_and_not_after_a_rollback(settings):
+    ran: list[str] = []
+    with session_factory(settings)() as session:
+        session.execute(text("SELECT 1"))
+        after_commit(session, lambda: ran.append("committed"))
+        assert ran == []
+        session.commit()
+        session.execute(text("SELECT 1"))
+        after_commit(session, lambda: ran.append("rolled back"))
+        session.rollback()
+        session.commit()
+    assert ran == ["committed"]
+
+
+def test_a_released_savepoint_waits_for_the_outer_commit(settings):
+    ran: list[str] = []
+    with session_factory(settings)() as session:
+        session.execute(text("SELECT 1"))
+        with session.begin_nested():
+            after_commit(session, lambda: ran.append("inner"))
+        assert ran == []  # a savepoint's release is no commit
+        session.commit()
+    assert ran == ["inner"]
+
+
+def test_an_outer_rollback_drops_what_a_released_savepoint_registered(settings):
+    ran: list[str] = []
+    with session_factory(settings)() as session:
+        session.execute(text("SELECT 1"))
+        with session.begin_nested():
+            after_commit(session, lambda: ran.append("inner"))
+        session.rollback()
+        session.commit()
+    assert ran == []
+
+
+def test_a_rolled_back_savepoint_drops_only_its_own_callbacks(settings):
+    ran: list[str] = []
+    with session_factory(settings)() as session:
+        session.execute(text("SELECT 1"))
+        after_commit(session, lambda: ran.append("outer"))
+        with pytest.raises(Boom), session.begin_nested():
+            with session.begin_nested():
+                after_commit(session, lambda: ran.append("innermost"))
+            raise Boom
+        with session.begin_nested():
+            after_commit(session, lambda: ran.append("second savepoint"))
+        session.commit()
+    assert ran == ["outer", "second savepoint"]
