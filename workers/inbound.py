@@ -176,7 +176,15 @@ def process_now(settings: Settings, inbound_id: int) -> Result:
     return process(settings, inbound_id) or stored_result(settings, inbound_id)
 
 
-def reprocess_messages(settings: Settings, ids: list[int], all_failed: bool) -> list[str]:
+@dataclass(frozen=True)
+class Reprocessed:
+    """What `reprocess_messages` did: one line per message, and the ids that do not exist."""
+
+    lines: list[str]
+    missing: list[int]
+
+
+def reprocess_messages(settings: Settings, ids: list[int], all_failed: bool) -> Reprocessed:
     """Process the given (or every failed) message again in this process; one line per message."""
     use(settings)
     with session_scope(settings) as session:
@@ -192,10 +200,11 @@ def reprocess_messages(settings: Settings, ids: list[int], all_failed: bool) -> 
             select(InboundMessage.id, InboundMessage.raw.is_not(None)).where(InboundMessage.id.in_(ids))
         )
         found = {inbound_id: has_raw for inbound_id, has_raw in rows}
-    lines = []
+    lines, missing = [], []
     for inbound_id in ids:
         if inbound_id not in found:
             lines.append(f"{inbound_id}: no such message")
+            missing.append(inbound_id)
             continue
         if not found[inbound_id]:
             lines.append(f"{inbound_id}: its raw bytes are no longer kept (retention)")
@@ -205,4 +214,4 @@ def reprocess_messages(settings: Settings, ids: list[int], all_failed: bool) -> 
             lines.append(f"{inbound_id}: busy (being processed)")
             continue
         lines.append(f"{inbound_id}: {result.status} {result.reason or ''}".rstrip())
-    return lines
+    return Reprocessed(lines, missing)
