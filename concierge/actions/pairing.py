@@ -16,7 +16,6 @@ from concierge.actions.people import (
     get_enrolment,
     get_person,
     read_csv,
-    rows_with_lines,
 )
 from concierge.config import Settings
 from concierge.models import Enrolment, Mentorship, MentorshipMember, Person, Program
@@ -87,7 +86,7 @@ def pair(
         raise ActionError(f"{program.slug} is a peer program: use circle, not pair")
     mentor = _enrolled(session, program, mentor_address, "mentor")
     mentee = _enrolled(session, program, mentee_address, "mentee")
-    topic = clean_text((topic or "").strip(), "topic", MAX_NAME) or None
+    topic = clean_text((topic or "").strip(), "topic", MAX_NAME, one_line=True) or None
     if program.format == "informal" and not topic:
         raise ActionError("an informal program pairs by topic: give --topic")
     if _existing_pair(session, program, mentor.person, mentee.person, topic):
@@ -154,20 +153,23 @@ class PairResult:
 
 
 def pair_csv(session: Session, settings: Settings, program: Program, data: bytes) -> PairResult:
-    """Pair every good row of a `mentor_email,mentee_email[,topic]` CSV; bad rows are reported."""
-    reader = read_csv(data, ("mentor_email", "mentee_email"), PAIR_COLUMNS)
+    """Pair every good row of a `mentor_email,mentee_email[,topic]` CSV; bad rows are reported.
+
+    The file is read as for `import` (see `people.read_csv`); each row runs in a savepoint.
+    """
     result = PairResult()
-    for line, raw, problem in rows_with_lines(reader):
-        if problem or raw is None:
+    for line, raw, problem in read_csv(data, ("mentor_email", "mentee_email"), PAIR_COLUMNS):
+        if raw is None:
             result.problems.append(RowProblem(line, problem or "unreadable row"))
             continue
         mentor = (raw.get("mentor_email") or "").strip()
         mentee = (raw.get("mentee_email") or "").strip()
+        topic = " ".join((raw.get("topic") or "").split())  # a wrapped cell's line breaks: spaces
         try:
             if not mentor or not mentee:
                 raise ActionError("mentor_email and mentee_email are required")
             with session.begin_nested():
-                mentorship = pair(session, settings, program, mentor, mentee, raw.get("topic"))
+                mentorship = pair(session, settings, program, mentor, mentee, topic)
         except ActionError as exc:
             result.problems.append(RowProblem(line, str(exc)))
             continue

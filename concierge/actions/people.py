@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from encodings import idna
+from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select
@@ -15,6 +21,8 @@ from concierge.config import Settings
 from concierge.models import ROLES, Enrolment, Person, PersonAlias, Program
 
 MAX_EMAIL = 320
+MAX_LOCAL_PART = 64
+MAX_DOMAIN = 253
 MAX_NAME = 200
 MAX_CAPACITY = 1000
 MAX_TEXT = 20_000
@@ -22,24 +30,60 @@ MAX_TEXT = 20_000
 IMPORT_COLUMNS = ("email", "name", "role", "timezone", "topics", "goals", "capacity", "aliases")
 REQUIRED_IMPORT_COLUMNS = ("email", "role")
 
+# RFC 5322 dot-atom: what people type; quoted local parts, comments and domain literals are refused.
+_ATEXT = r"[a-zA-Z0-9!#$%&'*+/=?^_`{|}~-]+"
+LOCAL_PART_RE = re.compile(rf"{_ATEXT}(?:\.{_ATEXT})*")
+DOMAIN_LABEL_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+# Bidirectional embeddings, overrides and isolates: invisible, and they reorder the text around them.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
 
 def normalise_email(address: str) -> str:
-    """Trim, lower-case the domain and (since local parts match case-insensitively) the local part.
+    """Trim and lower-case an address (local parts match case-insensitively), checking its shape.
 
-    Raises ActionError when the text is not a plausible single address.
+    Accepts a dot-atom local part of ASCII letters, digits and ``!#$%&'*+/=?^_`{|}~-`` and a
+    domain of two or more dot-separated labels of letters, digits and inner hyphens; an
+    internationalised domain is kept in its ASCII (``xn--``) form, which every mail server
+    delivers to. Raises ActionError for anything else (display names, angle brackets, quotes).
     """
     address = address.strip()
-    if (
-        address.count("@") != 1
-        or len(address) > MAX_EMAIL
-        or any(c.isspace() or not c.isprintable() for c in address)
-        or "," in address
-    ):
+    local, at, domain = address.rpartition("@")
+    ascii_domain = _ascii_domain(domain) if at and len(address) <= MAX_EMAIL else None
+    if ascii_domain is None or len(local) > MAX_LOCAL_PART or not LOCAL_PART_RE.fullmatch(local):
         raise ActionError(f"not an email address: {address[:100]!r}")
-    local, domain = address.split("@")
-    if not local or "." not in domain or domain.startswith(".") or domain.endswith("."):
-        raise ActionError(f"not an email address: {address!r}")
-    return f"{local.lower()}@{domain.lower()}"
+    return f"{local.lower()}@{ascii_domain}"
+
+
+def _ascii_domain(domain: str) -> str | None:
+    """The domain lower-cased, in ASCII (IDNA for non-ASCII labels), or None when it is not a host name."""
+    labels = [_ascii_label(label) for label in domain.split(".")]
+    if len(labels) < 2 or None in labels:
+        return None
+    ascii_domain = ".".join(labels)  # type: ignore[arg-type]
+    if len(ascii_domain) > MAX_DOMAIN or ascii_domain.rpartition(".")[2].isdigit():
+        return None  # a top-level domain is never all digits: this is an IP address or a typo
+    return ascii_domain
+
+
+def _ascii_label(label: str) -> str | None:
+    if label.isascii():
+        label = label.lower()
+    else:
+        # Only letters, marks and digits, and only labels that the stdlib's IDNA 2003 maps to
+        # themselves: where it would rewrite the name (ß → ss) it would address another domain.
+        label = unicodedata.normalize("NFC", label.lower())
+        if label.isascii() or label.startswith("-") or label.endswith("-"):
+            return None  # ASCII only once lower-cased: a look-alike such as the Kelvin sign
+        if not all(c == "-" or unicodedata.category(c)[0] in "LMN" for c in label):
+            return None
+        try:
+            encoded = idna.ToASCII(label).decode("ascii")
+        except UnicodeError:
+            return None
+        if idna.ToUnicode(encoded) != label:
+            return None
+        label = encoded
+    return label if DOMAIN_LABEL_RE.fullmatch(label) else None
 
 
 def valid_timezone(name: str) -> str:
@@ -101,17 +145,29 @@ class ParticipantRow:
     aliases: list[str] = field(default_factory=list)
 
 
-def clean_text(value: str, what: str, limit: int) -> str:
-    """Text a person typed, refused when it is too long or holds NUL (which no database stores)."""
+def clean_text(value: str, what: str, limit: int, one_line: bool = False) -> str:
+    """Text a person typed, refused when too long or holding NUL (which no database stores).
+
+    With `one_line` (names, topics) control characters, line breaks and bidirectional
+    overrides are refused too: they would break the lines of an email or hide what a name says.
+    """
     if "\x00" in value:
         raise ActionError(f"{what} contains a NUL character")
     if len(value) > limit:
         raise ActionError(f"{what} is longer than {limit} characters")
+    if one_line:
+        for char in value:
+            if char in BIDI_CONTROLS or unicodedata.category(char) in ("Cc", "Cs", "Zl", "Zp"):
+                raise ActionError(f"{what} contains a control character (U+{ord(char):04X})")
     return value
 
 
 def parse_participant(row: dict[str, str]) -> ParticipantRow:
-    """Validate one CSV row (blank cells mean unset); ActionError says what is wrong."""
+    """Validate one CSV row (blank cells mean unset); ActionError says what is wrong.
+
+    Whitespace runs in names and topics (line breaks, tabs) are folded to single spaces;
+    other control characters there are refused.
+    """
 
     def cell(name: str) -> str | None:
         value = clean_text((row.get(name) or "").strip(), name, MAX_TEXT)
@@ -136,12 +192,13 @@ def parse_participant(row: dict[str, str]) -> ParticipantRow:
     timezone = cell("timezone")
     if timezone:
         valid_timezone(timezone)
-    topics = split_list(cell("topics") or "") if cell("topics") is not None else None
-    if topics and any(len(topic) > MAX_NAME for topic in topics):
-        raise ActionError(f"a topic is longer than {MAX_NAME} characters")
-    name = cell("name")
+    # A name or topic cell wrapped in a spreadsheet holds line breaks: they become spaces.
+    topics_cell, name = cell("topics"), cell("name")
+    topics = split_list(" ".join(topics_cell.split())) if topics_cell is not None else None
+    for topic in topics or []:
+        clean_text(topic, "a topic", MAX_NAME, one_line=True)
     if name is not None:
-        clean_text(name, "name", MAX_NAME)
+        name = clean_text(" ".join(name.split()), "name", MAX_NAME, one_line=True)
     return ParticipantRow(
         email=normalise_email(email),
         role=role,
@@ -225,48 +282,101 @@ class RowProblem:
         return f"line {self.line}: {self.reason}"
 
 
-def read_csv(data: bytes, required: tuple[str, ...], known: tuple[str, ...]) -> csv.DictReader:
-    """A DictReader over UTF-8 CSV bytes (BOM allowed), header checked for required columns."""
+class CsvRow(NamedTuple):
+    """One data row of a CSV: its first physical line (header = 1) and its cells by column.
+
+    A row that could not be read has no cells and says why in `problem`.
+    """
+
+    line: int
+    cells: dict[str, str] | None
+    problem: str | None
+
+
+def read_csv(data: bytes, required: tuple[str, ...], known: tuple[str, ...]) -> list[CsvRow]:
+    """The data rows of UTF-8 CSV bytes (BOM allowed), after checking the header's columns.
+
+    A header that is missing, unreadable or has missing, unknown or repeated columns raises
+    ActionError (a usage error: nothing is read). Blank rows are skipped; a row with more
+    non-blank cells than the header has columns is reported. How unreadable rows are treated
+    is explained in `csv_records`.
+    """
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ActionError(f"the file is not UTF-8 (byte {exc.start})") from None
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    if not header:
+    records = csv_records(text)
+    for line, cells, problem in records:
+        if problem is not None:
+            raise ActionError(f"the header row (line {line}) cannot be read: {problem}")
+        if cells:
+            break
+    else:
         raise ActionError("the file is empty: a header row is required")
+    header = [h.strip().lower() for h in cells]
     missing = [c for c in required if c not in header]
     if missing:
         raise ActionError(f"missing required column(s): {', '.join(missing)}")
-    unknown = [h for h in header if h and h not in known]
+    unknown = [_shown(h) for h in header if h and h not in known]
     if unknown:
         raise ActionError(f"unknown column(s): {', '.join(unknown)}")
-    duplicated = sorted({h for h in header if header.count(h) > 1})
+    duplicated = sorted(_shown(h) for h, n in Counter(header).items() if n > 1)
     if duplicated:
         raise ActionError(f"duplicated column(s): {', '.join(duplicated)}")
-    reader.fieldnames = header
-    return reader
 
-
-def rows_with_lines(reader: csv.DictReader) -> list[tuple[int, dict[str, str] | None, str | None]]:
-    """Each data row with its physical starting line (header = 1), or the reason it is malformed."""
-    rows: list[tuple[int, dict[str, str] | None, str | None]] = []
-    while True:
-        line = reader.line_num + 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            rows.append((line, None, f"malformed CSV: {exc}"))
-            break
-        if None in row:
-            rows.append((line, None, "more cells than header columns"))
-            continue
-        if all(not (v or "").strip() for v in row.values()):
-            continue
-        rows.append((line, row, None))
+    rows: list[CsvRow] = []
+    for line, cells, problem in records:
+        if cells is None:
+            rows.append(CsvRow(line, None, problem))
+        elif any(c.strip() for c in cells[len(header) :]):
+            rows.append(CsvRow(line, None, "more cells than header columns"))
+        elif any(c.strip() for c in cells):
+            rows.append(CsvRow(line, dict(zip(header, cells, strict=False)), None))
     return rows
+
+
+def csv_records(text: str) -> Iterator[tuple[int, list[str] | None, str | None]]:
+    """Each CSV record with its first physical line (1-based), or why it cannot be read.
+
+    Physical lines end at LF, CRLF or CR; a quoted cell may span lines (the record keeps
+    its first line's number) and blank lines keep their place in the count. A record the
+    csv module cannot read — a quote never closed before the end of the file, a cell over
+    the module's field limit, text after a closing quote — is reported on its first line,
+    and reading starts again on the next physical line: the lines that record would have
+    swallowed are read as records of their own, so each is processed or reported, never lost.
+    """
+    lines = io.StringIO(text, newline="").readlines()
+    start = 0  # lines before the current reader's first one
+    while start < len(lines):
+        reader = csv.reader((lines[i] for i in range(start, len(lines))), strict=True)
+        while True:
+            line = start + reader.line_num + 1
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                yield line, None, _csv_problem(exc)
+                start = line
+                break
+            yield line, cells, None
+
+
+def _csv_problem(exc: csv.Error) -> str:
+    message = str(exc)
+    if message == "unexpected end of data":
+        return "unterminated quote: a quoted cell on this row runs to the end of the file"
+    if message.startswith("field larger than field limit"):
+        return f"a cell is longer than {csv.field_size_limit()} characters"
+    if message.startswith("',' expected after"):
+        return 'text after the closing quote of a cell (write "" for a quote inside a quoted cell)'
+    return f"malformed CSV: {message}"
+
+
+def _shown(name: str, limit: int = 40) -> str:
+    """A column name fit for a one-line message."""
+    name = name if len(name) <= limit else name[:limit] + "…"
+    return name if name.isprintable() else repr(name)
 
 
 @dataclass
@@ -281,21 +391,29 @@ class ImportResult:
 def import_participants(session: Session, settings: Settings, program: Program, data: bytes) -> ImportResult:
     """Enrol every good row of a participants CSV and welcome the new ones; bad rows are reported.
 
-    Each row runs in a savepoint, so a bad row leaves nothing behind while good rows stay.
+    Each row runs in a savepoint, so a bad row leaves nothing behind while good rows stay. A
+    row naming someone an earlier row of the file already set — by the same address, in
+    another case, or through an alias — is refused, so a file cannot contradict itself.
     """
     from concierge.actions.introductions import send_welcome
 
-    reader = read_csv(data, REQUIRED_IMPORT_COLUMNS, IMPORT_COLUMNS)
     result = ImportResult()
-    seen: dict[str, int] = {}
-    for line, raw, problem in rows_with_lines(reader):
-        if problem or raw is None:
+    seen: dict[int, tuple[int, str]] = {}  # person id → (line, the address written there)
+    for line, raw, problem in read_csv(data, REQUIRED_IMPORT_COLUMNS, IMPORT_COLUMNS):
+        if raw is None:
             result.problems.append(RowProblem(line, problem or "unreadable row"))
             continue
         try:
             row = parse_participant(raw)
-            if row.email in seen:
-                raise ActionError(f"{row.email} already appears on line {seen[row.email]}")
+            known = find_person(session, row.email)
+            if known is not None and known.id in seen:
+                earlier_line, earlier_email = seen[known.id]
+                if earlier_email == row.email:
+                    raise ActionError(f"{row.email} already appears on line {earlier_line}")
+                raise ActionError(
+                    f"{row.email} is the same person as {earlier_email}, "
+                    f"who already appears on line {earlier_line}"
+                )
             with session.begin_nested():
                 enrolment, created = enrol(session, program, row)
                 if created:
@@ -303,6 +421,6 @@ def import_participants(session: Session, settings: Settings, program: Program, 
         except ActionError as exc:
             result.problems.append(RowProblem(line, str(exc)))
             continue
-        seen[row.email] = line
+        seen[enrolment.person_id] = (line, row.email)
         (result.created if created else result.updated).append(enrolment.id)
     return result

@@ -17,6 +17,9 @@ from concierge.models import FORMATS, Coordinator, Program
 RESERVED_SLUGS = ("reply", "bounce")
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 MAX_SLUG = 64
+# programs.id is an INTEGER column: 32 bits on PostgreSQL, which refuses a larger number in a
+# query; SQLite's 64-bit ids never get this far.
+MAX_ID = 2**31 - 1
 
 
 def slugify(name: str) -> str:
@@ -38,15 +41,21 @@ def slug_problem(slug: str, mail_local_part: str) -> str | None:
 
 
 def get_program(session: Session, ref: str | int) -> Program:
-    """The program with this integer id or slug; ActionError when there is none."""
+    """The program with this id (ASCII digits only) or slug; ActionError when there is none.
+
+    Text that cannot be an id or a slug (an id beyond the column's range, other scripts'
+    digits, NUL) finds no program rather than reaching the database, which would refuse it.
+    """
     text = str(ref).strip()
     program = None
-    if text.isdigit():
-        program = session.get(Program, int(text))
-    else:
+    if text.isascii() and text.isdigit():
+        digits = text.lstrip("0") or "0"  # int() refuses over 4,300 digits: compare lengths first
+        if len(digits) <= len(str(MAX_ID)) and int(digits) <= MAX_ID:
+            program = session.get(Program, int(digits))
+    elif len(text) <= MAX_SLUG and SLUG_RE.fullmatch(text.lower()):
         program = session.scalar(select(Program).where(Program.slug == text.lower()))
     if program is None:
-        raise ActionError(f"no program {text!r}")
+        raise ActionError(f"no program {text[:100]!r}")
     return program
 
 
@@ -78,7 +87,7 @@ def create_program(
     session: Session, spec: ProgramSpec, coordinators: list[str], mail_local_part: str
 ) -> Program:
     """Create a program; the slug defaults to the slugified name (`-2`, `-3`… on a clash)."""
-    name = clean_text(spec.name.strip(), "the name", MAX_NAME)
+    name = clean_text(spec.name.strip(), "the name", MAX_NAME, one_line=True)
     if not name:
         raise ActionError("the program needs a name")
     if spec.cadence_days > 3650:
