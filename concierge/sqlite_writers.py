@@ -25,7 +25,7 @@ several gunicorn and worker processes, and this module fixes both:
 POSIX locks belong to a process: the threads of one process count their holders and the
 last one out unlocks (between them SQLite's busy handler decides, as before). A process
 that dies loses its lock; a forked child starts with none. The lock file gets the
-database file's permissions and owner, like SQLite's `-wal` and `-shm`.
+database file's group and other access and its owner, like SQLite's `-wal` and `-shm`.
 """
 
 from __future__ import annotations
@@ -144,15 +144,20 @@ def _lock_within(fd: int, timeout: float) -> None:
 
 
 def _open_like(path: str, database: str) -> int:
-    """Open (or create) `path` with the permissions and owner of the database file."""
+    """Open `path`, creating it with the database file's group and other access and owner.
+
+    Its owner can always read and write it (a database made read-only for a while must
+    not leave a lock file nobody can take); an existing file is left as it is.
+    """
     reference = os.stat(database)
-    mode = reference.st_mode & 0o666
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, mode)
+    mode = reference.st_mode & 0o666 | 0o600
     try:
-        stat = os.fstat(fd)
-        if stat.st_uid == os.geteuid() and stat.st_mode & 0o777 != mode:
-            os.fchmod(fd, mode)  # the umask narrowed it
-        if os.geteuid() == 0 and (stat.st_uid, stat.st_gid) != (reference.st_uid, reference.st_gid):
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, mode)
+    except FileExistsError:
+        return os.open(path, os.O_RDWR | os.O_CLOEXEC)
+    try:
+        os.fchmod(fd, mode)  # the umask may have narrowed it
+        if os.geteuid() == 0 and (reference.st_uid, reference.st_gid) != (0, 0):
             os.fchown(fd, reference.st_uid, reference.st_gid)
     except OSError:
         os.close(fd)

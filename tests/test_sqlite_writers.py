@@ -226,3 +226,20 @@ def test_a_uri_database_keeps_sqlites_own_full_sync(tmp_path):
     with engine.begin() as connection:
         assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
     engine.dispose()
+
+
+def test_a_read_only_database_does_not_leave_a_lock_file_its_owner_cannot_take(tmp_path):
+    path = tmp_path / "readonly.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+    engine.dispose()
+    sqlite_writers.close_files()
+    Path(str(path) + ".writers").unlink()
+    path.chmod(0o444)
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM t")).scalar() == 0
+    assert Path(str(path) + ".writers").stat().st_mode & 0o777 == 0o644
+    engine.dispose()
+    path.chmod(0o644)
