@@ -23,7 +23,7 @@ def read_unsubscribe_token(settings: Settings, token: str) -> tuple[int, int] | 
     if (
         isinstance(value, list)
         and len(value) == 2
-        and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+        and all(isinstance(v, int) and not isinstance(v, bool) and 0 < v < 2**31 for v in value)
     ):
         return value[0], value[1]
     return None

@@ -12,7 +12,7 @@ from concierge import create_app
 from concierge.dashboard.devmail import SAMPLE_CONTEXTS
 from concierge.db import session_scope
 from concierge.mail.render import render_parts, template_names
-from concierge.models import DevMail
+from concierge.models import Coordinator, DevMail, ProgramCoordinator
 from concierge.outbox import queue_email
 from tests import factories
 
@@ -119,4 +119,51 @@ def test_the_dev_outbox_is_only_for_this_machine_or_a_coordinator(settings):
         coordinator_id = program.coordinators[0].id
     with client.session_transaction() as flask_session:
         flask_session["coordinator_id"] = coordinator_id
+    assert client.get("/dev/mail").status_code == 200
+
+
+def remote_coordinator(settings, coordinator_id: int):
+    client = create_app(settings).test_client()
+    client.environ_base["REMOTE_ADDR"] = "203.0.113.9"
+    with client.session_transaction() as flask_session:
+        flask_session["coordinator_id"] = coordinator_id
+    return client
+
+
+def test_from_elsewhere_a_coordinator_sees_only_their_programs_mail_and_their_own(settings, work):
+    from concierge.actions.logins import request_login_email
+
+    ours = send_welcome(settings, work)
+    with session_scope(settings) as s:
+        mine = s.scalar(select(ProgramCoordinator.coordinator_id))  # of send_welcome's program
+        other = factories.program(s, name="Elsewhere")
+        other_coordinator = other.coordinators[0]
+        other_email, other_id = other_coordinator.email, other_coordinator.id
+        mine_email = s.get(Coordinator, mine).email
+        request_login_email(s, settings, other_email)
+        request_login_email(s, settings, mine_email)
+    work()
+    with session_scope(settings) as s:
+        theirs_link = s.scalar(select(DevMail.id).where(DevMail.to_email == other_email))
+        my_link = s.scalar(select(DevMail.id).where(DevMail.to_email == mine_email))
+    client = remote_coordinator(settings, mine)
+    listing = client.get("/dev/mail").get_data(as_text=True)
+    assert f"/dev/mail/{ours}" in listing and f"/dev/mail/{my_link}" in listing
+    assert f"/dev/mail/{theirs_link}" not in listing
+    assert client.get(f"/dev/mail/{theirs_link}").status_code == 404  # never another's login link
+    assert client.get(f"/dev/mail/{theirs_link}/reply").status_code == 404
+    assert client.get(f"/dev/mail/{my_link}").status_code == 200
+    assert remote_coordinator(settings, other_id).get(f"/dev/mail/{ours}").status_code == 404
+    # On this machine, everything.
+    assert create_app(settings).test_client().get(f"/dev/mail/{theirs_link}").status_code == 200
+
+
+def test_a_coordinator_who_no_longer_exists_is_refused(settings):
+    client = remote_coordinator(settings, 999_999)
+    assert client.get("/dev/mail").status_code == 403
+
+
+def test_an_ipv4_mapped_loopback_address_is_this_machine(settings):
+    client = create_app(settings).test_client()
+    client.environ_base["REMOTE_ADDR"] = "::ffff:127.0.0.1"
     assert client.get("/dev/mail").status_code == 200

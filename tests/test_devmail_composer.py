@@ -6,6 +6,7 @@ import email
 import re
 from email import policy
 
+import pytest
 from sqlalchemy import select
 
 from concierge import create_app
@@ -100,3 +101,39 @@ def test_the_composer_is_off_with_smtp(settings, work):
     mail_id = welcomed(settings, work)
     client = create_app(settings.with_(smtp_url="smtp://127.0.0.1:1")).test_client()
     assert client.get(f"/dev/mail/{mail_id}/reply").status_code == 404
+
+
+def test_from_elsewhere_a_coordinator_answers_through_the_form_only(settings, work):
+    mail_id = welcomed(settings, work)
+    with session_scope(settings) as s:
+        from concierge.models import ProgramCoordinator
+
+        coordinator_id = s.scalar(select(ProgramCoordinator.coordinator_id))
+    client = create_app(settings).test_client()
+    client.environ_base["REMOTE_ADDR"] = "203.0.113.9"
+    with client.session_transaction() as flask_session:
+        flask_session["coordinator_id"] = coordinator_id
+    page = client.get(f"/dev/mail/{mail_id}/reply").get_data(as_text=True)
+    assert 'name="raw"' not in page
+    token = form_token(client, f"/dev/mail/{mail_id}/reply")
+    raw = "From: ana@example.org\r\nTo: reply+anything@mentoring.example\r\nSubject: x\r\n\r\nhello\r\n"
+    response = client.post(f"/dev/mail/{mail_id}/reply", data={"csrf_token": token, "raw": raw})
+    assert response.status_code == 403
+    with session_scope(settings) as s:
+        assert s.scalar(select(InboundMessage.id)) is None
+
+
+@pytest.mark.parametrize(
+    "sender", ["ana@example.org\r\nBcc: evil@example.net", "ü@ü.example", "Ana <ana@example.org>"]
+)
+def test_a_from_address_that_is_not_one_is_refused_with_a_reason(settings, work, sender):
+    mail_id = welcomed(settings, work)
+    client = create_app(settings).test_client()
+    token = form_token(client, f"/dev/mail/{mail_id}/reply")
+    response = client.post(
+        f"/dev/mail/{mail_id}/reply", data={"csrf_token": token, "sender": sender, "body": "hi"}
+    )
+    assert response.status_code == 422
+    assert "not an email address" in response.get_data(as_text=True)
+    with session_scope(settings) as s:
+        assert s.scalar(select(InboundMessage.id)) is None

@@ -154,3 +154,36 @@ def test_error_text_never_carries_statement_parameters():
     )
     assert error_text(exc) == "Orig: value too long"
     assert error_text(ConnectionError("redis went away")) == "ConnectionError: redis went away"
+
+
+def test_a_failure_nobody_is_known_to_own_shows_its_error_only(settings, work):
+    coordinator = setup_program(settings, work)
+    with session_scope(settings) as s:
+        message = InboundMessage(
+            dedupe_key="mid:unowned-failure",
+            raw=b"Subject: private\r\n\r\nsecret text",
+            raw_size=32,
+            source="relay",
+            message_id="unowned@example.net",
+            status="failed",
+            reason="error",
+            error="OperationalError: the database went away",
+            sender="stranger@example.net",
+            subject="Private subject",
+            text="Private text",
+        )
+        s.add(message)
+    page = logged_in(settings, coordinator).get("/review").get_data(as_text=True)
+    assert "OperationalError: the database went away" in page
+    assert "stranger@example.net" not in page
+    assert "Private subject" not in page and "Private text" not in page
+
+
+def test_a_link_cannot_put_words_on_the_review_page(settings, work):
+    coordinator = setup_program(settings, work)
+    page = (
+        logged_in(settings, coordinator)
+        .get("/review?notice=Your+account+is+suspended")
+        .get_data(as_text=True)
+    )
+    assert "suspended" not in page

@@ -150,3 +150,11 @@ def test_a_token_signed_with_another_key_is_refused(settings):
     who = subscriber(settings)
     forged = unsubscribe_token(settings.with_(secret_key="someone-else"), who.person_id, who.program_id)
     assert create_app(settings).test_client().post(f"/unsubscribe/{forged}").status_code == 404
+
+
+@pytest.mark.parametrize("ids", [(2**70, 1), (1, 2**31), (-1, 1), (0, 0)])
+def test_a_signed_token_with_impossible_ids_is_404(settings, ids):
+    token = unsubscribe_token(settings, *ids)
+    client = create_app(settings).test_client()
+    assert client.get(f"/unsubscribe/{token}").status_code == 404
+    assert client.post(f"/unsubscribe/{token}", data=ONE_CLICK).status_code == 404

@@ -15,15 +15,19 @@ from email import policy
 from email.message import EmailMessage
 from typing import Any, cast
 
-from flask import Blueprint, Flask, abort, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, abort, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from jinja2 import TemplateError
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select, true
+from sqlalchemy.orm import Session
 
+from concierge.actions import ActionError
+from concierge.actions.people import normalise_email
+from concierge.dashboard.queries import their_inbound, their_programs
 from concierge.dashboard.web import message_page, protect, settings
 from concierge.db import session_scope
 from concierge.mail.render import render_parts, template_names
-from concierge.models import DevMail, InboundMessage, OutboundMessage
+from concierge.models import Coordinator, DevMail, InboundMessage, OutboundMessage
 
 bp = Blueprint("devmail", __name__, url_prefix="/dev/mail")
 PAGE_SIZE = 100
@@ -101,13 +105,25 @@ class Part:
 
 @bp.before_request
 def only_with_dev_outbox() -> ResponseReturnValue | None:
-    """404 once SMTP_URL is set (the dev outbox exists only on a dev install); and only for
-    this machine or a logged-in coordinator, since it shows working login links and lets
-    anyone answer as anyone."""
+    """404 once SMTP_URL is set (the dev outbox exists only on a dev install).
+
+    This machine sees everything: it is where the demo runs. From elsewhere, a logged-in
+    coordinator sees only the mail of their programs and mail to themselves (never another
+    coordinator's login link), and can answer only that, through the form: a pasted raw
+    message could go to anyone's reply address.
+    """
     if not settings().dev_outbox:
         abort(404)
-    if _on_this_machine(request.remote_addr) or isinstance(session.get("coordinator_id"), int):
+    g.devmail_viewer = None
+    if _on_this_machine(request.remote_addr):
         return None
+    coordinator_id = session.get("coordinator_id")
+    if isinstance(coordinator_id, int):
+        with session_scope(settings()) as db:
+            coordinator = db.get(Coordinator, coordinator_id) if 0 < coordinator_id < 2**31 else None
+        if coordinator is not None:
+            g.devmail_viewer = coordinator
+            return None
     return message_page(
         403,
         "Only on this machine",
@@ -117,9 +133,38 @@ def only_with_dev_outbox() -> ResponseReturnValue | None:
 
 def _on_this_machine(address: str | None) -> bool:
     try:
-        return bool(address) and ipaddress.ip_address(address).is_loopback
+        ip = ipaddress.ip_address(address or "")
     except ValueError:
         return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 from a server listening on both families
+    return ip.is_loopback
+
+
+def _mail_scope() -> ColumnElement[bool]:
+    """The stored emails the viewer may see (an outer join on OutboundMessage is needed)."""
+    viewer = g.devmail_viewer
+    if viewer is None:
+        return true()
+    return or_(
+        DevMail.to_email == viewer.email,
+        OutboundMessage.program_id.in_(their_programs(viewer.id)),
+    )
+
+
+def _inbound_scope() -> ColumnElement[bool]:
+    viewer = g.devmail_viewer
+    return true() if viewer is None else their_inbound(viewer.id)
+
+
+def _visible_mail(db: Session, mail_id: int) -> DevMail | None:
+    if not 0 < mail_id < 2**31:
+        return None
+    return db.scalar(
+        select(DevMail)
+        .outerjoin(OutboundMessage, OutboundMessage.id == DevMail.outbound_id)
+        .where(DevMail.id == mail_id, _mail_scope())
+    )
 
 
 protect(bp)
@@ -132,6 +177,7 @@ def outbox() -> ResponseReturnValue:
     query = (
         select(DevMail, OutboundMessage.status)
         .outerjoin(OutboundMessage, OutboundMessage.id == DevMail.outbound_id)
+        .where(_mail_scope())
         .order_by(DevMail.id.desc())
         .limit(PAGE_SIZE)
     )
@@ -139,7 +185,9 @@ def outbox() -> ResponseReturnValue:
         query = query.where(DevMail.id < int(before))
     with session_scope(settings()) as db:
         mails = db.execute(query).all()
-        received = db.scalars(select(InboundMessage).order_by(InboundMessage.id.desc()).limit(20)).all()
+        received = db.scalars(
+            select(InboundMessage).where(_inbound_scope()).order_by(InboundMessage.id.desc()).limit(20)
+        ).all()
     older = mails[-1][0].id if len(mails) == PAGE_SIZE else None
     return render_template("dashboard/devmail_list.html", mails=mails, older=older, received=received)
 
@@ -148,7 +196,7 @@ def outbox() -> ResponseReturnValue:
 def show(mail_id: int) -> ResponseReturnValue:
     """One stored email: its headers, its text part, its HTML part (sandboxed) and any other parts."""
     with session_scope(settings()) as db:
-        mail = db.get(DevMail, mail_id) if mail_id < 2**31 else None
+        mail = _visible_mail(db, mail_id)
         status = db.get(OutboundMessage, mail.outbound_id).status if mail and mail.outbound_id else None
     if mail is None:
         return message_page(404, "No such email", f"The dev outbox has no email {mail_id}.")
@@ -212,10 +260,22 @@ def _other_parts(message: EmailMessage) -> list[Part]:
 def compose(mail_id: int) -> ResponseReturnValue:
     """A form to answer a stored email as its recipient (or as anyone, or with a raw message)."""
     with session_scope(settings()) as db:
-        mail = db.get(DevMail, mail_id) if mail_id < 2**31 else None
+        mail = _visible_mail(db, mail_id)
     if mail is None:
         return message_page(404, "No such email", f"The dev outbox has no email {mail_id}.")
-    return render_template("dashboard/devmail_reply.html", mail=mail, sender=mail.to_email, body="", raw="")
+    return _reply_form(mail, mail.to_email, "", "")
+
+
+def _reply_form(mail: DevMail, sender: str, body: str, raw: str, error: str | None = None) -> str:
+    return render_template(
+        "dashboard/devmail_reply.html",
+        mail=mail,
+        sender=sender,
+        body=body,
+        raw=raw,
+        error=error,
+        raw_allowed=g.devmail_viewer is None,
+    )
 
 
 @bp.post("/<int:mail_id>/reply")
@@ -226,25 +286,26 @@ def send_reply(mail_id: int) -> ResponseReturnValue:
     from workers.inbound import process_now
 
     with session_scope(settings()) as db:
-        mail = db.get(DevMail, mail_id) if mail_id < 2**31 else None
+        mail = _visible_mail(db, mail_id)
     if mail is None:
         return message_page(404, "No such email", f"The dev outbox has no email {mail_id}.")
     sender = request.form.get("sender", "").strip()
     body = request.form.get("body", "")
     raw_text = request.form.get("raw", "")
     if raw_text.strip():
+        if g.devmail_viewer is not None:
+            refused = "A raw message can only be sent from this machine."
+            return _reply_form(mail, sender, body, raw_text, refused), 403
         raw = raw_text.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8")
-    elif sender and "@" in sender:
+    elif sender:
+        try:
+            sender = normalise_email(sender)
+        except ActionError as error:
+            return _reply_form(mail, sender, body, raw_text, f"From: {error}."), 422
         raw = compose_reply(mail.raw, sender, body)
     else:
-        return render_template(
-            "dashboard/devmail_reply.html",
-            mail=mail,
-            sender=sender,
-            body=body,
-            raw=raw_text,
-            error="Give a From address (and a body), or paste a raw message.",
-        ), 422
+        missing = "Give a From address (and a body), or paste a raw message."
+        return _reply_form(mail, sender, body, raw_text, missing), 422
     if len(raw) > MAX_MESSAGE_BYTES:
         return message_page(413, "Too large", f"A message may have at most {MAX_MESSAGE_BYTES} bytes.")
     original = email.message_from_bytes(mail.raw, policy=policy.default)
@@ -259,7 +320,11 @@ def send_reply(mail_id: int) -> ResponseReturnValue:
 def received(inbound_id: int) -> ResponseReturnValue:
     """What the inbound path made of a message: status, kind, reason and the trimmed text."""
     with session_scope(settings()) as db:
-        message = db.get(InboundMessage, inbound_id) if inbound_id < 2**31 else None
+        message = (
+            db.scalar(select(InboundMessage).where(InboundMessage.id == inbound_id, _inbound_scope()))
+            if 0 < inbound_id < 2**31
+            else None
+        )
     if message is None:
         return message_page(404, "No such message", f"No inbound message {inbound_id}.")
     return render_template("dashboard/devmail_inbound.html", message=message)

@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from concierge.actions.programs import MAX_SLUG, SLUG_RE
@@ -217,47 +217,58 @@ class ReviewItem:
     can_reprocess: bool
 
 
-def _visible_inbound(coordinator_id: int) -> ColumnElement[bool]:
-    """Messages of the coordinator's programs; of those no program was found for, the ones
-    sent by a participant of their programs, and failed ones (whose error is all they show)."""
-    theirs = select(ProgramCoordinator.program_id).where(ProgramCoordinator.coordinator_id == coordinator_id)
+def their_programs(coordinator_id: int) -> Select[tuple[int]]:
+    """The ids of the programs the coordinator coordinates (a subquery)."""
+    return select(ProgramCoordinator.program_id).where(ProgramCoordinator.coordinator_id == coordinator_id)
+
+
+def their_inbound(coordinator_id: int) -> ColumnElement[bool]:
+    """Messages of the coordinator's programs, and of those no program was found for, the
+    ones sent by a participant of their programs."""
     their_people = (
         select(Person.email)
         .join(Enrolment, Enrolment.person_id == Person.id)
-        .where(Enrolment.program_id.in_(theirs))
+        .where(Enrolment.program_id.in_(their_programs(coordinator_id)))
     )
-    unrouted = InboundMessage.program_id.is_(None)
     return or_(
-        InboundMessage.program_id.in_(theirs),
-        unrouted & InboundMessage.sender.in_(their_people),
-        unrouted & (InboundMessage.status == "failed"),
+        InboundMessage.program_id.in_(their_programs(coordinator_id)),
+        InboundMessage.program_id.is_(None) & InboundMessage.sender.in_(their_people),
     )
+
+
+def _visible_inbound(coordinator_id: int) -> ColumnElement[bool]:
+    """`their_inbound`, and failed messages no program was found for (whose error is all
+    they show: see `review_queue`)."""
+    unrouted_failure = InboundMessage.program_id.is_(None) & (InboundMessage.status == "failed")
+    return or_(their_inbound(coordinator_id), unrouted_failure)
 
 
 def review_queue(session: Session, coordinator_id: int, limit: int = 200) -> list[ReviewItem]:
     """Failed, rejected, not understood and flagged messages the coordinator may see, newest first."""
     rows = session.execute(
-        select(InboundMessage, Program.slug)
+        select(InboundMessage, Program.slug, their_inbound(coordinator_id))
         .outerjoin(Program, Program.id == InboundMessage.program_id)
         .where(in_review(), _visible_inbound(coordinator_id))
         .order_by(InboundMessage.id.desc())
         .limit(limit)
     )
+    # A failure of a message nobody's program was found for shows only its error to those it
+    # is not known to concern: not who wrote it, nor what.
     return [
         ReviewItem(
             m.id,
             m.received_at,
             slug,
-            m.sender,
-            m.subject,
+            m.sender if theirs else None,
+            m.subject if theirs else None,
             m.status,
             m.kind,
             m.reason,
             m.error,
-            m.text,
+            m.text if theirs else None,
             m.raw is not None and m.status != "processing",
         )
-        for m, slug in rows
+        for m, slug, theirs in rows
     ]
 
 

@@ -10,7 +10,19 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import Blueprint, Flask, Response, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    flash,
+    g,
+    get_flashed_messages,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 
 from concierge.actions.logins import LINK_LIFETIME, request_login_email, use_login_token
@@ -147,7 +159,8 @@ def review() -> ResponseReturnValue:
     """The inbound review queue: failed, rejected, not understood and flagged messages."""
     with session_scope(settings()) as db:
         items = queries.review_queue(db, g.coordinator.id)
-    return render_template("dashboard/review.html", items=items, notice=request.args.get("notice"))
+    notices = get_flashed_messages()
+    return render_template("dashboard/review.html", items=items, notice=notices[0] if notices else None)
 
 
 @bp.post("/review/<int:inbound_id>/reprocess")
@@ -168,9 +181,9 @@ def reprocess(inbound_id: int) -> ResponseReturnValue:
     queued = queues.enqueue(settings(), queues.INBOUND, "workers.inbound.process_inbound", inbound_id, True)
     if not queued:
         return message_page(503, "Try again shortly", "The job queue cannot be reached right now.")
-    return redirect(
-        url_for("dashboard.review", notice=f"Message {inbound_id} is queued for processing."), 303
-    )
+    # Said through the session, not the URL: a link cannot put words on this page.
+    flash(f"Message {inbound_id} is queued for processing.")
+    return redirect(url_for("dashboard.review"), 303)
 
 
 @bp.get("/programs/<ref>/mentorships.csv")
