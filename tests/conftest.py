@@ -28,29 +28,12 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from concierge import queues  # noqa: E402
-from concierge.config import Settings  # noqa: E402
+from concierge.config import VARIABLES, Settings  # noqa: E402
 from concierge.db import dispose_engines, session_scope  # noqa: E402
 from concierge.migrate import upgrade  # noqa: E402
 from concierge.models import Base  # noqa: E402
 
-ENV_VARS = (
-    "INSTANCE_PATH",
-    "DATABASE_URL",
-    "REDIS_URL",
-    "SMTP_URL",
-    "MAIL_FROM",
-    "REPLY_DOMAIN",
-    "BASE_URL",
-    "SECRET_KEY",
-    "PORT",
-    "INBOUND_RETENTION_DAYS",
-    "MAILGUN_SIGNING_KEY",
-    "POSTMARK_INBOUND_USER",
-    "POSTMARK_INBOUND_PASSWORD",
-    "SENDGRID_INBOUND_USER",
-    "SENDGRID_INBOUND_PASSWORD",
-    "INBOUND_TOKEN",
-)
+ENV_VARS = VARIABLES  # every setting SPEC §4.1 names
 EXTERNAL_DATABASE_URL = os.environ.get("DATABASE_URL")
 EXTERNAL_REDIS_URL = os.environ.get("REDIS_URL")
 RQ_PREFIX = os.environ["RQ_KEY_PREFIX"]

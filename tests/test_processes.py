@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
+import psutil
 from rq.cron import CronScheduler
 
 from concierge import queues
@@ -62,24 +64,26 @@ def test_tick_refuses_a_bad_time(cli):
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+def scheduler_of(worker: subprocess.Popen):
+    """The scheduler process a `concierge worker` forks, once it is there (a minute at most)."""
+    for _ in range(600):  # at most a minute: a hang fails, speed does not
+        children = psutil.Process(worker.pid).children()
+        if children:
+            return children[0]
+        try:
+            worker.wait(timeout=0.1)
+        except subprocess.TimeoutExpired:
+            continue
+        raise AssertionError(f"the worker exited: {worker.stderr.read() if worker.stderr else ''}")
+    raise AssertionError("the worker started no scheduler")
+
+
 def test_a_killed_worker_takes_its_scheduler_with_it(settings):
     """RQ forks a scheduler per worker; a worker killed by SIGKILL must not leave it running."""
-    import psutil
-
     worker = subprocess.Popen([str(BIN / "concierge"), "worker"], stderr=subprocess.PIPE, text=True)
     scheduler = None
     try:
-        for _ in range(600):  # at most a minute: a hang fails, speed does not
-            children = psutil.Process(worker.pid).children()
-            if children:
-                scheduler = children[0]
-                break
-            try:
-                worker.wait(timeout=0.1)
-            except subprocess.TimeoutExpired:
-                continue
-            raise AssertionError(f"the worker exited: {worker.stderr.read() if worker.stderr else ''}")
-        assert scheduler is not None, "the worker started no scheduler"
+        scheduler = scheduler_of(worker)
         worker.kill()
         worker.wait(timeout=60)
         scheduler.wait(timeout=60)  # raises psutil.TimeoutExpired if it outlives its worker
@@ -93,9 +97,6 @@ def test_a_killed_worker_takes_its_scheduler_with_it(settings):
 
 def test_the_embedded_redis_stops_with_the_last_process_that_uses_it(tmp_path):
     """SPEC §4.1: shared by every process of the installation and kept alive while any uses it."""
-    import json
-
-    import psutil
 
     instance = tmp_path / "instance"
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "SMTP_URL")}
@@ -123,14 +124,7 @@ def test_the_embedded_redis_stops_with_the_last_process_that_uses_it(tmp_path):
 
     worker = subprocess.Popen([str(BIN / "concierge"), "worker"], env=env, stderr=subprocess.PIPE, text=True)
     try:
-        for _ in range(600):  # at most a minute: a hang fails, speed does not
-            if psutil.Process(worker.pid).children():  # RQ's scheduler: the worker is connected
-                break
-            try:
-                worker.wait(timeout=0.1)
-            except subprocess.TimeoutExpired:
-                continue
-            raise AssertionError(f"the worker exited: {worker.stderr.read() if worker.stderr else ''}")
+        scheduler_of(worker)  # once RQ's scheduler runs, the worker is connected
         running = server()
         assert running is not None
         assert concierge("tick").returncode == 0

@@ -205,15 +205,20 @@ def test_a_database_reached_through_a_symlink_flushes_the_real_wal(tmp_path, mon
     engine.dispose()
 
 
-def test_the_lock_file_gets_the_database_files_permissions(tmp_path):
-    path = tmp_path / "shared.sqlite3"
+def database_without_lock_file(path: Path) -> None:
+    """A database with a table `t`, and no lock file yet (as if no process had written)."""
     engine = make_engine(f"sqlite:///{path}")
     with engine.begin() as connection:
         connection.exec_driver_sql("CREATE TABLE t (id INTEGER PRIMARY KEY)")
     engine.dispose()
     sqlite_writers.close_files()
-    path.chmod(0o660)
     Path(str(path) + ".writers").unlink()
+
+
+def test_the_lock_file_gets_the_database_files_permissions(tmp_path):
+    path = tmp_path / "shared.sqlite3"
+    database_without_lock_file(path)
+    path.chmod(0o660)
     engine = make_engine(f"sqlite:///{path}")
     with engine.begin() as connection:
         connection.exec_driver_sql("INSERT INTO t DEFAULT VALUES")
@@ -230,12 +235,7 @@ def test_a_uri_database_keeps_sqlites_own_full_sync(tmp_path):
 
 def test_a_read_only_database_does_not_leave_a_lock_file_its_owner_cannot_take(tmp_path):
     path = tmp_path / "readonly.sqlite3"
-    engine = make_engine(f"sqlite:///{path}")
-    with engine.begin() as connection:
-        connection.exec_driver_sql("CREATE TABLE t (id INTEGER PRIMARY KEY)")
-    engine.dispose()
-    sqlite_writers.close_files()
-    Path(str(path) + ".writers").unlink()
+    database_without_lock_file(path)
     path.chmod(0o444)
     engine = make_engine(f"sqlite:///{path}")
     with engine.connect() as connection:
