@@ -118,6 +118,9 @@ class Coordinator(Base):
     name: Mapped[str | None] = mapped_column(String(200))
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     created_at: Mapped[datetime] = Timestamp(default=utcnow)
+    # A dashboard session carries the generation it began in; logging out moves it on, so
+    # that every session of this coordinator ends (session cookies cannot be taken back).
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     programs: Mapped[list[Program]] = relationship(
         secondary="program_coordinators", back_populates="coordinators"

@@ -119,6 +119,7 @@ def test_the_dev_outbox_is_only_for_this_machine_or_a_coordinator(settings):
         coordinator_id = program.coordinators[0].id
     with client.session_transaction() as flask_session:
         flask_session["coordinator_id"] = coordinator_id
+        flask_session["session_generation"] = 0
     assert client.get("/dev/mail").status_code == 200
 
 
@@ -127,6 +128,7 @@ def remote_coordinator(settings, coordinator_id: int):
     client.environ_base["REMOTE_ADDR"] = "203.0.113.9"
     with client.session_transaction() as flask_session:
         flask_session["coordinator_id"] = coordinator_id
+        flask_session["session_generation"] = 0
     return client
 
 

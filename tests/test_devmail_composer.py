@@ -113,6 +113,7 @@ def test_from_elsewhere_a_coordinator_answers_through_the_form_only(settings, wo
     client.environ_base["REMOTE_ADDR"] = "203.0.113.9"
     with client.session_transaction() as flask_session:
         flask_session["coordinator_id"] = coordinator_id
+        flask_session["session_generation"] = 0
     page = client.get(f"/dev/mail/{mail_id}/reply").get_data(as_text=True)
     assert 'name="raw"' not in page
     token = form_token(client, f"/dev/mail/{mail_id}/reply")

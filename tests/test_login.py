@@ -192,6 +192,31 @@ def test_logout_ends_the_session(settings):
     assert client.get("/").status_code == 302
 
 
+def test_logout_also_ends_a_copied_session_and_the_coordinators_other_sessions(settings):
+    email = coordinator_email(settings)
+    clients = []
+    for _ in range(2):  # two browsers
+        with session_scope(settings) as s:
+            link = create_login_link(s, settings, email)
+        client = client_for(settings)
+        client.get(f"/login/{token_of(link)}")
+        clients.append(client)
+    laptop, phone = clients
+    copied = laptop.get_cookie("session").value  # someone copied the laptop's cookie
+    with laptop.session_transaction() as flask_session:
+        flask_session["csrf_token"] = token = "known-token"
+    assert laptop.post("/logout", data={"csrf_token": token}).status_code == 302
+    thief = client_for(settings)
+    thief.set_cookie("session", copied)
+    assert thief.get("/").status_code == 302
+    assert phone.get("/").status_code == 302
+    with session_scope(settings) as s:  # a new login works as before
+        link = create_login_link(s, settings, email)
+    again = client_for(settings)
+    again.get(f"/login/{token_of(link)}")
+    assert again.get("/").status_code == 200
+
+
 @pytest.mark.parametrize("sent", [None, "", "wrong"])
 def test_post_without_the_csrf_token_is_refused(settings, sent):
     email = coordinator_email(settings)

@@ -15,7 +15,7 @@ from email import policy
 from email.message import EmailMessage
 from typing import Any, cast
 
-from flask import Blueprint, Flask, abort, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, abort, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from jinja2 import TemplateError
 from sqlalchemy import ColumnElement, or_, select, true
@@ -24,10 +24,10 @@ from sqlalchemy.orm import Session
 from concierge.actions import ActionError
 from concierge.actions.people import normalise_email
 from concierge.dashboard.queries import their_inbound, their_programs
-from concierge.dashboard.web import message_page, protect, settings
+from concierge.dashboard.web import logged_in_coordinator, message_page, protect, settings
 from concierge.db import session_scope
 from concierge.mail.render import render_parts, template_names
-from concierge.models import Coordinator, DevMail, InboundMessage, OutboundMessage
+from concierge.models import DevMail, InboundMessage, OutboundMessage
 
 bp = Blueprint("devmail", __name__, url_prefix="/dev/mail")
 PAGE_SIZE = 100
@@ -117,13 +117,10 @@ def only_with_dev_outbox() -> ResponseReturnValue | None:
     g.devmail_viewer = None
     if _on_this_machine(request.remote_addr):
         return None
-    coordinator_id = session.get("coordinator_id")
-    if isinstance(coordinator_id, int):
-        with session_scope(settings()) as db:
-            coordinator = db.get(Coordinator, coordinator_id) if 0 < coordinator_id < 2**31 else None
-        if coordinator is not None:
-            g.devmail_viewer = coordinator
-            return None
+    coordinator = logged_in_coordinator()
+    if coordinator is not None:
+        g.devmail_viewer = coordinator
+        return None
     return message_page(
         403,
         "Only on this machine",

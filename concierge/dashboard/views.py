@@ -24,17 +24,25 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from sqlalchemy import update
 
 from concierge.actions.logins import LINK_LIFETIME, request_login_email, use_login_token
 from concierge.dashboard import queries, ratelimit
 from concierge.dashboard.export import mentorships_csv
-from concierge.dashboard.web import csrf_token, message_page, protect, settings
+from concierge.dashboard.web import (
+    SESSION_KEY,
+    csrf_token,
+    logged_in_coordinator,
+    message_page,
+    protect,
+    settings,
+    start_session,
+)
 from concierge.db import session_scope, utcnow
 from concierge.models import Coordinator
 
 bp = Blueprint("dashboard", __name__)
 
-SESSION_KEY = "coordinator_id"
 PUBLIC_ENDPOINTS = ("dashboard.login_form", "dashboard.login_request", "dashboard.login_link")
 # Login requests: at most this many per address and per IP in each LINK_LIFETIME window.
 LOGIN_REQUESTS_PER_WINDOW = 5
@@ -46,13 +54,9 @@ def require_coordinator() -> ResponseReturnValue | None:
     """Load the logged-in coordinator into `g`, or send an anonymous visitor to the login page."""
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
-    coordinator_id = session.get(SESSION_KEY)
-    coordinator = None
-    if isinstance(coordinator_id, int):
-        with session_scope(settings()) as db:
-            coordinator = db.get(Coordinator, coordinator_id)
+    coordinator = logged_in_coordinator()
     if coordinator is None:
-        session.pop(SESSION_KEY, None)
+        session.clear()  # also a session its coordinator has logged out of elsewhere
         return redirect(url_for("dashboard.login_form"))
     g.coordinator = coordinator
     return None
@@ -106,8 +110,7 @@ def login_link(token: str) -> ResponseReturnValue:
         return "", 200
     with session_scope(settings()) as db:
         coordinator = use_login_token(db, token)
-        coordinator_id = coordinator.id if coordinator else None
-    if coordinator_id is None:
+    if coordinator is None:
         return message_page(
             410,
             "This link has expired",
@@ -116,14 +119,19 @@ def login_link(token: str) -> ResponseReturnValue:
             (url_for("dashboard.login_form"), "Ask for a new link"),
         )
     # A fresh session (and CSRF token) at login: nothing carried over from before.
-    session.clear()
-    session[SESSION_KEY] = coordinator_id
+    start_session(coordinator)
     return redirect(url_for("dashboard.home"))
 
 
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
-    """End the session."""
+    """End this session and every other session of the coordinator (a copied cookie included)."""
+    with session_scope(settings()) as db:
+        db.execute(
+            update(Coordinator)
+            .where(Coordinator.id == g.coordinator.id)
+            .values(session_generation=Coordinator.session_generation + 1)
+        )
     session.clear()
     return redirect(url_for("dashboard.login_form"))
 

@@ -13,7 +13,11 @@ from flask import Blueprint, Response, current_app, render_template, request, se
 from flask.typing import ResponseReturnValue
 
 from concierge.config import Settings
+from concierge.db import session_scope
+from concierge.models import Coordinator
 
+SESSION_KEY = "coordinator_id"
+GENERATION_KEY = "session_generation"
 CSRF_FIELD = "csrf_token"
 UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 # Pages never run scripts, load outside resources or appear inside another site's frames.
@@ -26,6 +30,29 @@ CONTENT_SECURITY_POLICY = (
 def settings() -> Settings:
     """The installation's settings, as given to `create_app`."""
     return current_app.config["SETTINGS"]
+
+
+def logged_in_coordinator() -> Coordinator | None:
+    """The coordinator this browser session is logged in as, if the session is still valid.
+
+    A session carries the coordinator's id and the session generation it began in;
+    logging out moves the generation on, which ends every session of that coordinator.
+    """
+    coordinator_id = session.get(SESSION_KEY)
+    if not isinstance(coordinator_id, int) or not 0 < coordinator_id < 2**31:
+        return None
+    with session_scope(settings()) as db:
+        coordinator = db.get(Coordinator, coordinator_id)
+    if coordinator is None or session.get(GENERATION_KEY) != coordinator.session_generation:
+        return None
+    return coordinator
+
+
+def start_session(coordinator: Coordinator) -> None:
+    """A fresh session (and CSRF token) for `coordinator`: nothing carried over from before."""
+    session.clear()
+    session[SESSION_KEY] = coordinator.id
+    session[GENERATION_KEY] = coordinator.session_generation
 
 
 def csrf_token() -> str:
