@@ -522,6 +522,8 @@ def _malformed_cases() -> list[tuple[str, str, dict, bytes, int]]:
     add("mailgun-no-message", "/inbound/mailgun", {}, body, 422, ctype)
     body, ctype = mg_form(**{"message-headers": "{not json"})
     add("mailgun-headers-not-json", "/inbound/mailgun", {}, body, 422, ctype)
+    body, ctype = mg_form(**{"message-headers": "[" * 50_000})
+    add("mailgun-headers-deep", "/inbound/mailgun", {}, body, 422, ctype)
     body, ctype = mg_form(**{"message-headers": '[["From"]]'})
     add("mailgun-headers-wrong-shape", "/inbound/mailgun", {}, body, 422, ctype)
     body, ctype = mg_form(**{"body-mime": ""})

@@ -6,9 +6,13 @@ Used only when a provider did not send the original bytes (Mailgun routes not en
 rebuilds the very same bytes and deduplicates even without a Message-ID. Header values that
 are ASCII are kept as written; others are RFC 2047-encoded (address headers per display
 name), or kept as raw UTF-8 (RFC 6532) where encoding would break them (message ids,
-non-ASCII addresses). An attachment of type `message/rfc822` is embedded unencoded; other
-`message/*` and `multipart/*` attachments become `application/octet-stream`, since the
-provider took the structure they belonged to apart.
+non-ASCII addresses, and address lists the stdlib parser cannot read). An attachment of type
+`message/rfc822` is embedded unencoded; other `message/*` and `multipart/*` attachments become
+`application/octet-stream`, since the provider took the structure they belonged to apart.
+
+Every input here is sender-controlled, and the stdlib parsers used on it recurse (`json` on
+nested arrays, `getaddresses` on nested comments): a payload nested too deep is a
+`MalformedPayload`, an address list nested too deep is kept as written.
 """
 
 from __future__ import annotations
@@ -140,8 +144,16 @@ def _header_value(name: str, value: str) -> str | Header:
 
 
 def _encoded_addresses(value: str) -> str | None:
-    """The address list with display names RFC 2047-encoded; None when an address itself is not ASCII."""
-    pairs = [(name, address) for name, address in getaddresses([value]) if address]
+    """The address list with display names RFC 2047-encoded; None when it cannot be (keep it as written).
+
+    That is when an address itself is not ASCII, or when comments nest deeper than the recursive
+    stdlib parser can follow (a sender's "é ((((…").
+    """
+    try:
+        parsed = getaddresses([value])
+    except RecursionError:
+        return None
+    pairs = [(name, address) for name, address in parsed if address]
     if not pairs or not all(address.isascii() for _, address in pairs):
         return None
     return ", ".join(formataddr((name, address)) for name, address in pairs)
@@ -211,6 +223,8 @@ def mailgun_headers(message_headers: str) -> list[tuple[str, str]]:
     """Mailgun's `message-headers` field: a JSON list of [name, value] pairs, in the message's order."""
     try:
         pairs = json.loads(message_headers)
+    except RecursionError:
+        raise MalformedPayload("message-headers is nested too deep") from None
     except ValueError:
         raise MalformedPayload("message-headers is not JSON") from None
     if not isinstance(pairs, list) or not all(

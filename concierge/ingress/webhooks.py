@@ -8,17 +8,22 @@ is parsed here beyond what a rebuild needs, and raw bytes are never decoded.
 Answers: 200 `{"id", "status", "duplicate"}` once stored (also for a redelivery and for mail
 that will be ignored, so that providers stop retrying); 401 for failed authentication, never
 403 (Postmark stops retrying for good on a 403); 404 when the provider is not configured;
-413, 415 and 422 with `{"reason"}` for payloads a sender got wrong. The only 5xx is 503 when
+413 for a request body over 26,214,400 bytes (the app's MAX_CONTENT_LENGTH, SPEC §4.3) or a
+message over MAX_MESSAGE_BYTES once rebuilt; 415 and 422 for payloads a sender got wrong (too
+many form fields, nesting too deep for a parser included). Every error is JSON `{"reason"}`,
+also 404 and 405 for unknown paths and wrong methods under /inbound. The only 5xx is 503 when
 the database is unreachable: the message is not stored, and the provider's retry will be.
 
 Mailgun tokens: a token is recorded in Redis only after its message is committed, with the
-message's id as the value and a 20-minute lifetime (longer than the 15 minutes a timestamp is
-accepted, so every token that could still pass the timestamp check is remembered). A token
-seen before is refused with 401 unless the request carries the very message recorded under
-it, which answers 200 duplicate (Mailgun repeating a delivery whose answer it missed). No
-database table holds tokens: when Redis is unreachable the check is skipped and the token is
-not recorded, and the database dedupe of `store_inbound` still answers a replayed message as
-a duplicate; a replay carrying a different message within the 15 minutes would then be stored.
+message's id as the value. A timestamp is accepted up to 15 minutes behind or ahead of our
+clock, so a signed request stamped 15 minutes ahead stays acceptable for 30 minutes after it
+arrives: tokens are remembered for twice the accepted skew plus a 5-minute margin (35 minutes),
+so every token that could still pass the timestamp check is remembered. A token seen before is
+refused with 401 unless the request carries the very message recorded under it, which answers
+200 duplicate (Mailgun repeating a delivery whose answer it missed). No database table holds
+tokens: when Redis is unreachable the check is skipped and the token is not recorded, and the
+database dedupe of `store_inbound` still answers a replayed message as a duplicate; a replay
+carrying a different message while its timestamp is accepted would then be stored.
 """
 
 from __future__ import annotations
@@ -40,7 +45,7 @@ from flask import Blueprint, Flask, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, RequestEntityTooLarge
 from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder
 
 from concierge.config import Settings
@@ -52,10 +57,11 @@ log = logging.getLogger(__name__)
 
 bp = Blueprint("webhooks", __name__, url_prefix="/inbound")
 
-#: Mailgun timestamps further than this from our clock are refused.
+#: Mailgun timestamps further than this from our clock, behind or ahead, are refused.
 MAX_CLOCK_SKEW = 15 * 60
-#: How long a Mailgun token is remembered (longer than the accepted skew).
-TOKEN_TTL = 20 * 60
+#: How long a Mailgun token is remembered: a request stamped MAX_CLOCK_SKEW ahead stays acceptable
+#: for 2 x MAX_CLOCK_SKEW after it arrives; the margin covers our processes' clocks disagreeing.
+TOKEN_TTL = 2 * MAX_CLOCK_SKEW + 5 * 60
 TOKEN_PREFIX = "concierge:mailgun-token:"
 #: Form parts read at most; provider forms have a few dozen (each attachment is one).
 MAX_FORM_PARTS = 200
@@ -123,12 +129,37 @@ def _refused(error: Refused) -> ResponseReturnValue:
 
 @bp.errorhandler(RequestEntityTooLarge)
 def _too_large(error: RequestEntityTooLarge) -> ResponseReturnValue:
-    return jsonify(reason=f"the request is larger than a {MAX_MESSAGE_BYTES}-byte message allows"), 413
+    return jsonify(reason=f"the request body is larger than {request.max_content_length} bytes"), 413
+
+
+def _json_error(error: HTTPException, reason: str | None = None) -> ResponseReturnValue:
+    # The error's own headers stay (Allow on a 405); only its HTML page is replaced.
+    headers = [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
+    return jsonify(reason=reason or error.description), error.code or 400, headers
 
 
 @bp.errorhandler(HTTPException)
 def _http_error(error: HTTPException) -> ResponseReturnValue:
-    return jsonify(reason=error.description), error.code or 400
+    return _json_error(error)
+
+
+@bp.app_errorhandler(NotFound)
+@bp.app_errorhandler(MethodNotAllowed)
+def _routing_error(error: NotFound | MethodNotAllowed) -> ResponseReturnValue:
+    """A wrong path or method under /inbound answered as JSON; elsewhere Werkzeug's page as before.
+
+    Routing fails before a blueprint is known, so only an app-wide handler sees these errors.
+    """
+    prefix = bp.url_prefix or ""
+    if request.path != prefix and not request.path.startswith(prefix + "/"):
+        return error
+    if isinstance(error, MethodNotAllowed):
+        methods = [m for m in error.valid_methods or () if m not in ("HEAD", "OPTIONS")]
+        return _json_error(error, f"{request.method} is not allowed here; use {' or '.join(methods)}")
+    webhooks = sorted(
+        rule.rule for rule in current_app.url_map.iter_rules() if rule.endpoint.startswith(bp.name + ".")
+    )
+    return _json_error(error, f"no webhook at this path; the webhooks are POST {', '.join(webhooks)}")
 
 
 # -- authentication ------------------------------------------------------------------------------------
@@ -160,7 +191,22 @@ def _require_bearer(token: str | None) -> None:
         raise Refused(401, "wrong or missing bearer token", {"WWW-Authenticate": 'Bearer realm="inbound"'})
 
 
-# -- reading forms as bytes ----------------------------------------------------------------------------
+# -- reading the body as bytes ------------------------------------------------------------------------
+
+
+def _request_body() -> bytes:
+    """The request body as sent; 413 when it is over the app's limit, also when it comes chunked.
+
+    Werkzeug reads a body without Content-Length (chunked, under gunicorn) up to the limit and
+    stops there without a word, which would store a cut message as whole: one byte more from the
+    server's stream tells.
+    """
+    data = request.get_data()
+    limit = request.max_content_length
+    at_limit = request.content_length is None and limit is not None and len(data) >= limit
+    if at_limit and request.environ["wsgi.input"].read(1):
+        raise RequestEntityTooLarge()
+    return data
 
 
 @dataclass(frozen=True)
@@ -197,19 +243,19 @@ class Form:
 def _read_form() -> Form:
     """The request's form (multipart or URL-encoded), every value kept as bytes."""
     if request.mimetype == "application/x-www-form-urlencoded":
-        return Form(_urlencoded(request.get_data()))
+        return Form(_urlencoded(_request_body()))
     if request.mimetype != "multipart/form-data":
         raise Refused(415, "expected multipart/form-data or application/x-www-form-urlencoded")
     boundary = request.mimetype_params.get("boundary", "")
     if not boundary or len(boundary) > 200:
         raise Refused(422, "multipart/form-data without a usable boundary")
-    return Form(_multipart(boundary.encode("latin-1", "replace"), request.get_data()))
+    return Form(_multipart(boundary.encode("latin-1", "replace"), _request_body()))
 
 
 def _urlencoded(body: bytes) -> list[FormPart]:
     pairs = body.split(b"&", MAX_FORM_PARTS)
     if len(pairs) > MAX_FORM_PARTS:
-        raise Refused(413, f"more than {MAX_FORM_PARTS} form fields")
+        raise Refused(422, f"more than {MAX_FORM_PARTS} form fields")
     parts = []
     for pair in pairs:
         if pair:
@@ -245,8 +291,8 @@ def _multipart(boundary: bytes, body: bytes) -> list[FormPart]:
                     current = None
             elif isinstance(event, Epilogue):
                 return parts
-    except RequestEntityTooLarge:
-        raise Refused(413, f"more than {MAX_FORM_PARTS} form parts") from None
+    except RequestEntityTooLarge:  # the decoder's only limit here is the number of parts
+        raise Refused(422, f"more than {MAX_FORM_PARTS} form parts") from None
     except ValueError as error:
         raise Refused(422, f"the multipart/form-data body is malformed: {error}") from None
 
@@ -345,7 +391,7 @@ def _json_object() -> dict[str, Any]:
     if request.mimetype != "application/json" and not request.mimetype.endswith("+json"):
         raise Refused(415, "expected application/json")
     try:
-        payload = json.loads(request.get_data())
+        payload = json.loads(_request_body())
     except (ValueError, RecursionError):
         raise Refused(422, "the body is not JSON") from None
     if not isinstance(payload, dict):
@@ -408,7 +454,7 @@ def raw() -> ResponseReturnValue:
         raise Refused(415, "expected Content-Type: message/rfc822")
     if (request.content_length or 0) > MAX_MESSAGE_BYTES:
         raise Refused(413, f"the message is larger than {MAX_MESSAGE_BYTES} bytes")
-    return _answer(_store(request.get_data(), request.args.get("recipient"), "raw"))
+    return _answer(_store(_request_body(), request.args.get("recipient"), "raw"))
 
 
 def init_app(app: Flask) -> None:
