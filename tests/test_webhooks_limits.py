@@ -78,6 +78,21 @@ def test_address_comments_nested_too_deep_are_kept_as_written(settings, client, 
     assert set(statuses(settings).values()) <= TERMINAL and not failed_jobs(settings)
 
 
+def test_headers_too_long_to_rebuild_quickly_answer_422(settings, client):
+    from concierge.ingress.rebuild import MAX_HEADER_CHARS
+
+    huge = "x" * (MAX_HEADER_CHARS + 1)
+    headers = [["From", "ana@example.org"], ["X-Padding", huge]]
+    fields = {**mailgun_signature(), "message-headers": json.dumps(headers), "body-plain": "Hi"}
+    mailgun = client.post("/inbound/mailgun", data=fields)
+    payload = {"From": "ana@example.org", "Headers": [{"Name": "X-Padding", "Value": huge}], "TextBody": "Hi"}
+    postmark = client.post("/inbound/postmark", json=payload, headers=basic(*POSTMARK))
+    for answer in (mailgun, postmark):
+        assert answer.status_code == 422, answer.get_data()[:300]
+        assert "headers are longer than" in answer.get_json()["reason"]
+    assert count_stored(settings) == 0
+
+
 # -- Mailgun tokens ------------------------------------------------------------------------------------
 
 

@@ -36,6 +36,8 @@ from email.mime.text import MIMEText
 from email.policy import compat32
 from email.utils import formataddr, getaddresses
 
+#: Header names and values rebuilt at most, in characters (real mail has a few thousand).
+MAX_HEADER_CHARS = 1_048_576
 #: How rebuilt messages are written: CRLF line ends, headers folded at 78 characters.
 POLICY = compat32.clone(linesep="\r\n")
 # Providers hand us the decoded message; these describe an encoding or structure we rebuild.
@@ -98,7 +100,14 @@ def rebuild_message(
     html: str | None,
     attachments: Sequence[Attachment] = (),
 ) -> bytes:
-    """The message with `headers` (in order) and a body of text, HTML (alternatives) and attachments."""
+    """The message with `headers` (in order) and a body of text, HTML (alternatives) and attachments.
+
+    Headers over MAX_HEADER_CHARS in all are a `MalformedPayload`: real mail has a few
+    kilobytes of them, and encoding costs time the webhook's answer must not wait for.
+    """
+    headers = list(headers)
+    if sum(len(name) + len(value) for name, value in headers) > MAX_HEADER_CHARS:
+        raise MalformedPayload(f"the headers are longer than {MAX_HEADER_CHARS} characters in all")
     body = _body(text, html, attachments)
     message = Message(policy=POLICY)
     for name, value in headers:
