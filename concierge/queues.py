@@ -12,6 +12,7 @@ import atexit
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -160,9 +161,31 @@ def enqueue(
     except (redis.RedisError, OSError, RedisLiteException) as exc:
         # Whatever Redis answers (down, read-only, out of memory), the row that needs this
         # job is committed and the periodic sweep enqueues it later.
-        log.warning("could not enqueue %s on %s, the sweep will: %s", func, name, exc)
+        _report_unqueued(func, name, exc)
         return False
     return True
+
+
+#: One warning per this many seconds when Redis refuses enqueues (an import of 500 people
+#: would otherwise print 500 of them); the others go to the debug log.
+UNQUEUED_WARNING_INTERVAL = 60.0
+_quiet_until = 0.0
+
+
+def _report_unqueued(func: Callable[..., Any] | str, name: str, exc: BaseException) -> None:
+    global _quiet_until
+    now = time.monotonic()
+    if now < _quiet_until:
+        log.debug("could not enqueue %s on %s, the sweep will: %s", func, name, exc)
+        return
+    _quiet_until = now + UNQUEUED_WARNING_INTERVAL
+    log.warning(
+        "could not enqueue %s on %s, the sweep will (more such failures in the next minute are "
+        "not repeated here): %s",
+        func,
+        name,
+        exc,
+    )
 
 
 def enqueue_after_commit(

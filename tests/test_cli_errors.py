@@ -22,6 +22,7 @@ from concierge.config import normalise_database_url
 from concierge.db import dispose_engines, session_scope
 from concierge.ingress.store import MAX_MESSAGE_BYTES
 from concierge.models import Enrolment, InboundMessage, Program
+from tests import factories
 from tests.conftest import EXTERNAL_DATABASE_URL
 
 MESSAGE = b"From: ana@example.org\r\nTo: concierge@mentoring.example\r\nSubject: hi\r\n\r\nhello\r\n"
@@ -351,3 +352,23 @@ def test_inbound_stops_reading_one_byte_past_the_limit(cli, settings):
     assert "larger than 26214400 bytes" in assert_one_line_error(result, 2)
     assert stdin.served <= MAX_MESSAGE_BYTES + 1 + io.DEFAULT_BUFFER_SIZE
     assert count(settings, InboundMessage) == 0
+
+
+def test_with_redis_down_an_import_warns_once_not_once_per_email(settings, tmp_path):
+    rows = "email,role\n" + "".join(f"person{i}@example.org,mentee\n" for i in range(5))
+    csv_file = tmp_path / "people.csv"
+    csv_file.write_text(rows)
+    with session_scope(settings) as s:
+        program_id = str(factories.program(s, format="informal").id)
+    env = {**os.environ, "REDIS_URL": "redis://127.0.0.1:1/0"}  # nothing listens on port 1
+    script = Path(sys.executable).parent / "concierge"
+    result = subprocess.run(
+        [str(script), "import", program_id, str(csv_file)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "5 enrolled, 0 updated, 0 refused"
+    assert result.stderr.count("could not enqueue") == 1, result.stderr
