@@ -294,6 +294,23 @@ def circle(program_ref: str, emails: tuple[str, ...]) -> None:
 
 
 @cli.group()
+def person() -> None:
+    """Participant commands."""
+
+
+@person.command("reactivate")
+@click.argument("email")
+def person_reactivate(email: str) -> None:
+    """Clear `bouncing` (after the address was fixed) and print the person's id."""
+    from concierge.actions.bounces import reactivate
+    from concierge.db import utcnow
+
+    with transaction() as session:
+        found = reactivate(session, email, utcnow())
+    say(found.id)
+
+
+@cli.group()
 def coordinator() -> None:
     """Coordinator commands."""
 

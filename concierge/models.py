@@ -40,6 +40,7 @@ REFLECTION_KINDS = ("midterm", "final", "checkin")
 INBOUND_STATUSES = ("pending", "processing", "processed", "ignored", "rejected", "failed")
 INBOUND_KINDS = ("reply", "auto_reply", "bounce", "own", "spam", "foreign", "unknown")
 OUTBOUND_STATUSES = ("queued", "sending", "sent", "failed")
+BOUNCE_KINDS = ("hard", "soft", "delayed", "complaint")
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> str:
@@ -152,6 +153,8 @@ class Person(Base):
     status: Mapped[str] = mapped_column(String(16), default="active")
     paused_until: Mapped[date | None] = mapped_column(Date)
     bounce_reason: Mapped[str | None] = mapped_column(Text)
+    # Soft bounces before this (a reply, or an operator, cleared `bouncing`) no longer count.
+    bounces_cleared_at: Mapped[datetime | None] = Timestamp()
     created_at: Mapped[datetime] = Timestamp(default=utcnow)
 
     aliases: Mapped[list[PersonAlias]] = relationship(back_populates="person", cascade="all, delete-orphan")
@@ -434,6 +437,31 @@ class OutboundMessage(Base):
     created_at: Mapped[datetime] = Timestamp(default=utcnow)
     sending_at: Mapped[datetime | None] = Timestamp()
     sent_at: Mapped[datetime | None] = Timestamp()
+
+
+class BounceEvent(Base):
+    """A bounce or complaint tied to mail we sent (SPEC §3.4): what changed a person's status.
+
+    `occasion` names what reported it (an inbound message, one event of a provider's
+    webhook), so the same report processed twice is recorded once.
+    """
+
+    __tablename__ = "bounce_events"
+    __table_args__ = (
+        CheckConstraint(_one_of("kind", BOUNCE_KINDS), name="kind"),
+        Index("ix_bounce_events_person_occurred", "person_id", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occasion: Mapped[str] = mapped_column(String(200), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    outbound_id: Mapped[int | None] = mapped_column(ForeignKey("outbound_messages.id", ondelete="SET NULL"))
+    inbound_message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("inbound_messages.id", ondelete="SET NULL"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str | None] = mapped_column(Text)
+    occurred_at: Mapped[datetime] = Timestamp(default=utcnow)
 
 
 class DevMail(Base):

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from concierge import queues
 from concierge.config import Settings
-from concierge.db import after_commit, insert_unless_exists
+from concierge.db import after_commit, insert_unless_exists, utcnow
 from concierge.keys import reply_key_for
 from concierge.models import (
     Coordinator,
@@ -111,15 +111,19 @@ def queue_email(
     reply_key: ReplyKey | None = None,
     enrolment: Enrolment | None = None,
     secrets: tuple[str, ...] = (),
+    now: datetime | None = None,
 ) -> OutboundMessage | None:
     """Record one email for `occasion` and send it after commit; None when it must not go out.
 
     A participant's email carries their reply key for (program, mentorship, thread) and
     threads after the previous email of that conversation; an answer to an inbound
     message (`answering`, with its `References`, and the `reply_key` it came to) threads
-    after that message and is marked auto-replied. `enrolment` is the recipient's, when the
-    caller has it. Context values named in `secrets` (a login link) are erased from the row
-    once it is sent.
+    after that message and is marked auto-replied. `reply_key`, when given, must be the
+    recipient's own key for exactly that program, mentorship and thread (ValueError
+    otherwise): an email never carries somebody else's address or unsubscribe link.
+    `enrolment` is the recipient's, when the caller has it. Context values named in
+    `secrets` (a login link) are erased from the row once it is sent. `now` is when the
+    email is recorded (its Date), for callers that run on an injected clock.
     """
     # No look-up first: the insert itself skips an occasion already recorded (see below).
     row = OutboundMessage(
@@ -131,12 +135,15 @@ def queue_email(
         auto_submitted="auto-replied" if answering is not None else "auto-generated",
         status="queued",
         attempts=0,
+        created_at=now or utcnow(),
     )
     if isinstance(to, Person):
         if suppressed(session, to, program, enrolment):
             return None
         if program is None:
             raise ValueError("an email to a participant belongs to a program")
+        if reply_key is not None:
+            _check_own_key(reply_key, to, program, mentorship, thread or template)
         key = reply_key or reply_key_for(session, to, program, mentorship, thread or template)
         row.person_id, row.to_email, row.reply_key_id = to.id, to.email, key.id
         if answering is not None and answering.message_id:
@@ -161,6 +168,18 @@ def queue_email(
     outbound_id = row.id
     after_commit(session, lambda: enqueue_send(settings, outbound_id))
     return row
+
+
+def _check_own_key(
+    key: ReplyKey, to: Person, program: Program, mentorship: Mentorship | None, thread: str
+) -> None:
+    """Refuse a reply key that is not the recipient's own for this program, mentorship and thread."""
+    expected = (to.id, program.id, mentorship.id if mentorship else None, thread)
+    if (key.person_id, key.program_id, key.mentorship_id, key.thread) != expected:
+        raise ValueError(
+            f"reply key {key.id} is not the key of person {to.id} for program {program.id}, "
+            f"mentorship {expected[2]}, thread {thread!r}"
+        )
 
 
 def enqueue_send(settings: Settings, outbound_id: int, stuck_before: datetime | None = None) -> bool:

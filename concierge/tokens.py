@@ -1,6 +1,13 @@
-"""Signed tokens in links: unsubscribe links name (person, program) without a table lookup."""
+"""Signed tokens: unsubscribe links name (person, program), VERP addresses name one send.
+
+Both are checked without a table lookup first, and neither can be made without SECRET_KEY.
+"""
 
 from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
@@ -27,3 +34,37 @@ def read_unsubscribe_token(settings: Settings, token: str) -> tuple[int, int] | 
     ):
         return value[0], value[1]
     return None
+
+
+VERP_SALT = b"concierge.verp"
+#: 80 bits of HMAC in base32: unguessable, and short enough for an address's local part.
+VERP_MAC_CHARS = 16
+
+
+def _verp_mac(settings: Settings, outbound_id: int) -> str:
+    digest = hmac.new(
+        settings.secret_key.encode(), VERP_SALT + b":" + str(outbound_id).encode(), hashlib.sha256
+    ).digest()
+    return base64.b32encode(digest).decode().lower()[:VERP_MAC_CHARS]
+
+
+def verp_address(settings: Settings, outbound_id: int) -> str:
+    """The envelope sender of one send, `bounce+<id>-<mac>@REPLY_DOMAIN` (VERP, SPEC §3.4).
+
+    A bounce to it is tied to that exact send; the signature makes the address unforgeable.
+    """
+    return f"bounce+{outbound_id}-{_verp_mac(settings, outbound_id)}@{settings.reply_domain}"
+
+
+def read_verp_address(settings: Settings, address: str | None) -> int | None:
+    """The outbound id of a VERP address we signed (compared case-insensitively), else None."""
+    local, at, domain = (address or "").strip().strip("<>").lower().rpartition("@")
+    if not at or domain != settings.reply_domain.lower() or not local.startswith("bounce+"):
+        return None
+    number, dash, mac = local[len("bounce+") :].partition("-")
+    if not dash or not number.isascii() or not number.isdigit() or len(number) > 18:
+        return None
+    outbound_id = int(number)
+    if not hmac.compare_digest(mac.encode(), _verp_mac(settings, outbound_id).encode()):
+        return None
+    return outbound_id

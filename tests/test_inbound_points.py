@@ -169,21 +169,34 @@ def test_inbound_16_exchange_suppress_header_alone_is_ordinary_mail(settings, cl
     assert (line["status"], line["kind"], line["reason"]) == ("processed", "reply", None)
 
 
-def dsn(status: str, action: str = "failed", recipient: str = "ana@example.org") -> bytes:
+def dsn(
+    status: str,
+    action: str = "failed",
+    recipient: str = "ana@example.org",
+    returned_id: str | None = None,
+    to: str = "bounce@mentoring.example",
+) -> bytes:
+    """An RFC 3464 report; `returned_id` is the Message-ID in its returned headers."""
+    returned = (
+        f"--B\r\nContent-Type: text/rfc822-headers\r\n\r\nFrom: concierge@mentoring.example\r\n"
+        f"To: {recipient}\r\nMessage-ID: {returned_id}\r\nSubject: Welcome\r\n\r\n"
+        if returned_id
+        else ""
+    )
     return (
         "From: Mail Delivery System <MAILER-DAEMON@mx.example.org>\r\n"
-        "To: bounce@mentoring.example\r\nSubject: Undelivered Mail Returned to Sender\r\n"
+        f"To: {to}\r\nSubject: Undelivered Mail Returned to Sender\r\n"
         f"Message-ID: <dsn-{status}-{recipient}@mx.example.org>\r\nMIME-Version: 1.0\r\n"
         'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n\r\n'
         "--B\r\nContent-Type: text/plain\r\n\r\nThe message could not be delivered.\r\n"
         "--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.org\r\n\r\n"
         f"Final-Recipient: rfc822; {recipient}\r\nAction: {action}\r\nStatus: {status}\r\n"
-        "Diagnostic-Code: smtp; 550 5.1.1 user unknown\r\n--B--\r\n"
+        f"Diagnostic-Code: smtp; 550 5.1.1 user unknown\r\n{returned}--B--\r\n"
     ).encode()
 
 
 def test_inbound_17_hard_bounce_marks_the_person_bouncing_and_mail_stops(settings, cli, conversation):
-    line = ingest(cli, dsn("5.1.1"))
+    line = ingest(cli, dsn("5.1.1", returned_id=conversation["welcome_id"]))
     assert (line["status"], line["kind"], line["reason"]) == ("ignored", "bounce", "bounce")
     with session_scope(settings) as s:
         ana = s.scalar(select(Person).where(Person.email == "ana@example.org"))
@@ -203,20 +216,28 @@ def test_inbound_17_hard_bounce_marks_the_person_bouncing_and_mail_stops(setting
         )
 
 
+def test_inbound_17_a_bounce_not_tied_to_our_mail_is_flagged_and_changes_nothing(settings, cli, conversation):
+    line = ingest(cli, dsn("5.1.1"))
+    assert (line["status"], line["kind"], line["reason"]) == ("ignored", "bounce", "untrusted_bounce")
+    with session_scope(settings) as s:
+        assert s.scalar(select(Person.status).where(Person.email == "ana@example.org")) == "active"
+        assert s.scalar(select(InboundMessage.id).where(InboundMessage.id == line["id"], in_review()))
+
+
 def test_inbound_17_soft_bounce_is_recorded_but_keeps_the_person_active(settings, cli, conversation):
-    line = ingest(cli, dsn("4.2.2", action="delayed"))
-    assert line["kind"] == "bounce"
+    line = ingest(cli, dsn("4.2.2", action="delayed", returned_id=conversation["welcome_id"]))
+    assert (line["kind"], line["reason"]) == ("bounce", "bounce")
     with session_scope(settings) as s:
         assert s.scalar(select(Person.status).where(Person.email == "ana@example.org")) == "active"
 
 
 def test_inbound_17_verp_ties_a_bounce_to_the_exact_send(settings, cli, conversation):
+    from concierge.tokens import verp_address
+
     with session_scope(settings) as s:
         welcome_id = s.scalar(select(OutboundMessage.id))
-    raw = dsn("5.1.1", recipient="someone-else@unknown.example").replace(
-        b"To: bounce@mentoring.example", f"To: bounce+{welcome_id}@mentoring.example".encode()
-    )
-    ingest(cli, raw)
+    raw = dsn("5.1.1", recipient="someone-else@unknown.example", to=verp_address(settings, welcome_id))
+    assert ingest(cli, raw)["reason"] == "bounce"
     with session_scope(settings) as s:
         assert s.scalar(select(Person.status).where(Person.email == "ana@example.org")) == "bouncing"
 

@@ -18,6 +18,7 @@ from concierge.keys import KEY_RE
 from concierge.mail.render import MARKER
 from concierge.models import DevMail, OutboundMessage, Person
 from concierge.outbox import queue_email
+from concierge.tokens import read_verp_address, verp_address
 from tests import factories
 
 BIN = Path(sys.executable).parent
@@ -69,7 +70,9 @@ def test_email_is_sent_with_every_header_of_spec_3(settings, smtp, work):
         assert "delete my data" in body and "private" in body
     assert msg["Subject"] == "Welcome to Women in Tech"
     envelope_from = smtp.messages[0][0]
-    assert envelope_from == f"bounce+{outbound_id}@mentoring.example"
+    assert envelope_from == verp_address(settings, outbound_id)
+    assert envelope_from.startswith(f"bounce+{outbound_id}-") and envelope_from.endswith("@mentoring.example")
+    assert read_verp_address(settings, envelope_from.upper()) == outbound_id
 
 
 def test_same_occasion_is_one_email(settings, smtp, work):

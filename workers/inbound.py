@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -25,7 +26,8 @@ from workers.context import job_settings, use
 
 log = logging.getLogger(__name__)
 
-# Kinds that are never answered or acted on (SPEC §3.4), with the reason recorded.
+# Kinds that are never answered or acted on (SPEC §3.4), with the reason recorded; a bounce
+# tied to one of our sends changes the person's status (`record_bounce`), nothing else.
 NEVER_ACTED_ON = {"auto_reply": "auto_reply", "bounce": "bounce", "own": "own_mail", "spam": "spam"}
 REPROCESSABLE = ("failed", "rejected", "ignored", "processed")
 
@@ -56,9 +58,9 @@ def _claim(session: Session, inbound_id: int, reprocess: bool) -> InboundMessage
     return message
 
 
-def _record(message: InboundMessage, outcome: Outcome, parsed: ParsedMessage | None) -> None:
+def _record(message: InboundMessage, outcome: Outcome, parsed: ParsedMessage | None, now: datetime) -> None:
     message.status, message.kind, message.reason = outcome.status, outcome.kind, outcome.reason
-    message.processed_at = utcnow()
+    message.processed_at = now
     message.error = None
     if parsed is not None:
         message.sender = (parsed.sender or "")[:320] or None
@@ -66,7 +68,9 @@ def _record(message: InboundMessage, outcome: Outcome, parsed: ParsedMessage | N
         message.text = parsed.text
 
 
-def _understand_and_act(session: Session, settings: Settings, message: InboundMessage) -> Result:
+def _understand_and_act(
+    session: Session, settings: Settings, message: InboundMessage, now: datetime
+) -> Result:
     parsed: ParsedMessage | None
     try:
         parsed = understand(
@@ -79,19 +83,19 @@ def _understand_and_act(session: Session, settings: Settings, message: InboundMe
         parsed = None
     if parsed is None:
         outcome = Outcome("rejected", "unknown", "unparseable")
+    elif parsed.kind == "bounce" and parsed.bounce is not None:
+        outcome = Outcome("ignored", "bounce", record_bounce(session, settings, message, parsed, now))
     elif parsed.kind in NEVER_ACTED_ON:
         outcome = Outcome("ignored", parsed.kind, NEVER_ACTED_ON[parsed.kind])
-        if parsed.kind == "bounce" and parsed.bounce is not None:
-            record_bounce(session, settings, message, parsed)
     else:
-        found = route(session, settings, parsed)
+        found = route(session, settings, parsed, now)
         if found.problem is not None:
             outcome = found.problem
             if outcome.reason == "expired_key" and found.key is not None and found.sender is not None:
-                note_expired_key(session, settings, message, parsed, found.key, found.sender)
+                note_expired_key(session, settings, message, parsed, found.key, found.sender, now)
         else:
             assert found.key is not None and found.sender is not None
-            outcome = act_on_reply(session, settings, message, parsed, found.key, found.sender)
+            outcome = act_on_reply(session, settings, message, parsed, found.key, found.sender, now)
         # Set after acting, so the message's row is written once with its outcome.
         if found.key is not None:
             message.reply_key_id = found.key.id
@@ -99,16 +103,20 @@ def _understand_and_act(session: Session, settings: Settings, message: InboundMe
             message.mentorship_id = found.key.mentorship_id
         if found.sender is not None:
             message.person_id = found.sender.id
-    _record(message, outcome, parsed)
+    _record(message, outcome, parsed, now)
     return Result(outcome.status, outcome.kind, outcome.reason, parsed.text if parsed else None)
 
 
-def process(settings: Settings, inbound_id: int, reprocess: bool = False) -> Result | None:
+def process(
+    settings: Settings, inbound_id: int, reprocess: bool = False, now: datetime | None = None
+) -> Result | None:
     """Claim, understand and act on one message in one transaction; None if it was not ours.
 
-    An error rolls everything back (the message is as it was, e.g. `pending`), is noted on
-    the message, and propagates so that RQ retries.
+    `now` is the time it is processed for (tests inject it). An error rolls everything back
+    (the message is as it was, e.g. `pending`), is noted on the message, and propagates so
+    that RQ retries.
     """
+    now = now or utcnow()
     try:
         with session_scope(settings) as session:
             message = _claim(session, inbound_id, reprocess)
@@ -116,7 +124,7 @@ def process(settings: Settings, inbound_id: int, reprocess: bool = False) -> Res
                 return None
             # The message's own changes are written once, at the end, not before every query.
             with session.no_autoflush:
-                return _understand_and_act(session, settings, message)
+                return _understand_and_act(session, settings, message, now)
     except Exception as exc:
         _note_error(settings, inbound_id, error_text(exc))
         raise
@@ -170,10 +178,10 @@ def stored_result(settings: Settings, inbound_id: int) -> Result:
         return Result(message.status, message.kind, message.reason, text)
 
 
-def process_now(settings: Settings, inbound_id: int) -> Result:
+def process_now(settings: Settings, inbound_id: int, now: datetime | None = None) -> Result:
     """Process a just-stored message in this process (the `--now` of the relay CLI)."""
     use(settings)
-    return process(settings, inbound_id) or stored_result(settings, inbound_id)
+    return process(settings, inbound_id, now=now) or stored_result(settings, inbound_id)
 
 
 @dataclass(frozen=True)

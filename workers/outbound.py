@@ -1,6 +1,7 @@
 """The send job: render an outbound row and deliver it, moving it `queued → sending → sent | failed`.
 
-Claiming is a conditional UPDATE, so two workers never both send a row. A row left
+Claiming is a conditional UPDATE, so two workers never both send a row. Every send through
+SMTP_URL has its own signed VERP envelope sender, so that a bounce names it. A row left
 `sending` by a worker that died after the SMTP server accepted it is re-sent once, with
 the same Message-ID (SPEC §5), when the sweep finds it stuck.
 """
@@ -21,8 +22,11 @@ from concierge.mail.render import Envelope, render_message
 from concierge.mail.transport import PermanentSendError, TransientSendError, send_smtp
 from concierge.models import DevMail, OutboundMessage, Person, Program, ReplyKey
 from concierge.outbox import ERASED, SECRETS_KEY, suppressed
-from concierge.tokens import unsubscribe_token
+from concierge.tokens import unsubscribe_token, verp_address
 from workers.context import job_settings
+
+#: Postmark returns `X-PM-Metadata-<name>` headers of a send in its events' `Metadata`.
+METADATA_HEADER = "X-PM-Metadata-concierge-outbound"
 
 
 def claim(settings: Settings, outbound_id: int, now: datetime, stuck_before: datetime | None) -> bool:
@@ -139,8 +143,11 @@ def send_outbound(outbound_id: int, stuck_before: str | None = None) -> str:
             )
         return "stored in the dev outbox"
     assert settings.smtp_url
+    # Ties a provider's bounce and complaint events to this send where the provider returns
+    # metadata rather than our Message-ID (Postmark; SPEC §4.3).
+    msg[METADATA_HEADER] = str(outbound_id)
     try:
-        send_smtp(settings.smtp_url, msg, envelope_from=f"bounce+{outbound_id}@{settings.reply_domain}")
+        send_smtp(settings.smtp_url, msg, envelope_from=verp_address(settings, outbound_id))
     except PermanentSendError as exc:
         _finish(settings, outbound_id, "failed", str(exc), context=row.context)
         return "failed"

@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from concierge.actions import ActionError
-from concierge.actions.introductions import WELCOME_THREAD
+from concierge.actions.bounces import clear_bouncing
+from concierge.actions.introductions import MENTORSHIP_THREAD, WELCOME_THREAD
 from concierge.actions.people import find_person
 from concierge.actions.subscriptions import unsubscribe
 from concierge.config import Settings
-from concierge.db import utcnow
 from concierge.inbound import ParsedMessage, reply_key_candidates
+from concierge.keys import reply_key_for
 from concierge.models import (
     Enrolment,
     InboundMessage,
@@ -69,17 +71,25 @@ def _key_by_threading(session: Session, parsed: ParsedMessage) -> ReplyKey | Non
     return found
 
 
-def route(session: Session, settings: Settings, parsed: ParsedMessage) -> Route:
-    """Find the reply key and the sending participant, or the reason the reply cannot act."""
-    candidates = reply_key_candidates(parsed, settings.reply_domain)
-    key = None
-    if candidates:
-        key = session.scalar(
+def first_known_key(session: Session, candidates: list[str]) -> ReplyKey | None:
+    """The first of `candidates` (in the order `inbound.keys` gives them) that is a known key."""
+    if not candidates:
+        return None
+    known = {
+        key.key: key
+        for key in session.scalars(
             select(ReplyKey)
             .options(joinedload(ReplyKey.program), joinedload(ReplyKey.person))
             .where(ReplyKey.key.in_(candidates))
-            .limit(1)
         )
+    }
+    return next((known[candidate] for candidate in candidates if candidate in known), None)
+
+
+def route(session: Session, settings: Settings, parsed: ParsedMessage, now: datetime) -> Route:
+    """Find the reply key and the sending participant, or the reason the reply cannot act."""
+    candidates = reply_key_candidates(parsed, settings.reply_domain)
+    key = first_known_key(session, candidates)
     if key is None:
         key = _key_by_threading(session, parsed)
     if key is None:
@@ -89,7 +99,7 @@ def route(session: Session, settings: Settings, parsed: ParsedMessage) -> Route:
     if (
         mentorship is not None
         and mentorship.ended_at is not None
-        and mentorship.ended_at + KEY_LIFETIME_AFTER_END < utcnow()
+        and mentorship.ended_at + KEY_LIFETIME_AFTER_END < now
     ):
         return Route(key, _participant(session, parsed, key), Outcome("rejected", "reply", "expired_key"))
     sender = _participant(session, parsed, key)
@@ -111,7 +121,66 @@ def _participant(session: Session, parsed: ParsedMessage, key: ReplyKey) -> Pers
     return sender if sender is not None and sender.id in allowed else None
 
 
-EXPIRED_NOTE_EVERY = timedelta(hours=12)
+#: SPEC §5 and INBOUND.md 22: an answer that is not an action (the "not understood" answer,
+#: the note on a closed conversation) goes at most once per thread in this long, so that two
+#: mail systems answering each other cannot loop.
+ANSWER_EVERY = timedelta(hours=12)
+
+
+def answer_reply(
+    session: Session,
+    settings: Settings,
+    *,
+    template: str,
+    inbound: InboundMessage,
+    parsed: ParsedMessage,
+    key: ReplyKey,
+    sender: Person,
+    context: dict[str, Any],
+    now: datetime,
+    enrolment: Enrolment | None = None,
+    at_most_every: timedelta | None = None,
+) -> OutboundMessage | None:
+    """Answer a reply in the sender's own conversation, whatever key the reply came in on.
+
+    The answer carries the sender's own key for the program, mentorship and thread of the
+    reply (a mentor who answers through the mentee's address gets their own address and
+    unsubscribe link back), threads after the reply, and is keyed to it (`answer:<id>`), so
+    processing the reply again sends nothing more. With `at_most_every`, nothing is sent
+    when the same template already answered in that thread within that time.
+    """
+    own_key = reply_key_for(session, sender, key.program, key.mentorship, key.thread)
+    if at_most_every is not None:
+        # The key's row lock makes a concurrent answer in the same thread wait for this one.
+        session.execute(select(ReplyKey.id).where(ReplyKey.id == own_key.id).with_for_update())
+        recent = session.scalar(
+            select(OutboundMessage.id)
+            .where(
+                OutboundMessage.reply_key_id == own_key.id,
+                OutboundMessage.template == template,
+                OutboundMessage.created_at > now - at_most_every,
+                OutboundMessage.idempotency_key != f"answer:{inbound.id}",
+            )
+            .limit(1)
+        )
+        if recent is not None:
+            return None
+    return queue_email(
+        session,
+        settings,
+        template=template,
+        occasion=f"answer:{inbound.id}",
+        to=sender,
+        program=key.program,
+        mentorship=key.mentorship,
+        thread=key.thread,
+        answering=inbound,
+        answering_references=parsed.references,
+        reply_key=own_key,
+        enrolment=enrolment,
+        context=context,
+        now=now,
+    )
 
 
 def note_expired_key(
@@ -121,30 +190,22 @@ def note_expired_key(
     parsed: ParsedMessage,
     key: ReplyKey,
     sender: Person,
+    now: datetime,
 ) -> None:
     """Tell a participant who replies to a closed conversation that it is closed (SPEC §5),
-    at most once per conversation every 12 hours, so that two mail systems cannot loop."""
-    recent = session.scalar(
-        select(OutboundMessage.id).where(
-            OutboundMessage.reply_key_id == key.id,
-            OutboundMessage.template == "key_expired",
-            OutboundMessage.created_at > utcnow() - EXPIRED_NOTE_EVERY,
-        )
-    )
-    if recent is not None or key.mentorship is None or key.mentorship.ended_at is None:
+    at most once per conversation every 12 hours."""
+    if key.mentorship is None or key.mentorship.ended_at is None:
         return
-    queue_email(
+    answer_reply(
         session,
         settings,
         template="key_expired",
-        occasion=f"answer:{inbound.id}",
-        to=sender,
-        program=key.program,
-        mentorship=key.mentorship,
-        thread=key.thread,
-        answering=inbound,
-        answering_references=parsed.references,
-        reply_key=key,
+        inbound=inbound,
+        parsed=parsed,
+        key=key,
+        sender=sender,
+        now=now,
+        at_most_every=ANSWER_EVERY,
         context={
             "program_name": key.program.name,
             "ended_on": f"{key.mentorship.ended_at.day} {key.mentorship.ended_at:%B %Y}",
@@ -168,9 +229,12 @@ def act_on_reply(
     parsed: ParsedMessage,
     key: ReplyKey,
     sender: Person,
+    now: datetime,
 ) -> Outcome:
     """Do what a routed reply from a participant asks; the outcome says what was understood."""
     program = key.program
+    if sender.status == "bouncing":
+        clear_bouncing(sender, now)  # SPEC §3.4: their mail reaches us, so ours reaches them
     if is_stop(parsed):
         unsubscribe(session, settings, sender, program)
         return Outcome("processed", "reply")
@@ -192,21 +256,100 @@ def act_on_reply(
         goals = parsed.text.strip()
         enrolment.goals = goals
         enrolment.goals_inbound_id = inbound.id
-        queue_email(
+        answer_reply(
             session,
             settings,
             template="goals_thanks",
-            occasion=f"answer:{inbound.id}",
-            to=sender,
-            program=program,
-            thread=WELCOME_THREAD,
-            answering=inbound,
-            answering_references=parsed.references,
-            reply_key=key,
+            inbound=inbound,
+            parsed=parsed,
+            key=key,
+            sender=sender,
+            now=now,
             enrolment=enrolment,
             context={"program_name": program.name, "goals": goals, "paired": paired},
         )
         return Outcome("processed", "reply")
-    # Scheduling, notes, action items and commands are read by later stages; until then the
-    # message is kept with its text in the coordinator's review queue, and not answered.
+    answer_not_understood(session, settings, inbound, parsed, key, sender, enrolment, now)
     return Outcome("processed", "reply", "not_understood")
+
+
+def answer_not_understood(
+    session: Session,
+    settings: Settings,
+    inbound: InboundMessage,
+    parsed: ParsedMessage,
+    key: ReplyKey,
+    sender: Person,
+    enrolment: Enrolment | None,
+    now: datetime,
+) -> None:
+    """SPEC §3.1.14: one friendly answer with examples that fit the thread, saying that a
+    coordinator may read the message (it goes to their review queue), at most once per thread
+    every 12 hours."""
+    answer_reply(
+        session,
+        settings,
+        template="not_understood",
+        inbound=inbound,
+        parsed=parsed,
+        key=key,
+        sender=sender,
+        now=now,
+        enrolment=enrolment,
+        at_most_every=ANSWER_EVERY,
+        context={
+            "program_name": key.program.name,
+            "examples": examples_for(key.thread, enrolment.role if enrolment is not None else None),
+            "subject": answer_subject(parsed.subject, key.program.name),
+        },
+    )
+
+
+#: What a person can reply, by the conversation they are in and their role (SPEC §3.1.3,
+#: §3.1.7–8, §3.1.10, §3.1.13): the examples of the "not understood" answer fit its thread.
+_SCHEDULING = [
+    {"say": "Tuesday at 3pm", "does": "suggest a meeting time (add “for 30 minutes” or a video link)"},
+    {"say": "Tue 3pm or Wed 10am", "does": "offer a choice of times"},
+]
+_ANSWERING = [
+    {"say": "yes", "does": "confirm the time that was suggested to you"},
+    {"say": "Wednesday at 10am instead", "does": "suggest another time"},
+]
+_AFTER_MEETING = [
+    {"say": "done 2", "does": "close action item 2"},
+    {"say": "we didn't meet", "does": "say a meeting did not happen, and pick a new time"},
+]
+_ANYWHERE = [
+    {"say": "away until Jan 5", "does": "pause our emails until then (or “pause” / “resume”)"},
+    {"say": "help", "does": "get the list of everything you can reply"},
+    {"say": "stop", "does": "get no more mail from this program"},
+]
+EXAMPLES: dict[tuple[str, str | None], list[dict[str, str]]] = {
+    (MENTORSHIP_THREAD, "mentee"): [*_SCHEDULING, *_AFTER_MEETING, *_ANYWHERE],
+    (MENTORSHIP_THREAD, "peer"): [*_SCHEDULING, _ANSWERING[0], *_AFTER_MEETING, *_ANYWHERE],
+    (MENTORSHIP_THREAD, "mentor"): [*_ANSWERING, _AFTER_MEETING[0], *_ANYWHERE],
+    (WELCOME_THREAD, "mentee"): [
+        {"say": "I want to get better at public speaking", "does": "tell us your goals for the program"},
+        *_ANYWHERE,
+    ],
+    (WELCOME_THREAD, "peer"): [
+        {"say": "I want to learn how others manage a team", "does": "tell your circle what you hope to get"},
+        *_ANYWHERE,
+    ],
+}
+
+
+def examples_for(thread: str, role: str | None) -> list[dict[str, str]]:
+    """Replies that work in this thread for this role (what the person can say, what it does)."""
+    return EXAMPLES.get((thread, role), _ANYWHERE)
+
+
+def answer_subject(subject: str, fallback: str) -> str:
+    """`Re: <the reply's subject>` without piling up prefixes ("Re: Re: Aw: …")."""
+    bare = subject.strip()
+    while True:
+        stripped = re.sub(r"^(re|aw|sv|antw|vs|fw|fwd)\s*(\[\d+\])?\s*:\s*", "", bare, flags=re.IGNORECASE)
+        if stripped == bare:
+            break
+        bare = stripped
+    return f"Re: {bare[:200] or fallback}"

@@ -224,15 +224,19 @@ def their_programs(coordinator_id: int) -> Select[tuple[int]]:
 
 def their_inbound(coordinator_id: int) -> ColumnElement[bool]:
     """Messages of the coordinator's programs, and of those no program was found for, the
-    ones sent by a participant of their programs."""
+    ones sent by a participant of their programs or about one (a bounce that names them)."""
     their_people = (
         select(Person.email)
         .join(Enrolment, Enrolment.person_id == Person.id)
         .where(Enrolment.program_id.in_(their_programs(coordinator_id)))
     )
+    their_person_ids = select(Enrolment.person_id).where(
+        Enrolment.program_id.in_(their_programs(coordinator_id))
+    )
     return or_(
         InboundMessage.program_id.in_(their_programs(coordinator_id)),
-        InboundMessage.program_id.is_(None) & InboundMessage.sender.in_(their_people),
+        InboundMessage.program_id.is_(None)
+        & or_(InboundMessage.sender.in_(their_people), InboundMessage.person_id.in_(their_person_ids)),
     )
 
 

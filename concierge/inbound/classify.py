@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 from email.message import Message
+from email.parser import HeaderParser
+from email.policy import compat32
 
 from concierge.inbound import mime
 from concierge.inbound.message import Bounce
@@ -72,6 +74,16 @@ _BOUNCE_PHRASES = (
     "mailbox unavailable",
     "recipient address rejected",
     "no such user",
+)
+#: A warning that delivery is still being tried (nothing has failed yet).
+_DELAY_PHRASES = (
+    "has been delayed",
+    "will retry",
+    "will be retried",
+    "still trying",
+    "not yet been delivered",
+    "delivery delayed",
+    "delivery status notification (delay)",
 )
 _TEMPORARY_PHRASES = (
     "temporar",
@@ -280,7 +292,15 @@ def find_bounce(message: Message, sender: str | None, subject: str, body: str) -
     else:
         hard = not any(mark in lowered or mark in lowered_subject for mark in _TEMPORARY_PHRASES)
     failed = _failed_recipient_header(message) or _address_after(scanned, max(phrase_at, 0), sender)
-    return Bounce(hard=hard, status=status, failed_address=failed, diagnostic=_diagnostic_line(scanned))
+    delayed = not hard and any(mark in lowered or mark in lowered_subject for mark in _DELAY_PHRASES)
+    return Bounce(
+        hard=hard,
+        status=status,
+        failed_address=failed,
+        diagnostic=_diagnostic_line(scanned),
+        delayed=delayed,
+        message_ids=returned_message_ids(message, body),
+    )
 
 
 def is_delivery_report(message: Message) -> bool:
@@ -313,8 +333,42 @@ def _delivery_report(message: Message) -> tuple[bool, Bounce | None]:
             status=first.get("status") or None,
             failed_address=address or None,
             diagnostic=first.get("diagnostic-code") or None,
+            delayed=not failed,
+            message_ids=returned_message_ids(message, ""),
         )
     return found, None
+
+
+#: Parts of a delivery report that return the original message or its headers (RFC 3462, 6522).
+_RETURNED_TYPES = frozenset({"text/rfc822-headers", "message/rfc822-headers", "message/rfc822"})
+#: At most this many Message-IDs are taken from one report.
+_MAX_RETURNED_IDS = 10
+
+
+def returned_message_ids(message: Message, body: str) -> tuple[str, ...]:
+    """Message-IDs (without brackets) of the message a bounce returns: from its returned-headers
+    or attached-message parts, else from `Message-ID:` lines of the copy that free-text bounces
+    quote in their body."""
+    found: list[str] = []
+    for part in mime.leaf_parts(message):
+        ctype = mime.content_type(part)
+        if ctype not in _RETURNED_TYPES:
+            continue
+        payload = part.get_payload()
+        if isinstance(payload, list) and payload and isinstance(payload[0], Message):
+            headers: Message | None = payload[0]
+        else:
+            text = payload if isinstance(payload, str) else mime.part_text(part)
+            headers = HeaderParser(policy=compat32).parsestr(text[: _SCAN_CHARS * 4], headersonly=True)
+        for value in mime.header_texts(headers, "Message-ID") if headers is not None else []:
+            found.extend(mime.message_ids(value)[:1])
+    if not found:
+        for line in body[: _SCAN_CHARS * 4].splitlines():
+            name, colon, value = line.strip().partition(":")
+            if colon and name.strip().lower() == "message-id":
+                found.extend(mime.message_ids(value)[:1])
+    unique = list(dict.fromkeys(found))
+    return tuple(unique[:_MAX_RETURNED_IDS])
 
 
 def _report_parts(message: Message) -> list[Message]:

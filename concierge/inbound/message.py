@@ -26,12 +26,19 @@ class Attachment:
 
 @dataclass(frozen=True)
 class Bounce:
-    """What a delivery report says: permanent (5.x.x) or not, its status, and the address that failed."""
+    """What a delivery report says: permanent (5.x.x) or not, its status, and the address that failed.
+
+    `delayed` is a warning that delivery is still being tried (nothing failed yet);
+    `message_ids` are the Message-IDs (without brackets) of the returned message's headers,
+    which tie a report to the mail it is about (SPEC §3.4).
+    """
 
     hard: bool
     status: str | None
     failed_address: str | None
     diagnostic: str | None
+    delayed: bool = False
+    message_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

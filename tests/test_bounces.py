@@ -1,0 +1,243 @@
+"""Bounces change a status only when tied to mail we sent (SPEC §3.4, INBOUND.md 17)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from concierge.db import session_scope
+from concierge.ingress.store import store_inbound
+from concierge.models import BounceEvent, InboundMessage, Person
+from concierge.outbox import queue_email
+from concierge.review import in_review
+from concierge.tokens import verp_address
+from tests import factories
+from tests.mail import gmail_reply
+from tests.test_inbound_points import dsn
+from workers.inbound import process_now
+
+T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def ana(settings, work) -> dict:
+    """Ana, a welcomed mentee: her reply address and the welcome's Message-ID and id."""
+    welcome, key = factories.welcomed_mentee(settings, work)
+    return {
+        "to": f"reply+{key.key}@mentoring.example",
+        "welcome": welcome.message_id,
+        "welcome_id": welcome.id,
+        "program_id": key.program_id,
+    }
+
+
+def receive(settings, raw: bytes, now: datetime = T0, recipient: str | None = None):
+    stored = store_inbound(settings, raw, recipient)
+    return process_now(settings, stored.id, now=now), stored.id
+
+
+def status_of(settings, email: str = "ana@example.org") -> str:
+    with session_scope(settings) as s:
+        return s.scalar(select(Person.status).where(Person.email == email))
+
+
+def another_send(settings, ana: dict, n: int) -> str:
+    """One more email to Ana (a distinct send); its Message-ID."""
+    with session_scope(settings) as s:
+        person = s.scalar(select(Person).where(Person.email == "ana@example.org"))
+        program = factories.program(s)
+        factories.participant(s, program, "mentee", email="ana@example.org")
+        row = queue_email(
+            s,
+            settings,
+            template="welcome_mentee",
+            occasion=f"extra:{n}",
+            to=person,
+            program=program,
+            context={"program_name": "P", "goals": ""},
+        )
+        return row.message_id
+
+
+def soft(returned_id: str, n: int = 0, action: str = "failed", status: str = "4.2.2") -> bytes:
+    """A soft bounce (each `n` its own report) of the send with `returned_id`."""
+    return dsn(status, action=action, returned_id=returned_id).replace(b"<dsn-", f"<dsn{n}-".encode())
+
+
+FORGED = (
+    "From: Mail Delivery Subsystem <mailer-daemon@evil.example>\r\n"
+    "To: concierge@mentoring.example\r\nSubject: Delivery Status Notification (Failure)\r\n"
+    "Message-ID: <forged-1@evil.example>\r\n\r\n"
+    "Delivery to the following recipients failed permanently:\r\n\r\n     ana@example.org\r\n"
+)
+
+
+def test_a_forged_bounce_from_anyone_changes_nobody_and_is_flagged(settings, ana):
+    result, inbound_id = receive(settings, FORGED.encode())
+    assert (result.status, result.kind, result.reason) == ("ignored", "bounce", "untrusted_bounce")
+    assert status_of(settings) == "active"
+    with session_scope(settings) as s:
+        message = s.get(InboundMessage, inbound_id)
+        ana_id = s.scalar(select(Person.id).where(Person.email == "ana@example.org"))
+        assert message.person_id == ana_id  # so that Ana's coordinators see it flagged
+        assert s.scalar(select(InboundMessage.id).where(InboundMessage.id == inbound_id, in_review()))
+        assert s.scalar(select(func.count()).select_from(BounceEvent)) == 0
+
+
+def test_a_forged_bounce_shows_in_the_review_queue_of_that_persons_coordinator_only(settings, ana):
+    from concierge.dashboard.queries import review_queue
+    from concierge.models import Program
+
+    _, inbound_id = receive(settings, FORGED.encode())
+    with session_scope(settings) as s:
+        theirs = s.get(Program, ana["program_id"]).coordinators[0].id
+        other = factories.program(s).coordinators[0].id
+        flagged = [item for item in review_queue(s, theirs) if item.id == inbound_id]
+        assert [(item.kind, item.reason) for item in flagged] == [("bounce", "untrusted_bounce")]
+        assert "failed permanently" in flagged[0].text
+        assert not [item for item in review_queue(s, other) if item.id == inbound_id]
+
+
+def test_a_report_naming_our_message_id_but_another_address_is_not_trusted(settings, ana):
+    result, _ = receive(settings, dsn("5.1.1", recipient="mallory@example.org", returned_id=ana["welcome"]))
+    assert result.reason == "untrusted_bounce"
+    assert status_of(settings) == "active"
+
+
+def test_a_report_naming_a_message_id_we_never_sent_is_not_trusted(settings, ana):
+    result, _ = receive(settings, dsn("5.1.1", returned_id="<guessed@mentoring.example>"))
+    assert result.reason == "untrusted_bounce"
+    assert status_of(settings) == "active"
+
+
+def test_a_report_returning_the_whole_message_as_an_attachment_is_tied(settings, ana):
+    raw = dsn("5.1.1").replace(
+        b"--B--\r\n",
+        (
+            "--B\r\nContent-Type: message/rfc822\r\n\r\nFrom: concierge@mentoring.example\r\n"
+            f"To: ana@example.org\r\nMessage-ID: {ana['welcome']}\r\nSubject: Welcome\r\n\r\n"
+            "Hi Ana\r\n--B--\r\n"
+        ).encode(),
+    )
+    result, _ = receive(settings, raw)
+    assert result.reason == "bounce"
+    assert status_of(settings) == "bouncing"
+
+
+def test_a_free_text_bounce_quoting_our_message_is_tied_by_its_message_id(settings, ana):
+    raw = FORGED.replace(
+        "ana@example.org\r\n",
+        f"ana@example.org\r\n\r\n----- Original message -----\r\nMessage-ID: {ana['welcome']}\r\n"
+        "Subject: Welcome to Women in Tech\r\n",
+    )
+    result, _ = receive(settings, raw.encode())
+    assert result.reason == "bounce"
+    assert status_of(settings) == "bouncing"
+
+
+def test_a_verp_address_with_a_wrong_signature_is_not_trusted(settings, ana):
+    forged = f"bounce+{ana['welcome_id']}-aaaaaaaaaaaaaaaa@mentoring.example"
+    result, _ = receive(settings, dsn("5.1.1", to=forged))
+    assert result.reason == "untrusted_bounce"
+    unsigned = f"bounce+{ana['welcome_id']}@mentoring.example"
+    result, _ = receive(settings, dsn("5.1.1", to=unsigned, recipient="x@example.org"))
+    assert result.reason == "untrusted_bounce"
+    assert status_of(settings) == "active"
+
+
+def test_a_verp_bounce_is_tied_by_the_envelope_recipient_alone(settings, ana):
+    raw = dsn("5.1.1", recipient="forwarded@elsewhere.example")
+    result, _ = receive(settings, raw, recipient=verp_address(settings, ana["welcome_id"]).upper())
+    assert result.reason == "bounce"
+    assert status_of(settings) == "bouncing"
+
+
+def test_three_soft_bounces_of_different_sends_within_14_days_count_as_hard(settings, ana):
+    ids = [ana["welcome"], another_send(settings, ana, 1), another_send(settings, ana, 2)]
+    for n, message_id in enumerate(ids[:2]):
+        receive(settings, soft(message_id, n), now=T0 + timedelta(days=n))
+    assert status_of(settings) == "active"
+    receive(settings, soft(ids[2], 2), now=T0 + timedelta(days=13))
+    assert status_of(settings) == "bouncing"
+
+
+def test_soft_bounces_spread_over_more_than_14_days_do_not(settings, ana):
+    ids = [ana["welcome"], another_send(settings, ana, 1), another_send(settings, ana, 2)]
+    for n, message_id in enumerate(ids):
+        receive(settings, soft(message_id, n), now=T0 + timedelta(days=8 * n))
+    assert status_of(settings) == "active"
+
+
+def test_the_same_send_bouncing_softly_three_times_is_one_soft_bounce(settings, ana):
+    for n in range(3):
+        receive(settings, soft(ana["welcome"], n), now=T0 + timedelta(hours=n))
+    assert status_of(settings) == "active"
+
+
+def test_delay_warnings_are_recorded_but_never_count(settings, ana):
+    ids = [ana["welcome"], another_send(settings, ana, 1), another_send(settings, ana, 2)]
+    for n, message_id in enumerate(ids):
+        receive(settings, soft(message_id, n, action="delayed", status="4.4.1"))
+    assert status_of(settings) == "active"
+    with session_scope(settings) as s:
+        assert s.scalars(select(BounceEvent.kind)).all() == ["delayed"] * 3
+
+
+def test_reprocessing_a_bounce_records_it_once(settings, ana):
+    from workers.inbound import reprocess_messages
+
+    _, inbound_id = receive(settings, dsn("4.2.2", returned_id=ana["welcome"]))
+    reprocess_messages(settings, [inbound_id, inbound_id], all_failed=False)
+    with session_scope(settings) as s:
+        assert s.scalar(select(func.count()).select_from(BounceEvent)) == 1
+
+
+def test_a_later_reply_from_the_person_clears_bouncing(settings, ana):
+    receive(settings, dsn("5.1.1", returned_id=ana["welcome"]))
+    assert status_of(settings) == "bouncing"
+    reply = gmail_reply(
+        sender="ana@example.org",
+        to=ana["to"],
+        subject="Re: Welcome",
+        body="Lead a team by spring.",
+        quoted="Welcome",
+        in_reply_to=ana["welcome"],
+    )
+    receive(settings, reply, now=T0 + timedelta(days=1))
+    assert status_of(settings) == "active"
+    with session_scope(settings) as s:
+        person = s.scalar(select(Person).where(Person.email == "ana@example.org"))
+        assert person.bounce_reason is None and person.bounces_cleared_at == T0 + timedelta(days=1)
+
+
+def test_soft_bounces_before_bouncing_was_cleared_no_longer_count(settings, ana):
+    ids = [ana["welcome"], another_send(settings, ana, 1), another_send(settings, ana, 2)]
+    for n, message_id in enumerate(ids):
+        receive(settings, soft(message_id, n), now=T0 + timedelta(hours=n))
+    assert status_of(settings) == "bouncing"
+    with session_scope(settings) as s:
+        from concierge.actions.bounces import reactivate
+
+        reactivate(s, "ana@example.org", T0 + timedelta(hours=5))
+    receive(settings, soft(another_send(settings, ana, 3), 3), now=T0 + timedelta(hours=6))
+    assert status_of(settings) == "active"
+
+
+def test_cli_person_reactivate_clears_bouncing(settings, cli, ana):
+    receive(settings, dsn("5.1.1", returned_id=ana["welcome"]))
+    result = cli("person", "reactivate", "ANA@example.org")
+    assert result.code == 0, result
+    with session_scope(settings) as s:
+        person = s.scalar(select(Person).where(Person.email == "ana@example.org"))
+        assert result.last_line == str(person.id) and person.status == "active"
+    again = cli("person", "reactivate", "ana@example.org")
+    assert again.code == 0 and again.last_line == str(person.id)
+
+
+@pytest.mark.parametrize("address", ["nobody@example.org", "not an address"])
+def test_cli_person_reactivate_refuses_an_unknown_address_in_one_line(settings, cli, address):
+    result = cli("person", "reactivate", address)
+    assert result.code == 1
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("concierge: ")
