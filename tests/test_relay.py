@@ -156,7 +156,7 @@ def test_quote_only_reply_is_nothing_new(settings, cli, welcomed):
     assert (line["status"], line["reason"], line["text"]) == ("processed", "nothing_new", "")
 
 
-def test_other_replies_are_kept_for_review_and_not_answered(settings, cli, work):
+def test_replies_not_understood_are_kept_for_review_and_answered_once(settings, cli, work):
     with session_scope(settings) as s:
         mentorship = factories.mentorship(s, settings)
         mentee_id = mentorship.members[1].person_id
@@ -164,12 +164,14 @@ def test_other_replies_are_kept_for_review_and_not_answered(settings, cli, work)
     with session_scope(settings) as s:
         intro = s.scalar(select(OutboundMessage.id).where(OutboundMessage.person_id == mentee_id))
         before = s.scalar(select(func.count()).select_from(OutboundMessage))
-    line = ingest(cli, reply_to_outbound(settings, intro, "How about Tuesday at 3pm?"), "--now")
+    line = ingest(cli, reply_to_outbound(settings, intro, "Hmm, not sure what to say"), "--now")
     assert (line["status"], line["reason"]) == ("processed", "not_understood")
-    assert line["text"] == "How about Tuesday at 3pm?"
+    assert line["text"] == "Hmm, not sure what to say"
     work()
     with session_scope(settings) as s:
-        assert s.scalar(select(func.count()).select_from(OutboundMessage)) == before
+        assert s.scalar(select(func.count()).select_from(OutboundMessage)) == before + 1
+        answer = s.scalar(select(OutboundMessage).order_by(OutboundMessage.id.desc()).limit(1))
+        assert (answer.template, answer.person_id, answer.status) == ("not_understood", mentee_id, "sent")
         assert s.get(Mentorship, mentorship.id).state == "introduced"
 
 

@@ -67,6 +67,16 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "cadence_days": 14,
         "facilitator_is_you": True,
     },
+    "not_understood": {
+        **_PROGRAM,
+        "participant": True,
+        "subject": "Re: Maya & Sam: Women in Tech 2026",
+        "examples": [
+            {"say": "Tuesday at 3pm", "does": "suggest a meeting time"},
+            {"say": "done 2", "does": "close action item 2"},
+            {"say": "stop", "does": "get no more mail from this program"},
+        ],
+    },
     "login_link": {"participant": False, "link": "http://localhost:5000/login/sample-token"},
     "unsubscribed_notice": {
         **_PROGRAM,
