@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -10,21 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from concierge import create_app
-from concierge.actions.logins import create_login_link
 from concierge.actions.programs import add_coordinator
 from concierge.db import session_scope, utcnow
 from concierge.models import Meeting, Mentorship, Note, Person, Program, Reflection
 from tests import factories
-
-
-def logged_in(settings, email: str):
-    """A test client logged in as the coordinator with `email`, through a real magic link."""
-    client = create_app(settings).test_client()
-    client.environ_base["REMOTE_ADDR"] = f"10.{secrets.randbelow(250)}.{secrets.randbelow(250)}.7"
-    with session_scope(settings) as s:
-        link = create_login_link(s, settings, email)
-    assert client.get(link.removeprefix(settings.base_url)).status_code == 302
-    return client
+from tests.web import logged_in
 
 
 @dataclass(frozen=True)

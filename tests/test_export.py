@@ -10,26 +10,16 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import event, select
 
 from concierge import create_app
-from concierge.actions.logins import create_login_link
 from concierge.db import get_engine, session_scope, utcnow
 from concierge.models import MENTORSHIP_STATES, ActionItem, Enrolment, Meeting, Mentorship, Reflection
 from tests import factories
+from tests.web import logged_in
 
 HEADER = (
     "mentorship_id,program,format,state,mentor_emails,mentee_emails,topic,meetings_scheduled,"
     "meetings_held,next_meeting_at,last_activity_at,action_items_open,action_items_done,"
     "reflections_received,mentee_would_mentor"
 )
-
-
-def logged_in(settings, email: str):
-    """A test client logged in as the coordinator with `email`, through a real magic link."""
-    client = create_app(settings).test_client()
-    client.environ_base["REMOTE_ADDR"] = f"10.{secrets.randbelow(250)}.{secrets.randbelow(250)}.8"
-    with session_scope(settings) as s:
-        link = create_login_link(s, settings, email)
-    assert client.get(link.removeprefix(settings.base_url)).status_code == 302
-    return client
 
 
 def export(settings, program_ref: str, coordinator: str):

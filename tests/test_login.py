@@ -20,6 +20,7 @@ from concierge.actions.logins import (
 from concierge.db import session_scope, utcnow
 from concierge.models import LoginToken, OutboundMessage
 from tests import factories
+from tests.web import csrf_of, follow_login_link
 
 SENT = "If that address belongs to a coordinator, a link is on its way."
 
@@ -104,7 +105,7 @@ def test_login_form_emails_a_link_that_logs_in(settings):
         link = mail.context["link"]
         token_id = s.scalar(select(LoginToken.id))
         assert mail.idempotency_key == f"login:{token_id}"
-    response = client.get(link.removeprefix(settings.base_url))
+    response = follow_login_link(client, link, settings.base_url)
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
     assert client.get("/").status_code == 200
@@ -130,17 +131,48 @@ def test_empty_address_is_a_400_with_a_reason(settings):
     assert "Enter your email address" in response.get_data(as_text=True)
 
 
-def test_get_on_a_login_link_sets_the_session_and_redirects(settings):
+def test_opening_a_link_shows_a_log_in_button_and_spends_nothing(settings):
+    email = coordinator_email(settings)
+    with session_scope(settings) as s:
+        link = create_login_link(s, settings, email)
+    scanner = client_for(settings)
+    for _ in range(3):  # a mail scanner, a link preview, the person's browser
+        assert scanner.head(f"/login/{token_of(link)}").status_code == 200
+        page = scanner.get(f"/login/{token_of(link)}")
+        assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+        body = page.get_data(as_text=True)
+        assert body.count("<form") == 1 and ">Log in</button>" in body
+        assert scanner.get("/").status_code == 302  # opening the link logged nobody in
+    with session_scope(settings) as s:
+        assert s.scalar(select(LoginToken.used_at)) is None
+
+
+def test_the_button_spends_the_link_sets_the_session_and_redirects(settings):
     email = coordinator_email(settings)
     with session_scope(settings) as s:
         link = create_login_link(s, settings, email)
     client = client_for(settings)
     assert client.get("/").status_code == 302
-    response = client.get(f"/login/{token_of(link)}")
+    response = follow_login_link(client, link, settings.base_url)
     assert (response.status_code, response.headers["Location"]) == (302, "/")
     page = client.get("/")
     assert page.status_code == 200
     assert email in page.get_data(as_text=True)
+    again = client_for(settings)
+    assert again.get(f"/login/{token_of(link)}").status_code == 410  # spent: it worked once
+
+
+@pytest.mark.parametrize("sent", [None, "", "wrong"])
+def test_the_button_needs_the_csrf_token_and_spends_nothing_without_it(settings, sent):
+    email = coordinator_email(settings)
+    with session_scope(settings) as s:
+        link = create_login_link(s, settings, email)
+    client = client_for(settings)
+    client.get(f"/login/{token_of(link)}")
+    response = client.post(f"/login/{token_of(link)}", data={} if sent is None else {"csrf_token": sent})
+    assert response.status_code == 400
+    assert client.get("/").status_code == 302
+    assert follow_login_link(client, link, settings.base_url).status_code == 302  # still usable
 
 
 def test_a_spent_or_expired_link_explains_and_offers_a_new_one(settings):
@@ -149,12 +181,13 @@ def test_a_spent_or_expired_link_explains_and_offers_a_new_one(settings):
         link = create_login_link(s, settings, email)
         expired = create_login_link(s, settings, email, now=utcnow() - timedelta(minutes=16))
     client = client_for(settings)
-    assert client.get(f"/login/{token_of(link)}").status_code == 302
+    assert follow_login_link(client, link, settings.base_url).status_code == 302
     for path in (
         f"/login/{token_of(link)}",
         f"/login/{token_of(expired)}",
         "/login/nonsense",
         "/login/%E2%98%83",
+        "/login/" + "x" * 300,
     ):
         response = client_for(settings).get(path)
         assert response.status_code == 410
@@ -162,13 +195,15 @@ def test_a_spent_or_expired_link_explains_and_offers_a_new_one(settings):
         assert "expired or was already used" in body and 'href="/login"' in body
 
 
-def test_head_request_does_not_spend_the_link(settings):
+def test_pressing_the_button_of_a_spent_link_explains(settings):
     email = coordinator_email(settings)
     with session_scope(settings) as s:
         link = create_login_link(s, settings, email)
-    client = client_for(settings)
-    assert client.head(f"/login/{token_of(link)}").status_code == 200
-    assert client.get(f"/login/{token_of(link)}").status_code == 302
+    first, second = client_for(settings), client_for(settings)
+    pages = [c.get(f"/login/{token_of(link)}").get_data(as_text=True) for c in (first, second)]
+    assert first.post(f"/login/{token_of(link)}", data={"csrf_token": csrf_of(pages[0])}).status_code == 302
+    late = second.post(f"/login/{token_of(link)}", data={"csrf_token": csrf_of(pages[1])})
+    assert late.status_code == 410 and second.get("/").status_code == 302
 
 
 @pytest.mark.parametrize(
@@ -184,7 +219,7 @@ def test_logout_ends_the_session(settings):
     with session_scope(settings) as s:
         link = create_login_link(s, settings, email)
     client = client_for(settings)
-    client.get(f"/login/{token_of(link)}")
+    follow_login_link(client, link, settings.base_url)
     with client.session_transaction() as flask_session:
         flask_session["csrf_token"] = token = "known-token"
     response = client.post("/logout", data={"csrf_token": token})
@@ -199,7 +234,7 @@ def test_logout_also_ends_a_copied_session_and_the_coordinators_other_sessions(s
         with session_scope(settings) as s:
             link = create_login_link(s, settings, email)
         client = client_for(settings)
-        client.get(f"/login/{token_of(link)}")
+        follow_login_link(client, link, settings.base_url)
         clients.append(client)
     laptop, phone = clients
     copied = laptop.get_cookie("session").value  # someone copied the laptop's cookie
@@ -213,7 +248,7 @@ def test_logout_also_ends_a_copied_session_and_the_coordinators_other_sessions(s
     with session_scope(settings) as s:  # a new login works as before
         link = create_login_link(s, settings, email)
     again = client_for(settings)
-    again.get(f"/login/{token_of(link)}")
+    follow_login_link(again, link, settings.base_url)
     assert again.get("/").status_code == 200
 
 
@@ -241,7 +276,7 @@ def test_logout_needs_the_csrf_token(settings):
     with session_scope(settings) as s:
         link = create_login_link(s, settings, email)
     client = client_for(settings)
-    client.get(f"/login/{token_of(link)}")
+    follow_login_link(client, link, settings.base_url)
     assert client.post("/logout").status_code == 400
     assert client.get("/").status_code == 200
 

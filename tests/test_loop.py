@@ -17,6 +17,7 @@ from concierge import create_app
 from concierge.db import session_scope
 from concierge.models import Enrolment, InboundMessage, Person
 from tests.mail import gmail_reply
+from tests.web import follow_login_link
 
 PEOPLE = (
     "email,name,role,timezone,topics,goals,capacity\n"
@@ -91,7 +92,7 @@ def test_first_loop(settings, cli, smtp, work, tmp_path: Path):
     client = create_app(settings).test_client()
     client.environ_base["REMOTE_ADDR"] = "192.0.2.10"
     assert client.get("/programs/women-in-tech/mentorships.csv").status_code == 302
-    login = client.get(link.last_line.removeprefix(settings.base_url))
+    login = follow_login_link(client, link.last_line, settings.base_url)
     assert login.status_code == 302 and login.headers["Location"].endswith("/")
     page = client.get("/programs/women-in-tech")
     assert page.status_code == 200 and "Ana Ruiz" in page.get_data(as_text=True)

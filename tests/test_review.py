@@ -3,28 +3,18 @@
 from __future__ import annotations
 
 import re
-import secrets
 
 from sqlalchemy import select, update
 
 from concierge import create_app
 from concierge.actions.introductions import send_welcome
-from concierge.actions.logins import create_login_link
 from concierge.db import session_scope
 from concierge.ingress.store import store_inbound
 from concierge.keys import reply_address
 from concierge.models import Enrolment, InboundMessage, OutboundMessage, Person, ReplyKey
 from tests import factories
 from tests.mail import gmail_reply
-
-
-def logged_in(settings, email: str):
-    client = create_app(settings).test_client()
-    client.environ_base["REMOTE_ADDR"] = f"198.51.100.{secrets.randbelow(250)}"
-    with session_scope(settings) as s:
-        link = create_login_link(s, settings, email)
-    assert client.get(link.removeprefix(settings.base_url)).status_code == 302
-    return client
+from tests.web import logged_in
 
 
 def setup_program(settings, work):

@@ -2,7 +2,8 @@
 
 The link itself is the credential, so the database holds nothing that could be replayed
 if it leaked, and using a link is one conditional UPDATE: two concurrent clicks on the
-same link cannot both log in.
+same link cannot both log in. Opening a link only reads: mail scanners fetch every link
+in an email, so the link is spent by the POST of the page's "Log in" button.
 """
 
 from __future__ import annotations
@@ -99,6 +100,21 @@ def request_login_email(
         context={"link": link},
         secrets=("link",),
     )
+
+
+def login_token_usable(session: Session, token: str, now: datetime | None = None) -> bool:
+    """True when the token is valid, unexpired and unused; reads only (a GET of the link spends nothing)."""
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        return False
+    now = now or utcnow()
+    found = session.scalar(
+        select(LoginToken.id).where(
+            LoginToken.token_hash == hash_token(token),
+            LoginToken.used_at.is_(None),
+            LoginToken.expires_at > now,
+        )
+    )
+    return found is not None
 
 
 def use_login_token(session: Session, token: str, now: datetime | None = None) -> Coordinator | None:

@@ -26,7 +26,12 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from sqlalchemy import update
 
-from concierge.actions.logins import LINK_LIFETIME, request_login_email, use_login_token
+from concierge.actions.logins import (
+    LINK_LIFETIME,
+    login_token_usable,
+    request_login_email,
+    use_login_token,
+)
 from concierge.dashboard import queries, ratelimit
 from concierge.dashboard.export import mentorships_csv
 from concierge.dashboard.web import (
@@ -43,7 +48,12 @@ from concierge.models import Coordinator
 
 bp = Blueprint("dashboard", __name__)
 
-PUBLIC_ENDPOINTS = ("dashboard.login_form", "dashboard.login_request", "dashboard.login_link")
+PUBLIC_ENDPOINTS = (
+    "dashboard.login_form",
+    "dashboard.login_request",
+    "dashboard.login_link",
+    "dashboard.login_with_link",
+)
 # Login requests: at most this many per address and per IP in each LINK_LIFETIME window.
 LOGIN_REQUESTS_PER_WINDOW = 5
 MAX_EMAIL_LENGTH = 320
@@ -104,23 +114,38 @@ def _too_many(reason: str, retry_after: int) -> ResponseReturnValue:
 
 @bp.get("/login/<token>")
 def login_link(token: str) -> ResponseReturnValue:
-    """A magic link: log in and go to the dashboard, or explain that the link is spent."""
-    if request.method == "HEAD":
-        # Link checkers probe with HEAD; only a real visit may spend the one-time link.
-        return "", 200
+    """A magic link opened (GET or HEAD): a page with one "Log in" button; nothing is spent.
+
+    Corporate mail scanners fetch every link in an email before a person clicks it, so
+    only the POST of the button spends the link.
+    """
+    with session_scope(settings()) as db:
+        usable = login_token_usable(db, token)
+    if not usable:
+        return _link_spent()
+    return render_template("dashboard/login_link.html"), 200, {"Cache-Control": "no-store"}
+
+
+@bp.post("/login/<token>")
+def login_with_link(token: str) -> ResponseReturnValue:
+    """The "Log in" button (CSRF-protected): spend the link, start the session, go to the dashboard."""
     with session_scope(settings()) as db:
         coordinator = use_login_token(db, token)
     if coordinator is None:
-        return message_page(
-            410,
-            "This link has expired",
-            "This login link has expired or was already used; ask for a new one. "
-            f"Links work once, for {int(LINK_LIFETIME.total_seconds()) // 60} minutes.",
-            (url_for("dashboard.login_form"), "Ask for a new link"),
-        )
+        return _link_spent()
     # A fresh session (and CSRF token) at login: nothing carried over from before.
     start_session(coordinator)
     return redirect(url_for("dashboard.home"))
+
+
+def _link_spent() -> ResponseReturnValue:
+    return message_page(
+        410,
+        "This link has expired",
+        "This login link has expired or was already used; ask for a new one. "
+        f"Links work once, for {int(LINK_LIFETIME.total_seconds()) // 60} minutes.",
+        (url_for("dashboard.login_form"), "Ask for a new link"),
+    )
 
 
 @bp.post("/logout")
