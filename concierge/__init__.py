@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -23,6 +24,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     from concierge.ingress import health, unsubscribe, webhooks
 
     settings = settings or load_settings()
+    if settings.dev_outbox_warning:
+        logging.getLogger(__name__).warning(settings.dev_outbox_warning)
     app = Flask(__name__, template_folder="../templates")
     app.config.update(
         SETTINGS=settings,

@@ -61,6 +61,12 @@ def settings() -> Settings:
     return root.obj
 
 
+def warn_if_mail_stays(current: Settings) -> None:
+    """At the start of a long-running process: one line when mail would silently stay in the dev outbox."""
+    if current.dev_outbox_warning:
+        click.echo(f"concierge: warning: {current.dev_outbox_warning}", err=True)
+
+
 @contextmanager
 def transaction() -> Iterator[Session]:
     """One database transaction for a command; nothing is written if the command fails."""
@@ -397,6 +403,7 @@ def worker(burst: bool) -> None:
     """Run an RQ worker on every queue."""
     from workers.runner import run_worker
 
+    warn_if_mail_stays(settings())
     run_worker(settings(), burst=burst)
 
 
@@ -405,6 +412,7 @@ def cron() -> None:
     """Run the periodic scheduler (RQ cron, in UTC)."""
     from workers.cron import run_cron
 
+    warn_if_mail_stays(settings())
     run_cron(settings())
 
 

@@ -92,6 +92,13 @@ class Settings:
         """The local part of `MAIL_FROM` (a slug may not take it)."""
         return self.mail_from_address.split("@", 1)[0]
 
+    @property
+    def dev_outbox_warning(self) -> str | None:
+        """What every process says at start when a production database has no SMTP server."""
+        if self.dev_outbox and not self.is_sqlite:
+            return "mail is not being sent: the dev outbox is on (set SMTP_URL to send mail)"
+        return None
+
     def with_(self, **changes: object) -> Settings:
         """A copy with some fields changed (tests and the demo use it)."""
         return replace(self, **changes)

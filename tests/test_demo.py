@@ -59,6 +59,21 @@ def get(url: str) -> tuple[int, str]:
         return response.status, response.read().decode()
 
 
+def log_in(link: str) -> urllib.request.OpenerDirector:
+    """A browser (a cookie jar) that opened the printed login link and pressed its button."""
+    import http.cookiejar
+    import re
+    import urllib.parse
+
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    with browser.open(link, timeout=30) as page:
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.read().decode()).group(1)
+    form = urllib.parse.urlencode({"csrf_token": token}).encode()
+    with browser.open(link, data=form, timeout=30) as dashboard:
+        assert dashboard.status == 200 and "Demo Mentoring" in dashboard.read().decode()
+    return browser
+
+
 def wait_until(check, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while not check():
@@ -85,10 +100,16 @@ def test_demo_runs_everything_and_ctrl_c_stops_every_process(tmp_path):
         assert printed[0] == "Seeded the demo programs."
         assert f"Dashboard: http://127.0.0.1:{port}/" in printed
         assert printed[-1].startswith(f"Login link: http://127.0.0.1:{port}/login/")
-        assert get(f"http://127.0.0.1:{port}/healthz") == (200, '{"database":"ok","redis":"ok"}\n')
+        assert get(f"http://127.0.0.1:{port}/healthz") == (
+            200,
+            '{"database":"ok","mail":"dev_outbox","redis":"ok"}\n',
+        )
+
+        browser = log_in(printed[-1].removeprefix("Login link: "))
 
         def introductions_rendered() -> bool:
-            return "Ana Ruiz &amp; Maya Lin" in get(f"http://127.0.0.1:{port}/dev/mail")[1]
+            with browser.open(f"http://127.0.0.1:{port}/dev/mail", timeout=30) as page:
+                return "Ana Ruiz &amp; Maya Lin" in page.read().decode()
 
         wait_until(introductions_rendered)
         children = psutil.Process(proc.pid).children(recursive=True)

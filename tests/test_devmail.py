@@ -15,6 +15,7 @@ from concierge.mail.render import render_parts, template_names
 from concierge.models import Coordinator, DevMail, ProgramCoordinator
 from concierge.outbox import queue_email
 from tests import factories
+from tests.web import logged_in
 
 
 def send_welcome(settings, work) -> int:
@@ -37,13 +38,26 @@ def send_welcome(settings, work) -> int:
         return mail.id
 
 
-def stored(settings, html: str, subject: str = "Hostile") -> int:
+VIEWER = "lead@example.org"
+
+
+def viewer(settings):
+    """A client logged in as VIEWER, who coordinates the program `send_welcome` makes (if any)."""
+    from concierge.actions.programs import add_coordinator
+    from concierge.models import Program
+
+    with session_scope(settings) as s:
+        add_coordinator(s, VIEWER, list(s.scalars(select(Program).where(Program.name == "Women in Tech"))))
+    return logged_in(settings, VIEWER)
+
+
+def stored(settings, html: str, subject: str = "Hostile", to: str = VIEWER) -> int:
     msg = EmailMessage()
-    msg["To"], msg["Subject"] = "ana@example.org", subject
+    msg["To"], msg["Subject"] = to, subject
     msg.set_content("plain text")
     msg.add_alternative(html, subtype="html")
     with session_scope(settings) as s:
-        mail = DevMail(to_email="ana@example.org", subject=subject, raw=msg.as_bytes())
+        mail = DevMail(to_email=to, subject=subject, raw=msg.as_bytes())
         s.add(mail)
         s.flush()
         return mail.id
@@ -52,14 +66,14 @@ def stored(settings, html: str, subject: str = "Hostile") -> int:
 def test_the_outbox_lists_stored_mail_newest_first(settings, work):
     first = send_welcome(settings, work)
     second = stored(settings, "<p>hi</p>", subject="Second one")
-    page = create_app(settings).test_client().get("/dev/mail").get_data(as_text=True)
+    page = viewer(settings).get("/dev/mail").get_data(as_text=True)
     assert "ana@example.org" in page and "Welcome to Women in Tech" in page and "sent" in page
     assert page.index(f"/dev/mail/{second}") < page.index(f"/dev/mail/{first}")
 
 
 def test_an_email_shows_headers_text_and_sandboxed_html(settings, work):
     mail_id = send_welcome(settings, work)
-    response = create_app(settings).test_client().get(f"/dev/mail/{mail_id}")
+    response = viewer(settings).get(f"/dev/mail/{mail_id}")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert "List-Unsubscribe" in page and "Reply-To" in page
@@ -71,20 +85,20 @@ def test_an_email_shows_headers_text_and_sandboxed_html(settings, work):
 
 def test_hostile_html_never_runs_in_the_page(settings):
     mail_id = stored(settings, '"><script>alert(1)</script><img src=x onerror=alert(2)>')
-    page = create_app(settings).test_client().get(f"/dev/mail/{mail_id}").get_data(as_text=True)
+    page = viewer(settings).get(f"/dev/mail/{mail_id}").get_data(as_text=True)
     assert "<script>alert" not in page and "<img src=x" not in page
     assert "&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
 def test_unknown_email_is_404(settings):
-    client = create_app(settings).test_client()
+    client = viewer(settings)
     assert client.get("/dev/mail/12345").status_code == 404
     assert client.get("/dev/mail/99999999999999999999").status_code == 404
     assert client.get("/dev/mail?before=abc").status_code == 200
 
 
 def test_every_template_is_previewed(settings):
-    response = create_app(settings).test_client().get("/dev/mail/templates")
+    response = viewer(settings).get("/dev/mail/templates")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     for name in template_names():
@@ -109,38 +123,44 @@ def test_dev_mail_is_off_when_smtp_is_configured(settings, path):
     assert client.get(path).status_code == 404
 
 
-def test_the_dev_outbox_is_only_for_this_machine_or_a_coordinator(settings):
-    client = create_app(settings).test_client()
-    client.environ_base["REMOTE_ADDR"] = "203.0.113.9"
-    response = client.get("/dev/mail")
-    assert response.status_code == 403 and "this machine" in response.get_data(as_text=True)
+def test_the_dev_outbox_answers_only_a_logged_in_coordinator_whatever_their_address(settings, work):
+    mail_id = send_welcome(settings, work)
+    for address in ("127.0.0.1", "::1", "::ffff:127.0.0.1", "203.0.113.9"):
+        client = create_app(settings).test_client()
+        client.environ_base["REMOTE_ADDR"] = address  # a reverse proxy on this host is loopback too
+        for path in (
+            "/dev/mail",
+            f"/dev/mail/{mail_id}",
+            "/dev/mail/templates",
+            f"/dev/mail/{mail_id}/reply",
+        ):
+            response = client.get(path)
+            assert (response.status_code, response.headers.get("Location")) == (302, "/login"), path
+        assert client.post(f"/dev/mail/{mail_id}/reply", data={"sender": "ana@example.org"}).status_code in (
+            302,
+            400,
+        )
     with session_scope(settings) as s:
-        program = factories.program(s)
-        coordinator_id = program.coordinators[0].id
-    with client.session_transaction() as flask_session:
-        flask_session["coordinator_id"] = coordinator_id
-        flask_session["session_generation"] = 0
-    assert client.get("/dev/mail").status_code == 200
+        from concierge.models import InboundMessage
+
+        assert s.scalar(select(InboundMessage.id)) is None
 
 
-def remote_coordinator(settings, coordinator_id: int):
-    client = create_app(settings).test_client()
-    client.environ_base["REMOTE_ADDR"] = "203.0.113.9"
-    with client.session_transaction() as flask_session:
-        flask_session["coordinator_id"] = coordinator_id
-        flask_session["session_generation"] = 0
-    return client
+def test_the_login_page_says_no_mail_leaves_and_how_to_print_a_link(settings):
+    page = create_app(settings).test_client().get("/login").get_data(as_text=True)
+    assert "No mail leaves this machine" in page and "concierge login-link" in page
+    smtp = create_app(settings.with_(smtp_url="smtp://127.0.0.1:2525")).test_client()
+    assert "No mail leaves this machine" not in smtp.get("/login").get_data(as_text=True)
 
 
-def test_from_elsewhere_a_coordinator_sees_only_their_programs_mail_and_their_own(settings, work):
+def test_a_coordinator_sees_only_their_programs_mail_and_their_own(settings, work):
     from concierge.actions.logins import request_login_email
 
     ours = send_welcome(settings, work)
     with session_scope(settings) as s:
         mine = s.scalar(select(ProgramCoordinator.coordinator_id))  # of send_welcome's program
         other = factories.program(s, name="Elsewhere")
-        other_coordinator = other.coordinators[0]
-        other_email, other_id = other_coordinator.email, other_coordinator.id
+        other_email = other.coordinators[0].email
         mine_email = s.get(Coordinator, mine).email
         request_login_email(s, settings, other_email)
         request_login_email(s, settings, mine_email)
@@ -148,24 +168,21 @@ def test_from_elsewhere_a_coordinator_sees_only_their_programs_mail_and_their_ow
     with session_scope(settings) as s:
         theirs_link = s.scalar(select(DevMail.id).where(DevMail.to_email == other_email))
         my_link = s.scalar(select(DevMail.id).where(DevMail.to_email == mine_email))
-    client = remote_coordinator(settings, mine)
+    client = logged_in(settings, mine_email)
     listing = client.get("/dev/mail").get_data(as_text=True)
     assert f"/dev/mail/{ours}" in listing and f"/dev/mail/{my_link}" in listing
     assert f"/dev/mail/{theirs_link}" not in listing
     assert client.get(f"/dev/mail/{theirs_link}").status_code == 404  # never another's login link
     assert client.get(f"/dev/mail/{theirs_link}/reply").status_code == 404
     assert client.get(f"/dev/mail/{my_link}").status_code == 200
-    assert remote_coordinator(settings, other_id).get(f"/dev/mail/{ours}").status_code == 404
-    # On this machine, everything.
-    assert create_app(settings).test_client().get(f"/dev/mail/{theirs_link}").status_code == 200
+    other_client = logged_in(settings, other_email)
+    assert other_client.get(f"/dev/mail/{ours}").status_code == 404
+    assert other_client.get(f"/dev/mail/{theirs_link}").status_code == 200
 
 
-def test_a_coordinator_who_no_longer_exists_is_refused(settings):
-    client = remote_coordinator(settings, 999_999)
-    assert client.get("/dev/mail").status_code == 403
-
-
-def test_an_ipv4_mapped_loopback_address_is_this_machine(settings):
+def test_a_coordinator_who_no_longer_exists_is_sent_to_login(settings):
     client = create_app(settings).test_client()
-    client.environ_base["REMOTE_ADDR"] = "::ffff:127.0.0.1"
-    assert client.get("/dev/mail").status_code == 200
+    with client.session_transaction() as flask_session:
+        flask_session["coordinator_id"] = 999_999
+        flask_session["session_generation"] = 0
+    assert client.get("/dev/mail").status_code == 302

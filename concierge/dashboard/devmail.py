@@ -9,16 +9,15 @@ blueprint answers 404 once SMTP_URL is set.
 from __future__ import annotations
 
 import email
-import ipaddress
 from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
 from typing import Any, cast
 
-from flask import Blueprint, Flask, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from jinja2 import TemplateError
-from sqlalchemy import ColumnElement, or_, select, true
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from concierge.actions import ActionError
@@ -27,7 +26,7 @@ from concierge.dashboard.queries import their_inbound, their_programs
 from concierge.dashboard.web import logged_in_coordinator, message_page, protect, settings
 from concierge.db import session_scope
 from concierge.mail.render import render_parts, template_names
-from concierge.models import DevMail, InboundMessage, OutboundMessage
+from concierge.models import DevMail, InboundMessage, OutboundMessage, ReplyKey
 
 bp = Blueprint("devmail", __name__, url_prefix="/dev/mail")
 PAGE_SIZE = 100
@@ -115,44 +114,26 @@ class Part:
 
 @bp.before_request
 def only_with_dev_outbox() -> ResponseReturnValue | None:
-    """404 once SMTP_URL is set (the dev outbox exists only on a dev install).
+    """404 once SMTP_URL is set; otherwise only for a logged-in coordinator (SPEC §4.3).
 
-    This machine sees everything: it is where the demo runs. From elsewhere, a logged-in
-    coordinator sees only the mail of their programs and mail to themselves (never another
-    coordinator's login link), and can answer only that, through the form: a pasted raw
-    message could go to anyone's reply address.
+    Never trusted by the client's address: behind a reverse proxy on the same host every
+    request comes from loopback. A coordinator sees the mail of the programs they run and
+    mail to themselves (never another coordinator's login link); anonymous visitors are
+    sent to the login page, which says how to print a link.
     """
     if not settings().dev_outbox:
         abort(404)
-    g.devmail_viewer = None
-    if _on_this_machine(request.remote_addr):
-        return None
     coordinator = logged_in_coordinator()
-    if coordinator is not None:
-        g.devmail_viewer = coordinator
-        return None
-    return message_page(
-        403,
-        "Only on this machine",
-        "The dev outbox is shown to this machine, or to a coordinator who is logged in.",
-    )
-
-
-def _on_this_machine(address: str | None) -> bool:
-    try:
-        ip = ipaddress.ip_address(address or "")
-    except ValueError:
-        return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 from a server listening on both families
-    return ip.is_loopback
+    if coordinator is None:
+        session.clear()
+        return redirect(url_for("dashboard.login_form"))
+    g.devmail_viewer = coordinator
+    return None
 
 
 def _mail_scope() -> ColumnElement[bool]:
     """The stored emails the viewer may see (an outer join on OutboundMessage is needed)."""
     viewer = g.devmail_viewer
-    if viewer is None:
-        return true()
     return or_(
         DevMail.to_email == viewer.email,
         OutboundMessage.program_id.in_(their_programs(viewer.id)),
@@ -160,8 +141,7 @@ def _mail_scope() -> ColumnElement[bool]:
 
 
 def _inbound_scope() -> ColumnElement[bool]:
-    viewer = g.devmail_viewer
-    return true() if viewer is None else their_inbound(viewer.id)
+    return their_inbound(g.devmail_viewer.id)
 
 
 def _visible_mail(db: Session, mail_id: int) -> DevMail | None:
@@ -281,7 +261,6 @@ def _reply_form(mail: DevMail, sender: str, body: str, raw: str, error: str | No
         body=body,
         raw=raw,
         error=error,
-        raw_allowed=g.devmail_viewer is None,
     )
 
 
@@ -300,10 +279,10 @@ def send_reply(mail_id: int) -> ResponseReturnValue:
     body = request.form.get("body", "")
     raw_text = request.form.get("raw", "")
     if raw_text.strip():
-        if g.devmail_viewer is not None:
-            refused = "A raw message can only be sent from this machine."
-            return _reply_form(mail, sender, body, raw_text, refused), 403
         raw = raw_text.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8")
+        refused = _paste_refused(raw)
+        if refused is not None:
+            return _reply_form(mail, sender, body, raw_text, refused), 403
     elif sender:
         try:
             sender = normalise_email(sender)
@@ -321,6 +300,31 @@ def send_reply(mail_id: int) -> ResponseReturnValue:
     if not stored.duplicate:
         process_now(settings(), stored.id)
     return redirect(url_for("devmail.received", inbound_id=stored.id), 303)
+
+
+def _paste_refused(raw: bytes) -> str | None:
+    """Why a pasted raw message may not be sent (None if it may): it must be addressed to
+    reply addresses of the viewer's programs, and only to those."""
+    from concierge.inbound import UnparseableMessage, reply_key_candidates, understand
+
+    domain = settings().reply_domain
+    try:
+        candidates = reply_key_candidates(understand(raw, reply_domain=domain), domain)
+    except UnparseableMessage:
+        return "The pasted text is not an email: give headers, a blank line, then the body."
+    if not candidates:
+        return f"Address the pasted message to a reply address (reply+…@{domain}) of your programs."
+    with session_scope(settings()) as db:
+        theirs = set(
+            db.scalars(
+                select(ReplyKey.key).where(
+                    ReplyKey.key.in_(candidates), ReplyKey.program_id.in_(their_programs(g.devmail_viewer.id))
+                )
+            )
+        )
+    if set(candidates) - theirs:
+        return "The pasted message may only go to reply addresses of the programs you run."
+    return None
 
 
 @bp.get("/inbound/<int:inbound_id>")

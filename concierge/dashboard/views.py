@@ -80,7 +80,7 @@ def login_form() -> ResponseReturnValue:
     """The login page: one field, the coordinator's email address."""
     if isinstance(session.get(SESSION_KEY), int):
         return redirect(url_for("dashboard.home"))
-    return render_template("dashboard/login.html", error=None)
+    return _login_page(None)
 
 
 @bp.post("/login")
@@ -88,7 +88,7 @@ def login_request() -> ResponseReturnValue:
     """Email a login link; the answer is the same whether or not the address is a coordinator's."""
     email = request.form.get("email", "").strip()
     if not email or len(email) > MAX_EMAIL_LENGTH:
-        return render_template("dashboard/login.html", error="Enter your email address."), 400
+        return _login_page("Enter your email address."), 400
     window = int(LINK_LIFETIME.total_seconds())
     minutes = window // 60
     ip = request.remote_addr or "unknown"
@@ -106,6 +106,10 @@ def login_request() -> ResponseReturnValue:
         f"If that address belongs to a coordinator, a link is on its way. "
         f"It works once, for {minutes} minutes.",
     )
+
+
+def _login_page(error: str | None) -> str:
+    return render_template("dashboard/login.html", error=error, dev_outbox=settings().dev_outbox)
 
 
 def _too_many(reason: str, retry_after: int) -> ResponseReturnValue:

@@ -1,4 +1,4 @@
-"""`GET /healthz`: whether the database and Redis answer (SPEC §4.3)."""
+"""`GET /healthz`: whether the database and Redis answer, and whether mail goes out (SPEC §4.3)."""
 
 from __future__ import annotations
 
@@ -26,14 +26,14 @@ def database_ok(settings: Settings) -> bool:
 
 @bp.get("/healthz")
 def healthz() -> ResponseReturnValue:
-    """200 with both parts "ok", or 503 naming what is down."""
+    """200 when the database and Redis answer, else 503 naming what is down; and how mail leaves."""
     settings: Settings = current_app.config["SETTINGS"]
-    report = {
+    parts = {
         "database": "ok" if database_ok(settings) else "down",
         "redis": "ok" if redis_ok(settings) else "down",
     }
-    status = 200 if all(v == "ok" for v in report.values()) else 503
-    return jsonify(report), status
+    status = 200 if all(v == "ok" for v in parts.values()) else 503
+    return jsonify({**parts, "mail": "dev_outbox" if settings.dev_outbox else "smtp"}), status
 
 
 def init_app(app: Flask) -> None:
