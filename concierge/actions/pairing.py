@@ -35,6 +35,18 @@ def _enrolled(session: Session, program: Program, address: str, role: str) -> En
     return enrolment
 
 
+def _lock(session: Session, enrolments: list[Enrolment]) -> None:
+    """Lock the enrolments a pairing reads its rules from, in id order (no deadlock between two).
+
+    Two pairings that share a person then run one after the other, and the second sees the
+    first's mentorship: a mentor's capacity, one mentor per mentee (formal) or per topic
+    (informal) and one circle per peer hold however many run at once. On PostgreSQL this is
+    a row lock; SQLite's BEGIN IMMEDIATE already lets one writer in at a time.
+    """
+    ids = sorted(e.id for e in enrolments)
+    session.execute(select(Enrolment.id).where(Enrolment.id.in_(ids)).order_by(Enrolment.id).with_for_update())
+
+
 def open_mentorships_of(session: Session, program: Program, person: Person, role: str) -> int:
     """How many open mentorships of the program the person is in, in that role."""
     return (
@@ -86,6 +98,7 @@ def pair(
         raise ActionError(f"{program.slug} is a peer program: use circle, not pair")
     mentor = _enrolled(session, program, mentor_address, "mentor")
     mentee = _enrolled(session, program, mentee_address, "mentee")
+    _lock(session, [mentor, mentee])
     topic = clean_text((topic or "").strip(), "topic", MAX_NAME, one_line=True) or None
     if program.format == "informal" and not topic:
         raise ActionError("an informal program pairs by topic: give --topic")
@@ -133,6 +146,7 @@ def circle(session: Session, settings: Settings, program: Program, addresses: li
     people = [e.person for e in enrolments]
     if len({p.id for p in people}) != len(people):
         raise ActionError("a peer is named twice")
+    _lock(session, enrolments)
     for person in people:
         if open_mentorships_of(session, program, person, "peer"):
             raise ActionError(f"{person.email} is already in a circle of {program.slug}")

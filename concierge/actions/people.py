@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from concierge.actions import ActionError
 from concierge.config import Settings
-from concierge.models import ROLES, Enrolment, Person, PersonAlias, Program
+from concierge.models import ROLES, Enrolment, Person, PersonAlias, Program, ProgramCoordinator
 
 MAX_EMAIL = 320
 MAX_LOCAL_PART = 64
@@ -211,21 +211,64 @@ def parse_participant(row: dict[str, str]) -> ParticipantRow:
     )
 
 
-def enrol(session: Session, program: Program, row: ParticipantRow) -> tuple[Enrolment, bool]:
-    """Create or update the person and their enrolment; returns (enrolment, created)."""
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: a coordinator (`coordinator_id`), or an operator of every program (the CLI)."""
+
+    coordinator_id: int | None = None
+
+
+OPERATOR = Actor()
+
+
+def identity_locked(session: Session, person: Person, actor: Actor) -> str | None:
+    """Why `actor` may not change who `person` is (their name or addresses), or None if they may.
+
+    People and their aliases are shared by every program: an alias makes an address act for
+    the person everywhere. A coordinator may change them only for someone enrolled in no
+    program outside those they run; an operator always may.
+    """
+    if actor.coordinator_id is None or person.id is None:
+        return None
+    runs = select(ProgramCoordinator.program_id).where(
+        ProgramCoordinator.coordinator_id == actor.coordinator_id
+    )
+    elsewhere = session.scalar(
+        select(Enrolment.id)
+        .where(Enrolment.person_id == person.id, Enrolment.program_id.not_in(runs))
+        .limit(1)
+    )
+    if elsewhere is None:
+        return None
+    return (
+        f"{person.email} is also in a program you do not run, so their name and addresses "
+        "can only be changed by its coordinators or an operator"
+    )
+
+
+def enrol(
+    session: Session, program: Program, row: ParticipantRow, actor: Actor = OPERATOR
+) -> tuple[Enrolment, bool]:
+    """Create or update the person and their enrolment; returns (enrolment, created).
+
+    A change of an existing person's name or a new alias is refused (ActionError) when
+    `actor` may not make it (`identity_locked`).
+    """
     person = find_person(session, row.email)
     if person is None:
         person = Person(email=row.email, topics=[], status="active")
         session.add(person)
+    new_aliases = [a for a in row.aliases if a != person.email and a not in {x.email for x in person.aliases}]
+    renames = row.name is not None and person.id is not None and row.name != person.name
+    if (renames or new_aliases) and (locked := identity_locked(session, person, actor)):
+        raise ActionError(locked)
     if row.name is not None:
         person.name = row.name
     if row.timezone is not None:
         person.timezone = row.timezone
     if row.topics is not None:
         person.topics = row.topics
-    for alias in row.aliases:
-        if alias == person.email:
-            continue
+    for alias in new_aliases:
         owner = find_person(session, alias)
         if owner is not None and owner is not person:
             raise ActionError(f"alias {alias} already belongs to {owner.email}")
@@ -388,8 +431,13 @@ class ImportResult:
     problems: list[RowProblem] = field(default_factory=list)
 
 
-def import_participants(session: Session, settings: Settings, program: Program, data: bytes) -> ImportResult:
+def import_participants(
+    session: Session, settings: Settings, program: Program, data: bytes, actor: Actor = OPERATOR
+) -> ImportResult:
     """Enrol every good row of a participants CSV and welcome the new ones; bad rows are reported.
+
+    `actor` is who imports (the CLI is an operator): a row that would rename someone or give
+    them an alias is refused when that person is also in a program the actor does not run.
 
     Each row runs in a savepoint, so a bad row leaves nothing behind while good rows stay. A
     row naming someone an earlier row of the file already set — by the same address, in
@@ -415,7 +463,7 @@ def import_participants(session: Session, settings: Settings, program: Program, 
                     f"who already appears on line {earlier_line}"
                 )
             with session.begin_nested():
-                enrolment, created = enrol(session, program, row)
+                enrolment, created = enrol(session, program, row, actor)
                 if created:
                     send_welcome(session, settings, enrolment)
         except ActionError as exc:
