@@ -40,7 +40,7 @@ REFLECTION_KINDS = ("midterm", "final", "checkin")
 INBOUND_STATUSES = ("pending", "processing", "processed", "ignored", "rejected", "failed")
 INBOUND_KINDS = ("reply", "auto_reply", "bounce", "own", "spam", "foreign", "unknown")
 OUTBOUND_STATUSES = ("queued", "sending", "sent", "failed")
-BOUNCE_KINDS = ("hard", "soft", "delayed", "complaint")
+BOUNCE_KINDS = ("hard", "soft", "delayed", "complaint", "unsubscribe")
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> str:

@@ -464,6 +464,9 @@ ENDPOINTS = {
     "/inbound/postmark": basic(*POSTMARK),
     "/inbound/sendgrid": basic(*SENDGRID),
     "/inbound/raw": {"Authorization": f"Bearer {RAW_TOKEN}"},
+    "/inbound/mailgun/events": {},
+    "/inbound/postmark/events": basic(*POSTMARK),
+    "/inbound/sendgrid/events": basic(*SENDGRID),
 }
 request_types = st.one_of(
     st.sampled_from(
@@ -503,6 +506,66 @@ def test_fuzz_malformed_requests_never_answer_5xx(settings, client, work):
     def case(path: str, content_type: str, body: bytes) -> None:
         answer = client.post(path, data=body, headers={**ENDPOINTS[path], "Content-Type": content_type})
         inbound_id = accepted(answer, (200, 401, 413, 415, 422))
+        if inbound_id is not None:
+            ids.append(inbound_id)
+
+    case()
+    check_after_work(settings, work, ids)
+
+
+# -- provider events --------------------------------------------------------------------------------------
+
+EVENT_FIELDS = {
+    "postmark": ["RecordType", "Type", "Email", "Recipient", "Metadata", "ID", "Details", "SuppressSending"],
+    "sendgrid": [
+        "event",
+        "email",
+        "type",
+        "reason",
+        "status",
+        "smtp-id",
+        "sg_event_id",
+        "concierge-outbound",
+    ],
+    "mailgun": ["event", "recipient", "severity", "id", "message", "user-variables", "delivery-status"],
+}
+EVENT_NAMES = st.sampled_from(
+    ["Bounce", "SpamComplaint", "Delivery", "SubscriptionChange", "HardBounce", "Transient", "failed"]
+    + ["complained", "bounce", "dropped", "deferred", "spamreport", "delivered", "open", "blocked"]
+)
+
+
+@st.composite
+def event_objects(draw, provider: str) -> dict:
+    event = {}
+    for name in EVENT_FIELDS[provider]:
+        choice = draw(st.sampled_from(["name", "address", "any", "absent"]))
+        if choice == "name":
+            event[name] = draw(EVENT_NAMES)
+        elif choice == "address":
+            event[name] = draw(st.sampled_from(["ana@example.org", "<x@y>", "1", "", "@"]))
+        elif choice == "any":
+            event[name] = draw(json_values)
+    return event
+
+
+def test_fuzz_provider_event_payloads(settings, client, work):
+    from tests.test_webhooks import mailgun_signature
+
+    ids = []
+
+    @FUZZ
+    @given(data=st.data(), provider=st.sampled_from(sorted(EVENT_FIELDS)))
+    def case(data, provider: str) -> None:
+        if provider == "sendgrid":
+            payload: object = data.draw(st.lists(event_objects("sendgrid"), max_size=4))
+        elif provider == "mailgun":
+            payload = {"signature": mailgun_signature(), "event-data": data.draw(event_objects("mailgun"))}
+        else:
+            payload = data.draw(event_objects("postmark"))
+        headers = ENDPOINTS[f"/inbound/{provider}/events"]
+        answer = client.post(f"/inbound/{provider}/events", json=payload, headers=headers)
+        inbound_id = accepted(answer, (200, 422))
         if inbound_id is not None:
             ids.append(inbound_id)
 

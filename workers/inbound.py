@@ -16,11 +16,13 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from concierge.actions.bounces import record_bounce
+from concierge.actions.bounces import record_bounce, record_events
 from concierge.actions.replies import Outcome, act_on_reply, note_expired_key, route
 from concierge.config import Settings
 from concierge.db import session_scope, utcnow
 from concierge.inbound import ParsedMessage, UnparseableMessage, understand
+from concierge.inbound.events import MalformedEvents, parse_events
+from concierge.ingress.store import EVENT_SOURCES
 from concierge.models import InboundMessage
 from workers.context import job_settings, use
 
@@ -68,9 +70,28 @@ def _record(message: InboundMessage, outcome: Outcome, parsed: ParsedMessage | N
         message.text = parsed.text
 
 
+def _act_on_events(session: Session, settings: Settings, message: InboundMessage, now: datetime) -> Result:
+    """A provider's event webhook: bounces and complaints it reports, never answered."""
+    provider = message.source.removesuffix("_events")
+    try:
+        events = parse_events(provider, message.raw or b"")
+    except MalformedEvents:
+        outcome = Outcome("rejected", "unknown", "unparseable")
+        events = []
+    else:
+        outcome = Outcome(
+            "ignored", "bounce", record_events(session, settings, message, provider, events, now)
+        )
+    _record(message, outcome, None, now)
+    message.text = "\n".join(event.detail for event in events)[:4000] or None
+    return Result(outcome.status, outcome.kind, outcome.reason, message.text)
+
+
 def _understand_and_act(
     session: Session, settings: Settings, message: InboundMessage, now: datetime
 ) -> Result:
+    if message.source in EVENT_SOURCES.values():
+        return _act_on_events(session, settings, message, now)
     parsed: ParsedMessage | None
     try:
         parsed = understand(

@@ -8,6 +8,7 @@ the same Message-ID (SPEC §5), when the sweep finds it stuck.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
@@ -17,6 +18,7 @@ from sqlalchemy import update
 
 from concierge.config import Settings
 from concierge.db import session_scope, utcnow
+from concierge.inbound.events import METADATA_KEY
 from concierge.keys import reply_address
 from concierge.mail.render import Envelope, render_message
 from concierge.mail.transport import PermanentSendError, TransientSendError, send_smtp
@@ -25,8 +27,18 @@ from concierge.outbox import ERASED, SECRETS_KEY, suppressed
 from concierge.tokens import unsubscribe_token, verp_address
 from workers.context import job_settings
 
-#: Postmark returns `X-PM-Metadata-<name>` headers of a send in its events' `Metadata`.
-METADATA_HEADER = "X-PM-Metadata-concierge-outbound"
+
+def provider_metadata(outbound_id: int) -> dict[str, str]:
+    """Headers that make Postmark, Mailgun and SendGrid return the outbound id in their events.
+
+    Only the id of the send: Mailgun and SendGrid leave their header in the delivered mail.
+    """
+    value = json.dumps({METADATA_KEY: str(outbound_id)})
+    return {
+        f"X-PM-Metadata-{METADATA_KEY}": str(outbound_id),
+        "X-Mailgun-Variables": value,
+        "X-SMTPAPI": json.dumps({"unique_args": {METADATA_KEY: str(outbound_id)}}),
+    }
 
 
 def claim(settings: Settings, outbound_id: int, now: datetime, stuck_before: datetime | None) -> bool:
@@ -143,9 +155,10 @@ def send_outbound(outbound_id: int, stuck_before: str | None = None) -> str:
             )
         return "stored in the dev outbox"
     assert settings.smtp_url
-    # Ties a provider's bounce and complaint events to this send where the provider returns
-    # metadata rather than our Message-ID (Postmark; SPEC §4.3).
-    msg[METADATA_HEADER] = str(outbound_id)
+    # Ties a hosted provider's bounce and complaint events to this send (SPEC §4.3): each
+    # provider returns its own form of metadata (Postmark never returns our Message-ID).
+    for name, value in provider_metadata(outbound_id).items():
+        msg[name] = value
     try:
         send_smtp(settings.smtp_url, msg, envelope_from=verp_address(settings, outbound_id))
     except PermanentSendError as exc:

@@ -26,6 +26,7 @@ from concierge.actions.subscriptions import unsubscribe
 from concierge.config import Settings
 from concierge.db import insert_unless_exists
 from concierge.inbound import ParsedMessage
+from concierge.inbound.events import DeliveryEvent
 from concierge.models import BounceEvent, Enrolment, InboundMessage, OutboundMessage, Person, Program
 from concierge.tokens import read_verp_address
 
@@ -37,10 +38,7 @@ def _same_address(session: Session, person: Person, address: str | None) -> bool
     """True when `address` is the person's address or one of their aliases (or is not given)."""
     if not address:
         return True
-    try:
-        found = find_person(session, address)
-    except ActionError:
-        return False
+    found = _person_at(session, address)
     return found is not None and found.id == person.id
 
 
@@ -85,10 +83,7 @@ def record_bounce(
     assert bounce is not None
     outbound = tied_send(session, settings, message, parsed)
     if outbound is None:
-        try:
-            named = find_person(session, bounce.failed_address) if bounce.failed_address else None
-        except ActionError:
-            named = None
+        named = _person_at(session, bounce.failed_address)
         message.person_id = named.id if named is not None else None
         return "untrusted_bounce"
     person = session.get(Person, outbound.person_id)
@@ -126,9 +121,10 @@ def record_report(
 ) -> bool:
     """Record one trusted report about mail to `person` and act on it; False if it was recorded before.
 
-    `outbound` is the send it is about (None when an authenticated provider event names an
-    address but no send of ours): a complaint then unsubscribes the person from every
-    program they are in, since we cannot tell which one they complained about.
+    `kind` is hard, soft, delayed, complaint or unsubscribe. `outbound` is the send it is
+    about (None when an authenticated provider event names an address but no send of ours):
+    a complaint then unsubscribes the person from every program they are in, since we
+    cannot tell which one they complained about.
     """
     inserted = insert_unless_exists(
         session.connection(),
@@ -150,10 +146,86 @@ def record_report(
         _mark_bouncing(person, detail)
     elif kind == "soft" and _recent_soft_bounces(session, person, now) >= SOFT_BOUNCES_FOR_HARD:
         _mark_bouncing(person, f"{SOFT_BOUNCES_FOR_HARD} soft bounces within 14 days, the last: {detail}")
-    elif kind == "complaint":
+    elif kind in ("complaint", "unsubscribe"):
         for program in _programs_of_report(session, person, outbound):
             unsubscribe(session, settings, person, program)
     return True
+
+
+#: The reason recorded on a provider's event webhook: its most telling event first.
+EVENT_REASONS = ("complaint", "bounce", "delivered", "no_action")
+_EVENT_REASON = {
+    "hard": "bounce",
+    "soft": "bounce",
+    "delayed": "bounce",
+    "complaint": "complaint",
+    "unsubscribe": "complaint",
+    "delivered": "delivered",
+}
+
+
+def record_events(
+    session: Session,
+    settings: Settings,
+    message: InboundMessage,
+    provider: str,
+    events: list[DeliveryEvent],
+    now: datetime,
+) -> str:
+    """Act on an authenticated provider's events; the reason to record on their message.
+
+    An authenticated event is trusted for the address it names. It is tied to our send by
+    the outbound id in its metadata or by our Message-ID, when that send went to the same
+    address; otherwise it is about the person with that address, and no send.
+    """
+    reasons = {"no_action"}
+    people: set[int] = set()
+    for position, event in enumerate(events):
+        if event.kind not in _EVENT_REASON or event.kind == "delivered":
+            reasons.add(_EVENT_REASON.get(event.kind, "no_action"))
+            continue
+        outbound = _event_send(session, event)
+        person = session.get(Person, outbound.person_id) if outbound and outbound.person_id else None
+        if person is None or not _same_address(session, person, event.recipient):
+            outbound, person = None, _person_at(session, event.recipient)
+        if person is None:
+            continue  # about nobody we know
+        occasion = f"{provider}:{event.event_id}" if event.event_id else f"inbound:{message.id}:{position}"
+        record_report(
+            session,
+            settings,
+            person=person,
+            outbound=outbound,
+            kind=event.kind,
+            detail=f"{event.detail} (inbound message {message.id})",
+            occasion=occasion,
+            inbound_id=message.id,
+            now=now,
+        )
+        reasons.add(_EVENT_REASON[event.kind])
+        people.add(person.id)
+    if len(people) == 1:
+        message.person_id = next(iter(people))
+    return next(reason for reason in EVENT_REASONS if reason in reasons)
+
+
+def _event_send(session: Session, event: DeliveryEvent) -> OutboundMessage | None:
+    if event.outbound_id is not None and event.outbound_id < 2**31:
+        found = session.get(OutboundMessage, event.outbound_id)
+        if found is not None:
+            return found
+    if event.message_id:
+        return session.scalar(
+            select(OutboundMessage).where(OutboundMessage.message_id == f"<{event.message_id}>")
+        )
+    return None
+
+
+def _person_at(session: Session, address: str | None) -> Person | None:
+    try:
+        return find_person(session, address) if address else None
+    except ActionError:
+        return None
 
 
 def _recent_soft_bounces(session: Session, person: Person, now: datetime) -> int:

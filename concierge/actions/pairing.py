@@ -44,7 +44,9 @@ def _lock(session: Session, enrolments: list[Enrolment]) -> None:
     a row lock; SQLite's BEGIN IMMEDIATE already lets one writer in at a time.
     """
     ids = sorted(e.id for e in enrolments)
-    session.execute(select(Enrolment.id).where(Enrolment.id.in_(ids)).order_by(Enrolment.id).with_for_update())
+    session.execute(
+        select(Enrolment.id).where(Enrolment.id.in_(ids)).order_by(Enrolment.id).with_for_update()
+    )
 
 
 def open_mentorships_of(session: Session, program: Program, person: Person, role: str) -> int:

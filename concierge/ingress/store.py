@@ -2,6 +2,8 @@
 
 The one storing function behind every ingress (the relay CLI and each webhook). It
 reads only the headers it needs, never parses the body, and never decodes the bytes.
+A sending provider's event webhook (bounces, complaints) is stored the same way, its
+JSON body as the raw bytes, deduplicated on those bytes (`store_event`).
 """
 
 from __future__ import annotations
@@ -107,6 +109,36 @@ def store_inbound(
     message_id, recipient, key = identity(raw, envelope_recipient)
     if message_id is None:
         message_id = f"{key.removeprefix('raw:')[:32]}@derived.{settings.reply_domain}"
+    return _store(settings, raw, key, source, message_id, recipient)
+
+
+EVENT_SOURCES = {provider: f"{provider}_events" for provider in ("mailgun", "postmark", "sendgrid")}
+
+
+def event_dedupe_key(provider: str, body: bytes) -> str:
+    """A provider's event webhook is deduplicated on its exact body (a retry repeats it)."""
+    return f"event:{provider}:{hashlib.sha256(body).hexdigest()}"
+
+
+def store_event(settings: Settings, body: bytes, provider: str) -> Stored:
+    """Store a provider's event webhook body (JSON) like a message, then enqueue its processing."""
+    return _store(settings, body, event_dedupe_key(provider, body), EVENT_SOURCES[provider], None, None)
+
+
+def find_stored_event(settings: Settings, body: bytes, provider: str) -> Stored | None:
+    """The stored event webhook that `body` would be a redelivery of, if any."""
+    with get_engine(settings).connect() as connection:
+        return _stored_with_key(connection, event_dedupe_key(provider, body))
+
+
+def _store(
+    settings: Settings,
+    raw: bytes,
+    key: str,
+    source: str,
+    message_id: str | None,
+    recipient: str | None,
+) -> Stored:
     values = {
         "dedupe_key": key,
         "raw": raw,

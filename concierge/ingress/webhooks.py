@@ -1,5 +1,9 @@
 """Inbound webhooks (SPEC §4.3): thin handlers per provider that authenticate, store the raw bytes, answer.
 
+The sending provider's event webhooks (`/inbound/<provider>/events`: bounces, complaints,
+deliveries) are authenticated like that provider's inbound route and stored the same way,
+their JSON body as the raw bytes.
+
 Each handler checks its provider's authentication, gets the message as bytes (the provider's
 copy of the original when it sends one, else a message rebuilt by `rebuild`), and stores it
 with `store_inbound`, which deduplicates and enqueues processing after the commit. Nothing
@@ -49,8 +53,16 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, Reque
 from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder
 
 from concierge.config import Settings
+from concierge.inbound.events import MalformedEvents, mailgun_signature, parse_events
 from concierge.ingress import rebuild
-from concierge.ingress.store import MAX_MESSAGE_BYTES, Stored, find_stored, store_inbound
+from concierge.ingress.store import (
+    MAX_MESSAGE_BYTES,
+    Stored,
+    find_stored,
+    find_stored_event,
+    store_event,
+    store_inbound,
+)
 from concierge.queues import get_redis
 
 log = logging.getLogger(__name__)
@@ -355,6 +367,35 @@ def _mailgun_message(form: Form) -> bytes:
         raise Refused(422, str(error)) from None
 
 
+def _check_mailgun_signature(
+    key: str, timestamp: str | None, token: str | None, signature: str | None
+) -> str:
+    """The token of a request signed with MAILGUN_SIGNING_KEY within the accepted skew; else 401."""
+    if not _mailgun_signed(key, timestamp, token, signature):
+        raise Refused(401, "wrong or missing signature")
+    assert timestamp is not None and token is not None
+    if not _TIMESTAMP.match(timestamp) or abs(time.time() - int(timestamp)) > MAX_CLOCK_SKEW:
+        raise Refused(401, "the timestamp is more than 15 minutes off")
+    return token
+
+
+def _once_per_token(
+    token: str, find: Callable[[], Stored | None], store: Callable[[], Stored]
+) -> ResponseReturnValue:
+    """Store under a Mailgun token used once: a token seen before answers 401, unless the
+    request carries the very message recorded under it (200, duplicate)."""
+    recorded = _recorded_id(token)
+    if recorded is not None:
+        with _database():
+            stored = find()
+        if stored is None or stored.id != recorded:
+            raise Refused(401, "this token was used before")
+        return _answer(stored)
+    stored = store()
+    _redis(lambda conn: conn.set(_token_key(token), stored.id, nx=True, ex=TOKEN_TTL))
+    return _answer(stored)
+
+
 @bp.post("/mailgun")
 @bp.post("/mailgun/mime")
 def mailgun() -> ResponseReturnValue:
@@ -363,25 +404,66 @@ def mailgun() -> ResponseReturnValue:
     if not key:
         raise Refused(404, "mailgun is not configured")
     form = _read_form()
-    timestamp, token = form.text("timestamp"), form.text("token")
-    if not _mailgun_signed(key, timestamp, token, form.text("signature")):
-        raise Refused(401, "wrong or missing signature")
-    assert timestamp is not None and token is not None
-    if not _TIMESTAMP.match(timestamp) or abs(time.time() - int(timestamp)) > MAX_CLOCK_SKEW:
-        raise Refused(401, "the timestamp is more than 15 minutes off")
+    token = _check_mailgun_signature(key, form.text("timestamp"), form.text("token"), form.text("signature"))
     raw = _mailgun_message(form)
     _check_message(raw)
     recipient = form.text("recipient")
-    recorded = _recorded_id(token)
-    if recorded is not None:
-        with _database():
-            stored = find_stored(_settings(), raw, _envelope_recipient(recipient))
-        if stored is None or stored.id != recorded:
-            raise Refused(401, "this token was used before")
-        return _answer(stored)
-    stored = _store(raw, recipient, "mailgun")
-    _redis(lambda conn: conn.set(_token_key(token), stored.id, nx=True, ex=TOKEN_TTL))
-    return _answer(stored)
+    return _once_per_token(
+        token,
+        lambda: find_stored(_settings(), raw, _envelope_recipient(recipient)),
+        lambda: _store(raw, recipient, "mailgun"),
+    )
+
+
+# -- the sending provider's events (bounces, complaints, deliveries) -----------------------------------
+
+
+def _event_body(provider: str) -> bytes:
+    """The JSON body of a provider's event webhook, checked to be its events (415/422 otherwise)."""
+    if request.mimetype != "application/json" and not request.mimetype.endswith("+json"):
+        raise Refused(415, "expected application/json")
+    body = _request_body()
+    try:
+        parse_events(provider, body)
+    except MalformedEvents as error:
+        raise Refused(422, str(error)) from None
+    return body
+
+
+def _store_event(body: bytes, provider: str) -> Stored:
+    with _database():
+        return store_event(_settings(), body, provider)
+
+
+@bp.post("/mailgun/events")
+def mailgun_events() -> ResponseReturnValue:
+    """Mailgun's event webhooks (failed, complained, delivered…), signed like its inbound routes."""
+    key = _settings().mailgun_signing_key
+    if not key:
+        raise Refused(404, "mailgun is not configured")
+    body = _event_body("mailgun")
+    token = _check_mailgun_signature(key, *mailgun_signature(json.loads(body)))
+    return _once_per_token(
+        token,
+        lambda: find_stored_event(_settings(), body, "mailgun"),
+        lambda: _store_event(body, "mailgun"),
+    )
+
+
+@bp.post("/postmark/events")
+def postmark_events() -> ResponseReturnValue:
+    """Postmark's bounce, spam complaint and delivery webhooks, with the inbound route's basic auth."""
+    settings = _settings()
+    _require_basic_auth("postmark", settings.postmark_inbound_user, settings.postmark_inbound_password)
+    return _answer(_store_event(_event_body("postmark"), "postmark"))
+
+
+@bp.post("/sendgrid/events")
+def sendgrid_events() -> ResponseReturnValue:
+    """SendGrid's Event Webhook (a JSON array of events), with the inbound route's basic auth."""
+    settings = _settings()
+    _require_basic_auth("sendgrid", settings.sendgrid_inbound_user, settings.sendgrid_inbound_password)
+    return _answer(_store_event(_event_body("sendgrid"), "sendgrid"))
 
 
 # -- Postmark, SendGrid, raw ---------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-12-04 15:29:43.191748
+Create Date: 2026-12-04 15:43:22.984627
 """
 
 from collections.abc import Sequence
@@ -28,7 +28,7 @@ def upgrade() -> None:
     sa.Column('kind', sa.String(length=16), nullable=False),
     sa.Column('detail', sa.Text(), nullable=True),
     sa.Column('occurred_at', sa.DateTime(timezone=True), nullable=False),
-    sa.CheckConstraint("kind IN ('hard', 'soft', 'delayed', 'complaint')", name=op.f('ck_bounce_events_kind')),
+    sa.CheckConstraint("kind IN ('hard', 'soft', 'delayed', 'complaint', 'unsubscribe')", name=op.f('ck_bounce_events_kind')),
     sa.ForeignKeyConstraint(['inbound_message_id'], ['inbound_messages.id'], name=op.f('fk_bounce_events_inbound_message_id_inbound_messages'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['outbound_id'], ['outbound_messages.id'], name=op.f('fk_bounce_events_outbound_id_outbound_messages'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_bounce_events_person_id_people'), ondelete='CASCADE'),
