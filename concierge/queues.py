@@ -13,6 +13,7 @@ import logging
 import os
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -66,8 +67,29 @@ def _embedded(settings: Settings) -> redis.Redis:
     )
 
 
+def process_client_name(unique: bool = False) -> str:
+    """The name of this process's Redis connections, `concierge-<pid>`; with `unique`, that
+    name with a random suffix (an RQ worker's name, which RQ also gives one of its connections)."""
+    base = f"concierge-{os.getpid()}"
+    return f"{base}-{uuid.uuid4().hex[:12]}" if unique else base
+
+
 def _client_name() -> str:
-    return f"concierge-{os.getpid()}"
+    return process_client_name()
+
+
+def only_this_process_connected(server: Any) -> bool:
+    """True when every client of the embedded server is a connection of this process.
+
+    A connection of this process is named `concierge-<pid>`, or that followed by `-…` (an RQ
+    worker of this process renames a pooled connection after itself). Closed connections may
+    still be listed for a moment, so the names, not the count, decide.
+    """
+    own = _client_name()
+    return all(
+        client.get("name") == own or client.get("name", "").startswith(own + "-")
+        for client in server.client_list()
+    )
 
 
 def _leave_embedded() -> None:
@@ -81,8 +103,7 @@ def _leave_embedded() -> None:
     forget_connections()
     for server in _embedded_servers.values():
         try:
-            clients = server.client_list()
-            if all(client.get("name") == _client_name() for client in clients):
+            if only_this_process_connected(server):
                 _shutdown(server.socket_file)
         except redis.ConnectionError:
             pass  # already stopped (by another process, or by a test that started it)

@@ -134,3 +134,29 @@ def test_the_embedded_redis_stops_with_the_last_process_that_uses_it(tmp_path):
         assert worker.wait(timeout=60) == 0
     psutil.wait_procs([running], timeout=60)
     assert server() is None, "the last process out left the embedded redis-server running"
+
+
+def test_a_connection_rq_renamed_still_counts_as_this_processs_own(tmp_path):
+    """The cause of a `tick` that left the embedded redis-server running: RQ names one of the
+    worker's connections after the worker, and at exit the server could still list it (it had
+    not yet seen the socket close) under a name that did not look like this process's."""
+    import redis
+
+    from tests.conftest import make_settings, stop_embedded_redis
+    from workers.runner import make_worker
+
+    instance = tmp_path / "instance"
+    settings = make_settings(instance, f"sqlite:///{tmp_path / 'db.sqlite3'}", None)
+    try:
+        queues.get_redis(settings).ping()
+        server = queues.embedded_server(settings)
+        worker = make_worker(settings)
+        assert worker.name in {client["name"] for client in server.client_list()}
+        assert queues.only_this_process_connected(server)
+        other = redis.Redis(unix_socket_path=server.socket_file, client_name="concierge-1")
+        other.ping()
+        assert not queues.only_this_process_connected(server)
+        other.close()
+    finally:
+        queues.forget_connections()
+        stop_embedded_redis(instance)
