@@ -1,29 +1,28 @@
-"""Engine, sessions and the declarative base; `session_scope()` and after-commit hooks.
+"""Engine, sessions and the declarative base; `session_scope()`, `read_scope()` and after-commit hooks.
 
-SQLite runs in WAL mode with a 5 s busy timeout, and every transaction starts with
-`BEGIN IMMEDIATE` so that two writers queue on the lock instead of failing half-way;
-writers in different processes queue in the kernel first, and flush to disk after the
-lock (`concierge.sqlite_writers`).
+SQLite runs the platform's way: WAL mode (readers never wait for the writer), `synchronous=FULL`
+(a commit returns once it is on disk), a 5 s busy timeout, and `BEGIN IMMEDIATE` for every
+transaction that may write, so that two writers queue on the lock instead of failing half-way.
+Read-only work (pages, `/healthz`) runs in deferred transactions that take no lock
+(`read_scope`); on PostgreSQL those transactions are READ ONLY.
 """
 
 from __future__ import annotations
 
 import functools
-import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import MetaData, Table, create_engine, event, exc
+from sqlalchemy import MetaData, Table, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction, sessionmaker
 from sqlalchemy.sql.dml import Insert
 
 from concierge.config import Settings
-from concierge.sqlite_writers import QueuedWriterConnection, close_files
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -49,33 +48,26 @@ _engines: dict[str, Engine] = {}
 _engines_lock = threading.Lock()
 
 
+#: The execution option that marks a connection's transactions as read-only.
+READ_ONLY = "concierge_read_only"
+
+
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # Let SQLAlchemy's "begin" event issue BEGIN IMMEDIATE instead of pysqlite's BEGIN.
+        # Let SQLAlchemy's "begin" event say how each transaction begins, not pysqlite.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
-        # Every commit waits for the disk (what a webhook's answer promises, and what a worker
-        # needs before another acts on its rows): in WAL mode the connection flushes the WAL
-        # once the write lock is given back, so that several processes' flushes overlap.
-        dbapi_connection.choose_durability()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(connection: Any) -> None:
-        dbapi_connection = connection.connection.dbapi_connection
-        try:
-            dbapi_connection.take_turn()
-        except sqlite3.OperationalError as error:  # locked for 5 s, or no lock file: as SQLite's own
-            raise exc.OperationalError("BEGIN IMMEDIATE", None, error) from None
-        try:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-        except BaseException:
-            dbapi_connection.give_back_turn()
-            raise
+    def _on_begin(connection: Connection) -> None:
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def make_engine(database_url: str) -> Engine:
@@ -86,7 +78,7 @@ def make_engine(database_url: str) -> Engine:
             from pathlib import Path
 
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(database_url, connect_args={"timeout": 5, "factory": QueuedWriterConnection})
+        engine = create_engine(database_url, connect_args={"timeout": 5})
         _configure_sqlite(engine)
         return engine
     return create_engine(database_url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
@@ -108,18 +100,27 @@ def dispose_engines() -> None:
             engine.dispose()
         _engines.clear()
         _factories.clear()
-    close_files()
 
 
-_factories: dict[int, sessionmaker[Session]] = {}
+_factories: dict[tuple[int, bool], sessionmaker[Session]] = {}
 
 
-def session_factory(settings: Settings) -> sessionmaker[Session]:
+def read_only_engine(settings: Settings) -> Engine:
+    """The configured engine for read-only work: deferred transactions on SQLite (no lock), READ ONLY
+    ones on PostgreSQL. It shares the engine's pool."""
+    options: dict[str, Any] = {READ_ONLY: True}
+    if not settings.is_sqlite:
+        options["postgresql_readonly"] = True
+    return get_engine(settings).execution_options(**options)
+
+
+def session_factory(settings: Settings, read_only: bool = False) -> sessionmaker[Session]:
     """A sessionmaker bound to the configured database; objects stay usable after commit."""
     engine = get_engine(settings)
-    factory = _factories.get(id(engine))
-    if factory is None or factory.kw["bind"] is not engine:
-        factory = _factories[id(engine)] = sessionmaker(bind=engine, expire_on_commit=False)
+    factory = _factories.get((id(engine), read_only))
+    if factory is None or factory.kw["bind"].engine is not engine:
+        bind = read_only_engine(settings) if read_only else engine
+        factory = _factories[(id(engine), read_only)] = sessionmaker(bind=bind, expire_on_commit=False)
     return factory
 
 
@@ -135,6 +136,16 @@ def session_scope(settings: Settings) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def read_scope(settings: Settings) -> Iterator[Session]:
+    """One read-only transaction (a page, a health check): it takes no write lock and never commits."""
+    session = session_factory(settings, read_only=True)()
+    try:
+        yield session
+    finally:
+        session.close()  # ends the transaction; the objects read stay usable, detached
 
 
 @functools.cache

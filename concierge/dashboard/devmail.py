@@ -24,7 +24,7 @@ from concierge.actions import ActionError
 from concierge.actions.people import normalise_email
 from concierge.dashboard.queries import their_inbound, their_programs
 from concierge.dashboard.web import logged_in_coordinator, message_page, protect, settings
-from concierge.db import session_scope
+from concierge.db import read_scope
 from concierge.mail.render import render_parts, template_names
 from concierge.models import DevMail, InboundMessage, OutboundMessage, ReplyKey
 
@@ -170,7 +170,7 @@ def outbox() -> ResponseReturnValue:
     )
     if before.isascii() and before.isdigit() and len(before) < 10:
         query = query.where(DevMail.id < int(before))
-    with session_scope(settings()) as db:
+    with read_scope(settings()) as db:
         mails = db.execute(query).all()
         received = db.scalars(
             select(InboundMessage).where(_inbound_scope()).order_by(InboundMessage.id.desc()).limit(20)
@@ -182,7 +182,7 @@ def outbox() -> ResponseReturnValue:
 @bp.get("/<int:mail_id>")
 def show(mail_id: int) -> ResponseReturnValue:
     """One stored email: its headers, its text part, its HTML part (sandboxed) and any other parts."""
-    with session_scope(settings()) as db:
+    with read_scope(settings()) as db:
         mail = _visible_mail(db, mail_id)
         status = db.get(OutboundMessage, mail.outbound_id).status if mail and mail.outbound_id else None
     if mail is None:
@@ -246,7 +246,7 @@ def _other_parts(message: EmailMessage) -> list[Part]:
 @bp.get("/<int:mail_id>/reply")
 def compose(mail_id: int) -> ResponseReturnValue:
     """A form to answer a stored email as its recipient (or as anyone, or with a raw message)."""
-    with session_scope(settings()) as db:
+    with read_scope(settings()) as db:
         mail = _visible_mail(db, mail_id)
     if mail is None:
         return message_page(404, "No such email", f"The dev outbox has no email {mail_id}.")
@@ -271,7 +271,7 @@ def send_reply(mail_id: int) -> ResponseReturnValue:
     from concierge.mail.compose import compose_reply
     from workers.inbound import process_now
 
-    with session_scope(settings()) as db:
+    with read_scope(settings()) as db:
         mail = _visible_mail(db, mail_id)
     if mail is None:
         return message_page(404, "No such email", f"The dev outbox has no email {mail_id}.")
@@ -314,7 +314,7 @@ def _paste_refused(raw: bytes) -> str | None:
         return "The pasted text is not an email: give headers, a blank line, then the body."
     if not candidates:
         return f"Address the pasted message to a reply address (reply+…@{domain}) of your programs."
-    with session_scope(settings()) as db:
+    with read_scope(settings()) as db:
         theirs = set(
             db.scalars(
                 select(ReplyKey.key).where(
@@ -330,7 +330,7 @@ def _paste_refused(raw: bytes) -> str | None:
 @bp.get("/inbound/<int:inbound_id>")
 def received(inbound_id: int) -> ResponseReturnValue:
     """What the inbound path made of a message: status, kind, reason and the trimmed text."""
-    with session_scope(settings()) as db:
+    with read_scope(settings()) as db:
         message = (
             db.scalar(select(InboundMessage).where(InboundMessage.id == inbound_id, _inbound_scope()))
             if 0 < inbound_id < 2**31

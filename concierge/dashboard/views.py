@@ -43,7 +43,7 @@ from concierge.dashboard.web import (
     settings,
     start_session,
 )
-from concierge.db import session_scope, utcnow
+from concierge.db import read_scope, session_scope, utcnow
 from concierge.models import Coordinator
 
 bp = Blueprint("dashboard", __name__)
@@ -123,7 +123,7 @@ def login_link(token: str) -> ResponseReturnValue:
     Corporate mail scanners fetch every link in an email before a person clicks it, so
     only the POST of the button spends the link.
     """
-    with session_scope(settings()) as db:
+    with read_scope(settings()) as db:
         usable = login_token_usable(db, token)
     if not usable:
         return _link_spent()
@@ -168,7 +168,7 @@ def logout() -> ResponseReturnValue:
 @bp.get("/")
 def home() -> ResponseReturnValue:
     """The programs this coordinator runs."""
-    with session_scope(settings()) as db:
+    with read_scope(settings()) as db:
         programs = queries.programs_of(db, g.coordinator.id)
     return render_template("dashboard/home.html", programs=programs)
 
@@ -176,7 +176,7 @@ def home() -> ResponseReturnValue:
 @bp.get("/programs/<ref>")
 def program(ref: str) -> ResponseReturnValue:
     """A program's mentorships with their state and health (metadata only)."""
-    with session_scope(settings()) as db:
+    with read_scope(settings()) as db:
         found = queries.program_of(db, g.coordinator.id, ref)
         if found is None:
             return _no_program()
@@ -194,7 +194,7 @@ def program(ref: str) -> ResponseReturnValue:
 @bp.get("/review")
 def review() -> ResponseReturnValue:
     """The inbound review queue: failed, rejected, not understood and flagged messages."""
-    with session_scope(settings()) as db:
+    with read_scope(settings()) as db:
         items = queries.review_queue(db, g.coordinator.id)
     notices = get_flashed_messages()
     return render_template("dashboard/review.html", items=items, notice=notices[0] if notices else None)
@@ -205,7 +205,7 @@ def reprocess(inbound_id: int) -> ResponseReturnValue:
     """Queue one message from the review queue for processing again (effects stay once)."""
     from concierge import queues
 
-    with session_scope(settings()) as db:
+    with read_scope(settings()) as db:
         message = queries.reviewable(db, g.coordinator.id, inbound_id)
         if message is None:
             return message_page(
@@ -226,7 +226,7 @@ def reprocess(inbound_id: int) -> ResponseReturnValue:
 @bp.get("/programs/<ref>/mentorships.csv")
 def export_mentorships(ref: str) -> ResponseReturnValue:
     """The program's mentorships as CSV (SPEC §4.3)."""
-    with session_scope(settings()) as db:
+    with read_scope(settings()) as db:
         found = queries.program_of(db, g.coordinator.id, ref)
         if found is None:
             return _no_program()

@@ -13,7 +13,7 @@ from flask import Blueprint, Response, current_app, render_template, request, se
 from flask.typing import ResponseReturnValue
 
 from concierge.config import Settings
-from concierge.db import session_scope
+from concierge.db import read_scope
 from concierge.models import Coordinator
 
 SESSION_KEY = "coordinator_id"
@@ -41,7 +41,7 @@ def logged_in_coordinator() -> Coordinator | None:
     coordinator_id = session.get(SESSION_KEY)
     if not isinstance(coordinator_id, int) or not 0 < coordinator_id < 2**31:
         return None
-    with session_scope(settings()) as db:
+    with read_scope(settings()) as db:
         coordinator = db.get(Coordinator, coordinator_id)
     if coordinator is None or session.get(GENERATION_KEY) != coordinator.session_generation:
         return None

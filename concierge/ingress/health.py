@@ -8,7 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from concierge.config import Settings
-from concierge.db import get_engine
+from concierge.db import read_only_engine
 from concierge.queues import redis_ok
 
 bp = Blueprint("health", __name__)
@@ -17,7 +17,7 @@ bp = Blueprint("health", __name__)
 def database_ok(settings: Settings) -> bool:
     """True when the database answers a trivial query."""
     try:
-        with get_engine(settings).connect() as connection:
+        with read_only_engine(settings).connect() as connection:
             connection.execute(text("SELECT 1"))
     except SQLAlchemyError:
         return False

@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 
 from concierge import queues
 from concierge.config import Settings
-from concierge.db import get_engine, insert_unless_exists, utcnow
+from concierge.db import get_engine, insert_unless_exists, read_only_engine, utcnow
 from concierge.models import InboundMessage
 
 MAX_MESSAGE_BYTES = 26_214_400
@@ -89,7 +89,7 @@ def _stored_with_key(connection: Connection, key: str) -> Stored | None:
 
 def find_stored(settings: Settings, raw: bytes, envelope_recipient: str | None) -> Stored | None:
     """The stored message that `raw` to `envelope_recipient` would be a redelivery of, if any."""
-    with get_engine(settings).connect() as connection:
+    with read_only_engine(settings).connect() as connection:
         return _stored_with_key(connection, identity(raw, envelope_recipient)[2])
 
 
@@ -127,7 +127,7 @@ def store_event(settings: Settings, body: bytes, provider: str) -> Stored:
 
 def find_stored_event(settings: Settings, body: bytes, provider: str) -> Stored | None:
     """The stored event webhook that `body` would be a redelivery of, if any."""
-    with get_engine(settings).connect() as connection:
+    with read_only_engine(settings).connect() as connection:
         return _stored_with_key(connection, event_dedupe_key(provider, body))
 
 

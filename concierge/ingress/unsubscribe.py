@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from concierge.actions.subscriptions import unsubscribe
 from concierge.config import Settings
-from concierge.db import session_scope
+from concierge.db import read_scope, session_scope
 from concierge.models import Enrolment, Person, Program
 from concierge.tokens import read_unsubscribe_token
 
@@ -53,7 +53,7 @@ def _invalid() -> ResponseReturnValue:
 @bp.get("/unsubscribe/<token>")
 def confirm(token: str) -> ResponseReturnValue:
     """Name the program and offer the button (a GET never unsubscribes: link scanners follow GETs)."""
-    with session_scope(_settings()) as db:
+    with read_scope(_settings()) as db:
         target = _target(db, token)
         if target is None:
             return _invalid()
