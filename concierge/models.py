@@ -40,7 +40,7 @@ REFLECTION_KINDS = ("midterm", "final", "checkin")
 INBOUND_STATUSES = ("pending", "processing", "processed", "ignored", "rejected", "failed")
 INBOUND_KINDS = ("reply", "auto_reply", "bounce", "own", "spam", "foreign", "unknown")
 OUTBOUND_STATUSES = ("queued", "sending", "sent", "failed")
-BOUNCE_KINDS = ("hard", "soft", "delayed", "complaint", "unsubscribe")
+REPORT_KINDS = ("hard", "soft", "delayed", "complaint", "unsubscribe")
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> str:
@@ -439,17 +439,18 @@ class OutboundMessage(Base):
     sent_at: Mapped[datetime | None] = Timestamp()
 
 
-class BounceEvent(Base):
-    """A bounce or complaint tied to mail we sent (SPEC §3.4): what changed a person's status.
+class DeliveryReport(Base):
+    """A bounce, complaint or unsubscribe about mail we sent, trusted because it is tied to that
+    mail (SPEC §3.4): the record of what changed a person's status.
 
     `occasion` names what reported it (an inbound message, one event of a provider's
     webhook), so the same report processed twice is recorded once.
     """
 
-    __tablename__ = "bounce_events"
+    __tablename__ = "delivery_reports"
     __table_args__ = (
-        CheckConstraint(_one_of("kind", BOUNCE_KINDS), name="kind"),
-        Index("ix_bounce_events_person_occurred", "person_id", "occurred_at"),
+        CheckConstraint(_one_of("kind", REPORT_KINDS), name="kind"),
+        Index("ix_delivery_reports_person_occurred", "person_id", "occurred_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

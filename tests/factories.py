@@ -76,3 +76,23 @@ def welcomed_mentee(settings: Settings, work) -> tuple[OutboundMessage, ReplyKey
     with session_scope(settings) as s:
         welcome = s.scalar(select(OutboundMessage).where(OutboundMessage.template == "welcome_mentee"))
         return welcome, s.get(ReplyKey, welcome.reply_key_id)
+
+
+def made_pair(settings, work) -> dict:
+    """A mentor–mentee pair whose introductions the worker has sent: their (id, email), the ids of
+    the mentorship, its program and the mentee's introduction."""
+    from concierge.db import session_scope
+
+    with session_scope(settings) as s:
+        made = mentorship(s, settings)
+        members = {m.role: (m.person.id, m.person.email) for m in made.members}
+        result = {"mentorship": made.id, "program": made.program_id, **members}
+    work()
+    with session_scope(settings) as s:
+        result["mentee_intro"] = s.scalar(
+            select(OutboundMessage.id).where(
+                OutboundMessage.person_id == members["mentee"][0],
+                OutboundMessage.template == "introduction_mentee",
+            )
+        )
+    return result

@@ -69,3 +69,29 @@ def reply_to_outbound(settings, outbound_id: int, body: str, sender: str | None 
             in_reply_to=row.message_id,
             **kwargs,
         )
+
+
+def dsn(
+    status: str,
+    action: str = "failed",
+    recipient: str = "ana@example.org",
+    returned_id: str | None = None,
+    to: str = "bounce@mentoring.example",
+) -> bytes:
+    """An RFC 3464 report; `returned_id` is the Message-ID in its returned headers."""
+    returned = (
+        f"--B\r\nContent-Type: text/rfc822-headers\r\n\r\nFrom: concierge@mentoring.example\r\n"
+        f"To: {recipient}\r\nMessage-ID: {returned_id}\r\nSubject: Welcome\r\n\r\n"
+        if returned_id
+        else ""
+    )
+    return (
+        "From: Mail Delivery System <MAILER-DAEMON@mx.example.org>\r\n"
+        f"To: {to}\r\nSubject: Undelivered Mail Returned to Sender\r\n"
+        f"Message-ID: <dsn-{status}-{recipient}@mx.example.org>\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n\r\n'
+        "--B\r\nContent-Type: text/plain\r\n\r\nThe message could not be delivered.\r\n"
+        "--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.org\r\n\r\n"
+        f"Final-Recipient: rfc822; {recipient}\r\nAction: {action}\r\nStatus: {status}\r\n"
+        f"Diagnostic-Code: smtp; 550 5.1.1 user unknown\r\n{returned}--B--\r\n"
+    ).encode()

@@ -9,13 +9,12 @@ from sqlalchemy import func, select
 
 from concierge.db import session_scope
 from concierge.ingress.store import store_inbound
-from concierge.models import BounceEvent, InboundMessage, Person
+from concierge.models import DeliveryReport, InboundMessage, Person
 from concierge.outbox import queue_email
 from concierge.review import in_review
 from concierge.tokens import verp_address
 from tests import factories
-from tests.mail import gmail_reply
-from tests.test_inbound_points import dsn
+from tests.mail import dsn, gmail_reply
 from workers.inbound import process_now
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -83,7 +82,7 @@ def test_a_forged_bounce_from_anyone_changes_nobody_and_is_flagged(settings, ana
         ana_id = s.scalar(select(Person.id).where(Person.email == "ana@example.org"))
         assert message.person_id == ana_id  # so that Ana's coordinators see it flagged
         assert s.scalar(select(InboundMessage.id).where(InboundMessage.id == inbound_id, in_review()))
-        assert s.scalar(select(func.count()).select_from(BounceEvent)) == 0
+        assert s.scalar(select(func.count()).select_from(DeliveryReport)) == 0
 
 
 def test_a_forged_bounce_shows_in_the_review_queue_of_that_persons_coordinator_only(settings, ana):
@@ -182,7 +181,7 @@ def test_delay_warnings_are_recorded_but_never_count(settings, ana):
         receive(settings, soft(message_id, n, action="delayed", status="4.4.1"))
     assert status_of(settings) == "active"
     with session_scope(settings) as s:
-        assert s.scalars(select(BounceEvent.kind)).all() == ["delayed"] * 3
+        assert s.scalars(select(DeliveryReport.kind)).all() == ["delayed"] * 3
 
 
 def test_reprocessing_a_bounce_records_it_once(settings, ana):
@@ -191,7 +190,7 @@ def test_reprocessing_a_bounce_records_it_once(settings, ana):
     _, inbound_id = receive(settings, dsn("4.2.2", returned_id=ana["welcome"]))
     reprocess_messages(settings, [inbound_id, inbound_id], all_failed=False)
     with session_scope(settings) as s:
-        assert s.scalar(select(func.count()).select_from(BounceEvent)) == 1
+        assert s.scalar(select(func.count()).select_from(DeliveryReport)) == 1
 
 
 def test_a_later_reply_from_the_person_clears_bouncing(settings, ana):
@@ -241,3 +240,24 @@ def test_cli_person_reactivate_refuses_an_unknown_address_in_one_line(settings, 
     result = cli("person", "reactivate", address)
     assert result.code == 1
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("concierge: ")
+
+
+def test_a_reply_from_an_alias_does_not_clear_bouncing(settings, ana):
+    """Mail from an alias says nothing about the address we write to, which still bounces."""
+    from concierge.models import PersonAlias
+
+    receive(settings, dsn("5.1.1", returned_id=ana["welcome"]))
+    with session_scope(settings) as s:
+        person = s.scalar(select(Person).where(Person.email == "ana@example.org"))
+        person.aliases.append(PersonAlias(email="ana@home.example"))
+    reply = gmail_reply(
+        sender="ana@home.example",
+        to=ana["to"],
+        subject="Re: Welcome",
+        body="Lead a team by spring.",
+        quoted="Welcome",
+        in_reply_to=ana["welcome"],
+    )
+    result, _ = receive(settings, reply, now=T0 + timedelta(days=1))
+    assert (result.status, result.reason) == ("processed", None)
+    assert status_of(settings) == "bouncing"

@@ -15,7 +15,7 @@ from concierge.models import Enrolment, InboundMessage, OutboundMessage, Person
 from concierge.outbox import queue_email
 from concierge.review import in_review
 from tests import factories
-from tests.mail import gmail_reply
+from tests.mail import dsn, gmail_reply
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 
@@ -167,32 +167,6 @@ def test_inbound_16_auto_generated_mail_is_never_answered(
 def test_inbound_16_exchange_suppress_header_alone_is_ordinary_mail(settings, cli, conversation):
     line = ingest(cli, message(conversation, "Lead a team.", headers={"X-Auto-Response-Suppress": "All"}))
     assert (line["status"], line["kind"], line["reason"]) == ("processed", "reply", None)
-
-
-def dsn(
-    status: str,
-    action: str = "failed",
-    recipient: str = "ana@example.org",
-    returned_id: str | None = None,
-    to: str = "bounce@mentoring.example",
-) -> bytes:
-    """An RFC 3464 report; `returned_id` is the Message-ID in its returned headers."""
-    returned = (
-        f"--B\r\nContent-Type: text/rfc822-headers\r\n\r\nFrom: concierge@mentoring.example\r\n"
-        f"To: {recipient}\r\nMessage-ID: {returned_id}\r\nSubject: Welcome\r\n\r\n"
-        if returned_id
-        else ""
-    )
-    return (
-        "From: Mail Delivery System <MAILER-DAEMON@mx.example.org>\r\n"
-        f"To: {to}\r\nSubject: Undelivered Mail Returned to Sender\r\n"
-        f"Message-ID: <dsn-{status}-{recipient}@mx.example.org>\r\nMIME-Version: 1.0\r\n"
-        'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n\r\n'
-        "--B\r\nContent-Type: text/plain\r\n\r\nThe message could not be delivered.\r\n"
-        "--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.org\r\n\r\n"
-        f"Final-Recipient: rfc822; {recipient}\r\nAction: {action}\r\nStatus: {status}\r\n"
-        f"Diagnostic-Code: smtp; 550 5.1.1 user unknown\r\n{returned}--B--\r\n"
-    ).encode()
 
 
 def test_inbound_17_hard_bounce_marks_the_person_bouncing_and_mail_stops(settings, cli, conversation):

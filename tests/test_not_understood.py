@@ -13,8 +13,8 @@ from concierge.db import session_scope
 from concierge.ingress.store import store_inbound
 from concierge.models import DevMail, InboundMessage, OutboundMessage
 from concierge.review import in_review
+from tests import factories
 from tests.mail import reply_to_outbound
-from tests.test_reply_keys import pair
 from workers.inbound import process_now
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -44,7 +44,7 @@ def text_of(settings, row: OutboundMessage) -> str:
 
 
 def test_one_answer_per_thread_per_12_hours_on_the_injected_clock(settings, work):
-    made = pair(settings, work)
+    made = factories.made_pair(settings, work)
     mentee = made["mentee"][1]
     times = [
         T0,
@@ -67,7 +67,7 @@ def test_each_thread_has_its_own_allowance(settings, work):
     from concierge.actions.introductions import send_welcome
     from concierge.models import Enrolment
 
-    made = pair(settings, work)
+    made = factories.made_pair(settings, work)
     mentor = made["mentor"][1]
     with session_scope(settings) as s:
         send_welcome(s, settings, s.scalar(select(Enrolment).where(Enrolment.person_id == made["mentor"][0])))
@@ -83,7 +83,7 @@ def test_each_thread_has_its_own_allowance(settings, work):
 
 
 def test_the_answer_fits_the_thread_and_says_a_coordinator_may_read_it(settings, work):
-    made = pair(settings, work)
+    made = factories.made_pair(settings, work)
     reply(settings, made["mentee_intro"], "Lovely to meet you", made["mentee"][1], 1, T0)
     work()
     (row,) = answers(settings)
@@ -94,7 +94,7 @@ def test_the_answer_fits_the_thread_and_says_a_coordinator_may_read_it(settings,
 
 
 def test_the_mentors_answer_offers_what_a_mentor_does(settings, work):
-    made = pair(settings, work)
+    made = factories.made_pair(settings, work)
     reply(settings, made["mentee_intro"], "Lovely to meet you", made["mentor"][1], 1, T0)
     work()
     (row,) = answers(settings)
@@ -105,7 +105,7 @@ def test_the_mentors_answer_offers_what_a_mentor_does(settings, work):
 def test_reprocessing_answers_once(settings, work):
     from workers.inbound import reprocess_messages
 
-    made = pair(settings, work)
+    made = factories.made_pair(settings, work)
     _, inbound_id = reply(settings, made["mentee_intro"], "Hmm", made["mentee"][1], 1, T0)
     reprocess_messages(settings, [inbound_id], all_failed=False)
     work()
@@ -113,7 +113,7 @@ def test_reprocessing_answers_once(settings, work):
 
 
 def test_automatic_mail_on_the_thread_is_never_answered(settings, work):
-    made = pair(settings, work)
+    made = factories.made_pair(settings, work)
     raw = reply_to_outbound(
         settings, made["mentee_intro"], "I am out of the office until Monday.", sender=made["mentee"][1]
     )

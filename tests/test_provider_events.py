@@ -16,11 +16,10 @@ from sqlalchemy import func, select
 
 from concierge import create_app
 from concierge.db import session_scope
-from concierge.models import BounceEvent, Enrolment, InboundMessage, OutboundMessage, Person
+from concierge.models import DeliveryReport, Enrolment, InboundMessage, OutboundMessage, Person
 from tests import factories
 from tests.test_webhooks import POSTMARK, SENDGRID, basic, configured, mailgun_signature
 from workers.inbound import process_now
-from workers.outbound import provider_metadata
 
 
 @pytest.fixture
@@ -118,7 +117,7 @@ def test_mailgun_permanent_failure_of_our_send_marks_the_person_bouncing(setting
     assert processed(settings, answer) == ("ignored", "bounce", "bounce")
     assert status_of(settings) == "bouncing"
     with session_scope(settings) as s:
-        event = s.scalar(select(BounceEvent))
+        event = s.scalar(select(DeliveryReport))
         assert (event.kind, event.outbound_id) == ("hard", ana["outbound_id"])
         assert "550" in s.scalar(select(Person.bounce_reason))
         message = s.scalar(select(InboundMessage))
@@ -132,7 +131,7 @@ def test_mailgun_temporary_failure_is_a_soft_bounce(settings, app, ana):
     assert processed(settings, answer)[2] == "bounce"
     assert status_of(settings) == "active"
     with session_scope(settings) as s:
-        assert s.scalar(select(BounceEvent.kind)) == "soft"
+        assert s.scalar(select(DeliveryReport.kind)) == "soft"
 
 
 def test_mailgun_complaint_tied_by_our_variables_unsubscribes_from_that_program(settings, app, ana):
@@ -156,6 +155,12 @@ def test_mailgun_events_are_authenticated_like_its_routes(settings, app, ana):
     with session_scope(settings) as s:
         assert s.scalar(select(func.count()).select_from(InboundMessage)) == 0
     assert status_of(settings) == "active"
+
+
+def test_an_unsigned_malformed_mailgun_event_is_401_not_read(settings, app):
+    assert post_json(app, "/inbound/mailgun/events", {"event-data": "garbage"}).status_code == 401
+    assert post_json(app, "/inbound/mailgun/events", [1, 2]).status_code == 401
+    assert app.post("/inbound/mailgun/events", data="{", content_type="application/json").status_code == 422
 
 
 def test_mailgun_redelivery_is_a_duplicate_and_a_reused_token_is_refused(settings, app, ana):
@@ -206,7 +211,7 @@ def test_postmark_hard_bounce_tied_by_metadata(settings, app, ana):
     assert processed(settings, answer) == ("ignored", "bounce", "bounce")
     assert status_of(settings) == "bouncing"
     with session_scope(settings) as s:
-        assert s.scalar(select(BounceEvent.outbound_id)) == ana["outbound_id"]
+        assert s.scalar(select(DeliveryReport.outbound_id)) == ana["outbound_id"]
 
 
 def test_postmark_transient_is_only_a_delay(settings, app, ana):
@@ -215,7 +220,7 @@ def test_postmark_transient_is_only_a_delay(settings, app, ana):
     )
     processed(settings, answer)
     with session_scope(settings) as s:
-        assert s.scalar(select(BounceEvent.kind)) == "delayed"
+        assert s.scalar(select(DeliveryReport.kind)) == "delayed"
     assert status_of(settings) == "active"
 
 
@@ -321,7 +326,7 @@ def test_sendgrid_blocked_is_soft_and_spamreport_unsubscribes(settings, app, ana
     assert processed(settings, answer)[2] == "complaint"
     assert unsubscribed(settings, ana["program_id"]) and status_of(settings) == "active"
     with session_scope(settings) as s:
-        assert sorted(s.scalars(select(BounceEvent.kind))) == ["complaint", "soft"]
+        assert sorted(s.scalars(select(DeliveryReport.kind))) == ["complaint", "soft"]
 
 
 def test_sendgrid_events_are_recorded_once_across_retried_batches(settings, app, ana):
@@ -334,7 +339,7 @@ def test_sendgrid_events_are_recorded_once_across_retried_batches(settings, app,
     )
     processed(settings, rebatched)
     with session_scope(settings) as s:
-        assert s.scalar(select(func.count()).select_from(BounceEvent)) == 1
+        assert s.scalar(select(func.count()).select_from(DeliveryReport)) == 1
 
 
 @pytest.mark.parametrize(
@@ -371,7 +376,7 @@ def test_an_event_naming_another_address_than_the_send_is_trusted_for_that_addre
     assert status_of(settings) == "active"
     assert status_of(settings, "bo@example.org") == "bouncing"
     with session_scope(settings) as s:
-        assert s.scalar(select(BounceEvent.outbound_id)) is None
+        assert s.scalar(select(DeliveryReport.outbound_id)) is None
 
 
 def test_an_event_about_nobody_we_know_changes_nothing(settings, app, ana):
@@ -379,7 +384,7 @@ def test_an_event_about_nobody_we_know_changes_nothing(settings, app, ana):
     answer = post_json(app, "/inbound/sendgrid/events", [bounce], basic(*SENDGRID))
     assert processed(settings, answer) == ("ignored", "bounce", "no_action")
     with session_scope(settings) as s:
-        assert s.scalar(select(func.count()).select_from(BounceEvent)) == 0
+        assert s.scalar(select(func.count()).select_from(DeliveryReport)) == 0
 
 
 def test_every_send_carries_each_providers_metadata(settings, smtp, work, ana):
@@ -392,7 +397,40 @@ def test_every_send_carries_each_providers_metadata(settings, smtp, work, ana):
         outbound_id = s.scalar(select(OutboundMessage.id).where(OutboundMessage.to_email == "cy@example.org"))
     work()
     [sent] = [m for m in smtp.parsed() if m["To"] == "cy@example.org"]
-    for name, value in provider_metadata(outbound_id).items():
-        assert sent[name] == value
+    assert sent["X-PM-Metadata-concierge-outbound"] == str(outbound_id)
     assert json.loads(sent["X-Mailgun-Variables"]) == {"concierge-outbound": str(outbound_id)}
     assert json.loads(sent["X-SMTPAPI"]) == {"unique_args": {"concierge-outbound": str(outbound_id)}}
+
+
+def test_metadata_naming_a_send_to_someone_else_is_trusted_for_the_named_address_only(settings, app, ana):
+    with session_scope(settings) as s:
+        factories.participant(s, factories.program(s), "mentee", email="bo@example.org")
+    bounce = postmark_bounce("HardBounce", 1, ana["outbound_id"], email="bo@example.org")
+    processed(settings, post_json(app, "/inbound/postmark/events", bounce, basic(*POSTMARK)))
+    assert (status_of(settings), status_of(settings, "bo@example.org")) == ("active", "bouncing")
+    with session_scope(settings) as s:
+        assert s.scalar(select(DeliveryReport.outbound_id)) is None
+
+
+def test_a_complaint_naming_no_send_unsubscribes_from_every_program(settings, app, ana):
+    with session_scope(settings) as s:
+        other = factories.program(s)
+        factories.participant(s, other, "mentee", email="ana@example.org")
+        other_id = other.id
+    spam = sendgrid_event("spamreport", None, 1)
+    assert (
+        processed(settings, post_json(app, "/inbound/sendgrid/events", [spam], basic(*SENDGRID)))[2]
+        == "complaint"
+    )
+    assert unsubscribed(settings, ana["program_id"]) and unsubscribed(settings, other_id)
+
+
+@pytest.mark.parametrize("outbound_id", ["99999999999999999", "2147483648", "-1", "1e3"])
+def test_an_outbound_id_that_is_no_send_of_ours_ties_nothing(settings, app, ana, outbound_id):
+    payload = postmark_bounce("HardBounce", 1, None, email="stranger@example.net")
+    payload["Metadata"] = {"concierge-outbound": outbound_id}
+    assert (
+        processed(settings, post_json(app, "/inbound/postmark/events", payload, basic(*POSTMARK)))[2]
+        == "no_action"
+    )
+    assert status_of(settings) == "active"

@@ -21,15 +21,15 @@ from concierge.actions.replies import Outcome, act_on_reply, note_expired_key, r
 from concierge.config import Settings
 from concierge.db import session_scope, utcnow
 from concierge.inbound import ParsedMessage, UnparseableMessage, understand
-from concierge.inbound.events import MalformedEvents, parse_events
-from concierge.ingress.store import EVENT_SOURCES
+from concierge.inbound.events import MalformedEvents, event_provider, parse_events
 from concierge.models import InboundMessage
 from workers.context import job_settings, use
 
 log = logging.getLogger(__name__)
 
-# Kinds that are never answered or acted on (SPEC §3.4), with the reason recorded; a bounce
-# tied to one of our sends changes the person's status (`record_bounce`), nothing else.
+# Kinds that are never answered or acted on (SPEC §3.4), with the reason recorded. A bounce with
+# its delivery facts goes to `record_bounce` (which may change a status) before this table is
+# looked at; "bounce" here is for one whose facts could not be read.
 NEVER_ACTED_ON = {"auto_reply": "auto_reply", "bounce": "bounce", "own": "own_mail", "spam": "spam"}
 REPROCESSABLE = ("failed", "rejected", "ignored", "processed")
 
@@ -70,9 +70,10 @@ def _record(message: InboundMessage, outcome: Outcome, parsed: ParsedMessage | N
         message.text = parsed.text
 
 
-def _act_on_events(session: Session, settings: Settings, message: InboundMessage, now: datetime) -> Result:
-    """A provider's event webhook: bounces and complaints it reports, never answered."""
-    provider = message.source.removesuffix("_events")
+def _act_on_events(
+    session: Session, settings: Settings, message: InboundMessage, provider: str, now: datetime
+) -> Result:
+    """A provider's event webhook: the bounces and complaints it reports, never answered."""
     try:
         events = parse_events(provider, message.raw or b"")
     except MalformedEvents:
@@ -90,8 +91,9 @@ def _act_on_events(session: Session, settings: Settings, message: InboundMessage
 def _understand_and_act(
     session: Session, settings: Settings, message: InboundMessage, now: datetime
 ) -> Result:
-    if message.source in EVENT_SOURCES.values():
-        return _act_on_events(session, settings, message, now)
+    provider = event_provider(message.source)
+    if provider is not None:
+        return _act_on_events(session, settings, message, provider, now)
     parsed: ParsedMessage | None
     try:
         parsed = understand(

@@ -8,7 +8,6 @@ the same Message-ID (SPEC §5), when the sweep finds it stuck.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
@@ -18,27 +17,13 @@ from sqlalchemy import update
 
 from concierge.config import Settings
 from concierge.db import session_scope, utcnow
-from concierge.inbound.events import METADATA_KEY
 from concierge.keys import reply_address
 from concierge.mail.render import Envelope, render_message
-from concierge.mail.transport import PermanentSendError, TransientSendError, send_smtp
+from concierge.mail.transport import PermanentSendError, TransientSendError, provider_metadata, send_smtp
 from concierge.models import DevMail, OutboundMessage, Person, Program, ReplyKey
 from concierge.outbox import ERASED, SECRETS_KEY, suppressed
 from concierge.tokens import unsubscribe_token, verp_address
 from workers.context import job_settings
-
-
-def provider_metadata(outbound_id: int) -> dict[str, str]:
-    """Headers that make Postmark, Mailgun and SendGrid return the outbound id in their events.
-
-    Only the id of the send: Mailgun and SendGrid leave their header in the delivered mail.
-    """
-    value = json.dumps({METADATA_KEY: str(outbound_id)})
-    return {
-        f"X-PM-Metadata-{METADATA_KEY}": str(outbound_id),
-        "X-Mailgun-Variables": value,
-        "X-SMTPAPI": json.dumps({"unique_args": {METADATA_KEY: str(outbound_id)}}),
-    }
 
 
 def claim(settings: Settings, outbound_id: int, now: datetime, stuck_before: datetime | None) -> bool:

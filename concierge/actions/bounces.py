@@ -3,49 +3,62 @@
 Anyone can write "delivery failed", so a report counts only when it is tied to one of our
 sends to that address: a VERP envelope sender we signed (`bounce+<id>-<mac>@REPLY_DOMAIN`,
 `tokens.verp_address`), a delivery report whose returned headers name a Message-ID we sent
-to that address, or an authenticated event of the sending provider (`record_report` is
-called for those with the send they name). Other bounce-like mail is kept and flagged
-(`untrusted_bounce`) and changes nothing.
+to that address, or an authenticated event of the sending provider (`record_events`).
+Other bounce-like mail is kept and flagged (`untrusted_bounce`) and changes nothing.
 
 A hard bounce marks the person `bouncing`, which stops all mail to them; three soft bounces
 of different sends within 14 days count as one; a delay warning is only recorded; a spam
-complaint unsubscribes them from the program of the send. A later reply from the person,
-or an operator (`concierge person reactivate`), clears `bouncing`.
+complaint (or a provider's unsubscribe event) unsubscribes them from the program of the
+send. A later reply from the person, or an operator (`concierge person reactivate`), clears
+`bouncing`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from concierge.actions import ActionError
-from concierge.actions.people import find_person, get_person
+from concierge.actions.people import find_person, get_person, normalise_email
 from concierge.actions.subscriptions import unsubscribe
 from concierge.config import Settings
 from concierge.db import insert_unless_exists
 from concierge.inbound import ParsedMessage
 from concierge.inbound.events import DeliveryEvent
-from concierge.models import BounceEvent, Enrolment, InboundMessage, OutboundMessage, Person, Program
+from concierge.models import (
+    DeliveryReport,
+    Enrolment,
+    InboundMessage,
+    OutboundMessage,
+    Person,
+    PersonAlias,
+    Program,
+)
 from concierge.tokens import read_verp_address
 
 SOFT_BOUNCES_FOR_HARD = 3
 SOFT_BOUNCE_WINDOW = timedelta(days=14)
 
 
-def _same_address(session: Session, person: Person, address: str | None) -> bool:
-    """True when `address` is the person's address or one of their aliases (or is not given)."""
-    if not address:
-        return True
-    found = _person_at(session, address)
-    return found is not None and found.id == person.id
+def _person_at(session: Session, address: str | None) -> Person | None:
+    """The person with this address or alias; None for no address, an unknown or a malformed one."""
+    try:
+        return find_person(session, address) if address else None
+    except ActionError:
+        return None
 
 
 def tied_send(
     session: Session, settings: Settings, message: InboundMessage, parsed: ParsedMessage
 ) -> OutboundMessage | None:
-    """The send of ours a bounce is about, when it proves it: by VERP, else by returned Message-ID."""
+    """The send of ours a bounce is about, when it proves it: by VERP, else by returned Message-ID.
+
+    A returned Message-ID ties only a send to the address that failed; a report that names
+    no failed address at all (some free-text bounces) is tied to the send its Message-ID names.
+    """
     for address in [message.envelope_recipient, *parsed.to, *parsed.delivered_to, *parsed.x_original_to]:
         outbound_id = read_verp_address(settings, address)
         if outbound_id is not None:
@@ -55,19 +68,20 @@ def tied_send(
     bounce = parsed.bounce
     if bounce is None or not bounce.message_ids:
         return None
-    sends = session.scalars(
+    failed = _person_at(session, bounce.failed_address)
+    if bounce.failed_address and failed is None:
+        return None  # the address that failed is nobody's: no send of ours went to it
+    return session.scalar(
         select(OutboundMessage)
         .where(
             OutboundMessage.message_id.in_([f"<{mid}>" for mid in bounce.message_ids]),
-            OutboundMessage.person_id.is_not(None),
+            OutboundMessage.person_id.is_not(None)
+            if failed is None
+            else OutboundMessage.person_id == failed.id,
         )
         .order_by(OutboundMessage.id)
-    ).all()
-    for outbound in sends:
-        person = session.get(Person, outbound.person_id)
-        if person is not None and _same_address(session, person, bounce.failed_address):
-            return outbound
-    return None
+        .limit(1)
+    )
 
 
 def record_bounce(
@@ -92,19 +106,105 @@ def record_bounce(
     message.program_id = outbound.program_id
     message.mentorship_id = outbound.mentorship_id
     kind = "hard" if bounce.hard else "delayed" if bounce.delayed else "soft"
-    detail = bounce.diagnostic or bounce.status or f"{kind} bounce"
     record_report(
         session,
         settings,
         person=person,
         outbound=outbound,
         kind=kind,
-        detail=f"{detail} (inbound message {message.id})",
+        detail=bounce.diagnostic or bounce.status or f"{kind} bounce",
         occasion=f"inbound:{message.id}",
-        inbound_id=message.id,
+        inbound=message,
         now=now,
     )
     return "bounce"
+
+
+#: The reason recorded on a provider's event webhook: its most telling event's, in this order.
+EVENT_REASONS = ("complaint", "unsubscribe", "bounce", "delivered", "no_action")
+_EVENT_REASON = {"hard": "bounce", "soft": "bounce", "delayed": "bounce", "complaint": "complaint"}
+
+
+def record_events(
+    session: Session,
+    settings: Settings,
+    message: InboundMessage,
+    provider: str,
+    events: list[DeliveryEvent],
+    now: datetime,
+) -> str:
+    """Act on an authenticated provider's events; the reason to record on their message.
+
+    An authenticated event is trusted for the address it names. It is tied to our send by
+    the outbound id in its metadata, else by our Message-ID, when that send went to the same
+    address; otherwise it is about the person with that address, and no send. The sends
+    and people a batch names are loaded in a fixed number of queries.
+    """
+    acting = [e for e in events if e.kind not in ("delivered", "none")]
+    reasons = {"no_action", *("delivered" for e in events if e.kind == "delivered")}
+    sends = _sends_named(session, acting)
+    people = _people_at(session, [e.recipient for e in acting if e.recipient])
+    acted_on: set[int] = set()
+    for position, event in enumerate(events):
+        if event.kind in ("delivered", "none"):
+            continue
+        person = people.get(event.recipient or "")
+        outbound = sends.get(("id", event.outbound_id)) or sends.get(("message", event.message_id))
+        if outbound is not None and (person is None or outbound.person_id != person.id):
+            outbound = None  # the send went to someone else than the address the event names
+        if person is None:
+            continue  # about nobody we know
+        record_report(
+            session,
+            settings,
+            person=person,
+            outbound=outbound,
+            kind=event.kind,
+            detail=event.detail,
+            occasion=f"{provider}:{event.event_id}" if event.event_id else f"inbound:{message.id}:{position}",
+            inbound=message,
+            now=now,
+        )
+        reasons.add(_EVENT_REASON.get(event.kind, event.kind))
+        acted_on.add(person.id)
+    if len(acted_on) == 1:
+        message.person_id = next(iter(acted_on))
+    return next(reason for reason in EVENT_REASONS if reason in reasons)
+
+
+def _sends_named(session: Session, events: list[DeliveryEvent]) -> dict[tuple[str, object], OutboundMessage]:
+    """The sends the events name, by ("id", outbound id) and by ("message", Message-ID without brackets)."""
+    ids = {e.outbound_id for e in events if e.outbound_id is not None}
+    message_ids = {f"<{e.message_id}>" for e in events if e.message_id}
+    found: dict[tuple[str, object], OutboundMessage] = {}
+    if ids or message_ids:
+        for outbound in session.scalars(
+            select(OutboundMessage).where(
+                OutboundMessage.id.in_(ids) | OutboundMessage.message_id.in_(message_ids)
+            )
+        ):
+            found[("id", outbound.id)] = outbound
+            found[("message", outbound.message_id.strip("<>"))] = outbound
+    return found
+
+
+def _people_at(session: Session, addresses: Iterable[str]) -> dict[str, Person]:
+    """The people with these addresses or aliases, by the address as given."""
+    normalised: dict[str, str] = {}
+    for address in addresses:
+        try:
+            normalised[address] = normalise_email(address)
+        except ActionError:
+            continue
+    wanted = set(normalised.values())
+    if not wanted:
+        return {}
+    by_email = {p.email: p for p in session.scalars(select(Person).where(Person.email.in_(wanted)))}
+    for alias, person in session.execute(
+        select(PersonAlias.email, Person).join(Person).where(PersonAlias.email.in_(wanted))
+    ):
+        by_email.setdefault(alias, person)
+    return {given: by_email[email] for given, email in normalised.items() if email in by_email}
 
 
 def record_report(
@@ -116,24 +216,26 @@ def record_report(
     kind: str,
     detail: str,
     occasion: str,
-    inbound_id: int | None,
+    inbound: InboundMessage,
     now: datetime,
 ) -> bool:
     """Record one trusted report about mail to `person` and act on it; False if it was recorded before.
 
-    `kind` is hard, soft, delayed, complaint or unsubscribe. `outbound` is the send it is
-    about (None when an authenticated provider event names an address but no send of ours):
-    a complaint then unsubscribes the person from every program they are in, since we
-    cannot tell which one they complained about.
+    `kind` is hard, soft, delayed, complaint or unsubscribe; `inbound` is the message (or
+    event webhook) that reported it. `outbound` is the send it is about (None when an
+    authenticated provider event names an address but no send of ours): a complaint then
+    unsubscribes the person from every program they are in, since we cannot tell which one
+    they complained about.
     """
+    detail = f"{detail} (inbound message {inbound.id})"
     inserted = insert_unless_exists(
         session.connection(),
-        BounceEvent,
+        DeliveryReport,
         {
             "occasion": occasion[:200],
             "person_id": person.id,
             "outbound_id": outbound.id if outbound is not None else None,
-            "inbound_message_id": inbound_id,
+            "inbound_message_id": inbound.id,
             "kind": kind,
             "detail": detail[:2000],
             "occurred_at": now,
@@ -152,95 +254,19 @@ def record_report(
     return True
 
 
-#: The reason recorded on a provider's event webhook: its most telling event first.
-EVENT_REASONS = ("complaint", "bounce", "delivered", "no_action")
-_EVENT_REASON = {
-    "hard": "bounce",
-    "soft": "bounce",
-    "delayed": "bounce",
-    "complaint": "complaint",
-    "unsubscribe": "complaint",
-    "delivered": "delivered",
-}
-
-
-def record_events(
-    session: Session,
-    settings: Settings,
-    message: InboundMessage,
-    provider: str,
-    events: list[DeliveryEvent],
-    now: datetime,
-) -> str:
-    """Act on an authenticated provider's events; the reason to record on their message.
-
-    An authenticated event is trusted for the address it names. It is tied to our send by
-    the outbound id in its metadata or by our Message-ID, when that send went to the same
-    address; otherwise it is about the person with that address, and no send.
-    """
-    reasons = {"no_action"}
-    people: set[int] = set()
-    for position, event in enumerate(events):
-        if event.kind not in _EVENT_REASON or event.kind == "delivered":
-            reasons.add(_EVENT_REASON.get(event.kind, "no_action"))
-            continue
-        outbound = _event_send(session, event)
-        person = session.get(Person, outbound.person_id) if outbound and outbound.person_id else None
-        if person is None or not _same_address(session, person, event.recipient):
-            outbound, person = None, _person_at(session, event.recipient)
-        if person is None:
-            continue  # about nobody we know
-        occasion = f"{provider}:{event.event_id}" if event.event_id else f"inbound:{message.id}:{position}"
-        record_report(
-            session,
-            settings,
-            person=person,
-            outbound=outbound,
-            kind=event.kind,
-            detail=f"{event.detail} (inbound message {message.id})",
-            occasion=occasion,
-            inbound_id=message.id,
-            now=now,
-        )
-        reasons.add(_EVENT_REASON[event.kind])
-        people.add(person.id)
-    if len(people) == 1:
-        message.person_id = next(iter(people))
-    return next(reason for reason in EVENT_REASONS if reason in reasons)
-
-
-def _event_send(session: Session, event: DeliveryEvent) -> OutboundMessage | None:
-    if event.outbound_id is not None and event.outbound_id < 2**31:
-        found = session.get(OutboundMessage, event.outbound_id)
-        if found is not None:
-            return found
-    if event.message_id:
-        return session.scalar(
-            select(OutboundMessage).where(OutboundMessage.message_id == f"<{event.message_id}>")
-        )
-    return None
-
-
-def _person_at(session: Session, address: str | None) -> Person | None:
-    try:
-        return find_person(session, address) if address else None
-    except ActionError:
-        return None
-
-
 def _recent_soft_bounces(session: Session, person: Person, now: datetime) -> int:
     """Soft bounces of different sends within the window, since `bouncing` was last cleared."""
     since = now - SOFT_BOUNCE_WINDOW
     if person.bounces_cleared_at is not None and person.bounces_cleared_at > since:
         since = person.bounces_cleared_at
-    send = func.coalesce(BounceEvent.outbound_id, -BounceEvent.id)
+    send = func.coalesce(DeliveryReport.outbound_id, -DeliveryReport.id)
     return (
         session.scalar(
             select(func.count(func.distinct(send))).where(
-                BounceEvent.person_id == person.id,
-                BounceEvent.kind == "soft",
-                BounceEvent.occurred_at > since,
-                BounceEvent.occurred_at <= now,
+                DeliveryReport.person_id == person.id,
+                DeliveryReport.kind == "soft",
+                DeliveryReport.occurred_at > since,
+                DeliveryReport.occurred_at <= now,
             )
         )
         or 0
@@ -248,6 +274,7 @@ def _recent_soft_bounces(session: Session, person: Person, now: datetime) -> int
 
 
 def _programs_of_report(session: Session, person: Person, outbound: OutboundMessage | None) -> list[Program]:
+    """The program of the send a complaint is about; without a send, every program of the person."""
     if outbound is not None and outbound.program_id is not None:
         program = session.get(Program, outbound.program_id)
         return [program] if program is not None else []
@@ -259,6 +286,8 @@ def _programs_of_report(session: Session, person: Person, outbound: OutboundMess
 
 
 def _mark_bouncing(person: Person, detail: str) -> None:
+    """Stop all mail to the person. Someone who unsubscribed everywhere stays so: that is their
+    choice, and a reply later would otherwise make them `active` again."""
     if person.status in ("bouncing", "unsubscribed"):
         return
     person.status = "bouncing"

@@ -12,7 +12,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
 from concierge.actions import ActionError
@@ -102,41 +102,40 @@ def request_login_email(
     )
 
 
+def _usable(token: str, now: datetime) -> ColumnElement[bool] | None:
+    """The condition a login token's row meets while the link works; None for text that is no token."""
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    return (
+        (LoginToken.token_hash == hash_token(token))
+        & LoginToken.used_at.is_(None)
+        & (LoginToken.expires_at > now)
+    )
+
+
 def login_token_usable(session: Session, token: str, now: datetime | None = None) -> bool:
     """True when the token is valid, unexpired and unused; reads only (a GET of the link spends nothing)."""
-    if not token or len(token) > MAX_TOKEN_LENGTH:
-        return False
-    now = now or utcnow()
-    found = session.scalar(
-        select(LoginToken.id).where(
-            LoginToken.token_hash == hash_token(token),
-            LoginToken.used_at.is_(None),
-            LoginToken.expires_at > now,
-        )
-    )
-    return found is not None
+    usable = _usable(token, now or utcnow())
+    return usable is not None and session.scalar(select(LoginToken.id).where(usable)) is not None
 
 
 def use_login_token(session: Session, token: str, now: datetime | None = None) -> Coordinator | None:
     """The coordinator a valid, unexpired, unused token belongs to (the token is then used); else None."""
-    if not token or len(token) > MAX_TOKEN_LENGTH:
-        return None
     now = now or utcnow()
-    token_hash = hash_token(token)
-    table = LoginToken.__table__
-    # The WHERE clause is the check: of two concurrent clicks only one UPDATE matches a row.
-    used = session.execute(
-        update(table)
-        .where(
-            table.c.token_hash == token_hash,
-            table.c.used_at.is_(None),
-            table.c.expires_at > now,
-        )
-        .values(used_at=now)
-    ).rowcount
-    if used != 1:
+    usable = _usable(token, now)
+    if usable is None:
         return None
+    # The WHERE clause is the check: of two concurrent clicks only one UPDATE matches a row.
     coordinator_id = session.scalar(
-        select(LoginToken.coordinator_id).where(LoginToken.token_hash == token_hash)
+        update(LoginToken).where(usable).values(used_at=now).returning(LoginToken.coordinator_id)
     )
     return session.get(Coordinator, coordinator_id) if coordinator_id is not None else None
+
+
+def log_out_everywhere(session: Session, coordinator_id: int) -> None:
+    """End every dashboard session of the coordinator: sessions carry the generation they began in."""
+    session.execute(
+        update(Coordinator)
+        .where(Coordinator.id == coordinator_id)
+        .values(session_generation=Coordinator.session_generation + 1)
+    )

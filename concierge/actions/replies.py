@@ -8,7 +8,6 @@ same message twice changes nothing the second time.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,6 +22,7 @@ from concierge.actions.people import find_person
 from concierge.actions.subscriptions import unsubscribe
 from concierge.config import Settings
 from concierge.inbound import ParsedMessage, reply_key_candidates
+from concierge.inbound.intents import is_stop, strip_reply_prefixes
 from concierge.keys import reply_key_for
 from concierge.models import (
     Enrolment,
@@ -36,7 +36,6 @@ from concierge.models import (
 from concierge.outbox import queue_email
 
 KEY_LIFETIME_AFTER_END = timedelta(days=180)
-STOP_WORDS = {"stop", "unsubscribe", "stop please", "please stop", "unsubscribe me"}
 
 
 @dataclass(frozen=True)
@@ -159,7 +158,6 @@ def answer_reply(
                 OutboundMessage.reply_key_id == own_key.id,
                 OutboundMessage.template == template,
                 OutboundMessage.created_at > now - at_most_every,
-                OutboundMessage.idempotency_key != f"answer:{inbound.id}",
             )
             .limit(1)
         )
@@ -213,15 +211,6 @@ def note_expired_key(
     )
 
 
-def is_stop(parsed: ParsedMessage) -> bool:
-    """A `stop` / `unsubscribe` reply, or the List-Unsubscribe mailto (subject "unsubscribe")."""
-    subject = re.sub(r"^(re|aw|sv|fw|fwd):\s*", "", parsed.subject.strip(), flags=re.IGNORECASE)
-    if subject.lower() == "unsubscribe":
-        return True
-    first = next((line for line in parsed.text.splitlines() if line.strip()), "")
-    return re.sub(r"[^a-z ]", "", first.lower()).strip() in STOP_WORDS and len(parsed.text) < 200
-
-
 def act_on_reply(
     session: Session,
     settings: Settings,
@@ -233,9 +222,11 @@ def act_on_reply(
 ) -> Outcome:
     """Do what a routed reply from a participant asks; the outcome says what was understood."""
     program = key.program
-    if sender.status == "bouncing":
-        clear_bouncing(sender, now)  # SPEC §3.4: their mail reaches us, so ours reaches them
-    if is_stop(parsed):
+    if parsed.sender == sender.email:
+        # SPEC §3.4: mail from their address reaches us, so ours may reach them again (a reply
+        # from an alias says nothing about the address we write to).
+        clear_bouncing(sender, now)
+    if is_stop(parsed.text, parsed.subject):
         unsubscribe(session, settings, sender, program)
         return Outcome("processed", "reply")
     if not parsed.text.strip():
@@ -306,7 +297,9 @@ def answer_not_understood(
 
 
 #: What a person can reply, by the conversation they are in and their role (SPEC §3.1.3,
-#: §3.1.7–8, §3.1.10, §3.1.13): the examples of the "not understood" answer fit its thread.
+#: §3.1.7–8, §3.1.10, §3.1.13): the examples of the "not understood" answer fit its thread. A
+#: mentee's or peer's reply to their welcome is always read as their goals, so a welcome
+#: thread's answer only needs what works anywhere.
 _SCHEDULING = [
     {"say": "Tuesday at 3pm", "does": "suggest a meeting time (add “for 30 minutes” or a video link)"},
     {"say": "Tue 3pm or Wed 10am", "does": "offer a choice of times"},
@@ -328,14 +321,6 @@ EXAMPLES: dict[tuple[str, str | None], list[dict[str, str]]] = {
     (MENTORSHIP_THREAD, "mentee"): [*_SCHEDULING, *_AFTER_MEETING, *_ANYWHERE],
     (MENTORSHIP_THREAD, "peer"): [*_SCHEDULING, _ANSWERING[0], *_AFTER_MEETING, *_ANYWHERE],
     (MENTORSHIP_THREAD, "mentor"): [*_ANSWERING, _AFTER_MEETING[0], *_ANYWHERE],
-    (WELCOME_THREAD, "mentee"): [
-        {"say": "I want to get better at public speaking", "does": "tell us your goals for the program"},
-        *_ANYWHERE,
-    ],
-    (WELCOME_THREAD, "peer"): [
-        {"say": "I want to learn how others manage a team", "does": "tell your circle what you hope to get"},
-        *_ANYWHERE,
-    ],
 }
 
 
@@ -346,10 +331,4 @@ def examples_for(thread: str, role: str | None) -> list[dict[str, str]]:
 
 def answer_subject(subject: str, fallback: str) -> str:
     """`Re: <the reply's subject>` without piling up prefixes ("Re: Re: Aw: …")."""
-    bare = subject.strip()
-    while True:
-        stripped = re.sub(r"^(re|aw|sv|antw|vs|fw|fwd)\s*(\[\d+\])?\s*:\s*", "", bare, flags=re.IGNORECASE)
-        if stripped == bare:
-            break
-        bare = stripped
-    return f"Re: {bare[:200] or fallback}"
+    return f"Re: {strip_reply_prefixes(subject)[:200] or fallback}"

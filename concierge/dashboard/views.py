@@ -24,10 +24,10 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from sqlalchemy import update
 
 from concierge.actions.logins import (
     LINK_LIFETIME,
+    log_out_everywhere,
     login_token_usable,
     request_login_email,
     use_login_token,
@@ -44,7 +44,6 @@ from concierge.dashboard.web import (
     start_session,
 )
 from concierge.db import read_scope, session_scope, utcnow
-from concierge.models import Coordinator
 
 bp = Blueprint("dashboard", __name__)
 
@@ -156,11 +155,7 @@ def _link_spent() -> ResponseReturnValue:
 def logout() -> ResponseReturnValue:
     """End this session and every other session of the coordinator (a copied cookie included)."""
     with session_scope(settings()) as db:
-        db.execute(
-            update(Coordinator)
-            .where(Coordinator.id == g.coordinator.id)
-            .values(session_generation=Coordinator.session_generation + 1)
-        )
+        log_out_everywhere(db, g.coordinator.id)
     session.clear()
     return redirect(url_for("dashboard.login_form"))
 

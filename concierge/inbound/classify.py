@@ -85,15 +85,8 @@ _DELAY_PHRASES = (
     "delivery delayed",
     "delivery status notification (delay)",
 )
-_TEMPORARY_PHRASES = (
-    "temporar",
-    "has been delayed",
-    "will retry",
-    "will be retried",
-    "still trying",
-    "not yet been delivered",
-    "delivery delayed",
-)
+#: A failure that is not for good (a delay warning among them).
+_TEMPORARY_PHRASES = ("temporar", *_DELAY_PHRASES)
 
 _AUTO_SUBJECTS = (
     "out of office",
@@ -287,12 +280,10 @@ def find_bounce(message: Message, sender: str | None, subject: str, body: str) -
     if not ((automatic and (subject_says or phrase_at >= 0)) or (subject_says and phrase_at >= 0)):
         return None
     status = _first_status(scanned)
-    if status:
-        hard = status.startswith("5")
-    else:
-        hard = not any(mark in lowered or mark in lowered_subject for mark in _TEMPORARY_PHRASES)
+    says = f"{lowered_subject}\n{lowered}"
+    hard = status.startswith("5") if status else not any(mark in says for mark in _TEMPORARY_PHRASES)
     failed = _failed_recipient_header(message) or _address_after(scanned, max(phrase_at, 0), sender)
-    delayed = not hard and any(mark in lowered or mark in lowered_subject for mark in _DELAY_PHRASES)
+    delayed = not hard and any(mark in says for mark in _DELAY_PHRASES)
     return Bounce(
         hard=hard,
         status=status,

@@ -13,15 +13,28 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
+
+from concierge.mail.transport import METADATA_KEY
 
 PROVIDERS = ("mailgun", "postmark", "sendgrid")
-#: The name under which every send carries its outbound id, in each provider's metadata.
-METADATA_KEY = "concierge-outbound"
 #: Event kinds; `none` is an event we keep but do not act on (an open, a click, "processed").
-KINDS = ("hard", "soft", "delayed", "complaint", "unsubscribe", "delivered", "none")
+EventKind = Literal["hard", "soft", "delayed", "complaint", "unsubscribe", "delivered", "none"]
 #: A SendGrid batch holds at most this many events we read (its batches are up to 768 KB).
 MAX_EVENTS = 5_000
+#: Outbound ids are 32-bit integers in the database; larger "ids" name no send.
+MAX_OUTBOUND_ID = 2**31 - 1
+
+
+def event_source(provider: str) -> str:
+    """The `source` under which a provider's event webhook is stored (`mailgun_events`, …)."""
+    return f"{provider}_events"
+
+
+def event_provider(source: str) -> str | None:
+    """The provider whose event webhook a stored message's `source` names, else None."""
+    provider = source.removesuffix("_events")
+    return provider if source.endswith("_events") and provider in PROVIDERS else None
 
 
 class MalformedEvents(ValueError):
@@ -32,7 +45,7 @@ class MalformedEvents(ValueError):
 class DeliveryEvent:
     """One provider event: what happened to mail to `recipient`, and which send it names."""
 
-    kind: str
+    kind: EventKind
     recipient: str | None
     event_id: str | None = None
     message_id: str | None = None  # without angle brackets
@@ -70,7 +83,9 @@ def _outbound_id(metadata: Any) -> int | None:
     if not isinstance(metadata, dict):
         return None  # Mailgun sends `[]` when a message has no variables
     value = _text(metadata.get(METADATA_KEY), 20)
-    return int(value) if value and value.isascii() and value.isdigit() and len(value) <= 18 else None
+    if not value or not value.isascii() or not value.isdigit() or len(value) > 10:
+        return None
+    return int(value) if int(value) <= MAX_OUTBOUND_ID else None
 
 
 def _joined(*values: Any) -> str:
@@ -100,6 +115,7 @@ def _mailgun(payload: Any) -> list[DeliveryEvent]:
     if event is None:
         raise MalformedEvents("event-data has no event")
     status = data.get("delivery-status") if isinstance(data.get("delivery-status"), dict) else {}
+    kind: EventKind
     if event == "failed":
         kind = "hard" if data.get("severity") == "permanent" else "soft"
     else:
@@ -141,6 +157,7 @@ def _postmark(payload: Any) -> list[DeliveryEvent]:
     if record is None:
         raise MalformedEvents("the body has no RecordType")
     bounce_type = _text(data.get("Type"), 40) or ""
+    kind: EventKind
     if record == "Bounce":
         if bounce_type in _POSTMARK_HARD:
             kind = "hard"
@@ -197,6 +214,7 @@ def _sendgrid(payload: Any) -> list[DeliveryEvent]:
         event = _text(data.get("event"), 40)
         if event is None:
             raise MalformedEvents(f"event {position} has no event name")
+        kind: EventKind
         if event == "bounce":
             kind = "soft" if data.get("type") == "blocked" else "hard"
         elif event == "dropped":

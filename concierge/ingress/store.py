@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection
 from concierge import queues
 from concierge.config import Settings
 from concierge.db import get_engine, insert_unless_exists, read_only_engine, utcnow
+from concierge.inbound.events import event_source
 from concierge.models import InboundMessage
 
 MAX_MESSAGE_BYTES = 26_214_400
@@ -112,9 +113,6 @@ def store_inbound(
     return _store(settings, raw, key, source, message_id, recipient)
 
 
-EVENT_SOURCES = {provider: f"{provider}_events" for provider in ("mailgun", "postmark", "sendgrid")}
-
-
 def event_dedupe_key(provider: str, body: bytes) -> str:
     """A provider's event webhook is deduplicated on its exact body (a retry repeats it)."""
     return f"event:{provider}:{hashlib.sha256(body).hexdigest()}"
@@ -122,7 +120,7 @@ def event_dedupe_key(provider: str, body: bytes) -> str:
 
 def store_event(settings: Settings, body: bytes, provider: str) -> Stored:
     """Store a provider's event webhook body (JSON) like a message, then enqueue its processing."""
-    return _store(settings, body, event_dedupe_key(provider, body), EVENT_SOURCES[provider], None, None)
+    return _store(settings, body, event_dedupe_key(provider, body), event_source(provider), None, None)
 
 
 def find_stored_event(settings: Settings, body: bytes, provider: str) -> Stored | None:
@@ -139,6 +137,7 @@ def _store(
     message_id: str | None,
     recipient: str | None,
 ) -> Stored:
+    """Insert the message unless its dedupe key is stored, commit, then enqueue its processing."""
     values = {
         "dedupe_key": key,
         "raw": raw,

@@ -367,6 +367,14 @@ def _mailgun_message(form: Form) -> bytes:
         raise Refused(422, str(error)) from None
 
 
+def _mailgun_key() -> str:
+    """MAILGUN_SIGNING_KEY; 404 when Mailgun is not configured."""
+    key = _settings().mailgun_signing_key
+    if not key:
+        raise Refused(404, "mailgun is not configured")
+    return key
+
+
 def _check_mailgun_signature(
     key: str, timestamp: str | None, token: str | None, signature: str | None
 ) -> str:
@@ -400,9 +408,7 @@ def _once_per_token(
 @bp.post("/mailgun/mime")
 def mailgun() -> ResponseReturnValue:
     """A Mailgun route's forward: `body-mime` when present, else the message rebuilt from its fields."""
-    key = _settings().mailgun_signing_key
-    if not key:
-        raise Refused(404, "mailgun is not configured")
+    key = _mailgun_key()
     form = _read_form()
     token = _check_mailgun_signature(key, form.text("timestamp"), form.text("token"), form.text("signature"))
     raw = _mailgun_message(form)
@@ -418,16 +424,22 @@ def mailgun() -> ResponseReturnValue:
 # -- the sending provider's events (bounces, complaints, deliveries) -----------------------------------
 
 
-def _event_body(provider: str) -> bytes:
-    """The JSON body of a provider's event webhook, checked to be its events (415/422 otherwise)."""
+def _event_json(provider: str) -> tuple[bytes, Any]:
+    """The JSON body of a provider's event webhook, as bytes and parsed (415/422 otherwise)."""
     if request.mimetype != "application/json" and not request.mimetype.endswith("+json"):
         raise Refused(415, "expected application/json")
     body = _request_body()
     try:
+        return body, json.loads(body)
+    except (ValueError, RecursionError):
+        raise Refused(422, "the body is not JSON") from None
+
+
+def _check_events(provider: str, body: bytes) -> None:
+    try:
         parse_events(provider, body)
     except MalformedEvents as error:
         raise Refused(422, str(error)) from None
-    return body
 
 
 def _store_event(body: bytes, provider: str) -> Stored:
@@ -437,12 +449,15 @@ def _store_event(body: bytes, provider: str) -> Stored:
 
 @bp.post("/mailgun/events")
 def mailgun_events() -> ResponseReturnValue:
-    """Mailgun's event webhooks (failed, complained, delivered…), signed like its inbound routes."""
-    key = _settings().mailgun_signing_key
-    if not key:
-        raise Refused(404, "mailgun is not configured")
-    body = _event_body("mailgun")
-    token = _check_mailgun_signature(key, *mailgun_signature(json.loads(body)))
+    """Mailgun's event webhooks (failed, complained, delivered…), signed like its inbound routes.
+
+    The signature travels inside the JSON, so the body is parsed once to read it; the events
+    are read only once the signature is good.
+    """
+    key = _mailgun_key()
+    body, payload = _event_json("mailgun")
+    token = _check_mailgun_signature(key, *mailgun_signature(payload))
+    _check_events("mailgun", body)
     return _once_per_token(
         token,
         lambda: find_stored_event(_settings(), body, "mailgun"),
@@ -455,7 +470,9 @@ def postmark_events() -> ResponseReturnValue:
     """Postmark's bounce, spam complaint and delivery webhooks, with the inbound route's basic auth."""
     settings = _settings()
     _require_basic_auth("postmark", settings.postmark_inbound_user, settings.postmark_inbound_password)
-    return _answer(_store_event(_event_body("postmark"), "postmark"))
+    body, _ = _event_json("postmark")
+    _check_events("postmark", body)
+    return _answer(_store_event(body, "postmark"))
 
 
 @bp.post("/sendgrid/events")
@@ -463,7 +480,9 @@ def sendgrid_events() -> ResponseReturnValue:
     """SendGrid's Event Webhook (a JSON array of events), with the inbound route's basic auth."""
     settings = _settings()
     _require_basic_auth("sendgrid", settings.sendgrid_inbound_user, settings.sendgrid_inbound_password)
-    return _answer(_store_event(_event_body("sendgrid"), "sendgrid"))
+    body, _ = _event_json("sendgrid")
+    _check_events("sendgrid", body)
+    return _answer(_store_event(body, "sendgrid"))
 
 
 # -- Postmark, SendGrid, raw ---------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Delivery through `SMTP_URL` (STARTTLS when offered, or implicit TLS with smtps://).
+"""Delivery through `SMTP_URL` (STARTTLS when offered, or implicit TLS with smtps://), and the
+metadata headers that make a hosted provider's events name the send.
 
 Errors are sorted into permanent (the server refused this message or recipient for good:
 retrying will not help) and transient (connection trouble, 4xx: RQ retries with backoff).
@@ -6,11 +7,29 @@ retrying will not help) and transient (connection trouble, 4xx: RQ retries with 
 
 from __future__ import annotations
 
+import json
 import smtplib
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
 from urllib.parse import unquote, urlsplit
+
+#: The name under which every send carries its outbound id in each hosted provider's metadata,
+#: so that the provider's bounce and complaint events name the send (SPEC §4.3).
+METADATA_KEY = "concierge-outbound"
+
+
+def provider_metadata(outbound_id: int) -> dict[str, str]:
+    """Headers that make Postmark, Mailgun and SendGrid return the outbound id in their events.
+
+    Only the id of the send: Mailgun and SendGrid leave their header in the delivered mail.
+    """
+    value = str(outbound_id)
+    return {
+        f"X-PM-Metadata-{METADATA_KEY}": value,
+        "X-Mailgun-Variables": json.dumps({METADATA_KEY: value}),
+        "X-SMTPAPI": json.dumps({"unique_args": {METADATA_KEY: value}}),
+    }
 
 
 class PermanentSendError(Exception):

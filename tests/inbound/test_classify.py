@@ -233,3 +233,39 @@ def test_precedence_list_is_automatic_unless_it_is_a_threaded_reply() -> None:
     relayed = understand(base + b"In-Reply-To: <ours@reply.example>\r\n\r\nTuesday works for me.\r\n")
     assert digest.kind == "auto_reply"
     assert relayed.kind == "reply" and relayed.text == "Tuesday works for me."
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "delayed"),
+    [
+        (
+            "Delivery Status Notification (Delay)",
+            "Delivery to the following recipient has been delayed:\n\n     ana@example.org\n\n"
+            "Message will be retried for 2 more day(s)",
+            True,
+        ),
+        (
+            "Warning: message delayed",
+            "This message was created automatically by mail delivery software.\n\n"
+            "A message that you sent has not yet been delivered to one or more of its recipients "
+            "after more than 24 hours on the queue. ana@example.org: host mx.example.org: 421 try later",
+            True,
+        ),
+        (
+            "Mail delivery failed: returning message to sender",
+            "This message was created automatically by mail delivery software.\n\n"
+            "A message that you sent could not be delivered to one or more of its recipients. "
+            "This is a temporary error.\n\n  ana@example.org\n    retry timeout exceeded",
+            False,
+        ),
+    ],
+    ids=["gmail-delay", "exim-delay", "exim-temporary-failure"],
+)
+def test_free_text_delay_warnings_are_told_from_temporary_failures(
+    subject: str, body: str, delayed: bool
+) -> None:
+    sender = "Mail Delivery Subsystem <mailer-daemon@mx.example.org>"
+    raw = f"From: {sender}\nTo: b@mentoring.example\nSubject: {subject}\n\n{body}\n"
+    bounce = understand(raw.encode()).bounce
+    assert bounce is not None and not bounce.hard
+    assert bounce.delayed is delayed
