@@ -19,9 +19,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     """The web app for `settings` (default: read from the environment)."""
     from flask import Flask
 
+    from concierge import devmail, pages
     from concierge.config import load_settings
-    from concierge.dashboard import devmail, views
-    from concierge.ingress import health, unsubscribe, webhooks
+    from concierge.dashboard import views
+    from concierge.ingress import health, webhooks
 
     settings = settings or load_settings()
     if settings.dev_outbox_warning:
@@ -34,7 +35,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     health.init_app(app)
     webhooks.init_app(app)
-    unsubscribe.init_app(app)
+    pages.init_app(app)
     views.init_app(app)
     devmail.init_app(app)
     return app

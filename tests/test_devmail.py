@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from concierge import create_app
-from concierge.dashboard.devmail import SAMPLE_CONTEXTS
 from concierge.db import session_scope
+from concierge.devmail import SAMPLE_CONTEXTS
 from concierge.mail.render import render_parts, template_names
 from concierge.models import Coordinator, DevMail, ProgramCoordinator
 from concierge.outbox import queue_email

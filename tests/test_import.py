@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from concierge.actions.people import csv_records
+from concierge.csvfile import csv_records
 from concierge.db import session_scope
 from concierge.models import Enrolment, Person
 

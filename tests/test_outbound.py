@@ -174,14 +174,7 @@ def test_transient_failure_goes_back_to_queued_then_fails_after_the_last_retry(s
     row = outbound(settings, outbound_id)
     assert row.status == "queued" and "ConnectionRefusedError" in row.error
     # A retry is scheduled with backoff; run the last attempt now through the same job.
-    queues.enqueue(
-        settings,
-        queues.OUTBOUND,
-        "workers.outbound.send_outbound",
-        outbound_id,
-        retry=Retry(max=1, interval=0),
-        on_failure="workers.outbound.send_failed",
-    )
+    queues.enqueue(settings, queues.SEND_OUTBOUND, outbound_id, retry=Retry(max=1, interval=0))
     work()
     row = outbound(settings, outbound_id)
     assert row.status == "failed" and "ConnectionRefusedError" in row.error

@@ -160,3 +160,16 @@ def test_a_connection_rq_renamed_still_counts_as_this_processs_own(tmp_path):
     finally:
         queues.forget_connections()
         stop_embedded_redis(instance)
+
+
+def test_every_job_named_in_queues_is_a_function_of_the_workers():
+    import importlib
+
+    from workers.cron import run_periodic
+
+    for job in (queues.PROCESS_INBOUND, queues.SEND_OUTBOUND, queues.RUN_PERIODIC):
+        for path in filter(None, (job.function, job.on_failure)):
+            module, _, name = path.rpartition(".")
+            assert callable(getattr(importlib.import_module(module), name)), path
+        assert job.queue in queues.QUEUE_NAMES
+    assert queues.RUN_PERIODIC.function == f"{run_periodic.__module__}.{run_periodic.__name__}"

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from rq.cron import CronScheduler
 
 from concierge.config import Settings
-from concierge.queues import PERIODIC, get_redis
+from concierge.queues import RUN_PERIODIC, get_redis
 from workers.context import use
 from workers.periodic import PERIODIC_JOBS
 
@@ -23,7 +23,9 @@ def make_scheduler(settings: Settings) -> CronScheduler:
     use(settings)
     scheduler = CronScheduler(connection=get_redis(settings), logging_level="WARNING")
     for job in PERIODIC_JOBS:
-        scheduler.register(run_periodic, PERIODIC, args=(job.name,), interval=job.interval, name=job.name)
+        scheduler.register(
+            run_periodic, RUN_PERIODIC.queue, args=(job.name,), interval=job.interval, name=job.name
+        )
     return scheduler
 
 

@@ -9,15 +9,9 @@ from sqlalchemy.orm import Session
 
 from concierge.actions import ActionError
 from concierge.actions.introductions import send_introductions
-from concierge.actions.people import (
-    MAX_NAME,
-    RowProblem,
-    clean_text,
-    get_enrolment,
-    get_person,
-    read_csv,
-)
+from concierge.actions.people import MAX_NAME, clean_text, get_enrolment, get_person
 from concierge.config import Settings
+from concierge.csvfile import RowProblem, read_csv
 from concierge.models import Enrolment, Mentorship, MentorshipMember, Person, Program
 
 OPEN_STATES = ("introduced", "active", "stalled", "paused")
@@ -171,7 +165,7 @@ class PairResult:
 def pair_csv(session: Session, settings: Settings, program: Program, data: bytes) -> PairResult:
     """Pair every good row of a `mentor_email,mentee_email[,topic]` CSV; bad rows are reported.
 
-    The file is read as for `import` (see `people.read_csv`); each row runs in a savepoint.
+    The file is read as for `import` (see `csvfile.read_csv`); each row runs in a savepoint.
     """
     result = PairResult()
     for line, raw, problem in read_csv(data, ("mentor_email", "mentee_email"), PAIR_COLUMNS):

@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from concierge.actions.programs import MAX_SLUG, SLUG_RE
@@ -28,6 +28,7 @@ from concierge.models import (
     Reflection,
 )
 from concierge.review import in_review
+from concierge.scopes import their_inbound
 
 # Larger numbers are not an id (and would overflow the database's integer).
 MAX_ID = 2**31 - 1
@@ -215,29 +216,6 @@ class ReviewItem:
     error: str | None
     text: str | None
     can_reprocess: bool
-
-
-def their_programs(coordinator_id: int) -> Select[tuple[int]]:
-    """The ids of the programs the coordinator coordinates (a subquery)."""
-    return select(ProgramCoordinator.program_id).where(ProgramCoordinator.coordinator_id == coordinator_id)
-
-
-def their_inbound(coordinator_id: int) -> ColumnElement[bool]:
-    """Messages of the coordinator's programs, and of those no program was found for, the
-    ones sent by a participant of their programs or about one (a bounce that names them)."""
-    their_people = (
-        select(Person.email)
-        .join(Enrolment, Enrolment.person_id == Person.id)
-        .where(Enrolment.program_id.in_(their_programs(coordinator_id)))
-    )
-    their_person_ids = select(Enrolment.person_id).where(
-        Enrolment.program_id.in_(their_programs(coordinator_id))
-    )
-    return or_(
-        InboundMessage.program_id.in_(their_programs(coordinator_id)),
-        InboundMessage.program_id.is_(None)
-        & or_(InboundMessage.sender.in_(their_people), InboundMessage.person_id.in_(their_person_ids)),
-    )
 
 
 def _visible_inbound(coordinator_id: int) -> ColumnElement[bool]:

@@ -34,16 +34,16 @@ from concierge.actions.logins import (
 )
 from concierge.dashboard import queries, ratelimit
 from concierge.dashboard.export import mentorships_csv
-from concierge.dashboard.web import (
+from concierge.db import read_scope, session_scope, utcnow
+from concierge.web import (
     SESSION_KEY,
     csrf_token,
-    logged_in_coordinator,
     message_page,
     protect,
+    require_login,
     settings,
     start_session,
 )
-from concierge.db import read_scope, session_scope, utcnow
 
 bp = Blueprint("dashboard", __name__)
 
@@ -63,12 +63,7 @@ def require_coordinator() -> ResponseReturnValue | None:
     """Load the logged-in coordinator into `g`, or send an anonymous visitor to the login page."""
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
-    coordinator = logged_in_coordinator()
-    if coordinator is None:
-        session.clear()  # also a session its coordinator has logged out of elsewhere
-        return redirect(url_for("dashboard.login_form"))
-    g.coordinator = coordinator
-    return None
+    return require_login()
 
 
 protect(bp)
@@ -210,7 +205,7 @@ def reprocess(inbound_id: int) -> ResponseReturnValue:
             return message_page(
                 409, "Cannot reprocess", "Its raw bytes are no longer kept (INBOUND_RETENTION_DAYS)."
             )
-    queued = queues.enqueue(settings(), queues.INBOUND, "workers.inbound.process_inbound", inbound_id, True)
+    queued = queues.enqueue(settings(), queues.PROCESS_INBOUND, inbound_id, True)
     if not queued:
         return message_page(503, "Try again shortly", "The job queue cannot be reached right now.")
     # Said through the session, not the URL: a link cannot put words on this page.

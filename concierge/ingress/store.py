@@ -14,7 +14,6 @@ from email.parser import BytesHeaderParser
 from email.policy import compat32
 from email.utils import getaddresses
 
-from rq import Retry
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
@@ -25,9 +24,6 @@ from concierge.inbound.events import event_source
 from concierge.models import InboundMessage
 
 MAX_MESSAGE_BYTES = 26_214_400
-PROCESS_JOB = "workers.inbound.process_inbound"
-# Database or Redis trouble inside the job: retried after 10 s, 1 min, 5 min.
-PROCESS_RETRY = Retry(max=3, interval=[10, 60, 300])
 
 
 @dataclass(frozen=True)
@@ -164,11 +160,4 @@ def _store(
 
 def enqueue_processing(settings: Settings, inbound_id: int) -> bool:
     """Enqueue the processing job; infrastructure errors are retried, then recorded as failed."""
-    return queues.enqueue(
-        settings,
-        queues.INBOUND,
-        PROCESS_JOB,
-        inbound_id,
-        retry=PROCESS_RETRY,
-        on_failure="workers.inbound.process_failed",
-    )
+    return queues.enqueue(settings, queues.PROCESS_INBOUND, inbound_id)

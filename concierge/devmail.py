@@ -1,9 +1,11 @@
-"""`/dev/mail`: the dev outbox, where every email is stored instead of sent (only without SMTP_URL).
+"""`/dev/mail`: the development ingress and outbox (only without SMTP_URL), for a logged-in coordinator.
 
-Lists the stored emails, shows one with its headers, text and HTML, and previews
-every email template with sample data. Email HTML is only ever shown inside a
-sandboxed iframe (`srcdoc`, escaped): it never runs as part of this page. The whole
-blueprint answers 404 once SMTP_URL is set.
+Lists the emails the worker stored instead of sending, shows one with its headers, text and
+HTML, previews every email template with sample data, and composes answers (or takes a
+pasted raw message) that go through the same storing and processing as real mail
+(`ingress.store.store_inbound`, then the processing job's code in this process). Email HTML
+is only ever shown inside a sandboxed iframe (`srcdoc`, escaped): it never runs as part of
+this page. The whole blueprint answers 404 once SMTP_URL is set.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from email import policy
 from email.message import EmailMessage
 from typing import Any, cast
 
-from flask import Blueprint, Flask, abort, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, abort, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from jinja2 import TemplateError
 from sqlalchemy import ColumnElement, or_, select
@@ -22,11 +24,11 @@ from sqlalchemy.orm import Session
 
 from concierge.actions import ActionError
 from concierge.actions.people import normalise_email
-from concierge.dashboard.queries import their_inbound, their_programs
-from concierge.dashboard.web import logged_in_coordinator, message_page, protect, settings
 from concierge.db import read_scope
 from concierge.mail.render import render_parts, template_names
-from concierge.models import DevMail, InboundMessage, OutboundMessage, ReplyKey
+from concierge.models import DevMail, InboundMessage, OutboundMessage
+from concierge.scopes import their_inbound, their_programs, their_reply_keys
+from concierge.web import message_page, protect, require_login, settings
 
 bp = Blueprint("devmail", __name__, url_prefix="/dev/mail")
 PAGE_SIZE = 100
@@ -123,17 +125,12 @@ def only_with_dev_outbox() -> ResponseReturnValue | None:
     """
     if not settings().dev_outbox:
         abort(404)
-    coordinator = logged_in_coordinator()
-    if coordinator is None:
-        session.clear()
-        return redirect(url_for("dashboard.login_form"))
-    g.devmail_viewer = coordinator
-    return None
+    return require_login()
 
 
 def _mail_scope() -> ColumnElement[bool]:
     """The stored emails the viewer may see (an outer join on OutboundMessage is needed)."""
-    viewer = g.devmail_viewer
+    viewer = g.coordinator
     return or_(
         DevMail.to_email == viewer.email,
         OutboundMessage.program_id.in_(their_programs(viewer.id)),
@@ -141,7 +138,7 @@ def _mail_scope() -> ColumnElement[bool]:
 
 
 def _inbound_scope() -> ColumnElement[bool]:
-    return their_inbound(g.devmail_viewer.id)
+    return their_inbound(g.coordinator.id)
 
 
 def _visible_mail(db: Session, mail_id: int) -> DevMail | None:
@@ -176,7 +173,7 @@ def outbox() -> ResponseReturnValue:
             select(InboundMessage).where(_inbound_scope()).order_by(InboundMessage.id.desc()).limit(20)
         ).all()
     older = mails[-1][0].id if len(mails) == PAGE_SIZE else None
-    return render_template("dashboard/devmail_list.html", mails=mails, older=older, received=received)
+    return render_template("devmail/list.html", mails=mails, older=older, received=received)
 
 
 @bp.get("/<int:mail_id>")
@@ -189,7 +186,7 @@ def show(mail_id: int) -> ResponseReturnValue:
         return message_page(404, "No such email", f"The dev outbox has no email {mail_id}.")
     message = cast(EmailMessage, email.message_from_bytes(mail.raw, policy=policy.default))
     return render_template(
-        "dashboard/devmail_detail.html",
+        "devmail/detail.html",
         mail=mail,
         status=status,
         headers=[(name, str(value)) for name, value in message.items()],
@@ -202,9 +199,7 @@ def show(mail_id: int) -> ResponseReturnValue:
 @bp.get("/templates")
 def templates() -> ResponseReturnValue:
     """Every email template rendered with sample data."""
-    return render_template(
-        "dashboard/devmail_templates.html", previews=[_preview(n) for n in template_names()]
-    )
+    return render_template("devmail/templates.html", previews=[_preview(n) for n in template_names()])
 
 
 def _preview(name: str) -> Preview:
@@ -255,7 +250,7 @@ def compose(mail_id: int) -> ResponseReturnValue:
 
 def _reply_form(mail: DevMail, sender: str, body: str, raw: str, error: str | None = None) -> str:
     return render_template(
-        "dashboard/devmail_reply.html",
+        "devmail/reply.html",
         mail=mail,
         sender=sender,
         body=body,
@@ -282,7 +277,8 @@ def send_reply(mail_id: int) -> ResponseReturnValue:
         raw = raw_text.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8")
         refused = _paste_refused(raw)
         if refused is not None:
-            return _reply_form(mail, sender, body, raw_text, refused), 403
+            status, reason = refused
+            return _reply_form(mail, sender, body, raw_text, reason), status
     elif sender:
         try:
             sender = normalise_email(sender)
@@ -302,28 +298,22 @@ def send_reply(mail_id: int) -> ResponseReturnValue:
     return redirect(url_for("devmail.received", inbound_id=stored.id), 303)
 
 
-def _paste_refused(raw: bytes) -> str | None:
-    """Why a pasted raw message may not be sent (None if it may): it must be addressed to
-    reply addresses of the viewer's programs, and only to those."""
+def _paste_refused(raw: bytes) -> tuple[int, str] | None:
+    """Why a pasted raw message may not be sent, with the status to answer (None if it may): it
+    must be an email addressed to reply addresses of the viewer's programs, and only to those."""
     from concierge.inbound import UnparseableMessage, reply_key_candidates, understand
 
     domain = settings().reply_domain
     try:
         candidates = reply_key_candidates(understand(raw, reply_domain=domain), domain)
     except UnparseableMessage:
-        return "The pasted text is not an email: give headers, a blank line, then the body."
+        return 422, "The pasted text is not an email: give headers, a blank line, then the body."
     if not candidates:
-        return f"Address the pasted message to a reply address (reply+…@{domain}) of your programs."
+        return 403, f"Address the pasted message to a reply address (reply+…@{domain}) of your programs."
     with read_scope(settings()) as db:
-        theirs = set(
-            db.scalars(
-                select(ReplyKey.key).where(
-                    ReplyKey.key.in_(candidates), ReplyKey.program_id.in_(their_programs(g.devmail_viewer.id))
-                )
-            )
-        )
+        theirs = set(db.scalars(their_reply_keys(g.coordinator.id, candidates)))
     if set(candidates) - theirs:
-        return "The pasted message may only go to reply addresses of the programs you run."
+        return 403, "The pasted message may only go to reply addresses of the programs you run."
     return None
 
 
@@ -338,7 +328,7 @@ def received(inbound_id: int) -> ResponseReturnValue:
         )
     if message is None:
         return message_page(404, "No such message", f"No inbound message {inbound_id}.")
-    return render_template("dashboard/devmail_inbound.html", message=message)
+    return render_template("devmail/inbound.html", message=message)
 
 
 def init_app(app: Flask) -> None:

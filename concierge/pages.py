@@ -1,34 +1,31 @@
-"""`GET|POST /unsubscribe/<token>`: a confirmation page and the RFC 8058 one-click unsubscribe.
+"""Participants' pages: the links in their emails that open in a browser (they never log in).
 
-The signed token in the link names (person, program); unsubscribing stops that
-program's mail to that person and tells the program's coordinators. Repeating it is
-harmless: the answer is the same page.
+`GET|POST /unsubscribe/<token>`: a confirmation page and the RFC 8058 one-click unsubscribe.
+The signed token in the link names (person, program); unsubscribing stops that program's
+mail to that person and tells the program's coordinators. Repeating it is harmless: the
+answer is the same page.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, Response, current_app, render_template
+from flask import Blueprint, Flask, render_template
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from concierge.actions.subscriptions import unsubscribe
-from concierge.config import Settings
 from concierge.db import read_scope, session_scope
 from concierge.models import Enrolment, Person, Program
 from concierge.tokens import read_unsubscribe_token
+from concierge.web import message_page, protect, settings
 
-bp = Blueprint("unsubscribe", __name__)
+bp = Blueprint("pages", __name__)
 # Tokens are a few dozen characters; anything much longer is not one of ours.
 MAX_TOKEN_LENGTH = 200
 
 
-def _settings() -> Settings:
-    return current_app.config["SETTINGS"]
-
-
 def _target(db: Session, token: str) -> tuple[Person, Program] | None:
-    ids = read_unsubscribe_token(_settings(), token) if len(token) <= MAX_TOKEN_LENGTH else None
+    ids = read_unsubscribe_token(settings(), token) if len(token) <= MAX_TOKEN_LENGTH else None
     if ids is None:
         return None
     person, program = db.get(Person, ids[0]), db.get(Program, ids[1])
@@ -38,22 +35,18 @@ def _target(db: Session, token: str) -> tuple[Person, Program] | None:
 
 
 def _invalid() -> ResponseReturnValue:
-    return (
-        render_template(
-            "dashboard/message.html",
-            title="Link not recognised",
-            message="This unsubscribe link is not valid: it may have been cut short when it was copied, "
-            "or the program no longer exists. Reply “stop” to any email from the program instead.",
-            link=None,
-        ),
+    return message_page(
         404,
+        "Link not recognised",
+        "This unsubscribe link is not valid: it may have been cut short when it was copied, "
+        "or the program no longer exists. Reply “stop” to any email from the program instead.",
     )
 
 
 @bp.get("/unsubscribe/<token>")
 def confirm(token: str) -> ResponseReturnValue:
     """Name the program and offer the button (a GET never unsubscribes: link scanners follow GETs)."""
-    with read_scope(_settings()) as db:
+    with read_scope(settings()) as db:
         target = _target(db, token)
         if target is None:
             return _invalid()
@@ -64,7 +57,7 @@ def confirm(token: str) -> ResponseReturnValue:
             )
         )
     return render_template(
-        "dashboard/unsubscribe.html", program_name=program.name, already=unsubscribed_at is not None
+        "pages/unsubscribe.html", program_name=program.name, already=unsubscribed_at is not None
     )
 
 
@@ -74,25 +67,20 @@ def confirm(token: str) -> ResponseReturnValue:
 @bp.post("/unsubscribe/<token>")
 def one_click(token: str) -> ResponseReturnValue:
     """Unsubscribe (idempotent) and say so."""
-    with session_scope(_settings()) as db:
+    with session_scope(settings()) as db:
         target = _target(db, token)
         if target is None:
             return _invalid()
         person, program = target
-        unsubscribe(db, _settings(), person, program)
+        unsubscribe(db, settings(), person, program)
         program_name = program.name
-    return render_template("dashboard/unsubscribed.html", program_name=program_name)
+    return render_template("pages/unsubscribed.html", program_name=program_name)
 
 
-@bp.after_request
-def _headers(response: Response) -> Response:
-    response.headers.setdefault(
-        "Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'"
-    )
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
-    return response
+# The security headers of every page; no CSRF check, for the one-click POST above.
+protect(bp, csrf=False)
 
 
 def init_app(app: Flask) -> None:
-    """Register the unsubscribe pages."""
+    """Register the participants' pages."""
     app.register_blueprint(bp)

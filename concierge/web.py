@@ -1,4 +1,5 @@
-"""What the dashboard's pages share: the settings, CSRF tokens, message pages and security headers.
+"""What the web pages share (the dashboard, the participants' pages, the dev outbox): the
+settings, the coordinator's login session, CSRF tokens, message pages and security headers.
 
 CSRF: each browser session holds one random token; every form carries it in a hidden
 `csrf_token` field, and every POST to a protected blueprint must send it back.
@@ -9,7 +10,7 @@ from __future__ import annotations
 import hmac
 import secrets
 
-from flask import Blueprint, Response, current_app, render_template, request, session
+from flask import Blueprint, Response, current_app, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 
 from concierge.config import Settings
@@ -48,6 +49,17 @@ def logged_in_coordinator() -> Coordinator | None:
     return coordinator
 
 
+def require_login() -> ResponseReturnValue | None:
+    """A `before_request` for pages of coordinators: the logged-in coordinator in `g.coordinator`,
+    or a redirect (302) of an anonymous visitor to the login page."""
+    coordinator = logged_in_coordinator()
+    if coordinator is None:
+        session.clear()  # also a session its coordinator has logged out of elsewhere
+        return redirect(url_for("dashboard.login_form"))
+    g.coordinator = coordinator
+    return None
+
+
 def start_session(coordinator: Coordinator) -> None:
     """A fresh session (and CSRF token) for `coordinator`: nothing carried over from before."""
     session.clear()
@@ -71,7 +83,7 @@ def message_page(
     headers: dict[str, str] | None = None,
 ) -> ResponseReturnValue:
     """A short page that says what happened (errors included), with an optional (url, label) link."""
-    page = render_template("dashboard/message.html", title=title, message=message, link=link)
+    page = render_template("web/message.html", title=title, message=message, link=link)
     return page, status, headers or {}
 
 
