@@ -6,6 +6,9 @@ import logging
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import datetime
+
     from flask import Flask
 
     from concierge.config import Settings
@@ -15,13 +18,19 @@ if TYPE_CHECKING:
 MAX_REQUEST_BYTES = 26_214_400
 
 
-def create_app(settings: Settings | None = None) -> Flask:
-    """The web app for `settings` (default: read from the environment)."""
+def create_app(settings: Settings | None = None, clock: Callable[[], datetime] | None = None) -> Flask:
+    """The web app for `settings` (default: read from the environment).
+
+    `clock` gives the current time (default: the system's, in UTC); tests pass a fixed one, so
+    that time-dependent answers (a Mailgun timestamp's window, a login link's expiry) are tested
+    at chosen times rather than read from the clock inside the code under test.
+    """
     from flask import Flask
 
     from concierge import devmail, pages
     from concierge.config import load_settings
     from concierge.dashboard import views
+    from concierge.db import utcnow
     from concierge.ingress import health, webhooks
 
     settings = settings or load_settings()
@@ -32,6 +41,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         SETTINGS=settings,
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
+        CLOCK=clock or utcnow,
     )
     health.init_app(app)
     webhooks.init_app(app)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from datetime import datetime
 
 from flask import Blueprint, Response, current_app, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
@@ -31,6 +32,11 @@ CONTENT_SECURITY_POLICY = (
 def settings() -> Settings:
     """The installation's settings, as given to `create_app`."""
     return current_app.config["SETTINGS"]
+
+
+def now() -> datetime:
+    """The current time in UTC, from the app's clock (`create_app(clock=…)`)."""
+    return current_app.config["CLOCK"]()
 
 
 def logged_in_coordinator() -> Coordinator | None:

@@ -334,3 +334,16 @@ def test_login_request_still_works_when_redis_is_down(settings, tmp_path):
     assert response.status_code == 200
     with session_scope(settings) as s:
         assert s.scalar(select(func.count()).select_from(OutboundMessage)) == 1
+
+
+def test_the_link_expires_on_the_apps_clock(settings):
+    from datetime import UTC, datetime
+
+    issued = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    email = coordinator_email(settings)
+    with session_scope(settings) as s:
+        link = create_login_link(s, settings, email, now=issued)
+    late = create_app(settings, clock=lambda: issued + timedelta(minutes=15)).test_client()
+    assert late.get(f"/login/{token_of(link)}").status_code == 410
+    in_time = create_app(settings, clock=lambda: issued + timedelta(minutes=14, seconds=59)).test_client()
+    assert follow_login_link(in_time, link, settings.base_url).status_code == 302

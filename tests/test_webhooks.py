@@ -205,6 +205,24 @@ def test_inbound_01_unconfigured_provider_answers_404(settings):
 # -- 2 --------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("offset", "status"),
+    [(-15 * 60 - 1, 401), (-15 * 60, 200), (15 * 60, 200), (15 * 60 + 1, 401)],
+    ids=["16-min-behind", "15-min-behind", "15-min-ahead", "16-min-ahead"],
+)
+def test_inbound_02_the_timestamp_window_is_read_from_the_apps_clock(settings, app_settings, offset, status):
+    """The window is tested at chosen times: the app's clock is injected, not read inside the check."""
+    from datetime import UTC, datetime
+
+    fixed = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    client = create_app(app_settings, clock=lambda: fixed).test_client()
+    signature = mailgun_signature(timestamp=int(fixed.timestamp()) + offset)
+    answer = via_mailgun_mime(
+        client, message(f"mg-window{offset}@example.org"), "mg@mentoring.example", signature
+    )
+    assert answer.status_code == status, answer.get_json()
+
+
 def test_inbound_02_mailgun_signature_window_and_token_replay(settings, app_settings, client, work):
     raw = message("mg-1@example.org")
     now = int(time.time())

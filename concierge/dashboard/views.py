@@ -34,11 +34,12 @@ from concierge.actions.logins import (
 )
 from concierge.dashboard import queries, ratelimit
 from concierge.dashboard.export import mentorships_csv
-from concierge.db import read_scope, session_scope, utcnow
+from concierge.db import read_scope, session_scope
 from concierge.web import (
     SESSION_KEY,
     csrf_token,
     message_page,
+    now,
     protect,
     require_login,
     settings,
@@ -93,7 +94,7 @@ def login_request() -> ResponseReturnValue:
         reason = f"Too many login requests for this address. Wait {minutes} minutes and try again."
         return _too_many(reason, window)
     with session_scope(settings()) as db:
-        request_login_email(db, settings(), email)
+        request_login_email(db, settings(), email, now())
     return message_page(
         200,
         "Check your email",
@@ -118,7 +119,7 @@ def login_link(token: str) -> ResponseReturnValue:
     only the POST of the button spends the link.
     """
     with read_scope(settings()) as db:
-        usable = login_token_usable(db, token)
+        usable = login_token_usable(db, token, now())
     if not usable:
         return _link_spent()
     return render_template("dashboard/login_link.html"), 200, {"Cache-Control": "no-store"}
@@ -128,7 +129,7 @@ def login_link(token: str) -> ResponseReturnValue:
 def login_with_link(token: str) -> ResponseReturnValue:
     """The "Log in" button (CSRF-protected): spend the link, start the session, go to the dashboard."""
     with session_scope(settings()) as db:
-        coordinator = use_login_token(db, token)
+        coordinator = use_login_token(db, token, now())
     if coordinator is None:
         return _link_spent()
     # A fresh session (and CSRF token) at login: nothing carried over from before.
@@ -170,7 +171,7 @@ def program(ref: str) -> ResponseReturnValue:
         found = queries.program_of(db, g.coordinator.id, ref)
         if found is None:
             return _no_program()
-        summaries = queries.mentorship_summaries(db, found, utcnow())
+        summaries = queries.mentorship_summaries(db, found, now())
         attention = queries.people_needing_attention(db, found)
     return render_template(
         "dashboard/program.html",
@@ -220,7 +221,7 @@ def export_mentorships(ref: str) -> ResponseReturnValue:
         found = queries.program_of(db, g.coordinator.id, ref)
         if found is None:
             return _no_program()
-        data = mentorships_csv(found, queries.mentorship_summaries(db, found, utcnow()))
+        data = mentorships_csv(found, queries.mentorship_summaries(db, found, now()))
     return Response(
         data,
         mimetype="text/csv",

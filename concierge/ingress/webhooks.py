@@ -37,7 +37,6 @@ import hmac
 import json
 import logging
 import re
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -64,6 +63,7 @@ from concierge.ingress.store import (
     store_inbound,
 )
 from concierge.queues import get_redis
+from concierge.web import now
 
 log = logging.getLogger(__name__)
 
@@ -382,7 +382,7 @@ def _check_mailgun_signature(
     if not _mailgun_signed(key, timestamp, token, signature):
         raise Refused(401, "wrong or missing signature")
     assert timestamp is not None and token is not None
-    if not _TIMESTAMP.match(timestamp) or abs(time.time() - int(timestamp)) > MAX_CLOCK_SKEW:
+    if not _TIMESTAMP.match(timestamp) or abs(now().timestamp() - int(timestamp)) > MAX_CLOCK_SKEW:
         raise Refused(401, "the timestamp is more than 15 minutes off")
     return token
 
