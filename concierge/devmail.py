@@ -284,6 +284,10 @@ def send_reply(mail_id: int) -> ResponseReturnValue:
             sender = normalise_email(sender)
         except ActionError as error:
             return _reply_form(mail, sender, body, raw_text, f"From: {error}."), 422
+        if sender != mail.to_email and not _in_their_programs(mail):
+            # Mail to the viewer of a program they do not run: they answer as themselves only.
+            refused = f"Outside the programs you run, you can answer only as the recipient, {mail.to_email}."
+            return _reply_form(mail, sender, body, raw_text, refused), 403
         raw = compose_reply(mail.raw, sender, body)
     else:
         missing = "Give a From address (and a body), or paste a raw message."
@@ -296,6 +300,22 @@ def send_reply(mail_id: int) -> ResponseReturnValue:
     if not stored.duplicate:
         process_now(settings(), stored.id)
     return redirect(url_for("devmail.received", inbound_id=stored.id), 303)
+
+
+def _in_their_programs(mail: DevMail) -> bool:
+    """True when the email belongs to a program the viewer runs (not only mail to them)."""
+    if mail.outbound_id is None:
+        return False
+    with read_scope(settings()) as db:
+        return (
+            db.scalar(
+                select(OutboundMessage.id).where(
+                    OutboundMessage.id == mail.outbound_id,
+                    OutboundMessage.program_id.in_(their_programs(g.coordinator.id)),
+                )
+            )
+            is not None
+        )
 
 
 def _paste_refused(raw: bytes) -> tuple[int, str] | None:

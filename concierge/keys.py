@@ -8,7 +8,7 @@ import secrets
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from concierge.models import Mentorship, Person, Program, ReplyKey
 
@@ -65,3 +65,18 @@ def reply_key_for(
             raise
         return found
     return created
+
+
+def first_known_key(session: Session, candidates: list[str]) -> ReplyKey | None:
+    """The first of `candidates` (in the order `inbound.keys` gives them) that is a known key."""
+    if not candidates:
+        return None
+    known = {
+        key.key: key
+        for key in session.scalars(
+            select(ReplyKey)
+            .options(joinedload(ReplyKey.program), joinedload(ReplyKey.person))
+            .where(ReplyKey.key.in_(candidates))
+        )
+    }
+    return next((known[candidate] for candidate in candidates if candidate in known), None)

@@ -1,4 +1,5 @@
-"""Signed tokens: unsubscribe links name (person, program), VERP addresses name one send.
+"""Signed tokens: unsubscribe links name (person, program); send tokens (in VERP addresses and
+the `X-Concierge-Send` header) name one send.
 
 Both are checked without a table lookup first, and neither can be made without SECRET_KEY.
 """
@@ -48,12 +49,33 @@ def _verp_mac(settings: Settings, outbound_id: int) -> str:
     return base64.b32encode(digest).decode().lower()[:VERP_MAC_CHARS]
 
 
+def send_token(settings: Settings, outbound_id: int) -> str:
+    """`<id>-<mac>`: names one send, and cannot be made without SECRET_KEY."""
+    return f"{outbound_id}-{_verp_mac(settings, outbound_id)}"
+
+
+def read_send_token(settings: Settings, token: str | None) -> int | None:
+    """The outbound id of a send token we signed (compared case-insensitively), else None."""
+    number, dash, mac = (token or "").strip().lower().partition("-")
+    if not dash or not number.isascii() or not number.isdigit() or len(number) > 18:
+        return None
+    outbound_id = int(number)
+    if not hmac.compare_digest(mac.encode(), _verp_mac(settings, outbound_id).encode()):
+        return None
+    return outbound_id
+
+
+#: The header every send carries with its send token: only its recipient sees it, so a
+#: delivery report that returns it was made from that very email (SPEC §3.4).
+SEND_HEADER = "X-Concierge-Send"
+
+
 def verp_address(settings: Settings, outbound_id: int) -> str:
     """The envelope sender of one send, `bounce+<id>-<mac>@REPLY_DOMAIN` (VERP, SPEC §3.4).
 
     A bounce to it is tied to that exact send; the signature makes the address unforgeable.
     """
-    return f"bounce+{outbound_id}-{_verp_mac(settings, outbound_id)}@{settings.reply_domain}"
+    return f"bounce+{send_token(settings, outbound_id)}@{settings.reply_domain}"
 
 
 def read_verp_address(settings: Settings, address: str | None) -> int | None:
@@ -61,10 +83,4 @@ def read_verp_address(settings: Settings, address: str | None) -> int | None:
     local, at, domain = (address or "").strip().strip("<>").lower().rpartition("@")
     if not at or domain != settings.reply_domain.lower() or not local.startswith("bounce+"):
         return None
-    number, dash, mac = local[len("bounce+") :].partition("-")
-    if not dash or not number.isascii() or not number.isdigit() or len(number) > 18:
-        return None
-    outbound_id = int(number)
-    if not hmac.compare_digest(mac.encode(), _verp_mac(settings, outbound_id).encode()):
-        return None
-    return outbound_id
+    return read_send_token(settings, local[len("bounce+") :])

@@ -77,11 +77,14 @@ def dsn(
     recipient: str = "ana@example.org",
     returned_id: str | None = None,
     to: str = "bounce@mentoring.example",
+    token: str | None = None,
 ) -> bytes:
-    """An RFC 3464 report; `returned_id` is the Message-ID in its returned headers."""
+    """An RFC 3464 report; `returned_id` and `token` are the Message-ID and X-Concierge-Send
+    header in its returned headers (a real report returns both: see `returned()`)."""
+    send = f"X-Concierge-Send: {token}\r\n" if token else ""
     returned = (
         f"--B\r\nContent-Type: text/rfc822-headers\r\n\r\nFrom: concierge@mentoring.example\r\n"
-        f"To: {recipient}\r\nMessage-ID: {returned_id}\r\nSubject: Welcome\r\n\r\n"
+        f"To: {recipient}\r\nMessage-ID: {returned_id}\r\n{send}Subject: Welcome\r\n\r\n"
         if returned_id
         else ""
     )
@@ -95,3 +98,12 @@ def dsn(
         f"Final-Recipient: rfc822; {recipient}\r\nAction: {action}\r\nStatus: {status}\r\n"
         f"Diagnostic-Code: smtp; 550 5.1.1 user unknown\r\n{returned}--B--\r\n"
     ).encode()
+
+
+def returned(settings, outbound_id: int) -> dict[str, str]:
+    """What a real bounce of one of our sends returns in its headers: its Message-ID and token."""
+    from concierge.tokens import send_token
+
+    with session_scope(settings) as s:
+        message_id = s.get(OutboundMessage, outbound_id).message_id
+    return {"returned_id": message_id, "token": send_token(settings, outbound_id)}

@@ -159,3 +159,33 @@ def test_a_from_address_that_is_not_one_is_refused_with_a_reason(settings, work,
     assert "not an email address" in response.get_data(as_text=True)
     with session_scope(settings) as s:
         assert s.scalar(select(InboundMessage.id)) is None
+
+
+def test_outside_my_programs_i_answer_mail_to_me_only_as_myself(settings, work):
+    """The audit's case: a coordinator who is also a mentee elsewhere sees that program's mail
+    to them, and must not answer it as someone else of that program."""
+    mail_id = welcomed(settings, work)
+    with session_scope(settings) as s:
+        elsewhere = factories.program(s, name="Elsewhere")
+        send_welcome(s, settings, factories.participant(s, elsewhere, "mentee", email=COORDINATOR))
+        factories.participant(s, elsewhere, "mentee", email="mo@example.org")
+    work()
+    with session_scope(settings) as s:
+        mine = s.scalar(select(DevMail.id).where(DevMail.to_email == COORDINATOR))
+    client = coordinator(settings)
+    token = form_token(client, f"/dev/mail/{mine}/reply")
+    as_mo = client.post(
+        f"/dev/mail/{mine}/reply", data={"csrf_token": token, "sender": "mo@example.org", "body": "stop"}
+    )
+    assert as_mo.status_code == 403 and "only as the recipient" in as_mo.get_data(as_text=True)
+    with session_scope(settings) as s:
+        assert s.scalar(select(InboundMessage.id)) is None
+    as_me = client.post(
+        f"/dev/mail/{mine}/reply", data={"csrf_token": token, "sender": COORDINATOR, "body": "Hi"}
+    )
+    assert as_me.status_code == 303
+    # In a program I run, I may answer as anyone (to try a foreign sender, say).
+    as_other = client.post(
+        f"/dev/mail/{mail_id}/reply", data={"csrf_token": token, "sender": "mo@example.org", "body": "hi"}
+    )
+    assert as_other.status_code == 303

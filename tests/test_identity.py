@@ -45,8 +45,8 @@ def test_a_coordinator_cannot_give_an_alias_to_someone_in_another_coordinators_p
     csv_text = "email,role,aliases,goals\nbob@example.org,mentee,mallory@evil.example,Grow\n"
     result = run_import(settings, made["first"], csv_text, Actor(made["c1"]))
     assert [str(p) for p in result.problems] == [
-        "line 2: bob@example.org is also in a program you do not run, so their name and addresses "
-        "can only be changed by its coordinators or an operator"
+        "line 2: bob@example.org is also in a program you do not run, so their name, addresses, "
+        "time zone and topics can only be changed by its coordinators or an operator"
     ]
     assert person(settings, "bob@example.org") == ("Bob Stone", [])
     with session_scope(settings) as s:  # the row is refused whole: nothing half-written
@@ -121,3 +121,39 @@ def test_a_new_person_is_no_one_elses(settings):
     csv_text = "email,name,role,aliases\nnew@example.org,New One,mentee,new@home.example\n"
     assert run_import(settings, made["second"], csv_text, Actor(made["c2"])).problems == []
     assert person(settings, "new@example.org") == ("New One", ["new@home.example"])
+
+
+def test_nor_change_their_time_zone_or_topics(settings):
+    made = two_programs_sharing_bob(settings)
+    for cells in ("Pacific/Kiritimati,", ",hacked"):
+        csv_text = f"email,role,timezone,topics\nbob@example.org,mentee,{cells}\n"
+        result = run_import(settings, made["first"], csv_text, Actor(made["c1"]))
+        assert len(result.problems) == 1 and "time zone and topics" in result.problems[0].reason
+    with session_scope(settings) as s:
+        bob = s.scalar(select(Person).where(Person.email == "bob@example.org"))
+        assert (bob.timezone, bob.topics) == (None, [])
+
+
+def test_an_alias_given_by_one_coordinator_cannot_pull_its_person_into_another_program(settings):
+    """The audit's case: coordinator 1 claims newhire@ as an alias of their own participant; when
+    coordinator 2 later enrols newhire@, the row is refused instead of enrolling that person."""
+    made = two_programs_sharing_bob(settings)
+    claim = "email,role,aliases\ncarol@example.org,mentee,newhire@corp.example\n"
+    assert run_import(settings, made["first"], claim, Actor(made["c1"])).problems == []
+    result = run_import(
+        settings, made["second"], "email,role\nnewhire@corp.example,mentee\n", Actor(made["c2"])
+    )
+    assert [p.reason for p in result.problems] == [
+        "newhire@corp.example is another address of someone in a program you do not run: "
+        "use their main address, or ask an operator"
+    ]
+    with session_scope(settings) as s:
+        carol = s.scalar(select(Person).where(Person.email == "carol@example.org"))
+        assert (
+            s.scalar(
+                select(Enrolment.id).where(
+                    Enrolment.person_id == carol.id, Enrolment.program_id == made["second"]
+                )
+            )
+            is None
+        )

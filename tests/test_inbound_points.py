@@ -15,7 +15,7 @@ from concierge.models import Enrolment, InboundMessage, OutboundMessage, Person
 from concierge.outbox import queue_email
 from concierge.review import in_review
 from tests import factories
-from tests.mail import dsn, gmail_reply
+from tests.mail import dsn, gmail_reply, returned
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 
@@ -24,7 +24,11 @@ CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 def conversation(settings, work):
     """Ana, welcomed: her reply address and the welcome's Message-ID."""
     welcome, key = factories.welcomed_mentee(settings, work)
-    return {"to": f"reply+{key.key}@mentoring.example", "welcome_id": welcome.message_id}
+    return {
+        "to": f"reply+{key.key}@mentoring.example",
+        "welcome_id": welcome.message_id,
+        "welcome_outbound": welcome.id,
+    }
 
 
 def message(
@@ -170,7 +174,7 @@ def test_inbound_16_exchange_suppress_header_alone_is_ordinary_mail(settings, cl
 
 
 def test_inbound_17_hard_bounce_marks_the_person_bouncing_and_mail_stops(settings, cli, conversation):
-    line = ingest(cli, dsn("5.1.1", returned_id=conversation["welcome_id"]))
+    line = ingest(cli, dsn("5.1.1", **returned(settings, conversation["welcome_outbound"])))
     assert (line["status"], line["kind"], line["reason"]) == ("ignored", "bounce", "bounce")
     with session_scope(settings) as s:
         ana = s.scalar(select(Person).where(Person.email == "ana@example.org"))
@@ -199,7 +203,7 @@ def test_inbound_17_a_bounce_not_tied_to_our_mail_is_flagged_and_changes_nothing
 
 
 def test_inbound_17_soft_bounce_is_recorded_but_keeps_the_person_active(settings, cli, conversation):
-    line = ingest(cli, dsn("4.2.2", action="delayed", returned_id=conversation["welcome_id"]))
+    line = ingest(cli, dsn("4.2.2", action="delayed", **returned(settings, conversation["welcome_outbound"])))
     assert (line["kind"], line["reason"]) == ("bounce", "bounce")
     with session_scope(settings) as s:
         assert s.scalar(select(Person.status).where(Person.email == "ana@example.org")) == "active"

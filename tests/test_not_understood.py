@@ -130,3 +130,15 @@ def test_automatic_mail_on_the_thread_is_never_answered(settings, work):
             )
             == 0
         )
+
+
+def test_an_out_of_office_that_quotes_our_mail_is_kept_but_never_answered(settings, work):
+    made = factories.made_pair(settings, work)
+    body = (
+        "I am out of the office until Monday 14 December with limited access to email. "
+        "I will respond when I return."
+    )
+    result, _ = reply(settings, made["mentee_intro"], body, made["mentee"][1], 1, T0)
+    assert (result.status, result.reason) == ("processed", "not_understood")  # quoted: kept for review
+    work()
+    assert answers(settings) == []

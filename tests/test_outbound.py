@@ -69,6 +69,9 @@ def test_email_is_sent_with_every_header_of_spec_3(settings, smtp, work):
         assert MARKER in body
         assert "delete my data" in body and "private" in body
     assert msg["Subject"] == "Welcome to Women in Tech"
+    raw_headers = smtp.messages[0][2].split(b"\r\n\r\n", 1)[0]
+    assert b"List-Unsubscribe: <mailto:reply+" in raw_headers  # as it is, not an encoded-word
+    assert b"=?utf-8?" not in raw_headers.split(b"List-Unsubscribe:", 1)[1].split(b"\r\nList-", 1)[0]
     envelope_from = smtp.messages[0][0]
     assert envelope_from == verp_address(settings, outbound_id)
     assert envelope_from.startswith(f"bounce+{outbound_id}-") and envelope_from.endswith("@mentoring.example")

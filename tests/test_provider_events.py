@@ -124,14 +124,15 @@ def test_mailgun_permanent_failure_of_our_send_marks_the_person_bouncing(setting
         assert message.source == "mailgun_events" and message.raw.startswith(b"{")
 
 
-def test_mailgun_temporary_failure_is_a_soft_bounce(settings, app, ana):
-    answer = post_json(
-        app, "/inbound/mailgun/events", mailgun_event("failed", ana["message_id"].strip("<>"), **TEMPORARY)
-    )
+def test_mailgun_temporary_failure_is_a_delay_it_retries_until_it_gives_up(settings, app, ana):
+    mid = ana["message_id"].strip("<>")
+    answer = post_json(app, "/inbound/mailgun/events", mailgun_event("failed", mid, **TEMPORARY))
     assert processed(settings, answer)[2] == "bounce"
+    gave_up = dict(TEMPORARY, reason="old")  # Mailgun's retries exhausted
+    processed(settings, post_json(app, "/inbound/mailgun/events", mailgun_event("failed", mid, **gave_up)))
     assert status_of(settings) == "active"
     with session_scope(settings) as s:
-        assert s.scalar(select(DeliveryReport.kind)) == "soft"
+        assert sorted(s.scalars(select(DeliveryReport.kind))) == ["delayed", "soft"]
 
 
 def test_mailgun_complaint_tied_by_our_variables_unsubscribes_from_that_program(settings, app, ana):
@@ -412,17 +413,43 @@ def test_metadata_naming_a_send_to_someone_else_is_trusted_for_the_named_address
         assert s.scalar(select(DeliveryReport.outbound_id)) is None
 
 
-def test_a_complaint_naming_no_send_unsubscribes_from_every_program(settings, app, ana):
+def test_a_complaint_naming_no_send_unsubscribes_from_the_program_of_our_latest_send(
+    settings, app, ana, work
+):
+    from concierge.actions.introductions import send_welcome
+
     with session_scope(settings) as s:
         other = factories.program(s)
-        factories.participant(s, other, "mentee", email="ana@example.org")
+        send_welcome(s, settings, factories.participant(s, other, "mentee", email="ana@example.org"))
         other_id = other.id
+    work()
     spam = sendgrid_event("spamreport", None, 1)
     assert (
         processed(settings, post_json(app, "/inbound/sendgrid/events", [spam], basic(*SENDGRID)))[2]
         == "complaint"
     )
-    assert unsubscribed(settings, ana["program_id"]) and unsubscribed(settings, other_id)
+    assert unsubscribed(settings, other_id) and not unsubscribed(settings, ana["program_id"])
+
+
+def test_nul_characters_in_event_fields_are_dropped_not_fatal(settings, app, ana):
+    bounce = sendgrid_event(
+        "bounce", ana["message_id"], 1, reason="550 no\u0000body", status="5.1.1\u0000", type="bounce"
+    )
+    bounce["sg_event_id"] = "evt\u0000nul"
+    assert "\\u0000" in json.dumps([bounce])  # a NUL escaped in JSON, as a remote server may send it
+    answer = post_json(app, "/inbound/sendgrid/events", [bounce], basic(*SENDGRID))
+    assert processed(settings, answer)[2] == "bounce"
+    assert status_of(settings) == "bouncing"
+
+
+def test_an_event_body_over_2_mib_is_413_before_it_is_read(settings, app):
+    big = b"[" + b"{}," * (800 * 1024) + b"{}]"
+    answer = app.post(
+        "/inbound/sendgrid/events", data=big, content_type="application/json", headers=basic(*SENDGRID)
+    )
+    assert answer.status_code == 413 and answer.get_json()["reason"]
+    unsigned = app.post("/inbound/mailgun/events", data=big, content_type="application/json")
+    assert unsigned.status_code == 413
 
 
 @pytest.mark.parametrize("outbound_id", ["99999999999999999", "2147483648", "-1", "1e3"])

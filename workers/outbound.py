@@ -22,7 +22,7 @@ from concierge.mail.render import Envelope, render_message
 from concierge.mail.transport import PermanentSendError, TransientSendError, provider_metadata, send_smtp
 from concierge.models import DevMail, OutboundMessage, Person, Program, ReplyKey
 from concierge.outbox import ERASED, SECRETS_KEY, suppressed
-from concierge.tokens import unsubscribe_token, verp_address
+from concierge.tokens import SEND_HEADER, send_token, unsubscribe_token, verp_address
 from workers.context import job_settings
 
 
@@ -144,6 +144,7 @@ def send_outbound(outbound_id: int, stuck_before: str | None = None) -> str:
     # provider returns its own form of metadata (Postmark never returns our Message-ID).
     for name, value in provider_metadata(outbound_id).items():
         msg[name] = value
+    msg[SEND_HEADER] = send_token(settings, outbound_id)  # returned in a bounce's headers
     try:
         send_smtp(settings.smtp_url, msg, envelope_from=verp_address(settings, outbound_id))
     except PermanentSendError as exc:

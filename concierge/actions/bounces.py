@@ -26,18 +26,18 @@ from concierge.actions.people import find_person, get_person, normalise_email
 from concierge.actions.subscriptions import unsubscribe
 from concierge.config import Settings
 from concierge.db import insert_unless_exists
-from concierge.inbound import ParsedMessage
+from concierge.inbound import ParsedMessage, reply_key_candidates
 from concierge.inbound.events import DeliveryEvent
+from concierge.keys import first_known_key
 from concierge.models import (
     DeliveryReport,
-    Enrolment,
     InboundMessage,
     OutboundMessage,
     Person,
     PersonAlias,
     Program,
 )
-from concierge.tokens import read_verp_address
+from concierge.tokens import read_send_token, read_verp_address
 
 SOFT_BOUNCES_FOR_HARD = 3
 SOFT_BOUNCE_WINDOW = timedelta(days=14)
@@ -54,10 +54,12 @@ def _person_at(session: Session, address: str | None) -> Person | None:
 def tied_send(
     session: Session, settings: Settings, message: InboundMessage, parsed: ParsedMessage
 ) -> OutboundMessage | None:
-    """The send of ours a bounce is about, when it proves it: by VERP, else by returned Message-ID.
+    """The send of ours a bounce is about, when it proves it: by VERP, else by returned headers.
 
-    A returned Message-ID ties only a send to the address that failed; a report that names
-    no failed address at all (some free-text bounces) is tied to the send its Message-ID names.
+    Returned headers tie only an RFC 3464 report that names the address that failed, whose
+    returned headers carry both the Message-ID of a send of ours to that address and that
+    send's signed token (`X-Concierge-Send`). Message-IDs are not secret (a reply quotes them
+    in `In-Reply-To` to everyone it goes to); the token is seen only by the send's recipient.
     """
     for address in [message.envelope_recipient, *parsed.to, *parsed.delivered_to, *parsed.x_original_to]:
         outbound_id = read_verp_address(settings, address)
@@ -66,21 +68,18 @@ def tied_send(
             if outbound is not None and outbound.person_id is not None:
                 return outbound
     bounce = parsed.bounce
-    if bounce is None or not bounce.message_ids:
+    if bounce is None or not bounce.message_ids or not bounce.failed_address:
         return None
     failed = _person_at(session, bounce.failed_address)
-    if bounce.failed_address and failed is None:
-        return None  # the address that failed is nobody's: no send of ours went to it
+    tokens = {read_send_token(settings, token) for token in bounce.send_tokens} - {None}
+    if failed is None or not tokens:
+        return None
     return session.scalar(
-        select(OutboundMessage)
-        .where(
+        select(OutboundMessage).where(
+            OutboundMessage.id.in_(tokens),
             OutboundMessage.message_id.in_([f"<{mid}>" for mid in bounce.message_ids]),
-            OutboundMessage.person_id.is_not(None)
-            if failed is None
-            else OutboundMessage.person_id == failed.id,
+            OutboundMessage.person_id == failed.id,
         )
-        .order_by(OutboundMessage.id)
-        .limit(1)
     )
 
 
@@ -97,8 +96,7 @@ def record_bounce(
     assert bounce is not None
     outbound = tied_send(session, settings, message, parsed)
     if outbound is None:
-        named = _person_at(session, bounce.failed_address)
-        message.person_id = named.id if named is not None else None
+        _flag_for(session, settings, message, parsed)
         return "untrusted_bounce"
     person = session.get(Person, outbound.person_id)
     assert person is not None
@@ -118,6 +116,21 @@ def record_bounce(
         now=now,
     )
     return "bounce"
+
+
+def _flag_for(session: Session, settings: Settings, message: InboundMessage, parsed: ParsedMessage) -> None:
+    """Whose review queue an untrusted bounce belongs in: the program of the reply key it came in
+    on (someone wrote to their own conversation), else the person it names."""
+    key = first_known_key(session, reply_key_candidates(parsed, settings.reply_domain))
+    if key is not None:
+        message.reply_key_id, message.program_id, message.mentorship_id = (
+            key.id,
+            key.program_id,
+            key.mentorship_id,
+        )
+        return
+    named = _person_at(session, parsed.bounce.failed_address if parsed.bounce else None)
+    message.person_id = named.id if named is not None else None
 
 
 #: The reason recorded on a provider's event webhook: its most telling event's, in this order.
@@ -224,8 +237,7 @@ def record_report(
     `kind` is hard, soft, delayed, complaint or unsubscribe; `inbound` is the message (or
     event webhook) that reported it. `outbound` is the send it is about (None when an
     authenticated provider event names an address but no send of ours): a complaint then
-    unsubscribes the person from every program they are in, since we cannot tell which one
-    they complained about.
+    unsubscribes the person from the program of our latest send to them.
     """
     detail = f"{detail} (inbound message {inbound.id})"
     inserted = insert_unless_exists(
@@ -274,15 +286,18 @@ def _recent_soft_bounces(session: Session, person: Person, now: datetime) -> int
 
 
 def _programs_of_report(session: Session, person: Person, outbound: OutboundMessage | None) -> list[Program]:
-    """The program of the send a complaint is about; without a send, every program of the person."""
-    if outbound is not None and outbound.program_id is not None:
-        program = session.get(Program, outbound.program_id)
-        return [program] if program is not None else []
-    return list(
-        session.scalars(
-            select(Program).join(Enrolment).where(Enrolment.person_id == person.id).order_by(Program.id)
+    """The program a complaint is about: that of the send it names, else that of our latest send
+    to the person (what they most likely marked as spam)."""
+    program_id = outbound.program_id if outbound is not None else None
+    if program_id is None:
+        program_id = session.scalar(
+            select(OutboundMessage.program_id)
+            .where(OutboundMessage.person_id == person.id, OutboundMessage.program_id.is_not(None))
+            .order_by(OutboundMessage.id.desc())
+            .limit(1)
         )
-    )
+    program = session.get(Program, program_id) if program_id is not None else None
+    return [program] if program is not None else []
 
 
 def _mark_bouncing(person: Person, detail: str) -> None:

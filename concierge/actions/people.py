@@ -237,8 +237,8 @@ def identity_locked(session: Session, person: Person, actor: Actor) -> str | Non
     if elsewhere is None:
         return None
     return (
-        f"{person.email} is also in a program you do not run, so their name and addresses "
-        "can only be changed by its coordinators or an operator"
+        f"{person.email} is also in a program you do not run, so their name, addresses, time zone "
+        "and topics can only be changed by its coordinators or an operator"
     )
 
 
@@ -247,17 +247,31 @@ def enrol(
 ) -> tuple[Enrolment, bool]:
     """Create or update the person and their enrolment; returns (enrolment, created).
 
-    A change of an existing person's name or a new alias is refused (ActionError) when
-    `actor` may not make it (`identity_locked`).
+    What every program shares about an existing person (their name, aliases, time zone and
+    topics) changes only when `actor` may change it (`identity_locked`, ActionError
+    otherwise); so does enrolling them through one of their aliases, which would otherwise
+    let an alias one coordinator gave a person pull that person into another's program.
     """
     person = find_person(session, row.email)
     if person is None:
         person = Person(email=row.email, topics=[], status="active")
         session.add(person)
-    new_aliases = [a for a in row.aliases if a != person.email and a not in {x.email for x in person.aliases}]
-    renames = row.name is not None and person.id is not None and row.name != person.name
-    if (renames or new_aliases) and (locked := identity_locked(session, person, actor)):
-        raise ActionError(locked)
+    known = {alias.email for alias in person.aliases}
+    new_aliases = [a for a in row.aliases if a != person.email and a not in known]
+    if person.id is not None:
+        changes = [
+            row.name is not None and row.name != person.name,
+            row.timezone is not None and row.timezone != person.timezone,
+            row.topics is not None and row.topics != person.topics,
+            bool(new_aliases),
+        ]
+        if person.email != row.email and (locked := identity_locked(session, person, actor)):
+            raise ActionError(
+                f"{row.email} is another address of someone in a program you do not run: "
+                "use their main address, or ask an operator"
+            )
+        if any(changes) and (locked := identity_locked(session, person, actor)):
+            raise ActionError(locked)
     if row.name is not None:
         person.name = row.name
     if row.timezone is not None:

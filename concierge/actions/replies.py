@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from concierge.actions import ActionError
 from concierge.actions.bounces import clear_bouncing
@@ -22,8 +22,9 @@ from concierge.actions.people import find_person
 from concierge.actions.subscriptions import unsubscribe
 from concierge.config import Settings
 from concierge.inbound import ParsedMessage, reply_key_candidates
+from concierge.inbound.classify import reads_as_out_of_office
 from concierge.inbound.intents import is_stop, strip_reply_prefixes
-from concierge.keys import reply_key_for
+from concierge.keys import first_known_key, reply_key_for
 from concierge.models import (
     Enrolment,
     InboundMessage,
@@ -57,32 +58,20 @@ class Route:
 
 
 def _key_by_threading(session: Session, parsed: ParsedMessage) -> ReplyKey | None:
-    ids = [f"<{i}>" for i in [*parsed.in_reply_to, *reversed(parsed.references)] if i]
+    """The key of the email of ours the reply answers: In-Reply-To first, then References from
+    the newest back (INBOUND.md 7), the first of those that is ours."""
+    ids = list(dict.fromkeys(f"<{i}>" for i in [*parsed.in_reply_to, *reversed(parsed.references)] if i))[:50]
     if not ids:
         return None
-    found = session.scalar(
-        select(ReplyKey)
-        .join(OutboundMessage, OutboundMessage.reply_key_id == ReplyKey.id)
-        .where(OutboundMessage.message_id.in_(ids[:50]))
-        .order_by(OutboundMessage.id.desc())
-        .limit(1)
-    )
-    return found
-
-
-def first_known_key(session: Session, candidates: list[str]) -> ReplyKey | None:
-    """The first of `candidates` (in the order `inbound.keys` gives them) that is a known key."""
-    if not candidates:
-        return None
-    known = {
-        key.key: key
-        for key in session.scalars(
-            select(ReplyKey)
-            .options(joinedload(ReplyKey.program), joinedload(ReplyKey.person))
-            .where(ReplyKey.key.in_(candidates))
+    found = {
+        message_id: key
+        for message_id, key in session.execute(
+            select(OutboundMessage.message_id, ReplyKey)
+            .join(ReplyKey, OutboundMessage.reply_key_id == ReplyKey.id)
+            .where(OutboundMessage.message_id.in_(ids))
         )
     }
-    return next((known[candidate] for candidate in candidates if candidate in known), None)
+    return next((found[message_id] for message_id in ids if message_id in found), None)
 
 
 def route(session: Session, settings: Settings, parsed: ParsedMessage, now: datetime) -> Route:
@@ -276,7 +265,10 @@ def answer_not_understood(
 ) -> None:
     """SPEC §3.1.14: one friendly answer with examples that fit the thread, saying that a
     coordinator may read the message (it goes to their review queue), at most once per thread
-    every 12 hours."""
+    every 12 hours. A text that reads like an out-of-office notice is never answered (INBOUND.md
+    22): it may be a machine that quoted what it answers."""
+    if reads_as_out_of_office(parsed.text):
+        return
     answer_reply(
         session,
         settings,

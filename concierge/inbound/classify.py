@@ -14,6 +14,7 @@ from email.policy import compat32
 
 from concierge.inbound import mime
 from concierge.inbound.message import Bounce
+from concierge.tokens import SEND_HEADER
 
 #: How much of a body the bounce and out-of-office rules read.
 _SCAN_CHARS = 4_000
@@ -256,14 +257,21 @@ def auto_reply_rule(
     lowered_subject = subject.lower()
     if any(mark in lowered_subject for mark in _AUTO_SUBJECTS):
         return "auto_subject"
-    if not quoted:
-        opening = " ".join(body[:600].lower().split())
-        head = opening[:300]
-        if any(phrase in head for phrase in _AUTO_BODY_OPENINGS) and any(
-            word in opening for word in _RETURN_WORDS
-        ):
-            return "auto_body"
+    if not quoted and reads_as_out_of_office(body):
+        return "auto_body"
     return None
+
+
+def reads_as_out_of_office(text: str) -> bool:
+    """True when a text opens with an out-of-office sentence and mentions a return.
+
+    A message that quotes the one it answers is not taken for a machine on this alone (a person
+    may write "I'm on vacation until Monday" in a reply), but is never answered automatically.
+    """
+    opening = " ".join(text[:600].lower().split())
+    return any(phrase in opening[:300] for phrase in _AUTO_BODY_OPENINGS) and any(
+        word in opening for word in _RETURN_WORDS
+    )
 
 
 def find_bounce(message: Message, sender: str | None, subject: str, body: str) -> Bounce | None:
@@ -290,7 +298,6 @@ def find_bounce(message: Message, sender: str | None, subject: str, body: str) -
         failed_address=failed,
         diagnostic=_diagnostic_line(scanned),
         delayed=delayed,
-        message_ids=returned_message_ids(message, body),
     )
 
 
@@ -325,7 +332,8 @@ def _delivery_report(message: Message) -> tuple[bool, Bounce | None]:
             failed_address=address or None,
             diagnostic=first.get("diagnostic-code") or None,
             delayed=not failed,
-            message_ids=returned_message_ids(message, ""),
+            message_ids=_returned_values(message, "Message-ID"),
+            send_tokens=_returned_values(message, SEND_HEADER),
         )
     return found, None
 
@@ -336,30 +344,29 @@ _RETURNED_TYPES = frozenset({"text/rfc822-headers", "message/rfc822-headers", "m
 _MAX_RETURNED_IDS = 10
 
 
-def returned_message_ids(message: Message, body: str) -> tuple[str, ...]:
-    """Message-IDs (without brackets) of the message a bounce returns: from its returned-headers
-    or attached-message parts, else from `Message-ID:` lines of the copy that free-text bounces
-    quote in their body."""
-    found: list[str] = []
+def _returned_headers(message: Message) -> list[Message]:
+    """The headers of the message a delivery report returns (its returned-headers or attached
+    message parts), decoded whatever their transfer encoding."""
+    found: list[Message] = []
     for part in mime.leaf_parts(message):
-        ctype = mime.content_type(part)
-        if ctype not in _RETURNED_TYPES:
+        if mime.content_type(part) not in _RETURNED_TYPES:
             continue
         payload = part.get_payload()
         if isinstance(payload, list) and payload and isinstance(payload[0], Message):
-            headers: Message | None = payload[0]
+            found.append(payload[0])
         else:
-            text = payload if isinstance(payload, str) else mime.part_text(part)
-            headers = HeaderParser(policy=compat32).parsestr(text[: _SCAN_CHARS * 4], headersonly=True)
-        for value in mime.header_texts(headers, "Message-ID") if headers is not None else []:
-            found.extend(mime.message_ids(value)[:1])
-    if not found:
-        for line in body[: _SCAN_CHARS * 4].splitlines():
-            name, colon, value = line.strip().partition(":")
-            if colon and name.strip().lower() == "message-id":
-                found.extend(mime.message_ids(value)[:1])
-    unique = list(dict.fromkeys(found))
-    return tuple(unique[:_MAX_RETURNED_IDS])
+            text = mime.part_text(part)[: _SCAN_CHARS * 4]
+            found.append(HeaderParser(policy=compat32).parsestr(text, headersonly=True))
+    return found
+
+
+def _returned_values(message: Message, name: str) -> tuple[str, ...]:
+    """The values of header `name` in the returned headers (a Message-ID without brackets)."""
+    values: list[str] = []
+    for headers in _returned_headers(message):
+        for value in mime.header_texts(headers, name):
+            values.extend(mime.message_ids(value)[:1])
+    return tuple(list(dict.fromkeys(values))[:_MAX_RETURNED_IDS])
 
 
 def _report_parts(message: Message) -> list[Message]:

@@ -22,6 +22,9 @@ PROVIDERS = ("mailgun", "postmark", "sendgrid")
 EventKind = Literal["hard", "soft", "delayed", "complaint", "unsubscribe", "delivered", "none"]
 #: A SendGrid batch holds at most this many events we read (its batches are up to 768 KB).
 MAX_EVENTS = 5_000
+#: The largest event webhook body we read: SendGrid's batches are up to 768 KB, Mailgun's and
+#: Postmark's events a few KB each.
+MAX_EVENT_BYTES = 2 * 1024 * 1024
 #: Outbound ids are 32-bit integers in the database; larger "ids" name no send.
 MAX_OUTBOUND_ID = 2**31 - 1
 
@@ -63,8 +66,9 @@ def parse_events(provider: str, body: bytes) -> list[DeliveryEvent]:
 
 
 def _text(value: Any, limit: int = 500) -> str | None:
+    """A field as one bounded line of text, without NUL (no database stores it); None if empty or no text."""
     if isinstance(value, str | int | float) and not isinstance(value, bool):
-        text = str(value).strip()
+        text = " ".join(str(value).replace("\x00", "").split())
         return text[:limit] or None
     return None
 
@@ -116,8 +120,11 @@ def _mailgun(payload: Any) -> list[DeliveryEvent]:
         raise MalformedEvents("event-data has no event")
     status = data.get("delivery-status") if isinstance(data.get("delivery-status"), dict) else {}
     kind: EventKind
-    if event == "failed":
-        kind = "hard" if data.get("severity") == "permanent" else "soft"
+    if event == "failed" and data.get("severity") == "permanent":
+        kind = "hard"
+    elif event == "failed":
+        # Mailgun retries a temporary failure (a delay) until it gives up ("old": retries exhausted).
+        kind = "soft" if data.get("reason") == "old" else "delayed"
     else:
         kind = {"complained": "complaint", "unsubscribed": "unsubscribe", "delivered": "delivered"}.get(
             event, "none"

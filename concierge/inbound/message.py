@@ -28,9 +28,10 @@ class Attachment:
 class Bounce:
     """What a delivery report says: permanent (5.x.x) or not, its status, and the address that failed.
 
-    `delayed` is a warning that delivery is still being tried (nothing failed yet);
-    `message_ids` are the Message-IDs (without brackets) of the returned message's headers,
-    which tie a report to the mail it is about (SPEC §3.4).
+    `delayed` is a warning that delivery is still being tried (nothing failed yet). An RFC 3464
+    report returns the headers of the message it is about: `message_ids` are their
+    Message-IDs (without brackets) and `send_tokens` their `X-Concierge-Send` values, which
+    tie the report to one of our sends (SPEC §3.4). Free-text bounces return neither.
     """
 
     hard: bool
@@ -39,6 +40,7 @@ class Bounce:
     diagnostic: str | None
     delayed: bool = False
     message_ids: tuple[str, ...] = ()
+    send_tokens: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

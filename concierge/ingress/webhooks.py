@@ -52,7 +52,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, Reque
 from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder
 
 from concierge.config import Settings
-from concierge.inbound.events import MalformedEvents, mailgun_signature, parse_events
+from concierge.inbound.events import MAX_EVENT_BYTES, MalformedEvents, mailgun_signature, parse_events
 from concierge.ingress import rebuild
 from concierge.ingress.store import (
     MAX_MESSAGE_BYTES,
@@ -428,7 +428,11 @@ def _event_json(provider: str) -> tuple[bytes, Any]:
     """The JSON body of a provider's event webhook, as bytes and parsed (415/422 otherwise)."""
     if request.mimetype != "application/json" and not request.mimetype.endswith("+json"):
         raise Refused(415, "expected application/json")
-    body = _request_body()
+    if (request.content_length or 0) > MAX_EVENT_BYTES:
+        raise Refused(413, f"an event webhook's body is at most {MAX_EVENT_BYTES} bytes")
+    body = request.stream.read(MAX_EVENT_BYTES + 1)
+    if len(body) > MAX_EVENT_BYTES:
+        raise Refused(413, f"an event webhook's body is at most {MAX_EVENT_BYTES} bytes")
     try:
         return body, json.loads(body)
     except (ValueError, RecursionError):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, parseaddr
 from functools import cache
@@ -20,6 +21,10 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "email"
 MARKER = "-- Reply above this line --"
+#: Header lines may be up to 998 characters (RFC 5322): with the default 78, a long token such
+#: as List-Unsubscribe's mailto would be written as an RFC 2047 encoded-word, which no mail
+#: client reads as a link.
+HEADERS_POLICY = policy.default.clone(max_line_length=998)
 
 
 @dataclass(frozen=True)
@@ -77,7 +82,7 @@ def render_message(name: str, context: dict[str, Any], envelope: Envelope) -> Em
     """The complete message: headers of SPEC §3, a text part and an HTML part (and any extras)."""
     participant = envelope.participant
     subject, text, html = render_parts(name, dict(context, participant=participant))
-    msg = EmailMessage()
+    msg = EmailMessage(policy=HEADERS_POLICY)
     display, address = parseaddr(envelope.mail_from)
     msg["From"] = formataddr((display, address))
     msg["To"] = envelope.to
