@@ -489,7 +489,7 @@ def _run(argv: list[str], inbound: bool) -> int:
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.exceptions.Abort:
-        return _fail("aborted", 1)
+        return 130  # click's word for Ctrl-C: stopped on request, nothing to say
     except click.exceptions.NoArgsIsHelpError as exc:
         # The help text, with its own lines, where click would have shown it.
         try:

@@ -4,19 +4,25 @@ The demo program is created through the same actions a coordinator uses (program
 create, CSV import, CSV pairing, circle), so its welcomes and introductions are real
 emails rendered by the worker into the dev outbox. Web, worker and scheduler run as
 children of this process; Ctrl-C stops them all and then the embedded redis-server.
-A second run finds the demo program and reuses the data.
+A second run finds the demo program and reuses the data; a second demo of the same
+installation while one runs says where that one is and starts nothing.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
+import fcntl
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -141,7 +147,18 @@ def start_children(settings: Settings) -> list[Child]:
         "cron": [str(bindir / "concierge"), "cron"],
     }
     return [
-        Child(name, subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL))
+        Child(
+            name,
+            subprocess.Popen(
+                command,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                # Ctrl-C reaches the demo alone, which stops its children in order; they still
+                # stop if the demo itself is killed (Linux: the parent-death signal).
+                start_new_session=True,
+                preexec_fn=_stop_with_parent if sys.platform == "linux" else None,
+            ),
+        )
         for name, command in commands.items()
     ]
 
@@ -179,34 +196,79 @@ def stop_children(children: list[Child], timeout: float = 20) -> None:
             child.process.wait()
 
 
-def stop_embedded_redis(settings: Settings) -> None:
-    """Shut the embedded redis-server down (it daemonizes) and make sure its pid is gone."""
-    from concierge import queues
+def _stop_with_parent() -> None:
+    """In a child, before it runs its command: SIGTERM once the demo dies, however it dies."""
+    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
-    server = queues.embedded_server(settings)
-    if server is None:
-        return
-    pid = server.pid
-    queues.forget_connections()
-    with contextlib.suppress(Exception):
-        server._cleanup()
-    if pid:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
+
+_PR_SET_PDEATHSIG = 1
+
+
+class DemoRefused(RuntimeError):
+    """The demo cannot start; the message says why in one line."""
+
+
+@contextmanager
+def only_demo(settings: Settings) -> Iterator[None]:
+    """Hold the installation's demo lock (`INSTANCE_PATH/demo.lock`) while the demo runs.
+
+    A second demo of the same installation would take the first one's port and, on its way
+    out, its embedded Redis: it says where the first one runs and stops before starting
+    anything. The lock goes with the process, however it ends.
+    """
+    settings.instance_path.mkdir(parents=True, exist_ok=True)
+    fd = os.open(settings.instance_path / "demo.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        running = os.read(fd, 300).decode("utf-8", "replace").strip() or "in this folder"
+        os.close(fd)
+        raise DemoRefused(
+            f"a demo is already running ({running}): use it, or stop it with Ctrl-C in its terminal"
+        ) from None
+    try:
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{settings.base_url}/, pid {os.getpid()}".encode())
+        yield
+    finally:
+        os.close(fd)
+
+
+def check_port_free(port: int) -> None:
+    """DemoRefused unless the web process can listen on `port` (as gunicorn will, reusing addresses)."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            raise DemoRefused(f"port {port} is in use: choose another with --port") from None
 
 
 def run_demo(base: Settings, port: int, echo: Callable[[str], None]) -> int:
-    """Seed, start the children, print the URLs, and wait for Ctrl-C; returns the exit code."""
+    """Seed, start the children, print the URLs, and wait for Ctrl-C; returns the exit code.
+
+    DemoRefused (before anything starts) when a demo of this installation already runs or the
+    port is taken.
+    """
     from concierge import queues
-    from concierge.actions.logins import create_login_link
     from concierge.migrate import upgrade
 
     settings = demo_settings(base, port)
-    upgrade(settings)
-    queues.get_redis(settings)  # start the embedded Redis before the children look for it
-    created = seed(settings)
-    echo("Seeded the demo programs." if created else "Reusing the demo data from the last run.")
-    children = start_children(settings)
+    with only_demo(settings):
+        check_port_free(port)
+        upgrade(settings)
+        queues.get_redis(settings)  # start the embedded Redis before the children look for it
+        created = seed(settings)
+        echo("Seeded the demo programs." if created else "Reusing the demo data from the last run.")
+        return _serve(settings, echo)
+
+
+def _serve(settings: Settings, echo: Callable[[str], None]) -> int:
+    """Start the children, print where to go, and wait for Ctrl-C; then stop them all."""
+    from concierge import queues
+    from concierge.actions.logins import create_login_link
+
     stopping = False
 
     def request_stop(signum: int, _frame: object) -> None:
@@ -214,6 +276,7 @@ def run_demo(base: Settings, port: int, echo: Callable[[str], None]) -> int:
         stopping = True
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    children = start_children(settings)
     try:
         if not wait_for_web(settings, children, lambda: stopping):
             return 130
@@ -232,7 +295,8 @@ def run_demo(base: Settings, port: int, echo: Callable[[str], None]) -> int:
         return 0
     finally:
         stop_children(children)
-        stop_embedded_redis(settings)
+        # The last process out shuts the embedded Redis down: with the children gone, that is us.
+        queues.leave_embedded()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         echo("Stopped.")

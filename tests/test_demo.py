@@ -43,6 +43,19 @@ def start_demo(instance: Path, port: int) -> tuple[subprocess.Popen, queue.Queue
     return proc, lines
 
 
+def run_demo_once(instance: Path, port: int) -> subprocess.CompletedProcess:
+    """A demo that is expected to refuse to start (it would otherwise run until stopped)."""
+    env = {k: v for k, v in os.environ.items() if k not in ENV_VARS}
+    env["INSTANCE_PATH"] = str(instance)
+    return subprocess.run(
+        [str(BIN / "concierge"), "demo", "--port", str(port)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+
+
 def read_until(lines: queue.Queue, prefix: str, timeout: float = 120) -> list[str]:
     seen = []
     while True:
@@ -116,9 +129,28 @@ def test_demo_runs_everything_and_ctrl_c_stops_every_process(tmp_path):
         assert len(children) >= 3
         server_pid = redis_pid(instance)
         assert psutil.pid_exists(server_pid)
+
+        # A second demo of the same installation, and one of another on the same port, start nothing.
+        second = run_demo_once(instance, port)
+        assert second.returncode == 1 and second.stdout == ""
+        assert second.stderr == (
+            f"concierge: a demo is already running (http://127.0.0.1:{port}/, pid {proc.pid}): "
+            "use it, or stop it with Ctrl-C in its terminal\n"
+        )
+        elsewhere = run_demo_once(tmp_path / "elsewhere" / "instance", port)
+        assert (elsewhere.returncode, elsewhere.stderr) == (
+            1,
+            f"concierge: port {port} is in use: choose another with --port\n",
+        )
+        assert not (tmp_path / "elsewhere" / "instance" / "redis.db.settings").exists()
+        assert get(f"http://127.0.0.1:{port}/healthz")[0] == 200  # the first one untouched
+        assert psutil.pid_exists(server_pid)
     finally:
         code = stop(proc)
-    assert code == 0, proc.stderr.read() if proc.stderr else ""
+    errors = proc.stderr.read() if proc.stderr else ""
+    assert code == 0, errors
+    for noise in ("Traceback", "Exception ignored", "unexpected error", "redis unreachable", "Error"):
+        assert noise not in errors, errors  # Ctrl-C is clean
 
     def all_gone() -> bool:
         def running(process: psutil.Process) -> bool:

@@ -173,3 +173,40 @@ def test_every_job_named_in_queues_is_a_function_of_the_workers():
             assert callable(getattr(importlib.import_module(module), name)), path
         assert job.queue in queues.QUEUE_NAMES
     assert queues.RUN_PERIODIC.function == f"{run_periodic.__module__}.{run_periodic.__name__}"
+
+
+NOISE = ("Traceback", "Exception ignored", "unexpected error", "StopRequested", "redis unreachable")
+
+
+def test_ctrl_c_stops_a_worker_cleanly(settings):
+    worker = subprocess.Popen(
+        [str(BIN / "concierge"), "worker"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        scheduler_of(worker)  # up and waiting for jobs
+    finally:
+        worker.send_signal(signal.SIGINT)
+        out, err = worker.communicate(timeout=60)
+    assert worker.returncode == 0, err
+    assert not any(noise in out + err for noise in NOISE), out + err
+
+
+def test_ctrl_c_stops_cron_cleanly(settings):
+    proc = subprocess.Popen(
+        [str(BIN / "concierge"), "cron"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().startswith("cron: scheduling")
+        connection = queues.get_redis(settings)
+        for _ in range(600):  # at most a minute: a hang fails, speed does not
+            if CronScheduler.all(connection):
+                break
+            try:
+                proc.wait(timeout=0.1)
+            except subprocess.TimeoutExpired:
+                continue
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert not any(noise in out + err for noise in NOISE), out + err
