@@ -66,6 +66,10 @@ class Settings:
     sendgrid_inbound_user: str | None = None
     sendgrid_inbound_password: str | None = None
     inbound_token: str | None = None
+    #: Test each pooled PostgreSQL connection before use. Workers turn it off: a connection lost
+    #: to a restart fails one job, which RQ retries on a fresh one, and the test costs a round
+    #: trip on every job (not an environment variable).
+    pool_pre_ping: bool = True
 
     @property
     def is_sqlite(self) -> bool:

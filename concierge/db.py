@@ -70,7 +70,7 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
-def make_engine(database_url: str) -> Engine:
+def make_engine(database_url: str, pool_pre_ping: bool = True) -> Engine:
     """A new engine for `database_url`, configured for SQLite or PostgreSQL."""
     if database_url.startswith("sqlite"):
         path = database_url.split("///", 1)[-1]
@@ -81,7 +81,7 @@ def make_engine(database_url: str) -> Engine:
         engine = create_engine(database_url, connect_args={"timeout": 5})
         _configure_sqlite(engine)
         return engine
-    return create_engine(database_url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
+    return create_engine(database_url, pool_pre_ping=pool_pre_ping, connect_args={"connect_timeout": 5})
 
 
 def get_engine(settings: Settings) -> Engine:
@@ -89,7 +89,9 @@ def get_engine(settings: Settings) -> Engine:
     with _engines_lock:
         engine = _engines.get(settings.database_url)
         if engine is None:
-            engine = _engines[settings.database_url] = make_engine(settings.database_url)
+            engine = _engines[settings.database_url] = make_engine(
+                settings.database_url, settings.pool_pre_ping
+            )
         return engine
 
 

@@ -137,7 +137,11 @@ def answer_reply(
     processing the reply again sends nothing more. With `at_most_every`, nothing is sent
     when the same template already answered in that thread within that time.
     """
-    own_key = reply_key_for(session, sender, key.program, key.mentorship, key.thread)
+    own_key = (
+        key
+        if key.person_id == sender.id  # the usual case: the key's own person replies
+        else reply_key_for(session, sender, key.program, key.mentorship, key.thread)
+    )
     if at_most_every is not None:
         # The key's row lock makes a concurrent answer in the same thread wait for this one.
         session.execute(select(ReplyKey.id).where(ReplyKey.id == own_key.id).with_for_update())
