@@ -5,18 +5,23 @@ runs over the message, so nothing can backtrack), and reads at most `MAX_REPLY_C
 
 Where it cuts, and why:
 - our own marker line ("Reply above this line", and its translations);
-- an attribution line ("On … wrote:", also wrapped over up to three lines, in English, Spanish,
-  French, German, Portuguese, Dutch, Italian, the Nordic languages, Polish and others) — when the
-  quote under it is `>`-marked the scan skips it and goes on, so bottom-posted and inline replies
-  keep their new text;
-- an Outlook/Exchange header block (From:/Sent:/To:/Subject: in those languages),
-  "-----Original Message-----", forwarded-message banners and underscore rules (Outlook,
-  mailing-list footers; `html_to_text` also writes one where an HTML client starts its quote);
-- a `-- ` signature delimiter, or any line drawn only with dashes or underscores ("---",
-  "____"), which github/email_reply_parser also takes for the start of a signature or footer.
-`>`-quoted lines are dropped. At the end of what is kept, it removes "Sent from my iPhone"-style
-lines (in several languages), trailing rule lines, a lone `-Name` line and, when the sender's
-name or address is known, a short closing block that names the sender ("Thanks,\\nNoam").
+- an attribution line ("On … wrote:" and its equivalents in many languages, also wrapped over
+  up to three lines; in any language, a line ending in ":" that names an address and a date
+  over a quote) — when the quote under it is `>`-marked the scan skips it and goes on, so
+  bottom-posted and inline replies keep their new text;
+- a header block (From:/Sent:/To:/Subject: in the languages listed, or, in any language, three
+  "Label: value" lines whose first value is an address and another a date),
+  "-----Original Message-----" and its translations, forwarded-message banners, banners that
+  name an address ("-----"X" <x@y> wrote: -----", Notes' "Forwarded by"), underscore rules
+  (Outlook, mailing-list footers; `html_to_text` also writes one where an HTML client starts
+  its quote), and a rule right over a forum's "Previous Replies";
+- a `-- ` signature delimiter.
+`>`-quoted lines are dropped. Other rules ("---", "=====", "****") are the person's own unless
+only a card or a slogan follows them. At the end of what is kept, it removes the lines mail apps
+add ("Sent from my iPhone", "iPhoneから送信", "Get Outlook for Android", …), a lone `-Name` line,
+disclaimers, and signature cards (a name and title over contact lines: addresses, phone
+numbers, web addresses, "a | b" fields). A sign-off ("Thanks,\nAna") is part of the letter
+and stays.
 """
 
 from __future__ import annotations
@@ -177,6 +182,35 @@ _SEPARATOR_PHRASES = (
     "mensagem encaminhada",
     "doorgestuurd bericht",
     "messaggio inoltrato",
+    "oprindelig besked",
+    "oprindelig meddelelse",
+    "opprinnelig melding",
+    "originalmeddelande",
+    "ursprungligt meddelande",
+    "alkuperäinen viesti",
+    "původní zpráva",
+    "pôvodná správa",
+    "eredeti üzenet",
+    "orijinal mesaj",
+    "özgün ileti",
+    "исходное сообщение",
+    "пересылаемое сообщение",
+    "оригінальне повідомлення",
+    "вихідне повідомлення",
+    "αρχικό μήνυμα",
+    "הודעה מקורית",
+    "الرسالة الأصلية",
+    "原始邮件",
+    "原始郵件",
+    "元のメッセージ",
+    "원본 메시지",
+    "wiadomość przekazana dalej",
+    "videresendt melding",
+    "vidarebefordrat meddelande",
+    "välitetty viesti",
+    "přeposlaná zpráva",
+    "továbbított üzenet",
+    "iletilen ileti",
 )
 _FORWARD_BANNERS = (
     "begin forwarded message:",
@@ -187,42 +221,13 @@ _FORWARD_BANNERS = (
     "início da mensagem reencaminhada:",
     "begin doorgestuurd bericht:",
     "inizio messaggio inoltrato:",
+    "videresendt besked:",
+    "början av vidarebefordrat meddelande:",
+    "alku välitetylle viestille:",
+    "начало переадресованного сообщения:",
+    "początek przekazywanej wiadomości:",
 )
 
-_MOBILE_SIGNATURES = (
-    "sent from my ",
-    "sent from outlook",
-    "sent from mail for windows",
-    "sent from yahoo mail",
-    "sent from samsung",
-    "sent from proton",
-    "sent from gmail",
-    "sent from the all new aol",
-    "sent via ",
-    "sent with ",
-    "sent using ",
-    "get outlook for ",
-    "von meinem ",
-    "gesendet von ",
-    "gesendet mit ",
-    "envoyé de mon ",
-    "envoyé depuis mon ",
-    "envoyé à partir de ",
-    "enviado desde mi ",
-    "enviado desde ",
-    "enviado con ",
-    "enviado do meu ",
-    "enviado de meu ",
-    "enviado a partir do ",
-    "verzonden vanaf mijn ",
-    "verstuurd vanaf mijn ",
-    "verzonden met ",
-    "inviato da ",
-    "inviato dal mio ",
-    "sendt fra min ",
-    "skickat från min ",
-    "wysłane z ",
-)
 
 _VALEDICTIONS = frozenset(
     {
@@ -317,11 +322,17 @@ def _words(text: str) -> list[str]:
     return words
 
 
+#: Characters that show nothing: zero-width ones, and the direction marks right-to-left clients
+#: put around names and addresses ("\u202bבתאריך … <\u202areply+…\u202c>:\u202c").
+_INVISIBLE = ("\x00", "\u200b", "\ufeff", "\u200e", "\u200f", "\u061c", *map(chr, range(0x202A, 0x202F)))
+_INVISIBLE += tuple(map(chr, range(0x2066, 0x206A)))
+
+
 def _normalise(text: str) -> list[str]:
     text = text[:MAX_REPLY_CHARS]
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    for invisible in ("\x00", "\u200b", "\ufeff", "\u200e", "\u200f"):
+    for invisible in _INVISIBLE:
         if invisible in text:
             text = text.replace(invisible, "")
     text = text.replace("\xa0", " ").replace("\u202f", " ")
@@ -359,15 +370,21 @@ def _is_marker(line: str) -> bool:
 
 
 def _is_signature_delimiter(line: str) -> bool:
-    """ "-- " and, like github/email_reply_parser, any rule of dashes or underscores ("---", "__")."""
-    stripped = line.strip()
-    return len(stripped) >= 2 and not stripped.strip("-_") and len(stripped) < 200
+    """ "-- " (RFC 3676's signature separator, with or without its space) and "—"; other rules
+    ("---", "=====") may be the person's own and are judged at the end (`_strip_tail`)."""
+    return line.strip() in ("--", "—", "– ", "–")
 
 
 def _is_separator(line: str) -> bool:
-    """ "-----Original Message-----", "---------- Forwarded message ---------" and the like."""
+    """ "-----Original Message-----", "---------- Forwarded message ---------" and the like.
+
+    A banner drawn with dashes, underscores, stars or equal signs around a few words is history
+    when the words are one of the known phrases, or name an address or say "wrote" or
+    "forwarded by" (HCL Notes: "---- Forwarded by Name/Org on 11.11.2025 ----", "-----"X" <x@y>
+    wrote: -----"), in any language; the same banner around other words is the person's own.
+    """
     stripped = line.strip()
-    if len(stripped) > 80:
+    if len(stripped) > 200:
         return False
     lowered = stripped.lower()
     if lowered in _FORWARD_BANNERS:
@@ -375,7 +392,14 @@ def _is_separator(line: str) -> bool:
     if not stripped.startswith(("-", "_", "*", "=")) and not stripped.startswith("["):
         return False
     core = lowered.strip("-_*=[] ")
-    return core in _SEPARATOR_PHRASES
+    if core in _SEPARATOR_PHRASES:
+        return True
+    banner = stripped.startswith(("---", "___", "***", "===")) and stripped.endswith(
+        ("---", "___", "***", "===")
+    )
+    return banner and (
+        "@" in core or any(word in core for word in ("wrote", "forwarded by", "weitergeleitet von"))
+    )
 
 
 def _header_label(line: str) -> str | None:
@@ -389,29 +413,58 @@ def _header_label(line: str) -> str | None:
     return stripped[:colon].strip(" *\t").lower()
 
 
+def _header_value(line: str) -> str:
+    stripped = line.strip().lstrip("*").lstrip()
+    colon = stripped.find(":") if 0 < stripped.find(":") <= 24 else stripped.find("：")
+    return stripped[colon + 1 :].strip(" *") if colon > 0 else ""
+
+
+def _looks_like_label(label: str) -> bool:
+    """A header's label in any language: one to three words of letters, no sentence."""
+    words = label.split()
+    return (
+        1 <= len(words) <= 3
+        and all(any(char.isalpha() for char in word) for word in words)
+        and not any(char.isdigit() for char in label)
+    )
+
+
 def _header_block_at(lines: list[str], index: int) -> bool:
-    """True when an Outlook-style header block (From:/Sent:/To:/Subject:) starts at `index`."""
+    """True when an Outlook-style header block (From:/Sent:/To:/Subject:) starts at `index`.
+
+    Known labels decide in the languages listed; in any other language, three or more lines of
+    "Label: value" whose first value is an address (a name and `<address>`) and another holds a
+    date or time are a header block too: that is the shape every mail client writes.
+    """
     label = _header_label(lines[index])
-    if label is None or (label not in _FROM_LABELS and label not in _OTHER_LABELS):
+    if label is None or len(lines[index]) > _MAX_HEADER_LINE:
         return False
-    if len(lines[index]) > _MAX_HEADER_LINE:
+    known = label in _FROM_LABELS or label in _OTHER_LABELS
+    if not known and not _looks_like_label(label):
         return False
     labels = [label]
+    values = [_header_value(lines[index])]
     from_value = lines[index] if label in _FROM_LABELS else ""
     for line in lines[index + 1 : index + 7]:
         if _is_blank(line) or _is_quoted(line):
             continue
         other = _header_label(line)
+        if other is None or len(line) > _MAX_HEADER_LINE:
+            break
         if other in _FROM_LABELS:
             from_value = from_value or line
-            labels.append(other)
-        elif other in _OTHER_LABELS:
-            labels.append(other)
-        else:
+        elif other not in _OTHER_LABELS and not _looks_like_label(other):
             break
-    if not any(item in _FROM_LABELS for item in labels):
-        return False
-    return len(labels) >= 3 or (len(labels) >= 2 and "@" in from_value)
+        labels.append(other)
+        values.append(_header_value(line))
+    if any(item in _FROM_LABELS for item in labels):
+        if len([item for item in labels if item in _FROM_LABELS or item in _OTHER_LABELS]) >= 3:
+            return True
+        if len(labels) >= 2 and "@" in from_value:
+            return True
+    addressed = "@" in values[0]
+    dated = any(any(char.isdigit() for char in value) for value in values[1:])
+    return len(labels) >= 3 and addressed and dated
 
 
 def _attribution_end(lines: list[str], index: int) -> int:
@@ -421,11 +474,14 @@ def _attribution_end(lines: list[str], index: int) -> int:
         return -1
     first_word = _first_word(first)
     dated = first_word in _OPENERS or first[:1].isdigit() or _looks_like_weekday(first_word)
+    # A client may wrap its attribution over lines: it then holds the writer's address or a date
+    # ("… <a@b.example> escreveu no dia segunda,\n3/11/2025 à(s) 10:15:"), in any language.
+    may_wrap = dated or "@" in first or any(char.isdigit() for char in first)
     joined = first
     for end in range(index, min(index + 3, len(lines))):
         if end > index:
             line = lines[end].strip()
-            if not line or _is_quoted(line) or len(line) > _MAX_HEADER_LINE or not dated:
+            if not line or _is_quoted(line) or len(line) > _MAX_HEADER_LINE or not may_wrap:
                 return -1
             joined = f"{joined} {line}"
         if _ends_attribution(joined, dated, quoted_next=_next_is_quoted(lines, end)):
@@ -466,14 +522,55 @@ def _next_is_quoted(lines: list[str], index: int) -> bool:
     return False
 
 
+#: Words of the lines mail apps add under a message ("Sent from my iPhone", "iPhoneから送信",
+#: "Get Outlook for Android"): a device or app, and a verb of sending or getting.
+_DEVICE_WORDS = (
+    "iphone", "ipad", "android", "galaxy", "blackberry", "outlook", "samsung", "huawei", "xiaomi",
+    "pixel", "mobile", "smartphone", "handy", "yahoo", "aol", "gmail", "proton", "tablet", "ios",
+    "móvil", "movil", "celular", "telefon", "portable", "cellulare", "mail for windows", "fairemail",
+    "spark", "bluemail", "airmail", "k-9", "verizon",
+)  # fmt: skip
+_SENDING_WORDS = (
+    "sent", "send", "get ", "download", "via ", "from my", "gesendet", "herunterladen", "envoyé",
+    "télécharger", "enviado", "descargar", "baixe", "inviato", "scarica", "verzonden", "verstuurd",
+    "sendt", "skickat", "lähetetty", "wysłane", "wysłano", "odesláno", "odoslané", "отправлено",
+    "надіслано", "στάλθηκε", "נשלח", "أرسلت", "تم الإرسال", "küldve", "küldte", "gönderildi",
+    "送信", "发自", "發自", "보냄", "보낸",
+)  # fmt: skip
+
+
+#: "Sent from my <device>" in the languages where the phrase names the device last.
+_SENT_FROM_MY = (
+    "sent from my ",
+    "von meinem ",
+    "envoyé de mon ",
+    "envoyé depuis mon ",
+    "enviado desde mi ",
+    "enviado do meu ",
+    "enviado de meu ",
+    "inviato da ",
+    "inviato dal mio ",
+    "verzonden vanaf mijn ",
+    "verstuurd vanaf mijn ",
+    "sendt fra min ",
+    "skickat från min ",
+    "wysłane z ",
+)
+
+
 def _is_mobile_signature(line: str) -> bool:
+    """A line a mail app adds under the message: a device or app and a verb of sending or getting,
+    in any of the languages above, with no sentence of the person's around it."""
     stripped = line.strip().lstrip("-— ").strip()
     lowered = stripped.lower()
-    if len(stripped) > 90 or ", " in stripped or (stripped.endswith(".") and "://" not in stripped):
+    if not stripped or len(stripped) > 120 or len(stripped.split()) > 9 or lowered.endswith(("?", "!")):
         return False
-    return lowered.startswith(_MOBILE_SIGNATURES) or (
-        lowered.startswith("von meinem") and "gesendet" in lowered
-    )
+    text = lowered.split("<http", 1)[0]  # Outlook mobile links its name: "Get Outlook for iOS<https://…>"
+    if text.endswith(".") and "://" not in text:
+        return False
+    if text.startswith(_SENT_FROM_MY) and ", " not in text:
+        return True  # "Sent from my iMachine": whatever the device
+    return any(word in text for word in _DEVICE_WORDS) and any(word in text for word in _SENDING_WORDS)
 
 
 def _is_valediction(line: str) -> bool:
@@ -500,41 +597,147 @@ def _names_sender(line: str, sender: _Sender) -> bool:
     return words[:1] == name[:1] and name[-1] in words and len(words) <= len(name) + 5
 
 
-def _drop_sender_block(lines: list[str], sender: _Sender) -> list[str]:
-    """Remove a short closing block that names the sender (a sign-off or a signature card)."""
-    non_blank = [i for i, line in enumerate(lines) if not _is_blank(line)]
-    if len(non_blank) < 2:
+#: How a disclaimer or a company's legal footer opens: from there on, nothing is the person's.
+_DISCLAIMERS = (
+    "confidentiality notice",
+    "confidential:",
+    "disclaimer",
+    "this e-mail and any attachments",
+    "this email and any attachments",
+    "this email and any files",
+    "this e-mail and any files",
+    "this message and any attachments",
+    "the information contained in this",
+    "this email is confidential",
+    "this e-mail is confidential",
+    "diese e-mail enthält vertrauliche",
+    "diese nachricht enthält vertrauliche",
+    "ce message et ses pièces jointes",
+    "ce courriel et ses pièces jointes",
+    "este mensaje y sus anexos",
+    "este correo electrónico y sus anexos",
+    "questo messaggio e i suoi allegati",
+    "deze e-mail en eventuele bijlagen",
+    "geschäftsführer:",
+    "registered office:",
+    "registered in england",
+)
+
+
+def _is_contact_line(line: str) -> bool:
+    """A line of a signature card: "a | b" fields, or mostly an address, a web address or a phone
+    number ("Phone: +49 40 1234 5678", "gina@example.com"); not a sentence that holds a link."""
+    if " | " in line or "\t|" in line:
+        return True
+    words = line.split()
+    rest = [
+        word
+        for word in words
+        if not ("@" in word or "://" in word or word.lower().startswith("www.") or _is_phone_part(word))
+    ]
+    return len(rest) < len(words) and len(rest) <= 2
+
+
+def _is_phone_part(word: str) -> bool:
+    digits = sum(char.isdigit() for char in word)
+    return digits >= 2 and all(char.isdigit() or char in "+()-./" for char in word)
+
+
+def _paragraphs(lines: list[str]) -> list[tuple[int, int]]:
+    """(first, last) indexes of the runs of non-blank lines."""
+    found: list[tuple[int, int]] = []
+    start = None
+    for index, line in enumerate(lines):
+        if _is_blank(line):
+            if start is not None:
+                found.append((start, index - 1))
+                start = None
+        elif start is None:
+            start = index
+    if start is not None:
+        found.append((start, len(lines) - 1))
+    return found
+
+
+def _is_prose(line: str) -> bool:
+    """A sentence the person wrote (not a name, a title or a field of a card)."""
+    stripped = line.strip()
+    return len(stripped.split()) >= 5 and stripped.endswith((".", "?", "!", ":", ";", ","))
+
+
+def _drop_signature_cards(lines: list[str], sender: _Sender | None) -> list[str]:
+    """Remove what a mail program or a company appends under a message: a disclaimer, and
+    signature cards (a name and title over contact lines), however many paragraphs they take.
+
+    A sign-off ("Thanks,\nAna", "Best regards,\nDr. Miriam Hoffmann") is the person's own and
+    stays, also when a card follows it in the same paragraph; so does anything after it that
+    is prose (a "PS: …").
+    """
+    paragraphs = _paragraphs(lines)
+    if len(paragraphs) < 2:
         return lines
-    window = non_blank[-12:]
-    for start in window:
-        if start == non_blank[0]:
+    cut = len(lines)
+    for first, last in reversed(paragraphs[1:]):
+        block = lines[first : last + 1]
+        lowered = block[0].strip().lower().lstrip("*_ ")
+        if lowered.startswith(_DISCLAIMERS):
+            cut = first
             continue
-        at_paragraph = _is_blank(lines[start - 1]) or _is_rule(lines[start])
-        if not at_paragraph:
+        if any(len(line.strip()) > 100 or _is_prose(line) for line in block):
+            break
+        contact = any(_is_contact_line(line) for line in block)
+        names = sender is not None and _names_sender(block[0], sender)
+        device = _is_mobile_signature(block[-1])
+        if _is_valediction(block[0]):
+            if contact or (device and len(block) > 2):
+                keep = first + 1 + (len(block) > 1 and not _is_contact_line(block[1]))
+                cut = keep
+            break
+        over_card = names and len(block) >= 2 and cut < len(lines)
+        if contact or over_card or (device and (len(block) == 1 or names)):
+            cut = first  # a card, the name and title over a card, or "Name\nvia mobile"
             continue
-        block = [line for line in lines[start:] if not _is_blank(line)]
-        if any(len(line) > 72 for line in block):
-            continue
-        first = block[0]
-        signed_with_address = bool(sender.address) and any(sender.address in line.lower() for line in block)
-        opens_with_name = bool(set(_words(first)[:2]) & set(sender.name_words))
-        if not (
-            _is_rule(first)
-            or _is_valediction(first)
-            or _names_sender(first, sender)
-            or (signed_with_address and opens_with_name)
-        ):
-            continue
-        if any(_names_sender(line, sender) for line in block):
-            return lines[:start]
-    return lines
+        break
+    return lines[:cut]
+
+
+#: Headings that forums and ticket systems put under a rule over the conversation they quote.
+_HISTORY_HEADINGS = frozenset(
+    {
+        "previous replies",
+        "previous discussion",
+        "previous messages",
+        "earlier messages",
+        "conversation history",
+        "vorherige antworten",
+        "vorherige diskussion",
+        "réponses précédentes",
+        "respuestas anteriores",
+        "respostas anteriores",
+        "risposte precedenti",
+        "eerdere antwoorden",
+    }
+)
+
+
+def _history_heading_after(lines: list[str], index: int) -> bool:
+    """True when the first line after the rule at `index` is a quoted conversation's heading."""
+    for line in lines[index + 1 : index + 3]:
+        if not _is_blank(line):
+            return " ".join(_words(line)) in _HISTORY_HEADINGS
+    return False
+
+
+def _is_setext_underline(lines: list[str], index: int) -> bool:
+    """ "Agenda\n======": a heading's underline, right under its text."""
+    return index > 0 and not _is_blank(lines[index - 1]) and lines[index].strip()[:1] in "=-"
 
 
 def _strip_tail(lines: list[str], sender: _Sender | None) -> list[str]:
     while True:
         while lines and _is_blank(lines[-1]):
             lines.pop()
-        if lines and (_is_mobile_signature(lines[-1]) or _is_rule(lines[-1])):
+        if lines and _is_rule(lines[-1]):
             lines.pop()
             continue
         break
@@ -548,10 +751,28 @@ def _strip_tail(lines: list[str], sender: _Sender | None) -> list[str]:
             and last[-1:] not in ".?!:"
         ):
             lines.pop()
-    if sender is not None:
-        lines = _drop_sender_block(lines, sender)
-    while lines and _is_blank(lines[-1]):
-        lines.pop()
+    lines = _drop_signature_cards(lines, sender)
+    lines = _drop_trailing_rule_block(lines)
+    while True:
+        while lines and _is_blank(lines[-1]):
+            lines.pop()
+        if lines and (_is_mobile_signature(lines[-1]) or _is_rule(lines[-1])):
+            lines.pop()
+            continue
+        return lines
+
+
+def _drop_trailing_rule_block(lines: list[str]) -> list[str]:
+    """A rule ("---", "=====", "****") followed only by a few short lines that are no sentence of
+    the person's (a logo's name, a slogan, a card) closes the message: cut from the rule. A rule
+    with the person's own paragraphs after it is part of their text."""
+    for index in range(len(lines) - 1, max(-1, len(lines) - 16), -1):
+        if not _is_rule(lines[index]) or _is_setext_underline(lines, index):
+            continue
+        after = [line for line in lines[index + 1 :] if not _is_blank(line)]
+        if after and len(after) <= 10 and not any(_is_prose(line) or _is_valediction(line) for line in after):
+            return lines[:index]
+        return lines
     return lines
 
 
@@ -581,6 +802,12 @@ def trim_reply(text: str, *, sender_name: str | None = None, sender_address: str
             break
         if _is_underscore_rule(line) or _header_block_at(lines, index):
             break
+        if _is_rule(line):
+            if _history_heading_after(lines, index):
+                break
+            kept.append(line)  # the person's own ("---" between paragraphs), unless the tail says not
+            index += 1
+            continue
         end = _attribution_end(lines, index)
         if end >= 0:
             if _next_is_quoted(lines, end):

@@ -120,7 +120,13 @@ def test_trim_keeps_only_the_new_text(client: str, body: str) -> None:
         ("And here is a fix -- this is not a signature.\n\nkthxbai", None),
         ("Agenda:\n\n- goals\n- next steps\n   - a nested point", None),
         ("Thanks,\nAna", None),  # a sign-off without the sender's name stays
-        ("I will be there.\n\nThanks,\nMaria", "I will be there."),
+        ("I will be there.\n\nThanks,\nMaria", None),  # and with it: the sign-off is part of the letter
+        (
+            "I will be there.\n\nThanks,\nMaria\nmaria@example.org | +1 555 0100",
+            "I will be there.\n\nThanks,\nMaria",
+        ),
+        ("Yes.\n\nMaria\n\nSent from my iPhone", "Yes.\n\nMaria"),
+        ("Yes.\n\nMaria Mentee\nvia mobile", "Yes."),  # a name over a device line is a signature
         ("I will be there.\n\nMaria Mentee\nProduct designer, Acme\n+1 555 0100", "I will be there."),
         ("Sure thing.\n\n-Maria", "Sure thing."),
     ],
