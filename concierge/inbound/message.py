@@ -71,3 +71,5 @@ class ParsedMessage:
     kind: str = "reply"
     reason: str | None = None
     bounce: Bounce | None = None
+    #: mail-parser's defect categories ("NoBoundaryInMultipartDefect", "CharsetDecodeDefect", …).
+    defects: tuple[str, ...] = ()

@@ -1,18 +1,35 @@
-"""Reading raw message bytes with the stdlib parser, tolerant of what real mail gets wrong.
+"""Reading raw message bytes: mail-parser underneath, and our own code where it gets mail wrong.
 
-Everything here takes bytes or `email.message.Message` objects and never raises on bad input:
-8-bit header bytes are decoded as UTF-8 or else Windows-1252, unknown or lying charsets fall back
-the same way, NUL bytes are dropped, and sizes are bounded.
+`parse_mail` hands the bytes to `mailparser.parse_from_bytes` (headers, attachments, defects,
+and the stdlib `Message` it builds). The rest of this module reads that `Message` where
+mail-parser does not do the job, or does it wrong, each named where it is used:
+
+- blank lines before the header (some relays and stored fixtures): mail-parser reads the whole
+  message as a body; `parse_mail` skips them first;
+- text bodies: mail-parser reads UTF-8 labelled Latin-1 or ASCII as mojibake ("JosÃ©"), reads
+  an unknown charset as UTF-8 with replacement characters where Windows-1252 is what such mail
+  is, keeps NUL characters (no database stores them), takes a multipart without its boundary
+  for "not managed" content, enters attached emails (a bounce's returned message became part
+  of the reply), and does not turn HTML into text: `part_text` and `leaf_parts` do;
+- display names: mail-parser leaves an encoded-word inside a quoted name undecoded
+  (`"Ana =?utf-8?q?Ru=C3=ADz?=" <ana@…>`, as Outlook writes them): `addresses` decodes first;
+- a Date without a zone: mail-parser drops it; `parse_date` takes it as UTC;
+- headers it has no reading for (Auto-Submitted, delivery reports' fields): `header_text`.
+
+Nothing here raises on bad input: 8-bit header bytes are decoded as UTF-8 or else Windows-1252,
+unknown or lying charsets fall back the same way, NUL bytes are dropped, and sizes are bounded.
 """
 
 from __future__ import annotations
 
-import email
 import email.header
 import email.utils
+import logging
 from datetime import UTC, datetime
 from email.message import Message
-from email.policy import compat32
+
+import mailparser
+from mailparser import MailParser
 
 #: Bodies beyond this many characters are cut before any further work.
 MAX_BODY_CHARS = 100_000
@@ -55,19 +72,22 @@ def looks_binary(raw: bytes) -> bool:
     return bool(head) and controls * 10 > len(head)
 
 
-def parse_bytes(raw: bytes) -> Message | None:
-    """Parse bytes into a stdlib message (compat32); None when they carry no email header at all."""
-    # Some stored fixtures and broken relays put blank lines before the header: skip them.
+def parse_mail(raw: bytes) -> MailParser | None:
+    """mail-parser's reading of the bytes; None when they carry no email header at all.
+
+    Blank lines before the header are skipped first: mail-parser would read the whole message
+    as a body. mail-parser's warnings about parts it does not handle (a calendar, say) are kept
+    out of the logs: those parts are read here.
+    """
+    logging.getLogger("mailparser").setLevel(logging.ERROR)
     start = 0
     while start < len(raw) and raw[start : start + 1] in (b"\n", b"\r", b" ", b"\t"):
         start += 1
-    if start:
-        raw = raw[start:]
-    message = email.message_from_bytes(raw, policy=compat32)
-    keys = {key.lower() for key in message}
-    if not keys.intersection(_EMAIL_HEADERS):
+    mail = mailparser.parse_from_bytes(raw[start:] if start else raw)
+    message = mail.message
+    if message is None or not {key.lower() for key in message}.intersection(_EMAIL_HEADERS):
         return None
-    return message
+    return mail
 
 
 def _from_surrogates(value: str) -> str:
@@ -157,6 +177,25 @@ def addresses(values: list[str]) -> list[tuple[str, str]]:
             continue
         pairs.append((name.strip().strip('"').strip(), address))
     return pairs
+
+
+def bare_addresses(pairs: list[tuple[str, str]]) -> list[str]:
+    """The addresses of mail-parser's (name, address) pairs: lowercase, usable ones only, in order,
+    without repeats."""
+    seen: list[str] = []
+    for _, address in pairs or []:
+        address = (address or "").strip().strip("<>").strip().lower()
+        if "@" not in address or " " in address or address.startswith("@") or address.endswith("@"):
+            continue
+        if address not in seen:
+            seen.append(address)
+    return seen
+
+
+def one_line(value: object) -> str:
+    """A header value as one line without NUL ("" for nothing)."""
+    text = str(value or "").replace("\x00", "").replace("\r", " ").replace("\n", " ")
+    return " ".join(text.split())
 
 
 def message_ids(value: str) -> list[str]:

@@ -1,5 +1,8 @@
 """`understand()`: raw bytes in, a `ParsedMessage` out — pure, bounded, and never crashing on bad mail.
 
+The bytes are read by mail-parser (`mailparser.parse_from_bytes`: headers, attachments,
+defects); `mime` says where our own code reads instead, and why.
+
 Kinds are decided in this order, first match wins:
 1. `bounce` — a delivery report (RFC 3464 or a common free-text form). Checked first because
    bounces also carry the signs of automatic mail (null Return-Path, MAILER-DAEMON sender).
@@ -15,6 +18,8 @@ Kinds are decided in this order, first match wins:
 from __future__ import annotations
 
 from email.message import Message
+
+from mailparser import MailParser
 
 from concierge.inbound import classify, mime
 from concierge.inbound.htmltext import html_to_text
@@ -37,27 +42,32 @@ def understand(
     if not raw or not raw.strip() or mime.looks_binary(raw):
         raise UnparseableMessage("not an email: empty or binary content")
     try:
-        message = mime.parse_bytes(raw)
-    except Exception as error:  # noqa: BLE001 - the stdlib parser is lenient; anything else is garbage
+        mail = mime.parse_mail(raw)
+    except RecursionError as error:  # absurdly nested MIME
+        raise UnparseableMessage("not an email: MIME nesting too deep") from error
+    except Exception as error:  # noqa: BLE001 - mail-parser is lenient; anything it raises on is garbage
         raise UnparseableMessage(f"not an email: {type(error).__name__}") from error
-    if message is None:
+    if mail is None:
         raise UnparseableMessage("not an email: no header")
     try:
-        return _understand(message, envelope_recipient, own_addresses, reply_domain)
+        return _understand(mail, envelope_recipient, own_addresses, reply_domain)
     except RecursionError as error:  # absurdly nested MIME
         raise UnparseableMessage("not an email: MIME nesting too deep") from error
 
 
 def _understand(
-    message: Message,
+    mail: MailParser,
     envelope_recipient: str | None,
     own_addresses: frozenset[str],
     reply_domain: str | None,
 ) -> ParsedMessage:
+    message: Message = mail.message
+    # The sender's display name is decoded here: mail-parser leaves an encoded-word inside a
+    # quoted name as it is (`"Ana =?utf-8?q?Ru=C3=ADz?="`, as Outlook writes it).
     senders = mime.addresses(mime.header_texts(message, "From"))
     sender_name, sender = (senders[0][0] or None, senders[0][1]) if senders else (None, None)
-    subject = mime.header_text(message, "Subject")
-    body_text, attachments, calendar_parts = _read_body(message)
+    subject = mime.one_line(mail.subject)
+    body_text, calendar_parts = _read_body(message)
 
     text = trim_reply(body_text, sender_name=sender_name, sender_address=sender)
     quoted = _has_quote(body_text[:MAX_REPLY_CHARS], text)
@@ -67,23 +77,25 @@ def _understand(
     return ParsedMessage(
         sender=sender,
         sender_name=sender_name,
-        to=_bare(message, "To"),
-        cc=_bare(message, "Cc"),
-        delivered_to=_bare(message, "Delivered-To"),
+        to=mime.bare_addresses(mail.to),
+        cc=mime.bare_addresses(mail.cc),
+        delivered_to=mime.bare_addresses(mail.delivered_to),
         x_original_to=_bare(message, "X-Original-To"),
         envelope_recipient=envelope_recipient,
-        message_id=(mime.message_ids(mime.header_text(message, "Message-ID")) or [None])[0],
+        message_id=(mime.message_ids(mime.one_line(mail.message_id)) or [None])[0],
         in_reply_to=mime.message_ids(" ".join(mime.header_texts(message, "In-Reply-To"))),
         references=mime.message_ids(" ".join(mime.header_texts(message, "References"))),
         subject=subject,
+        # mail-parser drops a Date without a zone ("3 Jun 2024 10:00:00"): read here, as UTC.
         date=mime.parse_date(mime.header_text(message, "Date")),
         text=text,
         body_text=body_text,
-        attachments=attachments,
+        attachments=_attachments(mail),
         calendar_parts=calendar_parts,
         kind=kind,
         reason=reason,
         bounce=bounce if kind == "bounce" else None,
+        defects=tuple(sorted(mail.defects_categories)),
     )
 
 
@@ -139,27 +151,39 @@ def _has_quote(body: str, trimmed: str) -> bool:
     return len(" ".join(body.split())) > len(" ".join(trimmed.split())) + 2
 
 
-def _read_body(message: Message) -> tuple[str, list[Attachment], list[bytes]]:
-    """The text body (the first text/plain part, else the first HTML part converted), files, calendars."""
+def _attachments(mail: MailParser) -> list[Attachment]:
+    """mail-parser's attachments: what we keep about each (never its content)."""
+    found = []
+    for item in mail.attachments[: mime.MAX_PARTS]:
+        payload = item.get("payload") or ""
+        size = (
+            len(payload) * 3 // 4 - payload[-2:].count("=") if item.get("binary") else len(payload.encode())
+        )
+        found.append(
+            Attachment(mime.one_line(item.get("filename") or "") or None, item["mail_content_type"], size)
+        )
+    return found
+
+
+def _read_body(message: Message) -> tuple[str, list[bytes]]:
+    """The text body (the first text/plain part, else the first HTML part turned into text) and
+    the calendar parts (as bytes, for an iCalendar reader).
+
+    Read here, not from mail-parser's `text_plain`: see `mime` for what it gets wrong (charsets,
+    NUL, boundary-less multiparts, attached emails, HTML).
+    """
     plain: str | None = None
     html: str | None = None
-    attachments: list[Attachment] = []
     calendars: list[bytes] = []
     for part in mime.leaf_parts(message):
         ctype = mime.content_type(part)
         name = mime.filename(part)
         if ctype in _CALENDAR_TYPES or (name or "").lower().endswith((".ics", ".vcs")):
             calendars.append(mime.part_bytes(part))
-            if mime.is_attachment(part) or name:
-                attachments.append(Attachment(name, ctype, len(mime.part_bytes(part))))
             continue
         if ctype.startswith("multipart/"):
             ctype = "text/plain"  # a multipart without its boundary: the parser left the body as text
         elif mime.is_attachment(part) or ctype.startswith("message/"):
-            if ctype.startswith("message/") and ctype != "message/rfc822":
-                continue
-            size = mime.message_size(part) if ctype == "message/rfc822" else len(mime.part_bytes(part))
-            attachments.append(Attachment(name, ctype, size))
             continue
         if ctype == "text/html":
             if html is None:
@@ -167,7 +191,7 @@ def _read_body(message: Message) -> tuple[str, list[Attachment], list[bytes]]:
         elif ctype.startswith("text/") and plain is None:
             plain = mime.part_text(part)
     if plain is not None and plain.strip():
-        return plain, attachments, calendars
+        return plain, calendars
     if html is not None:
-        return html_to_text(html)[: mime.MAX_BODY_CHARS], attachments, calendars
-    return (plain or ""), attachments, calendars
+        return html_to_text(html)[: mime.MAX_BODY_CHARS], calendars
+    return (plain or ""), calendars
