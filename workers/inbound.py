@@ -45,22 +45,23 @@ class Result:
 
 
 def _claim(session: Session, inbound_id: int, reprocess: bool) -> InboundMessage | None:
-    """The message, locked and marked `processing`, if it is waiting (or, to reprocess, finished).
+    """The message, locked, if it is waiting (or, to reprocess, finished).
 
     The claim is the first statement of the processing transaction: on PostgreSQL the row
     lock makes a second worker wait and then find the message no longer waiting; on SQLite
-    the transaction (BEGIN IMMEDIATE) holds the write lock. An error rolls it all back.
+    the transaction (BEGIN IMMEDIATE) holds the write lock. The message is written once, at
+    the end, with its outcome (`_record`): `processing` would be seen by nobody, since the
+    transaction is the processing. An error rolls it all back.
     """
     allowed = ("pending", *REPROCESSABLE) if reprocess else ("pending",)
     message = session.scalar(select(InboundMessage).where(InboundMessage.id == inbound_id).with_for_update())
     if message is None or message.status not in allowed:
         return None
-    message.status = "processing"
-    message.attempts += 1
     return message
 
 
 def _record(message: InboundMessage, outcome: Outcome, parsed: ParsedMessage | None, now: datetime) -> None:
+    message.attempts += 1
     message.status, message.kind, message.reason = outcome.status, outcome.kind, outcome.reason
     message.processed_at = now
     message.error = None
