@@ -1,11 +1,19 @@
-"""Pure recognition of what a trimmed reply asks for (SPEC §3.1.13): commands such as `stop`.
+"""Pure recognition of what a trimmed reply asks for: its intents (SPEC §4.2's vocabulary).
 
-Acting on what is recognised is for `actions/`; this module only reads text.
+`read_intents()` reads a trimmed reply in its situation (the sender's role and zone, the thread
+and what the email being answered asked) into intents with their values; `times` reads the
+times in it. Acting on what is recognised is for `actions/`; this module only reads text.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from concierge.inbound.times import Option, Reading, read_times
 
 #: The whole first line of a reply that asks to stop (SPEC §3: `stop` / `unsubscribe`).
 STOP_WORDS = frozenset({"stop", "unsubscribe", "stop please", "please stop", "unsubscribe me"})
@@ -31,3 +39,327 @@ def is_stop(text: str, subject: str) -> bool:
         return True
     first = next((line for line in text.splitlines() if line.strip()), "")
     return re.sub(r"[^a-z ]", "", first.lower()).strip() in STOP_WORDS and len(text) < MAX_STOP_CHARS
+
+
+# ------------------------------------------------------------------------ what a reply asks for
+
+#: The threads (SPEC §3: a key names one) whose replies are read here.
+WELCOME, MENTORSHIP = "welcome", "mentorship"
+#: What the email being answered asked of its reader.
+ASKED = ("time", "confirm", "invite", "goals", "none")
+
+
+@dataclass(frozen=True)
+class Intent:
+    """One thing a reply asks for: its type (SPEC §4.2's vocabulary) and its values."""
+
+    type: str
+    options: tuple[Option, ...] = ()
+    option: int | None = None  # pick: 1-based, into the options offered
+    all: bool = False  # cancel: the whole series, not only the next meeting
+
+    def as_json(self) -> dict[str, Any]:
+        """The intent as `concierge inbound --now` prints it."""
+        values: dict[str, Any] = {"type": self.type}
+        if self.type in ("propose", "reschedule"):
+            values["options"] = [option.as_json() for option in self.options]
+        if self.type == "pick":
+            values["option"] = self.option
+        if self.type == "cancel":
+            values["all"] = self.all
+        return values
+
+
+@dataclass(frozen=True)
+class Situation:
+    """What the reader needs besides the text: who wrote, in which zone, answering what, when.
+
+    `asked` is what the email being answered asked (`ASKED`); `offered` the options it offered
+    (with `confirm`); `meeting` the meeting it was about (with `invite`).
+    """
+
+    role: str | None
+    zone: ZoneInfo
+    now: datetime
+    thread: str = MENTORSHIP
+    asked: str = "none"
+    offered: tuple[datetime, ...] = ()
+    meeting: datetime | None = None
+    other_zone: ZoneInfo | None = None
+
+
+_CANCEL = re.compile(
+    r"\b(?:cancel(?:l?ed|l?ing)?|call(?:ing)?\s+(?:it|the\s+meeting|our\s+meeting|the\s+call)\s+off|"
+    r"scrap\s+(?:it|the\s+meeting|our\s+meeting|this\s+week)|(?:stop|end)\s+(?:the|our)\s+(?:whole\s+)?"
+    r"(?:series|recurring\s+\w+))\b",
+    re.IGNORECASE,
+)
+_NOT_CANCEL = re.compile(r"\b(?:don'?t|do\s+not|no\s+need\s+to|not|never)\s+(?:\w+\s+)?cancel", re.IGNORECASE)
+_CANCEL_ALL = re.compile(
+    r"\b(?:cancel\s+(?:them\s+)?all|all\s+(?:of\s+)?(?:our|the|future|upcoming|remaining)?\s*(?:future\s+|upcoming\s+)?"
+    r"(?:meetings|sessions|calls|ones)|(?:stop|end|cancel)\s+(?:the\s+|our\s+)?(?:whole\s+)?"
+    r"(?:series|recurring|repeating|regular)|the\s+(?:whole|entire)\s+series|every\s+(?:future\s+)?(?:meeting|session)|"
+    r"recurring\s+(?:meeting|session|call)s?|(?:the\s+)?rest\s+of\s+(?:the|our)\s+(?:series|meetings|sessions))\b",
+    re.IGNORECASE,
+)
+_RESCHEDULE = re.compile(
+    r"\b(?:re-?schedul\w*|re-?arrang\w*|postpon\w*|push(?:ed|ing)?\s+(?:it|this|that|our|the|back|out)|"
+    r"mov(?:e|ing)\s+(?:it|this|that|our|the|to|things)|shift\w*\s+(?:it|this|that|our|the|to)|"
+    r"bring\s+(?:it|this|that|our|the)?\s*(?:\w+\s+)?forward|change\s+(?:the|our)\s+(?:time|day|date)|"
+    r"another\s+(?:time|day)\s+for\s+(?:our|the)|new\s+time\s+for)\b",
+    re.IGNORECASE,
+)
+_CONFIRM = re.compile(
+    r"^\W*(?:yes|yep|yeah|yup|ya|sure|ok|okay|k|absolutely|definitely|of\s+course|confirm(?:ed)?|"
+    r"perfect|great|excellent|brilliant|wonderful|sounds\s+(?:good|great|perfect|fine)|"
+    r"(?:that|this|it|tuesday|wednesday|thursday|friday|monday|saturday|sunday|the\s+time)?\s*works(?:\s+for\s+(?:me|us))?|"
+    r"works\s+(?:great|fine|well)|fine(?:\s+(?:by|with)\s+me)?|deal|see\s+you\s+(?:then|there)|i'?ll\s+be\s+there|"
+    r"count\s+me\s+in|looks\s+good|all\s+good|good\s+for\s+me|suits\s+me|that\s+suits|agreed|go\s+ahead|"
+    r"book\s+it|lock\s+it\s+in|let'?s\s+do\s+(?:it|that)|done|accept(?:ed)?|that'?s\s+fine|"
+    r"that'?s\s+(?:great|perfect|good)|i\s+can\s+(?:make\s+it|do\s+(?:it|that))|happy\s+to|"
+    r"👍|✅|👌)\b",
+    re.IGNORECASE,
+)
+_DECLINE = re.compile(
+    r"^\W*(?:no|nope|nah)\b|\b(?:can'?t|cannot|can\s+not|won'?t\s+be\s+able\s+to|unable\s+to)\s+"
+    r"(?:make\s+(?:it|that|this)|do\s+(?:it|that|this|then)|attend|join|come)|"
+    r"\b(?:doesn'?t|does\s+not|won'?t|will\s+not|don'?t|do\s+not)\s+(?:really\s+)?(?:work|suit|fit)|"
+    r"\bnot\s+(?:possible|available|free)\b|\bunfortunately\s+not\b|\bnone\s+of\s+(?:these|those|them)\b|"
+    r"\bneither\b|\bwon'?t\s+(?:be\s+able\s+to\s+)?make\b|\bcan'?t\s+make\b|"
+    r"\b(?:i\s+have\s+to|need\s+to|must)\s+decline\b|\bdecline\b|\bthat'?s\s+not\s+(?:good|great|ideal)",
+    re.IGNORECASE,
+)
+_ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4}
+#: Accepting a meeting already confirmed (an invite), as a calendar's "Yes" would.
+_ATTEND = re.compile(
+    r"^\W*(?:yes|yep|i'?ll\s+be\s+there|count\s+me\s+in|i\s+can\s+make\s+it|i'?m\s+in|accept(?:ed)?|confirm(?:ed)?|"
+    r"will\s+be\s+there|attending)\b",
+    re.IGNORECASE,
+)
+_PICK = re.compile(
+    r"\b(?:the\s+)?(first|1st|second|2nd|third|3rd|fourth|4th|last|latter|former|earlier|later|middle)\s*"
+    r"(?:one|option|slot|time|choice|suggestion)?\b|\boption\s*#?\s*(\d)\b|#\s*(\d)\b|^\W*(\d)\W*$",
+    re.IGNORECASE,
+)
+_COURTESY = re.compile(
+    r"^\W*(?:(?:hi|hello|hey|dear|morning|good\s+(?:morning|afternoon|evening)|greetings)\b[\w\s.'-]{0,30}|"
+    r"(?:many\s+)?thanks?(?:\s+you)?(?:\s+(?:so|very)\s+much)?(?:\s+(?:again|a\s+lot|a\s+ton))?(?:\s+\w+)?|"
+    r"thx|ty|tysm|cheers|best(?:\s+wishes)?|regards|kind\s+regards|best\s+regards|warm(?:est)?\s+regards|"
+    r"all\s+the\s+best|talk\s+soon|speak\s+soon|take\s+care|sincerely|yours|warmly|"
+    r"have\s+a\s+(?:great|good|nice|lovely)\s+(?:day|weekend|week|evening)|ok|okay|great|cool|awesome|"
+    r"perfect|nice|lovely|brilliant|sounds\s+good|got\s+it|noted|will\s+do|sure|thanks?\s+\w+|"
+    r"(?:[A-Z][a-z'-]+)(?:\s+[A-Z][a-z'-]+)?|[A-Z]{1,3}|-+\s*\w+)\W*$",
+    re.IGNORECASE,
+)
+
+
+#: Commands of SPEC §3.1.8, §3.1.10 and §3.1.13 that later parts of the product act on: until
+#: then they are not passed on as messages (the sender gets the "not understood" answer).
+_LATER_COMMANDS = re.compile(
+    r"^\W*(?:help|status|pause|resume|end(?:\s+(?:it|the\s+mentorship|our\s+mentorship))?(?=\s*(?:$|[.!:,-]|because))|private|"
+    r"send\s+my\s+data|delete\s+my\s+data|time\s*zone\b|tz\b|my\s+time\s*zone\s+is|done\s*:?\s*#?\d|"
+    r"#\d+\s+done|\[x\]\s*\d|(?:i'?m\s+)?away\s+(?:until|till|from)|i'?m\s+in\s+\w+\s+now)\b",
+    re.IGNORECASE,
+)
+
+
+def only_courtesy(text: str) -> bool:
+    """The reply says nothing but courtesy ("Thanks!", "ok", "Hi Maya, … Best, Ana")."""
+    return all(
+        not re.findall(r"[^\W\d_]+", line) or _COURTESY.match(line.strip())
+        for line in re.split(r"(?<=[.!?])\s+|\n+", text)
+        if line.strip()
+    )
+
+
+def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
+    """What a trimmed reply asks for, read in its situation (SPEC §3.1.3, §3.1.12); [] for nothing.
+
+    Pure. A reply may ask for several things; what the email being answered asked settles what
+    a short answer means ("yes" confirms what it offered, "the second one" picks from it).
+    """
+    if is_stop(text, subject):
+        return [Intent("stop")]
+    if not text.strip():
+        return []
+    if situation.thread == WELCOME:
+        return [Intent("goals")] if situation.role in ("mentee", "peer") else []
+    if _LATER_COMMANDS.match(text):
+        return []
+    anchor = situation.offered[0] if len(situation.offered) == 1 else None
+    if situation.asked == "invite":
+        anchor = situation.meeting
+    reading = read_times(text, situation.zone, situation.now, situation.other_zone, anchor)
+    intents: list[Intent] = []
+    used: set[int] = set()
+    for index, clause in enumerate(reading.clauses):
+        if clause.times or clause.vague:
+            used.add(index)
+    cancel = _cancel(reading, used)
+    if cancel is not None:
+        intents.append(cancel)
+    options = list(reading.options)
+    answered = _answer(reading, situation, options, used)
+    if answered is not None:
+        intents.append(answered)
+        if answered.type in ("pick", "confirm"):
+            options = [o for o in options if not _same_as_offered(o.start, situation)]
+    if _moves(reading, used):
+        intents.append(Intent("reschedule", tuple(options)))
+    elif options:
+        intents.append(Intent("propose", tuple(options)))
+    elif reading.vague and cancel is None and (answered is None or answered.type == "decline"):
+        intents.append(Intent("vague_time"))
+    if any(i.type in ("propose", "vague_time") for i in intents):
+        intents = [i for i in intents if i.type != "decline"]  # a counter-proposal declines by itself
+    if _message_for_others(reading, used, scheduling=bool(intents)):
+        intents.append(Intent("pass_on"))
+    return intents
+
+
+def _cancel(reading: Reading, used: set[int]) -> Intent | None:
+    for index, clause in enumerate(reading.clauses):
+        if _CANCEL.search(clause.text) and not _NOT_CANCEL.search(clause.text):
+            used.add(index)
+            return Intent("cancel", all=bool(_CANCEL_ALL.search(reading.text)))
+    return None
+
+
+def _moves(reading: Reading, used: set[int]) -> bool:
+    moved = False
+    for index, clause in enumerate(reading.clauses):
+        if _RESCHEDULE.search(clause.text):
+            used.add(index)
+            moved = True
+    return moved
+
+
+def _same_as_offered(start: datetime, situation: Situation) -> bool:
+    return any(abs((start - offered).total_seconds()) < 60 for offered in situation.offered)
+
+
+def _answer(reading: Reading, situation: Situation, options: list[Option], used: set[int]) -> Intent | None:
+    """The answer to a question the email asked: a pick, a confirmation or a decline."""
+    offered = situation.offered
+    if situation.asked not in ("confirm", "invite"):
+        return None
+    if situation.asked == "invite":
+        for index, clause in enumerate(reading.clauses):
+            if _ATTEND.search(clause.text):
+                used.add(index)
+                return Intent("confirm")
+    if situation.asked == "confirm" and len(offered) > 1:
+        choice = _picked(reading, situation, used)
+        if choice is not None:
+            return Intent("pick", option=choice)
+    matching = [o for o in options if _same_as_offered(o.start, situation)]
+    if situation.asked == "confirm" and len(offered) == 1 and matching:
+        used.update(i for i, c in enumerate(reading.clauses) if c.times)
+        return Intent("confirm")
+    for index, clause in enumerate(reading.clauses):
+        if _DECLINE.search(clause.text) and not options:
+            used.add(index)
+            return Intent("decline")
+    for index, clause in enumerate(reading.clauses):
+        if _CONFIRM.search(clause.text) and situation.asked == "confirm":
+            used.add(index)
+            if clause.vague and len(offered) == 1:
+                clause.vague = False
+            return Intent("confirm")
+    if situation.asked == "confirm" and len(offered) == 1 and not options:
+        day = offered[0].astimezone(situation.zone)
+        for index, clause in enumerate(reading.clauses):
+            if clause.vague and re.search(rf"\b{day.strftime('%a')}", clause.text, re.IGNORECASE):
+                used.add(index)
+                return Intent("confirm")
+    return None
+
+
+def _picked(reading: Reading, situation: Situation, used: set[int]) -> int | None:
+    """Which offered option a reply names: by position ("the second one") or by its day or time."""
+    offered = situation.offered
+    for index, clause in enumerate(reading.clauses):
+        match = _PICK.search(clause.text)
+        if match is None:
+            continue
+        word = (match.group(1) or "").lower()
+        number = match.group(2) or match.group(3) or match.group(4)
+        choice: int | None = None
+        if number:
+            choice = int(number)
+        elif word in _ORDINALS:
+            choice = _ORDINALS[word]
+        elif word in ("last", "latter"):
+            choice = len(offered)
+        elif word == "former":
+            choice = 1
+        elif word == "middle" and len(offered) % 2:
+            choice = len(offered) // 2 + 1
+        elif word in ("earlier", "later"):
+            ordered = sorted(range(len(offered)), key=lambda i: offered[i])
+            choice = (ordered[0] if word == "earlier" else ordered[-1]) + 1
+        if choice is not None and 1 <= choice <= len(offered):
+            used.add(index)
+            return choice
+    for option in reading.options:
+        for position, start in enumerate(offered, 1):
+            if abs((option.start - start).total_seconds()) < 60:
+                used.update(i for i, c in enumerate(reading.clauses) if c.times)
+                return position
+    local = [t.astimezone(situation.zone) for t in offered]
+    for index, clause in enumerate(reading.clauses):
+        named = [p for p, t in enumerate(local, 1) if _names_day_or_time(clause.text, t)]
+        if len(named) == 1 and not _DECLINE.search(clause.text):
+            used.add(index)
+            return named[0]
+    return None
+
+
+def _names_day_or_time(text: str, when: datetime) -> bool:
+    """The clause names this option's weekday ("Wednesday works") or its hour ("10am please")."""
+    weekday = when.strftime("%A")
+    if re.search(rf"\b{weekday[:3]}(?:{weekday[3:]}|\.)?\b", text, re.IGNORECASE):
+        return True
+    hour = when.hour % 12 or 12
+    suffix = "am" if when.hour < 12 else "pm"
+    minute = f":{when.minute:02d}" if when.minute else "(?::00)?"
+    return bool(re.search(rf"\b{hour}{minute}\s*{suffix}\b", text, re.IGNORECASE))
+
+
+#: In a reply that schedules, what else it says is mostly about the scheduling ("this week is
+#: packed", "I'm an early bird anyway"); these mark what is meant for the other person.
+_MESSAGE = re.compile(
+    r"\blooking\s+forward\b|\bi'?ll\s+(?:bring|share|read|keep|prepare|finish|circulate|forward|draft|write|"
+    r"look|think|print|email|send)\b(?!\s+(?:you\s+)?(?:a|an|the)?\s*(?:teams|zoom|meet|calendar|new)?\s*"
+    r"(?:invite|invitation|link|calendar))|\b(?:please|could\s+you|can\s+you|would\s+you)\s+(?:each\s+)?"
+    r"(?:send|bring|share|read|look|review|prepare|think|forward)\b|\bshould\s+i\s+(?:bring|prepare|read|send)\b|"
+    r"\bthank(?:s|\s+you)\s+(?:so\s+much\s+|very\s+much\s+|again\s+)?for\s+(?!(?:the\s+|your\s+)?(?:intro(?:duction)?|"
+    r"setting|organi[sz]|scheduling|arranging|accepting|agreeing|confirming|getting\s+back|reply|response|patience|"
+    r"flexibility|understanding|quick|letting|your\s+time|the\s+invite|this))|\bthank\s+you\s+for\s+everything\b|"
+    r"\bi\s+learned\b|\bcongrat|\bhave\s+a\s+(?:great|good|nice|lovely)\s+(?:session|meeting|time)\b|"
+    r"\bi\s+(?:passed|found|accepted|finished|submitted|launched|shipped|landed|changed|started|read\s+your|"
+    r"got\s+(?:the|a|an|my)\s+(?!conflict))\b|\bi'?ve\s+(?:accepted|changed|finished|read|found|put|started|got)\b|"
+    r"\b(?:let'?s|we\s+(?:could|should))\s+(?:spend|focus|talk|discuss|go\s+through|look\s+at|catch\s+up|cover|use)\b|"
+    r"\bi'?d\s+(?:like|love)\s+to\s+(?:talk|discuss|go\s+through|focus|cover|share|ask|show)\b|"
+    r"\bi\s+have\s+(?:many|lots\s+of|a\s+few|some|so\s+many)\s+(?:questions|things)\b|\blots\s+to\s+tell\b|"
+    r"\bdo\s+you\s+mind\s+if\b|\bi'?m\s+(?:running|working\s+on|halfway|loving|so\s+sorry|sorry\s+[A-Z])|"
+    r"\bsorry\s+[A-Z][a-z]+,|^[A-Z][a-z]+,\s+(?:please|i|could|can|would|my)\b|"
+    r"https?://(?!(?:[\w-]+\.)*(?:zoom\.us|meet\.google\.com|teams\.microsoft\.com|teams\.live\.com|webex\.com))",
+    re.IGNORECASE,
+)
+
+
+def _message_for_others(reading: Reading, used: set[int], scheduling: bool) -> bool:
+    """Something is left that is neither scheduling nor a command nor only courtesy; beside
+    scheduling, only what is plainly meant for the other person (`_MESSAGE`) counts."""
+    for index, clause in enumerate(reading.clauses):
+        words = re.findall(r"[^\W\d_]+", clause.text)
+        if not words or _COURTESY.match(clause.text.strip()):
+            continue
+        if scheduling:
+            if _MESSAGE.search(clause.text):
+                return True
+            continue
+        if index not in used:
+            return True
+    return False

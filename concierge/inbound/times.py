@@ -1,0 +1,866 @@
+"""Reading meeting times in a reply: exact options, vague mentions, durations, places and repeats.
+
+Pure: text in, values out. The library chosen by measurement (../shared/TIME-PARSING.md),
+timefhuman, finds the spans that name a day or a time and gives a first reading of them; the
+small rules here settle what a person means, where the library reads it otherwise:
+
+- a bare hour 1–7 is in the afternoon ("Tuesday at 3" → 15:00), and so is "4:15";
+- a weekday is the first such day strictly after today ("Friday" said on a Friday is next
+  week's); "Tuesday next week" is the Tuesday of the next calendar week;
+- a date without a year is its next occurrence, unless it fell in the last 30 days (then it is
+  a time in the past, which the caller answers politely);
+- a zone written beside the time wins over the sender's ("3pm ET", "10am London time",
+  "3pm your time"); abbreviations name the region's zone in every season;
+- a part of the day or a day alone is vague ("Thursday afternoon", "sometime next week");
+- sentences about the past or about other commitments ("I was busy on Tuesday", "my review is
+  on Friday at 2pm") hold no proposal, nor do numbers that only look like times (phone
+  numbers, versions, scores, "9-5", "24/7", "1:1");
+- a duration ("for 30 minutes", "3-3:30") applies to every option; a video link or a named
+  tool is the place; "every other Tuesday" is a repeat (an RRULE).
+
+The library and its grammar load once per process (`warm_up()` at worker start).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from lark.exceptions import LarkError
+from timefhuman import tfhConfig, timefhuman
+
+DEFAULT_MINUTES = 45
+#: A date without a year that fell this recently is read as meant (and in the past); older
+#: ones are next year's ("Jan 6" said in December).
+RECENT_PAST = timedelta(days=30)
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+MONTHS = (
+    "january", "february", "march", "april", "may", "june",
+    "july", "august", "september", "october", "november", "december",
+)  # fmt: skip
+
+#: Zone names people write beside a time, to the zone they mean in every season.
+ZONES = {
+    "et": "America/New_York", "est": "America/New_York", "edt": "America/New_York",
+    "eastern": "America/New_York", "eastern time": "America/New_York", "new york time": "America/New_York",
+    "ct": "America/Chicago", "cst": "America/Chicago", "cdt": "America/Chicago", "central": "America/Chicago",
+    "central time": "America/Chicago", "chicago time": "America/Chicago",
+    "mt": "America/Denver", "mst": "America/Denver", "mdt": "America/Denver", "mountain": "America/Denver",
+    "mountain time": "America/Denver", "denver time": "America/Denver",
+    "pt": "America/Los_Angeles", "pst": "America/Los_Angeles", "pdt": "America/Los_Angeles",
+    "pacific": "America/Los_Angeles", "pacific time": "America/Los_Angeles",
+    "california time": "America/Los_Angeles", "sf time": "America/Los_Angeles",
+    "utc": "UTC", "gmt": "Europe/London", "bst": "Europe/London", "uk time": "Europe/London",
+    "london time": "Europe/London", "cet": "Europe/Berlin", "cest": "Europe/Berlin",
+    "central european time": "Europe/Berlin", "berlin time": "Europe/Berlin", "paris time": "Europe/Paris",
+    "madrid time": "Europe/Madrid", "amsterdam time": "Europe/Amsterdam", "eet": "Europe/Athens",
+    "ist": "Asia/Kolkata", "india time": "Asia/Kolkata", "sgt": "Asia/Singapore",
+    "singapore time": "Asia/Singapore", "jst": "Asia/Tokyo", "tokyo time": "Asia/Tokyo",
+    "aest": "Australia/Sydney", "aedt": "Australia/Sydney", "sydney time": "Australia/Sydney",
+    "melbourne time": "Australia/Melbourne", "nzst": "Pacific/Auckland", "nzdt": "Pacific/Auckland",
+    "auckland time": "Pacific/Auckland", "nz time": "Pacific/Auckland", "brt": "America/Sao_Paulo",
+    "sao paulo time": "America/Sao_Paulo", "toronto time": "America/Toronto", "dublin time": "Europe/Dublin",
+}  # fmt: skip
+MY_ZONE, YOUR_ZONE = "my time", "your time"
+_ZONE_WORDS = sorted(
+    [*ZONES, MY_ZONE, YOUR_ZONE, "my timezone", "your timezone", "my tz", "your tz"], key=len
+)
+_ZONE_RE = re.compile(
+    r"\(?\b(" + "|".join(re.escape(z).replace(r"\ ", r"\s+") for z in reversed(_ZONE_WORDS)) + r")\b\)?",
+    re.IGNORECASE,
+)
+
+#: Video links and tools, by what people write.
+_MEETING_HOSTS = re.compile(
+    r"https?://(?:[\w-]+\.)*(?:zoom\.us|zoom\.com|meet\.google\.com|teams\.microsoft\.com|teams\.live\.com|"
+    r"webex\.com|whereby\.com|meet\.jit\.si|gotomeet\.me|gotomeeting\.com|around\.co|discord\.gg|"
+    r"chime\.aws|bluejeans\.com)/\S*",
+    re.IGNORECASE,
+)
+_TOOLS = (
+    (re.compile(r"\bzoom\b", re.IGNORECASE), "Zoom"),
+    (re.compile(r"\b(google\s+meet|g\s?meet|hangouts?)\b", re.IGNORECASE), "Google Meet"),
+    (re.compile(r"\b(ms\s+teams|microsoft\s+teams|on\s+teams|via\s+teams|a\s+teams\s+call|Teams)\b"),
+     "Microsoft Teams"),
+    (re.compile(r"\bwebex\b", re.IGNORECASE), "Webex"),
+    (re.compile(r"\b(by|on\s+the|over\s+the|via)\s+phone\b|\bphone\s+call\b|\bcall\s+me\s+on\b", re.I),
+     "phone"),
+)  # fmt: skip
+
+_TWO_WEEKS = (
+    r"every\s+(?:other|second|2nd|two\s+weeks|2\s+weeks|fortnight)|bi-?weekly|fortnightly|every\s+14\s+days"
+)
+_REPEAT_BIWEEKLY = re.compile(r"\b(?:" + _TWO_WEEKS + r")\b", re.IGNORECASE)
+_REPEAT_WEEKLY = re.compile(
+    r"\b(?:every\s+(?:week|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*)|each\s+(?:week|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*)|"
+    r"weekly|once\s+a\s+week|going\s+forward|recurring|from\s+now\s+on|(?:mon|tues|wednes|thurs|fri|satur|sun)days)\b",
+    re.IGNORECASE,
+)  # fmt: skip
+_REPEAT_MONTHLY = re.compile(r"\b(?:monthly|every\s+month|once\s+a\s+month)\b", re.IGNORECASE)
+_SERIES_START = re.compile(r"\b(?:starting|beginning|from|as\s+of|commencing)\s*(?:on\s+)?$", re.IGNORECASE)
+
+_DURATION = re.compile(
+    r"\b(?:(?P<half>half\s+an?\s+hour)|(?P<hour_half>an?\s+hour\s+and\s+a\s+half|1\.5\s*(?:hours?|hrs?|h))|"
+    r"(?P<an>an|one)\s+hour(?!\s+(?:earlier|later|before|after))|"
+    r"(?P<n>\d{1,3})\s*(?:-\s*)?(?P<unit>minutes?|mins?|m\b|hours?|hrs?|h\b)(?!\s+(?:earlier|later|before|after|ago)))",
+    re.IGNORECASE,
+)  # fmt: skip
+# "an hour earlier", "push it back by 30 minutes": a move relative to the meeting being answered.
+_SHIFT = re.compile(
+    r"\b(?:(?P<amount>an?|one|two|half\s+an|\d{1,3})\s*(?P<unit>hours?|hrs?|h|minutes?|mins?)\s+(?P<way>earlier|later)|"
+    r"(?P<verb>push(?:ed)?|move|shift|bring|pull)\s+(?:it|this|that|the\s+\w+|our\s+\w+)?\s*(?P<dir>back|forward|out|up|"
+    r"later|earlier)\s+(?:by\s+)?(?P<amount2>an?|one|two|half\s+an|\d{1,3})\s*(?P<unit2>hours?|hrs?|h|minutes?|mins?))\b",
+    re.IGNORECASE,
+)  # fmt: skip
+_SAME_TIME = re.compile(r"\bsame\s+time\b", re.IGNORECASE)
+
+# Sentences that tell of the past, or of something else the person has on, hold no proposal.
+_PAST = re.compile(
+    r"\b(?:was|were|had|did|didn'?t|went|met|won|lost|last|ago|yesterday|earlier\s+today|used\s+to|got\s+back|"
+    r"came\s+back|happened|spent|finished|saved|thanks?\s+(?:again\s+)?for|thank\s+you\s+for|since)\b",
+    re.IGNORECASE,
+)
+_BUSY = re.compile(
+    r"\b(?:(?:i'?m|i\s+am|i'?ll\s+be|i\s+will\s+be|we'?re|we\s+are)\s+(?:\w+\s+)?"
+    r"(?:busy|booked|out|away|travell?ing|flying|unavailable|not\s+(?:free|available|around|in)|"
+    r"in\s+(?:a\s+)?meetings?|at\s+(?:a|the)\s+\w+|on\s+(?:leave|holiday|vacation|a\s+flight|call))|"
+    r"(?:can'?t|cannot|can\s+not|couldn'?t|won'?t\s+be\s+able\s+to)\s+(?:do|make|meet|manage|join)|"
+    r"(?:doesn'?t|does\s+not|won'?t|will\s+not|wouldn'?t|isn'?t|is\s+not)\s+(?:work|suit|good|great|possible|ideal)|"
+    r"not\s+(?:possible|ideal|good|great)|no\s+good|conflict|clash|"
+    r"(?:my|our|the|a|an|his|her|their)\s+(?:[\w'-]+\s+){0,3}(?:is|are|was|starts?|begins?|ends?|runs?|"
+    r"happens?|lands?|departs?|leaves?|closes?|opens?|turns?)\s+(?:on|at|from|this|next|tomorrow|today|tonight|"
+    r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*|\d)|"
+    r"(?:my|our|his|her|their)\s+(?:[\w'-]+\s+){0,2}(?:wants?|asked|scheduled|booked|called|set|has|have|"
+    r"needs?|invited|moved)\b|"
+    r"i\s+have\s+(?:a|an|my|the|another|\d)\b|i'?ve\s+got\s+(?:a|an|my)\b|deadline|due\b|"
+    r"(?:office|opening|business|working)\s+hours|(?:flight|train|bus)\b|"
+    r"(?:will|'ll)\s+(?:join|be\s+there|arrive|dial\s+in)\s+(?:at|by|around)|"
+    r"(?:running|be|i'?m|am)\s+(?:\w+\s+){0,3}late\b)",
+    re.IGNORECASE,
+)  # fmt: skip
+# What makes a clause with an exact time an offer of it (broad), and what makes a day or a part
+# of a day alone a (vague) offer (narrow: "Great session today" offers nothing).
+_CUE = re.compile(
+    r"\?|\b(?:how\s+about|what\s+about|could|can|shall|should|would|will|let'?s|lets|maybe|perhaps|"
+    r"works?|working|suits?|suit|free|available|around|open|prefer|propose|suggest|meet|meeting|chat|"
+    r"catch\s+up|sync|talk|speak|connect|book|schedule|pencil|plan|ok|okay|good|fine|best|great|perfect|"
+    r"i\s+can|i\s+could|we\s+can|we\s+could|up\s+for|happy\s+to|let\s+me\s+know|either|or|instead|"
+    r"then|is\s+that|does\s+that|do\s+you|are\s+you|move|push|shift|reschedule|postpone|bring|"
+    r"sounds?|right|session|call|convenient|possible|every|each|weekly|biweekly|fortnightly|monthly)\b",
+    re.IGNORECASE,
+)  # fmt: skip
+_OFFER = re.compile(
+    r"\?|\b(?:how\s+about|what\s+about|could\s+(?:we|you)|can\s+(?:we|you)|shall\s+we|should\s+we|"
+    r"would\s+(?:\w+\s+){0,4}(?:work|suit|be\s+(?:ok|okay|fine|possible|convenient|better|good))|works?\s+for|"
+    r"suits?|i'?m\s+(?:free|available|around|open)|free|available|let'?s|i\s+can\s+do|we\s+can\s+do|i\s+could\s+do|"
+    r"up\s+for|possible|prefer|propose|suggest|instead|works?\b|would\s+be\s+(?:better|best|ideal|great)|"
+    r"any\s*time|anytime|whenever|(?:fine|good|ok|okay|best|great|better|easiest)\s+(?:by|for|with)\s+(?:me|us))",
+    re.IGNORECASE,
+)  # fmt: skip
+_NOT_AN_OFFER = re.compile(
+    r"\bsee\s+(?:you|u|everyone|y'all|all)\b|\bhave\s+a\s+(?:great|good|nice)\b", re.IGNORECASE
+)
+# A time as the edge of a window ("after 3pm", "between 2 and 5", "anytime Wednesday") is not
+# a meeting time: the person is saying when they are free, and is asked for the exact time.
+_WINDOW = re.compile(
+    r"\b(?:any\s*time|anytime|whenever|after(?!\s+tomorrow)|before|between|until|till|not\s+before|not\s+after|"
+    r"from\s+\S+\s+on(?:wards?)?)\b",
+    re.IGNORECASE,
+)
+_VAGUE = re.compile(
+    r"\b(?:(?:some\s*time|any\s*time|anytime|early|late|later|mid|end\s+of|beginning\s+of)\s+"
+    r"(?:next|this|in)?\s*(?:the\s+)?(?:week|month|january|february|march|april|may|june|july|august|september|"
+    r"october|november|december)|next\s+week|this\s+week|the\s+week\s+after|next\s+month|this\s+month|"
+    r"(?:later|earlier)\s+(?:in|this|next)\s+(?:the\s+)?week|another\s+(?:day|time)|a\s+different\s+(?:day|time)|"
+    r"after\s+the\s+holidays|in\s+the\s+new\s+year|(?:this|next)\s+weekend|the\s+weekend|"
+    r"(?:any|some)\s+(?:morning|afternoon|evening|day)|mornings|afternoons|evenings|"
+    r"(?:in|during)\s+(?:january|february|march|april|june|july|august|september|october|november|december)|"
+    r"(?:early|late|mid)[\s-](?:january|february|march|april|may|june|july|august|september|october|"
+    r"november|december))\b",
+    re.IGNORECASE,
+)  # fmt: skip
+_PART_OF_DAY = re.compile(
+    r"\b(?:morning|afternoon|evening|night|tonight|lunch\s*time|lunchtime|over\s+lunch|at\s+lunch|"
+    r"after\s+work|before\s+work|end\s+of\s+(?:the\s+)?day|eod|am|pm)\b",
+    re.IGNORECASE,
+)
+_CLOCK = re.compile(
+    r"\b\d{1,2}(?::\d{2})?\s*(?:am|pm|a|p)\b|\b\d{1,2}:\d{2}\b|\bnoon\b|\bmidday\b|\bmidnight\b",
+    re.IGNORECASE,
+)
+_BARE_HOUR = re.compile(
+    r"\b(?:at|@|around|by|from|after|make\s+it|to|till|until)\s+(\d{1,2})(?::(\d{2}))?\b"
+    r"(?!\s*(?:am|pm|a\b|p\b|[:/.-]\d|%|people|persons|of\b|minutes|mins|hours|days|weeks))",
+    re.IGNORECASE,
+)
+_WEEKDAY = re.compile(
+    r"\b(mon|tue|wed|thu|fri|sat|sun)(?:day|s|sday|nesday|rsday|urday|\.)?\b", re.IGNORECASE
+)
+_NEXT_WEEK_DAY = re.compile(
+    r"\b(mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?\s+(?:of\s+)?next\s+week\b|\bnext\s+week(?:'s)?\s*,?\s*(?:on\s+)?"
+    r"(mon|tue|wed|thu|fri|sat|sun)[a-z]*\b",
+    re.IGNORECASE,
+)
+_MONTH = re.compile(
+    r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s*\d|"
+    r"\d(?:st|nd|rd|th)?\s+(?:of\s+)?(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)",
+    re.IGNORECASE,
+)
+_NUMERIC_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})(?:/(\d{2,4}))?\b")
+_ORDINAL_DAY = re.compile(r"\b(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)\b", re.IGNORECASE)
+_PLURAL_DAY = re.compile(r"\b((?:mon|tues|wednes|thurs|fri|satur|sun)day)s\b", re.IGNORECASE)
+_RELATIVE = re.compile(r"\b(day\s+after\s+tomorrow|today|tonight|tomorrow)\b", re.IGNORECASE)
+_URL = re.compile(r"https?://\S+")
+# Numbers that only look like times: phone numbers, versions, prices, scores, percentages.
+_JUNK = re.compile(
+    r"\+?\d[\d\s().-]{7,}\d|\b\d+\.\d+\.\d+\b|\bv\d+(?:\.\d+)*\b|[$€£¥]\s?\d+(?:[.,]\d+)?|\d+(?:\.\d+)?\s?%|"
+    r"\b(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\s*(?:-|to|through|thru)\s*(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b|"
+    r"\b\d{1,2}-\d{1,2}\b(?!\s*(?:am|pm|[ap]\b|:))|\b24/7\b|\b1:1s?\b|\b\d{3,}\b(?!\s*(?:am|pm|h\b))|"
+    r"\b(?:room|floor|building|gate|flight|ext|extension|no\.?|number|#)\s*\w*\d[\w.:-]*|\b\d+(?:st|nd|rd|th)\s+floor\b|"
+    r"\b\d+\s*-\s*a\s*-\s*side\b|\b(?:python|java|node|ios|android|windows|version|release)\s+\d+(?:[.:]\d+)*",
+    re.IGNORECASE,
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Option:
+    """One time a person offers: its start (UTC), length, place or link, and repeat (RRULE)."""
+
+    start: datetime
+    duration: int = DEFAULT_MINUTES
+    location: str | None = None
+    repeat: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """The option as SPEC §4.2 prints it (times ISO 8601 UTC)."""
+        return {
+            "start": self.start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "duration": self.duration,
+            "location": self.location,
+            "repeat": self.repeat,
+        }
+
+
+@dataclass
+class Clause:
+    """A sentence or part of one (split where it turns: "…, but Wednesday works") and its times."""
+
+    start: int
+    end: int
+    text: str
+    #: Exact times offered here, in order (aware, in the zone they were read in).
+    times: list[datetime] = field(default_factory=list)
+    #: A day or part of a day offered without an exact time ("Thursday afternoon?").
+    vague: bool = False
+    #: The clause speaks of the past or of another commitment: nothing here is offered.
+    unavailable: bool = False
+    #: Days and times named here at all, offered or not.
+    mentions: int = 0
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a reply says about times: its clauses and, gathered, the exact options offered."""
+
+    text: str
+    clauses: list[Clause]
+    options: list[Option]
+    vague: bool
+
+
+def warm_up() -> None:
+    """Load the library's grammar and zone tables now (once per process), not in the first job."""
+    timefhuman("Tuesday at 3pm", config=tfhConfig(now=datetime(2026, 1, 1), infer_datetimes=False))
+
+
+# --------------------------------------------------------------------------------------- normalising
+
+_TYPO_TARGETS = ("tomorrow", *WEEKDAYS, *MONTHS)
+_KNOWN_WORDS = frozenset(
+    {"money", "mondays", "monkey", "sunny", "friend", "friends", "fried", "marching", "mayday", "junior",
+     "satisfy", "thursdays", "tuesdays", "fridays", "sundays", "saturdays", "wednesdays", "decision",
+     "decembers", "another", "tomorrows", "janitor", "octopus", "novel", "sunset", "summary", "season",
+     "marcher", "juniper", "setup", "sometime", "tomato", "monthly", "monster", "fridge", "sundry",
+     "thanks", "tuned", "decent", "novice", "octave", "jumbo", "sunder", "satire", "jungle", "nobody",
+     "decades", "decade", "marched", "mayors", "satin", "sunlit", "frida", "mondo", "tuesday's"}
+)  # fmt: skip
+_SPELLINGS = {
+    "tmrw": "tomorrow", "tmw": "tomorrow", "tmr": "tomorrow", "2moro": "tomorrow", "2morrow": "tomorrow",
+    "tomoz": "tomorrow", "weds": "wed", "thur": "thu", "thurs": "thu", "tues": "tue", "tu": "tue",
+    "th": "thu", "noonish": "noon", "midday": "noon", "u": "you", "pls": "please", "plz": "please",
+    "cancle": "cancel", "cancell": "cancel", "cancl": "cancel", "cansel": "cancel", "resched": "reschedule",
+}  # fmt: skip
+
+
+def _distance(a: str, b: str) -> int:
+    """Damerau–Levenshtein distance (adjacent swaps count once), enough for typos of one word."""
+    rows = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
+    for i in range(len(a) + 1):
+        rows[i][0] = i
+    for j in range(len(b) + 1):
+        rows[0][j] = j
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            rows[i][j] = min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                rows[i][j] = min(rows[i][j], rows[i - 2][j - 2] + 1)
+    return rows[-1][-1]
+
+
+def _fix_word(word: str) -> str:
+    """A day, a month or "tomorrow" as meant, when the word is one typo away from it."""
+    lower = word.lower()
+    if lower in _SPELLINGS and (lower not in ("tu", "th", "u") or word[0].isupper() or lower == "u"):
+        return _SPELLINGS[lower]
+    if len(lower) < 5 or lower in _KNOWN_WORDS or lower in _TYPO_TARGETS or not lower.isalpha():
+        return word
+    for target in _TYPO_TARGETS:
+        if target[0] != lower[0] or lower == target:
+            continue
+        allowed = 2 if len(target) >= 8 else 1
+        if abs(len(target) - len(lower)) <= allowed and _distance(lower, target) <= allowed:
+            return target
+    return word
+
+
+def _dotted_date(match: re.Match[str]) -> str:
+    day, month, year = int(match.group(1)), int(match.group(2)), match.group(3)
+    if not (1 <= day <= 31 and 1 <= month <= 12):
+        return match.group(0)
+    written_year = f" {year if len(year) == 4 else '20' + year}" if year else ""
+    return f"{day} {MONTHS[month - 1].title()}{written_year}"
+
+
+def _iso_date(match: re.Match[str]) -> str:
+    month = int(match.group(2))
+    if not 1 <= month <= 12:
+        return match.group(0)
+    return f"{MONTHS[month - 1].title()} {int(match.group(3))}, {match.group(1)}"
+
+
+def normalize(text: str) -> str:
+    """The text with what the library misreads put plainly: typos of days and months, "12.30",
+    "15h", "10.12.", "2026-12-09", "half past 3", "a.m.", dashes and odd spaces. URLs are kept."""
+    text = text.replace("\u00a0", " ").replace("\u202f", " ").replace("\u2009", " ")
+    text = re.sub(r"[\u2010-\u2015\u2212]", "-", text)
+    text = re.sub(r"\b([ap])\.\s?m\.?(?=\W|$)", r"\1m", text, flags=re.IGNORECASE)
+    parts = re.split(r"(https?://\S+)", text)
+    for index in range(0, len(parts), 2):
+        parts[index] = _normalize_words(parts[index])
+    return "".join(parts)
+
+
+def _normalize_words(text: str) -> str:
+    text = re.sub(r"([a-z])\1{2,}", r"\1\1", text, flags=re.IGNORECASE)  # "goood" → "good"
+    text = re.sub(r"[A-Za-z][A-Za-z']+|\b(?:tu|th|tmr|tmw|u)\b", lambda m: _fix_word(m.group(0)), text)
+    text = re.sub(r"\b(20\d\d)-(\d{2})-(\d{2})\b", _iso_date, text)
+    text = re.sub(r"\b([0-3]?\d)\.([01]?\d)\.(\d{2,4})?(?=[\s,;!?)]|$)", _dotted_date, text)
+    text = re.sub(r"\b(at|@)(\d)", r"\1 \2", text, flags=re.IGNORECASE)
+    text = re.sub(r"(?<![\d.$€£v])\b([01]?\d|2[0-3])\.([0-5]\d)(?![\d.]|\s*%)", r"\1:\2", text)
+    # "14h", "15h30" (French, Polish…): the hours of a working day; "1h" is an hour, not 1:00.
+    text = re.sub(r"\b(0?[89]|1\d|2[0-3])h([0-5]\d)?\b", lambda m: f"{m.group(1)}:{m.group(2) or '00'}", text)
+    text = re.sub(
+        r"\b(0?[89]|1\d|2[0-3])\s+hours?\b(?!\s+(?:long|meeting|session|later|earlier))", r"\1:00", text
+    )
+    text = re.sub(r"\b([01]?\d|2[0-3])\s*o'?\s*clock\b", r"\1", text, flags=re.IGNORECASE)
+    text = re.sub(r"\bhalf\s+past\s+(\d{1,2})\b", r"\1:30", text, flags=re.IGNORECASE)
+    text = re.sub(r"\bquarter\s+past\s+(\d{1,2})\b", r"\1:15", text, flags=re.IGNORECASE)
+    text = re.sub(
+        r"\bquarter\s+to\s+(\d{1,2})\b",
+        lambda m: f"{(int(m.group(1)) - 2) % 12 + 1}:45",
+        text,
+        flags=re.IGNORECASE,
+    )
+    text = re.sub(r"\b(\d{1,2}(?::\d{2})?)\s*(am|pm)\b", r"\1\2", text, flags=re.IGNORECASE)
+    text = re.sub(r"\b(\d{1,2}(?::\d{2})?)([ap])\b", r"\1\2m", text, flags=re.IGNORECASE)
+    return text
+
+
+# ----------------------------------------------------------------------------------------- clauses
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+|(?<=[.!?])(?=[A-Z])")
+_CLAUSE_BREAK = re.compile(
+    r"\s*;\s*|\s+but\s+|,\s*but\s+|\s+however,?\s+|\s+though,?\s+|\s+although\s+|\s+[-—–]+\s+|"
+    r",\s*(?=(?:i|i'm|i\s+am|i'll|i've|we|we're|it's|that's|this\s+is|my|as|since|because|so|"
+    r"sorry|thanks|thank)\b)",
+    re.IGNORECASE,
+)
+
+
+def clauses_of(text: str) -> list[Clause]:
+    """The text's sentences, split again where a sentence turns ("…, but Wednesday works")."""
+    found: list[Clause] = []
+    position = 0
+    for sentence in _SENTENCE_END.split(text):
+        start = text.find(sentence, position) if sentence else position
+        position = start + len(sentence)
+        piece_at = start
+        for piece in _CLAUSE_BREAK.split(sentence):
+            piece_start = text.find(piece, piece_at) if piece else piece_at
+            piece_at = piece_start + len(piece)
+            if piece.strip():
+                found.append(Clause(piece_start, piece_start + len(piece), piece))
+    return found
+
+
+# ------------------------------------------------------------------------------------------- times
+
+
+@dataclass
+class _Found:
+    start: int
+    end: int
+    text: str
+    day: date | None
+    clock: time | None
+    until: time | None = None
+    zone: ZoneInfo | None = None
+
+
+def _zone_of(text: str, item: _Found, zone: ZoneInfo, other: ZoneInfo | None) -> ZoneInfo | None:
+    """The zone written in a time's span or right after it ("3pm ET on Thursday", "10am (London time)")."""
+    for match in _ZONE_RE.finditer(text, item.start):
+        if match.start() > item.end + 3:
+            break
+        return _zone_named(match.group(1), zone, other)
+    return None
+
+
+def _zone_named(word: str, zone: ZoneInfo, other: ZoneInfo | None) -> ZoneInfo:
+    word = re.sub(r"\s+", " ", word.lower())
+    if word.startswith("my "):
+        return zone
+    if word.startswith("your "):
+        return other or zone
+    return ZoneInfo(ZONES[word])
+
+
+#: What timefhuman raises on text its grammar does not take (it is then taken as naming no time).
+_LIBRARY_ERRORS = (LarkError, ValueError, TypeError, IndexError, KeyError, AttributeError, OverflowError)
+
+
+def _library(text: str, local_now: datetime) -> list[tuple[str, tuple[int, int], Any]]:
+    config = tfhConfig(now=local_now.replace(tzinfo=None), return_matched_text=True, infer_datetimes=False)
+    try:
+        return list(timefhuman(text, config=config))
+    except _LIBRARY_ERRORS:
+        return []
+
+
+def _flatten(value: Any) -> list[Any]:
+    if isinstance(value, list):
+        return [v for item in value for v in _flatten(item)]
+    return [value]
+
+
+def _pm(clock: time, written: str) -> time:
+    """A bare hour 1–7 (no am/pm, not 24-hour) is in the afternoon: "at 3" → 15:00."""
+    if re.search(
+        r"\d\s*(?:am|pm)|\bnoon\b|\bmidnight\b|\b(?:morning|tonight|evening)\b", written, re.IGNORECASE
+    ):
+        return clock
+    if 1 <= clock.hour <= 7 and not re.search(r"\b0\d:\d\d", written):
+        return clock.replace(hour=clock.hour + 12)
+    return clock
+
+
+def _next_weekday(today: date, weekday: int) -> date:
+    """The first such weekday strictly after today."""
+    return today + timedelta(days=(weekday - today.weekday() - 1) % 7 + 1)
+
+
+def _weekday_index(word: str) -> int:
+    return [w[:3] for w in WEEKDAYS].index(word[:3].lower())
+
+
+def _next_week(today: date, weekday: int) -> date:
+    """That weekday in the next calendar week (weeks start on Monday)."""
+    return today - timedelta(days=today.weekday()) + timedelta(days=7 + weekday)
+
+
+def _resolve_day(written: str, library_day: date | None, today: date, zone_name: str) -> date | None:
+    """The day a phrase names, by our rules where they differ from the library's reading."""
+    next_week = _NEXT_WEEK_DAY.search(written)
+    if next_week:
+        return _next_week(today, _weekday_index(next_week.group(1) or next_week.group(2)))
+    relative = _RELATIVE.search(written)
+    if relative:
+        word = relative.group(1).lower()
+        return today + timedelta(days={"today": 0, "tonight": 0, "tomorrow": 1}.get(word, 2))
+    numeric = _NUMERIC_DATE.search(written)
+    if numeric and not _MONTH.search(written):
+        first, second, year = int(numeric.group(1)), int(numeric.group(2)), numeric.group(3)
+        month, day = (first, second) if zone_name.startswith("America/") else (second, first)
+        return _roll_year(month, day, int(year) + (2000 if len(year) == 2 else 0) if year else None, today)
+    if library_day is not None and (_MONTH.search(written) or _ORDINAL_DAY.search(written)):
+        if re.search(r"\b20\d\d\b", written):
+            return library_day
+        if not _MONTH.search(written):  # "the 18th": this month's, or next month's once past
+            return _add_month(library_day) if library_day < today - RECENT_PAST else library_day
+        return _roll_year(library_day.month, library_day.day, None, today)
+    weekday = _WEEKDAY.search(written)
+    if weekday:
+        return _next_weekday(today, _weekday_index(weekday.group(1)))
+    return library_day
+
+
+def _add_month(day: date) -> date:
+    year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
+    try:
+        return day.replace(year=year, month=month)
+    except ValueError:
+        return day
+
+
+def _roll_year(month: int, day: int, year: int | None, today: date) -> date | None:
+    try:
+        if year is not None:
+            return date(year, month, day)
+        candidate = date(today.year, month, day)
+    except ValueError:
+        return None
+    if candidate < today - RECENT_PAST:
+        candidate = candidate.replace(year=candidate.year + 1)
+    elif candidate > today + timedelta(days=365 - 30):
+        candidate = candidate.replace(year=candidate.year - 1)
+    return candidate
+
+
+def _blank(pattern: re.Pattern[str], text: str) -> str:
+    return pattern.sub(lambda m: " " * len(m.group(0)), text)
+
+
+def _found_in(clause: str, local_now: datetime, zone: ZoneInfo, other: ZoneInfo | None) -> list[_Found]:
+    """Days and times named in one clause, after the library and our rules."""
+    masked = _blank(_URL, clause)
+    masked = _blank(_JUNK, masked)
+    masked = _blank(_ZONE_RE, masked)
+    masked = _PLURAL_DAY.sub(lambda m: m.group(1) + " ", masked)  # "Thursdays at 8" → "Thursday  at 8"
+    found: list[_Found] = []
+    for written, (start, end), value in _library(masked, local_now):
+        if isinstance(value, timedelta):
+            continue
+        values = _flatten(value)
+        for item in values:
+            found.extend(_readings(clause, written, start, end, item, local_now, len(values) > 1))
+    found.extend(_bare_hours(masked, found))
+    found.extend(_days(masked, found, local_now.date(), str(local_now.tzinfo)))
+    found.sort(key=lambda f: f.start)
+    merged = _merge(clause, found)
+    for item in merged:
+        item.zone = _zone_of(clause, item, zone, other)
+    return merged
+
+
+def _readings(
+    clause: str, written: str, start: int, end: int, item: Any, local_now: datetime, several: bool
+) -> list[_Found]:
+    today = local_now.date()
+    zone_name = str(local_now.tzinfo)
+    until: time | None = None
+    if isinstance(item, tuple) and len(item) == 2:
+        item, last = item
+        until = last.time() if isinstance(last, datetime) else last if isinstance(last, time) else None
+    if isinstance(item, datetime):
+        day: date | None = item.date()
+        clock: time | None = item.time().replace(tzinfo=None)
+    elif isinstance(item, date):
+        day, clock = item, None
+    elif isinstance(item, time):
+        day, clock = None, item.replace(tzinfo=None)
+    else:
+        return []
+    if (
+        clock is not None
+        and not _CLOCK.search(written)
+        and not re.search(r"\b(?:at|@)\s*\d|\d\s*$|^\d", written)
+    ):
+        clock = None  # "Thursday afternoon": the library's 15:00 is its guess, not the person's
+    if clock is not None:
+        clock = _pm(clock, written)
+        if until is not None:
+            until = _pm(until, written)
+            if until <= clock and until.hour < 12:
+                until = until.replace(hour=until.hour + 12)
+    around = clause[max(0, start - 24) : end + 16]
+    if day is not None and not several:
+        # "Tuesday next week", "the day after tomorrow": the words around the day count too.
+        context = (
+            around if _NEXT_WEEK_DAY.search(around) or re.search(r"day\s+after", around, re.I) else written
+        )
+        day = _resolve_day(context, day, today, zone_name)
+    elif day is not None:
+        day = _resolve_several(written, day, today)
+    if day is None and clock is None:
+        return []
+    return [_Found(start, end, written, day, clock, until)]
+
+
+def _resolve_several(written: str, library_day: date, today: date) -> date | None:
+    """A day inside a list of options ("Tue 3pm or Wed 10am"): weekdays by our rule, dates by year."""
+    name = [w[:3] for w in WEEKDAYS][library_day.weekday()]
+    if re.search(rf"\b{name}", written, re.IGNORECASE) and not _MONTH.search(written):
+        if _NEXT_WEEK_DAY.search(written):
+            return _next_week(today, library_day.weekday())
+        return _next_weekday(today, library_day.weekday())
+    if library_day == today and not _RELATIVE.search(written):
+        return library_day
+    return (
+        _roll_year(library_day.month, library_day.day, None, today) if _MONTH.search(written) else library_day
+    )
+
+
+def _bare_hours(masked: str, found: list[_Found]) -> list[_Found]:
+    """ "at 3", "make it 4": an hour the library does not read on its own."""
+    extra: list[_Found] = []
+    for match in _BARE_HOUR.finditer(masked):
+        if any(f.start <= match.start(1) < f.end for f in found):
+            continue
+        hour, minute = int(match.group(1)), int(match.group(2) or 0)
+        if not 1 <= hour <= 23 or minute > 59:
+            continue
+        clock = _pm(time(hour, minute), match.group(0))
+        extra.append(_Found(match.start(1), match.end(), match.group(0), None, clock))
+    return extra
+
+
+_MONTH_DAY = re.compile(
+    r"\b(?:(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<month>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?|"
+    r"(?P<month2>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(?P<day2>\d{1,2})(?:st|nd|rd|th)?)\b"
+    r"(?:,?\s+(?P<year>20\d\d))?",
+    re.IGNORECASE,
+)
+
+
+def _days(masked: str, found: list[_Found], today: date, zone_name: str) -> list[_Found]:
+    """Days the library passed over in a longer sentence ("First one Thursday at noon",
+    "10 December at 9:00"): weekdays and written dates, by the same rules."""
+    extra: list[_Found] = []
+    taken = [(f.start, f.end) for f in found if f.day is not None]
+    for match in [*_MONTH_DAY.finditer(masked), *_WEEKDAY.finditer(masked)]:
+        if any(start <= match.start() < end or match.start() <= start < match.end() for start, end in taken):
+            continue
+        if match.re is _MONTH_DAY:
+            month = [m[:3] for m in MONTHS].index(
+                (match.group("month") or match.group("month2")).lower()[:3]
+            ) + 1
+            number = int(match.group("day") or match.group("day2"))
+            year = int(match.group("year")) if match.group("year") else None
+            day = _roll_year(month, number, year, today)
+        else:
+            if match.group(0).lower() in ("sat", "sun", "mar", "wed") and not match.group(0)[0].isupper():
+                continue  # "sat", "sun" as words
+            day = _resolve_day(masked[max(0, match.start() - 16) : match.end() + 16], None, today, zone_name)
+            day = day or _next_weekday(today, _weekday_index(match.group(1)))
+        if day is not None:
+            extra.append(_Found(match.start(), match.end(), match.group(0), day, None))
+            taken.append((match.start(), match.end()))
+    return extra
+
+
+def _merge(clause: str, found: list[_Found]) -> list[_Found]:
+    """A time and a day written apart ("3pm ET on Thursday", "Monday would work at 4pm") become one,
+    when nothing between them names another day or time or offers a choice."""
+    merged: list[_Found] = []
+    for item in found:
+        previous = merged[-1] if merged else None
+        if previous is not None:
+            between = clause[previous.end : item.start]
+            joinable = len(between) <= 40 and not re.search(r"\bor\b|[.?!;]|\band\b", between, re.IGNORECASE)
+            if (
+                joinable
+                and previous.day is None
+                and previous.clock is not None
+                and item.day
+                and item.clock is None
+            ):
+                previous.day, previous.end = item.day, item.end
+                continue
+            if (
+                joinable
+                and previous.day is not None
+                and previous.clock is None
+                and item.clock
+                and item.day is None
+            ):
+                previous.clock, previous.until, previous.end = item.clock, item.until, item.end
+                continue
+        merged.append(item)
+    return merged
+
+
+# ----------------------------------------------------------------------------------------- reading
+
+
+def read_times(
+    text: str,
+    zone: ZoneInfo,
+    now: datetime,
+    other_zone: ZoneInfo | None = None,
+    anchor: datetime | None = None,
+) -> Reading:
+    """Every clause of `text` with the times it offers, and the options of the reply gathered.
+
+    `zone` is the sender's; `other_zone` the other side's ("3pm your time"). `anchor` is the
+    time the email being answered was about (the option it offered, the meeting it confirmed):
+    a time alone ("could we do 4pm instead?") is on its day, "same time" is its time, and
+    "an hour earlier" is relative to it.
+    """
+    normalized = normalize(text)
+    local_now = now.astimezone(zone)
+    local_anchor = anchor.astimezone(zone) if anchor is not None else None
+    clauses = clauses_of(normalized)
+    durations: list[int] = []
+    series_start: date | None = None
+    for clause in clauses:
+        clause.unavailable = bool(_PAST.search(clause.text) or _BUSY.search(clause.text))
+        found = _found_in(clause.text, local_now, zone, other_zone)
+        clause.mentions = len(found)
+        offers = not clause.unavailable and not _NOT_AN_OFFER.search(clause.text)
+        exact_cue = bool(_CUE.search(clause.text)) or _mostly_times(clause.text, found)
+        for item in found:
+            if item.until is not None and item.clock is not None:
+                minutes = (item.until.hour * 60 + item.until.minute) - (
+                    item.clock.hour * 60 + item.clock.minute
+                )
+                if 0 < minutes <= 8 * 60 and not re.search(r"\bbetween\b", clause.text, re.IGNORECASE):
+                    durations.append(minutes)
+            if (
+                item.day is not None
+                and item.clock is None
+                and _SERIES_START.search(clause.text[: item.start])
+            ):
+                series_start = item.day
+                continue
+            day, clock = item.day, item.clock
+            if day is None and clock is not None and local_anchor is not None:
+                day = local_anchor.date()
+            if (
+                clock is None
+                and day is not None
+                and local_anchor is not None
+                and _SAME_TIME.search(clause.text)
+            ):
+                clock = local_anchor.time().replace(tzinfo=None)
+            window = any(item.start - 30 <= w.start() < item.start + 3 for w in _WINDOW.finditer(clause.text))
+            if clock is None or day is None or window:
+                clause.vague = clause.vague or (offers and bool(_OFFER.search(clause.text)))
+                continue
+            if offers and exact_cue:
+                clause.times.append(datetime.combine(day, clock, tzinfo=item.zone or zone))
+        shift = _SHIFT.search(clause.text)
+        if shift and local_anchor is not None and not clause.times and offers:
+            clause.times.append(local_anchor + _shift_of(shift))
+        if not clause.times and offers and _VAGUE.search(clause.text) and _OFFER.search(clause.text):
+            clause.vague = True
+    options: list[datetime] = []
+    for clause in clauses:
+        options.extend(t for t in clause.times if all(abs((t - o).total_seconds()) >= 60 for o in options))
+    repeat = _repeat_of(clauses)
+    if series_start is not None and repeat and options:
+        options = [_first_on_or_after(options[0], series_start)]
+    duration = _duration(_blank(_SHIFT, normalized), durations)
+    location = _location(text)
+    return Reading(
+        text=normalized,
+        clauses=clauses,
+        options=[Option(t.astimezone(UTC), duration, location, repeat) for t in options],
+        vague=any(c.vague for c in clauses) and not options,
+    )
+
+
+def _shift_of(match: re.Match[str]) -> timedelta:
+    amount = (match.group("amount") or match.group("amount2") or "1").lower()
+    unit = (match.group("unit") or match.group("unit2") or "hour").lower()
+    way = (match.group("way") or match.group("dir") or "later").lower()
+    number = (
+        0.5
+        if amount.startswith("half")
+        else 1
+        if amount in ("a", "an", "one")
+        else 2
+        if amount == "two"
+        else int(amount)
+    )
+    delta = timedelta(hours=number) if unit.startswith("h") else timedelta(minutes=number)
+    return -delta if way in ("earlier", "forward", "up") else delta
+
+
+def _first_on_or_after(option: datetime, start: date) -> datetime:
+    """A weekly option's first occurrence on or after the day a series is said to start."""
+    days = (option.weekday() - start.weekday()) % 7
+    return datetime.combine(start + timedelta(days=days), option.timetz())
+
+
+def _repeat_of(clauses: list[Clause]) -> str | None:
+    """The repeat of the clause that offers the time, else of one that offers a rhythm alone
+    ("Would monthly work for you? First one Thursday at noon.")."""
+    for clause in clauses:
+        if clause.times and (rule := _repeat(clause.text)):
+            return rule
+    for clause in clauses:
+        if (
+            not clause.unavailable
+            and not clause.mentions
+            and _OFFER.search(clause.text)
+            and (rule := _repeat(clause.text))
+        ):
+            return rule
+    return None
+
+
+def _mostly_times(text: str, found: list[_Found]) -> bool:
+    """A clause that is little more than a time ("Tue 3pm", "Thursday at noon then") offers it."""
+    rest = text
+    for item in sorted(found, key=lambda f: -f.start):
+        rest = rest[: item.start] + " " + rest[item.end :]
+    for pattern in (_URL, _ZONE_RE, _DURATION, *(tool for tool, _ in _TOOLS)):
+        rest = pattern.sub(" ", rest)
+    words = re.findall(r"[A-Za-z']+", rest)
+    filler = {
+        "on", "at", "or", "and", "the", "then", "ok", "okay", "maybe", "perhaps", "yes", "hi", "so", "for",
+        "me", "us", "is", "good", "fine", "by", "around", "like", "something", "say", "from", "to", "until",
+        "via", "with", "a", "an", "time", "next", "this", "session", "meeting", "call", "hey", "hello",
+    }  # fmt: skip
+    return bool(found) and len([w for w in words if w.lower() not in filler]) <= 2
+
+
+def _duration(text: str, ranges: list[int]) -> int:
+    match = _DURATION.search(text)
+    if match:
+        if match.group("half"):
+            return 30
+        if match.group("hour_half"):
+            return 90
+        if match.group("an"):
+            return 60
+        amount, unit = int(match.group("n")), match.group("unit").lower()
+        minutes = amount * 60 if unit.startswith("h") else amount
+        if 5 <= minutes <= 8 * 60:
+            return minutes
+    return ranges[0] if ranges else DEFAULT_MINUTES
+
+
+def _location(text: str) -> str | None:
+    link = _MEETING_HOSTS.search(text)
+    if link:
+        return link.group(0).rstrip(".,;:!?)>]'\"")
+    for pattern, name in _TOOLS:
+        if pattern.search(text):
+            return name
+    return None
+
+
+def _repeat(text: str) -> str | None:
+    if _REPEAT_BIWEEKLY.search(text):
+        return "FREQ=WEEKLY;INTERVAL=2"
+    if _REPEAT_MONTHLY.search(text):
+        return "FREQ=MONTHLY"
+    if _REPEAT_WEEKLY.search(text):
+        return "FREQ=WEEKLY"
+    return None
