@@ -22,6 +22,7 @@ from email.message import Message
 from mailparser import MailParser
 
 from concierge.inbound import classify, mime
+from concierge.inbound.calendar import ATTENDEE_ANSWERS, read_calendar_answer
 from concierge.inbound.htmltext import html_to_text
 from concierge.inbound.message import Attachment, Bounce, ParsedMessage, UnparseableMessage
 from concierge.inbound.trim import MAX_REPLY_CHARS, trim_reply
@@ -72,7 +73,17 @@ def _understand(
     text = trim_reply(body_text, sender_name=sender_name, sender_address=sender)
     quoted = _has_quote(body_text[:MAX_REPLY_CHARS], text)
     bounce = classify.find_bounce(message, sender, subject, body_text)
-    kind, reason = _kind(message, bounce, sender, subject, text, quoted, own_addresses, reply_domain)
+    answer = read_calendar_answer(calendar_parts) if calendar_parts else None
+    if answer is not None and answer.method in ATTENDEE_ANSWERS and bounce is None:
+        # A calendar's Yes/No/Maybe or new time (iMIP): sent by a machine, often with
+        # Auto-Submitted, but on the person's behalf and never answered in kind (SPEC §3.1.3).
+        kind, reason = (
+            ("own", "own_mail")
+            if sender and _is_own(sender, own_addresses, reply_domain)
+            else ("reply", None)
+        )
+    else:
+        kind, reason = _kind(message, bounce, sender, subject, text, quoted, own_addresses, reply_domain)
 
     return ParsedMessage(
         sender=sender,
