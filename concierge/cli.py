@@ -374,7 +374,13 @@ def inbound(file: str, now: bool, recipient: str | None) -> None:
         result = (
             stored_result(settings(), stored.id) if stored.duplicate else process_now(settings(), stored.id)
         )
-        line.update(status=result.status, kind=result.kind, reason=result.reason, text=result.text)
+        line.update(
+            status=result.status,
+            kind=result.kind,
+            reason=result.reason,
+            text=result.text,
+            intents=result.intents,
+        )
     say(json.dumps(line, ensure_ascii=False))
 
 

@@ -151,15 +151,18 @@ def read_scope(settings: Settings) -> Iterator[Session]:
 
 
 @functools.cache
-def _insert_unless_exists_statement(dialect_name: str, table: Table, unique: str) -> Insert:
+def _insert_unless_exists_statement(dialect_name: str, table: Table, unique: str | tuple[str, ...]) -> Insert:
     dialect = postgresql if dialect_name == "postgresql" else sqlite
-    return dialect.insert(table).on_conflict_do_nothing(index_elements=[unique]).returning(table.c.id)
+    columns = [unique] if isinstance(unique, str) else list(unique)
+    return dialect.insert(table).on_conflict_do_nothing(index_elements=columns).returning(table.c.id)
 
 
 def insert_unless_exists(
-    connection: Connection, model: type[Base], values: dict[str, Any], unique: str
+    connection: Connection, model: type[Base], values: dict[str, Any], unique: str | tuple[str, ...]
 ) -> int | None:
     """INSERT … ON CONFLICT (unique) DO NOTHING RETURNING id: the new id, or None if it exists.
+
+    `unique` names the column, or the columns, of the unique constraint.
 
     One statement, safe when two transactions insert the same key at once (no savepoint,
     no lookup first); PostgreSQL and SQLite (3.35+) both speak it. The statement is built

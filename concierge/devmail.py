@@ -87,6 +87,31 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "role": "mentee",
         "mentorship_count": 1,
     },
+    "answer": {
+        **_PROGRAM,
+        "participant": True,
+        "subject": "Re: Maya & Sam: Women in Tech 2026",
+        "lines": [
+            "Got it: Tue Dec 8, 3:00 PM ET (12:00 PM PT for Sam), 45 minutes on Zoom. "
+            "I've asked Sam to confirm."
+        ],
+        "calendar": None,
+    },
+    "update": {
+        **_PROGRAM,
+        "participant": True,
+        "thread_subject": "Maya & Sam: Women in Tech 2026",
+        "calendar": None,
+        "blocks": [
+            {
+                "kind": "question",
+                "from": "Maya",
+                "options": ["Tue Dec 8, 12:00 PM PT (3:00 PM ET for Maya), 45 minutes on Zoom"],
+                "moving": None,
+            },
+            {"kind": "passed_on", "from": "Maya Lind", "text": "Looking forward to it! I'll bring my CV."},
+        ],
+    },
     "welcome_mentee": {**_PROGRAM, "participant": True, "goals": ""},
     "welcome_mentor": {**_PROGRAM, "participant": True},
     "welcome_peer": {**_PROGRAM, "participant": True},

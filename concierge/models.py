@@ -35,6 +35,9 @@ ROLES = ("mentor", "mentee", "peer")
 PERSON_STATUSES = ("active", "paused", "unsubscribed", "bouncing")
 MENTORSHIP_STATES = ("introduced", "active", "stalled", "paused", "completed", "ended_early")
 MEETING_STATUSES = ("proposed", "confirmed", "held", "missed", "cancelled")
+PROPOSAL_STATUSES = ("pending", "confirmed", "declined", "superseded", "withdrawn")
+SERIES_STATUSES = ("confirmed", "cancelled")
+MEETING_ANSWERS = ("accepted", "declined", "tentative")
 ACTION_ITEM_STATUSES = ("open", "done")
 REFLECTION_KINDS = ("midterm", "final", "checkin")
 INBOUND_STATUSES = ("pending", "processing", "processed", "ignored", "rejected", "failed")
@@ -250,29 +253,52 @@ class MentorshipMember(Base):
 
 
 class MeetingSeries(Base):
-    """A repeating meeting ("every other Tuesday at 3pm"): its rule, in RFC 5545 RRULE form."""
+    """A repeating meeting ("every other Tuesday at 3pm"): one invite with an RRULE, its start in
+    the proposer's zone so that it keeps its wall-clock time across DST; its occurrences are rows
+    of `meetings`, each briefed and reminded."""
 
     __tablename__ = "meeting_series"
+    __table_args__ = (
+        CheckConstraint(_one_of("status", SERIES_STATUSES), name="status"),
+        CheckConstraint("duration_minutes > 0", name="duration_positive"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     mentorship_id: Mapped[int] = mapped_column(ForeignKey("mentorships.id", ondelete="CASCADE"), index=True)
     rrule: Mapped[str] = mapped_column(String(200))
+    uid: Mapped[str] = mapped_column(String(200), unique=True)
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    zone: Mapped[str] = mapped_column(String(64))
+    starts_at: Mapped[datetime] = Timestamp()
+    duration_minutes: Mapped[int] = mapped_column(Integer, default=45)
+    location: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="confirmed")
+    source_inbound_id: Mapped[int | None] = mapped_column(
+        ForeignKey("inbound_messages.id", ondelete="SET NULL"), unique=True
+    )
     created_at: Mapped[datetime] = Timestamp(default=utcnow)
 
 
 class Meeting(Base):
-    """A meeting of a mentorship: proposed, confirmed, held, missed or cancelled."""
+    """A meeting of a mentorship: proposed, confirmed, held, missed or cancelled.
+
+    An occurrence of a series has `series_id` and `occurrence_of`, the start its series gave it
+    (its RECURRENCE-ID in calendar terms, kept when that one occurrence moves); its UID is
+    its own, the series' UID is what calendars know.
+    """
 
     __tablename__ = "meetings"
     __table_args__ = (
         CheckConstraint(_one_of("status", MEETING_STATUSES), name="status"),
         CheckConstraint("duration_minutes > 0", name="duration_positive"),
         Index("ix_meetings_mentorship_starts", "mentorship_id", "starts_at"),
+        UniqueConstraint("series_id", "occurrence_of"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     mentorship_id: Mapped[int] = mapped_column(ForeignKey("mentorships.id", ondelete="CASCADE"))
     series_id: Mapped[int | None] = mapped_column(ForeignKey("meeting_series.id", ondelete="SET NULL"))
+    occurrence_of: Mapped[datetime | None] = Timestamp()
     uid: Mapped[str] = mapped_column(String(200), unique=True)
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     starts_at: Mapped[datetime] = Timestamp()
@@ -284,7 +310,61 @@ class Meeting(Base):
     source_inbound_id: Mapped[int | None] = mapped_column(
         ForeignKey("inbound_messages.id", ondelete="SET NULL"), unique=True
     )
+    #: A member asked to move it and has not yet said to when ("can we reschedule?").
+    move_asked_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    cancelled_at: Mapped[datetime | None] = Timestamp()
     created_at: Mapped[datetime] = Timestamp(default=utcnow)
+
+    series: Mapped[MeetingSeries | None] = relationship()
+
+
+class MeetingAnswer(Base):
+    """A member's answer to a confirmed meeting's invite (by reply or from their calendar)."""
+
+    __tablename__ = "meeting_answers"
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "person_id"),
+        CheckConstraint(_one_of("answer", MEETING_ANSWERS), name="answer"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    answer: Mapped[str] = mapped_column(String(16))
+    inbound_message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("inbound_messages.id", ondelete="SET NULL")
+    )
+    answered_at: Mapped[datetime] = Timestamp(default=utcnow)
+
+
+class Proposal(Base):
+    """Times a member offered, waiting for the other side's answer (SPEC §3.1.3).
+
+    `options` are the offered times as `concierge inbound --now` prints them; `asked_ids` the
+    people whose answer it waits for; `meeting_id` the meeting it would move (a reschedule).
+    """
+
+    __tablename__ = "proposals"
+    __table_args__ = (
+        CheckConstraint(_one_of("status", PROPOSAL_STATUSES), name="status"),
+        Index("ix_proposals_mentorship_status", "mentorship_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mentorship_id: Mapped[int] = mapped_column(ForeignKey("mentorships.id", ondelete="CASCADE"))
+    proposer_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    asked_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    options: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="SET NULL"))
+    source_inbound_id: Mapped[int | None] = mapped_column(
+        ForeignKey("inbound_messages.id", ondelete="SET NULL"), unique=True
+    )
+    answered_inbound_id: Mapped[int | None] = mapped_column(
+        ForeignKey("inbound_messages.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = Timestamp(default=utcnow)
+    answered_at: Mapped[datetime | None] = Timestamp()
 
 
 class Note(Base):
@@ -402,6 +482,20 @@ class InboundMessage(Base):
     received_at: Mapped[datetime] = Timestamp(default=utcnow)
     processed_at: Mapped[datetime | None] = Timestamp()
     raw_deleted_at: Mapped[datetime | None] = Timestamp()
+    #: What was understood (SPEC §4.2's `intents`), as printed by `concierge inbound --now`.
+    intents: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+
+
+class InboundEffect(Base):
+    """An effect a message has had ("proposal", "cancel", "invite:…"), so that processing it again
+    (a reprocess, a redelivered webhook, a retried job) never has it twice (SPEC §5)."""
+
+    __tablename__ = "inbound_effects"
+    __table_args__ = (UniqueConstraint("inbound_message_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inbound_message_id: Mapped[int] = mapped_column(ForeignKey("inbound_messages.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(120))
 
 
 class OutboundMessage(Base):

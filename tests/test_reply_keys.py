@@ -48,7 +48,20 @@ def scenario_not_understood(settings, work) -> tuple[OutboundMessage, int]:
     """The mentor answers through the mentee's reply address (the mentee's key)."""
     made = factories.made_pair(settings, work)
     raw = reply_to_outbound(
-        settings, made["mentee_intro"], "Looking forward to it!", sender=made["mentor"][1], sender_name="Mo"
+        settings, made["mentee_intro"], "help", sender=made["mentor"][1], sender_name="Mo"
+    )
+    return answer_to(settings, work, raw), made["mentor"][0]
+
+
+def scenario_answer(settings, work) -> tuple[OutboundMessage, int]:
+    """The mentor suggests a time through the mentee's reply address: the one answer is the mentor's."""
+    made = factories.made_pair(settings, work)
+    raw = reply_to_outbound(
+        settings,
+        made["mentee_intro"],
+        "Could we do Tuesday at 3pm?",
+        sender=made["mentor"][1],
+        sender_name="Mo",
     )
     return answer_to(settings, work, raw), made["mentor"][0]
 
@@ -82,6 +95,7 @@ def scenario_goals_thanks(settings, work) -> tuple[OutboundMessage, int]:
         pytest.param("goals_thanks", scenario_goals_thanks, id="goals_thanks"),
         pytest.param("key_expired", scenario_key_expired, id="key_expired"),
         pytest.param("not_understood", scenario_not_understood, id="not_understood"),
+        pytest.param("answer", scenario_answer, id="answer"),
     ],
 )
 def test_every_answer_carries_the_recipients_own_key_and_unsubscribe_link(settings, work, template, scenario):

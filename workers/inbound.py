@@ -8,7 +8,7 @@ so that RQ retries; after the last retry, `process_failed` marks the message `fa
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -42,6 +42,7 @@ class Result:
     kind: str | None
     reason: str | None
     text: str | None
+    intents: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _claim(session: Session, inbound_id: int, reprocess: bool) -> InboundMessage | None:
@@ -61,6 +62,8 @@ def _claim(session: Session, inbound_id: int, reprocess: bool) -> InboundMessage
 
 
 def _record(message: InboundMessage, outcome: Outcome, parsed: ParsedMessage | None, now: datetime) -> None:
+    if outcome.kind != "reply" or outcome.status != "processed":
+        message.intents = None  # understood only when acted on as a reply
     message.attempts += 1
     message.status, message.kind, message.reason = outcome.status, outcome.kind, outcome.reason
     message.processed_at = now
@@ -128,7 +131,13 @@ def _understand_and_act(
         if found.sender is not None:
             message.person_id = found.sender.id
     _record(message, outcome, parsed, now)
-    return Result(outcome.status, outcome.kind, outcome.reason, parsed.text if parsed else None)
+    return Result(
+        outcome.status,
+        outcome.kind,
+        outcome.reason,
+        parsed.text if parsed else None,
+        list(message.intents or []),
+    )
 
 
 def process(
@@ -199,7 +208,7 @@ def stored_result(settings: Settings, inbound_id: int) -> Result:
         message = session.get(InboundMessage, inbound_id)
         assert message is not None
         text = message.text if message.reason != "unparseable" else None
-        return Result(message.status, message.kind, message.reason, text)
+        return Result(message.status, message.kind, message.reason, text, list(message.intents or []))
 
 
 def process_now(settings: Settings, inbound_id: int, now: datetime | None = None) -> Result:

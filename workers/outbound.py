@@ -8,6 +8,7 @@ the same Message-ID (SPEC §5), when the sweep finds it stuck.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
@@ -18,7 +19,7 @@ from sqlalchemy import update
 from concierge.config import Settings
 from concierge.db import session_scope, utcnow
 from concierge.keys import reply_address
-from concierge.mail.render import Envelope, render_message
+from concierge.mail.render import Envelope, calendar_of, render_message
 from concierge.mail.transport import PermanentSendError, TransientSendError, provider_metadata, send_smtp
 from concierge.models import DevMail, OutboundMessage, Person, Program, ReplyKey
 from concierge.outbox import ERASED, SECRETS_KEY, suppressed
@@ -95,6 +96,11 @@ def build_message(settings: Settings, row: OutboundMessage, key: ReplyKey | None
                     f"{unsubscribe_token(settings, key.person_id, key.program_id)}"
                 ),
             }
+        )
+    calendar = row.context.get("calendar")
+    if calendar and envelope.reply_to:
+        envelope = replace(
+            envelope, calendar=calendar_of(calendar, envelope.reply_to, "Concierge", row.created_at)
         )
     context = dict(row.context, base_url=settings.base_url)
     return render_message(row.template, context, envelope)

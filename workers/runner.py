@@ -20,6 +20,7 @@ from redis.client import Pipeline
 from rq import SimpleWorker
 
 from concierge.config import Settings
+from concierge.inbound.times import warm_up
 from concierge.queues import QUEUE_NAMES, get_redis, process_client_name, queue
 from workers.context import use
 
@@ -60,6 +61,7 @@ def make_worker(settings: Settings, names: tuple[str, ...] = QUEUE_NAMES) -> Wor
     """
     settings = settings.with_(pool_pre_ping=False)
     use(settings)
+    warm_up()  # the time library's grammar, once per worker process rather than in its first job
     connection = get_redis(settings)
     return Worker(
         [queue(settings, n) for n in names], connection=connection, name=process_client_name(unique=True)

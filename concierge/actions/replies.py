@@ -8,33 +8,36 @@ same message twice changes nothing the second time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from concierge.actions import ActionError
 from concierge.actions.bounces import clear_bouncing
-from concierge.actions.introductions import MENTORSHIP_THREAD, WELCOME_THREAD
+from concierge.actions.conversation import ANSWER_EVERY, Turn, answer_reply, situation_of
+from concierge.actions.dispatch import act_on_intents
+from concierge.actions.introductions import MENTORSHIP_THREAD
 from concierge.actions.people import find_person
-from concierge.actions.subscriptions import unsubscribe
 from concierge.config import Settings
 from concierge.inbound import ParsedMessage, reply_key_candidates
+from concierge.inbound.calendar import ATTENDEE_ANSWERS, CalendarAnswer, read_calendar_answer
 from concierge.inbound.classify import reads_as_out_of_office
-from concierge.inbound.intents import is_stop, strip_reply_prefixes
+from concierge.inbound.intents import Intent, only_courtesy, read_intents, strip_reply_prefixes
+from concierge.inbound.times import Option
 from concierge.keys import first_known_key, reply_key_for
 from concierge.models import (
     Enrolment,
+    InboundEffect,
     InboundMessage,
+    Meeting,
+    MeetingSeries,
     Mentorship,
-    MentorshipMember,
     OutboundMessage,
     Person,
     ReplyKey,
 )
-from concierge.outbox import queue_email
 
 KEY_LIFETIME_AFTER_END = timedelta(days=180)
 
@@ -80,6 +83,8 @@ def route(session: Session, settings: Settings, parsed: ParsedMessage, now: date
     key = first_known_key(session, candidates)
     if key is None:
         key = _key_by_threading(session, parsed)
+    if key is None and parsed.calendar_parts:
+        key = _key_by_calendar(session, parsed)
     if key is None:
         reason = "unknown_key" if candidates else "no_key"
         return Route(None, None, Outcome("rejected", "reply", reason))
@@ -96,6 +101,25 @@ def route(session: Session, settings: Settings, parsed: ParsedMessage, now: date
     return Route(key, sender, None)
 
 
+def _key_by_calendar(session: Session, parsed: ParsedMessage) -> ReplyKey | None:
+    """A calendar answer that reaches us without a key (SPEC §3.1.3): the sender's own key in the
+    mentorship whose meeting (or series) has the event's UID, when the sender is a member of it."""
+    answer = read_calendar_answer(parsed.calendar_parts)
+    if answer is None or not answer.uid or answer.method not in ATTENDEE_ANSWERS or not parsed.sender:
+        return None
+    mentorship_id = session.scalar(
+        select(Meeting.mentorship_id).where(Meeting.uid == answer.uid)
+    ) or session.scalar(select(MeetingSeries.mentorship_id).where(MeetingSeries.uid == answer.uid))
+    mentorship = session.get(Mentorship, mentorship_id) if mentorship_id is not None else None
+    try:
+        sender = find_person(session, parsed.sender)
+    except ActionError:
+        return None
+    if mentorship is None or sender is None or sender.id not in {m.person_id for m in mentorship.members}:
+        return None
+    return reply_key_for(session, sender, mentorship.program, mentorship, MENTORSHIP_THREAD)
+
+
 def _participant(session: Session, parsed: ParsedMessage, key: ReplyKey) -> Person | None:
     """The sender, if they (or their alias) are a participant of what the key names."""
     if parsed.sender and parsed.sender == key.person.email:
@@ -107,71 +131,6 @@ def _participant(session: Session, parsed: ParsedMessage, key: ReplyKey) -> Pers
     mentorship = key.mentorship
     allowed = {m.person_id for m in mentorship.members} if mentorship else {key.person_id}
     return sender if sender is not None and sender.id in allowed else None
-
-
-#: SPEC §5 and INBOUND.md 22: an answer that is not an action (the "not understood" answer,
-#: the note on a closed conversation) goes at most once per thread in this long, so that two
-#: mail systems answering each other cannot loop.
-ANSWER_EVERY = timedelta(hours=12)
-
-
-def answer_reply(
-    session: Session,
-    settings: Settings,
-    *,
-    template: str,
-    inbound: InboundMessage,
-    parsed: ParsedMessage,
-    key: ReplyKey,
-    sender: Person,
-    context: dict[str, Any],
-    now: datetime,
-    enrolment: Enrolment | None = None,
-    at_most_every: timedelta | None = None,
-) -> OutboundMessage | None:
-    """Answer a reply in the sender's own conversation, whatever key the reply came in on.
-
-    The answer carries the sender's own key for the program, mentorship and thread of the
-    reply (a mentor who answers through the mentee's address gets their own address and
-    unsubscribe link back), threads after the reply, and is keyed to it (`answer:<id>`), so
-    processing the reply again sends nothing more. With `at_most_every`, nothing is sent
-    when the same template already answered in that thread within that time.
-    """
-    own_key = (
-        key
-        if key.person_id == sender.id  # the usual case: the key's own person replies
-        else reply_key_for(session, sender, key.program, key.mentorship, key.thread)
-    )
-    if at_most_every is not None:
-        # The key's row lock makes a concurrent answer in the same thread wait for this one.
-        session.execute(select(ReplyKey.id).where(ReplyKey.id == own_key.id).with_for_update())
-        recent = session.scalar(
-            select(OutboundMessage.id)
-            .where(
-                OutboundMessage.reply_key_id == own_key.id,
-                OutboundMessage.template == template,
-                OutboundMessage.created_at > now - at_most_every,
-            )
-            .limit(1)
-        )
-        if recent is not None:
-            return None
-    return queue_email(
-        session,
-        settings,
-        template=template,
-        occasion=f"answer:{inbound.id}",
-        to=sender,
-        program=key.program,
-        mentorship=key.mentorship,
-        thread=key.thread,
-        answering=inbound,
-        answering_references=parsed.references,
-        reply_key=own_key,
-        enrolment=enrolment,
-        context=context,
-        now=now,
-    )
 
 
 def note_expired_key(
@@ -213,48 +172,86 @@ def act_on_reply(
     sender: Person,
     now: datetime,
 ) -> Outcome:
-    """Do what a routed reply from a participant asks; the outcome says what was understood."""
+    """Read a routed reply from a participant and do what it asks; the outcome says what was understood.
+
+    The intents read are kept on the message (`inbound.intents`, what `inbound --now` prints).
+    A reply with nothing actionable is passed on to the other member(s) when there are any
+    (SPEC §3.1.12); courtesy alone ("thanks!") in a mentorship needs no answer; anything else
+    (a mentor's answer to their welcome, a command a later part of the product acts on) gets
+    the "not understood" answer (SPEC §3.1.14).
+    """
     program = key.program
     if parsed.sender == sender.email:
         # SPEC §3.4: mail from their address reaches us, so ours may reach them again (a reply
         # from an alias says nothing about the address we write to).
         clear_bouncing(sender, now)
-    if is_stop(parsed.text, parsed.subject):
-        unsubscribe(session, settings, sender, program)
+    if session.scalar(
+        select(InboundEffect.id).where(InboundEffect.inbound_message_id == inbound.id).limit(1)
+    ):
+        # It was acted on before (SPEC §5: effects once): what it did changed the situation it
+        # would now be read in, so it is not read again; its intents stay as recorded.
         return Outcome("processed", "reply")
-    if not parsed.text.strip():
-        return Outcome("processed", "reply", "nothing_new")
-    in_a_mentorship = (
-        select(MentorshipMember.id)
-        .join(Mentorship)
-        .where(Mentorship.program_id == program.id, MentorshipMember.person_id == sender.id)
-        .exists()
+    enrolment = session.scalar(
+        select(Enrolment).where(Enrolment.program_id == program.id, Enrolment.person_id == sender.id)
     )
-    found = session.execute(
-        select(Enrolment, in_a_mentorship).where(
-            Enrolment.program_id == program.id, Enrolment.person_id == sender.id
-        )
-    ).first()
-    enrolment, paired = (found[0], bool(found[1])) if found else (None, False)
-    if key.thread == WELCOME_THREAD and enrolment is not None and enrolment.role in ("mentee", "peer"):
-        goals = parsed.text.strip()
-        enrolment.goals = goals
-        enrolment.goals_inbound_id = inbound.id
-        answer_reply(
-            session,
-            settings,
-            template="goals_thanks",
-            inbound=inbound,
-            parsed=parsed,
-            key=key,
-            sender=sender,
-            now=now,
-            enrolment=enrolment,
-            context={"program_name": program.name, "goals": goals, "paired": paired},
-        )
+    situation, pending, upcoming = situation_of(
+        session, key, sender, enrolment.role if enrolment else None, now
+    )
+    calendar = read_calendar_answer(parsed.calendar_parts) if parsed.calendar_parts else None
+    if calendar is not None and calendar.method in ("REPLY", "COUNTER"):
+        upcoming = meeting_of_calendar(session, key, calendar) or upcoming
+        if upcoming is not None:
+            situation = replace(situation, asked="invite", meeting=upcoming.starts_at)
+        intents = intents_of_calendar(calendar)
+    elif reads_as_out_of_office(parsed.text):
+        # INBOUND.md 22: it may be a machine quoting what it answers; kept for review, never acted on.
+        intents = []
+    else:
+        intents = read_intents(parsed.text, parsed.subject, situation)
+    inbound.intents = [intent.as_json() for intent in intents]
+    if not intents and not parsed.text.strip():
+        return Outcome("processed", "reply", "nothing_new")
+    turn = Turn(session, settings, inbound, parsed, key, sender, enrolment, now, situation, pending, upcoming)
+    act_on_intents(turn, intents)
+    if (
+        intents
+        or calendar is not None
+        or (key.mentorship is not None and turn.others() and only_courtesy(parsed.text))
+    ):
         return Outcome("processed", "reply")
+    # Not understood: kept for the coordinator's review, answered unless it reads like a machine.
     answer_not_understood(session, settings, inbound, parsed, key, sender, enrolment, now)
     return Outcome("processed", "reply", "not_understood")
+
+
+def intents_of_calendar(answer: CalendarAnswer) -> list[Intent]:
+    """A calendar client's answer as intents (SPEC §3.1.3): accepted → confirm, declined →
+    decline, tentative → nothing, a COUNTER → a move to the time it proposes."""
+    if answer.method == "COUNTER" and answer.start is not None:
+        duration = int((answer.end - answer.start).total_seconds() // 60) if answer.end is not None else 45
+        return [Intent("reschedule", (Option(answer.start, duration if 0 < duration <= 480 else 45),))]
+    if answer.method == "REPLY" and answer.partstat == "ACCEPTED":
+        return [Intent("confirm")]
+    if answer.method == "REPLY" and answer.partstat == "DECLINED":
+        return [Intent("decline")]
+    return []
+
+
+def meeting_of_calendar(session: Session, key: ReplyKey, answer: CalendarAnswer) -> Meeting | None:
+    """The confirmed meeting a calendar answer is about, by its UID (and its occurrence)."""
+    if not answer.uid or key.mentorship_id is None:
+        return None
+    query = select(Meeting).where(Meeting.mentorship_id == key.mentorship_id, Meeting.status == "confirmed")
+    meeting = session.scalar(query.where(Meeting.uid == answer.uid))
+    if meeting is not None:
+        return meeting
+    series = session.scalar(select(MeetingSeries).where(MeetingSeries.uid == answer.uid))
+    if series is None or series.mentorship_id != key.mentorship_id:
+        return None
+    query = query.where(Meeting.series_id == series.id)
+    if answer.recurrence_id is not None:
+        query = query.where(Meeting.occurrence_of == answer.recurrence_id)
+    return session.scalar(query.order_by(Meeting.starts_at).limit(1))
 
 
 def answer_not_understood(

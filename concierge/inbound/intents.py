@@ -148,7 +148,7 @@ _COURTESY = re.compile(
     r"all\s+the\s+best|talk\s+soon|speak\s+soon|take\s+care|sincerely|yours|warmly|"
     r"have\s+a\s+(?:great|good|nice|lovely)\s+(?:day|weekend|week|evening)|ok|okay|great|cool|awesome|"
     r"perfect|nice|lovely|brilliant|sounds\s+good|got\s+it|noted|will\s+do|sure|thanks?\s+\w+|"
-    r"(?:[A-Z][a-z'-]+)(?:\s+[A-Z][a-z'-]+)?|[A-Z]{1,3}|-+\s*\w+)\W*$",
+    r"(?-i:[A-Z][a-z'-]+(?:\s+[A-Z][a-z'-]+)?|[A-Z]{1,3})|-+\s*\w+)\W*$",
     re.IGNORECASE,
 )
 
@@ -165,6 +165,8 @@ _LATER_COMMANDS = re.compile(
 
 def only_courtesy(text: str) -> bool:
     """The reply says nothing but courtesy ("Thanks!", "ok", "Hi Maya, … Best, Ana")."""
+    if _LATER_COMMANDS.match(text):
+        return False
     return all(
         not re.findall(r"[^\W\d_]+", line) or _COURTESY.match(line.strip())
         for line in re.split(r"(?<=[.!?])\s+|\n+", text)

@@ -19,6 +19,8 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from concierge.mail.ics import Attendee, CalendarEvent, calendar_bytes, invite_filename
+
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "email"
 MARKER = "-- Reply above this line --"
 #: Header lines may be up to 998 characters (RFC 5322): with the default 78, a long token such
@@ -42,6 +44,8 @@ class Envelope:
     unsubscribe_mailto: str | None = None
     unsubscribe_url: str | None = None
     extra_parts: list[tuple[str, str, bytes]] = field(default_factory=list)
+    #: An invite or a cancellation: (METHOD, the iCalendar bytes), see `calendar_of`.
+    calendar: tuple[str, bytes] | None = None
 
     @property
     def participant(self) -> bool:
@@ -102,7 +106,53 @@ def render_message(name: str, context: dict[str, Any], envelope: Envelope) -> Em
         msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     msg.set_content(text)
     msg.add_alternative(html, subtype="html")
+    if envelope.calendar is not None:
+        # iMIP (RFC 6047): the calendar as an alternative of the body, which Gmail, Outlook and
+        # Apple Mail show as an invitation, and once more as a file for the clients that do not.
+        method, payload = envelope.calendar
+        msg.add_alternative(
+            payload,
+            maintype="text",
+            subtype="calendar",
+            params={"method": method, "charset": "UTF-8"},
+            cte="base64",
+        )
+        msg.add_attachment(payload, maintype="application", subtype="ics", filename=invite_filename(method))  # type: ignore[arg-type]
     for maintype_subtype, filename, payload in envelope.extra_parts:
         maintype, subtype = maintype_subtype.split("/", 1)
         msg.add_attachment(payload, maintype=maintype, subtype=subtype, filename=filename)
     return msg
+
+
+def calendar_of(
+    data: dict[str, Any], organizer: str, organizer_name: str, stamp: datetime
+) -> tuple[str, bytes]:
+    """(METHOD, bytes) of the invite an outbound row's context describes, for one recipient.
+
+    The ORGANIZER is the recipient's own reply address, so that their calendar's answer
+    comes back to their conversation; a link given as the place is also the event's URL.
+    """
+    location = data.get("location")
+    url = location if location and location.startswith(("http://", "https://")) else None
+    method = data["method"]
+    event = CalendarEvent(
+        uid=data["uid"],
+        sequence=int(data["sequence"]),
+        stamp=stamp,
+        start=_utc(data["start"]),
+        duration_minutes=int(data["duration"]),
+        summary=data["summary"],
+        description=data.get("description") or "",
+        organizer=Attendee(organizer, organizer_name),
+        attendees=tuple(Attendee(email, name) for email, name in data["attendees"]),
+        location=None if url else location,
+        url=url,
+        rrule=data.get("rrule"),
+        zone=data.get("zone"),
+        recurrence_id=_utc(data["recurrence_id"]) if data.get("recurrence_id") else None,
+    )
+    return method, calendar_bytes(event, method)
+
+
+def _utc(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))

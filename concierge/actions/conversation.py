@@ -1,0 +1,274 @@
+"""One reply's turn in a conversation: its situation, the intents read from it, what they do, one answer.
+
+A `Turn` carries what acting on one reply needs and gathers what its actions say:
+`send_what_was_said` then sends one answer to the sender that says what was understood
+(SPEC §3: one answer per reply), and one email to each other member with what concerns them
+(a question, an invite, a passed-on message). Every effect is keyed to the inbound message
+(`Turn.once`), so processing it again has none of them twice. `situation_of` says what the
+sender is answering; `dispatch` maps each intent, in that situation, to its action.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from concierge.actions.introductions import thread_subject
+from concierge.config import Settings
+from concierge.db import insert_unless_exists
+from concierge.inbound import ParsedMessage
+from concierge.inbound.intents import MENTORSHIP, WELCOME, Situation, strip_reply_prefixes
+from concierge.keys import reply_key_for
+from concierge.models import (
+    Enrolment,
+    InboundEffect,
+    InboundMessage,
+    Meeting,
+    Mentorship,
+    OutboundMessage,
+    Person,
+    Program,
+    Proposal,
+    ReplyKey,
+)
+from concierge.outbox import queue_email
+from concierge.when import zone_of
+
+
+@dataclass
+class Notice:
+    """What one other member is to be told of this reply: blocks of an update, and an invite."""
+
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+    calendars: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class Turn:
+    """A routed reply being acted on: who, where, in which situation, and what it has said so far."""
+
+    session: Session
+    settings: Settings
+    inbound: InboundMessage
+    parsed: ParsedMessage
+    key: ReplyKey
+    sender: Person
+    enrolment: Enrolment | None
+    now: datetime
+    situation: Situation
+    pending: Proposal | None = None
+    upcoming: Meeting | None = None
+    #: The sentences of the one answer to the sender, and the calendars it carries.
+    said: list[str] = field(default_factory=list)
+    calendars: list[dict[str, Any]] = field(default_factory=list)
+    notices: dict[int, Notice] = field(default_factory=dict)
+    #: The answer is what another action sends (goals' thanks, the "not understood" answer).
+    answered_elsewhere: bool = False
+
+    @property
+    def program(self) -> Program:
+        """The program the reply belongs to."""
+        return self.key.program
+
+    @property
+    def mentorship(self) -> Mentorship | None:
+        """The mentorship the reply belongs to (None for a welcome)."""
+        return self.key.mentorship
+
+    def others(self) -> list[Person]:
+        """The other members of the mentorship, in member order."""
+        if self.mentorship is None:
+            return []
+        return [m.person for m in self.mentorship.members if m.person_id != self.sender.id]
+
+    def zone(self, person: Person) -> ZoneInfo:
+        """A person's zone (their own, else the program's)."""
+        return zone_of(person.timezone, self.program.timezone)
+
+    def tell(self, person: Person, block: dict[str, Any], calendar: dict[str, Any] | None = None) -> None:
+        """Add a block (and a calendar) to what `person` is told of this reply."""
+        notice = self.notices.setdefault(person.id, Notice())
+        notice.blocks.append(block)
+        if calendar is not None:
+            notice.calendars.append(calendar)
+
+    def once(self, effect: str) -> bool:
+        """True the first time this message has `effect`; False when it already had it."""
+        inserted = insert_unless_exists(
+            self.session.connection(),
+            InboundEffect,
+            {"inbound_message_id": self.inbound.id, "name": effect},
+            ("inbound_message_id", "name"),
+        )
+        return inserted is not None
+
+
+def situation_of(
+    session: Session, key: ReplyKey, sender: Person, role: str | None, now: datetime
+) -> tuple[Situation, Proposal | None, Meeting | None]:
+    """What the sender is answering: the proposal waiting for their answer, else the next
+    meeting, else (in a mentorship) a request for a time; a welcome asks for goals."""
+    program, mentorship = key.program, key.mentorship
+    zone = zone_of(sender.timezone, program.timezone)
+    if key.thread == WELCOME or mentorship is None:
+        return Situation(role, zone, now, WELCOME, "goals"), None, None
+    others = [m.person for m in mentorship.members if m.person_id != sender.id]
+    other_zone = zone_of(others[0].timezone, program.timezone) if len(others) == 1 else None
+    pending = session.scalar(
+        select(Proposal)
+        .where(Proposal.mentorship_id == mentorship.id, Proposal.status == "pending")
+        .order_by(Proposal.id.desc())
+        .limit(1)
+    )
+    upcoming = session.scalar(
+        select(Meeting)
+        .where(Meeting.mentorship_id == mentorship.id, Meeting.status == "confirmed", Meeting.starts_at > now)
+        .order_by(Meeting.starts_at)
+        .limit(1)
+    )
+    if pending is not None and sender.id in (pending.asked_ids or []):
+        offered = tuple(datetime.fromisoformat(o["start"].replace("Z", "+00:00")) for o in pending.options)
+        situation = Situation(role, zone, now, MENTORSHIP, "confirm", offered, other_zone=other_zone)
+    elif upcoming is not None:
+        situation = Situation(
+            role, zone, now, MENTORSHIP, "invite", meeting=upcoming.starts_at, other_zone=other_zone
+        )
+    else:
+        situation = Situation(role, zone, now, MENTORSHIP, "time", other_zone=other_zone)
+    return situation, pending, upcoming
+
+
+def send_what_was_said(turn: Turn) -> None:
+    """One answer to the sender (unless another action answered, or there is nothing to say)
+    and one update to each member who has something to be told."""
+    program, mentorship = turn.program, turn.mentorship
+    if turn.said and not turn.answered_elsewhere:
+        queue_email(
+            turn.session,
+            turn.settings,
+            template="answer",
+            occasion=f"answer:{turn.inbound.id}",
+            to=turn.sender,
+            program=program,
+            mentorship=mentorship,
+            thread=turn.key.thread,
+            answering=turn.inbound,
+            answering_references=turn.parsed.references,
+            reply_key=_own_key(turn),
+            enrolment=turn.enrolment,
+            context={
+                "program_name": program.name,
+                "lines": turn.said,
+                "calendar": turn.calendars[0] if turn.calendars else None,
+                "subject": _answer_subject(turn),
+            },
+            now=turn.now,
+        )
+    if mentorship is None:
+        return
+    subject = thread_subject(program, mentorship)
+    members = {m.person_id: m.person for m in mentorship.members}
+    for person_id, notice in turn.notices.items():
+        person = members.get(person_id)
+        if person is None:
+            continue
+        calendars = notice.calendars or [None]
+        for number, calendar in enumerate(calendars):
+            queue_email(
+                turn.session,
+                turn.settings,
+                template="update",
+                occasion=f"update:{turn.inbound.id}:{person_id}" + (f":{number + 1}" if number else ""),
+                to=person,
+                program=program,
+                mentorship=mentorship,
+                thread=turn.key.thread,
+                context={
+                    "program_name": program.name,
+                    "thread_subject": subject,
+                    "blocks": notice.blocks if number == 0 else [],
+                    "calendar": calendar,
+                },
+                now=turn.now,
+            )
+
+
+#: SPEC §5 and INBOUND.md 22: an answer that is not an action (the "not understood" answer,
+#: the note on a closed conversation) goes at most once per thread in this long, so that two
+#: mail systems answering each other cannot loop.
+ANSWER_EVERY = timedelta(hours=12)
+
+
+def answer_reply(
+    session: Session,
+    settings: Settings,
+    *,
+    template: str,
+    inbound: InboundMessage,
+    parsed: ParsedMessage,
+    key: ReplyKey,
+    sender: Person,
+    context: dict[str, Any],
+    now: datetime,
+    enrolment: Enrolment | None = None,
+    at_most_every: timedelta | None = None,
+) -> OutboundMessage | None:
+    """Answer a reply in the sender's own conversation, whatever key the reply came in on.
+
+    The answer carries the sender's own key for the program, mentorship and thread of the
+    reply (a mentor who answers through the mentee's address gets their own address and
+    unsubscribe link back), threads after the reply, and is keyed to it (`answer:<id>`), so
+    processing the reply again sends nothing more. With `at_most_every`, nothing is sent
+    when the same template already answered in that thread within that time.
+    """
+    own_key = (
+        key
+        if key.person_id == sender.id  # the usual case: the key's own person replies
+        else reply_key_for(session, sender, key.program, key.mentorship, key.thread)
+    )
+    if at_most_every is not None:
+        # The key's row lock makes a concurrent answer in the same thread wait for this one.
+        session.execute(select(ReplyKey.id).where(ReplyKey.id == own_key.id).with_for_update())
+        recent = session.scalar(
+            select(OutboundMessage.id)
+            .where(
+                OutboundMessage.reply_key_id == own_key.id,
+                OutboundMessage.template == template,
+                OutboundMessage.created_at > now - at_most_every,
+            )
+            .limit(1)
+        )
+        if recent is not None:
+            return None
+    return queue_email(
+        session,
+        settings,
+        template=template,
+        occasion=f"answer:{inbound.id}",
+        to=sender,
+        program=key.program,
+        mentorship=key.mentorship,
+        thread=key.thread,
+        answering=inbound,
+        answering_references=parsed.references,
+        reply_key=own_key,
+        enrolment=enrolment,
+        context=context,
+        now=now,
+    )
+
+
+def _own_key(turn: Turn) -> ReplyKey:
+    key = turn.key
+    if key.person_id == turn.sender.id:
+        return key
+    return reply_key_for(turn.session, turn.sender, key.program, key.mentorship, key.thread)
+
+
+def _answer_subject(turn: Turn) -> str:
+    return f"Re: {strip_reply_prefixes(turn.parsed.subject)[:200] or turn.program.name}"

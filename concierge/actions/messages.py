@@ -1,0 +1,57 @@
+"""Acting on what a reply says that is not scheduling: stop, goals, and messages for the other side."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from concierge.actions.conversation import Turn, answer_reply
+from concierge.actions.subscriptions import unsubscribe
+from concierge.inbound.intents import Intent
+from concierge.models import Mentorship, MentorshipMember
+
+
+def stop(turn: Turn, intent: Intent) -> None:
+    """`stop` / `unsubscribe`: no more mail from this program (the coordinator is told)."""
+    unsubscribe(turn.session, turn.settings, turn.sender, turn.program)
+    turn.answered_elsewhere = True
+
+
+def goals(turn: Turn, intent: Intent) -> None:
+    """A mentee's or peer's answer to their welcome: their goals for the program, thanked."""
+    enrolment = turn.enrolment
+    if enrolment is None or enrolment.role not in ("mentee", "peer"):
+        return
+    text = turn.parsed.text.strip()
+    enrolment.goals = text
+    enrolment.goals_inbound_id = turn.inbound.id
+    paired = turn.session.scalar(
+        select(
+            select(MentorshipMember.id)
+            .join(Mentorship)
+            .where(Mentorship.program_id == turn.program.id, MentorshipMember.person_id == turn.sender.id)
+            .exists()
+        )
+    )
+    answer_reply(
+        turn.session,
+        turn.settings,
+        template="goals_thanks",
+        inbound=turn.inbound,
+        parsed=turn.parsed,
+        key=turn.key,
+        sender=turn.sender,
+        now=turn.now,
+        enrolment=enrolment,
+        context={"program_name": turn.program.name, "goals": text, "paired": bool(paired)},
+    )
+    turn.answered_elsewhere = True
+
+
+def pass_on(turn: Turn, intent: Intent) -> None:
+    """A message for the other member(s) (SPEC §3.1.12): passed on in their conversation,
+    prefixed with the sender's name; the sender is not answered for it."""
+    if not turn.once("pass_on"):
+        return
+    text = turn.parsed.text.strip()
+    for person in turn.others():
+        turn.tell(person, {"kind": "passed_on", "from": turn.sender.display_name, "text": text})

@@ -1,0 +1,641 @@
+"""Scheduling by plain reply (SPEC §3.1.3, §3.3): proposals, confirmations, invites, moves, cancellations.
+
+A proposal is read in the sender's zone and asked of the other side (the facilitator, in a
+circle), who confirms, picks, counter-proposes or declines; on confirmation every member
+gets a calendar invite (`method=REQUEST`). With the program's `auto_confirm`, or from a
+circle's facilitator, a single proposed time is final at once. Moving a meeting sends an
+updated invite (same UID, higher SEQUENCE); cancelling sends `method=CANCEL` (for a series:
+the next occurrence, or the whole series). Each action adds to the turn's one answer and to
+what the other members are told; every row it writes is keyed to the inbound message.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from dateutil.rrule import rrulestr
+from sqlalchemy import select
+
+from concierge.actions.conversation import Turn
+from concierge.inbound.intents import Intent
+from concierge.inbound.times import Option
+from concierge.models import Meeting, MeetingAnswer, MeetingSeries, Person, Proposal
+from concierge.when import for_reader, minutes, zone_of
+
+#: How far ahead a series' occurrences are written as meetings (each briefed and reminded):
+#: to the program's end, or this far when it has none.
+SERIES_HORIZON = timedelta(weeks=26)
+MAX_OCCURRENCES = 60
+
+
+def _option(data: dict[str, Any]) -> Option:
+    return Option(
+        start=datetime.fromisoformat(data["start"].replace("Z", "+00:00")),
+        duration=int(data.get("duration") or 45),
+        location=data.get("location"),
+        repeat=data.get("repeat"),
+    )
+
+
+def _describe(turn: Turn, option: Option, reader: Person, others: list[Person] | None = None) -> str:
+    """The option as `reader` reads it: their zone first, the other side's where it differs."""
+    others = [p for p in (others if others is not None else _members(turn)) if p.id != reader.id]
+    other = others[0] if len(others) == 1 else None
+    text = for_reader(
+        option.start,
+        turn.zone(reader),
+        turn.zone(other) if other is not None else None,
+        other.display_name.split()[0] if other is not None else "",
+    )
+    text += f", {minutes(option.duration)}"
+    if option.location:
+        text += (
+            f" on {option.location}" if not option.location.startswith("http") else f" ({option.location})"
+        )
+    if option.repeat:
+        text += f", {_repeat_words(option.repeat)}"
+    return text
+
+
+def _repeat_words(rule: str) -> str:
+    if "INTERVAL=2" in rule:
+        return "every other week"
+    if "MONTHLY" in rule:
+        return "every month"
+    return "every week"
+
+
+def _members(turn: Turn) -> list[Person]:
+    return [m.person for m in turn.mentorship.members] if turn.mentorship is not None else []
+
+
+def _first_name(person: Person) -> str:
+    return person.display_name.split()[0] if person.name else person.display_name
+
+
+def _names(people: list[Person]) -> str:
+    names = [_first_name(p) for p in people]
+    return (
+        names[0]
+        if len(names) == 1
+        else ", ".join(names[:-1]) + " and " + names[-1]
+        if names
+        else "the others"
+    )
+
+
+def _facilitator(turn: Turn) -> Person | None:
+    """In a circle, who schedules (the first member until rotation arrives with meeting mail)."""
+    mentorship = turn.mentorship
+    if mentorship is None or turn.program.format != "peer" or not mentorship.members:
+        return None
+    return mentorship.members[0].person
+
+
+# ------------------------------------------------------------------------------------------ propose
+
+
+def propose(turn: Turn, intent: Intent) -> None:
+    """Offer the times to the other side, or book one at once when the proposal is final."""
+    if turn.mentorship is None or not turn.once("proposal"):
+        return
+    upcoming, past = _split_past(turn, list(intent.options))
+    if not upcoming:
+        _say_past(turn, past)
+        return
+    moving = _meeting_asked_to_move(turn)
+    _offer(turn, upcoming, moving)
+
+
+def _split_past(turn: Turn, options: list[Option]) -> tuple[list[Option], list[Option]]:
+    return [o for o in options if o.start > turn.now], [o for o in options if o.start <= turn.now]
+
+
+def _say_past(turn: Turn, past: list[Option]) -> None:
+    when = for_reader(past[0].start, turn.zone(turn.sender))
+    turn.said.append(
+        f"{when} has already passed, so I haven't scheduled anything. Reply with a time that's still "
+        "ahead, for example “Tuesday at 3pm”."
+    )
+
+
+def _meeting_asked_to_move(turn: Turn) -> Meeting | None:
+    meeting = turn.upcoming
+    return meeting if meeting is not None and meeting.move_asked_by_id is not None else None
+
+
+def _offer(turn: Turn, options: list[Option], moving: Meeting | None) -> None:
+    """A proposal to the other side, or (final) a booking now."""
+    facilitator = _facilitator(turn)
+    final = len(options) == 1 and (
+        turn.program.auto_confirm or (facilitator is not None and facilitator.id == turn.sender.id)
+    )
+    _supersede_pending(turn)
+    if final:
+        _book(turn, options[0], moving)
+        return
+    asked = [facilitator] if facilitator is not None and facilitator.id != turn.sender.id else turn.others()
+    proposal = Proposal(
+        mentorship_id=turn.mentorship.id,
+        proposer_id=turn.sender.id,
+        asked_ids=[p.id for p in asked],
+        options=[o.as_json() for o in options],
+        meeting_id=moving.id if moving is not None else None,
+        source_inbound_id=turn.inbound.id,
+        created_at=turn.now,
+    )
+    turn.session.add(proposal)
+    for person in asked:
+        turn.tell(
+            person,
+            {
+                "kind": "question",
+                "from": _first_name(turn.sender),
+                "options": [_describe(turn, o, person) for o in options],
+                "moving": for_reader(moving.starts_at, turn.zone(person)) if moving is not None else None,
+            },
+        )
+    described = [_describe(turn, o, turn.sender) for o in options]
+    verb = "move your meeting to" if moving is not None else ""
+    if len(described) == 1:
+        turn.said.append(
+            f"Got it: {verb + ' ' if verb else ''}{described[0]}. I've asked {_names(asked)} to confirm."
+        )
+    else:
+        listed = "; ".join(f"({n}) {d}" for n, d in enumerate(described, 1))
+        turn.said.append(f"Got it: {listed}. I've asked {_names(asked)} to pick one.")
+
+
+def _supersede_pending(turn: Turn) -> None:
+    for proposal in turn.session.scalars(
+        select(Proposal).where(Proposal.mentorship_id == turn.mentorship.id, Proposal.status == "pending")
+    ):
+        proposal.status = "superseded"
+        proposal.answered_at = turn.now
+        proposal.answered_inbound_id = turn.inbound.id
+
+
+# ------------------------------------------------------------------------------------------ answers
+
+
+def confirm(turn: Turn, intent: Intent) -> None:
+    """Yes to the pending proposal: book it (or, with several options, ask which one)."""
+    proposal = turn.pending
+    if proposal is None or not turn.once("answer-proposal"):
+        return
+    options = [_option(o) for o in proposal.options]
+    if len(options) > 1:
+        listed = "; ".join(f"({n}) {_describe(turn, o, turn.sender)}" for n, o in enumerate(options, 1))
+        turn.said.append(
+            f"Which one suits you? {listed}. Reply “the first one”, “the second one”, and so on."
+        )
+        return
+    _accept(turn, proposal, options[0])
+
+
+def pick(turn: Turn, intent: Intent) -> None:
+    """One of the pending proposal's options, by its number: book it."""
+    proposal = turn.pending
+    if proposal is None or not turn.once("answer-proposal"):
+        return
+    options = [_option(o) for o in proposal.options]
+    if intent.option is None or not 1 <= intent.option <= len(options):
+        turn.said.append(
+            f"There were {len(options)} options; reply with the number of the one that suits you."
+        )
+        return
+    _accept(turn, proposal, options[intent.option - 1])
+
+
+def _accept(turn: Turn, proposal: Proposal, option: Option) -> None:
+    if option.start <= turn.now:
+        _say_past(turn, [option])
+        return
+    proposal.status = "confirmed"
+    proposal.answered_at = turn.now
+    proposal.answered_inbound_id = turn.inbound.id
+    moving = turn.session.get(Meeting, proposal.meeting_id) if proposal.meeting_id else None
+    if moving is not None and moving.status != "confirmed":
+        moving = None
+    _book(turn, option, moving)
+
+
+def decline(turn: Turn, intent: Intent) -> None:
+    """No to the pending proposal: the proposer is asked for another time."""
+    proposal = turn.pending
+    if proposal is None or not turn.once("answer-proposal"):
+        return
+    proposal.status = "declined"
+    proposal.answered_at = turn.now
+    proposal.answered_inbound_id = turn.inbound.id
+    proposer = turn.session.get(Person, proposal.proposer_id) if proposal.proposer_id else None
+    if proposer is None:
+        return
+    options = [_option(o) for o in proposal.options]
+    turn.tell(
+        proposer,
+        {
+            "kind": "declined",
+            "by": _first_name(turn.sender),
+            "options": [_describe(turn, o, proposer) for o in options],
+        },
+    )
+    turn.said.append(
+        f"OK, I've told {_first_name(proposer)} that doesn't work for you and asked for another time. "
+        "If you have one in mind, just reply with it."
+    )
+
+
+def accept_meeting(turn: Turn, intent: Intent) -> None:
+    """Yes to a meeting already confirmed: noted, nothing to send."""
+    if turn.upcoming is not None and turn.once("meeting-answer"):
+        _record_answer(turn, turn.upcoming, "accepted")
+
+
+def decline_meeting(turn: Turn, intent: Intent) -> None:
+    """No to a confirmed meeting: in a pair it is called off and a new time asked for; in a
+    circle the member's decline is noted, and when half the members decline the facilitator
+    is asked for another time (SPEC §3.3)."""
+    meeting = turn.upcoming
+    if meeting is None or not turn.once("meeting-answer"):
+        return
+    _record_answer(turn, meeting, "declined")
+    facilitator = _facilitator(turn)
+    if facilitator is None:
+        _cancel_meetings(turn, [meeting], whole_series=None, reason="declined")
+        turn.said.append("Please reply with another time that suits you.")
+        return
+    declined = turn.session.scalars(
+        select(MeetingAnswer.person_id).where(
+            MeetingAnswer.meeting_id == meeting.id, MeetingAnswer.answer == "declined"
+        )
+    ).all()
+    members = _members(turn)
+    turn.said.append(
+        f"Noted: you can't make {for_reader(meeting.starts_at, turn.zone(turn.sender))}. "
+        f"I'll let {_first_name(facilitator)} know."
+        if facilitator.id != turn.sender.id
+        else f"Noted: you can't make {for_reader(meeting.starts_at, turn.zone(turn.sender))}."
+    )
+    if facilitator.id != turn.sender.id:
+        turn.tell(
+            facilitator,
+            {
+                "kind": "member_declined",
+                "by": _first_name(turn.sender),
+                "when": for_reader(meeting.starts_at, turn.zone(facilitator)),
+                "count": len(set(declined)),
+                "members": len(members),
+                "ask_new_time": len(set(declined)) * 2 >= len(members),
+            },
+        )
+
+
+def _record_answer(turn: Turn, meeting: Meeting, answer: str) -> None:
+    existing = turn.session.scalar(
+        select(MeetingAnswer).where(
+            MeetingAnswer.meeting_id == meeting.id, MeetingAnswer.person_id == turn.sender.id
+        )
+    )
+    if existing is None:
+        turn.session.add(
+            MeetingAnswer(
+                meeting_id=meeting.id,
+                person_id=turn.sender.id,
+                answer=answer,
+                inbound_message_id=turn.inbound.id,
+                answered_at=turn.now,
+            )
+        )
+        turn.session.flush()
+    else:
+        existing.answer, existing.inbound_message_id, existing.answered_at = answer, turn.inbound.id, turn.now
+
+
+def nothing_to_answer(turn: Turn, intent: Intent) -> None:
+    """A yes, no or pick when nothing is waiting for the sender's answer."""
+    if turn.pending is not None and turn.pending.proposer_id == turn.sender.id:
+        others = [p for p in turn.others() if p.id in (turn.pending.asked_ids or [])]
+        turn.said.append(f"I'm still waiting for {_names(others)} to answer your suggestion.")
+        return
+    turn.said.append("There's nothing waiting for your answer just now. To suggest a time, reply with one, "
+                     "for example “Tuesday at 3pm”.")  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------- moving, vagueness
+
+
+def reschedule(turn: Turn, intent: Intent) -> None:
+    """Move the next meeting: to the time given (asked of the other side), or ask for one."""
+    if turn.mentorship is None or not turn.once("reschedule"):
+        return
+    meeting = turn.upcoming
+    upcoming, past = _split_past(turn, list(intent.options))
+    if meeting is None:
+        if upcoming:
+            _offer(turn, upcoming, None)
+        elif past:
+            _say_past(turn, past)
+        else:
+            turn.said.append("You have no meeting coming up to move. Reply with a time to schedule one, "
+                             "for example “Tuesday at 3pm”.")  # fmt: skip
+        return
+    if upcoming:
+        _offer(turn, upcoming, meeting)
+        return
+    if past:
+        _say_past(turn, past)
+        return
+    meeting.move_asked_by_id = turn.sender.id
+    when = for_reader(meeting.starts_at, turn.zone(turn.sender))
+    turn.said.append(
+        f"Sure. What time would suit instead of {when}? Reply with a day and a time, for example "
+        "“Thursday at 2pm”; until then the meeting stays as it is."
+    )
+    for person in turn.others():
+        turn.tell(
+            person,
+            {
+                "kind": "move_asked",
+                "by": _first_name(turn.sender),
+                "when": for_reader(meeting.starts_at, turn.zone(person)),
+            },
+        )
+
+
+def ask_exact_time(turn: Turn, intent: Intent) -> None:
+    """A time too vague to book ("Thursday afternoon"): ask for the exact time."""
+    if turn.mentorship is None:
+        return
+    turn.said.append(
+        "Which exact time would suit you? Reply with a day and a time, for example “Thursday at 2pm” "
+        "or “Tue 3pm or Wed 10am”, and I'll check it with "
+        f"{_names(turn.others())}."
+    )
+
+
+# ---------------------------------------------------------------------------------------- cancelling
+
+
+def cancel(turn: Turn, intent: Intent) -> None:
+    """Cancel the next meeting (or, with "all", the series or every meeting ahead); with no
+    meeting, withdraw the sender's pending proposal."""
+    if turn.mentorship is None or not turn.once("cancel"):
+        return
+    meetings = list(
+        turn.session.scalars(
+            select(Meeting)
+            .where(
+                Meeting.mentorship_id == turn.mentorship.id,
+                Meeting.status == "confirmed",
+                Meeting.starts_at > turn.now,
+            )
+            .order_by(Meeting.starts_at)
+        )
+    )
+    if not meetings:
+        _withdraw(turn)
+        return
+    if not intent.all:
+        _cancel_meetings(turn, meetings[:1], whole_series=None, reason="cancelled")
+        return
+    series = meetings[0].series if meetings[0].series_id else None
+    if series is not None:
+        chosen = [m for m in meetings if m.series_id == series.id]
+        _cancel_meetings(turn, chosen, whole_series=series, reason="cancelled")
+        rest = [m for m in meetings if m.series_id != series.id]
+        if rest:
+            _cancel_meetings(turn, rest, whole_series=None, reason="cancelled")
+        return
+    _cancel_meetings(turn, meetings, whole_series=None, reason="cancelled")
+
+
+def _withdraw(turn: Turn) -> None:
+    proposal = turn.pending
+    if proposal is not None and proposal.proposer_id == turn.sender.id:
+        proposal.status = "withdrawn"
+        proposal.answered_at = turn.now
+        proposal.answered_inbound_id = turn.inbound.id
+        asked = [p for p in turn.others() if p.id in (proposal.asked_ids or [])]
+        for person in asked:
+            turn.tell(person, {"kind": "withdrawn", "by": _first_name(turn.sender)})
+        turn.said.append(f"OK, I've withdrawn your suggestion and told {_names(asked)}.")
+        return
+    turn.said.append("You have no meeting coming up, so there was nothing to cancel.")
+
+
+def _cancel_meetings(
+    turn: Turn, meetings: list[Meeting], whole_series: MeetingSeries | None, reason: str
+) -> None:
+    """Cancel meetings: each member's calendar gets a CANCEL (one for a whole series)."""
+    members = _members(turn)
+    for meeting in meetings:
+        meeting.status = "cancelled"
+        meeting.cancelled_at = turn.now
+        meeting.sequence += 1
+    if whole_series is not None:
+        whole_series.status = "cancelled"
+        whole_series.sequence += 1
+        calendars = [_series_calendar(turn, whole_series, "CANCEL")]
+    else:
+        calendars = [_meeting_calendar(turn, m, "CANCEL") for m in meetings]
+    first = meetings[0]
+    for person in members:
+        when = for_reader(first.starts_at, turn.zone(person))
+        if person.id == turn.sender.id:
+            continue
+        block = {
+            "kind": "cancelled",
+            "by": _first_name(turn.sender),
+            "when": when,
+            "all": whole_series is not None or len(meetings) > 1,
+            "declined": reason == "declined",
+        }
+        turn.tell(person, block, calendars[0])
+        for calendar in calendars[1:]:
+            turn.tell(person, {"kind": "cancelled_more"}, calendar)
+    turn.calendars.extend(calendars)
+    when = for_reader(first.starts_at, turn.zone(turn.sender))
+    if whole_series is not None:
+        turn.said.append(f"Cancelled: the whole series, from {when}. I've told {_names(turn.others())}.")
+    elif len(meetings) > 1:
+        turn.said.append(
+            f"Cancelled: all {len(meetings)} meetings ahead, from {when}. I've told {_names(turn.others())}."
+        )
+    else:
+        turn.said.append(f"Cancelled: {when}. I've told {_names(turn.others())}.")
+
+
+# ------------------------------------------------------------------------------------------- booking
+
+
+def _book(turn: Turn, option: Option, moving: Meeting | None) -> None:
+    """Confirm a time: a new meeting (or series), or a meeting moved; invites to every member."""
+    mentorship = turn.mentorship
+    assert mentorship is not None
+    if moving is not None:
+        moving.starts_at = option.start
+        moving.duration_minutes = option.duration
+        moving.location = option.location or moving.location
+        moving.sequence += 1
+        moving.move_asked_by_id = None
+        calendar = _meeting_calendar(turn, moving, "REQUEST")
+        updated = True
+    elif option.repeat:
+        series = _new_series(turn, option)
+        calendar = _series_calendar(turn, series, "REQUEST")
+        updated = False
+    else:
+        meeting = Meeting(
+            mentorship_id=mentorship.id,
+            uid=f"meeting-{uuid.uuid4().hex}@{turn.settings.reply_domain}",
+            sequence=0,
+            starts_at=option.start,
+            duration_minutes=option.duration,
+            location=option.location,
+            status="confirmed",
+            facilitator_id=_facilitator(turn).id if _facilitator(turn) is not None else None,
+            source_inbound_id=turn.inbound.id,
+            created_at=turn.now,
+        )
+        turn.session.add(meeting)
+        turn.session.flush()
+        calendar = _meeting_calendar(turn, meeting, "REQUEST")
+        updated = False
+    if mentorship.state in ("introduced", "stalled"):
+        mentorship.state = "active"
+        mentorship.nudges_sent = 0
+    mentorship.last_activity_at = turn.now
+    for person in turn.others():
+        turn.tell(
+            person,
+            {"kind": "confirmed", "when": _describe(turn, option, person), "updated": updated,
+             "by": _first_name(turn.sender)},
+            calendar,
+        )  # fmt: skip
+    turn.calendars.append(calendar)
+    word = "Moved" if updated else "Confirmed"
+    turn.said.append(
+        f"{word}: {_describe(turn, option, turn.sender)}. The calendar invite is attached, and "
+        f"{_names(turn.others())} has one too."
+    )
+
+
+def _new_series(turn: Turn, option: Option) -> MeetingSeries:
+    """A series and its occurrences as meetings, to the program's end or `SERIES_HORIZON`."""
+    mentorship = turn.mentorship
+    assert mentorship is not None
+    zone = turn.zone(turn.sender)
+    series = MeetingSeries(
+        mentorship_id=mentorship.id,
+        rrule=option.repeat,
+        uid=f"series-{uuid.uuid4().hex}@{turn.settings.reply_domain}",
+        sequence=0,
+        zone=zone.key,
+        starts_at=option.start,
+        duration_minutes=option.duration,
+        location=option.location,
+        status="confirmed",
+        source_inbound_id=turn.inbound.id,
+        created_at=turn.now,
+    )
+    turn.session.add(series)
+    turn.session.flush()
+    for start in occurrences(series, turn.program.end_date):
+        turn.session.add(
+            Meeting(
+                mentorship_id=mentorship.id,
+                series_id=series.id,
+                occurrence_of=start,
+                uid=f"{series.uid.split('@')[0]}-{start:%Y%m%dT%H%M%SZ}@{turn.settings.reply_domain}",
+                sequence=0,
+                starts_at=start,
+                duration_minutes=series.duration_minutes,
+                location=series.location,
+                status="confirmed",
+                created_at=turn.now,
+            )
+        )
+    turn.session.flush()
+    return series
+
+
+def occurrences(series: MeetingSeries, end_date: Any = None) -> list[datetime]:
+    """The series' starts (UTC) at its wall-clock time in its zone, to the end or the horizon."""
+    zone = zone_of(series.zone)
+    first = series.starts_at.astimezone(zone).replace(tzinfo=None)
+    until = first + SERIES_HORIZON
+    if end_date is not None:
+        until = min(until, datetime.combine(end_date, datetime.max.time()))
+    rule = rrulestr(series.rrule, dtstart=first)
+    starts = []
+    for local in rule.between(first, until, inc=True):
+        starts.append(local.replace(tzinfo=zone).astimezone(UTC))
+        if len(starts) >= MAX_OCCURRENCES:
+            break
+    return starts
+
+
+# ------------------------------------------------------------------------------------------ calendars
+
+
+def _attendees(turn: Turn) -> list[list[str]]:
+    return [[p.email, p.display_name] for p in _members(turn)]
+
+
+def _summary(turn: Turn) -> str:
+    members = _members(turn)
+    return f"{turn.program.name}: {' & '.join(_first_name(p) for p in members)}"
+
+
+def _description(turn: Turn) -> str:
+    return (
+        f"A {turn.program.name} meeting, scheduled by Concierge. To move or cancel it, reply to "
+        "Concierge's email (“can we move it to Thursday at 2pm?”, “cancel”)."
+    )
+
+
+def _meeting_calendar(turn: Turn, meeting: Meeting, method: str) -> dict[str, Any]:
+    """What an invite for one meeting (or one occurrence of a series) carries."""
+    series = meeting.series if meeting.series_id else None
+    data: dict[str, Any] = {
+        "method": method,
+        "uid": series.uid if series is not None else meeting.uid,
+        "sequence": (series.sequence if series is not None else 0) + meeting.sequence,
+        "start": _iso(meeting.starts_at),
+        "duration": meeting.duration_minutes,
+        "summary": _summary(turn),
+        "description": _description(turn),
+        "location": meeting.location,
+        "attendees": _attendees(turn),
+        "rrule": None,
+        "zone": series.zone if series is not None else None,
+        "recurrence_id": _iso(meeting.occurrence_of)
+        if series is not None and meeting.occurrence_of
+        else None,
+    }
+    return data
+
+
+def _series_calendar(turn: Turn, series: MeetingSeries, method: str) -> dict[str, Any]:
+    """What an invite for a whole series carries: its start in its zone and its RRULE."""
+    return {
+        "method": method,
+        "uid": series.uid,
+        "sequence": series.sequence,
+        "start": _iso(series.starts_at),
+        "duration": series.duration_minutes,
+        "summary": _summary(turn),
+        "description": _description(turn),
+        "location": series.location,
+        "attendees": _attendees(turn),
+        "rrule": series.rrule,
+        "zone": series.zone,
+        "recurrence_id": None,
+    }
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,74 @@
+"""Effects once (SPEC §5): processing a reply again — a reprocess, a redelivered webhook, a retried
+job — never makes a second meeting, invite, proposal or answer, whatever the reply asked."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from concierge.db import session_scope
+from concierge.ingress.store import store_inbound
+from concierge.models import InboundMessage, Meeting, MeetingAnswer, OutboundMessage, Proposal
+from tests.mail import reply_to_outbound
+from tests.scheduling.helpers import NOW, pair_in_zones, reply, sent_since
+from workers.inbound import process, process_now
+
+MAYA = "maya@example.org"
+
+
+def counts(settings) -> dict[str, int]:
+    with session_scope(settings) as s:
+        return {
+            model.__name__: s.scalar(select(func.count()).select_from(model))
+            for model in (OutboundMessage, Meeting, Proposal, MeetingAnswer)
+        }
+
+
+def question_for_maya(settings, work, body="Tuesday at 3pm?", **program) -> int:
+    pair = pair_in_zones(settings, work, **program)
+    reply(settings, pair["mentee_intro"], body)
+    work()
+    return next(
+        s.row.id for s in sent_since(settings) if s.row.to_email == MAYA and s.row.template == "update"
+    )
+
+
+def invite_for_maya(settings, work, body="Tuesday at 3pm") -> int:
+    pair = pair_in_zones(settings, work, auto_confirm=True)
+    reply(settings, pair["mentee_intro"], body)
+    work()
+    return next(s.row.id for s in sent_since(settings) if s.row.to_email == MAYA and s.calendar is not None)
+
+
+SCENARIOS = {
+    "propose": lambda st, w: (pair_in_zones(st, w)["mentee_intro"], "Could we meet Tuesday at 3pm?", None),
+    "vague_time": lambda st, w: (pair_in_zones(st, w)["mentee_intro"], "Sometime next week?", None),
+    "pass_on": lambda st, w: (pair_in_zones(st, w)["mentee_intro"], "Running 10 minutes late!", None),
+    "confirm": lambda st, w: (question_for_maya(st, w), "yes", MAYA),
+    "pick": lambda st, w: (question_for_maya(st, w, "Tue 3pm or Wed 10am?"), "the second one", MAYA),
+    "decline": lambda st, w: (question_for_maya(st, w), "No, that doesn't work for me", MAYA),
+    "reschedule": lambda st, w: (invite_for_maya(st, w), "Can we move it to Thursday at 11am?", MAYA),
+    "cancel": lambda st, w: (invite_for_maya(st, w), "cancel please", MAYA),
+    "cancel_all": lambda st, w: (invite_for_maya(st, w, "every Tuesday at 3pm"), "cancel all", MAYA),
+}
+
+
+@pytest.mark.parametrize("intent", sorted(SCENARIOS))
+def test_processing_a_reply_again_repeats_none_of_its_effects(settings, work, intent):
+    outbound_id, body, sender = SCENARIOS[intent](settings, work)
+    raw = reply_to_outbound(
+        settings, outbound_id, body, sender=sender, message_id=f"<once-{intent}@example.org>"
+    )
+    stored = store_inbound(settings, raw, None, source="relay")
+    first = process_now(settings, stored.id, now=NOW)
+    assert first.status == "processed" and first.intents, first
+    work()
+    after_first = counts(settings)
+    again = store_inbound(settings, raw, None, source="relay")  # a redelivered webhook
+    assert again.duplicate and again.id == stored.id
+    assert process(settings, stored.id, reprocess=True, now=NOW).intents == first.intents  # a reprocess
+    assert process(settings, stored.id, now=NOW) is None  # a retried job finds it done
+    work()
+    assert counts(settings) == after_first
+    with session_scope(settings) as s:
+        assert s.get(InboundMessage, stored.id).attempts == 2

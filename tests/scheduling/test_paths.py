@@ -1,0 +1,289 @@
+"""Every scheduling path end to end: raw reply in → rows, emails and .ics out (SPEC §3.1.3, §3.3).
+
+Each .ics sent is read back by vobject, a second iCalendar library, and checked for what RFC
+5545/5546 require of an invite: METHOD, a stable UID, SEQUENCE rising with every change, a
+single meeting's times in UTC, a series' start with its TZID and VTIMEZONE, a 15-minute
+VALARM, the recipient's own reply address as ORGANIZER and both sides as attendees.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from concierge.db import session_scope
+from concierge.keys import reply_address
+from concierge.models import Meeting, MeetingSeries, Mentorship, OutboundMessage, Proposal, ReplyKey
+from tests.scheduling.helpers import NOW, last_outbound_id, pair_in_zones, reply, sent_since, to
+
+ANA, MAYA = "ana@example.org", "maya@example.org"
+
+
+def propose(settings, work, body="Could we meet next Tuesday at 3pm?", **program):
+    pair = pair_in_zones(settings, work, **program)
+    result = reply(settings, pair["mentee_intro"], body)
+    work()
+    question = [s for s in sent_since(settings) if s.row.to_email == MAYA and s.row.template == "update"]
+    return pair, result, question
+
+
+def meetings(settings) -> list[Meeting]:
+    with session_scope(settings) as s:
+        return list(s.scalars(select(Meeting).order_by(Meeting.starts_at)))
+
+
+def check_invite(settings, mail, method="REQUEST"):
+    """The vobject reading of an email's invite, with what every invite must carry."""
+    calendar = mail.calendar
+    assert calendar is not None, mail.text
+    assert calendar.method.value == method and calendar.version.value == "2.0" and calendar.prodid.value
+    event = calendar.vevent
+    assert event.uid.value and event.dtstamp.value
+    with session_scope(settings) as s:
+        key = s.get(ReplyKey, mail.row.reply_key_id)
+        own = reply_address(key.key, settings.reply_domain)
+    assert event.organizer.value.lower() == f"mailto:{own}"
+    attendees = sorted(a.value.lower() for a in event.attendee_list)
+    assert attendees == [f"mailto:{ANA}", f"mailto:{MAYA}"]
+    alarms = event.contents.get("valarm", [])
+    assert (
+        (len(alarms) == 1 and alarms[0].trigger.value == -timedelta(minutes=15))
+        if method == "REQUEST"
+        else not alarms
+    )
+    return event
+
+
+def test_propose_then_confirm_sends_both_the_same_invite(settings, work):
+    pair, result, question = propose(settings, work)
+    assert "Tue Dec 8, 12:00 PM PT (3:00 PM ET for Ana)" in question[0].text
+    assert 'Reply "yes"' in question[0].text
+    before = last_outbound_id(settings)
+    reply(settings, question[0].row.id, "Sounds good, see you then!")
+    work()
+    sent = sent_since(settings, before)
+    assert sorted(s.row.to_email for s in sent) == [ANA, MAYA]
+    events = [check_invite(settings, mail) for mail in sent]
+    assert {e.uid.value for e in events} == {meetings(settings)[0].uid}
+    assert all(e.dtstart.value.isoformat() == "2026-12-08T20:00:00+00:00" for e in events)
+    assert all(e.dtend.value - e.dtstart.value == timedelta(minutes=45) for e in events)
+    assert all(int(e.sequence.value) == 0 for e in events)
+    with session_scope(settings) as s:
+        assert s.get(Mentorship, pair["mentorship"]).state == "active"
+        assert s.scalar(select(Proposal.status)) == "confirmed"
+
+
+def test_options_are_picked_by_position(settings, work):
+    _, result, question = propose(settings, work, "Tue 3pm or Wed 10am, whichever suits")
+    assert len(result.intents[0]["options"]) == 2
+    assert "(1) Tue Dec 8" in question[0].text and "(2) Wed Dec 9" in question[0].text
+    reply(settings, question[0].row.id, "The second one please")
+    work()
+    (meeting,) = meetings(settings)
+    assert meeting.starts_at.isoformat() == "2026-12-09T15:00:00+00:00"
+
+
+def test_a_yes_to_several_options_asks_which(settings, work):
+    _, _, question = propose(settings, work, "Tue 3pm or Wed 10am?")
+    before = last_outbound_id(settings)
+    reply(settings, question[0].row.id, "yes")
+    work()
+    (answer,) = sent_since(settings, before)
+    assert answer.row.to_email == MAYA and "Which one suits you?" in answer.text
+    assert meetings(settings) == []
+
+
+def test_a_counter_proposal_goes_back_to_the_proposer(settings, work):
+    _, _, question = propose(settings, work)
+    before = last_outbound_id(settings)
+    result = reply(settings, question[0].row.id, "Tuesday doesn't work, but Wednesday at 10 would.")
+    assert [i["type"] for i in result.intents] == ["propose"]
+    work()
+    sent = sent_since(settings, before)
+    back = to(sent, ANA)
+    assert (
+        len(back) == 1
+        and "Maya suggested a time" in back[0].text
+        and "Wed Dec 9, 1:00 PM ET (10:00 AM PT for Maya)" in back[0].text
+    )
+    with session_scope(settings) as s:
+        statuses = s.scalars(select(Proposal.status).order_by(Proposal.id)).all()
+    assert statuses == ["superseded", "pending"]
+    reply(settings, back[0].row.id, "yes!")
+    work()
+    (meeting,) = meetings(settings)
+    assert meeting.starts_at.isoformat() == "2026-12-09T18:00:00+00:00"  # 10am Los Angeles
+
+
+def test_a_decline_asks_the_proposer_for_another_time(settings, work):
+    _, _, question = propose(settings, work)
+    before = last_outbound_id(settings)
+    reply(settings, question[0].row.id, "Sorry, that doesn't work for me.")
+    work()
+    sent = sent_since(settings, before)
+    assert "can't make" in to(sent, ANA)[0].text and "another time" in to(sent, ANA)[0].text
+    assert "asked for another time" in to(sent, MAYA)[0].text
+    with session_scope(settings) as s:
+        assert s.scalar(select(Proposal.status)) == "declined"
+    assert meetings(settings) == []
+
+
+def test_a_time_in_the_past_is_answered_politely_and_schedules_nothing(settings, work):
+    pair = pair_in_zones(settings, work)
+    before = last_outbound_id(settings)
+    result = reply(settings, pair["mentee_intro"], "How about Dec 1 at 3pm?")
+    assert result.intents[0]["options"][0]["start"] == "2026-12-01T20:00:00Z"
+    work()
+    (answer,) = sent_since(settings, before)
+    assert answer.row.to_email == ANA and "already passed" in answer.text
+    with session_scope(settings) as s:
+        assert s.scalar(select(func.count()).select_from(Proposal)) == 0
+
+
+def test_a_vague_time_is_asked_to_be_exact(settings, work):
+    pair = pair_in_zones(settings, work)
+    before = last_outbound_id(settings)
+    result = reply(settings, pair["mentee_intro"], "Sometime next week?")
+    assert [i["type"] for i in result.intents] == ["vague_time"]
+    work()
+    (answer,) = sent_since(settings, before)
+    assert answer.row.to_email == ANA and "Which exact time" in answer.text
+
+
+def test_auto_confirm_books_at_once(settings, work):
+    pair = pair_in_zones(settings, work, auto_confirm=True)
+    before = last_outbound_id(settings)
+    reply(settings, pair["mentee_intro"], "Tuesday at 3pm for 30 minutes on Zoom https://zoom.us/j/123")
+    work()
+    sent = sent_since(settings, before)
+    assert sorted(s.row.to_email for s in sent) == [ANA, MAYA]
+    events = [check_invite(settings, mail) for mail in sent]
+    assert all(e.url.value == "https://zoom.us/j/123" for e in events)
+    assert all(e.dtend.value - e.dtstart.value == timedelta(minutes=30) for e in events)
+
+
+def confirmed(settings, work, body="Tuesday at 3pm", **program):
+    pair = pair_in_zones(settings, work, auto_confirm=True, **program)
+    reply(settings, pair["mentee_intro"], body)
+    work()
+    invites = {s.row.to_email: s for s in sent_since(settings) if s.calendar is not None}
+    return pair, invites
+
+
+def test_moving_a_meeting_sends_an_update_with_the_same_uid_and_a_higher_sequence(settings, work):
+    pair, invites = confirmed(settings, work)
+    (meeting,) = meetings(settings)
+    before = last_outbound_id(settings)
+    result = reply(settings, invites[MAYA].row.id, "Can we push it to Thursday at 11am?")
+    assert [i["type"] for i in result.intents] == ["reschedule"]
+    work()
+    sent = sent_since(settings, before)
+    events = [check_invite(settings, mail) for mail in sent]
+    assert {e.uid.value for e in events} == {meeting.uid}
+    assert all(int(e.sequence.value) == 1 for e in events)
+    assert all(e.dtstart.value.isoformat() == "2026-12-10T19:00:00+00:00" for e in events)  # 11am LA
+    (moved,) = meetings(settings)
+    assert moved.id == meeting.id and moved.sequence == 1
+
+
+def test_a_move_without_a_time_asks_for_one_and_the_next_time_moves_it(settings, work):
+    pair, invites = confirmed(settings, work)
+    before = last_outbound_id(settings)
+    reply(settings, invites[ANA].row.id, "Can we reschedule?")
+    work()
+    sent = sent_since(settings, before)
+    assert "What time would suit instead" in to(sent, ANA)[0].text
+    assert "needs to move" in to(sent, MAYA)[0].text
+    reply(settings, to(sent, ANA)[0].row.id, "Wednesday at 2pm", now=NOW + timedelta(minutes=5))
+    work()
+    (meeting,) = meetings(settings)
+    assert meeting.starts_at.isoformat() == "2026-12-09T19:00:00+00:00" and meeting.sequence == 1
+
+
+def test_cancel_sends_a_cancel_to_both(settings, work):
+    pair, invites = confirmed(settings, work)
+    (meeting,) = meetings(settings)
+    before = last_outbound_id(settings)
+    reply(settings, invites[MAYA].row.id, "I need to cancel, sorry")
+    work()
+    sent = sent_since(settings, before)
+    events = [check_invite(settings, mail, "CANCEL") for mail in sent]
+    assert sorted(s.row.to_email for s in sent) == [ANA, MAYA]
+    assert {e.uid.value for e in events} == {meeting.uid} and all(int(e.sequence.value) == 1 for e in events)
+    assert all(e.status.value == "CANCELLED" for e in events)
+    assert meetings(settings)[0].status == "cancelled"
+
+
+def test_a_series_keeps_its_wall_clock_time_and_cancel_takes_the_next_occurrence(settings, work):
+    pair, invites = confirmed(settings, work, "every other Tuesday at 3pm")
+    event = check_invite(settings, invites[ANA])
+    assert event.rrule.value == "FREQ=WEEKLY;INTERVAL=2"
+    assert str(event.dtstart.value.tzinfo) and event.dtstart.value.hour == 15  # in New York time
+    assert invites[ANA].calendar.vtimezone.tzid.value == "America/New_York"
+    with session_scope(settings) as s:
+        series = s.scalar(select(MeetingSeries))
+        starts = s.scalars(
+            select(Meeting.starts_at).where(Meeting.series_id == series.id).order_by(Meeting.starts_at)
+        ).all()
+    # Mar 9 is before the US change to daylight time, Mar 23 after it: 3pm New York both times.
+    hours = {start.date().isoformat(): start.hour for start in starts}
+    assert hours["2026-12-08"] == 20 and hours["2027-02-16"] == 20 and hours.get("2027-03-02") in (None, 20)
+    before = last_outbound_id(settings)
+    reply(settings, invites[MAYA].row.id, "cancel")
+    work()
+    sent = sent_since(settings, before)
+    cancel = check_invite(settings, sent[0], "CANCEL")
+    assert cancel.uid.value == series.uid and cancel.recurrence_id.value.hour == 15
+    statuses = [m.status for m in meetings(settings)]
+    assert statuses[0] == "cancelled" and set(statuses[1:]) == {"confirmed"}
+
+
+def test_cancel_all_cancels_the_whole_series(settings, work):
+    pair, invites = confirmed(settings, work, "every Tuesday at 3pm")
+    before = last_outbound_id(settings)
+    reply(settings, invites[MAYA].row.id, "Please cancel all our future meetings")
+    work()
+    sent = sent_since(settings, before)
+    cancel = check_invite(settings, sent[0], "CANCEL")
+    assert not cancel.contents.get("recurrence-id")
+    assert {m.status for m in meetings(settings)} == {"cancelled"}
+    with session_scope(settings) as s:
+        assert s.scalar(select(MeetingSeries.status)) == "cancelled"
+
+
+def test_the_export_counts_the_meeting_and_shows_the_next_one(settings, work):
+    from concierge.dashboard.queries import mentorship_summaries
+    from concierge.models import Program
+
+    pair, _ = confirmed(settings, work)
+    with session_scope(settings) as s:
+        (summary,) = mentorship_summaries(s, s.get(Program, pair["program"]), NOW)
+    assert summary.state == "active" and summary.meetings_scheduled == 1
+    assert summary.next_meeting_at.isoformat() == "2026-12-08T20:00:00+00:00"
+
+
+def test_a_circle_facilitators_time_is_final_and_every_member_is_invited(settings, work):
+    from concierge.actions.pairing import circle
+    from tests import factories
+
+    with session_scope(settings) as s:
+        prog = factories.program(s, format="peer", timezone="Europe/Berlin")
+        emails = [factories.participant(s, prog, "peer").person.email for _ in range(4)]
+        made = circle(s, settings, prog, emails)
+        circle_id = made.id
+    work()
+    with session_scope(settings) as s:
+        intro = s.scalar(
+            select(OutboundMessage.id).where(
+                OutboundMessage.to_email == emails[0], OutboundMessage.template == "introduction_peer"
+            )
+        )
+    before = last_outbound_id(settings)
+    reply(settings, intro, "Next session Thursday at 6pm on Zoom")
+    work()
+    sent = sent_since(settings, before)
+    assert sorted(s.row.to_email for s in sent) == sorted(emails)
+    assert all(s.calendar is not None and len(s.calendar.vevent.attendee_list) == 4 for s in sent)
+    (meeting,) = meetings(settings)
+    assert meeting.mentorship_id == circle_id and meeting.starts_at.isoformat() == "2026-12-10T17:00:00+00:00"
