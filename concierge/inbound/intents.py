@@ -89,12 +89,18 @@ class Situation:
 
 
 _CANCEL = re.compile(
-    r"\b(?:cancel(?:l?ed|l?ing)?|call(?:ing)?\s+(?:it|the\s+meeting|our\s+meeting|the\s+call)\s+off|"
+    r"\b(?:cancel(?:l?ed|l?ing)?|call(?:ing)?\s+(?:it|the\s+meeting|our\s+meeting|the\s+call)\s+off|call(?:ing)?\s+off|"
     r"scrap\s+(?:it|the\s+meeting|our\s+meeting|this\s+week)|(?:stop|end)\s+(?:the|our)\s+(?:whole\s+)?"
     r"(?:series|recurring\s+\w+))\b",
     re.IGNORECASE,
 )
-_NOT_CANCEL = re.compile(r"\b(?:don'?t|do\s+not|no\s+need\s+to|not|never)\s+(?:\w+\s+)?cancel", re.IGNORECASE)
+_NOT_CANCEL = re.compile(
+    r"\b(?:don'?t|do\s+not|no\s+need\s+to|not|never)\s+(?:\w+\s+)?cancel|"
+    r"\b(?:got|was|were|been|is|are|get|gets)\s+(?:\w+\s+)?cancel|"
+    r"\b(?:flight|train|bus|class|event|concert|game|trip|appointment|order|plan|plans|party|conference)s?\s+"
+    r"(?:\w+\s+)?(?:got\s+|was\s+|were\s+|is\s+|has\s+been\s+)?cancel",
+    re.IGNORECASE,
+)
 _CANCEL_ALL = re.compile(
     r"\b(?:cancel\s+(?:them\s+)?all|all\s+(?:of\s+)?(?:our|the|future|upcoming|remaining)?\s*(?:future\s+|upcoming\s+)?"
     r"(?:meetings|sessions|calls|ones)|(?:stop|end|cancel)\s+(?:the\s+|our\s+)?(?:whole\s+)?"
@@ -103,10 +109,23 @@ _CANCEL_ALL = re.compile(
     re.IGNORECASE,
 )
 _RESCHEDULE = re.compile(
-    r"\b(?:re-?schedul\w*|re-?arrang\w*|postpon\w*|push(?:ed|ing)?\s+(?:it|this|that|our|the|back|out)|"
+    r"\b(?:re-?schedul\w*|re-?arrang\w*|postpon\w*|prepon\w*|push(?:ed|ing)?\s+(?:it|this|that|our|the|back|out)|"
+    r"bump(?:ed|ing)?\s+(?:it|this|that|our|the)|"
     r"mov(?:e|ing)\s+(?:it|this|that|our|the|to|things)|shift\w*\s+(?:it|this|that|our|the|to)|"
     r"bring\s+(?:it|this|that|our|the)?\s*(?:\w+\s+)?forward|change\s+(?:the|our)\s+(?:time|day|date)|"
     r"another\s+(?:time|day)\s+for\s+(?:our|the)|new\s+time\s+for)\b",
+    re.IGNORECASE,
+)
+#: Moves that are not about our meeting: "I had to reschedule my dentist appointment".
+_NOT_OUR_MOVE = re.compile(
+    r"\b(?:had|have|having|needed|got)\s+to\s+(?:re-?schedul|move|postpon)\w*\s+(?:my|his|her|their|a|an)\b|"
+    r"\b(?:re-?schedul\w*|mov\w+|postpon\w*)\s+(?:my|his|her|their)\s+(?!(?:meeting|session|call|slot)\b)",
+    re.IGNORECASE,
+)
+_CONFIRM_ANYWHERE = re.compile(
+    r"\bi\s+(?:hereby\s+)?confirm\b|\b(?:the|that|this)\s+(?:proposed\s+|suggested\s+)?(?:date|time|slot|day|option)\s+"
+    r"(?:is|works|suits)\b(?!\s+not)|\bi\s+(?:will|'ll)\s+be\s+(?:available|free|there)\b|"
+    r"\b(?:would|will|does|should)\s+suit\s+(?:me|us)\b|\bworks\s+for\s+(?:me|us)\b|\bsounds\s+(?:good|great|perfect)\b",
     re.IGNORECASE,
 )
 _CONFIRM = re.compile(
@@ -121,7 +140,9 @@ _CONFIRM = re.compile(
     re.IGNORECASE,
 )
 _DECLINE = re.compile(
-    r"^\W*(?:no|nope|nah)\b|\b(?:can'?t|cannot|can\s+not|won'?t\s+be\s+able\s+to|unable\s+to)\s+"
+    r"^\W*(?:no|nope|nah|can'?t|cannot)\W*$|^\W*(?:no|nope|nah)\b|"
+    r"\b(?:i'?ll|i\s+will|going\s+to|gonna)\s+(?:have\s+to\s+)?miss\b|"
+    r"\b(?:can'?t|cannot|can\s+not|won'?t\s+be\s+able\s+to|unable\s+to)\s+"
     r"(?:make\s+(?:it|that|this)|do\s+(?:it|that|this|then)|attend|join|come)|"
     r"\b(?:doesn'?t|does\s+not|won'?t|will\s+not|don'?t|do\s+not)\s+(?:really\s+)?(?:work|suit|fit)|"
     r"\bnot\s+(?:possible|available|free)\b|\bunfortunately\s+not\b|\bnone\s+of\s+(?:these|those|them)\b|"
@@ -145,7 +166,7 @@ _COURTESY = re.compile(
     r"^\W*(?:(?:hi|hello|hey|dear|morning|good\s+(?:morning|afternoon|evening)|greetings)\b[\w\s.'-]{0,30}|"
     r"(?:many\s+)?thanks?(?:\s+you)?(?:\s+(?:so|very)\s+much)?(?:\s+(?:again|a\s+lot|a\s+ton))?(?:\s+\w+)?|"
     r"thx|ty|tysm|cheers|best(?:\s+wishes)?|regards|kind\s+regards|best\s+regards|warm(?:est)?\s+regards|"
-    r"all\s+the\s+best|talk\s+soon|speak\s+soon|take\s+care|sincerely|yours|warmly|"
+    r"all\s+the\s+best|talk\s+soon|speak\s+soon|take\s+care|sincerely|yours|warmly|see\s+(?:you|u)(?:\s+\w+){0,3}|"
     r"have\s+a\s+(?:great|good|nice|lovely)\s+(?:day|weekend|week|evening)|ok|okay|great|cool|awesome|"
     r"perfect|nice|lovely|brilliant|sounds\s+good|got\s+it|noted|will\s+do|sure|thanks?\s+\w+|"
     r"(?-i:[A-Z][a-z'-]+(?:\s+[A-Z][a-z'-]+)?|[A-Z]{1,3})|-+\s*\w+)\W*$",
@@ -212,8 +233,9 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
         intents.append(Intent("propose", tuple(options)))
     elif reading.vague and cancel is None and (answered is None or answered.type == "decline"):
         intents.append(Intent("vague_time"))
-    if any(i.type in ("propose", "vague_time") for i in intents):
-        intents = [i for i in intents if i.type != "decline"]  # a counter-proposal declines by itself
+    if any(i.type in ("propose", "vague_time", "cancel") for i in intents):
+        # A counter-proposal declines by itself, and so does calling the meeting off.
+        intents = [i for i in intents if i.type != "decline"]
     if _message_for_others(reading, used, scheduling=bool(intents)):
         intents.append(Intent("pass_on"))
     return intents
@@ -230,7 +252,7 @@ def _cancel(reading: Reading, used: set[int]) -> Intent | None:
 def _moves(reading: Reading, used: set[int]) -> bool:
     moved = False
     for index, clause in enumerate(reading.clauses):
-        if _RESCHEDULE.search(clause.text):
+        if _RESCHEDULE.search(clause.text) and not _NOT_OUR_MOVE.search(clause.text):
             used.add(index)
             moved = True
     return moved
@@ -263,7 +285,9 @@ def _answer(reading: Reading, situation: Situation, options: list[Option], used:
             used.add(index)
             return Intent("decline")
     for index, clause in enumerate(reading.clauses):
-        if _CONFIRM.search(clause.text) and situation.asked == "confirm":
+        if situation.asked == "confirm" and (
+            _CONFIRM.search(clause.text) or _CONFIRM_ANYWHERE.search(clause.text)
+        ):
             used.add(index)
             if clause.vague and len(offered) == 1:
                 clause.vague = False
@@ -331,10 +355,14 @@ def _names_day_or_time(text: str, when: datetime) -> bool:
 #: In a reply that schedules, what else it says is mostly about the scheduling ("this week is
 #: packed", "I'm an early bird anyway"); these mark what is meant for the other person.
 _MESSAGE = re.compile(
-    r"\blooking\s+forward\b|\bi'?ll\s+(?:bring|share|read|keep|prepare|finish|circulate|forward|draft|write|"
-    r"look|think|print|email|send)\b(?!\s+(?:you\s+)?(?:a|an|the)?\s*(?:teams|zoom|meet|calendar|new)?\s*"
-    r"(?:invite|invitation|link|calendar))|\b(?:please|could\s+you|can\s+you|would\s+you)\s+(?:each\s+)?"
-    r"(?:send|bring|share|read|look|review|prepare|think|forward)\b|\bshould\s+i\s+(?:bring|prepare|read|send)\b|"
+    r"\blooking\s+forward\b|\b(?:i'?ll|i\s+will|i'?m\s+going\s+to|i\s+am\s+going\s+to)\s+(?:bring|share|read|keep|"
+    r"prepare|finish|circulate|forward|draft|write|look|think|print|email|send|set\s+up|be\s+(?:dialing|calling|"
+    r"joining)\s+(?:in\s+)?from|dial\s+in\s+from)\b(?!\s+(?:you\s+)?(?:a|an|the)?\s*(?:teams|zoom|meet|calendar|new)?"
+    r"\s*(?:invite|invitation|link|calendar))|\b(?:please|(?:could|can|would)\s+(?:you|someone|anyone|everyone|"
+    r"somebody))\s+(?:please\s+)?(?:each\s+)?(?:send|bring|share|read|look|review|prepare|think|forward)\b|"
+    r"\bshould\s+i\s+(?:bring|prepare|read|send)\b|\b(?:btw|by\s+the\s+way|fyi|p\.?s\.?)\b|"
+    r"\bhelped\s+me\b|\byour\s+(?:advice|tips?|help|feedback|suggestions?|recommendations?|notes|post|talk)\b|"
+    r"\byou\s+(?:sent|shared|recommended|mentioned|suggested|wrote)\b|\bdialing\s+in\s+from\b|"
     r"\bthank(?:s|\s+you)\s+(?:so\s+much\s+|very\s+much\s+|again\s+)?for\s+(?!(?:the\s+|your\s+)?(?:intro(?:duction)?|"
     r"setting|organi[sz]|scheduling|arranging|accepting|agreeing|confirming|getting\s+back|reply|response|patience|"
     r"flexibility|understanding|quick|letting|your\s+time|the\s+invite|this))|\bthank\s+you\s+for\s+everything\b|"

@@ -131,7 +131,10 @@ _BUSY = re.compile(
     r"(?:can'?t|cannot|can\s+not|couldn'?t|won'?t\s+be\s+able\s+to)\s+(?:do|make|meet|manage|join)|"
     r"(?:doesn'?t|does\s+not|won'?t|will\s+not|wouldn'?t|isn'?t|is\s+not)\s+(?:work|suit|good|great|possible|ideal)|"
     r"not\s+(?:possible|ideal|good|great)|no\s+good|conflict|clash|"
-    r"(?:my|our|the|a|an|his|her|their)\s+(?:[\w'-]+\s+){0,3}(?:is|are|was|starts?|begins?|ends?|runs?|"
+    r"^\W*not\b|\b(?:is|'s|are)\s+(?:a\s+bit|bit|rather|quite|a\s+little|way|much)\s+(?:too\s+)?(?:late|early)\b|"
+    r"(?<!not\s)\btoo\s+(?:late|early)\s+for\s+me\b|"
+    r"(?:my|our|the|a|an|his|her|their)\s+(?!(?:\w+\s+)?(?:slot|time|option|window|gap|availability|opening|choice)s?\b)"
+    r"(?:[\w'-]+\s+){0,3}(?:is|are|was|starts?|begins?|ends?|runs?|"
     r"happens?|lands?|departs?|leaves?|closes?|opens?|turns?)\s+(?:on|at|from|this|next|tomorrow|today|tonight|"
     r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*|\d)|"
     r"(?:my|our|his|her|their)\s+(?:[\w'-]+\s+){0,2}(?:wants?|asked|scheduled|booked|called|set|has|have|"
@@ -150,7 +153,8 @@ _CUE = re.compile(
     r"catch\s+up|sync|talk|speak|connect|book|schedule|pencil|plan|ok|okay|good|fine|best|great|perfect|"
     r"i\s+can|i\s+could|we\s+can|we\s+could|up\s+for|happy\s+to|let\s+me\s+know|either|or|instead|"
     r"then|is\s+that|does\s+that|do\s+you|are\s+you|move|push|shift|reschedule|postpone|bring|"
-    r"sounds?|right|session|call|convenient|possible|every|each|weekly|biweekly|fortnightly|monthly)\b",
+    r"sounds?|right|session|call|convenient|possible|every|each|weekly|biweekly|fortnightly|monthly|slot|window|"
+    r"opening|if\s+(?:that|this|it)(?:'s|\s+is)?|too\s+(?:late|early)\s+for\s+you)\b",
     re.IGNORECASE,
 )  # fmt: skip
 _OFFER = re.compile(
@@ -162,7 +166,8 @@ _OFFER = re.compile(
     re.IGNORECASE,
 )  # fmt: skip
 _NOT_AN_OFFER = re.compile(
-    r"\bsee\s+(?:you|u|everyone|y'all|all)\b|\bhave\s+a\s+(?:great|good|nice)\b", re.IGNORECASE
+    r"\bsee\s+(?:you|u|everyone|y'all|all)\b|\bhave\s+a\s+(?:great|good|nice)\b|\blooking\s+forward\b",
+    re.IGNORECASE,
 )
 # A time as the edge of a window ("after 3pm", "between 2 and 5", "anytime Wednesday") is not
 # a meeting time: the person is saying when they are free, and is asked for the exact time.
@@ -219,7 +224,7 @@ _URL = re.compile(r"https?://\S+")
 _JUNK = re.compile(
     r"\+?\d[\d\s().-]{7,}\d|\b\d+\.\d+\.\d+\b|\bv\d+(?:\.\d+)*\b|[$€£¥]\s?\d+(?:[.,]\d+)?|\d+(?:\.\d+)?\s?%|"
     r"\b(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\s*(?:-|to|through|thru)\s*(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b|"
-    r"\b\d{1,2}-\d{1,2}\b(?!\s*(?:am|pm|[ap]\b|:))|\b24/7\b|\b1:1s?\b|\b\d{3,}\b(?!\s*(?:am|pm|h\b))|"
+    r"(?<![:\d])\b\d{1,2}-\d{1,2}\b(?!\s*(?:am|pm|[ap]\b|:))|\b24/7\b|\b1:1s?\b|\b\d{3,}\b(?!\s*(?:am|pm|h\b))|"
     r"\b(?:room|floor|building|gate|flight|ext|extension|no\.?|number|#)\s*\w*\d[\w.:-]*|\b\d+(?:st|nd|rd|th)\s+floor\b|"
     r"\b\d+\s*-\s*a\s*-\s*side\b|\b(?:python|java|node|ios|android|windows|version|release)\s+\d+(?:[.:]\d+)*",
     re.IGNORECASE,
@@ -279,20 +284,23 @@ def warm_up() -> None:
 
 # --------------------------------------------------------------------------------------- normalising
 
-_TYPO_TARGETS = ("tomorrow", *WEEKDAYS, *MONTHS)
+_TYPO_TARGETS = ("tomorrow", "second", "reschedule", "cancel", *WEEKDAYS, *MONTHS)
 _KNOWN_WORDS = frozenset(
     {"money", "mondays", "monkey", "sunny", "friend", "friends", "fried", "marching", "mayday", "junior",
      "satisfy", "thursdays", "tuesdays", "fridays", "sundays", "saturdays", "wednesdays", "decision",
      "decembers", "another", "tomorrows", "janitor", "octopus", "novel", "sunset", "summary", "season",
      "marcher", "juniper", "setup", "sometime", "tomato", "monthly", "monster", "fridge", "sundry",
      "thanks", "tuned", "decent", "novice", "octave", "jumbo", "sunder", "satire", "jungle", "nobody",
-     "decades", "decade", "marched", "mayors", "satin", "sunlit", "frida", "mondo", "tuesday's"}
+     "decades", "decade", "marched", "mayors", "satin", "sunlit", "frida", "mondo", "tuesday's", "cancer",
+     "cancels", "canceled", "secure", "seconds", "seconded", "rescheduled", "reschedules", "secondary"}
 )  # fmt: skip
 _SPELLINGS = {
     "tmrw": "tomorrow", "tmw": "tomorrow", "tmr": "tomorrow", "2moro": "tomorrow", "2morrow": "tomorrow",
     "tomoz": "tomorrow", "weds": "wed", "thur": "thu", "thurs": "thu", "tues": "tue", "tu": "tue",
     "th": "thu", "noonish": "noon", "midday": "noon", "u": "you", "pls": "please", "plz": "please",
     "cancle": "cancel", "cancell": "cancel", "cancl": "cancel", "cansel": "cancel", "resched": "reschedule",
+    "wk": "week", "wks": "weeks", "r": "are", "wfm": "works for me", "yse": "yes", "ys": "yes",
+    "thx": "thanks",
 }  # fmt: skip
 
 
@@ -315,7 +323,7 @@ def _distance(a: str, b: str) -> int:
 def _fix_word(word: str) -> str:
     """A day, a month or "tomorrow" as meant, when the word is one typo away from it."""
     lower = word.lower()
-    if lower in _SPELLINGS and (lower not in ("tu", "th", "u") or word[0].isupper() or lower == "u"):
+    if lower in _SPELLINGS and (lower not in ("tu", "th") or word[0].isupper()):
         return _SPELLINGS[lower]
     if len(lower) < 5 or lower in _KNOWN_WORDS or lower in _TYPO_TARGETS or not lower.isalpha():
         return word
@@ -326,6 +334,38 @@ def _fix_word(word: str) -> str:
         if abs(len(target) - len(lower)) <= allowed and _distance(lower, target) <= allowed:
             return target
     return word
+
+
+_NUMBERS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
+_NUMBER_WORD = re.compile(
+    rf"\b(?:at|past|to|half|quarter)\s+({'|'.join(_NUMBERS)})\b|"
+    rf"\b({'|'.join(_NUMBERS)})(?=\s+(?:o'?\s*clock|in\s+the|am\b|pm\b|thirty|fifteen|forty))",
+    re.IGNORECASE,
+)
+_IN_THE_AFTERNOON = re.compile(
+    r"\b(\d{1,2}(?::\d{2})?)\s+(?:in\s+the\s+(?:afternoon|evening)|at\s+night|of\s+the\s+(?:afternoon|evening))\b",
+    re.IGNORECASE,
+)
+_HOLIDAY = re.compile(
+    r"\b(?:the\s+)?(christmas\s+eve|christmas(?:\s+day)?|new\s+year'?s\s+eve|new\s+year'?s(?:\s+day)?)\b",
+    re.IGNORECASE,
+)
+_HOLIDAYS = {
+    "christmas eve": "December 24", "christmas": "December 25", "christmas day": "December 25",
+    "new years eve": "December 31", "new years": "January 1", "new years day": "January 1",
+}  # fmt: skip
+
+
+def _number_word(match: re.Match[str]) -> str:
+    """ "at two", "quarter past two", "two o'clock": the hour written as a number."""
+    word = match.group(1) or match.group(2)
+    return match.group(0).replace(word, str(_NUMBERS.index(word.lower()) + 1))
+
+
+def _holiday(match: re.Match[str]) -> str:
+    """A holiday on a fixed date, as its date ("Christmas Eve" → "December 24")."""
+    name = re.sub(r"\s+", " ", match.group(1).lower().replace("'", ""))
+    return _HOLIDAYS.get(name, match.group(0))
 
 
 def _dotted_date(match: re.Match[str]) -> str:
@@ -357,17 +397,25 @@ def normalize(text: str) -> str:
 
 def _normalize_words(text: str) -> str:
     text = re.sub(r"([a-z])\1{2,}", r"\1\1", text, flags=re.IGNORECASE)  # "goood" → "good"
-    text = re.sub(r"[A-Za-z][A-Za-z']+|\b(?:tu|th|tmr|tmw|u)\b", lambda m: _fix_word(m.group(0)), text)
+    text = re.sub(r"[A-Za-z][A-Za-z']+|\b(?:tu|th|tmr|tmw|u|r)\b", lambda m: _fix_word(m.group(0)), text)
+    text = re.sub(r"\b2(?:moro+w?|morrow)\b", "tomorrow", text, flags=re.IGNORECASE)
+    text = re.sub(r"\b2day\b", "today", text, flags=re.IGNORECASE)
+    text = re.sub(r"\b4\s+(me|you|us)\b", r"for \1", text, flags=re.IGNORECASE)
+    text = re.sub(_HOLIDAY, _holiday, text)
+    text = re.sub(_NUMBER_WORD, _number_word, text)
+    text = re.sub(
+        r"\bhalf\s+(\d{1,2})\b(?!\s*(?:an?\s+)?(?:hour|day|week))", r"\1:30", text, flags=re.IGNORECASE
+    )
     text = re.sub(r"\b(20\d\d)-(\d{2})-(\d{2})\b", _iso_date, text)
     text = re.sub(r"\b([0-3]?\d)\.([01]?\d)\.(\d{2,4})?(?=[\s,;!?)]|$)", _dotted_date, text)
-    text = re.sub(r"\b(at|@)(\d)", r"\1 \2", text, flags=re.IGNORECASE)
+    text = re.sub(r"(?:\bat|@)\s*(\d)", r"at \1", text, flags=re.IGNORECASE)
     text = re.sub(r"(?<![\d.$€£v])\b([01]?\d|2[0-3])\.([0-5]\d)(?![\d.]|\s*%)", r"\1:\2", text)
     # "14h", "15h30" (French, Polish…): the hours of a working day; "1h" is an hour, not 1:00.
     text = re.sub(r"\b(0?[89]|1\d|2[0-3])h([0-5]\d)?\b", lambda m: f"{m.group(1)}:{m.group(2) or '00'}", text)
     text = re.sub(
         r"\b(0?[89]|1\d|2[0-3])\s+hours?\b(?!\s+(?:long|meeting|session|later|earlier))", r"\1:00", text
     )
-    text = re.sub(r"\b([01]?\d|2[0-3])\s*o'?\s*clock\b", r"\1", text, flags=re.IGNORECASE)
+    text = re.sub(r"\b([01]?\d|2[0-3])\s*o'?\s*clock\b", r"\1:00", text, flags=re.IGNORECASE)
     text = re.sub(r"\bhalf\s+past\s+(\d{1,2})\b", r"\1:30", text, flags=re.IGNORECASE)
     text = re.sub(r"\bquarter\s+past\s+(\d{1,2})\b", r"\1:15", text, flags=re.IGNORECASE)
     text = re.sub(
@@ -376,6 +424,8 @@ def _normalize_words(text: str) -> str:
         text,
         flags=re.IGNORECASE,
     )
+    text = re.sub(r"\b(\d{1,2}(?::\d{2})?)\s+(?:in|of)\s+the\s+morning\b", r"\1am", text, flags=re.IGNORECASE)
+    text = re.sub(_IN_THE_AFTERNOON, r"\1pm", text)
     text = re.sub(r"\b(\d{1,2}(?::\d{2})?)\s*(am|pm)\b", r"\1\2", text, flags=re.IGNORECASE)
     text = re.sub(r"\b(\d{1,2}(?::\d{2})?)([ap])\b", r"\1\2m", text, flags=re.IGNORECASE)
     return text
@@ -711,60 +761,24 @@ def read_times(
     a time alone ("could we do 4pm instead?") is on its day, "same time" is its time, and
     "an hour earlier" is relative to it.
     """
-    normalized = normalize(text)
     local_now = now.astimezone(zone)
+    normalized = _dates_pinned(normalize(text), local_now.date())
     local_anchor = anchor.astimezone(zone) if anchor is not None else None
     clauses = clauses_of(normalized)
-    durations: list[int] = []
-    series_start: date | None = None
+    facts = _Facts()
+    previous: Clause | None = None
     for clause in clauses:
-        clause.unavailable = bool(_PAST.search(clause.text) or _BUSY.search(clause.text))
-        found = _found_in(clause.text, local_now, zone, other_zone)
-        clause.mentions = len(found)
-        offers = not clause.unavailable and not _NOT_AN_OFFER.search(clause.text)
-        exact_cue = bool(_CUE.search(clause.text)) or _mostly_times(clause.text, found)
-        for item in found:
-            if item.until is not None and item.clock is not None:
-                minutes = (item.until.hour * 60 + item.until.minute) - (
-                    item.clock.hour * 60 + item.clock.minute
-                )
-                if 0 < minutes <= 8 * 60 and not re.search(r"\bbetween\b", clause.text, re.IGNORECASE):
-                    durations.append(minutes)
-            if (
-                item.day is not None
-                and item.clock is None
-                and _SERIES_START.search(clause.text[: item.start])
-            ):
-                series_start = item.day
-                continue
-            day, clock = item.day, item.clock
-            if day is None and clock is not None and local_anchor is not None:
-                day = local_anchor.date()
-            if (
-                clock is None
-                and day is not None
-                and local_anchor is not None
-                and _SAME_TIME.search(clause.text)
-            ):
-                clock = local_anchor.time().replace(tzinfo=None)
-            window = any(item.start - 30 <= w.start() < item.start + 3 for w in _WINDOW.finditer(clause.text))
-            if clock is None or day is None or window:
-                clause.vague = clause.vague or (offers and bool(_OFFER.search(clause.text)))
-                continue
-            if offers and exact_cue:
-                clause.times.append(datetime.combine(day, clock, tzinfo=item.zone or zone))
-        shift = _SHIFT.search(clause.text)
-        if shift and local_anchor is not None and not clause.times and offers:
-            clause.times.append(local_anchor + _shift_of(shift))
-        if not clause.times and offers and _VAGUE.search(clause.text) and _OFFER.search(clause.text):
-            clause.vague = True
+        _read_clause(clause, previous, facts, local_now, zone, other_zone, local_anchor)
+        previous = clause
     options: list[datetime] = []
     for clause in clauses:
         options.extend(t for t in clause.times if all(abs((t - o).total_seconds()) >= 60 for o in options))
+    if not options:
+        options = facts.approximate[:1]
     repeat = _repeat_of(clauses)
-    if series_start is not None and repeat and options:
-        options = [_first_on_or_after(options[0], series_start)]
-    duration = _duration(_blank(_SHIFT, normalized), durations)
+    if facts.series_start is not None and repeat and options:
+        options = [_first_on_or_after(options[0], facts.series_start)]
+    duration = _duration(_blank(_SHIFT, normalized), facts.durations)
     location = _location(text)
     return Reading(
         text=normalized,
@@ -772,6 +786,124 @@ def read_times(
         options=[Option(t.astimezone(UTC), duration, location, repeat) for t in options],
         vague=any(c.vague for c in clauses) and not options,
     )
+
+
+@dataclass
+class _Facts:
+    """What clauses tell beyond their own times: ranges' lengths, a series' first day, and times
+    given as approximate ("noon-ish"), offered only when nothing exact is."""
+
+    durations: list[int] = field(default_factory=list)
+    series_start: date | None = None
+    approximate: list[datetime] = field(default_factory=list)
+    #: A day named alone in the clause before ("First thing Monday — say 8:15?").
+    carried_day: date | None = None
+
+
+def _read_clause(
+    clause: Clause,
+    previous: Clause | None,
+    facts: _Facts,
+    local_now: datetime,
+    zone: ZoneInfo,
+    other_zone: ZoneInfo | None,
+    anchor: datetime | None,
+) -> None:
+    """Fill in what one clause offers: exact times, or a vague day or part of the day."""
+    clause.unavailable = bool(_PAST.search(clause.text) or _BUSY.search(clause.text))
+    found = _found_in(clause.text, local_now, zone, other_zone)
+    clause.mentions = len(found)
+    offers = not clause.unavailable and not _NOT_AN_OFFER.search(clause.text)
+    cue = bool(_CUE.search(clause.text))
+    carried = facts.carried_day
+    facts.carried_day = None
+    clause_day: date | None = None
+    for item in found:
+        clause_day = item.day or clause_day
+        if item.until is not None and item.clock is not None:
+            minutes = (item.until.hour * 60 + item.until.minute) - (item.clock.hour * 60 + item.clock.minute)
+            if 0 < minutes <= 8 * 60 and not re.search(r"\bbetween\b", clause.text, re.IGNORECASE):
+                facts.durations.append(minutes)
+        if item.day is not None and item.clock is None and _SERIES_START.search(clause.text[: item.start]):
+            facts.series_start = item.day
+            continue
+        day, clock = item.day, item.clock
+        if day is None and clock is not None and (clause_day or carried or anchor):
+            # A time alone is on the day named before it here ("Tuesday at 3 or 4?"), else in
+            # the clause before, else on the day of what the email being answered was about.
+            day = clause_day or carried or (anchor.date() if anchor else None)
+            if carried and previous is not None:
+                previous.vague = False
+        if clock is None and day is not None and anchor is not None and _SAME_TIME.search(clause.text):
+            clock = anchor.time().replace(tzinfo=None)
+        window = any(item.start - 30 <= w.start() < item.end for w in _WINDOW.finditer(clause.text))
+        if clock is None or day is None or window:
+            if day is not None and clock is None and len(found) == 1 and offers:
+                facts.carried_day = day
+            clause.vague = clause.vague or (offers and bool(_OFFER.search(clause.text)))
+            continue
+        # A day and a time with little else ("Tue 3pm") offer themselves; a time alone needs a cue.
+        if not offers or not (cue or (item.day is not None and _mostly_times(clause.text, found))):
+            continue
+        start = datetime.combine(day, clock, tzinfo=item.zone or zone)
+        if re.match(r"\s*-?\s*ish\b", clause.text[item.end : item.end + 6], re.IGNORECASE):
+            facts.approximate.append(start)
+        else:
+            clause.times.append(start)
+    shift = _SHIFT.search(clause.text)
+    if shift and anchor is not None and not clause.times and offers:
+        clause.times.append(anchor + _shift_of(shift))
+    if not clause.times and offers and _VAGUE.search(clause.text) and _OFFER.search(clause.text):
+        clause.vague = True
+
+
+_WEEKDAY_NUMBER = re.compile(
+    r"\b(?:the\s+)?(mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)?\b"
+    r"(?!\s*(?::|am\b|pm\b|h\b|[.,]\d|/|-\s*\d|(?:hours?|hrs?|minutes?|mins?|people|(?:of\s+)?(?:jan|feb|mar|apr|may|"
+    r"jun|jul|aug|sep|oct|nov|dec))))",
+    re.IGNORECASE,
+)
+_WEEKDAY_IN_BRACKETS = re.compile(r"\(\s*(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?\s*\)", re.IGNORECASE)
+_WEEKDAY_AFTER = re.compile(
+    r"\b(?:the\s+)?(mon|tue|wed|thu|fri|sat|sun)[a-z]*\s+after\s+((?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
+    r"[a-z]*\.?\s+\d{1,2})\b",
+    re.IGNORECASE,
+)
+
+
+def _dates_pinned(text: str, today: date) -> str:
+    """Days written against a date, pinned to it: "the Monday 14" → "Monday December 14", "December
+    15 (Tue)" → "December 15", "the Monday after January 1" → "January 4"."""
+    text = _WEEKDAY_IN_BRACKETS.sub("", text)
+
+    def after(match: re.Match[str]) -> str:
+        written = _MONTH_DAY.search(match.group(2))
+        if written is None:
+            return match.group(0)
+        month = [m[:3] for m in MONTHS].index((written.group("month2") or "").lower()[:3]) + 1
+        base = _roll_year(month, int(written.group("day2")), None, today)
+        if base is None:
+            return match.group(0)
+        day = _next_weekday(base, _weekday_index(match.group(1)))
+        return f"{MONTHS[day.month - 1].title()} {day.day}"
+
+    def numbered(match: re.Match[str]) -> str:
+        weekday, number = _weekday_index(match.group(1)), int(match.group(2))
+        candidates = []
+        for offset in range(13):
+            year, month = today.year + (today.month - 1 + offset) // 12, (today.month - 1 + offset) % 12 + 1
+            try:
+                candidates.append(date(year, month, number))
+            except ValueError:
+                continue
+        ahead = [d for d in candidates if d >= today - RECENT_PAST]
+        chosen = next((d for d in ahead if d.weekday() == weekday), ahead[0] if ahead else None)
+        if chosen is None:
+            return match.group(0)
+        return f"{WEEKDAYS[chosen.weekday()].title()} {MONTHS[chosen.month - 1].title()} {chosen.day}"
+
+    text = _WEEKDAY_AFTER.sub(after, text)
+    return _WEEKDAY_NUMBER.sub(numbered, text)
 
 
 def _shift_of(match: re.Match[str]) -> timedelta:

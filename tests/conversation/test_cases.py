@@ -1,5 +1,8 @@
-"""The conversation case table: every reply read into the intents a person means (goal: 95% exactly right).
+"""The conversation case tables: every reply read into the intents a person means (goal: 95% exactly right).
 
+`cases.yaml` was written before the parser and tuned on; `heldout.yaml` was written apart, by
+someone who never saw the parser or the first table, and measured once before any change
+(157/199, 78.9%: the figure that says how the reader does on replies it was not built on).
 Each case's text is trimmed as mail is (`trim_reply`), then read in its situation. The test
 prints precision and recall per intent type. A miss must be in `KNOWN_MISSES` with its
 reason; a listed case that starts passing fails the test, so that the list stays true.
@@ -27,8 +30,9 @@ KNOWN_MISSES: dict[str, str] = {}
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
 
 
-def test_the_case_table_is_read_as_people_mean_it():
-    cases = load_cases()
+@pytest.mark.parametrize("table", ["cases.yaml", "heldout.yaml"])
+def test_the_case_tables_are_read_as_people_mean_them(table):
+    cases = load_cases(Path(__file__).with_name(table))
     results, misses = [], []
     for case in cases:
         got = read(case)
