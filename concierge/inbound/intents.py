@@ -92,21 +92,18 @@ _CANCEL = re.compile(
     r"\b(?:cancel(?:l?ed|l?ing)?|call(?:ing)?\s+(?:it|the\s+meeting|our\s+meeting|the\s+call)\s+off|call(?:ing)?\s+off|"
     r"scrap\s+(?:it|the\s+meeting|our\s+meeting|this\s+week)|(?:stop|end)\s+(?:the|our)\s+(?:whole\s+)?"
     r"(?:series|recurring\s+\w+))\b",
-    re.IGNORECASE,
 )
 _NOT_CANCEL = re.compile(
     r"\b(?:don'?t|do\s+not|no\s+need\s+to|not|never)\s+(?:\w+\s+)?cancel|"
     r"\b(?:got|was|were|been|is|are|get|gets)\s+(?:\w+\s+)?cancel|"
     r"\b(?:flight|train|bus|class|event|concert|game|trip|appointment|order|plan|plans|party|conference)s?\s+"
     r"(?:\w+\s+)?(?:got\s+|was\s+|were\s+|is\s+|has\s+been\s+)?cancel",
-    re.IGNORECASE,
 )
 _CANCEL_ALL = re.compile(
     r"\b(?:cancel\s+(?:them\s+)?all|all\s+(?:of\s+)?(?:our|the|future|upcoming|remaining)?\s*(?:future\s+|upcoming\s+)?"
     r"(?:meetings|sessions|calls|ones)|(?:stop|end|cancel)\s+(?:the\s+|our\s+)?(?:whole\s+)?"
     r"(?:series|recurring|repeating|regular)|the\s+(?:whole|entire)\s+series|every\s+(?:future\s+)?(?:meeting|session)|"
     r"recurring\s+(?:meeting|session|call)s?|(?:the\s+)?rest\s+of\s+(?:the|our)\s+(?:series|meetings|sessions))\b",
-    re.IGNORECASE,
 )
 _RESCHEDULE = re.compile(
     r"\b(?:re-?schedul\w*|re-?arrang\w*|postpon\w*|prepon\w*|push(?:ed|ing)?\s+(?:it|this|that|our|the|back|out)|"
@@ -114,19 +111,16 @@ _RESCHEDULE = re.compile(
     r"mov(?:e|ing)\s+(?:it|this|that|our|the|to|things)|shift\w*\s+(?:it|this|that|our|the|to)|"
     r"bring\s+(?:it|this|that|our|the)?\s*(?:\w+\s+)?forward|change\s+(?:the|our)\s+(?:time|day|date)|"
     r"another\s+(?:time|day)\s+for\s+(?:our|the)|new\s+time\s+for)\b",
-    re.IGNORECASE,
 )
 #: Moves that are not about our meeting: "I had to reschedule my dentist appointment".
 _NOT_OUR_MOVE = re.compile(
     r"\b(?:had|have|having|needed|got)\s+to\s+(?:re-?schedul|move|postpon)\w*\s+(?:my|his|her|their|a|an)\b|"
     r"\b(?:re-?schedul\w*|mov\w+|postpon\w*)\s+(?:my|his|her|their)\s+(?!(?:meeting|session|call|slot)\b)",
-    re.IGNORECASE,
 )
 _CONFIRM_ANYWHERE = re.compile(
     r"\bi\s+(?:hereby\s+)?confirm\b|\b(?:the|that|this)\s+(?:proposed\s+|suggested\s+)?(?:date|time|slot|day|option)\s+"
     r"(?:is|works|suits)\b(?!\s+not)|\bi\s+(?:will|'ll)\s+be\s+(?:available|free|there)\b|"
     r"\b(?:would|will|does|should)\s+suit\s+(?:me|us)\b|\bworks\s+for\s+(?:me|us)\b|\bsounds\s+(?:good|great|perfect)\b",
-    re.IGNORECASE,
 )
 _CONFIRM = re.compile(
     r"^\W*(?:yes|yep|yeah|yup|ya|sure|ok|okay|k|absolutely|definitely|of\s+course|confirm(?:ed)?|"
@@ -137,7 +131,6 @@ _CONFIRM = re.compile(
     r"book\s+it|lock\s+it\s+in|let'?s\s+do\s+(?:it|that)|done|accept(?:ed)?|that'?s\s+fine|"
     r"that'?s\s+(?:great|perfect|good)|i\s+can\s+(?:make\s+it|do\s+(?:it|that))|happy\s+to|"
     r"👍|✅|👌)\b",
-    re.IGNORECASE,
 )
 _DECLINE = re.compile(
     r"^\W*(?:no|nope|nah|can'?t|cannot)\W*$|^\W*(?:no|nope|nah)\b|"
@@ -148,19 +141,16 @@ _DECLINE = re.compile(
     r"\bnot\s+(?:possible|available|free)\b|\bunfortunately\s+not\b|\bnone\s+of\s+(?:these|those|them)\b|"
     r"\bneither\b|\bwon'?t\s+(?:be\s+able\s+to\s+)?make\b|\bcan'?t\s+make\b|"
     r"\b(?:i\s+have\s+to|need\s+to|must)\s+decline\b|\bdecline\b|\bthat'?s\s+not\s+(?:good|great|ideal)",
-    re.IGNORECASE,
 )
 _ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4}
 #: Accepting a meeting already confirmed (an invite), as a calendar's "Yes" would.
 _ATTEND = re.compile(
     r"^\W*(?:yes|yep|i'?ll\s+be\s+there|count\s+me\s+in|i\s+can\s+make\s+it|i'?m\s+in|accept(?:ed)?|confirm(?:ed)?|"
     r"will\s+be\s+there|attending)\b",
-    re.IGNORECASE,
 )
 _PICK = re.compile(
     r"\b(?:the\s+)?(first|1st|second|2nd|third|3rd|fourth|4th|last|latter|former|earlier|later|middle)\s*"
     r"(?:one|option|slot|time|choice|suggestion)?\b|\boption\s*#?\s*(\d)\b|#\s*(\d)\b|^\W*(\d)\W*$",
-    re.IGNORECASE,
 )
 _COURTESY = re.compile(
     r"^\W*(?:(?:hi|hello|hey|dear|morning|good\s+(?:morning|afternoon|evening)|greetings)\b[\w\s.'-]{0,30}|"
@@ -243,16 +233,16 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
 
 def _cancel(reading: Reading, used: set[int]) -> Intent | None:
     for index, clause in enumerate(reading.clauses):
-        if _CANCEL.search(clause.text) and not _NOT_CANCEL.search(clause.text):
+        if _CANCEL.search(clause.low) and not _NOT_CANCEL.search(clause.low):
             used.add(index)
-            return Intent("cancel", all=bool(_CANCEL_ALL.search(reading.text)))
+            return Intent("cancel", all=bool(_CANCEL_ALL.search(reading.text.lower())))
     return None
 
 
 def _moves(reading: Reading, used: set[int]) -> bool:
     moved = False
     for index, clause in enumerate(reading.clauses):
-        if _RESCHEDULE.search(clause.text) and not _NOT_OUR_MOVE.search(clause.text):
+        if _RESCHEDULE.search(clause.low) and not _NOT_OUR_MOVE.search(clause.low):
             used.add(index)
             moved = True
     return moved
@@ -269,7 +259,7 @@ def _answer(reading: Reading, situation: Situation, options: list[Option], used:
         return None
     if situation.asked == "invite":
         for index, clause in enumerate(reading.clauses):
-            if _ATTEND.search(clause.text):
+            if _ATTEND.search(clause.low):
                 used.add(index)
                 return Intent("confirm")
     if situation.asked == "confirm" and len(offered) > 1:
@@ -281,12 +271,12 @@ def _answer(reading: Reading, situation: Situation, options: list[Option], used:
         used.update(i for i, c in enumerate(reading.clauses) if c.times)
         return Intent("confirm")
     for index, clause in enumerate(reading.clauses):
-        if _DECLINE.search(clause.text) and not options:
+        if _DECLINE.search(clause.low) and not options:
             used.add(index)
             return Intent("decline")
     for index, clause in enumerate(reading.clauses):
         if situation.asked == "confirm" and (
-            _CONFIRM.search(clause.text) or _CONFIRM_ANYWHERE.search(clause.text)
+            _CONFIRM.search(clause.low) or _CONFIRM_ANYWHERE.search(clause.low)
         ):
             used.add(index)
             if clause.vague and len(offered) == 1:
@@ -305,7 +295,7 @@ def _picked(reading: Reading, situation: Situation, used: set[int]) -> int | Non
     """Which offered option a reply names: by position ("the second one") or by its day or time."""
     offered = situation.offered
     for index, clause in enumerate(reading.clauses):
-        match = _PICK.search(clause.text)
+        match = _PICK.search(clause.low)
         if match is None:
             continue
         word = (match.group(1) or "").lower()
@@ -335,7 +325,7 @@ def _picked(reading: Reading, situation: Situation, used: set[int]) -> int | Non
     local = [t.astimezone(situation.zone) for t in offered]
     for index, clause in enumerate(reading.clauses):
         named = [p for p, t in enumerate(local, 1) if _names_day_or_time(clause.text, t)]
-        if len(named) == 1 and not _DECLINE.search(clause.text):
+        if len(named) == 1 and not _DECLINE.search(clause.low):
             used.add(index)
             return named[0]
     return None

@@ -23,6 +23,7 @@ The library and its grammar load once per process (`warm_up()` at worker start).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -31,6 +32,7 @@ from zoneinfo import ZoneInfo
 
 from lark.exceptions import LarkError
 from timefhuman import tfhConfig, timefhuman
+from timefhuman.lalr import get_lalr_parser
 
 DEFAULT_MINUTES = 45
 #: A date without a year that fell this recently is read as meant (and in the past); older
@@ -71,7 +73,6 @@ _ZONE_WORDS = sorted(
 )
 _ZONE_RE = re.compile(
     r"\(?\b(" + "|".join(re.escape(z).replace(r"\ ", r"\s+") for z in reversed(_ZONE_WORDS)) + r")\b\)?",
-    re.IGNORECASE,
 )
 
 #: Video links and tools, by what people write.
@@ -94,35 +95,31 @@ _TOOLS = (
 _TWO_WEEKS = (
     r"every\s+(?:other|second|2nd|two\s+weeks|2\s+weeks|fortnight)|bi-?weekly|fortnightly|every\s+14\s+days"
 )
-_REPEAT_BIWEEKLY = re.compile(r"\b(?:" + _TWO_WEEKS + r")\b", re.IGNORECASE)
+_REPEAT_BIWEEKLY = re.compile(r"\b(?:" + _TWO_WEEKS + r")\b")
 _REPEAT_WEEKLY = re.compile(
     r"\b(?:every\s+(?:week|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*)|each\s+(?:week|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*)|"
     r"weekly|once\s+a\s+week|going\s+forward|recurring|from\s+now\s+on|(?:mon|tues|wednes|thurs|fri|satur|sun)days)\b",
-    re.IGNORECASE,
 )  # fmt: skip
-_REPEAT_MONTHLY = re.compile(r"\b(?:monthly|every\s+month|once\s+a\s+month)\b", re.IGNORECASE)
-_SERIES_START = re.compile(r"\b(?:starting|beginning|from|as\s+of|commencing)\s*(?:on\s+)?$", re.IGNORECASE)
+_REPEAT_MONTHLY = re.compile(r"\b(?:monthly|every\s+month|once\s+a\s+month)\b")
+_SERIES_START = re.compile(r"\b(?:starting|beginning|from|as\s+of|commencing)\s*(?:on\s+)?$")
 
 _DURATION = re.compile(
     r"\b(?:(?P<half>half\s+an?\s+hour)|(?P<hour_half>an?\s+hour\s+and\s+a\s+half|1\.5\s*(?:hours?|hrs?|h))|"
     r"(?P<an>an|one)\s+hour(?!\s+(?:earlier|later|before|after))|"
     r"(?P<n>\d{1,3})\s*(?:-\s*)?(?P<unit>minutes?|mins?|m\b|hours?|hrs?|h\b)(?!\s+(?:earlier|later|before|after|ago)))",
-    re.IGNORECASE,
 )  # fmt: skip
 # "an hour earlier", "push it back by 30 minutes": a move relative to the meeting being answered.
 _SHIFT = re.compile(
     r"\b(?:(?P<amount>an?|one|two|half\s+an|\d{1,3})\s*(?P<unit>hours?|hrs?|h|minutes?|mins?)\s+(?P<way>earlier|later)|"
     r"(?P<verb>push(?:ed)?|move|shift|bring|pull)\s+(?:it|this|that|the\s+\w+|our\s+\w+)?\s*(?P<dir>back|forward|out|up|"
     r"later|earlier)\s+(?:by\s+)?(?P<amount2>an?|one|two|half\s+an|\d{1,3})\s*(?P<unit2>hours?|hrs?|h|minutes?|mins?))\b",
-    re.IGNORECASE,
 )  # fmt: skip
-_SAME_TIME = re.compile(r"\bsame\s+time\b", re.IGNORECASE)
+_SAME_TIME = re.compile(r"\bsame\s+time\b")
 
 # Sentences that tell of the past, or of something else the person has on, hold no proposal.
 _PAST = re.compile(
     r"\b(?:was|were|had|did|didn'?t|went|met|won|lost|last|ago|yesterday|earlier\s+today|used\s+to|got\s+back|"
     r"came\s+back|happened|spent|finished|saved|thanks?\s+(?:again\s+)?for|thank\s+you\s+for|since)\b",
-    re.IGNORECASE,
 )
 _BUSY = re.compile(
     r"\b(?:(?:i'?m|i\s+am|i'?ll\s+be|i\s+will\s+be|we'?re|we\s+are)\s+(?:\w+\s+)?"
@@ -143,7 +140,6 @@ _BUSY = re.compile(
     r"(?:office|opening|business|working)\s+hours|(?:flight|train|bus)\b|"
     r"(?:will|'ll)\s+(?:join|be\s+there|arrive|dial\s+in)\s+(?:at|by|around)|"
     r"(?:running|be|i'?m|am)\s+(?:\w+\s+){0,3}late\b)",
-    re.IGNORECASE,
 )  # fmt: skip
 # What makes a clause with an exact time an offer of it (broad), and what makes a day or a part
 # of a day alone a (vague) offer (narrow: "Great session today" offers nothing).
@@ -155,7 +151,6 @@ _CUE = re.compile(
     r"then|is\s+that|does\s+that|do\s+you|are\s+you|move|push|shift|reschedule|postpone|bring|"
     r"sounds?|right|session|call|convenient|possible|every|each|weekly|biweekly|fortnightly|monthly|slot|window|"
     r"opening|if\s+(?:that|this|it)(?:'s|\s+is)?|too\s+(?:late|early)\s+for\s+you)\b",
-    re.IGNORECASE,
 )  # fmt: skip
 _OFFER = re.compile(
     r"\?|\b(?:how\s+about|what\s+about|could\s+(?:we|you)|can\s+(?:we|you)|shall\s+we|should\s+we|"
@@ -163,18 +158,15 @@ _OFFER = re.compile(
     r"suits?|i'?m\s+(?:free|available|around|open)|free|available|let'?s|i\s+can\s+do|we\s+can\s+do|i\s+could\s+do|"
     r"up\s+for|possible|prefer|propose|suggest|instead|works?\b|would\s+be\s+(?:better|best|ideal|great)|"
     r"any\s*time|anytime|whenever|(?:fine|good|ok|okay|best|great|better|easiest)\s+(?:by|for|with)\s+(?:me|us))",
-    re.IGNORECASE,
 )  # fmt: skip
 _NOT_AN_OFFER = re.compile(
     r"\bsee\s+(?:you|u|everyone|y'all|all)\b|\bhave\s+a\s+(?:great|good|nice)\b|\blooking\s+forward\b",
-    re.IGNORECASE,
 )
 # A time as the edge of a window ("after 3pm", "between 2 and 5", "anytime Wednesday") is not
 # a meeting time: the person is saying when they are free, and is asked for the exact time.
 _WINDOW = re.compile(
     r"\b(?:any\s*time|anytime|whenever|after(?!\s+tomorrow)|before|between|until|till|not\s+before|not\s+after|"
     r"from\s+\S+\s+on(?:wards?)?)\b",
-    re.IGNORECASE,
 )
 _VAGUE = re.compile(
     r"\b(?:(?:some\s*time|any\s*time|anytime|early|late|later|mid|end\s+of|beginning\s+of)\s+"
@@ -186,7 +178,6 @@ _VAGUE = re.compile(
     r"(?:in|during)\s+(?:january|february|march|april|june|july|august|september|october|november|december)|"
     r"(?:early|late|mid)[\s-](?:january|february|march|april|may|june|july|august|september|october|"
     r"november|december))\b",
-    re.IGNORECASE,
 )  # fmt: skip
 _PART_OF_DAY = re.compile(
     r"\b(?:morning|afternoon|evening|night|tonight|lunch\s*time|lunchtime|over\s+lunch|at\s+lunch|"
@@ -221,13 +212,15 @@ _PLURAL_DAY = re.compile(r"\b((?:mon|tues|wednes|thurs|fri|satur|sun)day)s\b", r
 _RELATIVE = re.compile(r"\b(day\s+after\s+tomorrow|today|tonight|tomorrow)\b", re.IGNORECASE)
 _URL = re.compile(r"https?://\S+")
 # Numbers that only look like times: phone numbers, versions, prices, scores, percentages.
+#: Day ranges ("Mon–Fri 9-5"): working hours, not a day.
+_DAY_RANGE = re.compile(
+    r"\b(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\s*(?:-|to|through|thru)\s*(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b",
+)
 _JUNK = re.compile(
     r"\+?\d[\d\s().-]{7,}\d|\b\d+\.\d+\.\d+\b|\bv\d+(?:\.\d+)*\b|[$€£¥]\s?\d+(?:[.,]\d+)?|\d+(?:\.\d+)?\s?%|"
-    r"\b(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\s*(?:-|to|through|thru)\s*(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b|"
     r"(?<![:\d])\b\d{1,2}-\d{1,2}\b(?!\s*(?:am|pm|[ap]\b|:))|\b24/7\b|\b1:1s?\b|\b\d{3,}\b(?!\s*(?:am|pm|h\b))|"
     r"\b(?:room|floor|building|gate|flight|ext|extension|no\.?|number|#)\s*\w*\d[\w.:-]*|\b\d+(?:st|nd|rd|th)\s+floor\b|"
     r"\b\d+\s*-\s*a\s*-\s*side\b|\b(?:python|java|node|ios|android|windows|version|release)\s+\d+(?:[.:]\d+)*",
-    re.IGNORECASE,
 )  # fmt: skip
 
 
@@ -257,6 +250,8 @@ class Clause:
     start: int
     end: int
     text: str
+    #: The text in lower case, letter for letter: the patterns of words are matched on it.
+    low: str = ""
     #: Exact times offered here, in order (aware, in the zone they were read in).
     times: list[datetime] = field(default_factory=list)
     #: A day or part of a day offered without an exact time ("Thursday afternoon?").
@@ -278,8 +273,10 @@ class Reading:
 
 
 def warm_up() -> None:
-    """Load the library's grammar and zone tables now (once per process), not in the first job."""
+    """Load the library's grammar and zone tables now (once per process), not in the first job:
+    phrases that take each of its paths (its fast path, and its LALR parser)."""
     timefhuman("Tuesday at 3pm", config=tfhConfig(now=datetime(2026, 1, 1), infer_datetimes=False))
+    get_lalr_parser()  # the grammar the fast path falls back to, built on first use otherwise
 
 
 # --------------------------------------------------------------------------------------- normalising
@@ -320,6 +317,7 @@ def _distance(a: str, b: str) -> int:
     return rows[-1][-1]
 
 
+@functools.lru_cache(maxsize=8192)
 def _fix_word(word: str) -> str:
     """A day, a month or "tomorrow" as meant, when the word is one typo away from it."""
     lower = word.lower()
@@ -383,52 +381,83 @@ def _iso_date(match: re.Match[str]) -> str:
     return f"{MONTHS[month - 1].title()} {int(match.group(3))}, {match.group(1)}"
 
 
+def _quarter_to(match: re.Match[str]) -> str:
+    return f"{(int(match.group(1)) - 2) % 12 + 1}:45"
+
+
+def _french_hour(match: re.Match[str]) -> str:
+    return f"{match.group(1)}:{match.group(2) or '00'}"
+
+
+_I = re.IGNORECASE
+#: The rewrites `normalize` makes, in order, each after a cheap look for a word it needs (None:
+#: always): each puts plainly what the library would misread. Those after `_DIGIT_REWRITES`
+#: only concern text with digits.
+_Rewrite = tuple[str | None, re.Pattern[str], Any]
+_WORD_REWRITES: tuple[_Rewrite, ...] = (
+    (None, re.compile(r"([a-z])\1{2,}", _I), r"\1\1"),  # "goood" → "good"
+    (None, re.compile(r"[A-Za-z][A-Za-z']+|\b(?:tu|th|tmr|tmw|u|r)\b"), lambda m: _fix_word(m.group(0))),
+    ("christmas", _HOLIDAY, _holiday),
+    ("new year", _HOLIDAY, _holiday),
+    ("o", _NUMBER_WORD, _number_word),  # "at two" → "at 2" (every number word has an o, e, or i)
+)
+_DIGIT_REWRITES: tuple[_Rewrite, ...] = (
+    (
+        "2",
+        re.compile(r"\b2(?:moro+w?|morrow|day)\b", _I),
+        lambda m: "today" if m.group(0)[1:].lower() == "day" else "tomorrow",
+    ),
+    ("4", re.compile(r"\b4\s+(me|you|us)\b", _I), r"for \1"),
+    (
+        "half",
+        re.compile(r"\bhalf\s+(\d{1,2})\b(?!\s*(?:an?\s+)?(?:hour|day|week))", _I),
+        r"\1:30",
+    ),  # "half 3"
+    ("-", re.compile(r"\b(20\d\d)-(\d{2})-(\d{2})\b"), _iso_date),
+    (".", re.compile(r"\b([0-3]?\d)\.([01]?\d)\.(\d{2,4})?(?=[\s,;!?)]|$)"), _dotted_date),  # "10.12."
+    (None, re.compile(r"(?:\bat|@)\s*(\d)", _I), r"at \1"),
+    (".", re.compile(r"(?<![\d.$€£v])\b([01]?\d|2[0-3])\.([0-5]\d)(?![\d.]|\s*%)"), r"\1:\2"),  # "12.30"
+    # "14h", "15h30" (French, Polish…): the hours of a working day; "1h" is an hour, not 1:00.
+    ("h", re.compile(r"\b(0?[89]|1\d|2[0-3])h([0-5]\d)?\b"), _french_hour),
+    (
+        "hour",
+        re.compile(r"\b(0?[89]|1\d|2[0-3])\s+hours?\b(?!\s+(?:long|meeting|session|later|earlier))"),
+        r"\1:00",
+    ),
+    ("clock", re.compile(r"\b([01]?\d|2[0-3])\s*o'?\s*clock\b", _I), r"\1:00"),
+    ("past", re.compile(r"\bhalf\s+past\s+(\d{1,2})\b", _I), r"\1:30"),
+    ("past", re.compile(r"\bquarter\s+past\s+(\d{1,2})\b", _I), r"\1:15"),
+    ("quarter", re.compile(r"\bquarter\s+to\s+(\d{1,2})\b", _I), _quarter_to),
+    ("morning", re.compile(r"\b(\d{1,2}(?::\d{2})?)\s+(?:in|of)\s+the\s+morning\b", _I), r"\1am"),
+    (None, _IN_THE_AFTERNOON, r"\1pm"),
+    ("m", re.compile(r"\b(\d{1,2}(?::\d{2})?)\s*(am|pm)\b", _I), r"\1\2"),
+    (None, re.compile(r"\b(\d{1,2}(?::\d{2})?)([ap])\b", _I), r"\1\2m"),  # "3p" → "3pm"
+)
+_SPACES = re.compile(r"[\u00a0\u202f\u2009]")
+_DASHES = re.compile(r"[\u2010-\u2015\u2212]")
+_DOTTED_AM_PM = re.compile(r"\b([ap])\.\s?m\.?(?=\W|$)", _I)
+_URL_PART = re.compile(r"(https?://\S+)")
+_DIGIT = re.compile(r"\d")
+
+
+def _rewritten(text: str, rewrites: tuple[_Rewrite, ...]) -> str:
+    for needle, pattern, replacement in rewrites:
+        if needle is None or needle in text.lower():
+            text = pattern.sub(replacement, text)
+    return text
+
+
 def normalize(text: str) -> str:
     """The text with what the library misreads put plainly: typos of days and months, "12.30",
     "15h", "10.12.", "2026-12-09", "half past 3", "a.m.", dashes and odd spaces. URLs are kept."""
-    text = text.replace("\u00a0", " ").replace("\u202f", " ").replace("\u2009", " ")
-    text = re.sub(r"[\u2010-\u2015\u2212]", "-", text)
-    text = re.sub(r"\b([ap])\.\s?m\.?(?=\W|$)", r"\1m", text, flags=re.IGNORECASE)
-    parts = re.split(r"(https?://\S+)", text)
+    text = _DASHES.sub("-", _SPACES.sub(" ", text))
+    text = _DOTTED_AM_PM.sub(r"\1m", text)
+    parts = _URL_PART.split(text)
     for index in range(0, len(parts), 2):
-        parts[index] = _normalize_words(parts[index])
+        parts[index] = _rewritten(parts[index], _WORD_REWRITES)
+        if _DIGIT.search(parts[index]):
+            parts[index] = _rewritten(parts[index], _DIGIT_REWRITES)
     return "".join(parts)
-
-
-def _normalize_words(text: str) -> str:
-    text = re.sub(r"([a-z])\1{2,}", r"\1\1", text, flags=re.IGNORECASE)  # "goood" → "good"
-    text = re.sub(r"[A-Za-z][A-Za-z']+|\b(?:tu|th|tmr|tmw|u|r)\b", lambda m: _fix_word(m.group(0)), text)
-    text = re.sub(r"\b2(?:moro+w?|morrow)\b", "tomorrow", text, flags=re.IGNORECASE)
-    text = re.sub(r"\b2day\b", "today", text, flags=re.IGNORECASE)
-    text = re.sub(r"\b4\s+(me|you|us)\b", r"for \1", text, flags=re.IGNORECASE)
-    text = re.sub(_HOLIDAY, _holiday, text)
-    text = re.sub(_NUMBER_WORD, _number_word, text)
-    text = re.sub(
-        r"\bhalf\s+(\d{1,2})\b(?!\s*(?:an?\s+)?(?:hour|day|week))", r"\1:30", text, flags=re.IGNORECASE
-    )
-    text = re.sub(r"\b(20\d\d)-(\d{2})-(\d{2})\b", _iso_date, text)
-    text = re.sub(r"\b([0-3]?\d)\.([01]?\d)\.(\d{2,4})?(?=[\s,;!?)]|$)", _dotted_date, text)
-    text = re.sub(r"(?:\bat|@)\s*(\d)", r"at \1", text, flags=re.IGNORECASE)
-    text = re.sub(r"(?<![\d.$€£v])\b([01]?\d|2[0-3])\.([0-5]\d)(?![\d.]|\s*%)", r"\1:\2", text)
-    # "14h", "15h30" (French, Polish…): the hours of a working day; "1h" is an hour, not 1:00.
-    text = re.sub(r"\b(0?[89]|1\d|2[0-3])h([0-5]\d)?\b", lambda m: f"{m.group(1)}:{m.group(2) or '00'}", text)
-    text = re.sub(
-        r"\b(0?[89]|1\d|2[0-3])\s+hours?\b(?!\s+(?:long|meeting|session|later|earlier))", r"\1:00", text
-    )
-    text = re.sub(r"\b([01]?\d|2[0-3])\s*o'?\s*clock\b", r"\1:00", text, flags=re.IGNORECASE)
-    text = re.sub(r"\bhalf\s+past\s+(\d{1,2})\b", r"\1:30", text, flags=re.IGNORECASE)
-    text = re.sub(r"\bquarter\s+past\s+(\d{1,2})\b", r"\1:15", text, flags=re.IGNORECASE)
-    text = re.sub(
-        r"\bquarter\s+to\s+(\d{1,2})\b",
-        lambda m: f"{(int(m.group(1)) - 2) % 12 + 1}:45",
-        text,
-        flags=re.IGNORECASE,
-    )
-    text = re.sub(r"\b(\d{1,2}(?::\d{2})?)\s+(?:in|of)\s+the\s+morning\b", r"\1am", text, flags=re.IGNORECASE)
-    text = re.sub(_IN_THE_AFTERNOON, r"\1pm", text)
-    text = re.sub(r"\b(\d{1,2}(?::\d{2})?)\s*(am|pm)\b", r"\1\2", text, flags=re.IGNORECASE)
-    text = re.sub(r"\b(\d{1,2}(?::\d{2})?)([ap])\b", r"\1\2m", text, flags=re.IGNORECASE)
-    return text
 
 
 # ----------------------------------------------------------------------------------------- clauses
@@ -440,6 +469,14 @@ _CLAUSE_BREAK = re.compile(
     r"sorry|thanks|thank)\b)",
     re.IGNORECASE,
 )
+
+
+def _low(text: str) -> str:
+    """The text in lower case, letter for letter (positions in it are positions in the text)."""
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
 
 
 def clauses_of(text: str) -> list[Clause]:
@@ -454,7 +491,7 @@ def clauses_of(text: str) -> list[Clause]:
             piece_start = text.find(piece, piece_at) if piece else piece_at
             piece_at = piece_start + len(piece)
             if piece.strip():
-                found.append(Clause(piece_start, piece_start + len(piece), piece))
+                found.append(Clause(piece_start, piece_start + len(piece), piece, _low(piece)))
     return found
 
 
@@ -474,7 +511,7 @@ class _Found:
 
 def _zone_of(text: str, item: _Found, zone: ZoneInfo, other: ZoneInfo | None) -> ZoneInfo | None:
     """The zone written in a time's span or right after it ("3pm ET on Thursday", "10am (London time)")."""
-    for match in _ZONE_RE.finditer(text, item.start):
+    for match in _ZONE_RE.finditer(_low(text), item.start):
         if match.start() > item.end + 3:
             break
         return _zone_named(match.group(1), zone, other)
@@ -581,15 +618,37 @@ def _roll_year(month: int, day: int, year: int | None, today: date) -> date | No
     return candidate
 
 
-def _blank(pattern: re.Pattern[str], text: str) -> str:
-    return pattern.sub(lambda m: " " * len(m.group(0)), text)
+def _blank(pattern: re.Pattern[str], text: str, low: str | None = None) -> str:
+    """The text with what `pattern` finds (in `low`, the text in lower case, when given) blanked."""
+    if low is None:
+        return pattern.sub(lambda m: " " * len(m.group(0)), text)
+    for match in pattern.finditer(low):
+        text = text[: match.start()] + " " * (match.end() - match.start()) + text[match.end() :]
+    return text
+
+
+#: Whatever names a day or a time has a digit or one of these words: a clause without any (a
+#: greeting, a message) is not given to the library at all.
+_MAY_NAME_TIME = re.compile(
+    r"\d|\b(?:mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|today|tonight|"
+    r"tomorrow|noon|midnight|morning|afternoon|evening|night|lunch|week|weekend|month)",
+)
 
 
 def _found_in(clause: str, local_now: datetime, zone: ZoneInfo, other: ZoneInfo | None) -> list[_Found]:
     """Days and times named in one clause, after the library and our rules."""
+    low = _low(clause)
+    if not _MAY_NAME_TIME.search(low):
+        return []
     masked = _blank(_URL, clause)
-    masked = _blank(_JUNK, masked)
-    masked = _blank(_ZONE_RE, masked)
+    if _DIGIT.search(masked):
+        masked = _blank(_JUNK, masked, _low(masked))
+    masked = _blank(_DAY_RANGE, masked, _low(masked))
+    zones = _names_zone(masked)
+    if zones:
+        masked = _blank(_ZONE_RE, masked, _low(masked))
+    if not _MAY_NAME_TIME.search(_low(masked)):
+        return []
     masked = _PLURAL_DAY.sub(lambda m: m.group(1) + " ", masked)  # "Thursdays at 8" → "Thursday  at 8"
     found: list[_Found] = []
     for written, (start, end), value in _library(masked, local_now):
@@ -602,9 +661,19 @@ def _found_in(clause: str, local_now: datetime, zone: ZoneInfo, other: ZoneInfo 
     found.extend(_days(masked, found, local_now.date(), str(local_now.tzinfo)))
     found.sort(key=lambda f: f.start)
     merged = _merge(clause, found)
-    for item in merged:
-        item.zone = _zone_of(clause, item, zone, other)
+    if zones:
+        for item in merged:
+            item.zone = _zone_of(clause, item, zone, other)
     return merged
+
+
+_WORD = re.compile(r"[a-z]+")
+_ZONE_FIRST_WORDS = frozenset(word.split()[0] for word in _ZONE_WORDS)
+
+
+def _names_zone(text: str) -> bool:
+    """Whether a zone may be named here (a cheap look before the long pattern of every zone)."""
+    return not _ZONE_FIRST_WORDS.isdisjoint(_WORD.findall(text.lower()))
 
 
 def _readings(
@@ -778,7 +847,7 @@ def read_times(
     repeat = _repeat_of(clauses)
     if facts.series_start is not None and repeat and options:
         options = [_first_on_or_after(options[0], facts.series_start)]
-    duration = _duration(_blank(_SHIFT, normalized), facts.durations)
+    duration = _duration(_blank(_SHIFT, _low(normalized)), facts.durations)
     location = _location(text)
     return Reading(
         text=normalized,
@@ -810,11 +879,17 @@ def _read_clause(
     anchor: datetime | None,
 ) -> None:
     """Fill in what one clause offers: exact times, or a vague day or part of the day."""
-    clause.unavailable = bool(_PAST.search(clause.text) or _BUSY.search(clause.text))
     found = _found_in(clause.text, local_now, zone, other_zone)
     clause.mentions = len(found)
-    offers = not clause.unavailable and not _NOT_AN_OFFER.search(clause.text)
-    cue = bool(_CUE.search(clause.text))
+    low = clause.low
+    shift = _SHIFT.search(low) if anchor is not None else None
+    vague_words = _VAGUE.search(low)
+    if not found and not shift and not vague_words:
+        facts.carried_day = None
+        return  # nothing here names a time
+    clause.unavailable = bool(_PAST.search(low) or _BUSY.search(low))
+    offers = not clause.unavailable and not _NOT_AN_OFFER.search(low)
+    cue = bool(_CUE.search(low))
     carried = facts.carried_day
     facts.carried_day = None
     clause_day: date | None = None
@@ -824,7 +899,7 @@ def _read_clause(
             minutes = (item.until.hour * 60 + item.until.minute) - (item.clock.hour * 60 + item.clock.minute)
             if 0 < minutes <= 8 * 60 and not re.search(r"\bbetween\b", clause.text, re.IGNORECASE):
                 facts.durations.append(minutes)
-        if item.day is not None and item.clock is None and _SERIES_START.search(clause.text[: item.start]):
+        if item.day is not None and item.clock is None and _SERIES_START.search(low[: item.start]):
             facts.series_start = item.day
             continue
         day, clock = item.day, item.clock
@@ -834,13 +909,13 @@ def _read_clause(
             day = clause_day or carried or (anchor.date() if anchor else None)
             if carried and previous is not None:
                 previous.vague = False
-        if clock is None and day is not None and anchor is not None and _SAME_TIME.search(clause.text):
+        if clock is None and day is not None and anchor is not None and _SAME_TIME.search(low):
             clock = anchor.time().replace(tzinfo=None)
-        window = any(item.start - 30 <= w.start() < item.end for w in _WINDOW.finditer(clause.text))
+        window = any(item.start - 30 <= w.start() < item.end for w in _WINDOW.finditer(low))
         if clock is None or day is None or window:
             if day is not None and clock is None and len(found) == 1 and offers:
                 facts.carried_day = day
-            clause.vague = clause.vague or (offers and bool(_OFFER.search(clause.text)))
+            clause.vague = clause.vague or (offers and bool(_OFFER.search(low)))
             continue
         # A day and a time with little else ("Tue 3pm") offer themselves; a time alone needs a cue.
         if not offers or not (cue or (item.day is not None and _mostly_times(clause.text, found))):
@@ -850,10 +925,9 @@ def _read_clause(
             facts.approximate.append(start)
         else:
             clause.times.append(start)
-    shift = _SHIFT.search(clause.text)
     if shift and anchor is not None and not clause.times and offers:
         clause.times.append(anchor + _shift_of(shift))
-    if not clause.times and offers and _VAGUE.search(clause.text) and _OFFER.search(clause.text):
+    if not clause.times and offers and vague_words and _OFFER.search(low):
         clause.vague = True
 
 
@@ -933,14 +1007,15 @@ def _repeat_of(clauses: list[Clause]) -> str | None:
     """The repeat of the clause that offers the time, else of one that offers a rhythm alone
     ("Would monthly work for you? First one Thursday at noon.")."""
     for clause in clauses:
-        if clause.times and (rule := _repeat(clause.text)):
+        if clause.times and (rule := _repeat(clause.low)):
             return rule
     for clause in clauses:
         if (
             not clause.unavailable
             and not clause.mentions
-            and _OFFER.search(clause.text)
-            and (rule := _repeat(clause.text))
+            and _OFFER.search(clause.low)
+            and not (_PAST.search(clause.low) or _BUSY.search(clause.low))
+            and (rule := _repeat(clause.low))
         ):
             return rule
     return None
@@ -951,7 +1026,11 @@ def _mostly_times(text: str, found: list[_Found]) -> bool:
     rest = text
     for item in sorted(found, key=lambda f: -f.start):
         rest = rest[: item.start] + " " + rest[item.end :]
-    for pattern in (_URL, _ZONE_RE, _DURATION, *(tool for tool, _ in _TOOLS)):
+    rest = _URL.sub(" ", rest)
+    for tool, _ in _TOOLS:
+        rest = tool.sub(" ", rest)
+    rest = _low(rest)
+    for pattern in (_ZONE_RE, _DURATION):
         rest = pattern.sub(" ", rest)
     words = re.findall(r"[A-Za-z']+", rest)
     filler = {
