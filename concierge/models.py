@@ -167,6 +167,11 @@ class Person(Base):
         """The name, or the address when no name is known."""
         return self.name or self.email
 
+    @property
+    def first_name(self) -> str:
+        """What to call them in a sentence: the first word of the name, else the address's local part."""
+        return self.name.split()[0] if self.name and self.name.strip() else self.email.split("@", 1)[0]
+
 
 class PersonAlias(Base):
     """Another address of a person: a reply from it counts as the person."""

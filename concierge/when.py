@@ -1,12 +1,13 @@
 """Times as people read them (SPEC §3): in the reader's own zone, with the zone named.
 
 "Tue Dec 8, 3:00 PM ET"; where the other side's zone differs, theirs follows:
-"Tue Dec 8, 3:00 PM ET (9:00 PM Berlin time for Maya)". Pure.
+"Tue Dec 8, 3:00 PM ET (9:00 PM Berlin time for Maya)". Also times as rows and JSON keep them
+(ISO 8601 in UTC, "2026-12-08T20:00:00Z", as `inbound --now` prints them). Pure.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 #: The names people use for the zones that have a common short one; elsewhere the zone's own
@@ -16,6 +17,17 @@ SHORT_NAMES = {
     "America/Chicago": "CT", "America/Denver": "MT", "America/Phoenix": "MT",
     "America/Los_Angeles": "PT", "America/Vancouver": "PT", "UTC": "UTC", "Etc/UTC": "UTC",
 }  # fmt: skip
+
+
+def iso_utc(moment: datetime) -> str:
+    """ "2026-12-08T20:00:00Z"."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def from_iso(value: str) -> datetime:
+    """An ISO 8601 time as written by `iso_utc` (or with an offset), aware."""
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def zone_of(name: str | None, fallback: str = "UTC") -> ZoneInfo:

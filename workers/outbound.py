@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 from email.message import EmailMessage
+from email.utils import parseaddr
 from typing import Any
 
 from jinja2 import TemplateError
@@ -99,9 +100,9 @@ def build_message(settings: Settings, row: OutboundMessage, key: ReplyKey | None
         )
     calendar = row.context.get("calendar")
     if calendar and envelope.reply_to:
-        envelope = replace(
-            envelope, calendar=calendar_of(calendar, envelope.reply_to, "Concierge", row.created_at)
-        )
+        organizer = parseaddr(settings.mail_from)[0] or "Concierge"
+        invite = calendar_of(calendar, envelope.reply_to, organizer, row.created_at)
+        envelope = replace(envelope, calendar=invite)
     context = dict(row.context, base_url=settings.base_url)
     return render_message(row.template, context, envelope)
 
@@ -125,6 +126,10 @@ def send_outbound(outbound_id: int, stuck_before: str | None = None) -> str:
                 row.subject = str(msg["Subject"])
             except TemplateError as exc:
                 held = f"template {row.template}: {type(exc).__name__}: {exc}"
+            except (ValueError, KeyError, TypeError) as exc:
+                # What the row describes cannot be written (an invite's zone unknown here, a
+                # rule icalendar refuses): sending again would not help.
+                held = f"email {row.template} could not be written: {type(exc).__name__}: {exc}"
     if held is not None:
         _finish(settings, outbound_id, "failed", f"not sent: {held}", context=row.context)
         return "failed"

@@ -37,7 +37,7 @@ from concierge.models import (
     ReplyKey,
 )
 from concierge.outbox import queue_email
-from concierge.when import zone_of
+from concierge.when import from_iso, zone_of
 
 
 @dataclass
@@ -132,7 +132,7 @@ def situation_of(
         .limit(1)
     )
     if pending is not None and sender.id in (pending.asked_ids or []):
-        offered = tuple(datetime.fromisoformat(o["start"].replace("Z", "+00:00")) for o in pending.options)
+        offered = tuple(from_iso(option["start"]) for option in pending.options)
         situation = Situation(role, zone, now, MENTORSHIP, "confirm", offered, other_zone=other_zone)
     elif upcoming is not None:
         situation = Situation(
@@ -148,24 +148,20 @@ def send_what_was_said(turn: Turn) -> None:
     and one update to each member who has something to be told."""
     program, mentorship = turn.program, turn.mentorship
     if turn.said and not turn.answered_elsewhere:
-        queue_email(
+        answer_reply(
             turn.session,
             turn.settings,
             template="answer",
-            occasion=f"answer:{turn.inbound.id}",
-            to=turn.sender,
-            program=program,
-            mentorship=mentorship,
-            thread=turn.key.thread,
-            answering=turn.inbound,
-            answering_references=turn.parsed.references,
-            reply_key=_own_key(turn),
+            inbound=turn.inbound,
+            parsed=turn.parsed,
+            key=turn.key,
+            sender=turn.sender,
             enrolment=turn.enrolment,
             context={
                 "program_name": program.name,
                 "lines": turn.said,
                 "calendar": turn.calendars[0] if turn.calendars else None,
-                "subject": _answer_subject(turn),
+                "subject": answer_subject(turn.parsed.subject, program.name),
             },
             now=turn.now,
         )
@@ -263,12 +259,6 @@ def answer_reply(
     )
 
 
-def _own_key(turn: Turn) -> ReplyKey:
-    key = turn.key
-    if key.person_id == turn.sender.id:
-        return key
-    return reply_key_for(turn.session, turn.sender, key.program, key.mentorship, key.thread)
-
-
-def _answer_subject(turn: Turn) -> str:
-    return f"Re: {strip_reply_prefixes(turn.parsed.subject)[:200] or turn.program.name}"
+def answer_subject(subject: str, fallback: str) -> str:
+    """`Re: <the reply's subject>` without piling up prefixes ("Re: Re: Aw: …")."""
+    return f"Re: {strip_reply_prefixes(subject)[:200] or fallback}"

@@ -16,16 +16,15 @@ from sqlalchemy.orm import Session
 
 from concierge.actions import ActionError
 from concierge.actions.bounces import clear_bouncing
-from concierge.actions.conversation import ANSWER_EVERY, Turn, answer_reply, situation_of
+from concierge.actions.conversation import ANSWER_EVERY, Turn, answer_reply, answer_subject, situation_of
 from concierge.actions.dispatch import act_on_intents
 from concierge.actions.introductions import MENTORSHIP_THREAD
 from concierge.actions.people import find_person
 from concierge.config import Settings
 from concierge.inbound import ParsedMessage, reply_key_candidates
-from concierge.inbound.calendar import ATTENDEE_ANSWERS, CalendarAnswer, read_calendar_answer
+from concierge.inbound.calendar import CalendarAnswer
 from concierge.inbound.classify import reads_as_out_of_office
-from concierge.inbound.intents import Intent, only_courtesy, read_intents, strip_reply_prefixes
-from concierge.inbound.times import Option
+from concierge.inbound.intents import calendar_intents, only_courtesy, read_intents
 from concierge.keys import first_known_key, reply_key_for
 from concierge.models import (
     Enrolment,
@@ -83,7 +82,7 @@ def route(session: Session, settings: Settings, parsed: ParsedMessage, now: date
     key = first_known_key(session, candidates)
     if key is None:
         key = _key_by_threading(session, parsed)
-    if key is None and parsed.calendar_parts:
+    if key is None and parsed.calendar_answer is not None:
         key = _key_by_calendar(session, parsed)
     if key is None:
         reason = "unknown_key" if candidates else "no_key"
@@ -104,13 +103,12 @@ def route(session: Session, settings: Settings, parsed: ParsedMessage, now: date
 def _key_by_calendar(session: Session, parsed: ParsedMessage) -> ReplyKey | None:
     """A calendar answer that reaches us without a key (SPEC §3.1.3): the sender's own key in the
     mentorship whose meeting (or series) has the event's UID, when the sender is a member of it."""
-    answer = read_calendar_answer(parsed.calendar_parts)
-    if answer is None or not answer.uid or answer.method not in ATTENDEE_ANSWERS or not parsed.sender:
+    answer = parsed.calendar_answer
+    if answer is None or not answer.uid or not parsed.sender:
         return None
-    mentorship_id = session.scalar(
-        select(Meeting.mentorship_id).where(Meeting.uid == answer.uid)
-    ) or session.scalar(select(MeetingSeries.mentorship_id).where(MeetingSeries.uid == answer.uid))
-    mentorship = session.get(Mentorship, mentorship_id) if mentorship_id is not None else None
+    meeting, series = _event_by_uid(session, answer.uid)
+    event = meeting or series
+    mentorship = session.get(Mentorship, event.mentorship_id) if event is not None else None
     try:
         sender = find_person(session, parsed.sender)
     except ActionError:
@@ -197,12 +195,12 @@ def act_on_reply(
     situation, pending, upcoming = situation_of(
         session, key, sender, enrolment.role if enrolment else None, now
     )
-    calendar = read_calendar_answer(parsed.calendar_parts) if parsed.calendar_parts else None
-    if calendar is not None and calendar.method in ("REPLY", "COUNTER"):
-        upcoming = meeting_of_calendar(session, key, calendar) or upcoming
+    calendar = parsed.calendar_answer
+    if calendar is not None:
+        upcoming = meeting_of_calendar(session, key, calendar, now) or upcoming
         if upcoming is not None:
             situation = replace(situation, asked="invite", meeting=upcoming.starts_at)
-        intents = intents_of_calendar(calendar)
+        intents = calendar_intents(calendar)
     elif reads_as_out_of_office(parsed.text):
         # INBOUND.md 22: it may be a machine quoting what it answers; kept for review, never acted on.
         intents = []
@@ -224,33 +222,32 @@ def act_on_reply(
     return Outcome("processed", "reply", "not_understood")
 
 
-def intents_of_calendar(answer: CalendarAnswer) -> list[Intent]:
-    """A calendar client's answer as intents (SPEC §3.1.3): accepted → confirm, declined →
-    decline, tentative → nothing, a COUNTER → a move to the time it proposes."""
-    if answer.method == "COUNTER" and answer.start is not None:
-        duration = int((answer.end - answer.start).total_seconds() // 60) if answer.end is not None else 45
-        return [Intent("reschedule", (Option(answer.start, duration if 0 < duration <= 480 else 45),))]
-    if answer.method == "REPLY" and answer.partstat == "ACCEPTED":
-        return [Intent("confirm")]
-    if answer.method == "REPLY" and answer.partstat == "DECLINED":
-        return [Intent("decline")]
-    return []
+def _event_by_uid(session: Session, uid: str) -> tuple[Meeting | None, MeetingSeries | None]:
+    """The meeting, else the series, whose calendar UID this is."""
+    meeting = session.scalar(select(Meeting).where(Meeting.uid == uid))
+    if meeting is not None:
+        return meeting, None
+    return None, session.scalar(select(MeetingSeries).where(MeetingSeries.uid == uid))
 
 
-def meeting_of_calendar(session: Session, key: ReplyKey, answer: CalendarAnswer) -> Meeting | None:
-    """The confirmed meeting a calendar answer is about, by its UID (and its occurrence)."""
+def meeting_of_calendar(
+    session: Session, key: ReplyKey, answer: CalendarAnswer, now: datetime
+) -> Meeting | None:
+    """The confirmed meeting of this mentorship a calendar answer is about, by its UID: for a
+    series, the occurrence its RECURRENCE-ID names, else the next one."""
     if not answer.uid or key.mentorship_id is None:
         return None
-    query = select(Meeting).where(Meeting.mentorship_id == key.mentorship_id, Meeting.status == "confirmed")
-    meeting = session.scalar(query.where(Meeting.uid == answer.uid))
+    meeting, series = _event_by_uid(session, answer.uid)
     if meeting is not None:
-        return meeting
-    series = session.scalar(select(MeetingSeries).where(MeetingSeries.uid == answer.uid))
+        confirmed = meeting.mentorship_id == key.mentorship_id and meeting.status == "confirmed"
+        return meeting if confirmed else None
     if series is None or series.mentorship_id != key.mentorship_id:
         return None
-    query = query.where(Meeting.series_id == series.id)
+    query = select(Meeting).where(Meeting.series_id == series.id, Meeting.status == "confirmed")
     if answer.recurrence_id is not None:
         query = query.where(Meeting.occurrence_of == answer.recurrence_id)
+    else:
+        query = query.where(Meeting.starts_at > now)
     return session.scalar(query.order_by(Meeting.starts_at).limit(1))
 
 
@@ -320,8 +317,3 @@ EXAMPLES: dict[tuple[str, str | None], list[dict[str, str]]] = {
 def examples_for(thread: str, role: str | None) -> list[dict[str, str]]:
     """Replies that work in this thread for this role (what the person can say, what it does)."""
     return EXAMPLES.get((thread, role), _ANYWHERE)
-
-
-def answer_subject(subject: str, fallback: str) -> str:
-    """`Re: <the reply's subject>` without piling up prefixes ("Re: Re: Aw: …")."""
-    return f"Re: {strip_reply_prefixes(subject)[:200] or fallback}"

@@ -22,21 +22,12 @@ from concierge.actions.conversation import Turn
 from concierge.inbound.intents import Intent
 from concierge.inbound.times import Option
 from concierge.models import Meeting, MeetingAnswer, MeetingSeries, Person, Proposal
-from concierge.when import for_reader, minutes, zone_of
+from concierge.when import for_reader, iso_utc, minutes, zone_of
 
 #: How far ahead a series' occurrences are written as meetings (each briefed and reminded):
 #: to the program's end, or this far when it has none.
 SERIES_HORIZON = timedelta(weeks=26)
 MAX_OCCURRENCES = 60
-
-
-def _option(data: dict[str, Any]) -> Option:
-    return Option(
-        start=datetime.fromisoformat(data["start"].replace("Z", "+00:00")),
-        duration=int(data.get("duration") or 45),
-        location=data.get("location"),
-        repeat=data.get("repeat"),
-    )
 
 
 def _describe(turn: Turn, option: Option, reader: Person, others: list[Person] | None = None) -> str:
@@ -47,7 +38,7 @@ def _describe(turn: Turn, option: Option, reader: Person, others: list[Person] |
         option.start,
         turn.zone(reader),
         turn.zone(other) if other is not None else None,
-        other.display_name.split()[0] if other is not None else "",
+        other.first_name if other is not None else "",
     )
     text += f", {minutes(option.duration)}"
     if option.location:
@@ -71,19 +62,19 @@ def _members(turn: Turn) -> list[Person]:
     return [m.person for m in turn.mentorship.members] if turn.mentorship is not None else []
 
 
-def _first_name(person: Person) -> str:
-    return person.display_name.split()[0] if person.name else person.display_name
-
-
 def _names(people: list[Person]) -> str:
-    names = [_first_name(p) for p in people]
-    return (
-        names[0]
-        if len(names) == 1
-        else ", ".join(names[:-1]) + " and " + names[-1]
-        if names
-        else "the others"
-    )
+    """ "Maya", "Maya and Jo", "Maya, Jo and Kai"."""
+    names = [p.first_name for p in people]
+    if not names:
+        return "the others"
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _close(turn: Turn, proposal: Proposal, status: str) -> None:
+    """A proposal answered (or replaced, or withdrawn) by this reply."""
+    proposal.status = status
+    proposal.answered_at = turn.now
+    proposal.answered_inbound_id = turn.inbound.id
 
 
 def _facilitator(turn: Turn) -> Person | None:
@@ -152,7 +143,7 @@ def _offer(turn: Turn, options: list[Option], moving: Meeting | None) -> None:
             person,
             {
                 "kind": "question",
-                "from": _first_name(turn.sender),
+                "from": turn.sender.first_name,
                 "options": [_describe(turn, o, person) for o in options],
                 "moving": for_reader(moving.starts_at, turn.zone(person)) if moving is not None else None,
             },
@@ -172,9 +163,7 @@ def _supersede_pending(turn: Turn) -> None:
     for proposal in turn.session.scalars(
         select(Proposal).where(Proposal.mentorship_id == turn.mentorship.id, Proposal.status == "pending")
     ):
-        proposal.status = "superseded"
-        proposal.answered_at = turn.now
-        proposal.answered_inbound_id = turn.inbound.id
+        _close(turn, proposal, "superseded")
 
 
 # ------------------------------------------------------------------------------------------ answers
@@ -185,7 +174,7 @@ def confirm(turn: Turn, intent: Intent) -> None:
     proposal = turn.pending
     if proposal is None or not turn.once("answer-proposal"):
         return
-    options = [_option(o) for o in proposal.options]
+    options = [Option.from_json(o) for o in proposal.options]
     if len(options) > 1:
         listed = "; ".join(f"({n}) {_describe(turn, o, turn.sender)}" for n, o in enumerate(options, 1))
         turn.said.append(
@@ -200,7 +189,7 @@ def pick(turn: Turn, intent: Intent) -> None:
     proposal = turn.pending
     if proposal is None or not turn.once("answer-proposal"):
         return
-    options = [_option(o) for o in proposal.options]
+    options = [Option.from_json(o) for o in proposal.options]
     if intent.option is None or not 1 <= intent.option <= len(options):
         turn.said.append(
             f"There were {len(options)} options; reply with the number of the one that suits you."
@@ -213,9 +202,7 @@ def _accept(turn: Turn, proposal: Proposal, option: Option) -> None:
     if option.start <= turn.now:
         _say_past(turn, [option])
         return
-    proposal.status = "confirmed"
-    proposal.answered_at = turn.now
-    proposal.answered_inbound_id = turn.inbound.id
+    _close(turn, proposal, "confirmed")
     moving = turn.session.get(Meeting, proposal.meeting_id) if proposal.meeting_id else None
     if moving is not None and moving.status != "confirmed":
         moving = None
@@ -227,23 +214,21 @@ def decline(turn: Turn, intent: Intent) -> None:
     proposal = turn.pending
     if proposal is None or not turn.once("answer-proposal"):
         return
-    proposal.status = "declined"
-    proposal.answered_at = turn.now
-    proposal.answered_inbound_id = turn.inbound.id
+    _close(turn, proposal, "declined")
     proposer = turn.session.get(Person, proposal.proposer_id) if proposal.proposer_id else None
     if proposer is None:
         return
-    options = [_option(o) for o in proposal.options]
+    options = [Option.from_json(o) for o in proposal.options]
     turn.tell(
         proposer,
         {
             "kind": "declined",
-            "by": _first_name(turn.sender),
+            "by": turn.sender.first_name,
             "options": [_describe(turn, o, proposer) for o in options],
         },
     )
     turn.said.append(
-        f"OK, I've told {_first_name(proposer)} that doesn't work for you and asked for another time. "
+        f"OK, I've told {proposer.first_name} that doesn't work for you and asked for another time. "
         "If you have one in mind, just reply with it."
     )
 
@@ -273,18 +258,16 @@ def decline_meeting(turn: Turn, intent: Intent) -> None:
         )
     ).all()
     members = _members(turn)
+    noted = f"Noted: you can't make {for_reader(meeting.starts_at, turn.zone(turn.sender))}."
     turn.said.append(
-        f"Noted: you can't make {for_reader(meeting.starts_at, turn.zone(turn.sender))}. "
-        f"I'll let {_first_name(facilitator)} know."
-        if facilitator.id != turn.sender.id
-        else f"Noted: you can't make {for_reader(meeting.starts_at, turn.zone(turn.sender))}."
+        noted if facilitator.id == turn.sender.id else f"{noted} I'll let {facilitator.first_name} know."
     )
     if facilitator.id != turn.sender.id:
         turn.tell(
             facilitator,
             {
                 "kind": "member_declined",
-                "by": _first_name(turn.sender),
+                "by": turn.sender.first_name,
                 "when": for_reader(meeting.starts_at, turn.zone(facilitator)),
                 "count": len(set(declined)),
                 "members": len(members),
@@ -359,7 +342,7 @@ def reschedule(turn: Turn, intent: Intent) -> None:
             person,
             {
                 "kind": "move_asked",
-                "by": _first_name(turn.sender),
+                "by": turn.sender.first_name,
                 "when": for_reader(meeting.starts_at, turn.zone(person)),
             },
         )
@@ -415,12 +398,10 @@ def cancel(turn: Turn, intent: Intent) -> None:
 def _withdraw(turn: Turn) -> None:
     proposal = turn.pending
     if proposal is not None and proposal.proposer_id == turn.sender.id:
-        proposal.status = "withdrawn"
-        proposal.answered_at = turn.now
-        proposal.answered_inbound_id = turn.inbound.id
+        _close(turn, proposal, "withdrawn")
         asked = [p for p in turn.others() if p.id in (proposal.asked_ids or [])]
         for person in asked:
-            turn.tell(person, {"kind": "withdrawn", "by": _first_name(turn.sender)})
+            turn.tell(person, {"kind": "withdrawn", "by": turn.sender.first_name})
         turn.said.append(f"OK, I've withdrawn your suggestion and told {_names(asked)}.")
         return
     turn.said.append("You have no meeting coming up, so there was nothing to cancel.")
@@ -448,7 +429,7 @@ def _cancel_meetings(
             continue
         block = {
             "kind": "cancelled",
-            "by": _first_name(turn.sender),
+            "by": turn.sender.first_name,
             "when": when,
             "all": whole_series is not None or len(meetings) > 1,
             "declined": reason == "declined",
@@ -496,7 +477,7 @@ def _book(turn: Turn, option: Option, moving: Meeting | None) -> None:
             duration_minutes=option.duration,
             location=option.location,
             status="confirmed",
-            facilitator_id=_facilitator(turn).id if _facilitator(turn) is not None else None,
+            facilitator_id=facilitator.id if (facilitator := _facilitator(turn)) is not None else None,
             source_inbound_id=turn.inbound.id,
             created_at=turn.now,
         )
@@ -512,7 +493,7 @@ def _book(turn: Turn, option: Option, moving: Meeting | None) -> None:
         turn.tell(
             person,
             {"kind": "confirmed", "when": _describe(turn, option, person), "updated": updated,
-             "by": _first_name(turn.sender)},
+             "by": turn.sender.first_name},
             calendar,
         )  # fmt: skip
     turn.calendars.append(calendar)
@@ -587,7 +568,7 @@ def _attendees(turn: Turn) -> list[list[str]]:
 
 def _summary(turn: Turn) -> str:
     members = _members(turn)
-    return f"{turn.program.name}: {' & '.join(_first_name(p) for p in members)}"
+    return f"{turn.program.name}: {' & '.join(p.first_name for p in members)}"
 
 
 def _description(turn: Turn) -> str:
@@ -604,7 +585,7 @@ def _meeting_calendar(turn: Turn, meeting: Meeting, method: str) -> dict[str, An
         "method": method,
         "uid": series.uid if series is not None else meeting.uid,
         "sequence": (series.sequence if series is not None else 0) + meeting.sequence,
-        "start": _iso(meeting.starts_at),
+        "start": iso_utc(meeting.starts_at),
         "duration": meeting.duration_minutes,
         "summary": _summary(turn),
         "description": _description(turn),
@@ -612,7 +593,7 @@ def _meeting_calendar(turn: Turn, meeting: Meeting, method: str) -> dict[str, An
         "attendees": _attendees(turn),
         "rrule": None,
         "zone": series.zone if series is not None else None,
-        "recurrence_id": _iso(meeting.occurrence_of)
+        "recurrence_id": iso_utc(meeting.occurrence_of)
         if series is not None and meeting.occurrence_of
         else None,
     }
@@ -625,7 +606,7 @@ def _series_calendar(turn: Turn, series: MeetingSeries, method: str) -> dict[str
         "method": method,
         "uid": series.uid,
         "sequence": series.sequence,
-        "start": _iso(series.starts_at),
+        "start": iso_utc(series.starts_at),
         "duration": series.duration_minutes,
         "summary": _summary(turn),
         "description": _description(turn),
@@ -635,7 +616,3 @@ def _series_calendar(turn: Turn, series: MeetingSeries, method: str) -> dict[str
         "zone": series.zone,
         "recurrence_id": None,
     }
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

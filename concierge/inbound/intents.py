@@ -13,7 +13,15 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from concierge.inbound.times import Option, Reading, read_times
+from concierge.inbound.calendar import CalendarAnswer
+from concierge.inbound.times import (
+    DEFAULT_MINUTES,
+    LONGEST_MEETING,
+    MEETING_HOST,
+    Option,
+    Reading,
+    read_times,
+)
 
 #: The whole first line of a reply that asks to stop (SPEC §3: `stop` / `unsubscribe`).
 STOP_WORDS = frozenset({"stop", "unsubscribe", "stop please", "please stop", "unsubscribe me"})
@@ -231,6 +239,21 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
     return intents
 
 
+#: A calendar client's answer (SPEC §3.1.3): Accept confirms, Decline declines, Maybe changes nothing.
+_CALENDAR_ANSWERS = {("REPLY", "ACCEPTED"): "confirm", ("REPLY", "DECLINED"): "decline"}
+
+
+def calendar_intents(answer: CalendarAnswer) -> list[Intent]:
+    """What a calendar client's answer asks: confirm, decline, nothing (Maybe), or, for a COUNTER
+    (its "propose a new time"), a move to the time it proposes."""
+    if answer.method == "COUNTER" and answer.start is not None:
+        minutes = int((answer.end - answer.start).total_seconds() // 60) if answer.end is not None else 0
+        duration = minutes if 0 < minutes <= LONGEST_MEETING else DEFAULT_MINUTES
+        return [Intent("reschedule", (Option(answer.start, duration),))]
+    kind = _CALENDAR_ANSWERS.get((answer.method, answer.partstat or ""))
+    return [Intent(kind)] if kind else []
+
+
 def _cancel(reading: Reading, used: set[int]) -> Intent | None:
     for index, clause in enumerate(reading.clauses):
         if _CANCEL.search(clause.low) and not _NOT_CANCEL.search(clause.low):
@@ -362,9 +385,11 @@ _MESSAGE = re.compile(
     r"\b(?:let'?s|we\s+(?:could|should))\s+(?:spend|focus|talk|discuss|go\s+through|look\s+at|catch\s+up|cover|use)\b|"
     r"\bi'?d\s+(?:like|love)\s+to\s+(?:talk|discuss|go\s+through|focus|cover|share|ask|show)\b|"
     r"\bi\s+have\s+(?:many|lots\s+of|a\s+few|some|so\s+many)\s+(?:questions|things)\b|\blots\s+to\s+tell\b|"
-    r"\bdo\s+you\s+mind\s+if\b|\bi'?m\s+(?:running|working\s+on|halfway|loving|so\s+sorry|sorry\s+[A-Z])|"
-    r"\bsorry\s+[A-Z][a-z]+,|^[A-Z][a-z]+,\s+(?:please|i|could|can|would|my)\b|"
-    r"https?://(?!(?:[\w-]+\.)*(?:zoom\.us|meet\.google\.com|teams\.microsoft\.com|teams\.live\.com|webex\.com))",
+    r"\bdo\s+you\s+mind\s+if\b|\bi'?m\s+(?:running|working\s+on|halfway|loving|so\s+sorry)|"
+    # Someone addressed by name ("Sorry Jo, …", "Ana, please send …"): names are capitalised.
+    r"\bsorry\s+(?-i:[A-Z][a-z]+),|^(?!(?:thanks|thank|ok|okay|sure|yes|yeah|hi|hey|hello|great|perfect|sorry|"
+    r"cheers|well|so|also|and|but|dear)\b)(?-i:[A-Z][a-z]+),\s+(?:please|i|could|can|would|my)\b|"
+    rf"https?://(?!{MEETING_HOST})",
     re.IGNORECASE,
 )
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from concierge.inbound.calendar import CalendarAnswer
+
 #: ParsedMessage.kind values.
 KINDS = ("reply", "auto_reply", "bounce", "own", "spam", "unknown")
 #: ParsedMessage.reason values (None is an ordinary reply with new text).
@@ -68,6 +70,8 @@ class ParsedMessage:
     body_text: str
     attachments: list[Attachment] = field(default_factory=list)
     calendar_parts: list[bytes] = field(default_factory=list)
+    #: A calendar client's answer to one of our invites (iMIP REPLY or COUNTER), when the message is one.
+    calendar_answer: CalendarAnswer | None = None
     kind: str = "reply"
     reason: str | None = None
     bounce: Bounce | None = None

@@ -74,7 +74,9 @@ def _understand(
     quoted = _has_quote(body_text[:MAX_REPLY_CHARS], text)
     bounce = classify.find_bounce(message, sender, subject, body_text)
     answer = read_calendar_answer(calendar_parts) if calendar_parts else None
-    if answer is not None and answer.method in ATTENDEE_ANSWERS and bounce is None:
+    if answer is not None and answer.method not in ATTENDEE_ANSWERS:
+        answer = None  # an invite or a cancellation someone forwards us is not an answer to ours
+    if answer is not None and bounce is None:
         # A calendar's Yes/No/Maybe or new time (iMIP): sent by a machine, often with
         # Auto-Submitted, but on the person's behalf and never answered in kind (SPEC §3.1.3).
         kind, reason = (
@@ -103,6 +105,7 @@ def _understand(
         body_text=body_text,
         attachments=_attachments(mail),
         calendar_parts=calendar_parts,
+        calendar_answer=answer,
         kind=kind,
         reason=reason,
         bounce=bounce if kind == "bounce" else None,

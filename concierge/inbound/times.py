@@ -34,7 +34,11 @@ from lark.exceptions import LarkError
 from timefhuman import tfhConfig, timefhuman
 from timefhuman.lalr import get_lalr_parser
 
+from concierge.when import from_iso, iso_utc
+
 DEFAULT_MINUTES = 45
+#: A range or duration longer than this is not a meeting's length ("9-5", "a 12-hour shift").
+LONGEST_MEETING = 8 * 60
 #: A date without a year that fell this recently is read as meant (and in the past); older
 #: ones are next year's ("Jan 6" said in December).
 RECENT_PAST = timedelta(days=30)
@@ -76,12 +80,14 @@ _ZONE_RE = re.compile(
 )
 
 #: Video links and tools, by what people write.
-_MEETING_HOSTS = re.compile(
-    r"https?://(?:[\w-]+\.)*(?:zoom\.us|zoom\.com|meet\.google\.com|teams\.microsoft\.com|teams\.live\.com|"
-    r"webex\.com|whereby\.com|meet\.jit\.si|gotomeet\.me|gotomeeting\.com|around\.co|discord\.gg|"
-    r"chime\.aws|bluejeans\.com)/\S*",
-    re.IGNORECASE,
-)
+#: Video-call services: a link to one is where the meeting is (any other link is something to read).
+MEETING_HOSTS = (
+    "zoom.us", "zoom.com", "meet.google.com", "teams.microsoft.com", "teams.live.com", "webex.com",
+    "whereby.com", "meet.jit.si", "gotomeet.me", "gotomeeting.com", "around.co", "discord.gg", "chime.aws",
+    "bluejeans.com",
+)  # fmt: skip
+MEETING_HOST = r"(?:[\w-]+\.)*(?:" + "|".join(re.escape(host) for host in MEETING_HOSTS) + ")"
+_MEETING_HOSTS = re.compile(rf"https?://{MEETING_HOST}/\S*", re.IGNORECASE)
 _TOOLS = (
     (re.compile(r"\bzoom\b", re.IGNORECASE), "Zoom"),
     (re.compile(r"\b(google\s+meet|g\s?meet|hangouts?)\b", re.IGNORECASE), "Google Meet"),
@@ -236,11 +242,21 @@ class Option:
     def as_json(self) -> dict[str, Any]:
         """The option as SPEC §4.2 prints it (times ISO 8601 UTC)."""
         return {
-            "start": self.start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "start": iso_utc(self.start),
             "duration": self.duration,
             "location": self.location,
             "repeat": self.repeat,
         }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Option:
+        """An option as `as_json` wrote it (a proposal keeps its options so)."""
+        return cls(
+            from_iso(data["start"]),
+            int(data.get("duration") or DEFAULT_MINUTES),
+            data.get("location"),
+            data.get("repeat"),
+        )
 
 
 @dataclass
@@ -897,7 +913,7 @@ def _read_clause(
         clause_day = item.day or clause_day
         if item.until is not None and item.clock is not None:
             minutes = (item.until.hour * 60 + item.until.minute) - (item.clock.hour * 60 + item.clock.minute)
-            if 0 < minutes <= 8 * 60 and not re.search(r"\bbetween\b", clause.text, re.IGNORECASE):
+            if 0 < minutes <= LONGEST_MEETING and not re.search(r"\bbetween\b", clause.text, re.IGNORECASE):
                 facts.durations.append(minutes)
         if item.day is not None and item.clock is None and _SERIES_START.search(low[: item.start]):
             facts.series_start = item.day
@@ -1052,7 +1068,7 @@ def _duration(text: str, ranges: list[int]) -> int:
             return 60
         amount, unit = int(match.group("n")), match.group("unit").lower()
         minutes = amount * 60 if unit.startswith("h") else amount
-        if 5 <= minutes <= 8 * 60:
+        if 5 <= minutes <= LONGEST_MEETING:
             return minutes
     return ranges[0] if ranges else DEFAULT_MINUTES
 

@@ -20,6 +20,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from concierge.mail.ics import Attendee, CalendarEvent, calendar_bytes, invite_filename
+from concierge.when import from_iso
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "email"
 MARKER = "-- Reply above this line --"
@@ -139,7 +140,7 @@ def calendar_of(
         uid=data["uid"],
         sequence=int(data["sequence"]),
         stamp=stamp,
-        start=_utc(data["start"]),
+        start=from_iso(data["start"]),
         duration_minutes=int(data["duration"]),
         summary=data["summary"],
         description=data.get("description") or "",
@@ -149,10 +150,6 @@ def calendar_of(
         url=url,
         rrule=data.get("rrule"),
         zone=data.get("zone"),
-        recurrence_id=_utc(data["recurrence_id"]) if data.get("recurrence_id") else None,
+        recurrence_id=from_iso(data["recurrence_id"]) if data.get("recurrence_id") else None,
     )
     return method, calendar_bytes(event, method)
-
-
-def _utc(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))

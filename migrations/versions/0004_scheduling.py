@@ -68,14 +68,20 @@ def upgrade() -> None:
     with op.batch_alter_table('inbound_messages', schema=None) as batch_op:
         batch_op.add_column(sa.Column('intents', sa.JSON(), nullable=True))
 
+    # No code wrote meeting_series before this revision (a series had no way to be made), so the
+    # table is empty and its new NOT NULL columns need no values; any stray row would have no
+    # UID, start or zone to invent, so it goes.
+    op.execute(sa.text("DELETE FROM meeting_series"))
     with op.batch_alter_table('meeting_series', schema=None) as batch_op:
         batch_op.add_column(sa.Column('uid', sa.String(length=200), nullable=False))
-        batch_op.add_column(sa.Column('sequence', sa.Integer(), nullable=False))
+        batch_op.add_column(sa.Column('sequence', sa.Integer(), nullable=False, server_default='0'))
         batch_op.add_column(sa.Column('zone', sa.String(length=64), nullable=False))
         batch_op.add_column(sa.Column('starts_at', sa.DateTime(timezone=True), nullable=False))
-        batch_op.add_column(sa.Column('duration_minutes', sa.Integer(), nullable=False))
+        batch_op.add_column(sa.Column('duration_minutes', sa.Integer(), nullable=False, server_default='45'))
         batch_op.add_column(sa.Column('location', sa.Text(), nullable=True))
-        batch_op.add_column(sa.Column('status', sa.String(length=16), nullable=False))
+        batch_op.add_column(sa.Column('status', sa.String(length=16), nullable=False, server_default='confirmed'))
+        batch_op.create_check_constraint(op.f('ck_meeting_series_status'), "status IN ('confirmed', 'cancelled')")
+        batch_op.create_check_constraint(op.f('ck_meeting_series_duration_positive'), 'duration_minutes > 0')
         batch_op.add_column(sa.Column('source_inbound_id', sa.Integer(), nullable=True))
         batch_op.create_unique_constraint(batch_op.f('uq_meeting_series_source_inbound_id'), ['source_inbound_id'])
         batch_op.create_unique_constraint(batch_op.f('uq_meeting_series_uid'), ['uid'])
@@ -101,6 +107,8 @@ def downgrade() -> None:
         batch_op.drop_column('occurrence_of')
 
     with op.batch_alter_table('meeting_series', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_meeting_series_duration_positive'), type_='check')
+        batch_op.drop_constraint(op.f('ck_meeting_series_status'), type_='check')
         batch_op.drop_constraint(batch_op.f('fk_meeting_series_source_inbound_id_inbound_messages'), type_='foreignkey')
         batch_op.drop_constraint(batch_op.f('uq_meeting_series_uid'), type_='unique')
         batch_op.drop_constraint(batch_op.f('uq_meeting_series_source_inbound_id'), type_='unique')
