@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 #: abbreviation when it has letters (CET, GMT, IST), else its city ("Istanbul time").
 SHORT_NAMES = {
     "America/New_York": "ET", "America/Toronto": "ET", "America/Detroit": "ET",
-    "America/Chicago": "CT", "America/Denver": "MT", "America/Phoenix": "MT",
+    "America/Chicago": "CT", "America/Denver": "MT",
     "America/Los_Angeles": "PT", "America/Vancouver": "PT", "UTC": "UTC", "Etc/UTC": "UTC",
 }  # fmt: skip
 

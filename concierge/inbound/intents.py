@@ -302,8 +302,6 @@ def _answer(reading: Reading, situation: Situation, options: list[Option], used:
             _CONFIRM.search(clause.low) or _CONFIRM_ANYWHERE.search(clause.low)
         ):
             used.add(index)
-            if clause.vague and len(offered) == 1:
-                clause.vague = False
             return Intent("confirm")
     if situation.asked == "confirm" and len(offered) == 1 and not options:
         day = offered[0].astimezone(situation.zone)

@@ -613,11 +613,15 @@ def _resolve_day(written: str, library_day: date | None, today: date, zone_name:
 
 
 def _add_month(day: date) -> date:
-    year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
-    try:
-        return day.replace(year=year, month=month)
-    except ValueError:
-        return day
+    """The same day of the month in the next month that has it ("the 31st" after Jan 31 is Mar 31)."""
+    year, month = day.year, day.month
+    for _ in range(12):
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        try:
+            return day.replace(year=year, month=month)
+        except ValueError:
+            continue
+    return day
 
 
 def _roll_year(month: int, day: int, year: int | None, today: date) -> date | None:
