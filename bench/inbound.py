@@ -66,38 +66,54 @@ def make_installation(folder: Path) -> Settings:
 
 
 def seed(settings: Settings, mentees: int) -> list[tuple[str, str]]:
-    """A program with `mentees` welcomed mentees; returns (address, reply key) pairs."""
+    """A program with `mentees` welcomed mentees, each paired with a mentor: (address, reply key)
+    pairs, each mentee's welcome key then the key of their mentorship's conversation."""
+    from concierge.actions.pairing import pair_csv
     from concierge.actions.people import import_participants
     from concierge.actions.programs import ProgramSpec, create_program
-    from concierge.models import ReplyKey
+    from concierge.models import Person, ReplyKey
 
-    rows = "email,name,role\n" + "".join(f"mentee{i}@example.org,Mentee {i},mentee\n" for i in range(mentees))
+    people = "".join(
+        f"mentee{i}@example.org,Mentee {i},mentee,America/New_York\n"
+        f"mentor{i}@example.org,Mentor {i},mentor,Europe/London\n"
+        for i in range(mentees)
+    )
+    pairs = "".join(f"mentor{i}@example.org,mentee{i}@example.org\n" for i in range(mentees))
     with session_scope(settings) as session:
-        program = create_program(session, ProgramSpec(name="Bench", format="informal"), [], "concierge")
-        import_participants(session, settings, program, rows.encode())
+        program = create_program(session, ProgramSpec(name="Bench", format="formal"), [], "concierge")
+        import_participants(session, settings, program, ("email,name,role,timezone\n" + people).encode())
+        pair_csv(session, settings, program, ("mentor_email,mentee_email\n" + pairs).encode())
     with session_scope(settings) as session:
-        keys = session.execute(
-            ReplyKey.__table__.select().with_only_columns(ReplyKey.person_id, ReplyKey.key)
+        rows = session.execute(
+            ReplyKey.__table__.select()
+            .with_only_columns(Person.email, ReplyKey.key, ReplyKey.thread)
+            .join(Person.__table__, Person.id == ReplyKey.person_id)
+            .where(Person.email.like("mentee%"))
+            .order_by(Person.email, ReplyKey.thread.desc())
         ).all()
-        from concierge.models import Person
-
-        emails = dict(
-            session.execute(Person.__table__.select().with_only_columns(Person.id, Person.email)).all()
-        )
-    return [(emails[person_id], key) for person_id, key in keys]
+    return [(email, key) for email, key, _thread in rows]
 
 
-REPLY_BODIES = [
+#: Replies as mentees write them: goals to their welcome, and in their mentorship times to meet,
+#: options, a message for their mentor, and a quote with nothing new.
+WELCOME_BODIES = [
     "I'd like to get better at giving feedback and to lead my first project.",
     "Goals:\n- negotiate my next raise\n- speak at a meetup\n- find a sponsor",
-    "Thanks! Mostly I want to understand how promotions work here.",
+]
+MENTORSHIP_BODIES = [
+    "Thanks for the intro! Could we meet next Tuesday at 3pm? I'd like to talk about my promotion case.",
+    "Tue 3pm or Wed 10am, whichever suits you better. I'll bring the draft.",
+    "Running 10 minutes late, sorry! Thanks for the article you sent, really useful.",
+    "How about Thursday at noon for 30 minutes on Zoom https://zoom.us/j/123456789?",
     "",  # a reply that is only the quote: nothing new
 ]
 
 
 def realistic_reply(n: int, address: str, key: str) -> bytes:
-    """A Gmail-style reply (text + HTML) quoting a welcome, to a real reply key."""
-    body = REPLY_BODIES[n % len(REPLY_BODIES)]
+    """A Gmail-style reply (text + HTML) quoting our email, to a real reply key. The keys of `seed`
+    alternate welcome, mentorship: an even `n` answers a welcome, an odd one a mentorship."""
+    bodies = WELCOME_BODIES if n % 2 == 0 else MENTORSHIP_BODIES
+    body = bodies[(n // 2) % len(bodies)]
     quote = "\n".join(
         f"> {line}"
         for line in (
