@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
-from concierge.models import Mentorship, Person, Program, ReplyKey
+from concierge.models import Mentorship, MentorshipMember, Person, Program, ReplyKey
 
 KEY_RE = re.compile(r"^[a-z2-7]{26}$")
 REPLY_ADDRESS_RE = re.compile(r"^reply\+([a-z2-7]{26})@(.+)$", re.IGNORECASE)
@@ -75,8 +75,15 @@ def first_known_key(session: Session, candidates: list[str]) -> ReplyKey | None:
         key.key: key
         for key in session.scalars(
             select(ReplyKey)
-            .options(joinedload(ReplyKey.program), joinedload(ReplyKey.person))
+            .options(
+                joinedload(ReplyKey.program),
+                joinedload(ReplyKey.person),
+                # A reply in a mentorship reads its members (who to answer, who to tell).
+                joinedload(ReplyKey.mentorship)
+                .joinedload(Mentorship.members)
+                .joinedload(MentorshipMember.person),
+            )
             .where(ReplyKey.key.in_(candidates))
-        )
+        ).unique()
     }
     return next((known[candidate] for candidate in candidates if candidate in known), None)

@@ -62,8 +62,10 @@ def _claim(session: Session, inbound_id: int, reprocess: bool) -> InboundMessage
 
 
 def _record(message: InboundMessage, outcome: Outcome, parsed: ParsedMessage | None, now: datetime) -> None:
-    if outcome.kind != "reply" or outcome.status != "processed":
-        message.intents = None  # understood only when acted on as a reply
+    # Understood only when acted on as a reply; [] when nothing was.
+    message.intents = (
+        list(outcome.intents) if (outcome.kind, outcome.status) == ("reply", "processed") else None
+    )
     message.attempts += 1
     message.status, message.kind, message.reason = outcome.status, outcome.kind, outcome.reason
     message.processed_at = now

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -48,6 +49,8 @@ class Outcome:
     status: str
     kind: str
     reason: str | None = None
+    #: What was understood, as `inbound --now` prints it (kept on the message with the outcome).
+    intents: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -188,7 +191,7 @@ def act_on_reply(
     ):
         # It was acted on before (SPEC §5: effects once): what it did changed the situation it
         # would now be read in, so it is not read again; its intents stay as recorded.
-        return Outcome("processed", "reply")
+        return Outcome("processed", "reply", intents=tuple(inbound.intents or ()))
     enrolment = session.scalar(
         select(Enrolment).where(Enrolment.program_id == program.id, Enrolment.person_id == sender.id)
     )
@@ -206,7 +209,7 @@ def act_on_reply(
         intents = []
     else:
         intents = read_intents(parsed.text, parsed.subject, situation)
-    inbound.intents = [intent.as_json() for intent in intents]
+    understood = tuple(intent.as_json() for intent in intents)
     if not intents and not parsed.text.strip():
         return Outcome("processed", "reply", "nothing_new")
     turn = Turn(session, settings, inbound, parsed, key, sender, enrolment, now, situation, pending, upcoming)
@@ -216,7 +219,7 @@ def act_on_reply(
         or calendar is not None
         or (key.mentorship is not None and turn.others() and only_courtesy(parsed.text))
     ):
-        return Outcome("processed", "reply")
+        return Outcome("processed", "reply", intents=understood)
     # Not understood: kept for the coordinator's review, answered unless it reads like a machine.
     answer_not_understood(session, settings, inbound, parsed, key, sender, enrolment, now)
     return Outcome("processed", "reply", "not_understood")

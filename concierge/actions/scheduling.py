@@ -160,10 +160,9 @@ def _offer(turn: Turn, options: list[Option], moving: Meeting | None) -> None:
 
 
 def _supersede_pending(turn: Turn) -> None:
-    for proposal in turn.session.scalars(
-        select(Proposal).where(Proposal.mentorship_id == turn.mentorship.id, Proposal.status == "pending")
-    ):
-        _close(turn, proposal, "superseded")
+    """A new proposal replaces the one waiting (there is at most one: each replaces the last)."""
+    if turn.pending is not None and turn.pending.status == "pending":
+        _close(turn, turn.pending, "superseded")
 
 
 # ------------------------------------------------------------------------------------------ answers
