@@ -20,6 +20,7 @@ from concierge.inbound.times import (
     MEETING_HOST,
     Option,
     Reading,
+    at_word_start,
     read_times,
 )
 
@@ -140,15 +141,22 @@ _CONFIRM = re.compile(
     r"that'?s\s+(?:great|perfect|good)|i\s+can\s+(?:make\s+it|do\s+(?:it|that))|happy\s+to|"
     r"👍|✅|👌)\b",
 )
-_DECLINE = re.compile(
-    r"^\W*(?:no|nope|nah|can'?t|cannot)\W*$|^\W*(?:no|nope|nah)\b|"
-    r"\b(?:i'?ll|i\s+will|going\s+to|gonna)\s+(?:have\s+to\s+)?miss\b|"
-    r"\b(?:can'?t|cannot|can\s+not|won'?t\s+be\s+able\s+to|unable\s+to)\s+"
-    r"(?:make\s+(?:it|that|this)|do\s+(?:it|that|this|then)|attend|join|come)|"
-    r"\b(?:doesn'?t|does\s+not|won'?t|will\s+not|don'?t|do\s+not)\s+(?:really\s+)?(?:work|suit|fit)|"
-    r"\bnot\s+(?:possible|available|free)\b|\bunfortunately\s+not\b|\bnone\s+of\s+(?:these|those|them)\b|"
-    r"\bneither\b|\bwon'?t\s+(?:be\s+able\s+to\s+)?make\b|\bcan'?t\s+make\b|"
-    r"\b(?:i\s+have\s+to|need\s+to|must)\s+decline\b|\bdecline\b|\bthat'?s\s+not\s+(?:good|great|ideal)",
+_DECLINE = at_word_start(
+    r"(?:i'?ll|i\s+will|going\s+to|gonna)\s+(?:have\s+to\s+)?miss\b",
+    r"(?:can'?t|cannot|can\s+not|won'?t\s+be\s+able\s+to|unable\s+to)\s+"
+    r"(?:make\s+(?:it|that|this)|do\s+(?:it|that|this|then)|attend|join|come)",
+    r"(?:doesn'?t|does\s+not|won'?t|will\s+not|don'?t|do\s+not)\s+(?:really\s+)?(?:work|suit|fit)",
+    r"not\s+(?:possible|available|free)\b",
+    r"unfortunately\s+not\b",
+    r"none\s+of\s+(?:these|those|them)\b",
+    r"neither\b",
+    r"won'?t\s+(?:be\s+able\s+to\s+)?make\b",
+    r"can'?t\s+make\b",
+    r"(?:i\s+have\s+to|need\s+to|must)\s+decline\b",
+    r"decline\b",
+    r"that'?s\s+not\s+(?:good|great|ideal)",
+    # The whole clause ("No.", "Can't.") or its first word ("Nope, …").
+    anchored=(r"^\W*(?:no|nope|nah|can'?t|cannot)\W*$", r"^\W*(?:no|nope|nah)\b"),
 )
 _ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4}
 #: Accepting a meeting already confirmed (an invite), as a calendar's "Yes" would.
@@ -365,30 +373,43 @@ def _names_day_or_time(text: str, when: datetime) -> bool:
 
 #: In a reply that schedules, what else it says is mostly about the scheduling ("this week is
 #: packed", "I'm an early bird anyway"); these mark what is meant for the other person.
-_MESSAGE = re.compile(
-    r"\blooking\s+forward\b|\b(?:i'?ll|i\s+will|i'?m\s+going\s+to|i\s+am\s+going\s+to)\s+(?:bring|share|read|keep|"
-    r"prepare|finish|circulate|forward|draft|write|look|think|print|email|send|set\s+up|be\s+(?:dialing|calling|"
-    r"joining)\s+(?:in\s+)?from|dial\s+in\s+from)\b(?!\s+(?:you\s+)?(?:a|an|the)?\s*(?:teams|zoom|meet|calendar|new)?"
-    r"\s*(?:invite|invitation|link|calendar))|\b(?:please|(?:could|can|would)\s+(?:you|someone|anyone|everyone|"
-    r"somebody))\s+(?:please\s+)?(?:each\s+)?(?:send|bring|share|read|look|review|prepare|think|forward)\b|"
-    r"\bshould\s+i\s+(?:bring|prepare|read|send)\b|\b(?:btw|by\s+the\s+way|fyi|p\.?s\.?)\b|"
-    r"\bhelped\s+me\b|\byour\s+(?:advice|tips?|help|feedback|suggestions?|recommendations?|notes|post|talk)\b|"
-    r"\byou\s+(?:sent|shared|recommended|mentioned|suggested|wrote)\b|\bdialing\s+in\s+from\b|"
-    r"\bthank(?:s|\s+you)\s+(?:so\s+much\s+|very\s+much\s+|again\s+)?for\s+(?!(?:the\s+|your\s+)?(?:intro(?:duction)?|"
-    r"setting|organi[sz]|scheduling|arranging|accepting|agreeing|confirming|getting\s+back|reply|response|patience|"
-    r"flexibility|understanding|quick|letting|your\s+time|the\s+invite|this))|\bthank\s+you\s+for\s+everything\b|"
-    r"\bi\s+learned\b|\bcongrat|\bhave\s+a\s+(?:great|good|nice|lovely)\s+(?:session|meeting|time)\b|"
-    r"\bi\s+(?:passed|found|accepted|finished|submitted|launched|shipped|landed|changed|started|read\s+your|"
-    r"got\s+(?:the|a|an|my)\s+(?!conflict))\b|\bi'?ve\s+(?:accepted|changed|finished|read|found|put|started|got)\b|"
-    r"\b(?:let'?s|we\s+(?:could|should))\s+(?:spend|focus|talk|discuss|go\s+through|look\s+at|catch\s+up|cover|use)\b|"
-    r"\bi'?d\s+(?:like|love)\s+to\s+(?:talk|discuss|go\s+through|focus|cover|share|ask|show)\b|"
-    r"\bi\s+have\s+(?:many|lots\s+of|a\s+few|some|so\s+many)\s+(?:questions|things)\b|\blots\s+to\s+tell\b|"
-    r"\bdo\s+you\s+mind\s+if\b|\bi'?m\s+(?:running|working\s+on|halfway|loving|so\s+sorry)|"
+_MESSAGE = at_word_start(
+    r"looking\s+forward\b",
+    r"(?:i'?ll|i\s+will|i'?m\s+going\s+to|i\s+am\s+going\s+to)\s+(?:bring|share|read|keep|prepare|finish|"
+    r"circulate|forward|draft|write|look|think|print|email|send|set\s+up|"
+    r"be\s+(?:dialing|calling|joining)\s+(?:in\s+)?from|dial\s+in\s+from)\b"
+    r"(?!\s+(?:you\s+)?(?:a|an|the)?\s*(?:teams|zoom|meet|calendar|new)?\s*(?:invite|invitation|link|calendar))",
+    r"(?:please|(?:could|can|would)\s+(?:you|someone|anyone|everyone|somebody))\s+(?:please\s+)?(?:each\s+)?"
+    r"(?:send|bring|share|read|look|review|prepare|think|forward)\b",
+    r"should\s+i\s+(?:bring|prepare|read|send)\b",
+    r"(?:btw|by\s+the\s+way|fyi|p\.?s\.?)\b",
+    r"helped\s+me\b",
+    r"your\s+(?:advice|tips?|help|feedback|suggestions?|recommendations?|notes|post|talk)\b",
+    r"you\s+(?:sent|shared|recommended|mentioned|suggested|wrote)\b",
+    r"dialing\s+in\s+from\b",
+    # Thanks for something given, not for the scheduling itself.
+    r"thank(?:s|\s+you)\s+(?:so\s+much\s+|very\s+much\s+|again\s+)?for\s+(?!(?:the\s+|your\s+)?"
+    r"(?:intro(?:duction)?|setting|organi[sz]|scheduling|arranging|accepting|agreeing|confirming|getting\s+back|"
+    r"reply|response|patience|flexibility|understanding|quick|letting|your\s+time|the\s+invite|this))",
+    r"thank\s+you\s+for\s+everything\b",
+    r"i\s+learned\b",
+    r"congrat",
+    r"have\s+a\s+(?:great|good|nice|lovely)\s+(?:session|meeting|time)\b",
+    r"i\s+(?:passed|found|accepted|finished|submitted|launched|shipped|landed|changed|started|read\s+your|"
+    r"got\s+(?:the|a|an|my)\s+(?!conflict))\b",
+    r"i'?ve\s+(?:accepted|changed|finished|read|found|put|started|got)\b",
+    r"(?:let'?s|we\s+(?:could|should))\s+(?:spend|focus|talk|discuss|go\s+through|look\s+at|catch\s+up|cover|use)\b",
+    r"i'?d\s+(?:like|love)\s+to\s+(?:talk|discuss|go\s+through|focus|cover|share|ask|show)\b",
+    r"i\s+have\s+(?:many|lots\s+of|a\s+few|some|so\s+many)\s+(?:questions|things)\b",
+    r"lots\s+to\s+tell\b",
+    r"do\s+you\s+mind\s+if\b",
+    r"i'?m\s+(?:running|working\s+on|halfway|loving|so\s+sorry)",
     # Someone addressed by name ("Sorry Jo, …", "Ana, please send …"): names are capitalised.
-    r"\bsorry\s+(?-i:[A-Z][a-z]+),|^(?!(?:thanks|thank|ok|okay|sure|yes|yeah|hi|hey|hello|great|perfect|sorry|"
-    r"cheers|well|so|also|and|but|dear)\b)(?-i:[A-Z][a-z]+),\s+(?:please|i|could|can|would|my)\b|"
+    r"sorry\s+(?-i:[A-Z][a-z]+),",
+    r"^(?!(?:thanks|thank|ok|okay|sure|yes|yeah|hi|hey|hello|great|perfect|sorry|cheers|well|so|also|and|but|"
+    r"dear)\b)(?-i:[A-Z][a-z]+),\s+(?:please|i|could|can|would|my)\b",
     rf"https?://(?!{MEETING_HOST})",
-    re.IGNORECASE,
+    flags=re.IGNORECASE,
 )
 
 
