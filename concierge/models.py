@@ -322,6 +322,11 @@ class Meeting(Base):
 
     series: Mapped[MeetingSeries | None] = relationship()
 
+    @property
+    def invite_sequence(self) -> int:
+        """The SEQUENCE of its invite: a series' changes count for each of its occurrences."""
+        return (self.series.sequence if self.series is not None else 0) + self.sequence
+
 
 class MeetingAnswer(Base):
     """A member's answer to a confirmed meeting's invite (by reply or from their calendar)."""

@@ -147,7 +147,13 @@ def send_what_was_said(turn: Turn) -> None:
     """One answer to the sender (unless another action answered, or there is nothing to say)
     and one update to each member who has something to be told."""
     program, mentorship = turn.program, turn.mentorship
-    if turn.said and not turn.answered_elsewhere:
+    answering = bool(turn.said) and not turn.answered_elsewhere
+    # An email carries one calendar: the answer the first, an update each of the rest ("cancel
+    # Tuesday, Thursday at 11 works" with auto_confirm is a CANCEL and a REQUEST).
+    carried = turn.calendars[:1] if answering else []
+    for calendar in turn.calendars[len(carried) :]:
+        turn.notices.setdefault(turn.sender.id, Notice()).calendars.append(calendar)
+    if answering:
         answer_reply(
             turn.session,
             turn.settings,
@@ -160,7 +166,7 @@ def send_what_was_said(turn: Turn) -> None:
             context={
                 "program_name": program.name,
                 "lines": turn.said,
-                "calendar": turn.calendars[0] if turn.calendars else None,
+                "calendar": carried[0] if carried else None,
                 "subject": answer_subject(turn.parsed.subject, program.name),
             },
             now=turn.now,

@@ -200,10 +200,17 @@ def act_on_reply(
     )
     calendar = parsed.calendar_answer
     if calendar is not None:
-        upcoming = meeting_of_calendar(session, key, calendar, now) or upcoming
+        about = meeting_of_calendar(session, key, calendar, now)
+        upcoming = about or upcoming
         if upcoming is not None:
             situation = replace(situation, asked="invite", meeting=upcoming.starts_at)
-        intents = calendar_intents(calendar)
+        # An answer to an invite since replaced (the meeting moved after it was sent) answers
+        # a time that no longer holds: it changes nothing (RFC 5546 3.2.3, SEQUENCE).
+        intents = (
+            []
+            if about is not None and _answers_an_older_invite(calendar, about)
+            else calendar_intents(calendar)
+        )
     elif reads_as_out_of_office(parsed.text):
         # INBOUND.md 22: it may be a machine quoting what it answers; kept for review, never acted on.
         intents = []
@@ -252,6 +259,14 @@ def meeting_of_calendar(
     else:
         query = query.where(Meeting.starts_at > now)
     return session.scalar(query.order_by(Meeting.starts_at).limit(1))
+
+
+def _answers_an_older_invite(answer: CalendarAnswer, meeting: Meeting) -> bool:
+    if answer.sequence is None:
+        return False
+    series = meeting.series
+    sent = series.sequence if series is not None and answer.recurrence_id is None else meeting.invite_sequence
+    return answer.sequence < sent
 
 
 def answer_not_understood(

@@ -583,7 +583,7 @@ def _meeting_calendar(turn: Turn, meeting: Meeting, method: str) -> dict[str, An
     data: dict[str, Any] = {
         "method": method,
         "uid": series.uid if series is not None else meeting.uid,
-        "sequence": (series.sequence if series is not None else 0) + meeting.sequence,
+        "sequence": meeting.invite_sequence,
         "start": iso_utc(meeting.starts_at),
         "duration": meeting.duration_minutes,
         "summary": _summary(turn),

@@ -76,16 +76,9 @@ def _understand(
     answer = read_calendar_answer(calendar_parts) if calendar_parts else None
     if answer is not None and answer.method not in ATTENDEE_ANSWERS:
         answer = None  # an invite or a cancellation someone forwards us is not an answer to ours
-    if answer is not None and bounce is None:
-        # A calendar's Yes/No/Maybe or new time (iMIP): sent by a machine, often with
-        # Auto-Submitted, but on the person's behalf and never answered in kind (SPEC §3.1.3).
-        kind, reason = (
-            ("own", "own_mail")
-            if sender and _is_own(sender, own_addresses, reply_domain)
-            else ("reply", None)
-        )
-    else:
-        kind, reason = _kind(message, bounce, sender, subject, text, quoted, own_addresses, reply_domain)
+    kind, reason = _kind(
+        message, bounce, sender, subject, text, quoted, own_addresses, reply_domain, answer is not None
+    )
 
     return ParsedMessage(
         sender=sender,
@@ -122,18 +115,21 @@ def _kind(
     quoted: bool,
     own_addresses: frozenset[str],
     reply_domain: str | None,
+    calendar_answer: bool,
 ) -> tuple[str, str | None]:
     if bounce is not None:
         return "bounce", "bounce"
     if sender and _is_own(sender, own_addresses, reply_domain):
         return "own", "own_mail"
-    if classify.auto_reply_rule(message, sender, subject, text, quoted):
+    # A calendar's Yes/No/Maybe or new time (iMIP) is sent by a machine, often with
+    # Auto-Submitted, but on the person's behalf: an answer, never answered in kind (SPEC §3.1.3).
+    if not calendar_answer and classify.auto_reply_rule(message, sender, subject, text, quoted):
         return "auto_reply", "auto_reply"
     if classify.spam_verdict(message):
         return "spam", "spam"
     if sender is None:
         return "unknown", "unparseable"
-    return "reply", (None if text else "nothing_new")
+    return "reply", (None if text or calendar_answer else "nothing_new")
 
 
 def _is_own(sender: str, own_addresses: frozenset[str], reply_domain: str | None) -> bool:

@@ -160,7 +160,7 @@ _CUE = re.compile(
     r"\?|\b(?:how\s+about|what\s+about|could|can|shall|should|would|will|let'?s|lets|maybe|perhaps|"
     r"works?|working|suits?|suit|free|available|around|open|prefer|propose|suggest|meet|meeting|chat|"
     r"catch\s+up|sync|talk|speak|connect|book|schedule|pencil|plan|ok|okay|good|fine|best|great|perfect|"
-    r"i\s+can|i\s+could|we\s+can|we\s+could|up\s+for|happy\s+to|let\s+me\s+know|either|or|instead|"
+    r"please|another|also|i\s+can|i\s+could|we\s+can|we\s+could|up\s+for|happy\s+to|let\s+me\s+know|either|or|instead|"
     r"then|is\s+that|does\s+that|do\s+you|are\s+you|move|push|shift|reschedule|postpone|bring|"
     r"sounds?|right|session|call|convenient|possible|every|each|weekly|biweekly|fortnightly|monthly|slot|window|"
     r"opening|if\s+(?:that|this|it)(?:'s|\s+is)?|too\s+(?:late|early)\s+for\s+you)\b",

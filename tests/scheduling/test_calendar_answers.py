@@ -21,7 +21,7 @@ from sqlalchemy import select
 from concierge.db import session_scope
 from concierge.ingress.store import store_inbound
 from concierge.keys import reply_address
-from concierge.models import Meeting, MeetingAnswer, Proposal, ReplyKey
+from concierge.models import Meeting, MeetingAnswer, OutboundMessage, Proposal, ReplyKey
 from tests.scheduling.helpers import NOW, last_outbound_id, pair_in_zones, reply, sent_since
 from workers.inbound import process_now
 
@@ -187,5 +187,38 @@ def test_a_uid_from_a_stranger_changes_nothing(settings, work):
     )
     result = answer(settings, raw)
     assert result.status == "rejected"
+    with session_scope(settings) as s:
+        assert s.get(Meeting, meeting.id).status == "confirmed"
+
+
+def test_an_answer_to_an_invite_since_replaced_changes_nothing(settings, work):
+    """Maya's calendar declines the first invite (SEQUENCE 0) after Ana moved the meeting: the
+    decline is about a time that no longer holds, and the moved meeting stands."""
+    meeting, organizer = booked(settings, work)
+    with session_scope(settings) as s:
+        ana_intro = s.scalar(
+            select(OutboundMessage.id).where(
+                OutboundMessage.to_email == ANA, OutboundMessage.template == "introduction_mentee"
+            )
+        )
+    reply(settings, ana_intro, "Could we move our meeting to Thursday at 11am instead?")
+    work()
+    with session_scope(settings) as s:
+        moved = s.get(Meeting, meeting.id)
+        assert (moved.status, moved.invite_sequence) == ("confirmed", 1)
+    result = answer(
+        settings,
+        from_sample("bluemind__google.reply.decline.eml", uid=meeting.uid, attendee=MAYA, to=organizer),
+    )
+    assert (result.status, result.intents) == ("processed", [])
+    with session_scope(settings) as s:
+        assert s.get(Meeting, meeting.id).status == "confirmed"
+
+
+def test_a_calendar_answer_marked_as_spam_is_spam(settings, work):
+    meeting, organizer = booked(settings, work)
+    raw = from_sample("bluemind__google.reply.decline.eml", uid=meeting.uid, attendee=MAYA, to=organizer)
+    result = answer(settings, b"X-Spam-Flag: YES\r\n" + raw)
+    assert result.kind == "spam"
     with session_scope(settings) as s:
         assert s.get(Meeting, meeting.id).status == "confirmed"

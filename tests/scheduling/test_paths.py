@@ -287,3 +287,35 @@ def test_a_circle_facilitators_time_is_final_and_every_member_is_invited(setting
     assert all(s.calendar is not None and len(s.calendar.vevent.attendee_list) == 4 for s in sent)
     (meeting,) = meetings(settings)
     assert meeting.mentorship_id == circle_id and meeting.starts_at.isoformat() == "2026-12-10T17:00:00+00:00"
+
+
+def test_every_calendar_a_reply_causes_reaches_everyone(settings, work):
+    """One reply can cancel one meeting and book another (auto_confirm): the answer carries the
+    first calendar and a second email the next, for the sender as for the other side."""
+    pair = pair_in_zones(settings, work, auto_confirm=True)
+    reply(settings, pair["mentee_intro"], "Could we meet next Tuesday at 3pm?")
+    work()
+    before = last_outbound_id(settings)
+    reply(settings, pair["mentee_intro"], "I have to cancel Tuesday, sorry. Thursday at 11am works for me.")
+    work()
+    sent = sent_since(settings, before)
+    for person in (ANA, MAYA):
+        methods = sorted(mail.calendar.method.value for mail in to(sent, person) if mail.calendar)
+        assert methods == ["CANCEL", "REQUEST"], person
+    assert [m.status for m in meetings(settings)] == ["cancelled", "confirmed"]
+
+
+def test_cancel_all_reaches_both_sides_for_every_meeting(settings, work):
+    pair = pair_in_zones(settings, work, auto_confirm=True)
+    reply(settings, pair["mentee_intro"], "Could we meet next Tuesday at 3pm?")
+    reply(settings, pair["mentee_intro"], "And another one on Thursday Dec 17 at 3pm please")
+    work()
+    assert [m.status for m in meetings(settings)] == ["confirmed", "confirmed"]
+    before = last_outbound_id(settings)
+    reply(settings, pair["mentee_intro"], "Please cancel all our meetings")
+    work()
+    sent = sent_since(settings, before)
+    for person in (ANA, MAYA):
+        uids = {mail.calendar.vevent.uid.value for mail in to(sent, person) if mail.calendar}
+        assert uids == {m.uid for m in meetings(settings)}, person
+    assert {m.status for m in meetings(settings)} == {"cancelled"}
