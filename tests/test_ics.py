@@ -307,3 +307,62 @@ def test_a_naive_time_is_refused():
 def test_a_series_without_its_zone_is_refused():
     with pytest.raises(ValueError, match="zone"):
         calendar_bytes(biweekly_new_york(zone=None), "REQUEST")
+
+
+def test_an_invite_is_kept_as_json_and_read_back_the_same():
+    from concierge.mail.ics import Invite
+
+    invite = Invite(
+        method="REQUEST",
+        uid="series-7@mentoring.example",
+        sequence=2,
+        start=datetime(2027, 3, 2, 20, 0, tzinfo=UTC),
+        duration_minutes=45,
+        summary="Mentoring: Maya and Sam",
+        description="",
+        location=ZOOM,
+        attendees=(Attendee("maya@example.org", "Maya"), Attendee("sam@example.com", None)),
+        rrule="FREQ=WEEKLY;INTERVAL=2",
+        zone="America/New_York",
+        recurrence_id=datetime(2027, 3, 16, 19, 0, tzinfo=UTC),
+    )
+    assert Invite.from_json(invite.as_json()) == invite
+    event = invite.event(Attendee("reply+x@reply.example", "Concierge"), datetime(2027, 1, 1, tzinfo=UTC))
+    assert (event.url, event.location) == (ZOOM, None)  # a link is the event's URL
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"method": "PUBLISH"},
+        {"method": "REQUEST", "uid": "x", "sequence": "one"},
+        {"method": "CANCEL", "start": 3},
+    ],
+)
+def test_what_is_not_an_invite_is_unwritable(data):
+    from concierge.mail.ics import Invite, UnwritableInvite
+
+    with pytest.raises(UnwritableInvite):
+        Invite.from_json(data)
+
+
+def test_a_zone_unknown_here_is_unwritable():
+    from concierge.mail.ics import Invite, UnwritableInvite, invite_bytes
+
+    event = biweekly_new_york()
+    invite = Invite(
+        method="REQUEST",
+        uid=event.uid,
+        sequence=0,
+        start=event.start,
+        duration_minutes=45,
+        summary="x",
+        description="",
+        location=None,
+        attendees=event.attendees,
+        rrule=event.rrule,
+        zone="Mars/Olympus",
+    )
+    with pytest.raises(UnwritableInvite, match="Mars/Olympus"):
+        invite_bytes(invite, event.organizer, event.stamp)

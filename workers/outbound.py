@@ -20,7 +20,8 @@ from sqlalchemy import update
 from concierge.config import Settings
 from concierge.db import session_scope, utcnow
 from concierge.keys import reply_address
-from concierge.mail.render import Envelope, calendar_of, render_message
+from concierge.mail.ics import Attendee, Invite, UnwritableInvite, invite_bytes
+from concierge.mail.render import Envelope, render_message
 from concierge.mail.transport import PermanentSendError, TransientSendError, provider_metadata, send_smtp
 from concierge.models import DevMail, OutboundMessage, Person, Program, ReplyKey
 from concierge.outbox import ERASED, SECRETS_KEY, suppressed
@@ -100,9 +101,11 @@ def build_message(settings: Settings, row: OutboundMessage, key: ReplyKey | None
         )
     calendar = row.context.get("calendar")
     if calendar and envelope.reply_to:
-        organizer = parseaddr(settings.mail_from)[0] or "Concierge"
-        invite = calendar_of(calendar, envelope.reply_to, organizer, row.created_at)
-        envelope = replace(envelope, calendar=invite)
+        invite = Invite.from_json(calendar)
+        organizer = Attendee(envelope.reply_to, parseaddr(settings.mail_from)[0] or "Concierge")
+        envelope = replace(
+            envelope, calendar=(invite.method, invite_bytes(invite, organizer, row.created_at))
+        )
     context = dict(row.context, base_url=settings.base_url)
     return render_message(row.template, context, envelope)
 
@@ -126,10 +129,8 @@ def send_outbound(outbound_id: int, stuck_before: str | None = None) -> str:
                 row.subject = str(msg["Subject"])
             except TemplateError as exc:
                 held = f"template {row.template}: {type(exc).__name__}: {exc}"
-            except (ValueError, KeyError, TypeError) as exc:
-                # What the row describes cannot be written (an invite's zone unknown here, a
-                # rule icalendar refuses): sending again would not help.
-                held = f"email {row.template} could not be written: {type(exc).__name__}: {exc}"
+            except UnwritableInvite as exc:
+                held = f"email {row.template} could not be written: {exc}"
     if held is not None:
         _finish(settings, outbound_id, "failed", f"not sent: {held}", context=row.context)
         return "failed"

@@ -24,6 +24,7 @@ from concierge.db import insert_unless_exists
 from concierge.inbound import ParsedMessage
 from concierge.inbound.intents import MENTORSHIP, WELCOME, Situation, strip_reply_prefixes
 from concierge.keys import reply_key_for
+from concierge.mail.ics import Invite
 from concierge.models import (
     Enrolment,
     InboundEffect,
@@ -45,7 +46,7 @@ class Notice:
     """What one other member is to be told of this reply: blocks of an update, and an invite."""
 
     blocks: list[dict[str, Any]] = field(default_factory=list)
-    calendars: list[dict[str, Any]] = field(default_factory=list)
+    calendars: list[Invite] = field(default_factory=list)
 
 
 @dataclass
@@ -65,7 +66,7 @@ class Turn:
     upcoming: Meeting | None = None
     #: The sentences of the one answer to the sender, and the calendars it carries.
     said: list[str] = field(default_factory=list)
-    calendars: list[dict[str, Any]] = field(default_factory=list)
+    calendars: list[Invite] = field(default_factory=list)
     notices: dict[int, Notice] = field(default_factory=dict)
     #: The answer is what another action sends (goals' thanks, the "not understood" answer).
     answered_elsewhere: bool = False
@@ -90,7 +91,7 @@ class Turn:
         """A person's zone (their own, else the program's)."""
         return zone_of(person.timezone, self.program.timezone)
 
-    def tell(self, person: Person, block: dict[str, Any], calendar: dict[str, Any] | None = None) -> None:
+    def tell(self, person: Person, block: dict[str, Any], calendar: Invite | None = None) -> None:
         """Add a block (and a calendar) to what `person` is told of this reply."""
         notice = self.notices.setdefault(person.id, Notice())
         notice.blocks.append(block)
@@ -166,7 +167,7 @@ def send_what_was_said(turn: Turn) -> None:
             context={
                 "program_name": program.name,
                 "lines": turn.said,
-                "calendar": carried[0] if carried else None,
+                "calendar": carried[0].as_json() if carried else None,
                 "subject": answer_subject(turn.parsed.subject, program.name),
             },
             now=turn.now,
@@ -194,7 +195,7 @@ def send_what_was_said(turn: Turn) -> None:
                     "program_name": program.name,
                     "thread_subject": subject,
                     "blocks": notice.blocks if number == 0 else [],
-                    "calendar": calendar,
+                    "calendar": calendar.as_json() if calendar else None,
                 },
                 now=turn.now,
             )

@@ -21,8 +21,9 @@ from sqlalchemy import select
 from concierge.actions.conversation import Turn
 from concierge.inbound.intents import Intent
 from concierge.inbound.times import Option
+from concierge.mail.ics import Attendee, Invite, Method
 from concierge.models import Meeting, MeetingAnswer, MeetingSeries, Person, Proposal
-from concierge.when import for_reader, iso_utc, minutes, zone_of
+from concierge.when import for_reader, minutes, zone_of
 
 #: How far ahead a series' occurrences are written as meetings (each briefed and reminded):
 #: to the program's end, or this far when it has none.
@@ -561,8 +562,8 @@ def occurrences(series: MeetingSeries, end_date: Any = None) -> list[datetime]:
 # ------------------------------------------------------------------------------------------ calendars
 
 
-def _attendees(turn: Turn) -> list[list[str]]:
-    return [[p.email, p.display_name] for p in _members(turn)]
+def _attendees(turn: Turn) -> tuple[Attendee, ...]:
+    return tuple(Attendee(p.email, p.display_name) for p in _members(turn))
 
 
 def _summary(turn: Turn) -> str:
@@ -577,41 +578,36 @@ def _description(turn: Turn) -> str:
     )
 
 
-def _meeting_calendar(turn: Turn, meeting: Meeting, method: str) -> dict[str, Any]:
-    """What an invite for one meeting (or one occurrence of a series) carries."""
-    series = meeting.series if meeting.series_id else None
-    data: dict[str, Any] = {
-        "method": method,
-        "uid": series.uid if series is not None else meeting.uid,
-        "sequence": meeting.invite_sequence,
-        "start": iso_utc(meeting.starts_at),
-        "duration": meeting.duration_minutes,
-        "summary": _summary(turn),
-        "description": _description(turn),
-        "location": meeting.location,
-        "attendees": _attendees(turn),
-        "rrule": None,
-        "zone": series.zone if series is not None else None,
-        "recurrence_id": iso_utc(meeting.occurrence_of)
-        if series is not None and meeting.occurrence_of
-        else None,
-    }
-    return data
+def _meeting_calendar(turn: Turn, meeting: Meeting, method: Method) -> Invite:
+    """The invite for one meeting (or one occurrence of a series)."""
+    series = meeting.series
+    return Invite(
+        method=method,
+        uid=series.uid if series is not None else meeting.uid,
+        sequence=meeting.invite_sequence,
+        start=meeting.starts_at,
+        duration_minutes=meeting.duration_minutes,
+        summary=_summary(turn),
+        description=_description(turn),
+        location=meeting.location,
+        attendees=_attendees(turn),
+        zone=series.zone if series is not None else None,
+        recurrence_id=meeting.occurrence_of if series is not None else None,
+    )
 
 
-def _series_calendar(turn: Turn, series: MeetingSeries, method: str) -> dict[str, Any]:
-    """What an invite for a whole series carries: its start in its zone and its RRULE."""
-    return {
-        "method": method,
-        "uid": series.uid,
-        "sequence": series.sequence,
-        "start": iso_utc(series.starts_at),
-        "duration": series.duration_minutes,
-        "summary": _summary(turn),
-        "description": _description(turn),
-        "location": series.location,
-        "attendees": _attendees(turn),
-        "rrule": series.rrule,
-        "zone": series.zone,
-        "recurrence_id": None,
-    }
+def _series_calendar(turn: Turn, series: MeetingSeries, method: Method) -> Invite:
+    """The invite for a whole series: its start in its zone and its RRULE."""
+    return Invite(
+        method=method,
+        uid=series.uid,
+        sequence=series.sequence,
+        start=series.starts_at,
+        duration_minutes=series.duration_minutes,
+        summary=_summary(turn),
+        description=_description(turn),
+        location=series.location,
+        attendees=_attendees(turn),
+        rrule=series.rrule,
+        zone=series.zone,
+    )

@@ -26,10 +26,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Literal
-from zoneinfo import ZoneInfo
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from icalendar import Alarm, Calendar, Event, vCalAddress, vRecur
+
+from concierge.when import from_iso, iso_utc
 
 PRODID = "-//Concierge//Mentoring//EN"
 REMINDER = timedelta(minutes=15)
@@ -72,6 +74,103 @@ class CalendarEvent:
     rrule: str | None = None
     zone: str | None = None
     recurrence_id: datetime | None = None
+
+
+class UnwritableInvite(Exception):
+    """An invite that cannot be written here: its zone unknown on this machine, a rule the library
+    refuses, or what an outbox row holds not an invite. Sending again would not help."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Invite:
+    """An invite or cancellation as an action decides it, before it is written for a recipient.
+
+    An action puts it in the outbox row (`as_json`); the send job writes it for that row's
+    recipient, whose reply address is the ORGANIZER (`invite_bytes`). `location` is a place, a
+    tool's name or a link; a link is also the event's URL.
+    """
+
+    method: Method
+    uid: str
+    sequence: int
+    start: datetime
+    duration_minutes: int
+    summary: str
+    description: str
+    location: str | None
+    attendees: tuple[Attendee, ...]
+    rrule: str | None = None
+    zone: str | None = None
+    recurrence_id: datetime | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """The invite as an outbox row keeps it (times ISO 8601 UTC)."""
+        return {
+            "method": self.method,
+            "uid": self.uid,
+            "sequence": self.sequence,
+            "start": iso_utc(self.start),
+            "duration": self.duration_minutes,
+            "summary": self.summary,
+            "description": self.description,
+            "location": self.location,
+            "attendees": [[a.email, a.name] for a in self.attendees],
+            "rrule": self.rrule,
+            "zone": self.zone,
+            "recurrence_id": iso_utc(self.recurrence_id) if self.recurrence_id else None,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Invite:
+        """The invite `as_json` wrote; `UnwritableInvite` when `data` is not one."""
+        try:
+            method = data["method"]
+            if method not in ("REQUEST", "CANCEL"):
+                raise ValueError(f"method {method!r}")
+            return cls(
+                method=method,
+                uid=str(data["uid"]),
+                sequence=int(data["sequence"]),
+                start=from_iso(data["start"]),
+                duration_minutes=int(data["duration"]),
+                summary=str(data["summary"]),
+                description=str(data.get("description") or ""),
+                location=data.get("location"),
+                attendees=tuple(Attendee(email, name) for email, name in data["attendees"]),
+                rrule=data.get("rrule"),
+                zone=data.get("zone"),
+                recurrence_id=from_iso(data["recurrence_id"]) if data.get("recurrence_id") else None,
+            )
+        except (KeyError, TypeError, ValueError) as error:
+            raise UnwritableInvite(f"not an invite: {type(error).__name__}: {error}") from error
+
+    def event(self, organizer: Attendee, stamp: datetime) -> CalendarEvent:
+        """The event as one recipient gets it: `organizer` is their own reply address."""
+        link = self.location if self.location and self.location.startswith(("http://", "https://")) else None
+        return CalendarEvent(
+            uid=self.uid,
+            sequence=self.sequence,
+            stamp=stamp,
+            start=self.start,
+            duration_minutes=self.duration_minutes,
+            summary=self.summary,
+            description=self.description,
+            organizer=organizer,
+            attendees=self.attendees,
+            location=None if link else self.location,
+            url=link,
+            rrule=self.rrule,
+            zone=self.zone,
+            recurrence_id=self.recurrence_id,
+        )
+
+
+def invite_bytes(invite: Invite, organizer: Attendee, stamp: datetime) -> bytes:
+    """`calendar_bytes` of the invite as `organizer`'s copy; `UnwritableInvite` when it cannot be."""
+    try:
+        return calendar_bytes(invite.event(organizer, stamp), invite.method)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise UnwritableInvite(f"invite {invite.uid}: {type(error).__name__}: {error}") from error
 
 
 def calendar_bytes(event: CalendarEvent, method: Method) -> bytes:

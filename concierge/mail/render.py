@@ -19,8 +19,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from concierge.mail.ics import Attendee, CalendarEvent, calendar_bytes, invite_filename
-from concierge.when import from_iso
+from concierge.mail.ics import invite_filename
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "email"
 MARKER = "-- Reply above this line --"
@@ -45,7 +44,7 @@ class Envelope:
     unsubscribe_mailto: str | None = None
     unsubscribe_url: str | None = None
     extra_parts: list[tuple[str, str, bytes]] = field(default_factory=list)
-    #: An invite or a cancellation: (METHOD, the iCalendar bytes), see `calendar_of`.
+    #: An invite or a cancellation: (METHOD, the iCalendar bytes), see `ics.invite_bytes`.
     calendar: tuple[str, bytes] | None = None
 
     @property
@@ -123,33 +122,3 @@ def render_message(name: str, context: dict[str, Any], envelope: Envelope) -> Em
         maintype, subtype = maintype_subtype.split("/", 1)
         msg.add_attachment(payload, maintype=maintype, subtype=subtype, filename=filename)
     return msg
-
-
-def calendar_of(
-    data: dict[str, Any], organizer: str, organizer_name: str, stamp: datetime
-) -> tuple[str, bytes]:
-    """(METHOD, bytes) of the invite an outbound row's context describes, for one recipient.
-
-    The ORGANIZER is the recipient's own reply address, so that their calendar's answer
-    comes back to their conversation; a link given as the place is also the event's URL.
-    """
-    location = data.get("location")
-    url = location if location and location.startswith(("http://", "https://")) else None
-    method = data["method"]
-    event = CalendarEvent(
-        uid=data["uid"],
-        sequence=int(data["sequence"]),
-        stamp=stamp,
-        start=from_iso(data["start"]),
-        duration_minutes=int(data["duration"]),
-        summary=data["summary"],
-        description=data.get("description") or "",
-        organizer=Attendee(organizer, organizer_name),
-        attendees=tuple(Attendee(email, name) for email, name in data["attendees"]),
-        location=None if url else location,
-        url=url,
-        rrule=data.get("rrule"),
-        zone=data.get("zone"),
-        recurrence_id=from_iso(data["recurrence_id"]) if data.get("recurrence_id") else None,
-    )
-    return method, calendar_bytes(event, method)

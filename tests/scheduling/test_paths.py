@@ -319,3 +319,18 @@ def test_cancel_all_reaches_both_sides_for_every_meeting(settings, work):
         uids = {mail.calendar.vevent.uid.value for mail in to(sent, person) if mail.calendar}
         assert uids == {m.uid for m in meetings(settings)}, person
     assert {m.status for m in meetings(settings)} == {"cancelled"}
+
+
+def test_an_invite_that_cannot_be_written_fails_its_email_with_the_reason(settings, work):
+    pair = pair_in_zones(settings, work, auto_confirm=True)
+    reply(settings, pair["mentee_intro"], "Could we meet next Tuesday at 3pm?")
+    with session_scope(settings) as s:
+        rows = s.scalars(select(OutboundMessage).where(OutboundMessage.status == "queued")).all()
+        for row in rows:
+            if row.context.get("calendar"):
+                calendar = dict(row.context["calendar"], rrule="FREQ=WEEKLY", zone="Mars/Olympus")
+                row.context = dict(row.context, calendar=calendar)
+    work()
+    with session_scope(settings) as s:
+        failed = s.scalars(select(OutboundMessage).where(OutboundMessage.status == "failed")).all()
+        assert len(failed) == 2 and all("could not be written" in row.error for row in failed)
