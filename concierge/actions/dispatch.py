@@ -10,14 +10,15 @@ with none at all is one a later part of the product acts on (SPEC §4.2's vocabu
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Literal
 
 from concierge.actions import messages, scheduling
 from concierge.actions.conversation import Turn, send_what_was_said
-from concierge.inbound.intents import Intent
+from concierge.inbound.intents import Asked, Intent, IntentType
 
 Action = Callable[[Turn, Intent], None]
 
-DISPATCH: dict[tuple[str, str], Action] = {
+DISPATCH: dict[tuple[Asked | Literal["*"], IntentType], Action] = {
     ("*", "stop"): messages.stop,
     ("goals", "goals"): messages.goals,
     ("*", "propose"): scheduling.propose,

@@ -20,8 +20,8 @@ from sqlalchemy import select
 
 from concierge.actions.conversation import Turn
 from concierge.inbound.intents import Intent
-from concierge.inbound.times import Option
-from concierge.mail.ics import Attendee, Invite, Method
+from concierge.inbound.times import REPEAT_WORDS, Option
+from concierge.mail.ics import Attendee, Invite, Method, is_link
 from concierge.models import Meeting, MeetingAnswer, MeetingSeries, Person, Proposal
 from concierge.when import for_reader, minutes, zone_of
 
@@ -31,9 +31,9 @@ SERIES_HORIZON = timedelta(weeks=26)
 MAX_OCCURRENCES = 60
 
 
-def _describe(turn: Turn, option: Option, reader: Person, others: list[Person] | None = None) -> str:
+def _describe(turn: Turn, option: Option, reader: Person) -> str:
     """The option as `reader` reads it: their zone first, the other side's where it differs."""
-    others = [p for p in (others if others is not None else _members(turn)) if p.id != reader.id]
+    others = [p for p in _members(turn) if p.id != reader.id]
     other = others[0] if len(others) == 1 else None
     text = for_reader(
         option.start,
@@ -43,20 +43,10 @@ def _describe(turn: Turn, option: Option, reader: Person, others: list[Person] |
     )
     text += f", {minutes(option.duration)}"
     if option.location:
-        text += (
-            f" on {option.location}" if not option.location.startswith("http") else f" ({option.location})"
-        )
+        text += f" ({option.location})" if is_link(option.location) else f" on {option.location}"
     if option.repeat:
-        text += f", {_repeat_words(option.repeat)}"
+        text += f", {REPEAT_WORDS.get(option.repeat, 'repeating')}"
     return text
-
-
-def _repeat_words(rule: str) -> str:
-    if "INTERVAL=2" in rule:
-        return "every other week"
-    if "MONTHLY" in rule:
-        return "every month"
-    return "every week"
 
 
 def _members(turn: Turn) -> list[Person]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from concierge.inbound.calendar import CalendarAnswer
@@ -22,6 +22,7 @@ from concierge.inbound.times import (
     Reading,
     at_word_start,
     read_times,
+    same_moment,
 )
 
 #: The whole first line of a reply that asks to stop (SPEC §3: `stop` / `unsubscribe`).
@@ -55,14 +56,21 @@ def is_stop(text: str, subject: str) -> bool:
 #: The threads (SPEC §3: a key names one) whose replies are read here.
 WELCOME, MENTORSHIP = "welcome", "mentorship"
 #: What the email being answered asked of its reader.
-ASKED = ("time", "confirm", "invite", "goals", "none")
+Asked = Literal["time", "confirm", "invite", "goals", "none"]
+#: Every intent SPEC §4.2 names; those this module does not read yet come with later issues.
+IntentType = Literal[
+    "propose", "vague_time", "confirm", "pick", "decline", "reschedule", "cancel", "held", "missed",
+    "notes", "action_item", "done", "agenda", "goals", "reflection", "away", "pause", "resume",
+    "timezone", "stop", "help", "status", "end", "private", "send_my_data", "delete_my_data",
+    "ask_topic", "pass_on",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
 class Intent:
     """One thing a reply asks for: its type (SPEC §4.2's vocabulary) and its values."""
 
-    type: str
+    type: IntentType
     options: tuple[Option, ...] = ()
     option: int | None = None  # pick: 1-based, into the options offered
     all: bool = False  # cancel: the whole series, not only the next meeting
@@ -83,7 +91,7 @@ class Intent:
 class Situation:
     """What the reader needs besides the text: who wrote, in which zone, answering what, when.
 
-    `asked` is what the email being answered asked (`ASKED`); `offered` the options it offered
+    `asked` is what the email being answered asked; `offered` the options it offered
     (with `confirm`); `meeting` the meeting it was about (with `invite`).
     """
 
@@ -91,7 +99,7 @@ class Situation:
     zone: ZoneInfo
     now: datetime
     thread: str = MENTORSHIP
-    asked: str = "none"
+    asked: Asked = "none"
     offered: tuple[datetime, ...] = ()
     meeting: datetime | None = None
     other_zone: ZoneInfo | None = None
@@ -280,7 +288,7 @@ def _moves(reading: Reading, used: set[int]) -> bool:
 
 
 def _same_as_offered(start: datetime, situation: Situation) -> bool:
-    return any(abs((start - offered).total_seconds()) < 60 for offered in situation.offered)
+    return any(same_moment(start, offered) for offered in situation.offered)
 
 
 def _answer(reading: Reading, situation: Situation, options: list[Option], used: set[int]) -> Intent | None:
@@ -348,7 +356,7 @@ def _picked(reading: Reading, situation: Situation, used: set[int]) -> int | Non
             return choice
     for option in reading.options:
         for position, start in enumerate(offered, 1):
-            if abs((option.start - start).total_seconds()) < 60:
+            if same_moment(option.start, start):
                 used.update(i for i, c in enumerate(reading.clauses) if c.times)
                 return position
     local = [t.astimezone(situation.zone) for t in offered]

@@ -37,6 +37,11 @@ from timefhuman.lalr import get_lalr_parser
 from concierge.when import from_iso, iso_utc
 
 
+def same_moment(one: datetime, other: datetime) -> bool:
+    """Two times within a minute of each other: the same time, as people write it."""
+    return abs((one - other).total_seconds()) < 60
+
+
 def at_word_start(*alternatives: str, anchored: tuple[str, ...] = (), flags: int = 0) -> re.Pattern[str]:
     """One pattern matching any of `alternatives` where a word starts (or any of `anchored`,
     which place themselves): one `\\b` tried before the list, not one per alternative, which
@@ -873,7 +878,7 @@ def read_times(
         previous = clause
     options: list[datetime] = []
     for clause in clauses:
-        options.extend(t for t in clause.times if all(abs((t - o).total_seconds()) >= 60 for o in options))
+        options.extend(t for t in clause.times if not any(same_moment(t, o) for o in options))
     if not options:
         options = facts.approximate[:1]
     repeat = _repeat_of(clauses)
@@ -1096,11 +1101,17 @@ def _location(text: str) -> str | None:
     return tool.lastgroup.replace("_", " ") if tool and tool.lastgroup else None
 
 
+#: The repeat rules a reply can ask for (RRULE), as an answer says them.
+REPEAT_WORDS = {
+    "FREQ=WEEKLY;INTERVAL=2": "every other week",
+    "FREQ=MONTHLY": "every month",
+    "FREQ=WEEKLY": "every week",
+}
+
+
 def _repeat(text: str) -> str | None:
-    if _REPEAT_BIWEEKLY.search(text):
-        return "FREQ=WEEKLY;INTERVAL=2"
-    if _REPEAT_MONTHLY.search(text):
-        return "FREQ=MONTHLY"
-    if _REPEAT_WEEKLY.search(text):
-        return "FREQ=WEEKLY"
+    """The repeat rule asked for, the most specific first ("every other Tuesday" is not weekly)."""
+    for pattern, rule in zip((_REPEAT_BIWEEKLY, _REPEAT_MONTHLY, _REPEAT_WEEKLY), REPEAT_WORDS, strict=True):
+        if pattern.search(text):
+            return rule
     return None

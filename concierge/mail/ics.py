@@ -146,7 +146,7 @@ class Invite:
 
     def event(self, organizer: Attendee, stamp: datetime) -> CalendarEvent:
         """The event as one recipient gets it: `organizer` is their own reply address."""
-        link = self.location if self.location and self.location.startswith(("http://", "https://")) else None
+        link = self.location if is_link(self.location) else None
         return CalendarEvent(
             uid=self.uid,
             sequence=self.sequence,
@@ -163,6 +163,11 @@ class Invite:
             zone=self.zone,
             recurrence_id=self.recurrence_id,
         )
+
+
+def is_link(location: str | None) -> bool:
+    """A meeting's place given as a link (a video call) rather than a place or a tool's name."""
+    return bool(location) and location.lower().startswith(("http://", "https://"))
 
 
 def invite_bytes(invite: Invite, organizer: Attendee, stamp: datetime) -> bytes:
