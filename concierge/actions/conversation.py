@@ -49,7 +49,7 @@ class Notice:
     calendars: list[Invite] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Turn:
     """A routed reply being acted on: who, where, in which situation, and what it has said so far."""
 

@@ -219,7 +219,19 @@ def act_on_reply(
     understood = tuple(intent.as_json() for intent in intents)
     if not intents and not parsed.text.strip():
         return Outcome("processed", "reply", "nothing_new")
-    turn = Turn(session, settings, inbound, parsed, key, sender, enrolment, now, situation, pending, upcoming)
+    turn = Turn(
+        session=session,
+        settings=settings,
+        inbound=inbound,
+        parsed=parsed,
+        key=key,
+        sender=sender,
+        enrolment=enrolment,
+        now=now,
+        situation=situation,
+        pending=pending,
+        upcoming=upcoming,
+    )
     act_on_intents(turn, intents)
     if (
         intents
