@@ -204,13 +204,11 @@ def act_on_reply(
         upcoming = about or upcoming
         if upcoming is not None:
             situation = replace(situation, asked="invite", meeting=upcoming.starts_at)
-        # An answer to an invite since replaced (the meeting moved after it was sent) answers
-        # a time that no longer holds: it changes nothing (RFC 5546 3.2.3, SEQUENCE).
-        intents = (
-            []
-            if about is not None and _answers_an_older_invite(calendar, about)
-            else calendar_intents(calendar)
-        )
+        # An answer about an event that is not one of this mentorship's confirmed meetings (a
+        # cancelled one, another's, a stranger's UID), or to an invite since replaced (the
+        # meeting moved after it was sent: RFC 5546 3.2.3, SEQUENCE), changes nothing.
+        current = about is not None and not _answers_an_older_invite(calendar, about)
+        intents = calendar_intents(calendar) if current else []
     elif reads_as_out_of_office(parsed.text):
         # INBOUND.md 22: it may be a machine quoting what it answers; kept for review, never acted on.
         intents = []

@@ -25,6 +25,11 @@ from concierge.inbound.times import (
     same_moment,
 )
 
+#: What a reply asks is read in its first this many characters, its runs of spaces made one
+#: (INBOUND.md 15: time bounded whatever arrives). A reply that schedules says so early; what
+#: is passed on to the other side is the whole reply, not this.
+MAX_READ_CHARS = 3000
+_SPACE_RUN = re.compile(r"[ \t\u00a0]{2,}")
 #: The whole first line of a reply that asks to stop (SPEC §3: `stop` / `unsubscribe`).
 STOP_WORDS = frozenset({"stop", "unsubscribe", "stop please", "please stop", "unsubscribe me"})
 #: A stop request is a short reply; a longer one that starts with "Stop" says something else.
@@ -223,6 +228,7 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
         return [Intent("goals")] if situation.role in ("mentee", "peer") else []
     if _LATER_COMMANDS.match(text):
         return []
+    text = _SPACE_RUN.sub(" ", text[: MAX_READ_CHARS * 4])[:MAX_READ_CHARS]
     anchor = situation.offered[0] if len(situation.offered) == 1 else None
     if situation.asked == "invite":
         anchor = situation.meeting

@@ -51,6 +51,8 @@ def at_word_start(*alternatives: str, anchored: tuple[str, ...] = (), flags: int
 
 
 DEFAULT_MINUTES = 45
+#: The most times one reply offers: beyond a handful it is a list, not a choice to put to someone.
+MAX_OPTIONS = 6
 #: A range or duration longer than this is not a meeting's length ("9-5", "a 12-hour shift").
 LONGEST_MEETING = 8 * 60
 #: A date without a year that fell this recently is read as meant (and in the past); older
@@ -523,9 +525,29 @@ def clauses_of(text: str) -> list[Clause]:
         for piece in _CLAUSE_BREAK.split(sentence):
             piece_start = text.find(piece, piece_at) if piece else piece_at
             piece_at = piece_start + len(piece)
-            if piece.strip():
-                found.append(Clause(piece_start, piece_start + len(piece), piece, _low(piece)))
+            for at, part in _bounded(piece):
+                if part.strip():
+                    begins = piece_start + at
+                    found.append(Clause(begins, begins + len(part), part, _low(part)))
     return found
+
+
+#: A clause longer than this is not a sentence people write but a list or a machine's text;
+#: it is read in pieces of about this length, cut between words, so that reading stays linear.
+MAX_CLAUSE_CHARS = 300
+
+
+def _bounded(piece: str) -> list[tuple[int, str]]:
+    """The piece, or its parts of at most about `MAX_CLAUSE_CHARS`, each with where it starts."""
+    parts: list[tuple[int, str]] = []
+    at = 0
+    while len(piece) - at > MAX_CLAUSE_CHARS:
+        cut = piece.rfind(" ", at + MAX_CLAUSE_CHARS // 2, at + MAX_CLAUSE_CHARS)
+        cut = cut if cut > at else at + MAX_CLAUSE_CHARS
+        parts.append((at, piece[at:cut]))
+        at = cut
+    parts.append((at, piece[at:]))
+    return parts
 
 
 # ------------------------------------------------------------------------------------------- times
@@ -879,6 +901,7 @@ def read_times(
     options: list[datetime] = []
     for clause in clauses:
         options.extend(t for t in clause.times if not any(same_moment(t, o) for o in options))
+    options = options[:MAX_OPTIONS]
     if not options:
         options = facts.approximate[:1]
     repeat = _repeat_of(clauses)

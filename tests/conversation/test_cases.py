@@ -24,6 +24,8 @@ from concierge.inbound import understand
 from concierge.inbound.intents import Situation, read_intents
 from tests.conversation.harness import load_cases, read, same, score
 
+NOW = datetime(2026, 12, 4, 14, 47, tzinfo=UTC)
+
 GOAL = 0.95
 #: Cases read wrongly today, with why (none at the last measure).
 KNOWN_MISSES: dict[str, str] = {}
@@ -86,3 +88,26 @@ def test_the_time_library_loads_once_per_process():
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "1"  # the zone tables were built once, by warm_up
+
+
+HOSTILE = {
+    "a day and a number, over and over": "Monday 1 " * 2300,
+    "times joined by or": "Tue 3pm or " * 1900,
+    "spaces between two words": "ok" + " " * 19990 + "thanks",
+    "one clause of times": "Tuesday at 3pm, " * 1400,
+    "a zone, over and over": "3pm ET " * 2900,
+    "digits and colons": "1:" * 10000,
+}
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_a_long_hostile_reply_is_read_in_bounded_time_and_offers_a_handful(name):
+    """INBOUND.md 15: 20,000 characters of repetition once took 8-24 s (quadratic in a clause's
+    length); the guard only catches a return of that, it does not time the reader."""
+    from concierge.inbound.times import MAX_OPTIONS
+    from tests.inbound.helpers import deadline
+
+    where = Situation("mentee", ZoneInfo("America/New_York"), NOW, asked="time")
+    with deadline(20):
+        intents = read_intents(HOSTILE[name], "Re: hello", where)
+    assert all(len(intent.options) <= MAX_OPTIONS for intent in intents)

@@ -222,3 +222,22 @@ def test_a_calendar_answer_marked_as_spam_is_spam(settings, work):
     assert result.kind == "spam"
     with session_scope(settings) as s:
         assert s.get(Meeting, meeting.id).status == "confirmed"
+
+
+@pytest.mark.parametrize("uid", ["someone-elses-event@google.com", "cancelled"])
+def test_an_answer_about_another_event_changes_nothing(settings, work, uid):
+    """A Decline that reaches Maya's key about an event that is not a confirmed meeting of hers
+    (a stranger's UID, or a meeting already cancelled) leaves the meeting that is alone."""
+    meeting, organizer = booked(settings, work)
+    if uid == "cancelled":
+        with session_scope(settings) as s:
+            old = s.get(Meeting, meeting.id)
+            s.add(Meeting(**{c: getattr(old, c) for c in ("mentorship_id", "starts_at", "duration_minutes")},
+                          uid="old-meeting@concierge", status="cancelled"))  # fmt: skip
+        uid = "old-meeting@concierge"
+    result = answer(
+        settings, from_sample("bluemind__google.reply.decline.eml", uid=uid, attendee=MAYA, to=organizer)
+    )
+    assert (result.status, result.intents) == ("processed", [])
+    with session_scope(settings) as s:
+        assert s.get(Meeting, meeting.id).status == "confirmed"
