@@ -355,7 +355,15 @@ def ask_exact_time(turn: Turn, intent: Intent) -> None:
 def cancel(turn: Turn, intent: Intent) -> None:
     """Cancel the next meeting (or, with "all", the series or every meeting ahead); with no
     meeting, withdraw the sender's pending proposal."""
-    if turn.mentorship is None or not turn.once("cancel"):
+    if turn.mentorship is None:
+        return
+    facilitator = _facilitator(turn)
+    if facilitator is not None and facilitator.id != turn.sender.id and turn.upcoming is not None:
+        # In a circle only the facilitator calls a meeting off (SPEC §3.3): a member's "cancel"
+        # is their decline, noted and told to the facilitator.
+        decline_meeting(turn, intent)
+        return
+    if not turn.once("cancel"):
         return
     meetings = list(
         turn.session.scalars(

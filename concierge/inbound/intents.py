@@ -116,7 +116,7 @@ _CANCEL = re.compile(
     r"(?:series|recurring\s+\w+))\b",
 )
 _NOT_CANCEL = re.compile(
-    r"\b(?:don'?t|do\s+not|no\s+need\s+to|not|never)\s+(?:\w+\s+)?cancel|"
+    r"\b(?:don'?t|do\s+not|no\s+need\s+to|not|never|won'?t|will\s+not|wouldn'?t|shan'?t)\s+(?:\w+\s+)?cancel|"
     r"\b(?:got|was|were|been|is|are|get|gets)\s+(?:\w+\s+)?cancel|"
     r"\b(?:flight|train|bus|class|event|concert|game|trip|appointment|order|plan|plans|party|conference)s?\s+"
     r"(?:\w+\s+)?(?:got\s+|was\s+|were\s+|is\s+|has\s+been\s+)?cancel",
@@ -134,6 +134,8 @@ _RESCHEDULE = re.compile(
     r"bring\s+(?:it|this|that|our|the)?\s*(?:\w+\s+)?forward|change\s+(?:the|our)\s+(?:time|day|date)|"
     r"another\s+(?:time|day)\s+for\s+(?:our|the)|new\s+time\s+for)\b",
 )
+#: A time offered "instead" of a meeting already confirmed moves it ("Thursday works better").
+_INSTEAD = re.compile(r"\b(?:instead|works?\s+better|would\s+be\s+better|rather)\b")
 #: Moves that are not about our meeting: "I had to reschedule my dentist appointment".
 _NOT_OUR_MOVE = re.compile(
     r"\b(?:had|have|having|needed|got)\s+to\s+(?:re-?schedul|move|postpon)\w*\s+(?:my|his|her|their|a|an)\b|"
@@ -152,7 +154,7 @@ _CONFIRM = re.compile(
     r"count\s+me\s+in|looks\s+good|all\s+good|good\s+for\s+me|suits\s+me|that\s+suits|agreed|go\s+ahead|"
     r"book\s+it|lock\s+it\s+in|let'?s\s+do\s+(?:it|that)|done|accept(?:ed)?|that'?s\s+fine|"
     r"that'?s\s+(?:great|perfect|good)|i\s+can\s+(?:make\s+it|do\s+(?:it|that))|happy\s+to|"
-    r"👍|✅|👌)\b",
+    r"no\s+problem|👍|✅|👌)(?:(?<=\W)|\b)(?!\W*not\b)",  # "of course not" is no
 )
 _DECLINE = at_word_start(
     r"(?:i'?ll|i\s+will|going\s+to|gonna)\s+(?:have\s+to\s+)?miss\b",
@@ -168,8 +170,12 @@ _DECLINE = at_word_start(
     r"(?:i\s+have\s+to|need\s+to|must)\s+decline\b",
     r"decline\b",
     r"that'?s\s+not\s+(?:good|great|ideal)",
+    r"(?:absolutely|definitely|certainly|of\s+course)\s+not\b",
     # The whole clause ("No.", "Can't.") or its first word ("Nope, …").
-    anchored=(r"^\W*(?:no|nope|nah|can'?t|cannot)\W*$", r"^\W*(?:no|nope|nah)\b"),
+    anchored=(
+        r"^\W*(?:no|nope|nah|can'?t|cannot)\W*$",
+        r"^\W*(?:no|nope|nah)\b(?!\W*(?:problem|prob|worries|worry|rush|stress|pressure|doubt)\b)",
+    ),
 )
 _ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4}
 #: Accepting a meeting already confirmed (an invite), as a calendar's "Yes" would.
@@ -247,7 +253,8 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
         intents.append(answered)
         if answered.type in ("pick", "confirm"):
             options = [o for o in options if not _same_as_offered(o.start, situation)]
-    if _moves(reading, used):
+    instead = situation.asked == "invite" and bool(options) and bool(_INSTEAD.search(reading.text.lower()))
+    if _moves(reading, used) or instead:
         intents.append(Intent("reschedule", tuple(options)))
     elif options:
         intents.append(Intent("propose", tuple(options)))
@@ -338,7 +345,7 @@ def _picked(reading: Reading, situation: Situation, used: set[int]) -> int | Non
     """Which offered option a reply names: by position ("the second one") or by its day or time."""
     offered = situation.offered
     for index, clause in enumerate(reading.clauses):
-        match = _PICK.search(clause.low)
+        match = next((m for m in _PICK.finditer(clause.low) if not _refused(clause.low, m)), None)
         if match is None:
             continue
         word = (match.group(1) or "").lower()
@@ -368,10 +375,25 @@ def _picked(reading: Reading, situation: Situation, used: set[int]) -> int | Non
     local = [t.astimezone(situation.zone) for t in offered]
     for index, clause in enumerate(reading.clauses):
         named = [p for p, t in enumerate(local, 1) if _names_day_or_time(clause.text, t)]
-        if len(named) == 1 and not _DECLINE.search(clause.low):
+        if len(named) == 1 and not _DECLINE.search(clause.low) and not _REFUSED_BEFORE.search(clause.low):
             used.add(index)
             return named[0]
     return None
+
+
+#: An option named only to be refused: "not the first one", "the first doesn't work", "Not Tuesday".
+_REFUSED_BEFORE = re.compile(r"(?:^|\W)(?:not|no)\W+(?:the\s+|on\s+)?\w*\W*$|^\W*not\b")
+_REFUSED_AFTER = re.compile(
+    r"^\W*(?:one|option|slot|time|choice)?\W*(?:doesn'?t|does\s+not|won'?t|isn'?t|is\s+not|can'?t|"
+    r"wouldn'?t|is\s+no\s+good|is\s+out|not)\b"
+)
+
+
+def _refused(low: str, match: re.Match[str]) -> bool:
+    return bool(
+        _REFUSED_BEFORE.search(low[max(0, match.start() - 12) : match.start()])
+        or _REFUSED_AFTER.match(low[match.end() : match.end() + 30])
+    )
 
 
 def _names_day_or_time(text: str, when: datetime) -> bool:

@@ -600,12 +600,16 @@ def _flatten(value: Any) -> list[Any]:
     return [value]
 
 
-def _pm(clock: time, written: str) -> time:
-    """A bare hour 1–7 (no am/pm, not 24-hour) is in the afternoon: "at 3" → 15:00."""
-    if re.search(
-        r"\d\s*(?:am|pm)|\bnoon\b|\bmidnight\b|\b(?:morning|tonight|evening)\b", written, re.IGNORECASE
-    ):
+def _pm(clock: time, written: str, around: str = "") -> time:
+    """A bare hour 1–7 (no am/pm, not 24-hour) is in the afternoon: "at 3" → 15:00; any hour
+    before noon said of the evening (in `written` or the words `around` it) is that evening's."""
+    if re.search(r"\d\s*(?:am|pm)|\bnoon\b|\bmidnight\b|\bmorning\b", written, re.IGNORECASE):
         return clock
+    if (
+        re.search(r"\b(?:tonight|evening|night)\b", written + " " + around, re.IGNORECASE)
+        and 1 <= clock.hour <= 11
+    ):
+        return clock.replace(hour=clock.hour + 12)  # "tonight at 8", "Tuesday night at 9"
     if 1 <= clock.hour <= 7 and not re.search(r"\b0\d:\d\d", written):
         return clock.replace(hour=clock.hour + 12)
     return clock
@@ -759,13 +763,13 @@ def _readings(
         and not re.search(r"\b(?:at|@)\s*\d|\d\s*$|^\d", written)
     ):
         clock = None  # "Thursday afternoon": the library's 15:00 is its guess, not the person's
+    around = clause[max(0, start - 24) : end + 16]
     if clock is not None:
-        clock = _pm(clock, written)
+        clock = _pm(clock, written, around)
         if until is not None:
-            until = _pm(until, written)
+            until = _pm(until, written, around)
             if until <= clock and until.hour < 12:
                 until = until.replace(hour=until.hour + 12)
-    around = clause[max(0, start - 24) : end + 16]
     if day is not None and not several:
         # "Tuesday next week", "the day after tomorrow": the words around the day count too.
         context = (
@@ -802,7 +806,7 @@ def _bare_hours(masked: str, found: list[_Found]) -> list[_Found]:
         hour, minute = int(match.group(1)), int(match.group(2) or 0)
         if not 1 <= hour <= 23 or minute > 59:
             continue
-        clock = _pm(time(hour, minute), match.group(0))
+        clock = _pm(time(hour, minute), match.group(0), masked[max(0, match.start() - 24) : match.end() + 16])
         extra.append(_Found(match.start(1), match.end(), match.group(0), None, clock))
     return extra
 

@@ -111,3 +111,36 @@ def test_a_long_hostile_reply_is_read_in_bounded_time_and_offers_a_handful(name)
     with deadline(20):
         intents = read_intents(HOSTILE[name], "Re: hello", where)
     assert all(len(intent.options) <= MAX_OPTIONS for intent in intents)
+
+
+_LA, _NY = ZoneInfo("America/Los_Angeles"), ZoneInfo("America/New_York")
+_TUE, _WED = datetime(2026, 12, 8, 20, tzinfo=UTC), datetime(2026, 12, 9, 15, tzinfo=UTC)
+_ONE = Situation("mentor", _LA, NOW, asked="confirm", offered=(_TUE,), other_zone=_NY)
+_TWO = Situation("mentor", _LA, NOW, asked="confirm", offered=(_TUE, _WED), other_zone=_NY)
+_MET = Situation("mentee", _NY, NOW, asked="invite", meeting=_TUE, other_zone=_LA)
+_FREE = Situation("mentee", _NY, NOW.replace(hour=20), asked="time", other_zone=_LA)
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "expected"),
+    [
+        ("Absolutely not", _ONE, ["decline"]),
+        ("Of course not", _ONE, ["decline"]),
+        ("👍", _ONE, ["confirm"]),
+        ("No problem!", _ONE, ["confirm"]),
+        ("I won't cancel, see you Tuesday", _MET, ["pass_on"]),  # told, not cancelled
+        ("Wednesday at 10am works better for me", _MET, ["reschedule"]),
+        ("the first doesn't work, the second does", _TWO, ["pick:2"]),
+        ("not the first one", _TWO, ["pass_on"]),
+        ("tonight at 8?", _FREE, ["propose:2026-12-05T01:00:00Z"]),
+        ("Tuesday night at 9?", _FREE, ["propose:2026-12-09T02:00:00Z"]),
+    ],
+)
+def test_replies_the_outside_audit_found_misread(text, where, expected):
+    """Negations read as yes or cancel, a thumbs-up read as nothing, "tonight at 8" read as 8am."""
+    got = []
+    for intent in read_intents(text, "Re: hello", where):
+        values = intent.as_json()
+        detail = values.get("option") or (values.get("options") or [{}])[0].get("start")
+        got.append(f"{intent.type}:{detail}" if detail and ":" in expected[0] else intent.type)
+    assert got == expected

@@ -287,6 +287,15 @@ def test_a_circle_facilitators_time_is_final_and_every_member_is_invited(setting
     assert all(s.calendar is not None and len(s.calendar.vevent.attendee_list) == 4 for s in sent)
     (meeting,) = meetings(settings)
     assert meeting.mentorship_id == circle_id and meeting.starts_at.isoformat() == "2026-12-10T17:00:00+00:00"
+    # A member's "cancel" is their decline, told to the facilitator; the meeting stands for the rest.
+    member_invite = to(sent, emails[2])[0]
+    before = last_outbound_id(settings)
+    reply(settings, member_invite.row.id, "Sorry, I have to cancel for Thursday")
+    work()
+    sent = sent_since(settings, before)
+    assert sorted(s.row.to_email for s in sent) == sorted([emails[0], emails[2]])
+    assert all(s.calendar is None for s in sent)
+    assert meetings(settings)[0].status == "confirmed"
 
 
 def test_every_calendar_a_reply_causes_reaches_everyone(settings, work):
