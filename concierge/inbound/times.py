@@ -238,7 +238,7 @@ _DAY_RANGE = re.compile(
 )
 _JUNK = re.compile(
     r"\+?\d[\d\s().-]{7,}\d|\b\d+\.\d+\.\d+\b|\bv\d+(?:\.\d+)*\b|[$€£¥]\s?\d+(?:[.,]\d+)?|\d+(?:\.\d+)?\s?%|"
-    r"(?<![:\d])\b\d{1,2}-\d{1,2}\b(?!\s*(?:am|pm|[ap]\b|:))|\b24/7\b|\b1:1s?\b|\b\d{3,}\b(?!\s*(?:am|pm|h\b))|"
+    r"(?<![:\d])\b\d{1,2}-\d{1,2}\b(?!\s*(?:am|pm|[ap]\b|:))|\b24/7\b|\b1:1s?\b|\b(?!20[2-9]\d\b)\d{3,}\b(?!\s*(?:am|pm|h\b))|"
     r"\b(?:room|floor|building|gate|flight|ext|extension|no\.?|number|#)\s*\w*\d[\w.:-]*|\b\d+(?:st|nd|rd|th)\s+floor\b|"
     r"\b\d+\s*-\s*a\s*-\s*side\b|\b(?:python|java|node|ios|android|windows|version|release)\s+\d+(?:[.:]\d+)*",
 )  # fmt: skip
@@ -411,6 +411,20 @@ def _iso_date(match: re.Match[str]) -> str:
     return f"{MONTHS[month - 1].title()} {int(match.group(3))}, {match.group(1)}"
 
 
+_DAY_MONTH_YEAR = re.compile(
+    r"\b([0-3]?\d)(?:st|nd|rd|th)?\s+(?:of\s+)?(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,?\s+"
+    r"(20\d\d)\b(\s*,\s*(?=\d))?",
+    re.IGNORECASE,
+)
+
+
+def _month_first(match: re.Match[str]) -> str:
+    """ "12 January 2027, 16:00" → "January 12, 2027 at 16:00", as the library reads it."""
+    month = [m[:3] for m in MONTHS].index(match.group(2).lower()) + 1
+    time_follows = " at " if match.group(4) else ""
+    return f"{MONTHS[month - 1].title()} {int(match.group(1))}, {match.group(3)}{time_follows}"
+
+
 def _quarter_to(match: re.Match[str]) -> str:
     return f"{(int(match.group(1)) - 2) % 12 + 1}:45"
 
@@ -448,6 +462,8 @@ _DIGIT_REWRITES: tuple[_Rewrite, ...] = (
     ("-", re.compile(r"\b(20\d\d)-(\d{2})-(\d{2})\b"), _iso_date),
     (".", re.compile(r"\b([0-3]?\d)\.([01]?\d)\.(\d{2,4})?(?=[\s,;!?)]|$)"), _dotted_date),  # "10.12."
     (None, re.compile(r"(?:\bat|@)\s*(\d)", _I), r"at \1"),
+    # "12 January 2027, 16:00": with a year, the library reads "January 2027" and loses the day.
+    ("20", _DAY_MONTH_YEAR, _month_first),
     (".", re.compile(r"(?<![\d.$€£v])\b([01]?\d|2[0-3])\.([0-5]\d)(?![\d.]|\s*%)"), r"\1:\2"),  # "12.30"
     # "14h", "15h30" (French, Polish…): the hours of a working day; "1h" is an hour, not 1:00.
     ("h", re.compile(r"\b(0?[89]|1\d|2[0-3])h([0-5]\d)?\b"), _french_hour),

@@ -134,10 +134,14 @@ _FREE = Situation("mentee", _NY, NOW.replace(hour=20), asked="time", other_zone=
         ("not the first one", _TWO, ["pass_on"]),
         ("tonight at 8?", _FREE, ["propose:2026-12-05T01:00:00Z"]),
         ("Tuesday night at 9?", _FREE, ["propose:2026-12-09T02:00:00Z"]),
+        ("How about 8 December 2027 at 3pm?", _FREE, ["propose:2027-12-08T20:00:00Z"]),
+        ("Could we do Dec 8, 2027 at 3pm?", _FREE, ["propose:2027-12-08T20:00:00Z"]),
+        ("Would 12/8/2027 at 3pm work?", _FREE, ["propose:2027-12-08T20:00:00Z"]),
     ],
 )
 def test_replies_the_outside_audit_found_misread(text, where, expected):
-    """Negations read as yes or cancel, a thumbs-up read as nothing, "tonight at 8" read as 8am."""
+    """Negations read as yes or cancel, a thumbs-up read as nothing, "tonight at 8" read as 8am,
+    a year written out read as this year."""
     got = []
     for intent in read_intents(text, "Re: hello", where):
         values = intent.as_json()
