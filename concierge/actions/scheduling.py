@@ -31,16 +31,21 @@ SERIES_HORIZON = timedelta(weeks=26)
 MAX_OCCURRENCES = 60
 
 
-def _describe(turn: Turn, option: Option, reader: Person) -> str:
-    """The option as `reader` reads it: their zone first, the other side's where it differs."""
+def _when(turn: Turn, start: datetime, reader: Person) -> str:
+    """A time as `reader` reads it: their zone first, the other side's where it differs (SPEC §3)."""
     others = [p for p in _members(turn) if p.id != reader.id]
     other = others[0] if len(others) == 1 else None
-    text = for_reader(
-        option.start,
+    return for_reader(
+        start,
         turn.zone(reader),
         turn.zone(other) if other is not None else None,
         other.first_name if other is not None else "",
     )
+
+
+def _describe(turn: Turn, option: Option, reader: Person) -> str:
+    """The option as `reader` reads it: its time (`_when`), length, place and repeat."""
+    text = _when(turn, option.start, reader)
     text += f", {minutes(option.duration)}"
     if option.location:
         text += f" ({option.location})" if is_link(option.location) else f" on {option.location}"
@@ -96,7 +101,7 @@ def _split_past(turn: Turn, options: list[Option]) -> tuple[list[Option], list[O
 
 
 def _say_past(turn: Turn, past: list[Option]) -> None:
-    when = for_reader(past[0].start, turn.zone(turn.sender))
+    when = _when(turn, past[0].start, turn.sender)
     turn.said.append(
         f"{when} has already passed, so I haven't scheduled anything. Reply with a time that's still "
         "ahead, for example “Tuesday at 3pm”."
@@ -136,7 +141,7 @@ def _offer(turn: Turn, options: list[Option], moving: Meeting | None) -> None:
                 "kind": "question",
                 "from": turn.sender.first_name,
                 "options": [_describe(turn, o, person) for o in options],
-                "moving": for_reader(moving.starts_at, turn.zone(person)) if moving is not None else None,
+                "moving": _when(turn, moving.starts_at, person) if moving is not None else None,
             },
         )
     described = [_describe(turn, o, turn.sender) for o in options]
@@ -248,7 +253,7 @@ def decline_meeting(turn: Turn, intent: Intent) -> None:
         )
     ).all()
     members = _members(turn)
-    noted = f"Noted: you can't make {for_reader(meeting.starts_at, turn.zone(turn.sender))}."
+    noted = f"Noted: you can't make {_when(turn, meeting.starts_at, turn.sender)}."
     turn.said.append(
         noted if facilitator.id == turn.sender.id else f"{noted} I'll let {facilitator.first_name} know."
     )
@@ -258,7 +263,7 @@ def decline_meeting(turn: Turn, intent: Intent) -> None:
             {
                 "kind": "member_declined",
                 "by": turn.sender.first_name,
-                "when": for_reader(meeting.starts_at, turn.zone(facilitator)),
+                "when": _when(turn, meeting.starts_at, facilitator),
                 "count": len(set(declined)),
                 "members": len(members),
                 "ask_new_time": len(set(declined)) * 2 >= len(members),
@@ -322,7 +327,7 @@ def reschedule(turn: Turn, intent: Intent) -> None:
         _say_past(turn, past)
         return
     meeting.move_asked_by_id = turn.sender.id
-    when = for_reader(meeting.starts_at, turn.zone(turn.sender))
+    when = _when(turn, meeting.starts_at, turn.sender)
     turn.said.append(
         f"Sure. What time would suit instead of {when}? Reply with a day and a time, for example "
         "“Thursday at 2pm”; until then the meeting stays as it is."
@@ -333,7 +338,7 @@ def reschedule(turn: Turn, intent: Intent) -> None:
             {
                 "kind": "move_asked",
                 "by": turn.sender.first_name,
-                "when": for_reader(meeting.starts_at, turn.zone(person)),
+                "when": _when(turn, meeting.starts_at, person),
             },
         )
 
@@ -422,7 +427,7 @@ def _cancel_meetings(
         calendars = [_meeting_calendar(turn, m, "CANCEL") for m in meetings]
     first = meetings[0]
     for person in members:
-        when = for_reader(first.starts_at, turn.zone(person))
+        when = _when(turn, first.starts_at, person)
         if person.id == turn.sender.id:
             continue
         block = {
@@ -436,7 +441,7 @@ def _cancel_meetings(
         for calendar in calendars[1:]:
             turn.tell(person, {"kind": "cancelled_more"}, calendar)
     turn.calendars.extend(calendars)
-    when = for_reader(first.starts_at, turn.zone(turn.sender))
+    when = _when(turn, first.starts_at, turn.sender)
     if whole_series is not None:
         turn.said.append(f"Cancelled: the whole series, from {when}. I've told {_names(turn.others())}.")
     elif len(meetings) > 1:
@@ -498,7 +503,7 @@ def _book(turn: Turn, option: Option, moving: Meeting | None) -> None:
     word = "Moved" if updated else "Confirmed"
     turn.said.append(
         f"{word}: {_describe(turn, option, turn.sender)}. The calendar invite is attached, and "
-        f"{_names(turn.others())} has one too."
+        f"{_names(turn.others())} {'has' if len(turn.others()) == 1 else 'have'} one too."
     )
 
 

@@ -343,3 +343,13 @@ def test_an_invite_that_cannot_be_written_fails_its_email_with_the_reason(settin
     with session_scope(settings) as s:
         failed = s.scalars(select(OutboundMessage).where(OutboundMessage.status == "failed")).all()
         assert len(failed) == 2 and all("could not be written" in row.error for row in failed)
+
+
+def test_a_cancellation_names_both_sides_zones(settings, work):
+    pair, invites = confirmed(settings, work)
+    before = last_outbound_id(settings)
+    reply(settings, invites[MAYA].row.id, "I need to cancel, sorry")
+    work()
+    sent = sent_since(settings, before)
+    assert "12:00 PM PT (3:00 PM ET for Ana)" in to(sent, MAYA)[0].text
+    assert "3:00 PM ET (12:00 PM PT for Maya)" in to(sent, ANA)[0].text
