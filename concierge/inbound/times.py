@@ -595,7 +595,18 @@ def _zone_named(word: str, zone: ZoneInfo, other: ZoneInfo | None) -> ZoneInfo:
         return zone
     if word.startswith("your "):
         return other or zone
+    # An abbreviation is the writer's own zone's (or the other side's) when it is theirs:
+    # "MST" from Phoenix is Phoenix's, "CST" from Shanghai is China's, as our emails name them.
+    for own in (zone, other):
+        if own is not None and word.upper() in _abbreviations(own):
+            return own
     return ZoneInfo(ZONES[word])
+
+
+@functools.cache
+def _abbreviations(zone: ZoneInfo) -> frozenset[str]:
+    """What a zone is called in winter and in summer ("EST", "EDT")."""
+    return frozenset(datetime(2026, month, 1, 12, tzinfo=zone).tzname() or "" for month in (1, 7))
 
 
 #: What timefhuman raises on text its grammar does not take (it is then taken as naming no time).

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -137,6 +138,22 @@ _FREE = Situation("mentee", _NY, NOW.replace(hour=20), asked="time", other_zone=
         ("How about 8 December 2027 at 3pm?", _FREE, ["propose:2027-12-08T20:00:00Z"]),
         ("Could we do Dec 8, 2027 at 3pm?", _FREE, ["propose:2027-12-08T20:00:00Z"]),
         ("Would 12/8/2027 at 3pm work?", _FREE, ["propose:2027-12-08T20:00:00Z"]),
+        # The abbreviation our emails show a person is read back as their zone.
+        (
+            "Tuesday at 2pm MST?",
+            replace(_FREE, zone=ZoneInfo("America/Phoenix")),
+            ["propose:2026-12-08T21:00:00Z"],
+        ),
+        (
+            "Tuesday at 9am CST?",
+            replace(_FREE, zone=ZoneInfo("Asia/Shanghai")),
+            ["propose:2026-12-08T01:00:00Z"],
+        ),
+        (
+            "Tuesday at 9am CST?",
+            replace(_FREE, zone=ZoneInfo("Europe/Berlin")),
+            ["propose:2026-12-08T15:00:00Z"],
+        ),
     ],
 )
 def test_replies_the_outside_audit_found_misread(text, where, expected):
