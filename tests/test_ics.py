@@ -331,18 +331,35 @@ def test_an_invite_is_kept_as_json_and_read_back_the_same():
     assert (event.url, event.location) == (ZOOM, None)  # a link is the event's URL
 
 
+_WHOLE = {
+    "method": "CANCEL",
+    "uid": "meeting-1@concierge",
+    "sequence": 1,
+    "start": "2027-03-16T19:00:00Z",
+    "duration": 45,
+    "summary": "Mentoring",
+    "attendees": [["maya@example.com", "Maya"]],
+}
+
+
 @pytest.mark.parametrize(
     "data",
     [
         {},
-        {"method": "PUBLISH"},
-        {"method": "REQUEST", "uid": "x", "sequence": "one"},
-        {"method": "CANCEL", "start": 3},
+        {**_WHOLE, "method": "PUBLISH"},
+        {**_WHOLE, "sequence": "one"},
+        {**_WHOLE, "start": 3},
+        {**_WHOLE, "start": "soon"},
+        {**_WHOLE, "attendees": [["maya@example.com"]]},
+        {**_WHOLE, "zone": 5},
+        {**_WHOLE, "location": ["Zoom"]},
+        {**_WHOLE, "rrule": {"FREQ": "WEEKLY"}},
     ],
 )
 def test_what_is_not_an_invite_is_unwritable(data):
     from concierge.mail.ics import Invite, UnwritableInvite
 
+    assert Invite.from_json(_WHOLE).uid == "meeting-1@concierge"  # each case breaks one field of a whole one
     with pytest.raises(UnwritableInvite):
         Invite.from_json(data)
 

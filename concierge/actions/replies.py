@@ -201,9 +201,9 @@ def act_on_reply(
     calendar = parsed.calendar_answer
     if calendar is not None:
         about = meeting_of_calendar(session, key, calendar, now)
-        upcoming = about or upcoming
-        if upcoming is not None:
-            situation = replace(situation, asked="invite", meeting=upcoming.starts_at)
+        upcoming = about
+        if about is not None:
+            situation = replace(situation, asked="invite", meeting=about.starts_at)
         # An answer about an event that is not one of this mentorship's confirmed meetings (a
         # cancelled one, another's, a stranger's UID), or to an invite since replaced (the
         # meeting moved after it was sent: RFC 5546 3.2.3, SEQUENCE), changes nothing.

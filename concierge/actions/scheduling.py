@@ -359,7 +359,8 @@ def ask_exact_time(turn: Turn, intent: Intent) -> None:
 
 def cancel(turn: Turn, intent: Intent) -> None:
     """Cancel the next meeting (or, with "all", the series or every meeting ahead); with no
-    meeting, withdraw the sender's pending proposal."""
+    meeting, withdraw the sender's pending proposal. In a circle a member who is not the
+    facilitator declines instead, and only the next meeting, even on "cancel all"."""
     if turn.mentorship is None:
         return
     facilitator = _facilitator(turn)

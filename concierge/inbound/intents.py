@@ -135,9 +135,13 @@ _RESCHEDULE = re.compile(
     r"another\s+(?:time|day)\s+for\s+(?:our|the)|new\s+time\s+for)\b",
 )
 #: A time offered "instead" of a meeting already confirmed moves it ("Thursday works better").
-_INSTEAD = re.compile(r"\b(?:instead|works?\s+better|would\s+be\s+better|rather)\b")
-#: Moves that are not about our meeting: "I had to reschedule my dentist appointment".
+_INSTEAD = re.compile(
+    r"\b(?:instead|works?\s+better|would\s+be\s+better|(?:i'?d|i\s+would|we'?d)\s+rather)\b"
+)
+#: Moves that are not about our meeting ("I had to reschedule my dentist appointment") or not
+#: wanted ("I'd rather not move it").
 _NOT_OUR_MOVE = re.compile(
+    r"\b(?:not|n't|never|no\s+need\s+to)\s+(?:\w+\s+)?(?:re-?schedul|mov|postpon|push|shift|bump)\w*\b|"
     r"\b(?:had|have|having|needed|got)\s+to\s+(?:re-?schedul|move|postpon)\w*\s+(?:my|his|her|their|a|an)\b|"
     r"\b(?:re-?schedul\w*|mov\w+|postpon\w*)\s+(?:my|his|her|their)\s+(?!(?:meeting|session|call|slot)\b)",
 )
@@ -154,7 +158,8 @@ _CONFIRM = re.compile(
     r"count\s+me\s+in|looks\s+good|all\s+good|good\s+for\s+me|suits\s+me|that\s+suits|agreed|go\s+ahead|"
     r"book\s+it|lock\s+it\s+in|let'?s\s+do\s+(?:it|that)|done|accept(?:ed)?|that'?s\s+fine|"
     r"that'?s\s+(?:great|perfect|good)|i\s+can\s+(?:make\s+it|do\s+(?:it|that))|happy\s+to|"
-    r"no\s+problem|👍|✅|👌)(?:(?<=\W)|\b)(?!\W*not\b)",  # "of course not" is no
+    # "of course not" is no; "yes, not a problem" and "absolutely not a problem" are yes
+    r"no\s+problem|👍|✅|👌)(?:(?<=\W)|\b)(?!\s+not\b(?!\s+(?:a\s+)?(?:problem|issue|bother)\b))",
 )
 _DECLINE = at_word_start(
     r"(?:i'?ll|i\s+will|going\s+to|gonna)\s+(?:have\s+to\s+)?miss\b",
@@ -170,11 +175,11 @@ _DECLINE = at_word_start(
     r"(?:i\s+have\s+to|need\s+to|must)\s+decline\b",
     r"decline\b",
     r"that'?s\s+not\s+(?:good|great|ideal)",
-    r"(?:absolutely|definitely|certainly|of\s+course)\s+not\b",
+    r"(?:absolutely|definitely|certainly|of\s+course)\s+not\b(?!\s+(?:a\s+)?(?:problem|issue|bother)\b)",
     # The whole clause ("No.", "Can't.") or its first word ("Nope, …").
     anchored=(
         r"^\W*(?:no|nope|nah|can'?t|cannot)\W*$",
-        r"^\W*(?:no|nope|nah)\b(?!\W*(?:problem|prob|worries|worry|rush|stress|pressure|doubt)\b)",
+        r"^\W*(?:no|nope|nah)\b(?!\W*(?:problem|prob|worries|worry|rush|stress|pressure|doubt|need)\b)",
     ),
 )
 _ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4}
@@ -253,7 +258,12 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
         intents.append(answered)
         if answered.type in ("pick", "confirm"):
             options = [o for o in options if not _same_as_offered(o.start, situation)]
-    instead = situation.asked == "invite" and bool(options) and bool(_INSTEAD.search(reading.text.lower()))
+    instead = (
+        situation.asked == "invite"
+        and bool(options)
+        and (answered is None or answered.type != "confirm")
+        and any(clause.times and _INSTEAD.search(clause.low) for clause in reading.clauses)
+    )
     if _moves(reading, used) or instead:
         intents.append(Intent("reschedule", tuple(options)))
     elif options:
@@ -374,37 +384,45 @@ def _picked(reading: Reading, situation: Situation, used: set[int]) -> int | Non
                 return position
     local = [t.astimezone(situation.zone) for t in offered]
     for index, clause in enumerate(reading.clauses):
-        named = [p for p, t in enumerate(local, 1) if _names_day_or_time(clause.text, t)]
-        if len(named) == 1 and not _DECLINE.search(clause.low) and not _REFUSED_BEFORE.search(clause.low):
+        named = [(p, at) for p, t in enumerate(local, 1) if (at := _where_named(clause.low, t)) is not None]
+        if len(named) != 1 or _DECLINE.search(clause.low):
+            continue
+        position, at = named[0]
+        if not _REFUSED_BEFORE.search(clause.low[:at]):  # "Not Tuesday" refuses; "Not sure, Tuesday" picks
             used.add(index)
-            return named[0]
+            return position
     return None
 
 
-#: An option named only to be refused: "not the first one", "the first doesn't work", "Not Tuesday".
-_REFUSED_BEFORE = re.compile(r"(?:^|\W)(?:not|no)\W+(?:the\s+|on\s+)?\w*\W*$|^\W*not\b")
+#: An option named only to be refused, by the words right before or after it: "not the first
+#: one", "not Tuesday", "the first doesn't work". Not a "no"/"not" further away: "No, the first
+#: one please", "Not fussed, the second works", "the second, not the first".
+_REFUSED_BEFORE = re.compile(r"\b(?:not|no)\s+(?:the\s+|on\s+)?$")
 _REFUSED_AFTER = re.compile(
-    r"^\W*(?:one|option|slot|time|choice)?\W*(?:doesn'?t|does\s+not|won'?t|isn'?t|is\s+not|can'?t|"
-    r"wouldn'?t|is\s+no\s+good|is\s+out|not)\b"
+    r"^\s*(?:one|option|slot|time|choice)?\s*(?:doesn'?t|does\s+not|won'?t|isn'?t|is\s+not|can'?t|"
+    r"wouldn'?t|is\s+no\s+good|is\s+out)\b"
 )
 
 
 def _refused(low: str, match: re.Match[str]) -> bool:
     return bool(
-        _REFUSED_BEFORE.search(low[max(0, match.start() - 12) : match.start()])
+        _REFUSED_BEFORE.search(low[: match.start()])
         or _REFUSED_AFTER.match(low[match.end() : match.end() + 30])
     )
 
 
-def _names_day_or_time(text: str, when: datetime) -> bool:
-    """The clause names this option's weekday ("Wednesday works") or its hour ("10am please")."""
+def _where_named(text: str, when: datetime) -> int | None:
+    """Where the clause names this option's weekday ("Wednesday works") or its hour ("10am
+    please"), or None."""
     weekday = when.strftime("%A")
-    if re.search(rf"\b{weekday[:3]}(?:{weekday[3:]}|\.)?\b", text, re.IGNORECASE):
-        return True
     hour = when.hour % 12 or 12
     suffix = "am" if when.hour < 12 else "pm"
     minute = f":{when.minute:02d}" if when.minute else "(?::00)?"
-    return bool(re.search(rf"\b{hour}{minute}\s*{suffix}\b", text, re.IGNORECASE))
+    for pattern in (rf"\b{weekday[:3]}(?:{weekday[3:]}|\.)?\b", rf"\b{hour}{minute}\s*{suffix}\b"):
+        match = re.search(pattern, text, re.IGNORECASE)
+        if match:
+            return match.start()
+    return None
 
 
 #: In a reply that schedules, what else it says is mostly about the scheduling ("this week is

@@ -167,7 +167,7 @@ _CUE = re.compile(
     r"\?|\b(?:how\s+about|what\s+about|could|can|shall|should|would|will|let'?s|lets|maybe|perhaps|"
     r"works?|working|suits?|suit|free|available|around|open|prefer|propose|suggest|meet|meeting|chat|"
     r"catch\s+up|sync|talk|speak|connect|book|schedule|pencil|plan|ok|okay|good|fine|best|great|perfect|"
-    r"please|another|also|i\s+can|i\s+could|we\s+can|we\s+could|up\s+for|happy\s+to|let\s+me\s+know|either|or|instead|"
+    r"please|another|(?:i'?d|i\s+would|we'?d)\s+rather|i\s+can|i\s+could|we\s+can|we\s+could|up\s+for|happy\s+to|let\s+me\s+know|either|or|instead|"
     r"then|is\s+that|does\s+that|do\s+you|are\s+you|move|push|shift|reschedule|postpone|bring|"
     r"sounds?|right|session|call|convenient|possible|every|each|weekly|biweekly|fortnightly|monthly|slot|window|"
     r"opening|if\s+(?:that|this|it)(?:'s|\s+is)?|too\s+(?:late|early)\s+for\s+you)\b",
@@ -176,7 +176,7 @@ _OFFER = re.compile(
     r"\?|\b(?:how\s+about|what\s+about|could\s+(?:we|you)|can\s+(?:we|you)|shall\s+we|should\s+we|"
     r"would\s+(?:\w+\s+){0,4}(?:work|suit|be\s+(?:ok|okay|fine|possible|convenient|better|good))|works?\s+for|"
     r"suits?|i'?m\s+(?:free|available|around|open)|free|available|let'?s|i\s+can\s+do|we\s+can\s+do|i\s+could\s+do|"
-    r"up\s+for|possible|prefer|propose|suggest|instead|works?\b|would\s+be\s+(?:better|best|ideal|great)|"
+    r"up\s+for|possible|prefer|(?:i'?d|i\s+would|we'?d)\s+rather|propose|suggest|instead|works?\b|would\s+be\s+(?:better|best|ideal|great)|"
     r"any\s*time|anytime|whenever|(?:fine|good|ok|okay|best|great|better|easiest)\s+(?:by|for|with)\s+(?:me|us))",
 )  # fmt: skip
 _NOT_AN_OFFER = re.compile(
@@ -627,15 +627,24 @@ def _flatten(value: Any) -> list[Any]:
     return [value]
 
 
-def _pm(clock: time, written: str, around: str = "") -> time:
+#: Evening words right next to an hour: "tonight at 8", "Tuesday evening 7", "9 at night".
+_EVENING_BEFORE = re.compile(r"\b(?:tonight|evening|night)\s*,?\s*(?:at\s+|@\s*|around\s+|about\s+)?$", re.I)
+_EVENING_AFTER = re.compile(r"^\s*(?:o'?clock\s+)?(?:tonight|in\s+the\s+evening|at\s+night)\b", re.I)
+
+
+def _pm(clock: time, written: str, before: str = "", after: str = "") -> time:
     """A bare hour 1–7 (no am/pm, not 24-hour) is in the afternoon: "at 3" → 15:00; any hour
-    before noon said of the evening (in `written` or the words `around` it) is that evening's."""
+    before noon said of the evening (in `written` or the words right `before` or `after` it) is
+    that evening's. Evening words elsewhere in the sentence do not count: "I have class Tuesday
+    evening, could we do Wednesday at 9?" asks for 9am."""
     if re.search(r"\d\s*(?:am|pm)|\bnoon\b|\bmidnight\b|\bmorning\b", written, re.IGNORECASE):
         return clock
-    if (
-        re.search(r"\b(?:tonight|evening|night)\b", written + " " + around, re.IGNORECASE)
-        and 1 <= clock.hour <= 11
-    ):
+    evening = (
+        re.search(r"\b(?:tonight|evening|night)\b", written, re.IGNORECASE)
+        or _EVENING_BEFORE.search(before)
+        or _EVENING_AFTER.match(after)
+    )
+    if evening and 1 <= clock.hour <= 11:
         return clock.replace(hour=clock.hour + 12)  # "tonight at 8", "Tuesday night at 9"
     if 1 <= clock.hour <= 7 and not re.search(r"\b0\d:\d\d", written):
         return clock.replace(hour=clock.hour + 12)
@@ -791,10 +800,11 @@ def _readings(
     ):
         clock = None  # "Thursday afternoon": the library's 15:00 is its guess, not the person's
     around = clause[max(0, start - 24) : end + 16]
+    before, after = clause[max(0, start - 24) : start], clause[end : end + 24]
     if clock is not None:
-        clock = _pm(clock, written, around)
+        clock = _pm(clock, written, before, after)
         if until is not None:
-            until = _pm(until, written, around)
+            until = _pm(until, written, before, after)
             if until <= clock and until.hour < 12:
                 until = until.replace(hour=until.hour + 12)
     if day is not None and not several:
@@ -833,7 +843,8 @@ def _bare_hours(masked: str, found: list[_Found]) -> list[_Found]:
         hour, minute = int(match.group(1)), int(match.group(2) or 0)
         if not 1 <= hour <= 23 or minute > 59:
             continue
-        clock = _pm(time(hour, minute), match.group(0), masked[max(0, match.start() - 24) : match.end() + 16])
+        before = masked[max(0, match.start() - 24) : match.start()]
+        clock = _pm(time(hour, minute), match.group(0), before, masked[match.end() : match.end() + 24])
         extra.append(_Found(match.start(1), match.end(), match.group(0), None, clock))
     return extra
 
@@ -1163,9 +1174,17 @@ REPEAT_WORDS = {
 }
 
 
+#: Each repeat's words and its rule, the most specific first.
+_REPEATS = (
+    (_REPEAT_BIWEEKLY, "FREQ=WEEKLY;INTERVAL=2"),
+    (_REPEAT_MONTHLY, "FREQ=MONTHLY"),
+    (_REPEAT_WEEKLY, "FREQ=WEEKLY"),
+)
+
+
 def _repeat(text: str) -> str | None:
     """The repeat rule asked for, the most specific first ("every other Tuesday" is not weekly)."""
-    for pattern, rule in zip((_REPEAT_BIWEEKLY, _REPEAT_MONTHLY, _REPEAT_WEEKLY), REPEAT_WORDS, strict=True):
+    for pattern, rule in _REPEATS:
         if pattern.search(text):
             return rule
     return None

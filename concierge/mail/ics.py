@@ -76,6 +76,12 @@ class CalendarEvent:
     recurrence_id: datetime | None = None
 
 
+def _text_or_none(value: Any) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise TypeError(f"{value!r} is not text")
+    return value
+
+
 class UnwritableInvite(Exception):
     """An invite that cannot be written here: its zone unknown on this machine, a rule the library
     refuses, or what an outbox row holds not an invite. Sending again would not help."""
@@ -135,10 +141,10 @@ class Invite:
                 duration_minutes=int(data["duration"]),
                 summary=str(data["summary"]),
                 description=str(data.get("description") or ""),
-                location=data.get("location"),
+                location=_text_or_none(data.get("location")),
                 attendees=tuple(Attendee(email, name) for email, name in data["attendees"]),
-                rrule=data.get("rrule"),
-                zone=data.get("zone"),
+                rrule=_text_or_none(data.get("rrule")),
+                zone=_text_or_none(data.get("zone")),
                 recurrence_id=from_iso(data["recurrence_id"]) if data.get("recurrence_id") else None,
             )
         except (KeyError, TypeError, ValueError) as error:

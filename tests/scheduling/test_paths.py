@@ -296,6 +296,14 @@ def test_a_circle_facilitators_time_is_final_and_every_member_is_invited(setting
     assert sorted(s.row.to_email for s in sent) == sorted([emails[0], emails[2]])
     assert all(s.calendar is None for s in sent)
     assert meetings(settings)[0].status == "confirmed"
+    # Nor does a member's "cancel all": it declines their next meeting only.
+    before = last_outbound_id(settings)
+    reply(settings, to(sent_since(settings, 0), emails[3])[-1].row.id, "Please cancel all our meetings")
+    work()
+    sent = sent_since(settings, before)
+    assert sorted(s.row.to_email for s in sent) == sorted([emails[0], emails[3]])
+    assert all(s.calendar is None for s in sent)
+    assert [m.status for m in meetings(settings)] == ["confirmed"]
 
 
 def test_every_calendar_a_reply_causes_reaches_everyone(settings, work):
