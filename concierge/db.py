@@ -44,7 +44,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-_engines: dict[str, Engine] = {}
+_engines: dict[tuple[str, bool], Engine] = {}
 _engines_lock = threading.Lock()
 
 
@@ -87,11 +87,12 @@ def make_engine(database_url: str, pool_pre_ping: bool = True) -> Engine:
 def get_engine(settings: Settings) -> Engine:
     """The process-wide engine for the configured database (created on first use)."""
     with _engines_lock:
-        engine = _engines.get(settings.database_url)
+        # Keyed by the test too: a worker that turns it off gets an engine of its own even where
+        # its process used the database before it started (the CLI, the demo, a benchmark).
+        pre_ping = settings.pool_pre_ping and not settings.is_sqlite
+        engine = _engines.get((settings.database_url, pre_ping))
         if engine is None:
-            engine = _engines[settings.database_url] = make_engine(
-                settings.database_url, settings.pool_pre_ping
-            )
+            engine = _engines[settings.database_url, pre_ping] = make_engine(settings.database_url, pre_ping)
         return engine
 
 

@@ -6,7 +6,7 @@ import base64
 import re
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -67,23 +67,22 @@ def reply_key_for(
     return created
 
 
+#: The keys among candidates, with what a reply to one reads; built once (a query per reply).
+_KNOWN_KEYS = (
+    select(ReplyKey)
+    .options(
+        joinedload(ReplyKey.program),
+        joinedload(ReplyKey.person),
+        # A reply in a mentorship reads its members (who to answer, who to tell).
+        joinedload(ReplyKey.mentorship).joinedload(Mentorship.members).joinedload(MentorshipMember.person),
+    )
+    .where(ReplyKey.key.in_(bindparam("candidates", expanding=True)))
+)
+
+
 def first_known_key(session: Session, candidates: list[str]) -> ReplyKey | None:
     """The first of `candidates` (in the order `inbound.keys` gives them) that is a known key."""
     if not candidates:
         return None
-    known = {
-        key.key: key
-        for key in session.scalars(
-            select(ReplyKey)
-            .options(
-                joinedload(ReplyKey.program),
-                joinedload(ReplyKey.person),
-                # A reply in a mentorship reads its members (who to answer, who to tell).
-                joinedload(ReplyKey.mentorship)
-                .joinedload(Mentorship.members)
-                .joinedload(MentorshipMember.person),
-            )
-            .where(ReplyKey.key.in_(candidates))
-        ).unique()
-    }
+    known = {key.key: key for key in session.scalars(_KNOWN_KEYS, {"candidates": candidates}).unique()}
     return next((known[candidate] for candidate in candidates if candidate in known), None)

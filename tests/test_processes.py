@@ -167,12 +167,31 @@ def test_every_job_named_in_queues_is_a_function_of_the_workers():
 
     from workers.cron import run_periodic
 
-    for job in (queues.PROCESS_INBOUND, queues.SEND_OUTBOUND, queues.RUN_PERIODIC):
+    assert set(queues.JOBS) == {queues.PROCESS_INBOUND, queues.SEND_OUTBOUND, queues.RUN_PERIODIC}
+    for job in queues.JOBS:
         for path in filter(None, (job.function, job.on_failure)):
             module, _, name = path.rpartition(".")
             assert callable(getattr(importlib.import_module(module), name)), path
         assert job.queue in queues.QUEUE_NAMES
     assert queues.RUN_PERIODIC.function == f"{run_periodic.__module__}.{run_periodic.__name__}"
+
+
+def test_a_worker_loads_its_jobs_code_when_it_starts_not_in_its_first_job(settings):
+    script = (
+        "import sys\n"
+        "from concierge.config import load_settings\n"
+        "from concierge import queues\n"
+        "from workers.runner import make_worker\n"
+        "make_worker(load_settings())\n"
+        "names = ('workers.inbound', 'workers.outbound', 'workers.cron', 'icalendar', 'jinja2')\n"
+        "print(sorted(m for m in names if m in sys.modules))\n"
+        "queues.leave_embedded()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[0] == str(
+        ["icalendar", "jinja2", "workers.cron", "workers.inbound", "workers.outbound"]
+    )
 
 
 NOISE = ("Traceback", "Exception ignored", "unexpected error", "StopRequested", "redis unreachable")

@@ -18,10 +18,11 @@ import time
 
 from redis.client import Pipeline
 from rq import SimpleWorker
+from rq.utils import import_attribute
 
 from concierge.config import Settings
 from concierge.inbound.times import warm_up
-from concierge.queues import QUEUE_NAMES, get_redis, process_client_name, queue
+from concierge.queues import JOBS, QUEUE_NAMES, get_redis, process_client_name, queue
 from workers.context import use
 
 
@@ -61,7 +62,12 @@ def make_worker(settings: Settings, names: tuple[str, ...] = QUEUE_NAMES) -> Wor
     """
     settings = settings.with_(pool_pre_ping=False)
     use(settings)
-    warm_up()  # the time library's grammar, once per worker process rather than in its first job
+    # Once per worker process rather than in its first job: the job functions with everything
+    # they import (the calendar library, templates' code), and the time library's grammar.
+    for job in JOBS:
+        if job.queue in names:
+            import_attribute(job.function)
+    warm_up()
     connection = get_redis(settings)
     return Worker(
         [queue(settings, n) for n in names], connection=connection, name=process_client_name(unique=True)

@@ -186,11 +186,12 @@ def act_on_reply(
         # SPEC §3.4: mail from their address reaches us, so ours may reach them again (a reply
         # from an alias says nothing about the address we write to).
         clear_bouncing(sender, now)
-    if session.scalar(
+    if inbound.status != "pending" and session.scalar(
         select(InboundEffect.id).where(InboundEffect.inbound_message_id == inbound.id).limit(1)
     ):
         # It was acted on before (SPEC §5: effects once): what it did changed the situation it
-        # would now be read in, so it is not read again; its intents stay as recorded.
+        # would now be read in, so it is not read again; its intents stay as recorded. (A
+        # message still pending has no effects: they are committed with its outcome.)
         return Outcome("processed", "reply", intents=tuple(inbound.intents or ()))
     enrolment = session.scalar(
         select(Enrolment).where(Enrolment.program_id == program.id, Enrolment.person_id == sender.id)

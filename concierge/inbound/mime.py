@@ -31,6 +31,8 @@ from email.message import Message
 import mailparser
 from mailparser import MailParser
 
+logging.getLogger("mailparser").setLevel(logging.ERROR)  # see parse_mail
+
 #: Bodies beyond this many characters are cut before any further work.
 MAX_BODY_CHARS = 100_000
 #: Parts beyond this many are not looked at (a reply has a handful).
@@ -77,9 +79,8 @@ def parse_mail(raw: bytes) -> MailParser | None:
 
     Blank lines before the header are skipped first: mail-parser would read the whole message
     as a body. mail-parser's warnings about parts it does not handle (a calendar, say) are kept
-    out of the logs: those parts are read here.
+    out of the logs (set once, at import): those parts are read here.
     """
-    logging.getLogger("mailparser").setLevel(logging.ERROR)
     start = 0
     while start < len(raw) and raw[start : start + 1] in (b"\n", b"\r", b" ", b"\t"):
         start += 1
