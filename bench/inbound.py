@@ -30,12 +30,13 @@ from pathlib import Path
 
 import mailparser
 from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from concierge.config import Settings, load_settings  # noqa: E402
-from concierge.db import get_engine, session_scope  # noqa: E402
+from concierge.db import session_scope  # noqa: E402
 
 TOKEN = "bench-token"
 
@@ -141,11 +142,11 @@ def realistic_reply(n: int, address: str, key: str) -> bytes:
 
 
 class StatementCounter:
-    """Counts SQL statements sent on the installation's engine."""
+    """Counts SQL statements sent on every engine of this process (a worker has its own)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self) -> None:
         self.count = 0
-        event.listen(get_engine(settings), "before_cursor_execute", self._seen)
+        event.listen(Engine, "before_cursor_execute", self._seen)
 
     def _seen(self, *args: object) -> None:
         self.count += 1
@@ -189,9 +190,9 @@ def bench_processing(
 def statements_per_message(settings: Settings, pairs: list[tuple[str, str]], count: int) -> float:
     messages = [realistic_reply(n, *pairs[n % len(pairs)]) for n in range(count)]
     store_all(settings, messages)
-    counter = StatementCounter(settings)
+    counter = StatementCounter()
     drain_inbound(settings)
-    event.remove(get_engine(settings), "before_cursor_execute", counter._seen)
+    event.remove(Engine, "before_cursor_execute", counter._seen)
     return counter.count / count
 
 

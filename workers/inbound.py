@@ -22,7 +22,8 @@ from concierge.config import Settings
 from concierge.db import session_scope, utcnow
 from concierge.inbound import ParsedMessage, UnparseableMessage, understand
 from concierge.inbound.events import MalformedEvents, event_provider, parse_events
-from concierge.models import InboundMessage
+from concierge.inbound.keys import reply_key_candidates
+from concierge.models import InboundMessage, Person, ReplyKey
 from workers.context import job_settings, use
 
 log = logging.getLogger(__name__)
@@ -124,7 +125,10 @@ def _understand_and_act(
                 note_expired_key(session, settings, message, parsed, found.key, found.sender, now)
         else:
             assert found.key is not None and found.sender is not None
-            outcome = act_on_reply(session, settings, message, parsed, found.key, found.sender, now)
+            if _another_copy_acted_on(session, settings, message, parsed, found.key, found.sender):
+                outcome = Outcome("ignored", "reply", "duplicate")
+            else:
+                outcome = act_on_reply(session, settings, message, parsed, found.key, found.sender, now)
         # Set after acting, so the message's row is written once with its outcome.
         if found.key is not None:
             message.reply_key_id = found.key.id
@@ -140,6 +144,31 @@ def _understand_and_act(
         parsed.text if parsed else None,
         list(message.intents or []),
     )
+
+
+def _another_copy_acted_on(
+    session: Session,
+    settings: Settings,
+    message: InboundMessage,
+    parsed: ParsedMessage,
+    key: ReplyKey,
+    sender: Person,
+) -> bool:
+    """An email sent to several of our addresses arrives once per address, and each copy is
+    stored (SPEC §4.3 dedupes on Message-ID plus envelope recipient); the sender's words are
+    acted on once. The key's row is locked first, so that two copies processed at once take
+    turns and the second sees the first's outcome."""
+    if not message.message_id or len(reply_key_candidates(parsed, settings.reply_domain)) < 2:
+        return False
+    session.execute(select(ReplyKey.id).where(ReplyKey.id == key.id).with_for_update())
+    earlier = select(InboundMessage.id).where(
+        InboundMessage.person_id == sender.id,
+        InboundMessage.message_id == message.message_id,
+        InboundMessage.id != message.id,
+        InboundMessage.status == "processed",
+        InboundMessage.kind == "reply",
+    )
+    return session.scalar(earlier.limit(1)) is not None
 
 
 def process(

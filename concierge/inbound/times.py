@@ -26,7 +26,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -86,14 +86,44 @@ ZONES = {
     "melbourne time": "Australia/Melbourne", "nzst": "Pacific/Auckland", "nzdt": "Pacific/Auckland",
     "auckland time": "Pacific/Auckland", "nz time": "Pacific/Auckland", "brt": "America/Sao_Paulo",
     "sao paulo time": "America/Sao_Paulo", "toronto time": "America/Toronto", "dublin time": "Europe/Dublin",
+    "sast": "Africa/Johannesburg", "hkt": "Asia/Hong_Kong", "kst": "Asia/Seoul", "pht": "Asia/Manila",
+    "wib": "Asia/Jakarta", "msk": "Europe/Moscow", "hst": "Pacific/Honolulu", "akst": "America/Anchorage",
+    "akdt": "America/Anchorage", "awst": "Australia/Perth", "acst": "Australia/Adelaide",
+    "acdt": "Australia/Adelaide", "nzt": "Pacific/Auckland", "aet": "Australia/Sydney",
+    **{f"{city} time": "Asia/Kolkata" for city in (
+        "mumbai", "delhi", "new delhi", "bangalore", "bengaluru", "chennai", "hyderabad", "pune",
+        "kolkata", "indian")},
+    **{f"{city} time": "Asia/Shanghai" for city in ("beijing", "shanghai", "shenzhen", "china")},
+    **{f"{city} time": "America/New_York" for city in (
+        "boston", "washington", "dc", "miami", "atlanta", "philadelphia", "east coast")},
+    **{f"{city} time": "America/Chicago" for city in ("dallas", "houston", "austin", "minneapolis")},
+    **{f"{city} time": "America/Los_Angeles" for city in (
+        "san francisco", "seattle", "la", "los angeles", "portland", "west coast", "bay area")},
+    **{f"{city} time": f"Europe/{city.title()}" for city in (
+        "rome", "vienna", "stockholm", "oslo", "copenhagen", "brussels", "warsaw", "prague", "lisbon",
+        "helsinki", "athens", "zurich", "moscow", "istanbul", "budapest")},
+    "munich time": "Europe/Berlin", "german time": "Europe/Berlin", "hong kong time": "Asia/Hong_Kong",
+    "seoul time": "Asia/Seoul", "korea time": "Asia/Seoul", "japan time": "Asia/Tokyo",
+    "manila time": "Asia/Manila", "jakarta time": "Asia/Jakarta", "bangkok time": "Asia/Bangkok",
+    "dubai time": "Asia/Dubai", "tel aviv time": "Asia/Jerusalem", "israel time": "Asia/Jerusalem",
+    "cairo time": "Africa/Cairo", "lagos time": "Africa/Lagos", "nairobi time": "Africa/Nairobi",
+    "johannesburg time": "Africa/Johannesburg", "cape town time": "Africa/Johannesburg",
+    "south africa time": "Africa/Johannesburg", "mexico city time": "America/Mexico_City",
+    "bogota time": "America/Bogota", "lima time": "America/Lima", "santiago time": "America/Santiago",
+    "buenos aires time": "America/Argentina/Buenos_Aires", "vancouver time": "America/Vancouver",
+    "montreal time": "America/Toronto", "phoenix time": "America/Phoenix", "arizona time": "America/Phoenix",
+    "hawaii time": "Pacific/Honolulu", "perth time": "Australia/Perth", "brisbane time": "Australia/Brisbane",
+    "adelaide time": "Australia/Adelaide", "edinburgh time": "Europe/London",
+    "manchester time": "Europe/London",
 }  # fmt: skip
 MY_ZONE, YOUR_ZONE = "my time", "your time"
 _ZONE_WORDS = sorted(
     [*ZONES, MY_ZONE, YOUR_ZONE, "my timezone", "your timezone", "my tz", "your tz"], key=len
 )
-_ZONE_RE = re.compile(
-    r"\(?\b(" + "|".join(re.escape(z).replace(r"\ ", r"\s+") for z in reversed(_ZONE_WORDS)) + r")\b\)?",
-)
+#: An offset from UTC as people write it: "UTC+5:30", "GMT+1", "(UTC-03:00)", "UTC +2".
+_OFFSET = r"(?:utc|gmt)\s*[+\-−–]\s*\d{1,2}(?:[:.]?\d\d)?(?!\d)"
+_NAMED_ZONE = "|".join(re.escape(z).replace(r"\ ", r"\s+") for z in reversed(_ZONE_WORDS))
+_ZONE_RE = re.compile(rf"\(?\b({_OFFSET}|{_NAMED_ZONE})(?:\b|(?<=\d))\)?")
 
 #: Video links and tools, by what people write.
 #: Video-call services: a link to one is where the meeting is (any other link is something to read).
@@ -577,10 +607,10 @@ class _Found:
     day: date | None
     clock: time | None
     until: time | None = None
-    zone: ZoneInfo | None = None
+    zone: tzinfo | None = None
 
 
-def _zone_of(text: str, item: _Found, zone: ZoneInfo, other: ZoneInfo | None) -> ZoneInfo | None:
+def _zone_of(text: str, item: _Found, zone: ZoneInfo, other: ZoneInfo | None) -> tzinfo | None:
     """The zone written in a time's span or right after it ("3pm ET on Thursday", "10am (London time)")."""
     for match in _ZONE_RE.finditer(_low(text), item.start):
         if match.start() > item.end + 3:
@@ -589,8 +619,17 @@ def _zone_of(text: str, item: _Found, zone: ZoneInfo, other: ZoneInfo | None) ->
     return None
 
 
-def _zone_named(word: str, zone: ZoneInfo, other: ZoneInfo | None) -> ZoneInfo:
+def _zone_named(word: str, zone: ZoneInfo, other: ZoneInfo | None) -> tzinfo:
+    """The zone a written name means: an offset ("UTC+5:30"), the writer's ("my time") or the
+    other side's ("your time"), an abbreviation of either's own zone, or a name of `ZONES`."""
     word = re.sub(r"\s+", " ", word.lower())
+    offset = re.fullmatch(r"(?:utc|gmt) ?([+\-−–]) ?(\d{1,2})(?:[:.]?(\d\d))?", word)
+    if offset:
+        hours, minutes = int(offset.group(2)), int(offset.group(3) or 0)
+        if hours > 14 or minutes > 59:
+            return zone  # not an offset any place keeps
+        sign = 1 if offset.group(1) == "+" else -1
+        return timezone(sign * timedelta(hours=hours, minutes=minutes))
     if word.startswith("my "):
         return zone
     if word.startswith("your "):
@@ -754,8 +793,8 @@ def _found_in(clause: str, local_now: datetime, zone: ZoneInfo, other: ZoneInfo 
         if isinstance(value, timedelta):
             continue
         values = _flatten(value)
-        for item in values:
-            found.extend(_readings(clause, written, start, end, item, local_now, len(values) > 1))
+        for item, (first, last) in zip(values, _spans(written, start, end, len(values)), strict=True):
+            found.extend(_readings(clause, written, first, last, item, local_now, len(values) > 1))
     found.extend(_bare_hours(masked, found))
     found.extend(_days(masked, found, local_now.date(), str(local_now.tzinfo)))
     found.sort(key=lambda f: f.start)
@@ -818,6 +857,25 @@ def _readings(
     if day is None and clock is None:
         return []
     return [_Found(start, end, written, day, clock, until)]
+
+
+_BETWEEN_OPTIONS = re.compile(r"\s*(?:,|/|\bor\b|\band\b)\s*", re.IGNORECASE)
+
+
+def _spans(written: str, start: int, end: int, count: int) -> list[tuple[int, int]]:
+    """Where each of `count` times the library read in one phrase is written ("3pm my time or
+    10am your time"), so that each finds the zone written after it; the whole phrase for each
+    when the phrase does not split into that many parts."""
+    if count == 1:
+        return [(start, end)]
+    cuts = [0, *(i for m in _BETWEEN_OPTIONS.finditer(written) for i in m.span()), len(written)]
+    parts = []
+    for first, last in zip(cuts[::2], cuts[1::2], strict=True):
+        text = written[first:last]
+        if text.strip():
+            lead = len(text) - len(text.lstrip())
+            parts.append((start + first + lead, start + first + len(text.rstrip())))
+    return parts if len(parts) == count else [(start, end)] * count
 
 
 def _resolve_several(written: str, library_day: date, today: date) -> date | None:

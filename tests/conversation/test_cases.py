@@ -167,6 +167,19 @@ _FREE = Situation("mentee", _NY, NOW.replace(hour=20), asked="time", other_zone=
         ("How about 8 December 2027 at 3pm?", _FREE, ["propose:2027-12-08T20:00:00Z"]),
         ("Could we do Dec 8, 2027 at 3pm?", _FREE, ["propose:2027-12-08T20:00:00Z"]),
         ("Would 12/8/2027 at 3pm work?", _FREE, ["propose:2027-12-08T20:00:00Z"]),
+        # Offsets from UTC, cities and abbreviations beyond the common ones, each option's own zone.
+        ("Could we do Tuesday at 3pm UTC+5:30?", _FREE, ["propose:2026-12-08T09:30:00Z"]),
+        ("Tuesday 3pm (UTC+2)?", _FREE, ["propose:2026-12-08T13:00:00Z"]),
+        ("How about Tuesday at 10:00 GMT+1", _FREE, ["propose:2026-12-08T09:00:00Z"]),
+        ("Tuesday 3pm UTC -3 works?", _FREE, ["propose:2026-12-08T18:00:00Z"]),
+        ("Tuesday at 3pm Mumbai time?", _FREE, ["propose:2026-12-08T09:30:00Z"]),
+        ("Tuesday at 3pm SAST?", _FREE, ["propose:2026-12-08T13:00:00Z"]),
+        ("Shall we meet at 12, eat lunch together on Tuesday?", _FREE, ["propose:2026-12-08T17:00:00Z"]),
+        (
+            "3pm my time or 10am your time on Tuesday?",
+            _FREE,
+            ["propose:2026-12-08T20:00:00Z", "propose:2026-12-08T18:00:00Z"],
+        ),
         # The abbreviation our emails show a person is read back as their zone.
         (
             "Tuesday at 2pm MST?",
@@ -191,6 +204,8 @@ def test_replies_the_outside_audit_found_misread(text, where, expected):
     got = []
     for intent in read_intents(text, "Re: hello", where):
         values = intent.as_json()
-        detail = values.get("option") or (values.get("options") or [{}])[0].get("start")
-        got.append(f"{intent.type}:{detail}" if detail and ":" in expected[0] else intent.type)
+        starts = [o["start"] for o in values.get("options", [])] or [values.get("option")]
+        starts = [start for start in starts if start]
+        detailed = expected and ":" in expected[0]
+        got.extend([f"{intent.type}:{start}" for start in starts] if starts and detailed else [intent.type])
     assert got == expected

@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 
 from concierge.db import session_scope
 from concierge.ingress.store import store_inbound
-from concierge.models import InboundMessage, Meeting, MeetingAnswer, OutboundMessage, Proposal
+from concierge.keys import reply_address
+from concierge.models import InboundMessage, Meeting, MeetingAnswer, OutboundMessage, Proposal, ReplyKey
 from tests.mail import reply_to_outbound
 from tests.scheduling.helpers import NOW, pair_in_zones, reply, sent_since
 from workers.inbound import process, process_now
@@ -59,6 +60,11 @@ def test_processing_a_reply_again_repeats_none_of_its_effects(settings, work, in
     raw = reply_to_outbound(
         settings, outbound_id, body, sender=sender, message_id=f"<once-{intent}@example.org>"
     )
+    # Sent to one of our addresses more (as a reply-all can): each address gets a copy.
+    with session_scope(settings) as s:
+        keys = s.scalars(select(ReplyKey.key)).all()
+    other = reply_address(next(key for key in keys if key.encode() not in raw), settings.reply_domain)
+    raw = raw.replace(b"\nSubject:", f"\nCc: {other}\nSubject:".encode(), 1)
     stored = store_inbound(settings, raw, None, source="relay")
     first = process_now(settings, stored.id, now=NOW)
     assert first.status == "processed" and first.intents, first
@@ -68,6 +74,9 @@ def test_processing_a_reply_again_repeats_none_of_its_effects(settings, work, in
     assert again.duplicate and again.id == stored.id
     assert process(settings, stored.id, reprocess=True, now=NOW).intents == first.intents  # a reprocess
     assert process(settings, stored.id, now=NOW) is None  # a retried job finds it done
+    copy = store_inbound(settings, raw, other, source="relay")  # the copy to the other address
+    assert not copy.duplicate
+    assert process_now(settings, copy.id, now=NOW).reason == "duplicate"
     work()
     assert counts(settings) == after_first
     with session_scope(settings) as s:
