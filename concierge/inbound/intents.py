@@ -34,6 +34,8 @@ _SPACE_RUN = re.compile(r"[ \t\u00a0]{2,}")
 STOP_WORDS = frozenset({"stop", "unsubscribe", "stop please", "please stop", "unsubscribe me"})
 #: A stop request is a short reply; a longer one that starts with "Stop" says something else.
 MAX_STOP_CHARS = 200
+_NOT_LETTERS = re.compile(r"[^a-z ]")
+_LETTERS = re.compile(r"[^\W\d_]")
 _REPLY_PREFIX = re.compile(r"^(re|aw|sv|antw|vs|wg|fw|fwd|tr|rv)\s*(\[\d{1,3}\])?\s*:\s*", re.IGNORECASE)
 
 
@@ -52,8 +54,10 @@ def is_stop(text: str, subject: str) -> bool:
     """A `stop` / `unsubscribe` reply, or the List-Unsubscribe mailto (its subject is "unsubscribe")."""
     if strip_reply_prefixes(subject).lower() == "unsubscribe":
         return True
+    if len(text) >= MAX_STOP_CHARS:
+        return False
     first = next((line for line in text.splitlines() if line.strip()), "")
-    return re.sub(r"[^a-z ]", "", first.lower()).strip() in STOP_WORDS and len(text) < MAX_STOP_CHARS
+    return _NOT_LETTERS.sub("", first.lower()).strip() in STOP_WORDS
 
 
 # ------------------------------------------------------------------------ what a reply asks for
@@ -219,7 +223,7 @@ def only_courtesy(text: str) -> bool:
     if _LATER_COMMANDS.match(text):
         return False
     return all(
-        not re.findall(r"[^\W\d_]+", line) or _COURTESY.match(line.strip())
+        not _LETTERS.search(line) or _COURTESY.match(line.strip())
         for line in re.split(r"(?<=[.!?])\s+|\n+", text)
         if line.strip()
     )
@@ -471,8 +475,7 @@ def _message_for_others(reading: Reading, used: set[int], scheduling: bool) -> b
     """Something is left that is neither scheduling nor a command nor only courtesy; beside
     scheduling, only what is plainly meant for the other person (`_MESSAGE`) counts."""
     for index, clause in enumerate(reading.clauses):
-        words = re.findall(r"[^\W\d_]+", clause.text)
-        if not words or _COURTESY.match(clause.text.strip()):
+        if not _LETTERS.search(clause.text) or _COURTESY.match(clause.text.strip()):
             continue
         if scheduling:
             if _MESSAGE.search(clause.text):
