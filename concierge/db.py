@@ -173,6 +173,15 @@ def insert_unless_exists(
     return connection.execute(statement, values).scalar()
 
 
+def insert_all_unless_exist(
+    connection: Connection, model: type[Base], rows: list[dict[str, Any]], unique: str | tuple[str, ...]
+) -> None:
+    """Several rows in one INSERT … ON CONFLICT (unique) DO NOTHING: those that exist are skipped."""
+    if rows:
+        statement = _insert_unless_exists_statement(connection.dialect.name, model.__table__, unique)
+        connection.execute(statement.values(rows))
+
+
 def after_commit(session: Session, callback: Callable[[], Any]) -> None:
     """Run `callback` once the session's current transaction has committed (never on rollback).
 

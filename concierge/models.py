@@ -24,13 +24,16 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from concierge.db import Base, utcnow
 
 FORMATS = ("formal", "informal", "peer")
+#: The conversations a reply key names besides those named after a template (SPEC §3).
+WELCOME_THREAD, MENTORSHIP_THREAD = "welcome", "mentorship"
 ROLES = ("mentor", "mentee", "peer")
 PERSON_STATUSES = ("active", "paused", "unsubscribed", "bouncing")
 MENTORSHIP_STATES = ("introduced", "active", "stalled", "paused", "completed", "ended_early")
@@ -254,6 +257,17 @@ class MentorshipMember(Base):
     position: Mapped[int] = mapped_column(Integer)
 
     mentorship: Mapped[Mentorship] = relationship(back_populates="members")
+    #: The member's key for the mentorship's conversation, once they have had an email in it:
+    #: a reply in the mentorship reads it with the members (who to tell, at which address).
+    conversation_key: Mapped[ReplyKey | None] = relationship(
+        primaryjoin=lambda: and_(
+            foreign(ReplyKey.person_id) == MentorshipMember.person_id,
+            foreign(ReplyKey.mentorship_id) == MentorshipMember.mentorship_id,
+            ReplyKey.thread == MENTORSHIP_THREAD,
+        ),
+        viewonly=True,
+        uselist=False,
+    )
     person: Mapped[Person] = relationship()
 
 
@@ -458,6 +472,15 @@ class ReplyKey(Base):
     person: Mapped[Person] = relationship()
     program: Mapped[Program] = relationship()
     mentorship: Mapped[Mentorship | None] = relationship()
+    #: The person's enrolment in the program (a reply to the key reads it: loaded with the key).
+    enrolment: Mapped[Enrolment | None] = relationship(
+        primaryjoin=lambda: and_(
+            ReplyKey.program_id == foreign(Enrolment.program_id),
+            ReplyKey.person_id == foreign(Enrolment.person_id),
+        ),
+        viewonly=True,
+        uselist=False,
+    )
 
 
 class InboundMessage(Base):

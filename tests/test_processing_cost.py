@@ -114,3 +114,37 @@ def test_a_job_costs_few_redis_round_trips(settings, work):
     jobs = 10 + 10  # each processed reply, and the answer it sends
     # RQ as shipped: about 21 per job, 9 of them heartbeats; with the override about 12.
     assert len(trips) / jobs <= 13, sorted(trips)
+
+
+def test_a_reply_in_a_mentorship_costs_few_statements(settings, work):
+    """A proposal reads the key with what answering it needs (the sender's enrolment, each
+    member's own key of the conversation and their enrolment), then writes the proposal, the
+    answer, the other side's question, the effects (one statement) and the message's outcome."""
+    from sqlalchemy.engine import Engine
+
+    from concierge.models import InboundMessage
+    from tests.mail import reply_to_outbound
+    from tests.scheduling.helpers import NOW, pair_in_zones, reply
+    from workers.inbound import process_now
+
+    pair = pair_in_zones(settings, work)
+    reply(settings, pair["mentee_intro"], "Hello!")  # the mentee's key of the conversation exists
+    reply(settings, pair["mentor_intro"], "Hello!")  # and the mentor's
+    work()
+    seen: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        seen.append(statement)
+
+    raw = reply_to_outbound(settings, pair["mentee_intro"], "Could we meet Tuesday at 3pm?")
+    stored = store_inbound(settings, raw, None)
+    event.listen(Engine, "before_cursor_execute", count)
+    try:
+        result = process_now(settings, stored.id, now=NOW)
+    finally:
+        event.remove(Engine, "before_cursor_execute", count)
+    assert [intent["type"] for intent in result.intents] == ["propose"]
+    statements = [s for s in seen if not s.startswith("BEGIN")]  # SQLite's own BEGIN IMMEDIATE
+    assert len(statements) == 10, "\n".join(s.split("\n")[0] for s in statements)
+    with session_scope(settings) as s:
+        assert s.get(InboundMessage, stored.id).status == "processed"

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from concierge.actions.introductions import thread_subject
 from concierge.config import Settings
-from concierge.db import insert_unless_exists
+from concierge.db import insert_all_unless_exist
 from concierge.inbound import ParsedMessage
 from concierge.inbound.intents import MENTORSHIP, WELCOME, Situation, strip_reply_prefixes
 from concierge.keys import reply_key_for
@@ -70,6 +70,8 @@ class Turn:
     notices: dict[int, Notice] = field(default_factory=dict)
     #: The answer is what another action sends (goals' thanks, the "not understood" answer).
     answered_elsewhere: bool = False
+    #: What this message has done so far ("proposal", "cancel", …), in order.
+    effects: list[str] = field(default_factory=list)
 
     @property
     def program(self) -> Program:
@@ -99,14 +101,21 @@ class Turn:
             notice.calendars.append(calendar)
 
     def once(self, effect: str) -> bool:
-        """True the first time this message has `effect`; False when it already had it."""
-        inserted = insert_unless_exists(
-            self.session.connection(),
-            InboundEffect,
-            {"inbound_message_id": self.inbound.id, "name": effect},
-            ("inbound_message_id", "name"),
-        )
-        return inserted is not None
+        """True the first time this message has `effect`; False when it already had it.
+
+        A message is acted on in one transaction, holding its row's lock, and one that had
+        effects is not acted on again (`act_on_reply`): within that transaction the effects
+        so far are known here, and `record_effects` writes them with the outcome."""
+        if effect in self.effects:
+            return False
+        self.effects.append(effect)
+        return True
+
+    def record_effects(self) -> None:
+        """Write the effects this message had (one statement), so that it is never acted on again."""
+        rows = [{"inbound_message_id": self.inbound.id, "name": name} for name in self.effects]
+        unique = ("inbound_message_id", "name")
+        insert_all_unless_exist(self.session.connection(), InboundEffect, rows, unique)
 
 
 def situation_of(
@@ -175,11 +184,14 @@ def send_what_was_said(turn: Turn) -> None:
     if mentorship is None:
         return
     subject = thread_subject(program, mentorship)
-    members = {m.person_id: m.person for m in mentorship.members}
+    members = {m.person_id: m for m in mentorship.members}
     for person_id, notice in turn.notices.items():
-        person = members.get(person_id)
-        if person is None:
+        member = members.get(person_id)
+        if member is None:
             continue
+        # Their own key of the conversation, when it is this one, with their enrolment: read
+        # with the reply's key (none to look up here).
+        key = member.conversation_key if turn.key.thread == MENTORSHIP else None
         calendars = notice.calendars or [None]
         for number, calendar in enumerate(calendars):
             queue_email(
@@ -187,10 +199,12 @@ def send_what_was_said(turn: Turn) -> None:
                 turn.settings,
                 template="update",
                 occasion=f"update:{turn.inbound.id}:{person_id}" + (f":{number + 1}" if number else ""),
-                to=person,
+                to=member.person,
                 program=program,
                 mentorship=mentorship,
                 thread=turn.key.thread,
+                reply_key=key,
+                enrolment=key.enrolment if key is not None else None,
                 context={
                     "program_name": program.name,
                     "thread_subject": subject,

@@ -50,3 +50,4 @@ def act_on_intents(turn: Turn, intents: list[Intent]) -> None:
         if action is not None:
             action(turn, intent)
     send_what_was_said(turn)
+    turn.record_effects()

@@ -8,11 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from concierge.config import Settings
-from concierge.models import Enrolment, Mentorship, Person, Program
+from concierge.models import MENTORSHIP_THREAD, WELCOME_THREAD, Enrolment, Mentorship, Person, Program
 from concierge.outbox import queue_email
-
-MENTORSHIP_THREAD = "mentorship"
-WELCOME_THREAD = "welcome"
 
 
 def _person_card(person: Person, enrolment: Enrolment | None) -> dict[str, Any]:

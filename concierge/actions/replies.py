@@ -193,8 +193,12 @@ def act_on_reply(
         # would now be read in, so it is not read again; its intents stay as recorded. (A
         # message still pending has no effects: they are committed with its outcome.)
         return Outcome("processed", "reply", intents=tuple(inbound.intents or ()))
-    enrolment = session.scalar(
-        select(Enrolment).where(Enrolment.program_id == program.id, Enrolment.person_id == sender.id)
+    enrolment = (
+        key.enrolment  # read with the key
+        if sender.id == key.person_id
+        else session.scalar(
+            select(Enrolment).where(Enrolment.program_id == program.id, Enrolment.person_id == sender.id)
+        )
     )
     situation, pending, upcoming = situation_of(
         session, key, sender, enrolment.role if enrolment else None, now

@@ -65,12 +65,16 @@ _EMAIL_HEADERS = (
 )
 
 
+#: Bytes that text does not hold (tab, newlines, form feed and carriage return are text).
+_CONTROL_BYTES = bytes(byte for byte in range(32) if byte < 9 or byte > 13)
+
+
 def looks_binary(raw: bytes) -> bool:
     """True for bytes that are a known binary file format, or mostly control bytes, not a message."""
     if raw.startswith(_BINARY_MAGIC):
         return True
     head = raw[:1024]
-    controls = sum(1 for byte in head if byte < 9 or 13 < byte < 32)
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
     return bool(head) and controls * 10 > len(head)
 
 
