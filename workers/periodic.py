@@ -18,6 +18,7 @@ from concierge.models import InboundMessage, OutboundMessage
 from concierge.outbox import enqueue_send
 from concierge.review import in_review
 from workers.context import job_settings
+from workers.meeting_mail import find_due
 
 # A message younger than this is still on its way through the normal enqueue.
 GRACE = timedelta(seconds=60)
@@ -103,6 +104,7 @@ def purge_raw(at: datetime) -> int:
 
 
 PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
+    PeriodicJob("meeting_mail", find_due, 300, "meeting emails due"),
     PeriodicJob("sweep_inbound", sweep_inbound, 60, "pending inbound enqueued"),
     PeriodicJob("sweep_outbound", sweep_outbound, 60, "outbound re-queued"),
     PeriodicJob("purge_raw", purge_raw, 3600, "raw inbound messages deleted"),

@@ -22,7 +22,15 @@ from concierge.actions.introductions import thread_subject
 from concierge.config import Settings
 from concierge.db import insert_all_unless_exist
 from concierge.inbound import ParsedMessage
-from concierge.inbound.intents import MENTORSHIP, WELCOME, Situation, strip_reply_prefixes
+from concierge.inbound.intents import (
+    AGENDA,
+    LOG,
+    MENTORSHIP,
+    WELCOME,
+    Asked,
+    Situation,
+    strip_reply_prefixes,
+)
 from concierge.keys import reply_key_for
 from concierge.mail.ics import Invite
 from concierge.models import (
@@ -127,6 +135,10 @@ def situation_of(
     zone = zone_of(sender.timezone, program.timezone)
     if key.thread == WELCOME or mentorship is None:
         return Situation(role, zone, now, WELCOME, "goals"), None, None
+    if key.thread in (AGENDA, LOG):
+        # An agenda for the next meeting, or the notes of the last (SPEC §3.1.4, §3.1.7).
+        asked: Asked = "agenda" if key.thread == AGENDA else "notes"
+        return Situation(role, zone, now, key.thread, asked), None, None
     others = [m.person for m in mentorship.members if m.person_id != sender.id]
     other_zone = zone_of(others[0].timezone, program.timezone) if len(others) == 1 else None
     pending = session.scalar(

@@ -64,8 +64,11 @@ def is_stop(text: str, subject: str) -> bool:
 
 #: The threads (SPEC §3: a key names one) whose replies are read here.
 WELCOME, MENTORSHIP = "welcome", "mentorship"
+#: The conversations of a meeting's agenda prompt and log prompt: a reply is the agenda, or the
+#: meeting's notes ("we didn't meet" says it was missed).
+AGENDA, LOG = "agenda", "log"
 #: What the email being answered asked of its reader.
-Asked = Literal["time", "confirm", "invite", "goals", "none"]
+Asked = Literal["time", "confirm", "invite", "goals", "agenda", "notes", "none"]
 #: Every intent SPEC §4.2 names; those this module does not read yet come with later issues.
 IntentType = Literal[
     "propose", "vague_time", "confirm", "pick", "decline", "reschedule", "cancel", "held", "missed",
@@ -243,6 +246,8 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
         return [Intent("goals")] if situation.role in ("mentee", "peer") else []
     if _LATER_COMMANDS.match(text):
         return []
+    if situation.thread in (AGENDA, LOG):
+        return _about_a_meeting(text, situation.thread)
     text = _SPACE_RUN.sub(" ", text[: MAX_READ_CHARS * 4])[:MAX_READ_CHARS]
     anchor = situation.offered[0] if len(situation.offered) == 1 else None
     if situation.asked == "invite":
@@ -280,6 +285,26 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
     if _message_for_others(reading, used, scheduling=bool(intents)):
         intents.append(Intent("pass_on"))
     return intents
+
+
+#: "We didn't meet" in answer to a log prompt (SPEC §3.1.7).
+_DID_NOT_MEET = re.compile(
+    r"\b(?:didn'?t|did\s+not|couldn'?t|could\s+not|never|weren'?t\s+able\s+to|were\s+not\s+able\s+to)\s+"
+    r"(?:get\s+to\s+|manage\s+to\s+|end\s+up\s+)?(?:meet|make\s+it|talk|connect)\b|"
+    r"\bno[-\s]?show\b|\b(?:it|the\s+(?:meeting|session|call))\s+(?:didn'?t|did\s+not|never)\s+happen\b|"
+    r"\b(?:we|i)\s+missed\s+(?:it|the\s+(?:meeting|session|call))\b|\b(?:got|was)\s+cancell?ed\b",
+    re.IGNORECASE,
+)
+
+
+def _about_a_meeting(text: str, thread: str) -> list[Intent]:
+    """A reply to an agenda prompt is the agenda; one to a log prompt the meeting's notes, or
+    that it was missed. Courtesy alone ("thanks!") is neither."""
+    if only_courtesy(text):
+        return []
+    if thread == AGENDA:
+        return [Intent("agenda")]
+    return [Intent("missed")] if _DID_NOT_MEET.search(text) else [Intent("notes")]
 
 
 #: A calendar client's answer (SPEC §3.1.3): Accept confirms, Decline declines, Maybe changes nothing.

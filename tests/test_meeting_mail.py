@@ -1,0 +1,333 @@
+"""Every meeting's mail (SPEC §3.1.4–7, §5): agenda prompt, briefing, reminder and log prompt,
+found due by the periodic job and written once each, in quiet hours' and people's terms."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import event, func, select
+from sqlalchemy.engine import Engine
+
+from concierge.actions.meeting_mail import due_meeting_mail
+from concierge.db import session_scope
+from concierge.models import Meeting, Note, OutboundMessage, Person
+from tests import factories
+from tests.mail import reply_to_outbound
+from workers.inbound import process_now
+from workers.meeting_mail import find_due
+
+# Tuesday 8 December 2026, 15:00 in New York (the mentee), 12:00 in Los Angeles (the mentor).
+START = datetime(2026, 12, 8, 20, 0, tzinfo=UTC)
+
+
+def pair(settings, work, mentee_zone="America/New_York", mentor_zone="America/Los_Angeles", cap=None):
+    with session_scope(settings) as s:
+        prog = factories.program(s, timezone="America/New_York")
+        if cap is not None:
+            prog.daily_mail_cap = cap
+        factories.participant(
+            s, prog, "mentor", email="maya@example.org", name="Maya Chen", timezone=mentor_zone
+        )
+        factories.participant(
+            s,
+            prog,
+            "mentee",
+            email="ana@example.org",
+            name="Ana Ruiz",
+            timezone=mentee_zone,
+            goals="Lead a project",
+        )
+        from concierge.actions.pairing import pair as make_pair
+
+        made = make_pair(s, settings, prog, "maya@example.org", "ana@example.org")
+        mentorship_id = made.id
+    work()
+    return mentorship_id
+
+
+def add_meeting(settings, mentorship_id: int, start: datetime = START, **kwargs) -> int:
+    from concierge.models import Mentorship
+
+    with session_scope(settings) as s:
+        return factories.meeting(s, s.get(Mentorship, mentorship_id), start, **kwargs).id
+
+
+def tick(settings, work, at: datetime) -> int:
+    """What `concierge tick --at` does for meeting mail: find what is due, then work the queues."""
+    found = find_due(at)
+    work()
+    return found
+
+
+def meeting_mail(settings) -> list[tuple[str, str, datetime]]:
+    """(template, recipient, recorded at) of every meeting email, in order."""
+    with session_scope(settings) as s:
+        return [
+            tuple(row)
+            for row in s.execute(
+                select(OutboundMessage.template, OutboundMessage.to_email, OutboundMessage.created_at)
+                .where(OutboundMessage.template.in_(("agenda_prompt", "briefing", "reminder", "log_prompt")))
+                .order_by(OutboundMessage.id)
+            )
+        ]
+
+
+def test_a_meeting_gets_each_email_once_within_a_tick_of_its_due_time(settings, work):
+    mentorship = pair(settings, work)
+    add_meeting(settings, mentorship)
+    due = {
+        ("agenda_prompt", "ana@example.org"): START - timedelta(hours=48),
+        ("briefing", "maya@example.org"): START - timedelta(hours=24),
+        ("reminder", "ana@example.org"): START - timedelta(hours=2),
+        ("reminder", "maya@example.org"): START - timedelta(hours=2),
+        ("log_prompt", "ana@example.org"): START + timedelta(minutes=45),
+    }
+    at = START - timedelta(days=4)
+    while at <= START + timedelta(days=2):
+        tick(settings, work, at)
+        near = any(abs(at - moment) <= timedelta(hours=6) for moment in due.values())
+        at += timedelta(minutes=15) if near else timedelta(hours=6)
+    sent = meeting_mail(settings)
+    assert sorted((template, to) for template, to, _ in sent) == sorted(due)
+    for template, to, recorded in sent:
+        assert timedelta(0) <= recorded - due[template, to] < timedelta(minutes=15), (template, to)
+
+
+def test_the_briefing_tells_the_mentor_what_they_need(settings, work):
+    mentorship = pair(settings, work)
+    meeting_id = add_meeting(settings, mentorship, location="https://zoom.us/j/123")
+    with session_scope(settings) as s:
+        from concierge.models import ActionItem
+
+        ana = s.scalar(select(Person).where(Person.email == "ana@example.org"))
+        s.add(
+            ActionItem(
+                mentorship_id=mentorship,
+                number=1,
+                owner_id=ana.id,
+                text="Draft the promotion case",
+                created_at=START - timedelta(days=10),
+            )
+        )
+        s.get(Meeting, meeting_id).agenda = "My promotion case"
+    tick(settings, work, START - timedelta(hours=24))
+    with session_scope(settings) as s:
+        row = s.scalar(select(OutboundMessage).where(OutboundMessage.template == "briefing"))
+        context = row.context
+    assert context["when"] == "Tue Dec 8, 12:00 PM PT (3:00 PM ET for Ana)"
+    assert context["askers"] == [{"name": "Ana", "goals": "Lead a project"}]
+    assert context["agenda"] == "My promotion case"
+    assert context["items"] == [
+        {"number": 1, "text": "Draft the promotion case", "owner": "Ana", "age_days": 9}
+    ]
+    assert 2 <= len(context["questions"]) <= 3
+    # One on the agenda's topic that fits a first meeting, then questions for any first meeting.
+    career = "What does the next step in your career look like to you, in your own words?"
+    assert career in context["questions"]
+    assert context["stage"] == "first"
+
+
+def test_briefing_due_in_quiet_hours_goes_the_evening_before(settings, work):
+    # A 07:30 meeting in Berlin: its briefing is due at 07:30 the day before... and its reminder
+    # at 05:30, in quiet hours: the reminder goes at 20:59 the evening before.
+    mentorship = pair(settings, work, mentee_zone="Europe/Berlin", mentor_zone="Europe/Berlin")
+    start = datetime(2026, 12, 8, 6, 30, tzinfo=UTC)  # 07:30 in Berlin
+    add_meeting(settings, mentorship, start)
+    evening = datetime(2026, 12, 7, 19, 59, tzinfo=UTC)  # 20:59 in Berlin
+    tick(settings, work, evening - timedelta(minutes=1))
+    assert [t for t, _, _ in meeting_mail(settings) if t == "reminder"] == []
+    tick(settings, work, evening)
+    assert sorted(to for t, to, _ in meeting_mail(settings) if t == "reminder") == [
+        "ana@example.org",
+        "maya@example.org",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("zone", "local_end", "expected_local"),
+    [
+        ("America/New_York", (22, 45), (7, 0)),  # ends in quiet hours: the prompt waits for 07:00
+        ("Asia/Tokyo", (16, 0), (16, 0)),
+        ("Australia/Sydney", (23, 15), (7, 0)),
+    ],
+)
+def test_the_log_prompt_waits_for_morning(settings, work, zone, local_end, expected_local):
+    from zoneinfo import ZoneInfo
+
+    mentorship = pair(settings, work, mentee_zone=zone, mentor_zone=zone)
+    end = datetime(2026, 12, 8, *local_end, tzinfo=ZoneInfo(zone))
+    add_meeting(settings, mentorship, end - timedelta(minutes=45))
+    at = end
+    while not [t for t, _, _ in meeting_mail(settings) if t == "log_prompt"]:
+        tick(settings, work, at)
+        at += timedelta(minutes=15)
+        assert at < end + timedelta(days=1)
+    (recorded,) = [r for t, _, r in meeting_mail(settings) if t == "log_prompt"]
+    local = recorded.astimezone(ZoneInfo(zone))
+    assert (local.hour, local.minute) == expected_local
+
+
+def test_a_meeting_confirmed_late_gets_what_is_still_useful(settings, work):
+    mentorship = pair(settings, work)
+    add_meeting(settings, mentorship)
+    tick(settings, work, START - timedelta(hours=20))  # confirmed 20 hours before
+    assert sorted(t for t, _, _ in meeting_mail(settings)) == ["briefing"]
+
+
+def test_a_moved_or_cancelled_meeting_gets_no_mail_for_its_old_time(settings, work):
+    from concierge.actions.meeting_mail import MeetingMail, write_meeting_mail
+
+    mentorship = pair(settings, work)
+    meeting_id = add_meeting(settings, mentorship)
+    at = START - timedelta(hours=24)
+    with session_scope(settings) as s:
+        (briefing,) = [m for m in due_meeting_mail(s, at) if m.kind == "briefing"]
+        moved = s.get(Meeting, meeting_id)
+        moved.starts_at, moved.sequence = START + timedelta(days=2), moved.sequence + 1
+    with session_scope(settings) as s:
+        assert write_meeting_mail(s, settings, briefing, at) is None  # found before the move
+        assert [m.kind for m in due_meeting_mail(s, at)] == []  # nothing due for the new time yet
+        s.get(Meeting, meeting_id).status = "cancelled"
+    tick(settings, work, START + timedelta(days=1))
+    assert meeting_mail(settings) == []
+    assert isinstance(briefing, MeetingMail)
+
+
+def test_paused_people_keep_meeting_mail_and_unsubscribed_ones_get_none(settings, work):
+    mentorship = pair(settings, work)
+    add_meeting(settings, mentorship)
+    with session_scope(settings) as s:
+        s.scalar(select(Person).where(Person.email == "ana@example.org")).status = "paused"
+        s.scalar(select(Person).where(Person.email == "maya@example.org")).status = "unsubscribed"
+    at = START - timedelta(hours=48)
+    while at < START + timedelta(days=1):
+        tick(settings, work, at)
+        at += timedelta(hours=1)
+    assert sorted((t, to) for t, to, _ in meeting_mail(settings)) == [
+        ("agenda_prompt", "ana@example.org"),
+        ("reminder", "ana@example.org"),
+    ]
+
+
+def test_the_daily_cap_holds_proactive_mail_to_the_next_day(settings, work):
+    mentorship = pair(settings, work, cap=1)
+    for hour in (14, 16):
+        add_meeting(settings, mentorship, datetime(2026, 12, 8, hour, tzinfo=UTC))
+    tick(settings, work, datetime(2026, 12, 8, 18, tzinfo=UTC))
+    assert [t for t, _, _ in meeting_mail(settings) if t == "log_prompt"] == ["log_prompt"]
+    tick(settings, work, datetime(2026, 12, 9, 13, tzinfo=UTC))  # 08:00 the next day in New York
+    assert [t for t, _, _ in meeting_mail(settings) if t == "log_prompt"] == ["log_prompt", "log_prompt"]
+
+
+def test_finding_due_mail_costs_the_same_statements_for_10_and_300_mentorships(settings, work):
+    def statements(count: int, first: datetime) -> int:
+        with session_scope(settings) as s:
+            prog = factories.program(s)
+            for n in range(count):
+                made = factories.mentorship(s, settings, prog)
+                factories.meeting(s, made, first + timedelta(minutes=n))
+        seen: list[int] = []
+
+        def counting(*_args) -> None:
+            seen.append(1)
+
+        event.listen(Engine, "before_cursor_execute", counting)
+        try:
+            with session_scope(settings) as s:
+                found = due_meeting_mail(s, first - timedelta(hours=24) + timedelta(minutes=count))
+        finally:
+            event.remove(Engine, "before_cursor_execute", counting)
+        assert len([m for m in found if m.kind == "briefing"]) == count
+        return len(seen)
+
+    few = statements(10, datetime(2026, 12, 10, 15, tzinfo=UTC))
+    many = statements(300, datetime(2026, 12, 20, 15, tzinfo=UTC))
+    assert few == many
+
+
+def test_two_ticks_at_once_write_each_email_once(settings, work, tmp_path):
+    import os
+
+    mentorship = pair(settings, work)
+    add_meeting(settings, mentorship)
+    at = (START - timedelta(hours=2)).isoformat()
+    command = [str(Path(sys.executable).parent / "concierge"), "tick", "--at", at]
+    ticks = [subprocess.Popen(command, env=os.environ.copy()) for _ in range(2)]
+    assert [t.wait(timeout=120) for t in ticks] == [0, 0]
+    with session_scope(settings) as s:
+        counts = s.execute(
+            select(OutboundMessage.idempotency_key, func.count())
+            .where(OutboundMessage.template.in_(("briefing", "reminder")))
+            .group_by(OutboundMessage.idempotency_key)
+        ).all()
+    assert len(counts) == 3 and all(n == 1 for _, n in counts)  # the briefing, two reminders
+
+
+def test_a_reply_to_the_agenda_prompt_is_the_agenda_and_one_to_the_log_prompt_the_notes(settings, work):
+    mentorship = pair(settings, work)
+    meeting_id = add_meeting(settings, mentorship)
+    tick(settings, work, START - timedelta(hours=48))
+    with session_scope(settings) as s:
+        prompt = s.scalar(select(OutboundMessage.id).where(OutboundMessage.template == "agenda_prompt"))
+    raw = reply_to_outbound(settings, prompt, "My promotion case, and how to ask for more visible work.")
+    from concierge.ingress.store import store_inbound
+
+    result = process_now(settings, store_inbound(settings, raw, None).id, now=START - timedelta(hours=40))
+    assert [i["type"] for i in result.intents] == ["agenda"]
+    with session_scope(settings) as s:
+        assert s.get(Meeting, meeting_id).agenda.startswith("My promotion case")
+    tick(settings, work, START + timedelta(hours=1))
+    with session_scope(settings) as s:
+        log = s.scalar(select(OutboundMessage.id).where(OutboundMessage.template == "log_prompt"))
+    raw = reply_to_outbound(settings, log, "Great talk about the case. Next: ask my manager for feedback.")
+    result = process_now(settings, store_inbound(settings, raw, None).id, now=START + timedelta(hours=2))
+    assert [i["type"] for i in result.intents] == ["notes"]
+    with session_scope(settings) as s:
+        assert s.get(Meeting, meeting_id).status == "held"
+        assert s.scalar(select(Note.body)).startswith("Great talk")
+
+
+def test_we_did_not_meet_marks_the_meeting_missed(settings, work):
+    from concierge.ingress.store import store_inbound
+
+    mentorship = pair(settings, work)
+    meeting_id = add_meeting(settings, mentorship)
+    tick(settings, work, START + timedelta(hours=1))
+    with session_scope(settings) as s:
+        log = s.scalar(select(OutboundMessage.id).where(OutboundMessage.template == "log_prompt"))
+    raw = reply_to_outbound(settings, log, "Sorry, we didn't meet, Maya was ill.")
+    result = process_now(settings, store_inbound(settings, raw, None).id, now=START + timedelta(hours=2))
+    assert [i["type"] for i in result.intents] == ["missed"]
+    with session_scope(settings) as s:
+        assert s.get(Meeting, meeting_id).status == "missed"
+
+
+@pytest.mark.parametrize(
+    ("zone", "before", "after"),
+    [
+        ("America/New_York", datetime(2027, 3, 9, 20, tzinfo=UTC), datetime(2027, 3, 16, 19, tzinfo=UTC)),
+        ("Australia/Sydney", datetime(2027, 3, 30, 4, tzinfo=UTC), datetime(2027, 4, 6, 5, tzinfo=UTC)),
+    ],
+)
+def test_a_weekly_meeting_across_a_dst_change_is_shown_at_its_wall_clock_time(
+    settings, work, zone, before, after
+):
+    """Both occurrences are at 3:00 PM where the pair lives, though an hour apart in UTC."""
+    mentorship = pair(settings, work, mentee_zone=zone, mentor_zone=zone)
+    for start in (before, after):
+        add_meeting(settings, mentorship, start)
+        tick(settings, work, start - timedelta(hours=24))
+    with session_scope(settings) as s:
+        whens = [
+            r.context["when"]
+            for r in s.scalars(
+                select(OutboundMessage)
+                .where(OutboundMessage.template == "briefing")
+                .order_by(OutboundMessage.id)
+            )
+        ]
+    assert all(", 3:00 PM " in when for when in whens), whens

@@ -1,0 +1,40 @@
+"""The periodic job that finds meeting mail due (a few statements, whatever the volume) and the
+job, one per email, that writes it (concierge/actions/meeting_mail.py says what and when)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from concierge import queues
+from concierge.actions.meeting_mail import MeetingMail, due_meeting_mail, write_meeting_mail
+from concierge.db import session_scope
+from concierge.when import from_iso, iso_utc
+from workers.context import job_settings
+
+
+def find_due(at: datetime) -> int:
+    """Enqueue one job per meeting email due at `at`; how many. An enqueue Redis refuses is
+    found due again by the next run (nothing is written until a job writes it)."""
+    settings = job_settings()
+    with session_scope(settings) as session:
+        due = due_meeting_mail(session, at)
+    for mail in due:
+        queues.enqueue(
+            settings,
+            queues.WRITE_MEETING_MAIL,
+            mail.kind,
+            mail.meeting_id,
+            mail.sequence,
+            mail.person_id,
+            iso_utc(at),
+        )
+    return len(due)
+
+
+def write_one(kind: str, meeting_id: int, sequence: int, person_id: int, at: str) -> str:
+    """The job: write one meeting email found due at `at` (ISO 8601); safe to run twice."""
+    with session_scope(job_settings()) as session:
+        row = write_meeting_mail(
+            session, job_settings(), MeetingMail(kind, meeting_id, sequence, person_id), from_iso(at)
+        )
+        return "written" if row is not None else "no longer due"
