@@ -76,25 +76,33 @@ def meeting_mail(settings) -> list[tuple[str, str, datetime]]:
         ]
 
 
-def test_a_meeting_gets_each_email_once_within_a_tick_of_its_due_time(settings, work):
+def test_three_meetings_each_get_each_email_once_within_a_tick_of_its_due_time(settings, work):
+    """Ticks every 15 minutes within an hour of a due time, every 6 hours otherwise."""
     mentorship = pair(settings, work)
-    add_meeting(settings, mentorship)
-    due = {
-        ("agenda_prompt", "ana@example.org"): START - timedelta(hours=48),
-        ("briefing", "maya@example.org"): START - timedelta(hours=24),
-        ("reminder", "ana@example.org"): START - timedelta(hours=2),
-        ("reminder", "maya@example.org"): START - timedelta(hours=2),
-        ("log_prompt", "ana@example.org"): START + timedelta(minutes=45),
-    }
-    at = START - timedelta(days=4)
-    while at <= START + timedelta(days=2):
+    due: dict[tuple[str, str, int], datetime] = {}
+    for week in range(3):
+        start = START + timedelta(weeks=week)
+        add_meeting(settings, mentorship, start)
+        due[("agenda_prompt", "ana@example.org", week)] = start - timedelta(hours=48)
+        due[("briefing", "maya@example.org", week)] = start - timedelta(hours=24)
+        due[("reminder", "ana@example.org", week)] = start - timedelta(hours=2)
+        due[("reminder", "maya@example.org", week)] = start - timedelta(hours=2)
+        due[("log_prompt", "ana@example.org", week)] = start + timedelta(minutes=45)
+    at, last = START - timedelta(days=4), START + timedelta(weeks=2, days=2)
+    while at <= last:
         tick(settings, work, at)
-        near = any(abs(at - moment) <= timedelta(hours=6) for moment in due.values())
-        at += timedelta(minutes=15) if near else timedelta(hours=6)
+        near = any(abs(at - moment) <= timedelta(hours=1) for moment in due.values())
+        upcoming = [
+            moment - timedelta(hours=1) for moment in due.values() if moment - timedelta(hours=1) > at
+        ]
+        at = at + timedelta(minutes=15) if near else min([at + timedelta(hours=6), *upcoming])
     sent = meeting_mail(settings)
-    assert sorted((template, to) for template, to, _ in sent) == sorted(due)
-    for template, to, recorded in sent:
-        assert timedelta(0) <= recorded - due[template, to] < timedelta(minutes=15), (template, to)
+    assert len(sent) == len(due)
+    for (template, to, week), moment in due.items():
+        (recorded,) = [
+            r for t, who, r in sent if (t, who) == (template, to) and abs(r - moment) < timedelta(days=1)
+        ]
+        assert timedelta(0) <= recorded - moment < timedelta(minutes=15), (template, to, week)
 
 
 def test_the_briefing_tells_the_mentor_what_they_need(settings, work):
@@ -331,3 +339,41 @@ def test_a_weekly_meeting_across_a_dst_change_is_shown_at_its_wall_clock_time(
             )
         ]
     assert all(", 3:00 PM " in when for when in whens), whens
+
+
+def test_a_circles_facilitator_rotates_one_meeting_each(settings, work):
+    """The facilitator schedules (their time is final), is briefed and is asked for notes; the
+    next meeting is the next member's to schedule and facilitate (SPEC §3.3)."""
+    from concierge.actions.pairing import circle
+    from tests.scheduling.helpers import NOW, reply
+
+    with session_scope(settings) as s:
+        prog = factories.program(s, format="peer", timezone="America/New_York")
+        emails = [factories.participant(s, prog, "peer").person.email for _ in range(3)]
+        circle(s, settings, prog, emails)
+    work()
+
+    def intro(email: str) -> int:
+        with session_scope(settings) as s:
+            return s.scalar(
+                select(OutboundMessage.id).where(
+                    OutboundMessage.to_email == email, OutboundMessage.template == "introduction_peer"
+                )
+            )
+
+    reply(settings, intro(emails[0]), "Thursday Dec 10 at 6pm on Zoom", now=NOW)
+    work()
+    reply(settings, intro(emails[1]), "Next one Thursday Dec 17 at 6pm", now=NOW)
+    reply(settings, intro(emails[2]), "How about Thursday Dec 24 at 6pm?", now=NOW)
+    work()
+    with session_scope(settings) as s:
+        meetings = s.scalars(select(Meeting).order_by(Meeting.starts_at)).all()
+        people = {p.id: p.email for p in s.scalars(select(Person))}
+        assert [(m.starts_at.day, people[m.facilitator_id]) for m in meetings] == [
+            (10, emails[0]),
+            (17, emails[1]),
+            (24, emails[2]),
+        ]
+    for meeting in meetings:
+        tick(settings, work, meeting.starts_at - timedelta(hours=24))
+    assert [to for t, to, _ in meeting_mail(settings) if t == "briefing"] == emails

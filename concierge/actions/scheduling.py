@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from dateutil.rrule import rrulestr
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from concierge.actions.conversation import Turn
 from concierge.inbound.intents import Intent
@@ -73,12 +73,26 @@ def _close(turn: Turn, proposal: Proposal, status: str) -> None:
     proposal.answered_inbound_id = turn.inbound.id
 
 
-def _facilitator(turn: Turn) -> Person | None:
-    """In a circle, who schedules (the first member until rotation arrives with meeting mail)."""
+def _facilitator(turn: Turn, meeting: Meeting | None = None) -> Person | None:
+    """In a circle, who facilitates `meeting`, or else the next meeting to schedule (SPEC §3.3):
+    the members take turns in member order, one meeting each, counting every meeting booked
+    (a cancelled one does not count). The facilitator schedules, is briefed, and is asked for
+    notes. None in a pair."""
     mentorship = turn.mentorship
     if mentorship is None or turn.program.format != "peer" or not mentorship.members:
         return None
-    return mentorship.members[0].person
+    members = [m.person for m in mentorship.members]
+    if meeting is not None and meeting.facilitator_id is not None:
+        return next((p for p in members if p.id == meeting.facilitator_id), members[0])
+    return members[_meetings_booked(turn) % len(members)]
+
+
+def _meetings_booked(turn: Turn) -> int:
+    assert turn.mentorship is not None
+    counted = select(func.count()).where(
+        Meeting.mentorship_id == turn.mentorship.id, Meeting.status.in_(("confirmed", "held", "missed"))
+    )
+    return turn.session.scalar(counted) or 0
 
 
 # ------------------------------------------------------------------------------------------ propose
@@ -242,7 +256,7 @@ def decline_meeting(turn: Turn, intent: Intent) -> None:
     if meeting is None or not turn.once("meeting-answer"):
         return
     _record_answer(turn, meeting, "declined")
-    facilitator = _facilitator(turn)
+    facilitator = _facilitator(turn, meeting)
     if facilitator is None:
         _cancel_meetings(turn, [meeting], whole_series=None, reason="declined")
         turn.said.append("Please reply with another time that suits you.")
@@ -363,7 +377,7 @@ def cancel(turn: Turn, intent: Intent) -> None:
     facilitator declines instead, and only the next meeting, even on "cancel all"."""
     if turn.mentorship is None:
         return
-    facilitator = _facilitator(turn)
+    facilitator = _facilitator(turn, turn.upcoming)
     if facilitator is not None and facilitator.id != turn.sender.id and turn.upcoming is not None:
         # In a circle only the facilitator calls a meeting off (SPEC §3.3): a member's "cancel"
         # is their decline, noted and told to the facilitator.
@@ -528,7 +542,9 @@ def _new_series(turn: Turn, option: Option) -> MeetingSeries:
     )
     turn.session.add(series)
     turn.session.flush()
-    for start in occurrences(series, turn.program.end_date):
+    members = [m.person_id for m in mentorship.members] if turn.program.format == "peer" else []
+    booked = _meetings_booked(turn) if members else 0
+    for number, start in enumerate(occurrences(series, turn.program.end_date)):
         turn.session.add(
             Meeting(
                 mentorship_id=mentorship.id,
@@ -540,6 +556,8 @@ def _new_series(turn: Turn, option: Option) -> MeetingSeries:
                 duration_minutes=series.duration_minutes,
                 location=series.location,
                 status="confirmed",
+                # In a circle each occurrence has its own facilitator, in turn.
+                facilitator_id=members[(booked + number) % len(members)] if members else None,
                 created_at=turn.now,
             )
         )
