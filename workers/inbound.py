@@ -157,8 +157,13 @@ def _another_copy_acted_on(
     """An email sent to several of our addresses arrives once per address, and each copy is
     stored (SPEC §4.3 dedupes on Message-ID plus envelope recipient); the sender's words are
     acted on once. The key's row is locked first, so that two copies processed at once take
-    turns and the second sees the first's outcome."""
-    if not message.message_id or len(reply_key_candidates(parsed, settings.reply_domain)) < 2:
+    turns and the second sees the first's outcome. A message that acted itself (a reprocess)
+    is left to `act_on_reply`, which sees its effects. Known limit: a copy that names only one
+    of our addresses (the others were Bcc'd) is not looked at, so if the copy that names
+    several is acted on first, the other acts too."""
+    if message.status == "processed" or not message.message_id:
+        return False
+    if len(reply_key_candidates(parsed, settings.reply_domain)) < 2:
         return False
     session.execute(select(ReplyKey.id).where(ReplyKey.id == key.id).with_for_update())
     earlier = select(InboundMessage.id).where(

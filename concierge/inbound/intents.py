@@ -148,7 +148,7 @@ _INSTEAD = re.compile(
 #: Moves that are not about our meeting ("I had to reschedule my dentist appointment") or not
 #: wanted ("I'd rather not move it").
 _NOT_OUR_MOVE = re.compile(
-    r"\b(?:not|n't|never|no\s+need\s+to)\s+(?:\w+\s+)?(?:re-?schedul|mov|postpon|push|shift|bump)\w*\b|"
+    r"(?:(?<!why\s)\bnot|n't|\bnever|\bno\s+need\s+to)\s+(?:\w+\s+)?(?:re-?schedul|mov|postpon|push|shift|bump)\w*\b|"
     r"\b(?:had|have|having|needed|got)\s+to\s+(?:re-?schedul|move|postpon)\w*\s+(?:my|his|her|their|a|an)\b|"
     r"\b(?:re-?schedul\w*|mov\w+|postpon\w*)\s+(?:my|his|her|their)\s+(?!(?:meeting|session|call|slot)\b)",
 )
@@ -267,13 +267,15 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
         intents.append(answered)
         if answered.type in ("pick", "confirm"):
             options = [o for o in options if not _same_as_offered(o.start, situation)]
+    # "Instead" beside a day or a time moves the meeting, even after a "yes" ("Yes, but could we
+    # do Wednesday at 10 instead?"); elsewhere it does not ("I'd rather not move it").
     instead = (
         situation.asked == "invite"
         and bool(options)
-        and (answered is None or answered.type != "confirm")
-        and any(clause.times and _INSTEAD.search(clause.low) for clause in reading.clauses)
+        and any(clause.mentions and _INSTEAD.search(clause.low) for clause in reading.clauses)
     )
     if _moves(reading, used) or instead:
+        intents = [i for i in intents if i.type != "confirm"]
         intents.append(Intent("reschedule", tuple(options)))
     elif options:
         intents.append(Intent("propose", tuple(options)))
@@ -416,20 +418,25 @@ def _picked(reading: Reading, situation: Situation, used: set[int]) -> int | Non
         named = [(p, at) for p, t in enumerate(local, 1) if (at := _where_named(clause.low, t)) is not None]
         if len(named) != 1 or _DECLINE.search(clause.low):
             continue
-        position, at = named[0]
-        if not _REFUSED_BEFORE.search(clause.low[:at]):  # "Not Tuesday" refuses; "Not sure, Tuesday" picks
+        position, (at, end) = named[0]
+        if not _REFUSED_BEFORE.search(clause.low[:at]) and not _REFUSED_AFTER.match(clause.low[end:]):
             used.add(index)
             return position
     return None
 
 
-#: An option named only to be refused, by the words right before or after it: "not the first
-#: one", "not Tuesday", "the first doesn't work". Not a "no"/"not" further away: "No, the first
-#: one please", "Not fussed, the second works", "the second, not the first".
-_REFUSED_BEFORE = re.compile(r"\b(?:not|no)\s+(?:the\s+|on\s+)?$")
+#: An option named only to be refused, by the words before it in the same phrase or right after
+#: it: "not the first one", "not keen on Tuesday", "I can't do Tuesday", "the first doesn't
+#: work", "Tuesday not ideal", "Tuesday, no". Not a "no"/"not" beyond a comma or in "no
+#: problem": "No, the first one please", "Not fussed, the second works", "the second, not the first".
+_REFUSED_BEFORE = re.compile(
+    r"(?:\b(?:not|no)\b(?!\s+(?:problem|prob|worries|worry|rush|doubt|bother|matter|preference)\b)"
+    r"|\b(?:can'?t|cannot|won'?t\s+be\s+able\s+to)\s+(?:do|make)\b)[^,.;:!?]{0,24}$"
+)
 _REFUSED_AFTER = re.compile(
     r"^\s*(?:one|option|slot|time|choice)?\s*(?:doesn'?t|does\s+not|won'?t|isn'?t|is\s+not|can'?t|"
-    r"wouldn'?t|is\s+no\s+good|is\s+out)\b"
+    r"wouldn'?t|is\s+no\s+good|is\s+out|(?:is\s+)?not\s+(?:ideal|great|good|possible|an\s+option))\b|"
+    r"^\s*,?\s*(?:no|nope)\b(?!\s+(?:problem|worries))"
 )
 
 
@@ -440,7 +447,7 @@ def _refused(low: str, match: re.Match[str]) -> bool:
     )
 
 
-def _where_named(text: str, when: datetime) -> int | None:
+def _where_named(text: str, when: datetime) -> tuple[int, int] | None:
     """Where the clause names this option's weekday ("Wednesday works") or its hour ("10am
     please"), or None."""
     weekday = when.strftime("%A")
@@ -450,7 +457,7 @@ def _where_named(text: str, when: datetime) -> int | None:
     for pattern in (rf"\b{weekday[:3]}(?:{weekday[3:]}|\.)?\b", rf"\b{hour}{minute}\s*{suffix}\b"):
         match = re.search(pattern, text, re.IGNORECASE)
         if match:
-            return match.start()
+            return match.span()
     return None
 
 

@@ -93,10 +93,10 @@ ZONES = {
     "acdt": "Australia/Adelaide", "nzt": "Pacific/Auckland", "aet": "Australia/Sydney",
     **{f"{city} time": "Asia/Kolkata" for city in (
         "mumbai", "delhi", "new delhi", "bangalore", "bengaluru", "chennai", "hyderabad", "pune",
-        "kolkata", "indian")},
+        "kolkata")},
     **{f"{city} time": "Asia/Shanghai" for city in ("beijing", "shanghai", "shenzhen", "china")},
     **{f"{city} time": "America/New_York" for city in (
-        "boston", "washington", "dc", "miami", "atlanta", "philadelphia", "east coast")},
+        "boston", "dc", "miami", "atlanta", "philadelphia", "east coast")},
     **{f"{city} time": "America/Chicago" for city in ("dallas", "houston", "austin", "minneapolis")},
     **{f"{city} time": "America/Los_Angeles" for city in (
         "san francisco", "seattle", "la", "los angeles", "portland", "west coast", "bay area")},
@@ -121,8 +121,9 @@ MY_ZONE, YOUR_ZONE = "my time", "your time"
 _ZONE_WORDS = sorted(
     [*ZONES, MY_ZONE, YOUR_ZONE, "my timezone", "your timezone", "my tz", "your tz"], key=len
 )
-#: An offset from UTC as people write it: "UTC+5:30", "GMT+1", "(UTC-03:00)", "UTC +2".
-_OFFSET = r"(?:utc|gmt)\s*[+\-−–]\s*\d{1,2}(?:[:.]?\d\d)?(?!\d)"
+#: An offset from UTC as people write it: "UTC+5:30", "GMT+1", "(UTC-03:00)", "UTC +2",
+#: "GMT+5.5". Not the end of a range ("10:00 UTC-11:00 UTC") nor a sum ("GMT + 2 more people").
+_OFFSET = r"(?:utc|gmt)\s?[+\-−–]\d{1,2}(?:[:.]?\d\d|\.5)?(?![\d.:])(?!\s*(?:utc|gmt|[ap]\.?m)\b)"
 _NAMED_ZONE = "|".join(re.escape(z).replace(r"\ ", r"\s+") for z in reversed(_ZONE_WORDS))
 _ZONE_RE = re.compile(rf"\(?\b({_OFFSET}|{_NAMED_ZONE})(?:\b|(?<=\d))\)?")
 
@@ -636,14 +637,21 @@ class _Found:
     clock: time | None
     until: time | None = None
     zone: tzinfo | None = None
+    #: Where the library's phrase ends, when it read several times in it ("Tue or Wed at 3pm").
+    phrase_end: int | None = None
 
 
 def _zone_of(text: str, item: _Found, zone: ZoneInfo, other: ZoneInfo | None) -> tzinfo | None:
-    """The zone written in a time's span or right after it ("3pm ET on Thursday", "10am (London time)")."""
-    for match in _ZONE_RE.finditer(_low(text), item.start):
-        if match.start() > item.end + 3:
-            break
-        return _zone_named(match.group(1), zone, other)
+    """The zone written in a time's span or right after it ("3pm ET on Thursday", "10am (London
+    time)"); for one of several times read in one phrase without a zone of its own, the zone
+    written after the whole phrase ("Tuesday or Wednesday at 3pm London time")."""
+    for end in (item.end, item.phrase_end):
+        if end is None:
+            continue
+        for match in _ZONE_RE.finditer(_low(text), item.start):
+            if match.start() > end + 3:
+                break
+            return _zone_named(match.group(1), zone, other)
     return None
 
 
@@ -651,9 +659,9 @@ def _zone_named(word: str, zone: ZoneInfo, other: ZoneInfo | None) -> tzinfo:
     """The zone a written name means: an offset ("UTC+5:30"), the writer's ("my time") or the
     other side's ("your time"), an abbreviation of either's own zone, or a name of `ZONES`."""
     word = re.sub(r"\s+", " ", word.lower())
-    offset = re.fullmatch(r"(?:utc|gmt) ?([+\-−–]) ?(\d{1,2})(?:[:.]?(\d\d))?", word)
+    offset = re.fullmatch(r"(?:utc|gmt) ?([+\-−–])(\d{1,2})(?:[:.]?(\d\d)|(\.5))?", word)
     if offset:
-        hours, minutes = int(offset.group(2)), int(offset.group(3) or 0)
+        hours, minutes = int(offset.group(2)), 30 if offset.group(4) else int(offset.group(3) or 0)
         if hours > 14 or minutes > 59:
             return zone  # not an offset any place keeps
         sign = 1 if offset.group(1) == "+" else -1
@@ -696,7 +704,11 @@ def _flatten(value: Any) -> list[Any]:
 
 #: Evening words right next to an hour: "tonight at 8", "Tuesday evening 7", "9 at night".
 _EVENING_BEFORE = re.compile(r"\b(?:tonight|evening|night)\s*,?\s*(?:at\s+|@\s*|around\s+|about\s+)?$", re.I)
-_EVENING_AFTER = re.compile(r"^\s*(?:o'?clock\s+)?(?:tonight|in\s+the\s+evening|at\s+night)\b", re.I)
+_EVENING_AFTER = re.compile(
+    r"(?:^|\|)\s*(?:o'?clock\s+)?(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day\s+)?"
+    r"(?:tonight|(?:in\s+the\s+)?evening|(?:at\s+)?night)\b",
+    re.I,
+)
 
 
 _DAYTIME_SAID = re.compile(r"\d\s*(?:am|pm)|\bnoon\b|\bmidnight\b|\bmorning\b", re.IGNORECASE)
@@ -711,7 +723,7 @@ def _pm(clock: time, written: str, before: str = "", after: str = "") -> time:
     evening, could we do Wednesday at 9?" asks for 9am."""
     if _DAYTIME_SAID.search(written):
         return clock
-    evening = _EVENING.search(written) or _EVENING_BEFORE.search(before) or _EVENING_AFTER.match(after)
+    evening = _EVENING.search(written) or _EVENING_BEFORE.search(before) or _EVENING_AFTER.search(after)
     if evening and 1 <= clock.hour <= 11:
         return clock.replace(hour=clock.hour + 12)  # "tonight at 8", "Tuesday night at 9"
     if 1 <= clock.hour <= 7 and not _ZERO_HOUR.search(written):
@@ -825,7 +837,8 @@ def _found_in(clause: str, local_now: datetime, zone: ZoneInfo, other: ZoneInfo 
             continue
         values = _flatten(value)
         for item, (first, last) in zip(values, _spans(written, start, end, len(values)), strict=True):
-            found.extend(_readings(clause, written, first, last, item, local_now, len(values) > 1))
+            readings = _readings(clause, written, first, last, item, local_now, len(values) > 1, end)
+            found.extend(readings)
     found.extend(_bare_hours(masked, found))
     found.extend(_days(masked, found, local_now.date(), str(local_now.tzinfo)))
     found.sort(key=lambda f: f.start)
@@ -846,7 +859,14 @@ def _names_zone(text: str) -> bool:
 
 
 def _readings(
-    clause: str, written: str, start: int, end: int, item: Any, local_now: datetime, several: bool
+    clause: str,
+    written: str,
+    start: int,
+    end: int,
+    item: Any,
+    local_now: datetime,
+    several: bool,
+    phrase_end: int,
 ) -> list[_Found]:
     today = local_now.date()
     zone_name = str(local_now.tzinfo)
@@ -866,7 +886,9 @@ def _readings(
     if clock is not None and not _CLOCK.search(written) and not _HOUR_WRITTEN.search(written):
         clock = None  # "Thursday afternoon": the library's 15:00 is its guess, not the person's
     around = clause[max(0, start - 24) : end + 16]
-    before, after = clause[max(0, start - 24) : start], clause[end : end + 24]
+    # The words right after this time, or after the whole phrase it was read in ("8 or 9 tonight").
+    after = clause[end : end + 24] + " | " + clause[phrase_end : phrase_end + 24]
+    before = clause[max(0, start - 24) : start]
     if clock is not None:
         clock = _pm(clock, written, before, after)
         if until is not None:
@@ -881,7 +903,8 @@ def _readings(
         day = _resolve_several(written, day, today)
     if day is None and clock is None:
         return []
-    return [_Found(start, end, written, day, clock, until)]
+    shared = phrase_end if phrase_end > end else None
+    return [_Found(start, end, written, day, clock, until, phrase_end=shared)]
 
 
 _BETWEEN_OPTIONS = re.compile(r"\s*(?:,|/|\bor\b|\band\b)\s*", re.IGNORECASE)

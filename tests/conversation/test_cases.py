@@ -136,7 +136,12 @@ _FREE = Situation("mentee", _NY, NOW.replace(hour=20), asked="time", other_zone=
         ("Wednesday at 10am works better for me", _MET, ["reschedule"]),
         ("the first doesn't work, the second does", _TWO, ["pick:2"]),
         ("not the first one", _TWO, ["pass_on"]),
-        # A "no" or "not" further from the option does not refuse it.
+        # A "no" or "not" in the option's own phrase refuses it; beyond a comma it does not.
+        ("Not keen on Tuesday", _TWO, ["pass_on"]),
+        ("Tuesday not ideal", _TWO, ["pass_on"]),
+        ("I can't do Tuesday", _TWO, ["pass_on"]),
+        ("Tuesday, no. Wednesday yes", _TWO, ["pick:2"]),
+        ("no worries the first one is great", _TWO, ["pick:1"]),
         ("Not fussed, the second one works", _TWO, ["pick:2"]),
         ("No, the first one please", _TWO, ["pick:1"]),
         ("the second, not the first", _TWO, ["pick:2"]),
@@ -163,6 +168,33 @@ _FREE = Situation("mentee", _NY, NOW.replace(hour=20), asked="time", other_zone=
         ),
         ("Yes! I'd rather not move it. Thursday at 3pm for our next one?", _MET, ["confirm", "propose"]),
         ("No need to reschedule, see you then", _MET, ["pass_on"]),
+        ("Yes, but can we do Wednesday at 10am instead?", _MET, ["reschedule:2026-12-09T15:00:00Z"]),
+        (
+            "Something came up — could we do Wednesday instead? 10am?",
+            _MET,
+            ["reschedule:2026-12-09T15:00:00Z"],
+        ),
+        ("Why not move it to Thursday at 3pm?", _MET, ["reschedule:2026-12-10T20:00:00Z"]),
+        # Several times in one phrase share the zone and the evening written after it.
+        (
+            "Tuesday or Wednesday at 3pm London time?",
+            _FREE,
+            ["propose:2026-12-08T15:00:00Z", "propose:2026-12-09T15:00:00Z"],
+        ),
+        (
+            "Tuesday 3pm or Wednesday 10am PT?",
+            _FREE,
+            ["propose:2026-12-08T23:00:00Z", "propose:2026-12-09T18:00:00Z"],
+        ),
+        (
+            "Tuesday at 8 or 9 tonight?",
+            _FREE,
+            ["propose:2026-12-09T01:00:00Z", "propose:2026-12-09T02:00:00Z"],
+        ),
+        ("Could we do 8 Tuesday evening?", _FREE, ["propose:2026-12-09T01:00:00Z"]),
+        # An offset is not the end of a range, nor a sum; half hours are written both ways.
+        ("Could we do Tuesday 10:00 UTC-11:00 UTC?", _FREE, ["propose:2026-12-08T10:00:00Z"]),
+        ("Tuesday 3pm GMT+5.5?", _FREE, ["propose:2026-12-08T09:30:00Z"]),
         ("Tuesday night at 9?", _FREE, ["propose:2026-12-09T02:00:00Z"]),
         ("How about 8 December 2027 at 3pm?", _FREE, ["propose:2027-12-08T20:00:00Z"]),
         ("Could we do Dec 8, 2027 at 3pm?", _FREE, ["propose:2027-12-08T20:00:00Z"]),

@@ -77,7 +77,11 @@ def test_processing_a_reply_again_repeats_none_of_its_effects(settings, work, in
     copy = store_inbound(settings, raw, other, source="relay")  # the copy to the other address
     assert not copy.duplicate
     assert process_now(settings, copy.id, now=NOW).reason == "duplicate"
+    # Had both copies acted (mail handled before the rule), reprocessing one keeps what it did.
+    with session_scope(settings) as s:
+        s.get(InboundMessage, copy.id).status = "processed"
+    assert process(settings, stored.id, reprocess=True, now=NOW).intents == first.intents
     work()
     assert counts(settings) == after_first
     with session_scope(settings) as s:
-        assert s.get(InboundMessage, stored.id).attempts == 2
+        assert s.get(InboundMessage, stored.id).attempts == 3
