@@ -35,6 +35,7 @@ from sqlalchemy.engine import Engine
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.common import run_on  # noqa: E402
 from concierge.config import Settings, load_settings  # noqa: E402
 from concierge.db import session_scope  # noqa: E402
 
@@ -342,50 +343,6 @@ def shown(name: str, f: dict[str, float]) -> str:
     return f"{f['statements_small']:.1f} (20) vs {f['statements_large']:.1f} (200)"
 
 
-def run_on(database: str, argv: list[str]) -> dict[str, float]:
-    """Measure in a child process on `database`: PostgreSQL in a schema of its own (DATABASE_URL, or
-    the local server) with a real Redis under its own key prefix, or the embedded parts."""
-    import json
-    import uuid
-
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = None
-    if database == "postgresql":
-        from concierge.config import normalise_database_url
-
-        base = normalise_database_url(
-            os.environ.get("DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/test"
-        )
-        admin = create_engine(base, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-        env["DATABASE_URL"] = url.render_as_string(hide_password=False)
-        env["REDIS_URL"] = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
-        env["RQ_KEY_PREFIX"] = schema
-    try:
-        done = subprocess.run(
-            [sys.executable, __file__, "--database", database, *argv], env=env, capture_output=True, text=True
-        )
-        if done.returncode != 0:
-            raise SystemExit(f"the {database} run failed:\n{done.stderr[-3000:]}")
-        return json.loads(done.stdout.strip().splitlines()[-1])
-    finally:
-        if admin is not None:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
-            import redis
-
-            conn = redis.Redis.from_url(env["REDIS_URL"])
-            for key in conn.scan_iter(f"{schema}:*", count=1000):
-                conn.delete(key)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=1000)
@@ -409,7 +366,7 @@ def main() -> int:
         print(json.dumps(measure(args)))
         return 0
     argv = sys.argv[1:]
-    figures = {database: run_on(database, argv) for database in ("postgresql", "sqlite")}
+    figures = {database: run_on(__file__, database, argv) for database in ("postgresql", "sqlite")}
     print(f"{'measure':<46} {'PostgreSQL (goals)':<38} {'SQLite (reported)':<38} {'goal':<9} ok")
     missed = False
     for name, goal, met in GOALS:

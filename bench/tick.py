@@ -18,7 +18,6 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,10 +31,13 @@ from sqlalchemy.engine import Engine
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.common import run_on  # noqa: E402
+from concierge.config import Settings  # noqa: E402
+
 AT = datetime(2027, 2, 2, 15, 0, tzinfo=UTC)
 
 
-def build(settings, size: int, tag: str) -> None:
+def build(settings: Settings, size: int, tag: str) -> None:
     """A program of `size` mentorships in the mix above, written in bulk."""
     from concierge.actions.programs import ProgramSpec, create_program
     from concierge.db import session_scope
@@ -119,75 +121,32 @@ def measure(args: argparse.Namespace) -> dict[str, float]:
         settings = load_settings()
         upgrade(settings)
         use(settings)
-        for size in (args.size,):
-            build(settings, size, str(size))
-            seen: list[int] = []
+        size = args.size
+        build(settings, size, str(size))
+        seen: list[int] = []
 
-            def count(*_args, seen=seen) -> None:
-                seen.append(1)
+        def count(*_args, seen=seen) -> None:
+            seen.append(1)
 
-            event.listen(Engine, "before_cursor_execute", count)
-            started = time.perf_counter()
-            with session_scope(settings) as s:
-                due = due_meeting_mail(s, AT)
-            elapsed = time.perf_counter() - started
-            event.remove(Engine, "before_cursor_execute", count)
-            started = time.perf_counter()
-            enqueued = find_due(AT)
-            job = time.perf_counter() - started
-            figures[f"statements_{size}"] = len(seen)
-            figures[f"seconds_{size}"] = elapsed
-            figures[f"due_{size}"] = len(due)
-            figures[f"enqueued_per_second_{size}"] = enqueued / job if job else 0.0
+        event.listen(Engine, "before_cursor_execute", count)
+        started = time.perf_counter()
+        with session_scope(settings) as s:
+            due = due_meeting_mail(s, AT)
+        elapsed = time.perf_counter() - started
+        event.remove(Engine, "before_cursor_execute", count)
+        started = time.perf_counter()
+        enqueued = find_due(AT)
+        job = time.perf_counter() - started
+        figures[f"statements_{size}"] = len(seen)
+        figures[f"seconds_{size}"] = elapsed
+        figures[f"due_{size}"] = len(due)
+        figures[f"enqueued_per_second_{size}"] = enqueued / job if job else 0.0
     finally:
         from concierge import queues as q
 
         q.leave_embedded()
         shutil.rmtree(folder, ignore_errors=True)
     return figures
-
-
-def run_on(database: str, argv: list[str]) -> dict[str, float]:
-    """Measure in a child process: PostgreSQL in a schema of its own with a Redis key prefix, or embedded."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = None
-    if database == "postgresql":
-        from concierge.config import normalise_database_url
-
-        base = normalise_database_url(
-            os.environ.get("DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/test"
-        )
-        admin = create_engine(base, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        env["DATABASE_URL"] = (
-            make_url(base)
-            .update_query_dict({"options": f"-csearch_path={schema}"})
-            .render_as_string(hide_password=False)
-        )
-        env["REDIS_URL"] = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
-        env["RQ_KEY_PREFIX"] = schema
-    try:
-        done = subprocess.run(
-            [sys.executable, __file__, "--database", database, *argv], env=env, capture_output=True, text=True
-        )
-        if done.returncode != 0:
-            raise SystemExit(f"the {database} run failed:\n{done.stderr[-3000:]}")
-        return json.loads(done.stdout.strip().splitlines()[-1])
-    finally:
-        if admin is not None:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
-            import redis
-
-            connection = redis.Redis.from_url(env["REDIS_URL"])
-            for key in connection.scan_iter(f"{schema}:*", count=1000):
-                connection.delete(key)
 
 
 def main() -> int:
@@ -200,12 +159,14 @@ def main() -> int:
     parser.add_argument("--size", type=int, help="With --database: the one size to measure.")
     args = parser.parse_args()
     if args.database:
+        if args.size is None:
+            parser.error("--database needs --size")
         print(json.dumps(measure(args)))
         return 0
     figures: dict[str, dict[str, float]] = {}
     for database in ("postgresql", "sqlite"):
         for size in (args.small, args.large):
-            figures.setdefault(database, {}).update(run_on(database, ["--size", str(size)]))
+            figures.setdefault(database, {}).update(run_on(__file__, database, ["--size", str(size)]))
     small, large = args.small, args.large
     missed = False
     print(f"{'measure':<58} {'PostgreSQL':<24} {'SQLite':<24} {'goal':<10} ok")

@@ -30,10 +30,9 @@ from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from concierge.db import Base, utcnow
+from concierge.threads import MENTORSHIP
 
 FORMATS = ("formal", "informal", "peer")
-#: The conversations a reply key names besides those named after a template (SPEC §3).
-WELCOME_THREAD, MENTORSHIP_THREAD = "welcome", "mentorship"
 ROLES = ("mentor", "mentee", "peer")
 PERSON_STATUSES = ("active", "paused", "unsubscribed", "bouncing")
 MENTORSHIP_STATES = ("introduced", "active", "stalled", "paused", "completed", "ended_early")
@@ -263,7 +262,7 @@ class MentorshipMember(Base):
         primaryjoin=lambda: and_(
             foreign(ReplyKey.person_id) == MentorshipMember.person_id,
             foreign(ReplyKey.mentorship_id) == MentorshipMember.mentorship_id,
-            ReplyKey.thread == MENTORSHIP_THREAD,
+            ReplyKey.thread == MENTORSHIP,
         ),
         viewonly=True,
         uselist=False,

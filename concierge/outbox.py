@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, exists, or_, select
 from sqlalchemy.orm import Session
 
 from concierge import queues
@@ -41,6 +41,10 @@ def new_message_id(settings: Settings) -> str:
     return f"<{uuid.uuid4().hex}@{settings.reply_domain}>"
 
 
+#: People in these states get no mail at all (SPEC §3.1.10).
+SUPPRESSED_STATUSES = ("unsubscribed", "bouncing")
+
+
 def suppressed(
     session: Session, person: Person, program: Program | None, enrolment: Enrolment | None = None
 ) -> str | None:
@@ -48,7 +52,7 @@ def suppressed(
 
     `enrolment`, when the caller has it loaded, is the person's enrolment in `program`.
     """
-    if person.status in ("unsubscribed", "bouncing"):
+    if person.status in SUPPRESSED_STATUSES:
         return person.status
     if enrolment is not None:
         return "unsubscribed" if enrolment.unsubscribed_at is not None else None
@@ -61,6 +65,17 @@ def suppressed(
         if unsubscribed is not None:
             return "unsubscribed"
     return None
+
+
+def suppressed_sql(person: Any, program_id: Any) -> ColumnElement[bool]:
+    """`suppressed` as a condition on a selection's rows: the person (a `Person` row of the
+    selection) and the program id (a column) whose mail must not go out."""
+    unsubscribed = exists().where(
+        Enrolment.program_id == program_id,
+        Enrolment.person_id == person.id,
+        Enrolment.unsubscribed_at.is_not(None),
+    )
+    return or_(person.status.in_(SUPPRESSED_STATUSES), unsubscribed)
 
 
 def _insert_once(session: Session, row: OutboundMessage) -> int | None:

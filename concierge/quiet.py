@@ -14,6 +14,9 @@ from zoneinfo import ZoneInfo
 QUIET_FROM, QUIET_UNTIL = time(21, 0), time(7, 0)
 #: The last minute before quiet hours, when meeting mail due in them goes instead.
 LAST_BEFORE_QUIET = time(20, 59)
+#: How long quiet hours last at most (an hour more on the night clocks go back): meeting mail
+#: goes at most this much before it is due.
+QUIET_LENGTH = timedelta(hours=24 - QUIET_FROM.hour + QUIET_UNTIL.hour + 1)
 
 
 def in_quiet_hours(moment: datetime, zone: ZoneInfo) -> bool:

@@ -227,6 +227,8 @@ def test_the_daily_cap_holds_proactive_mail_to_the_next_day(settings, work):
         add_meeting(settings, mentorship, datetime(2026, 12, 8, hour, tzinfo=UTC))
     tick(settings, work, datetime(2026, 12, 8, 18, tzinfo=UTC))
     assert [t for t, _, _ in meeting_mail(settings) if t == "log_prompt"] == ["log_prompt"]
+    tick(settings, work, datetime(2026, 12, 9, 5, tzinfo=UTC))  # midnight in New York: a new day, quiet
+    assert [t for t, _, _ in meeting_mail(settings) if t == "log_prompt"] == ["log_prompt"]
     tick(settings, work, datetime(2026, 12, 9, 13, tzinfo=UTC))  # 08:00 the next day in New York
     assert [t for t, _, _ in meeting_mail(settings) if t == "log_prompt"] == ["log_prompt", "log_prompt"]
 
@@ -377,3 +379,80 @@ def test_a_circles_facilitator_rotates_one_meeting_each(settings, work):
     for meeting in meetings:
         tick(settings, work, meeting.starts_at - timedelta(hours=24))
     assert [to for t, to, _ in meeting_mail(settings) if t == "briefing"] == emails
+
+
+def test_an_answer_to_a_prompt_that_schedules_is_read_as_scheduling(settings, work):
+    """ "We didn't meet, how about Thursday at 3pm?" is missed and a proposal; "Can we move it to
+    4pm?" in answer to the agenda prompt moves the meeting and is no agenda."""
+    from concierge.ingress.store import store_inbound
+
+    mentorship = pair(settings, work)
+    meeting_id = add_meeting(settings, mentorship)
+    later = add_meeting(settings, mentorship, START + timedelta(weeks=1))
+    tick(settings, work, START + timedelta(hours=1))
+    with session_scope(settings) as s:
+        log = s.scalar(select(OutboundMessage.id).where(OutboundMessage.template == "log_prompt"))
+    raw = reply_to_outbound(settings, log, "We didn't meet, how about Thursday at 3pm?")
+    result = process_now(settings, store_inbound(settings, raw, None).id, now=START + timedelta(hours=2))
+    assert [i["type"] for i in result.intents] == ["missed", "propose"]
+    tick(settings, work, START + timedelta(weeks=1) - timedelta(hours=48))
+    with session_scope(settings) as s:
+        prompt = s.scalar(select(OutboundMessage.id).where(OutboundMessage.template == "agenda_prompt"))
+    raw = reply_to_outbound(settings, prompt, "Can we move it to Wednesday at 4pm?")
+    now = START + timedelta(weeks=1) - timedelta(hours=40)
+    result = process_now(settings, store_inbound(settings, raw, None).id, now=now)
+    assert [i["type"] for i in result.intents] == ["reschedule"]
+    with session_scope(settings) as s:
+        assert s.get(Meeting, meeting_id).status == "missed"
+        assert s.get(Meeting, later).agenda is None
+
+
+def test_nothing_is_found_due_for_someone_unsubscribed_from_the_program(settings, work):
+    """Found due, never written, found again every run: the selection leaves them out."""
+    from concierge.models import Enrolment
+
+    mentorship = pair(settings, work)
+    add_meeting(settings, mentorship)
+    with session_scope(settings) as s:
+        ana = s.scalar(select(Person).where(Person.email == "ana@example.org"))
+        s.scalar(select(Enrolment).where(Enrolment.person_id == ana.id)).unsubscribed_at = START
+    with session_scope(settings) as s:
+        due = due_meeting_mail(s, START + timedelta(hours=1))
+    assert [m.kind for m in due] == []  # the log prompt is Ana's
+
+
+@pytest.mark.parametrize(
+    ("thread", "text", "expected"),
+    [
+        ("log", "Great chat. We didn't talk about salary yet.", ["notes"]),
+        ("log", "My flight was cancelled so we met on Zoom instead", ["notes"]),
+        ("log", "we didn't make it through the whole agenda", ["notes"]),
+        ("log", "We didn't meet, Maya was ill.", ["missed"]),
+        ("log", "The meeting got cancelled.", ["missed"]),
+        ("agenda", "Burnout", ["agenda"]),
+        ("agenda", "Thanks!", []),
+    ],
+)
+def test_answers_to_prompts_are_read_as_written(thread, text, expected):
+    from zoneinfo import ZoneInfo
+
+    from concierge.inbound.intents import Situation, read_intents
+
+    where = Situation("mentee", ZoneInfo("America/New_York"), START, thread, "time")
+    assert [i.type for i in read_intents(text, "Re: x", where)] == expected
+
+
+def test_a_late_answer_to_a_log_prompt_is_about_the_meeting_that_ended(settings, work):
+    from concierge.ingress.store import store_inbound
+
+    mentorship = pair(settings, work)
+    first = add_meeting(settings, mentorship)
+    second = add_meeting(settings, mentorship, START + timedelta(weeks=1))
+    tick(settings, work, START + timedelta(hours=1))
+    with session_scope(settings) as s:
+        log = s.scalar(select(OutboundMessage.id).where(OutboundMessage.template == "log_prompt"))
+    raw = reply_to_outbound(settings, log, "Good session on my promotion case.")
+    during = START + timedelta(weeks=1, minutes=10)  # the next meeting has begun
+    process_now(settings, store_inbound(settings, raw, None).id, now=during)
+    with session_scope(settings) as s:
+        assert (s.get(Meeting, first).status, s.get(Meeting, second).status) == ("held", "confirmed")

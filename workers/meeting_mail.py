@@ -33,8 +33,9 @@ def find_due(at: datetime) -> int:
 
 def write_one(kind: str, meeting_id: int, sequence: int, person_id: int, at: str) -> str:
     """The job: write one meeting email found due at `at` (ISO 8601); safe to run twice."""
-    with session_scope(job_settings()) as session:
+    settings = job_settings()
+    with session_scope(settings) as session:
         row = write_meeting_mail(
-            session, job_settings(), MeetingMail(kind, meeting_id, sequence, person_id), from_iso(at)
+            session, settings, MeetingMail(kind, meeting_id, sequence, person_id), from_iso(at)
         )
         return "written" if row is not None else "no longer due"

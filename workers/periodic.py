@@ -104,7 +104,8 @@ def purge_raw(at: datetime) -> int:
 
 
 PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
-    PeriodicJob("meeting_mail", find_due, 300, "meeting emails due"),
+    # Every minute, so that mail moved to 20:59 by quiet hours goes before 21:00.
+    PeriodicJob("meeting_mail", find_due, 60, "meeting emails due"),
     PeriodicJob("sweep_inbound", sweep_inbound, 60, "pending inbound enqueued"),
     PeriodicJob("sweep_outbound", sweep_outbound, 60, "outbound re-queued"),
     PeriodicJob("purge_raw", purge_raw, 3600, "raw inbound messages deleted"),

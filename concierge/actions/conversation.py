@@ -27,7 +27,6 @@ from concierge.inbound.intents import (
     LOG,
     MENTORSHIP,
     WELCOME,
-    Asked,
     Situation,
     strip_reply_prefixes,
 )
@@ -130,15 +129,14 @@ def situation_of(
     session: Session, key: ReplyKey, sender: Person, role: str | None, now: datetime
 ) -> tuple[Situation, Proposal | None, Meeting | None]:
     """What the sender is answering: the proposal waiting for their answer, else the next
-    meeting, else (in a mentorship) a request for a time; a welcome asks for goals."""
+    meeting, else (in a mentorship) a request for a time; a welcome asks for goals. In the
+    conversation of a meeting's agenda or log prompt the same, with that thread named (the
+    reply is read as the agenda or the notes unless it schedules)."""
     program, mentorship = key.program, key.mentorship
     zone = zone_of(sender.timezone, program.timezone)
     if key.thread == WELCOME or mentorship is None:
         return Situation(role, zone, now, WELCOME, "goals"), None, None
-    if key.thread in (AGENDA, LOG):
-        # An agenda for the next meeting, or the notes of the last (SPEC §3.1.4, §3.1.7).
-        asked: Asked = "agenda" if key.thread == AGENDA else "notes"
-        return Situation(role, zone, now, key.thread, asked), None, None
+    thread = key.thread if key.thread in (AGENDA, LOG) else MENTORSHIP
     others = [m.person for m in mentorship.members if m.person_id != sender.id]
     other_zone = zone_of(others[0].timezone, program.timezone) if len(others) == 1 else None
     pending = session.scalar(
@@ -155,13 +153,13 @@ def situation_of(
     )
     if pending is not None and sender.id in (pending.asked_ids or []):
         offered = tuple(from_iso(option["start"]) for option in pending.options)
-        situation = Situation(role, zone, now, MENTORSHIP, "confirm", offered, other_zone=other_zone)
+        situation = Situation(role, zone, now, thread, "confirm", offered, other_zone=other_zone)
     elif upcoming is not None:
         situation = Situation(
-            role, zone, now, MENTORSHIP, "invite", meeting=upcoming.starts_at, other_zone=other_zone
+            role, zone, now, thread, "invite", meeting=upcoming.starts_at, other_zone=other_zone
         )
     else:
-        situation = Situation(role, zone, now, MENTORSHIP, "time", other_zone=other_zone)
+        situation = Situation(role, zone, now, thread, "time", other_zone=other_zone)
     return situation, pending, upcoming
 
 

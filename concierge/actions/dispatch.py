@@ -3,9 +3,8 @@
 `DISPATCH` maps (asked, intent type) to an action; ("*", type) serves any situation. The
 situations are those of `Situation.asked`: `confirm` (a proposal waits for the sender's
 answer), `invite` (a meeting is confirmed), `time` (nothing waits: times may be offered),
-`goals` (a welcome), `agenda` and `notes` (a meeting's agenda or log prompt). An intent with
-no entry for its situation does nothing; an intent type with none at all is one a later part
-of the product acts on (SPEC §4.2's vocabulary).
+`goals` (a welcome). An intent with no entry for its situation does nothing; an intent type
+with none at all is one a later part of the product acts on (SPEC §4.2's vocabulary).
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Literal
 
-from concierge.actions import meeting_notes, messages, scheduling
+from concierge.actions import meeting_replies, messages, scheduling
 from concierge.actions.conversation import Turn, send_what_was_said
 from concierge.inbound.intents import Asked, Intent, IntentType
 
@@ -22,9 +21,9 @@ Action = Callable[[Turn, Intent], None]
 DISPATCH: dict[tuple[Asked | Literal["*"], IntentType], Action] = {
     ("*", "stop"): messages.stop,
     ("goals", "goals"): messages.goals,
-    ("agenda", "agenda"): meeting_notes.agenda,
-    ("notes", "notes"): meeting_notes.notes,
-    ("notes", "missed"): meeting_notes.missed,
+    ("*", "agenda"): meeting_replies.agenda,
+    ("*", "notes"): meeting_replies.notes,
+    ("*", "missed"): meeting_replies.missed,
     ("*", "propose"): scheduling.propose,
     ("*", "vague_time"): scheduling.ask_exact_time,
     ("confirm", "confirm"): scheduling.confirm,

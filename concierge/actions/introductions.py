@@ -8,8 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from concierge.config import Settings
-from concierge.models import MENTORSHIP_THREAD, WELCOME_THREAD, Enrolment, Mentorship, Person, Program
+from concierge.models import Enrolment, Mentorship, Person, Program
 from concierge.outbox import queue_email
+from concierge.threads import MENTORSHIP, WELCOME
 
 
 def _person_card(person: Person, enrolment: Enrolment | None) -> dict[str, Any]:
@@ -36,7 +37,7 @@ def send_welcome(session: Session, settings: Settings, enrolment: Enrolment) -> 
         occasion=f"welcome:{enrolment.id}",
         to=person,
         program=program,
-        thread=WELCOME_THREAD,
+        thread=WELCOME,
         context={
             "program_name": program.name,
             "goals": enrolment.goals or "",
@@ -90,6 +91,6 @@ def send_introductions(session: Session, settings: Settings, mentorship: Mentors
             to=member.person,
             program=program,
             mentorship=mentorship,
-            thread=MENTORSHIP_THREAD,
+            thread=MENTORSHIP,
             context=context,
         )

@@ -10,9 +10,9 @@ Two phases (SPEC §5: no time windows, effects once, scale):
   recipient: `briefing:meeting-42:3:person-7`. Quiet hours and the daily cap are applied to
   the rows found, in each recipient's zone (`concierge/quiet.py`).
 - `write_meeting_mail(session, settings, mail, at)` writes one of them, after checking again
-  that it is still due (the meeting still confirmed at that SEQUENCE, not started for the mail
-  before it, the person still to be written to); the outbox's occasion key makes a second
-  write of the same email a no-op.
+  that it is still due (the meeting still confirmed at that SEQUENCE, not yet started for an
+  agenda prompt, briefing or reminder, the person still to be written to); the outbox's
+  occasion key makes a second write of the same email a no-op.
 
 A meeting confirmed inside a lead time gets what is still useful: no agenda prompt once the
 briefing is due, the rest at once. Meeting mail goes to paused people too (their meetings
@@ -24,15 +24,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, and_, cast, exists, func, literal, select
+from sqlalchemy import ColumnElement, String, and_, cast, exists, func, literal, select
 from sqlalchemy.orm import Session
 
 from concierge.actions.introductions import thread_subject
 from concierge.config import Settings
 from concierge.models import (
-    MENTORSHIP_THREAD,
     ActionItem,
     Enrolment,
     Meeting,
@@ -43,17 +43,14 @@ from concierge.models import (
     Person,
     Program,
 )
-from concierge.outbox import queue_email
+from concierge.outbox import queue_email, suppressed_sql
 from concierge.questions import stage_of, suggested_questions
-from concierge.quiet import local_day_start, meeting_mail_at, proactive_at
+from concierge.quiet import QUIET_LENGTH, in_quiet_hours, local_day_start, meeting_mail_at, proactive_at
+from concierge.threads import AGENDA, LOG, MENTORSHIP
 from concierge.when import day_and_clock, for_reader, zone_of
 
 #: A log prompt for a meeting that ended longer ago than this is no use to anyone.
 LOG_PROMPT_HORIZON = timedelta(days=3)
-#: Quiet hours move meeting mail at most this much earlier than its due time.
-QUIET_SHIFT = timedelta(hours=10)
-#: The proactive mail counted against a person's daily cap (Program.daily_mail_cap).
-PROACTIVE_TEMPLATES = ("log_prompt",)
 
 
 @dataclass(frozen=True)
@@ -66,22 +63,30 @@ class Kind:
     lead: Callable[[Program], timedelta] | None
     #: Who gets it: "asker" (a pair's mentee, every member of a circle), "briefed" (the mentor,
     #: a circle's facilitator), "logger" (the mentee, a circle's facilitator), "all".
-    to: str
+    to: Literal["asker", "briefed", "logger", "all"]
     proactive: bool = False
+
+
+#: The longest lead a program may set (a longer one is taken as this).
+LONGEST_LEAD = timedelta(days=30)
+
+
+def _lead(hours: int) -> timedelta:
+    return min(timedelta(hours=max(hours, 0)), LONGEST_LEAD)
 
 
 KINDS: dict[str, Kind] = {
     kind.name: kind
     for kind in (
-        Kind("agenda_prompt", lambda p: timedelta(hours=p.agenda_lead_hours), "asker"),
-        Kind("briefing", lambda p: timedelta(hours=p.briefing_lead_hours), "briefed"),
-        Kind("reminder", lambda p: timedelta(hours=p.reminder_lead_hours), "all"),
+        Kind("agenda_prompt", lambda p: _lead(p.agenda_lead_hours), "asker"),
+        Kind("briefing", lambda p: _lead(p.briefing_lead_hours), "briefed"),
+        Kind("reminder", lambda p: _lead(p.reminder_lead_hours), "all"),
         Kind("log_prompt", None, "logger", proactive=True),
     )
 }
 #: The conversations meeting mail is written in: a reply to an agenda prompt is the agenda,
 #: one to a log prompt the meeting's notes; reminders and briefings are in the mentorship's.
-THREADS = {"agenda_prompt": "agenda", "log_prompt": "log"}
+THREADS = {"agenda_prompt": AGENDA, "log_prompt": LOG}
 
 
 @dataclass(frozen=True)
@@ -99,7 +104,7 @@ class MeetingMail:
         return f"{self.kind}:meeting-{self.meeting_id}:{self.sequence}:person-{self.person_id}"
 
 
-def _occasion_sql(kind: str) -> Any:
+def _occasion_sql(kind: str) -> ColumnElement[str]:
     """The same key, built by the database from a row of meetings and members."""
     return (
         literal(f"{kind}:meeting-", String)
@@ -111,15 +116,16 @@ def _occasion_sql(kind: str) -> Any:
     )
 
 
-def _receives(kind: Kind, role: str, person_id: int, peer: bool, facilitator_id: int | None) -> bool:
+def _receives(kind: Kind, member: MentorshipMember, peer: bool, facilitator_id: int | None) -> bool:
     if kind.to == "all":
         return True
     if kind.to == "asker":
-        return peer or role == "mentee"
-    # "briefed" and "logger": in a circle the meeting's facilitator
+        return peer or member.role == "mentee"
+    # "briefed" and "logger": in a circle the meeting's facilitator (its first member for a
+    # meeting booked without one)
     if peer:
-        return person_id == facilitator_id
-    return role == ("mentor" if kind.to == "briefed" else "mentee")
+        return member.person_id == facilitator_id if facilitator_id is not None else member.position == 0
+    return member.role == ("mentor" if kind.to == "briefed" else "mentee")
 
 
 def due_meeting_mail(session: Session, at: datetime) -> list[MeetingMail]:
@@ -131,7 +137,7 @@ def due_meeting_mail(session: Session, at: datetime) -> list[MeetingMail]:
             func.max(Program.reminder_lead_hours),
         )
     ).one()
-    horizon = timedelta(hours=max((h or 0) for h in longest)) + QUIET_SHIFT
+    horizon = _lead(max((h or 0) for h in longest)) + QUIET_LENGTH
     found: list[tuple[datetime, MeetingMail]] = []
     caps: dict[int, int] = {}
     for kind in KINDS.values():
@@ -143,7 +149,7 @@ def due_meeting_mail(session: Session, at: datetime) -> list[MeetingMail]:
         else:
             timing = and_(Meeting.starts_at > at, Meeting.starts_at <= at + horizon)
         rows = session.execute(
-            select(Meeting, MentorshipMember.person_id, MentorshipMember.role, Person.timezone, Program)
+            select(Meeting, MentorshipMember, Person.timezone, Program)
             .join(Mentorship, Mentorship.id == Meeting.mentorship_id)
             .join(Program, Program.id == Mentorship.program_id)
             .join(MentorshipMember, MentorshipMember.mentorship_id == Mentorship.id)
@@ -152,15 +158,19 @@ def due_meeting_mail(session: Session, at: datetime) -> list[MeetingMail]:
                 Meeting.status == "confirmed",
                 timing,
                 Mentorship.state.not_in(("completed", "ended_early")),
-                Person.status.not_in(_NOT_WRITTEN_TO + (("paused",) if kind.proactive else ())),
+                ~suppressed_sql(Person, Program.id),
+                *([Person.status != "paused"] if kind.proactive else []),
                 ~exists().where(OutboundMessage.idempotency_key == _occasion_sql(kind.name)),
             )
         ).all()
-        for meeting, person_id, role, timezone, program in rows:
-            peer = program.format == "peer"
-            if not _receives(kind, role, person_id, peer, meeting.facilitator_id):
+        for meeting, member, timezone, program in rows:
+            peer, person_id = program.format == "peer", member.person_id
+            if not _receives(kind, member, peer, meeting.facilitator_id):
                 continue
-            ready = _ready_at(kind, meeting, program, zone_of(timezone, program.timezone), at)
+            zone = zone_of(timezone, program.timezone)
+            ready = _ready_at(kind, meeting, program, zone, at)
+            if kind.proactive and in_quiet_hours(at, zone):
+                continue  # held by the cap until a new day, it still waits for 07:00
             if ready is not None and ready <= at:
                 found.append((ready, MeetingMail(kind.name, meeting.id, meeting.sequence, person_id)))
                 caps[person_id] = min(caps.get(person_id, program.daily_mail_cap), program.daily_mail_cap)
@@ -168,11 +178,9 @@ def due_meeting_mail(session: Session, at: datetime) -> list[MeetingMail]:
     return _within_cap(session, [mail for _, mail in found], at, caps)
 
 
-#: Nobody gets mail in these states (SPEC §3.1.10); proactive mail skips paused people too.
-_NOT_WRITTEN_TO = ("unsubscribed", "bouncing")
-
-
-def _ready_at(kind: Kind, meeting: Meeting, program: Program, zone: Any, at: datetime) -> datetime | None:
+def _ready_at(
+    kind: Kind, meeting: Meeting, program: Program, zone: ZoneInfo, at: datetime
+) -> datetime | None:
     """When this mail may go to someone in `zone`, or None when it is no longer useful."""
     if kind.lead is None:
         end = meeting.starts_at + timedelta(minutes=meeting.duration_minutes)
@@ -200,7 +208,7 @@ def _within_cap(
         .join(Person, Person.id == OutboundMessage.person_id)
         .join(Program, Program.id == OutboundMessage.program_id)
         .where(
-            OutboundMessage.template.in_(PROACTIVE_TEMPLATES),
+            OutboundMessage.template.in_([kind.name for kind in KINDS.values() if kind.proactive]),
             OutboundMessage.created_at > at - timedelta(days=1),
         )
     ).all()
@@ -248,7 +256,7 @@ def write_meeting_mail(
         to=person,
         program=program,
         mentorship=mentorship,
-        thread=THREADS.get(kind.name, MENTORSHIP_THREAD),
+        thread=THREADS.get(kind.name, MENTORSHIP),
         context={
             "program_name": program.name,
             "thread_subject": thread_subject(program, mentorship),

@@ -19,7 +19,6 @@ from concierge.actions import ActionError
 from concierge.actions.bounces import clear_bouncing
 from concierge.actions.conversation import ANSWER_EVERY, Turn, answer_reply, answer_subject, situation_of
 from concierge.actions.dispatch import act_on_intents
-from concierge.actions.introductions import MENTORSHIP_THREAD
 from concierge.actions.people import find_person
 from concierge.config import Settings
 from concierge.inbound import ParsedMessage, reply_key_candidates
@@ -38,6 +37,7 @@ from concierge.models import (
     Person,
     ReplyKey,
 )
+from concierge.threads import MENTORSHIP
 
 KEY_LIFETIME_AFTER_END = timedelta(days=180)
 
@@ -118,7 +118,7 @@ def _key_by_calendar(session: Session, parsed: ParsedMessage) -> ReplyKey | None
         return None
     if mentorship is None or sender is None or sender.id not in {m.person_id for m in mentorship.members}:
         return None
-    return reply_key_for(session, sender, mentorship.program, mentorship, MENTORSHIP_THREAD)
+    return reply_key_for(session, sender, mentorship.program, mentorship, MENTORSHIP)
 
 
 def _participant(session: Session, parsed: ParsedMessage, key: ReplyKey) -> Person | None:
@@ -341,9 +341,9 @@ _ANYWHERE = [
     {"say": "stop", "does": "get no more mail from this program"},
 ]
 EXAMPLES: dict[tuple[str, str | None], list[dict[str, str]]] = {
-    (MENTORSHIP_THREAD, "mentee"): [*_SCHEDULING, *_AFTER_MEETING, *_ANYWHERE],
-    (MENTORSHIP_THREAD, "peer"): [*_SCHEDULING, _ANSWERING[0], *_AFTER_MEETING, *_ANYWHERE],
-    (MENTORSHIP_THREAD, "mentor"): [*_ANSWERING, _AFTER_MEETING[0], *_ANYWHERE],
+    (MENTORSHIP, "mentee"): [*_SCHEDULING, *_AFTER_MEETING, *_ANYWHERE],
+    (MENTORSHIP, "peer"): [*_SCHEDULING, _ANSWERING[0], *_AFTER_MEETING, *_ANYWHERE],
+    (MENTORSHIP, "mentor"): [*_ANSWERING, _AFTER_MEETING[0], *_ANYWHERE],
 }
 
 

@@ -24,6 +24,7 @@ from concierge.inbound.times import (
     read_times,
     same_moment,
 )
+from concierge.threads import AGENDA, LOG, MENTORSHIP, WELCOME
 
 #: What a reply asks is read in its first this many characters, its runs of spaces made one
 #: (INBOUND.md 15: time bounded whatever arrives). A reply that schedules says so early; what
@@ -62,13 +63,9 @@ def is_stop(text: str, subject: str) -> bool:
 
 # ------------------------------------------------------------------------ what a reply asks for
 
-#: The threads (SPEC §3: a key names one) whose replies are read here.
-WELCOME, MENTORSHIP = "welcome", "mentorship"
-#: The conversations of a meeting's agenda prompt and log prompt: a reply is the agenda, or the
-#: meeting's notes ("we didn't meet" says it was missed).
-AGENDA, LOG = "agenda", "log"
+
 #: What the email being answered asked of its reader.
-Asked = Literal["time", "confirm", "invite", "goals", "agenda", "notes", "none"]
+Asked = Literal["time", "confirm", "invite", "goals", "none"]
 #: Every intent SPEC §4.2 names; those this module does not read yet come with later issues.
 IntentType = Literal[
     "propose", "vague_time", "confirm", "pick", "decline", "reschedule", "cancel", "held", "missed",
@@ -246,8 +243,7 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
         return [Intent("goals")] if situation.role in ("mentee", "peer") else []
     if _LATER_COMMANDS.match(text):
         return []
-    if situation.thread in (AGENDA, LOG):
-        return _about_a_meeting(text, situation.thread)
+    about = _about_a_meeting(text, situation.thread) if situation.thread in (AGENDA, LOG) else []
     text = _SPACE_RUN.sub(" ", text[: MAX_READ_CHARS * 4])[:MAX_READ_CHARS]
     anchor = situation.offered[0] if len(situation.offered) == 1 else None
     if situation.asked == "invite":
@@ -284,17 +280,36 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
     if any(i.type in ("propose", "vague_time", "cancel") for i in intents):
         # A counter-proposal declines by itself, and so does calling the meeting off.
         intents = [i for i in intents if i.type != "decline"]
+    if about:
+        # An answer to an agenda or log prompt is the agenda or the notes, unless it schedules
+        # ("can we move it to 4pm?" is no agenda); "we didn't meet, Thursday at 3?" is both.
+        scheduling = [i for i in intents if i.type in _SCHEDULING]
+        if about[0].type == "agenda":
+            return scheduling or about
+        return about + scheduling
     if _message_for_others(reading, used, scheduling=bool(intents)):
         intents.append(Intent("pass_on"))
     return intents
 
 
+#: What a reply to an agenda or log prompt may ask besides its agenda or notes.
+_SCHEDULING = ("propose", "vague_time", "reschedule", "cancel")
+
+
 #: "We didn't meet" in answer to a log prompt (SPEC §3.1.7).
 _DID_NOT_MEET = re.compile(
-    r"\b(?:didn'?t|did\s+not|couldn'?t|could\s+not|never|weren'?t\s+able\s+to|were\s+not\s+able\s+to)\s+"
-    r"(?:get\s+to\s+|manage\s+to\s+|end\s+up\s+)?(?:meet|make\s+it|talk|connect)\b|"
+    r"\b(?:we|i|they|she|he)\s+(?:didn'?t|did\s+not|couldn'?t|could\s+not|never|weren'?t\s+able\s+to|"
+    r"were\s+not\s+able\s+to)\s+(?:get\s+to\s+|manage\s+to\s+|end\s+up\s+)?(?:meet|make\s+it)\b"
+    r"(?!\s+(?:through|to\s+the|past|up\s+to))|"
     r"\bno[-\s]?show\b|\b(?:it|the\s+(?:meeting|session|call))\s+(?:didn'?t|did\s+not|never)\s+happen\b|"
-    r"\b(?:we|i)\s+missed\s+(?:it|the\s+(?:meeting|session|call))\b|\b(?:got|was)\s+cancell?ed\b",
+    r"\b(?:we|i)\s+missed\s+(?:it|the\s+(?:meeting|session|call))\b|"
+    r"\b(?:it|the\s+(?:meeting|session|call))\s+(?:got|was)\s+cancell?ed\b",
+    re.IGNORECASE,
+)
+#: An answer to an agenda prompt with nothing in it ("Thanks!"); a single word is a topic.
+_THANKS_ONLY = re.compile(
+    r"^\W*(?:(?:many\s+)?thanks?(?:\s+you)?(?:\s+(?:so|very)\s+much)?|thx|ty|cheers|ok(?:ay)?|great|"
+    r"sure|will\s+do|noted|got\s+it|sounds\s+good)\W*$",
     re.IGNORECASE,
 )
 
@@ -302,10 +317,10 @@ _DID_NOT_MEET = re.compile(
 def _about_a_meeting(text: str, thread: str) -> list[Intent]:
     """A reply to an agenda prompt is the agenda; one to a log prompt the meeting's notes, or
     that it was missed. Courtesy alone ("thanks!") is neither."""
+    if thread == AGENDA:
+        return [] if _THANKS_ONLY.match(text.strip()) else [Intent("agenda")]
     if only_courtesy(text):
         return []
-    if thread == AGENDA:
-        return [Intent("agenda")]
     return [Intent("missed")] if _DID_NOT_MEET.search(text) else [Intent("notes")]
 
 

@@ -576,7 +576,7 @@ _SENTENCE_END = re.compile(r"(?=[\sA-Z])(?:(?<=[.!?])\s+|\n+|(?<=[.!?])(?=[A-Z])
 _CLAUSE_BREAK = re.compile(
     r"(?=[\s;,])(?:\s*;\s*|\s+but\s+|,\s*but\s+|\s+however,?\s+|\s+though,?\s+|\s+although\s+|\s+[-—–]+\s+|"
     r",\s*(?=(?:i|i'm|i\s+am|i'll|i've|we|we're|it's|that's|this\s+is|my|as|since|because|so|"
-    r"sorry|thanks|thank)\b))",
+    r"sorry|thanks|thank|how\s+about|what\s+about)\b))",
     re.IGNORECASE,
 )
 

@@ -5,6 +5,8 @@ items from the notes comes with the next part of the product."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from concierge.actions.conversation import Turn
@@ -13,24 +15,12 @@ from concierge.models import Meeting, Note
 from concierge.when import day_and_clock
 
 
-def _next_meeting(turn: Turn) -> Meeting | None:
-    assert turn.mentorship is not None
-    return turn.session.scalar(
-        select(Meeting)
-        .where(
-            Meeting.mentorship_id == turn.mentorship.id,
-            Meeting.status == "confirmed",
-            Meeting.starts_at > turn.now,
-        )
-        .order_by(Meeting.starts_at)
-        .limit(1)
-    )
-
-
 def _last_meeting(turn: Turn) -> Meeting | None:
-    """The meeting the log prompt asked about: the latest that has started, not called off."""
+    """The meeting the log prompt asked about: the latest that has ended, not called off (one
+    still going on was not asked about yet). The log prompt's key names the mentorship, not
+    the meeting: a late answer to an older prompt is taken for the latest meeting ended."""
     assert turn.mentorship is not None
-    return turn.session.scalar(
+    started = turn.session.scalars(
         select(Meeting)
         .where(
             Meeting.mentorship_id == turn.mentorship.id,
@@ -38,13 +28,15 @@ def _last_meeting(turn: Turn) -> Meeting | None:
             Meeting.starts_at <= turn.now,
         )
         .order_by(Meeting.starts_at.desc())
-        .limit(1)
-    )
+        .limit(2)
+    ).all()
+    ended = [m for m in started if m.starts_at + timedelta(minutes=m.duration_minutes) <= turn.now]
+    return ended[0] if ended else (started[0] if started else None)
 
 
 def agenda(turn: Turn, intent: Intent) -> None:
     """The reply is the next meeting's agenda (in a circle, each member's is added, named)."""
-    meeting = _next_meeting(turn) if turn.mentorship is not None else None
+    meeting = turn.upcoming  # the next confirmed meeting (`situation_of`)
     if meeting is None or not turn.once("agenda"):
         if meeting is None:
             turn.said.append("Thanks! No meeting is coming up to add it to: suggest a time first.")
@@ -60,18 +52,18 @@ def agenda(turn: Turn, intent: Intent) -> None:
 def notes(turn: Turn, intent: Intent) -> None:
     """The reply is the notes of the last meeting, which was held."""
     meeting = _last_meeting(turn) if turn.mentorship is not None else None
-    if turn.mentorship is None or not turn.once("notes"):
+    if turn.mentorship is None or meeting is None or not turn.once("notes"):
         return
     turn.session.add(
         Note(
             mentorship_id=turn.mentorship.id,
-            meeting_id=meeting.id if meeting is not None else None,
+            meeting_id=meeting.id,
             author_id=turn.sender.id,
             body=turn.parsed.text.strip(),
             inbound_message_id=turn.inbound.id,
         )
     )
-    if meeting is not None and meeting.status == "confirmed":
+    if meeting.status == "confirmed":
         meeting.status = "held"
     turn.said.append("Thanks! I've kept that as the notes of your meeting.")
 
