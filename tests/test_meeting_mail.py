@@ -63,6 +63,21 @@ def tick(settings, work, at: datetime) -> int:
     return found
 
 
+def answer(settings, template: str, text: str, now: datetime):
+    """Reply `text` to the latest email of `template` and process it at `now`."""
+    from concierge.ingress.store import store_inbound
+
+    with session_scope(settings) as s:
+        prompt = s.scalar(
+            select(OutboundMessage.id)
+            .where(OutboundMessage.template == template)
+            .order_by(OutboundMessage.id.desc())
+        )
+    return process_now(
+        settings, store_inbound(settings, reply_to_outbound(settings, prompt, text), None).id, now=now
+    )
+
+
 def meeting_mail(settings) -> list[tuple[str, str, datetime]]:
     """(template, recipient, recorded at) of every meeting email, in order."""
     with session_scope(settings) as s:
@@ -281,20 +296,14 @@ def test_a_reply_to_the_agenda_prompt_is_the_agenda_and_one_to_the_log_prompt_th
     mentorship = pair(settings, work)
     meeting_id = add_meeting(settings, mentorship)
     tick(settings, work, START - timedelta(hours=48))
-    with session_scope(settings) as s:
-        prompt = s.scalar(select(OutboundMessage.id).where(OutboundMessage.template == "agenda_prompt"))
-    raw = reply_to_outbound(settings, prompt, "My promotion case, and how to ask for more visible work.")
-    from concierge.ingress.store import store_inbound
-
-    result = process_now(settings, store_inbound(settings, raw, None).id, now=START - timedelta(hours=40))
+    text = "My promotion case, and how to ask for more visible work."
+    result = answer(settings, "agenda_prompt", text, START - timedelta(hours=40))
     assert [i["type"] for i in result.intents] == ["agenda"]
     with session_scope(settings) as s:
         assert s.get(Meeting, meeting_id).agenda.startswith("My promotion case")
     tick(settings, work, START + timedelta(hours=1))
-    with session_scope(settings) as s:
-        log = s.scalar(select(OutboundMessage.id).where(OutboundMessage.template == "log_prompt"))
-    raw = reply_to_outbound(settings, log, "Great talk about the case. Next: ask my manager for feedback.")
-    result = process_now(settings, store_inbound(settings, raw, None).id, now=START + timedelta(hours=2))
+    text = "Great talk about the case. Next: ask my manager for feedback."
+    result = answer(settings, "log_prompt", text, START + timedelta(hours=2))
     assert [i["type"] for i in result.intents] == ["notes"]
     with session_scope(settings) as s:
         assert s.get(Meeting, meeting_id).status == "held"
@@ -302,15 +311,12 @@ def test_a_reply_to_the_agenda_prompt_is_the_agenda_and_one_to_the_log_prompt_th
 
 
 def test_we_did_not_meet_marks_the_meeting_missed(settings, work):
-    from concierge.ingress.store import store_inbound
-
     mentorship = pair(settings, work)
     meeting_id = add_meeting(settings, mentorship)
     tick(settings, work, START + timedelta(hours=1))
-    with session_scope(settings) as s:
-        log = s.scalar(select(OutboundMessage.id).where(OutboundMessage.template == "log_prompt"))
-    raw = reply_to_outbound(settings, log, "Sorry, we didn't meet, Maya was ill.")
-    result = process_now(settings, store_inbound(settings, raw, None).id, now=START + timedelta(hours=2))
+    result = answer(
+        settings, "log_prompt", "Sorry, we didn't meet, Maya was ill.", START + timedelta(hours=2)
+    )
     assert [i["type"] for i in result.intents] == ["missed"]
     with session_scope(settings) as s:
         assert s.get(Meeting, meeting_id).status == "missed"
@@ -384,23 +390,16 @@ def test_a_circles_facilitator_rotates_one_meeting_each(settings, work):
 def test_an_answer_to_a_prompt_that_schedules_is_read_as_scheduling(settings, work):
     """ "We didn't meet, how about Thursday at 3pm?" is missed and a proposal; "Can we move it to
     4pm?" in answer to the agenda prompt moves the meeting and is no agenda."""
-    from concierge.ingress.store import store_inbound
-
     mentorship = pair(settings, work)
     meeting_id = add_meeting(settings, mentorship)
     later = add_meeting(settings, mentorship, START + timedelta(weeks=1))
     tick(settings, work, START + timedelta(hours=1))
-    with session_scope(settings) as s:
-        log = s.scalar(select(OutboundMessage.id).where(OutboundMessage.template == "log_prompt"))
-    raw = reply_to_outbound(settings, log, "We didn't meet, how about Thursday at 3pm?")
-    result = process_now(settings, store_inbound(settings, raw, None).id, now=START + timedelta(hours=2))
+    text = "We didn't meet, how about Thursday at 3pm?"
+    result = answer(settings, "log_prompt", text, START + timedelta(hours=2))
     assert [i["type"] for i in result.intents] == ["missed", "propose"]
     tick(settings, work, START + timedelta(weeks=1) - timedelta(hours=48))
-    with session_scope(settings) as s:
-        prompt = s.scalar(select(OutboundMessage.id).where(OutboundMessage.template == "agenda_prompt"))
-    raw = reply_to_outbound(settings, prompt, "Can we move it to Wednesday at 4pm?")
     now = START + timedelta(weeks=1) - timedelta(hours=40)
-    result = process_now(settings, store_inbound(settings, raw, None).id, now=now)
+    result = answer(settings, "agenda_prompt", "Can we move it to Wednesday at 4pm?", now)
     assert [i["type"] for i in result.intents] == ["reschedule"]
     with session_scope(settings) as s:
         assert s.get(Meeting, meeting_id).status == "missed"
@@ -443,16 +442,11 @@ def test_answers_to_prompts_are_read_as_written(thread, text, expected):
 
 
 def test_a_late_answer_to_a_log_prompt_is_about_the_meeting_that_ended(settings, work):
-    from concierge.ingress.store import store_inbound
-
     mentorship = pair(settings, work)
     first = add_meeting(settings, mentorship)
     second = add_meeting(settings, mentorship, START + timedelta(weeks=1))
     tick(settings, work, START + timedelta(hours=1))
-    with session_scope(settings) as s:
-        log = s.scalar(select(OutboundMessage.id).where(OutboundMessage.template == "log_prompt"))
-    raw = reply_to_outbound(settings, log, "Good session on my promotion case.")
     during = START + timedelta(weeks=1, minutes=10)  # the next meeting has begun
-    process_now(settings, store_inbound(settings, raw, None).id, now=during)
+    answer(settings, "log_prompt", "Good session on my promotion case.", during)
     with session_scope(settings) as s:
         assert (s.get(Meeting, first).status, s.get(Meeting, second).status) == ("held", "confirmed")
