@@ -45,7 +45,7 @@ from concierge.models import (
     ReplyKey,
 )
 from concierge.outbox import queue_email
-from concierge.when import from_iso, zone_of
+from concierge.when import for_reader, from_iso, zone_of
 
 
 @dataclass
@@ -123,6 +123,25 @@ class Turn:
         rows = [{"inbound_message_id": self.inbound.id, "name": name} for name in self.effects]
         unique = ("inbound_message_id", "name")
         insert_all_unless_exist(self.session.connection(), InboundEffect, rows, unique)
+
+
+def time_for(start: datetime, reader: Person, members: list[Person], program: Program) -> str:
+    """A time as `reader` reads it: their zone first, the other side's where it differs (SPEC
+    §3); in a circle, theirs alone."""
+    others = [p for p in members if p.id != reader.id]
+    other = others[0] if len(others) == 1 else None
+    return for_reader(
+        start,
+        zone_of(reader.timezone, program.timezone),
+        zone_of(other.timezone, program.timezone) if other is not None else None,
+        other.first_name if other is not None else "",
+    )
+
+
+def names_of(people: list[Person]) -> str:
+    """ "Maya", "Maya and Jo", "Maya, Jo and Kai"; "" for nobody."""
+    names = [p.first_name for p in people]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1] if names else ""
 
 
 def situation_of(

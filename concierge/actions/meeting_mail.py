@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, String, and_, cast, exists, func, literal, select
 from sqlalchemy.orm import Session
 
+from concierge.actions.conversation import names_of, time_for
 from concierge.actions.introductions import thread_subject
 from concierge.config import Settings
 from concierge.models import (
@@ -47,7 +48,7 @@ from concierge.outbox import queue_email, suppressed_sql
 from concierge.questions import stage_of, suggested_questions
 from concierge.quiet import QUIET_LENGTH, in_quiet_hours, local_day_start, meeting_mail_at, proactive_at
 from concierge.threads import AGENDA, LOG, MENTORSHIP
-from concierge.when import day_and_clock, for_reader, zone_of
+from concierge.when import day_and_clock, zone_of
 
 #: A log prompt for a meeting that ended longer ago than this is no use to anyone.
 LOG_PROMPT_HORIZON = timedelta(days=3)
@@ -266,33 +267,17 @@ def write_meeting_mail(
     )
 
 
-def _when(meeting: Meeting, mentorship: Mentorship, reader: Person) -> str:
-    """The meeting's time as `reader` reads it, with the other side's where it differs."""
-    program = mentorship.program
-    others = [m.person for m in mentorship.members if m.person_id != reader.id]
-    other = others[0] if len(others) == 1 else None
-    return for_reader(
-        meeting.starts_at,
-        zone_of(reader.timezone, program.timezone),
-        zone_of(other.timezone, program.timezone) if other is not None else None,
-        other.first_name if other is not None else "",
-    )
-
-
 def _common(meeting: Meeting, mentorship: Mentorship, reader: Person) -> dict[str, Any]:
-    others = [m.person.first_name for m in mentorship.members if m.person_id != reader.id]
+    others = [m.person for m in mentorship.members if m.person_id != reader.id]
     return {
-        "when": _when(meeting, mentorship, reader),
+        "when": time_for(
+            meeting.starts_at, reader, [m.person for m in mentorship.members], mentorship.program
+        ),
         "minutes": meeting.duration_minutes,
         "place": meeting.location or "",
-        "others": others,
-        "with_whom": _names(others),
+        "others": [person.first_name for person in others],
+        "with_whom": names_of(others),
     }
-
-
-def _names(names: list[str]) -> str:
-    """ "Maya", "Maya and Jo", "Maya, Jo and Sam"."""
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1] if names else ""
 
 
 def _briefing(

@@ -18,12 +18,12 @@ from typing import Any
 from dateutil.rrule import rrulestr
 from sqlalchemy import func, select
 
-from concierge.actions.conversation import Turn
+from concierge.actions.conversation import Turn, names_of, time_for
 from concierge.inbound.intents import Intent
 from concierge.inbound.times import REPEAT_WORDS, Option
 from concierge.mail.ics import Attendee, Invite, Method, is_link
 from concierge.models import Meeting, MeetingAnswer, MeetingSeries, Person, Proposal
-from concierge.when import for_reader, minutes, zone_of
+from concierge.when import minutes, zone_of
 
 #: How far ahead a series' occurrences are written as meetings (each briefed and reminded):
 #: to the program's end, or this far when it has none.
@@ -32,15 +32,8 @@ MAX_OCCURRENCES = 60
 
 
 def _when(turn: Turn, start: datetime, reader: Person) -> str:
-    """A time as `reader` reads it: their zone first, the other side's where it differs (SPEC §3)."""
-    others = [p for p in _members(turn) if p.id != reader.id]
-    other = others[0] if len(others) == 1 else None
-    return for_reader(
-        start,
-        turn.zone(reader),
-        turn.zone(other) if other is not None else None,
-        other.first_name if other is not None else "",
-    )
+    """A time as `reader` reads it (`time_for`)."""
+    return time_for(start, reader, _members(turn), turn.program)
 
 
 def _describe(turn: Turn, option: Option, reader: Person) -> str:
@@ -59,11 +52,8 @@ def _members(turn: Turn) -> list[Person]:
 
 
 def _names(people: list[Person]) -> str:
-    """ "Maya", "Maya and Jo", "Maya, Jo and Kai"."""
-    names = [p.first_name for p in people]
-    if not names:
-        return "the others"
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    """ "Maya", "Maya and Jo", "Maya, Jo and Kai" (`names_of`), "the others" for nobody."""
+    return names_of(people) or "the others"
 
 
 def _close(turn: Turn, proposal: Proposal, status: str) -> None:
@@ -82,7 +72,7 @@ def _facilitator(turn: Turn, meeting: Meeting | None = None) -> Person | None:
     if mentorship is None or turn.program.format != "peer" or not mentorship.members:
         return None
     members = [m.person for m in mentorship.members]
-    if meeting is not None and meeting.facilitator_id is not None:
+    if meeting is not None:  # its own, or (booked before rotation) the first member, as meeting_mail
         return next((p for p in members if p.id == meeting.facilitator_id), members[0])
     return members[_meetings_booked(turn) % len(members)]
 
