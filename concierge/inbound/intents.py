@@ -186,6 +186,11 @@ _DECLINE = at_word_start(
         r"^\W*(?:no|nope|nah)\b(?!\W*(?:problem|prob|worries|worry|rush|stress|pressure|doubt|need)\b)",
     ),
 )
+#: Any of the options offered will do.
+_EITHER = re.compile(
+    r"\b(?:either|both|any|whichever)\s+(?:one\s+|of\s+(?:them|those|these)\s+|time\s+)?"
+    r"(?:works?|is\s+fine|are\s+fine|suits?|is\s+good|are\s+good|would\s+(?:work|be\s+fine)|is\s+ok(?:ay)?)\b"
+)
 _ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4}
 #: Accepting a meeting already confirmed (an invite), as a calendar's "Yes" would.
 _ATTEND = re.compile(
@@ -265,10 +270,15 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
             options = [o for o in options if not _same_as_offered(o.start, situation)]
     # "Instead" beside a day or a time moves the meeting, even after a "yes" ("Yes, but could we
     # do Wednesday at 10 instead?"); elsewhere it does not ("I'd rather not move it").
+    # Or it cannot make the meeting and offers another time ("Sorry, can't make it, how about
+    # Thursday at 3?"): that moves the meeting rather than adding one.
     instead = (
         situation.asked == "invite"
         and bool(options)
-        and any(clause.mentions and _INSTEAD.search(clause.low) for clause in reading.clauses)
+        and any(
+            (clause.mentions and _INSTEAD.search(clause.low)) or _DECLINE.search(clause.low)
+            for clause in reading.clauses
+        )
     )
     if _moves(reading, used) or instead:
         intents = [i for i in intents if i.type != "confirm"]
@@ -374,6 +384,11 @@ def _answer(reading: Reading, situation: Situation, options: list[Option], used:
         choice = _picked(reading, situation, used)
         if choice is not None:
             return Intent("pick", option=choice)
+        for index, clause in enumerate(reading.clauses):
+            if _EITHER.search(clause.low) and not options:
+                # "Either works": the earliest, which the answer names so it can be changed.
+                used.add(index)
+                return Intent("pick", option=min(range(len(offered)), key=lambda i: offered[i]) + 1)
     matching = [o for o in options if _same_as_offered(o.start, situation)]
     if situation.asked == "confirm" and len(offered) == 1 and matching:
         used.update(i for i, c in enumerate(reading.clauses) if c.times)

@@ -148,6 +148,10 @@ _FREE = Situation("mentee", _NY, NOW.replace(hour=20), asked="time", other_zone=
         ("Not sure, Tuesday works", _TWO, ["pick:1"]),
         ("Not Tuesday", _TWO, []),
         ("Yes, not a problem", _ONE, ["confirm"]),
+        ("either works", _TWO, ["pick:1"]),  # the earliest, named in the answer
+        ("Both work for me!", _TWO, ["pick:1"]),
+        # Can't make the meeting, and another time: it moves, no second meeting.
+        ("Sorry can't make it, how about Thursday at 3?", _MET, ["reschedule:2026-12-10T20:00:00Z"]),
         ("Absolutely not a problem!", _ONE, ["confirm"]),
         ("Definitely not, sorry", _ONE, ["decline"]),
         ("tonight at 8?", _FREE, ["propose:2026-12-05T01:00:00Z"]),
