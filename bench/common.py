@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,3 +55,33 @@ def run_on(script: str, database: str, argv: list[str]) -> dict[str, float]:
             client = redis.Redis.from_url(env["REDIS_URL"])
             for key in client.scan_iter(f"{schema}:*", count=1000):
                 client.delete(key)
+
+
+#: A row of a benchmark's table: its name, its goal as printed, how a database's figures show
+#: in it, and whether they meet the goal.
+Row = tuple[str, str, Callable[[dict[str, float]], str], Callable[[dict[str, float]], bool]]
+
+
+def print_table(figures: dict[str, dict[str, float]], rows: list[Row], judged: tuple[str, ...]) -> bool:
+    """Print one line per row with each database's figures; True when the databases in
+    `judged` meet every goal."""
+    name_width = max(len("measure"), *(len(row[0]) for row in rows)) + 2
+    cells = {row[0]: [row[2](figures[d]) for d in figures] for row in rows}
+    headers = [
+        f"{'PostgreSQL' if d == 'postgresql' else 'SQLite'}{' (goals)' if d in judged else ''}"
+        for d in figures
+    ]
+    cell_width = max(len(c) for c in [*headers, *(c for values in cells.values() for c in values)]) + 2
+    goal_width = max(len("goal"), *(len(row[1]) for row in rows)) + 2
+    print(
+        f"{'measure':<{name_width}}"
+        + "".join(f"{h:<{cell_width}}" for h in headers)
+        + f"{'goal':<{goal_width}}ok"
+    )
+    met_all = True
+    for name, goal, _shown, met in rows:
+        ok = all(met(figures[d]) for d in judged)
+        met_all &= ok
+        line = f"{name:<{name_width}}" + "".join(f"{c:<{cell_width}}" for c in cells[name])
+        print(f"{line}{goal:<{goal_width}}{'yes' if ok else 'NO'}")
+    return met_all

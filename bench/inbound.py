@@ -35,7 +35,7 @@ from sqlalchemy.engine import Engine
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import run_on  # noqa: E402
+from bench.common import Row, print_table, run_on  # noqa: E402
 from concierge.config import Settings, load_settings  # noqa: E402
 from concierge.db import session_scope  # noqa: E402
 
@@ -367,14 +367,8 @@ def main() -> int:
         return 0
     argv = sys.argv[1:]
     figures = {database: run_on(__file__, database, argv) for database in ("postgresql", "sqlite")}
-    print(f"{'measure':<46} {'PostgreSQL (goals)':<38} {'SQLite (reported)':<38} {'goal':<9} ok")
-    missed = False
-    for name, goal, met in GOALS:
-        ok = met(figures["postgresql"])
-        missed |= not ok
-        row = f"{name:<46} {shown(name, figures['postgresql']):<38} {shown(name, figures['sqlite']):<38}"
-        print(f"{row} {goal:<9} {'yes' if ok else 'NO'}")
-    return 1 if missed else 0
+    rows: list[Row] = [(name, goal, lambda f, name=name: shown(name, f), met) for name, goal, met in GOALS]
+    return 0 if print_table(figures, rows, judged=("postgresql",)) else 1
 
 
 if __name__ == "__main__":

@@ -20,13 +20,14 @@ import smtplib
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import run_on  # noqa: E402
+from bench.common import Row, print_table, run_on  # noqa: E402
 
 GOAL = 3.0
 
@@ -150,20 +151,20 @@ def main() -> int:
         print(json.dumps(measure(args)))
         return 0
     figures = {d: run_on(__file__, d, ["--emails", str(args.emails)]) for d in ("postgresql", "sqlite")}
-    print(f"{'measure':<60} {'PostgreSQL':<26} {'SQLite':<26} {'goal':<6} ok")
-    missed = False
-    for name, goal, key in (
-        ("one worker vs smtplib, a connection per message", f"<= {GOAL:g}x", "each_ms"),
-        ("one worker vs smtplib, one connection for all", "", "one_ms"),
-    ):
-        cells = []
-        for database in ("postgresql", "sqlite"):
-            f = figures[database]
-            cells.append(f"{f['worker_ms']:.2f} vs {f[key]:.2f} ms: {f['worker_ms'] / f[key]:.1f}x")
-        ok = not goal or all(f["worker_ms"] / f["each_ms"] <= GOAL for f in figures.values())
-        missed |= not ok
-        print(f"{name:<60} {cells[0]:<26} {cells[1]:<26} {goal:<6} {'yes' if ok else 'NO'}")
-    return 1 if missed else 0
+
+    def shown(key: str) -> Callable[[dict[str, float]], str]:
+        return lambda f: f"{f['worker_ms']:.2f} vs {f[key]:.2f} ms: {f['worker_ms'] / f[key]:.1f}x"
+
+    rows: list[Row] = [
+        (
+            "one worker vs smtplib, a connection per message",
+            f"<= {GOAL:g}x",
+            shown("each_ms"),
+            lambda f: f["worker_ms"] / f["each_ms"] <= GOAL,
+        ),
+        ("one worker vs smtplib, one connection for all", "(reported)", shown("one_ms"), lambda f: True),
+    ]
+    return 0 if print_table(figures, rows, judged=("postgresql", "sqlite")) else 1
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ from sqlalchemy.engine import Engine
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import run_on  # noqa: E402
+from bench.common import Row, print_table, run_on  # noqa: E402
 from concierge.config import Settings  # noqa: E402
 
 AT = datetime(2027, 2, 2, 15, 0, tzinfo=UTC)
@@ -168,9 +168,7 @@ def main() -> int:
         for size in (args.small, args.large):
             figures.setdefault(database, {}).update(run_on(__file__, database, ["--size", str(size)]))
     small, large = args.small, args.large
-    missed = False
-    print(f"{'measure':<58} {'PostgreSQL':<24} {'SQLite':<24} {'goal':<10} ok")
-    for name, goal, shown, met in (
+    rows: list[Row] = [
         (
             f"due-selection statements, {small:,} vs {large:,} mentorships",
             "equal",
@@ -189,12 +187,8 @@ def main() -> int:
             lambda f: f"{f[f'enqueued_per_second_{large}']:.0f} ({f[f'due_{large}']:.0f} due)",
             lambda f: True,
         ),
-    ):
-        ok = all(met(figures[d]) for d in figures)
-        missed |= not ok
-        row = f"{name:<58} {shown(figures['postgresql']):<24} {shown(figures['sqlite']):<24}"
-        print(f"{row} {goal:<10} {'yes' if ok else 'NO'}")
-    return 1 if missed else 0
+    ]
+    return 0 if print_table(figures, rows, judged=("postgresql", "sqlite")) else 1
 
 
 if __name__ == "__main__":

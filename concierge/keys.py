@@ -74,13 +74,14 @@ _KNOWN_KEYS = (
         joinedload(ReplyKey.program),
         joinedload(ReplyKey.person),
         joinedload(ReplyKey.enrolment),
-        # A reply in a mentorship reads its members (who to answer, who to tell).
-        joinedload(ReplyKey.mentorship).joinedload(Mentorship.members).joinedload(MentorshipMember.person),
-        # … and where each is written to: their own key of its conversation, their enrolment.
+        # A reply in a mentorship reads its members (who to answer, who to tell) and where each
+        # is written to: their own key of its conversation, their enrolment.
         joinedload(ReplyKey.mentorship)
         .joinedload(Mentorship.members)
-        .joinedload(MentorshipMember.conversation_key)
-        .joinedload(ReplyKey.enrolment),
+        .options(
+            joinedload(MentorshipMember.person),
+            joinedload(MentorshipMember.conversation_key).joinedload(ReplyKey.enrolment),
+        ),
     )
     .where(ReplyKey.key.in_(bindparam("candidates", expanding=True)))
 )

@@ -22,7 +22,6 @@ from concierge.config import Settings
 from concierge.db import session_scope, utcnow
 from concierge.inbound import ParsedMessage, UnparseableMessage, understand
 from concierge.inbound.events import MalformedEvents, event_provider, parse_events
-from concierge.inbound.keys import reply_key_candidates
 from concierge.models import InboundMessage, Person, ReplyKey
 from workers.context import job_settings, use
 
@@ -125,7 +124,7 @@ def _understand_and_act(
                 note_expired_key(session, settings, message, parsed, found.key, found.sender, now)
         else:
             assert found.key is not None and found.sender is not None
-            if _another_copy_acted_on(session, settings, message, parsed, found.key, found.sender):
+            if found.addressed > 1 and _another_copy_acted_on(session, message, found.key, found.sender):
                 outcome = Outcome("ignored", "reply", "duplicate")
             else:
                 outcome = act_on_reply(session, settings, message, parsed, found.key, found.sender, now)
@@ -146,24 +145,15 @@ def _understand_and_act(
     )
 
 
-def _another_copy_acted_on(
-    session: Session,
-    settings: Settings,
-    message: InboundMessage,
-    parsed: ParsedMessage,
-    key: ReplyKey,
-    sender: Person,
-) -> bool:
-    """An email sent to several of our addresses arrives once per address, and each copy is
-    stored (SPEC §4.3 dedupes on Message-ID plus envelope recipient); the sender's words are
-    acted on once. The key's row is locked first, so that two copies processed at once take
-    turns and the second sees the first's outcome. A message that acted itself (a reprocess)
-    is left to `act_on_reply`, which sees its effects. Known limit: a copy that names only one
-    of our addresses (the others were Bcc'd) is not looked at, so if the copy that names
-    several is acted on first, the other acts too."""
+def _another_copy_acted_on(session: Session, message: InboundMessage, key: ReplyKey, sender: Person) -> bool:
+    """For an email sent to several of our addresses (`Route.addressed`): it arrives once per
+    address and each copy is stored (SPEC §4.3 dedupes on Message-ID plus envelope recipient);
+    the sender's words are acted on once. The key's row is locked first, so that two copies
+    processed at once take turns and the second sees the first's outcome. A message that
+    acted itself (a reprocess) is left to `act_on_reply`, which sees its effects. Known limit:
+    a copy that names only one of our addresses (the others were Bcc'd) is not looked at, so
+    if the copy that names several is acted on first, the other acts too."""
     if message.status == "processed" or not message.message_id:
-        return False
-    if len(reply_key_candidates(parsed, settings.reply_domain)) < 2:
         return False
     session.execute(select(ReplyKey.id).where(ReplyKey.id == key.id).with_for_update())
     earlier = select(InboundMessage.id).where(

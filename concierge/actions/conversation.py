@@ -22,14 +22,7 @@ from concierge.actions.introductions import thread_subject
 from concierge.config import Settings
 from concierge.db import insert_all_unless_exist
 from concierge.inbound import ParsedMessage
-from concierge.inbound.intents import (
-    AGENDA,
-    LOG,
-    MENTORSHIP,
-    WELCOME,
-    Situation,
-    strip_reply_prefixes,
-)
+from concierge.inbound.intents import Situation, strip_reply_prefixes
 from concierge.keys import reply_key_for
 from concierge.mail.ics import Invite
 from concierge.models import (
@@ -45,6 +38,7 @@ from concierge.models import (
     ReplyKey,
 )
 from concierge.outbox import queue_email
+from concierge.threads import AGENDA, LOG, MENTORSHIP, WELCOME
 from concierge.when import for_reader, from_iso, zone_of
 
 

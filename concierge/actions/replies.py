@@ -60,6 +60,8 @@ class Route:
     key: ReplyKey | None
     sender: Person | None
     problem: Outcome | None
+    #: How many of our reply addresses the message was sent to (a copy came to each).
+    addressed: int = 1
 
 
 def _key_by_threading(session: Session, parsed: ParsedMessage) -> ReplyKey | None:
@@ -100,7 +102,7 @@ def route(session: Session, settings: Settings, parsed: ParsedMessage, now: date
     sender = _participant(session, parsed, key)
     if sender is None:
         return Route(key, None, Outcome("rejected", "foreign", "foreign_sender"))
-    return Route(key, sender, None)
+    return Route(key, sender, None, addressed=len(candidates))
 
 
 def _key_by_calendar(session: Session, parsed: ParsedMessage) -> ReplyKey | None:

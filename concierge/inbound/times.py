@@ -705,7 +705,7 @@ def _flatten(value: Any) -> list[Any]:
 #: Evening words right next to an hour: "tonight at 8", "Tuesday evening 7", "9 at night".
 _EVENING_BEFORE = re.compile(r"\b(?:tonight|evening|night)\s*,?\s*(?:at\s+|@\s*|around\s+|about\s+)?$", re.I)
 _EVENING_AFTER = re.compile(
-    r"(?:^|\|)\s*(?:o'?clock\s+)?(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day\s+)?"
+    r"^\s*(?:o'?clock\s+)?(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day\s+)?"
     r"(?:tonight|(?:in\s+the\s+)?evening|(?:at\s+)?night)\b",
     re.I,
 )
@@ -716,14 +716,18 @@ _EVENING = re.compile(r"\b(?:tonight|evening|night)\b", re.IGNORECASE)
 _ZERO_HOUR = re.compile(r"\b0\d:\d\d")  # "07:00" is 7am, as 24-hour times are
 
 
-def _pm(clock: time, written: str, before: str = "", after: str = "") -> time:
+def _pm(clock: time, written: str, before: str = "", *after: str) -> time:
     """A bare hour 1–7 (no am/pm, not 24-hour) is in the afternoon: "at 3" → 15:00; any hour
-    before noon said of the evening (in `written` or the words right `before` or `after` it) is
-    that evening's. Evening words elsewhere in the sentence do not count: "I have class Tuesday
-    evening, could we do Wednesday at 9?" asks for 9am."""
+    before noon said of the evening (in `written`, the words right `before` it, or those
+    starting one of `after`) is that evening's. Evening words elsewhere in the sentence do not
+    count: "I have class Tuesday evening, could we do Wednesday at 9?" asks for 9am."""
     if _DAYTIME_SAID.search(written):
         return clock
-    evening = _EVENING.search(written) or _EVENING_BEFORE.search(before) or _EVENING_AFTER.search(after)
+    evening = (
+        _EVENING.search(written)
+        or _EVENING_BEFORE.search(before)
+        or any(_EVENING_AFTER.match(text) for text in after)
+    )
     if evening and 1 <= clock.hour <= 11:
         return clock.replace(hour=clock.hour + 12)  # "tonight at 8", "Tuesday night at 9"
     if 1 <= clock.hour <= 7 and not _ZERO_HOUR.search(written):
@@ -887,12 +891,12 @@ def _readings(
         clock = None  # "Thursday afternoon": the library's 15:00 is its guess, not the person's
     around = clause[max(0, start - 24) : end + 16]
     # The words right after this time, or after the whole phrase it was read in ("8 or 9 tonight").
-    after = clause[end : end + 24] + " | " + clause[phrase_end : phrase_end + 24]
+    after = (clause[end : end + 24], clause[phrase_end : phrase_end + 24])
     before = clause[max(0, start - 24) : start]
     if clock is not None:
-        clock = _pm(clock, written, before, after)
+        clock = _pm(clock, written, before, *after)
         if until is not None:
-            until = _pm(until, written, before, after)
+            until = _pm(until, written, before, *after)
             if until <= clock and until.hour < 12:
                 until = until.replace(hour=until.hour + 12)
     if day is not None and not several:
