@@ -52,18 +52,19 @@ def suppressed(
 
     `enrolment`, when the caller has it loaded, is the person's enrolment in `program`.
     """
+    if enrolment is None and program is not None and person.status not in SUPPRESSED_STATUSES:
+        enrolment = session.scalar(
+            select(Enrolment).where(Enrolment.program_id == program.id, Enrolment.person_id == person.id)
+        )
+    return suppression(person, enrolment)
+
+
+def suppression(person: Person, enrolment: Enrolment | None) -> str | None:
+    """`suppressed` when the person's enrolment in the program has been read (None: there is none)."""
     if person.status in SUPPRESSED_STATUSES:
         return person.status
-    if enrolment is not None:
-        return "unsubscribed" if enrolment.unsubscribed_at is not None else None
-    if program is not None:
-        unsubscribed = session.scalar(
-            select(Enrolment.unsubscribed_at).where(
-                Enrolment.program_id == program.id, Enrolment.person_id == person.id
-            )
-        )
-        if unsubscribed is not None:
-            return "unsubscribed"
+    if enrolment is not None and enrolment.unsubscribed_at is not None:
+        return "unsubscribed"
     return None
 
 

@@ -15,7 +15,8 @@ from email.utils import parseaddr
 from typing import Any
 
 from jinja2 import TemplateError
-from sqlalchemy import update
+from sqlalchemy import and_, select, update
+from sqlalchemy.orm import Session
 
 from concierge.config import Settings
 from concierge.db import session_scope, utcnow
@@ -23,33 +24,56 @@ from concierge.keys import reply_address
 from concierge.mail.ics import Attendee, Invite, UnwritableInvite, invite_bytes
 from concierge.mail.render import Envelope, render_message
 from concierge.mail.transport import PermanentSendError, TransientSendError, provider_metadata, send_smtp
-from concierge.models import DevMail, OutboundMessage, Person, Program, ReplyKey
-from concierge.outbox import ERASED, SECRETS_KEY, suppressed
+from concierge.models import DevMail, Enrolment, OutboundMessage, Person, ReplyKey
+from concierge.outbox import ERASED, SECRETS_KEY, suppression
 from concierge.tokens import SEND_HEADER, send_token, unsubscribe_token, verp_address
 from workers.context import job_settings
 
 
-def claim(settings: Settings, outbound_id: int, now: datetime, stuck_before: datetime | None) -> bool:
+def claim(session: Session, outbound_id: int, now: datetime, stuck_before: datetime | None) -> bool:
     """Move the row to `sending` if it is queued (or stuck in sending, once); True if we own it."""
     table = OutboundMessage.__table__
-    with session_scope(settings) as session:
+    claimed = session.execute(
+        update(table)
+        .where(table.c.id == outbound_id, table.c.status == "queued")
+        .values(status="sending", sending_at=now, attempts=table.c.attempts + 1)
+    ).rowcount
+    if not claimed and stuck_before is not None:
         claimed = session.execute(
             update(table)
-            .where(table.c.id == outbound_id, table.c.status == "queued")
-            .values(status="sending", sending_at=now, attempts=table.c.attempts + 1)
+            .where(
+                table.c.id == outbound_id,
+                table.c.status == "sending",
+                table.c.sending_at <= stuck_before,
+                table.c.resent.is_(False),
+            )
+            .values(sending_at=now, attempts=table.c.attempts + 1, resent=True)
         ).rowcount
-        if not claimed and stuck_before is not None:
-            claimed = session.execute(
-                update(table)
-                .where(
-                    table.c.id == outbound_id,
-                    table.c.status == "sending",
-                    table.c.sending_at <= stuck_before,
-                    table.c.resent.is_(False),
-                )
-                .values(sending_at=now, attempts=table.c.attempts + 1, resent=True)
-            ).rowcount
     return bool(claimed)
+
+
+def claimed_send(
+    settings: Settings, outbound_id: int, now: datetime, stuck_before: datetime | None
+) -> tuple[OutboundMessage, ReplyKey | None, str | None] | None:
+    """Claim the row and read what writing it needs, in one transaction: (the row, its reply key,
+    why it must not go out or None), or None when another worker owns it."""
+    with session_scope(settings) as session:
+        if not claim(session, outbound_id, now, stuck_before):
+            return None
+        row, key, person, enrolment = session.execute(
+            select(OutboundMessage, ReplyKey, Person, Enrolment)
+            .outerjoin(ReplyKey, ReplyKey.id == OutboundMessage.reply_key_id)
+            .outerjoin(Person, Person.id == OutboundMessage.person_id)
+            .outerjoin(
+                Enrolment,
+                and_(
+                    Enrolment.person_id == OutboundMessage.person_id,
+                    Enrolment.program_id == OutboundMessage.program_id,
+                ),
+            )
+            .where(OutboundMessage.id == outbound_id)
+        ).one()
+    return row, key, suppression(person, enrolment) if person is not None else None
 
 
 def without_secrets(context: dict[str, Any]) -> dict[str, Any]:
@@ -61,15 +85,26 @@ def without_secrets(context: dict[str, Any]) -> dict[str, Any]:
 
 
 def _finish(
-    settings: Settings, outbound_id: int, status: str, error: str | None = None, context: dict | None = None
+    settings: Settings,
+    outbound_id: int,
+    status: str,
+    error: str | None = None,
+    context: dict | None = None,
+    subject: str | None = None,
+    dev_mail: DevMail | None = None,
 ) -> None:
+    """Record how the send ended (and store the dev outbox's copy in the same transaction)."""
     table = OutboundMessage.__table__
     values: dict[str, Any] = {"status": status, "error": error}
     if status == "sent":
         values["sent_at"] = utcnow()
     if context is not None:
         values["context"] = without_secrets(context)
+    if subject is not None:
+        values["subject"] = subject
     with session_scope(settings) as session:
+        if dev_mail is not None:
+            session.add(dev_mail)
         session.execute(
             update(table).where(table.c.id == outbound_id, table.c.status == "sending").values(**values)
         )
@@ -114,42 +149,24 @@ def send_outbound(outbound_id: int, stuck_before: str | None = None) -> str:
     """Send one outbound row; safe to run twice. Returns what happened, for the job's result."""
     settings = job_settings()
     stuck = datetime.fromisoformat(stuck_before) if stuck_before else None
-    if not claim(settings, outbound_id, utcnow(), stuck):
+    claimed = claimed_send(settings, outbound_id, utcnow(), stuck)
+    if claimed is None:
         return "not claimed"
-    with session_scope(settings) as session:
-        row = session.get(OutboundMessage, outbound_id)
-        assert row is not None
-        key = session.get(ReplyKey, row.reply_key_id) if row.reply_key_id else None
-        person = session.get(Person, row.person_id) if row.person_id else None
-        program = session.get(Program, row.program_id) if row.program_id else None
-        held = suppressed(session, person, program) if person is not None else None
-        if held is None:
-            try:
-                msg = build_message(settings, row, key)
-                row.subject = str(msg["Subject"])
-            except TemplateError as exc:
-                held = f"template {row.template}: {type(exc).__name__}: {exc}"
-            except UnwritableInvite as exc:
-                held = f"email {row.template} could not be written: {exc}"
+    row, key, held = claimed
+    if held is None:
+        try:
+            msg = build_message(settings, row, key)
+        except TemplateError as exc:
+            held = f"template {row.template}: {type(exc).__name__}: {exc}"
+        except UnwritableInvite as exc:
+            held = f"email {row.template} could not be written: {exc}"
     if held is not None:
         _finish(settings, outbound_id, "failed", f"not sent: {held}", context=row.context)
         return "failed"
+    subject = str(msg["Subject"])
     if settings.dev_outbox:
-        table = OutboundMessage.__table__
-        with session_scope(settings) as session:
-            session.add(
-                DevMail(
-                    outbound_id=outbound_id,
-                    to_email=row.to_email,
-                    subject=str(msg["Subject"]),
-                    raw=msg.as_bytes(),
-                )
-            )
-            session.execute(
-                update(table)
-                .where(table.c.id == outbound_id, table.c.status == "sending")
-                .values(status="sent", sent_at=utcnow(), error=None, context=without_secrets(row.context))
-            )
+        stored = DevMail(outbound_id=outbound_id, to_email=row.to_email, subject=subject, raw=msg.as_bytes())
+        _finish(settings, outbound_id, "sent", context=row.context, subject=subject, dev_mail=stored)
         return "stored in the dev outbox"
     assert settings.smtp_url
     # Ties a hosted provider's bounce and complaint events to this send (SPEC §4.3): each
@@ -160,7 +177,7 @@ def send_outbound(outbound_id: int, stuck_before: str | None = None) -> str:
     try:
         send_smtp(settings.smtp_url, msg, envelope_from=verp_address(settings, outbound_id))
     except PermanentSendError as exc:
-        _finish(settings, outbound_id, "failed", str(exc), context=row.context)
+        _finish(settings, outbound_id, "failed", str(exc), context=row.context, subject=subject)
         return "failed"
     except TransientSendError as exc:
         # Back to queued with the reason; raising lets RQ retry with backoff.
@@ -172,7 +189,7 @@ def send_outbound(outbound_id: int, stuck_before: str | None = None) -> str:
                 .values(status="queued", error=str(exc))
             )
         raise
-    _finish(settings, outbound_id, "sent", context=row.context)
+    _finish(settings, outbound_id, "sent", context=row.context, subject=subject)
     return "sent"
 
 
