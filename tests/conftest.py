@@ -237,6 +237,7 @@ class SmtpRecorder:
         import threading
 
         self.messages: list[tuple[str, list[str], bytes]] = []
+        self.peers: list[tuple[str, int]] = []  # the client's address of each message's connection
         self.lock = threading.Lock()
         self.arrived = threading.Condition(self.lock)
         self.hold_if: Callable[[bytes], bool] | None = None
@@ -249,6 +250,7 @@ class SmtpRecorder:
         content = bytes(envelope.original_content or envelope.content)
         with self.arrived:
             self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), content))
+            self.peers.append(session.peer)
             self.arrived.notify_all()
         if self.refuse_with:
             return self.refuse_with

@@ -158,6 +158,26 @@ def test_nothing_is_sent_to_an_unsubscribed_or_bouncing_person(settings, smtp, w
     assert row.status == "failed" and "unsubscribed" in row.error
 
 
+def test_a_worker_sends_one_email_after_another_over_one_connection(settings, smtp, work):
+    with session_scope(settings) as s:
+        program = factories.program(s)
+        for n in range(3):
+            enrolment = factories.participant(s, program, "mentee")
+            queue_email(
+                s,
+                settings,
+                template="welcome_mentee",
+                occasion=f"welcome:{n}",
+                to=enrolment.person,
+                program=program,
+                thread="welcome",
+                context={"program_name": program.name, "goals": ""},
+            )
+    work()
+    assert len(smtp.messages) == 3
+    assert len(set(smtp.peers)) == 1
+
+
 def test_permanent_smtp_refusal_ends_failed_with_the_reason(settings, smtp, work):
     smtp.refuse_with = "550 5.1.1 No such user"
     outbound_id, _, _ = welcome_someone(settings)
