@@ -19,7 +19,7 @@ from sqlalchemy import and_, select, update
 from sqlalchemy.orm import Session
 
 from concierge.config import Settings
-from concierge.db import session_scope, utcnow
+from concierge.db import session_scope, statement_scope, utcnow
 from concierge.keys import reply_address
 from concierge.mail.ics import Attendee, Invite, UnwritableInvite, invite_bytes
 from concierge.mail.render import Envelope, render_message
@@ -55,9 +55,10 @@ def claim(session: Session, outbound_id: int, now: datetime, stuck_before: datet
 def claimed_send(
     settings: Settings, outbound_id: int, now: datetime, stuck_before: datetime | None
 ) -> tuple[OutboundMessage, ReplyKey | None, str | None] | None:
-    """Claim the row and read what writing it needs, in one transaction: (the row, its reply key,
-    why it must not go out or None), or None when another worker owns it."""
-    with session_scope(settings) as session:
+    """Claim the row and read what writing it needs (the claim commits first on PostgreSQL, see
+    `statement_scope`): (the row, its reply key, why it must not go out or None), or None when
+    another worker owns it."""
+    with statement_scope(settings) as session:
         if not claim(session, outbound_id, now, stuck_before):
             return None
         row, key, person, enrolment = session.execute(
@@ -102,7 +103,7 @@ def _finish(
         values["context"] = without_secrets(context)
     if subject is not None:
         values["subject"] = subject
-    with session_scope(settings) as session:
+    with (session_scope if dev_mail is not None else statement_scope)(settings) as session:
         if dev_mail is not None:
             session.add(dev_mail)
         session.execute(
