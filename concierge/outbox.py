@@ -182,6 +182,38 @@ def queue_email(
     return row
 
 
+def record_unwritten(
+    session: Session,
+    settings: Settings,
+    *,
+    template: str,
+    occasion: str,
+    to: Person,
+    program: Program,
+    mentorship: Mentorship | None,
+    error: str,
+    now: datetime,
+) -> None:
+    """Record that the email for `occasion` could not be written: a `failed` row under its key
+    (nothing is sent), so that due work does not find the occasion again and whoever reads the
+    outbox sees why. An occasion already recorded keeps its row."""
+    row = OutboundMessage(
+        idempotency_key=occasion,
+        template=template,
+        message_id=new_message_id(settings),
+        to_email=to.email,
+        person_id=to.id,
+        program_id=program.id,
+        mentorship_id=mentorship.id if mentorship else None,
+        context={},
+        status="failed",
+        error=error,
+        attempts=0,
+        created_at=now,
+    )
+    _insert_once(session, row)
+
+
 def _check_own_key(
     key: ReplyKey, to: Person, program: Program, mentorship: Mentorship | None, thread: str
 ) -> None:

@@ -61,6 +61,7 @@ WRITE_MEETING_MAIL = Job(
     "workers.meeting_mail.write_one",
     PERIODIC,
     retry=Retry(max=3, interval=[10, 60, 300]),  # database trouble; the next run finds it due anyway
+    on_failure="workers.meeting_mail.write_failed",
 )
 JOBS = (PROCESS_INBOUND, SEND_OUTBOUND, RUN_PERIODIC, WRITE_MEETING_MAIL)
 

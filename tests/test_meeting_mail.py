@@ -450,3 +450,56 @@ def test_a_late_answer_to_a_log_prompt_is_about_the_meeting_that_ended(settings,
     answer(settings, "log_prompt", "Good session on my promotion case.", during)
     with session_scope(settings) as s:
         assert (s.get(Meeting, first).status, s.get(Meeting, second).status) == ("held", "confirmed")
+
+
+def test_an_email_that_cannot_be_written_is_recorded_failed_not_found_due_again(settings, work, monkeypatch):
+    from rq import Retry
+
+    from concierge import queues
+    from concierge.actions import meeting_mail as actions
+    from concierge.when import iso_utc
+
+    def unreadable(*_args):
+        raise ValueError("the question bank is unreadable")
+
+    monkeypatch.setattr(actions, "suggested_questions", unreadable)
+    add_meeting(settings, pair(settings, work))
+    at = START - timedelta(hours=24)
+    with session_scope(settings) as s:
+        (briefing,) = [m for m in due_meeting_mail(s, at) if m.kind == "briefing"]
+    args = (briefing.kind, briefing.meeting_id, briefing.sequence, briefing.person_id, iso_utc(at))
+    # Its last attempt now (the job's own retries wait minutes between attempts).
+    queues.enqueue(settings, queues.WRITE_MEETING_MAIL, *args, retry=Retry(max=1, interval=0))
+    work()
+    with session_scope(settings) as s:
+        row = s.scalar(select(OutboundMessage).where(OutboundMessage.template == "briefing"))
+        assert (row.status, row.error, row.to_email) == (
+            "failed",
+            "ValueError: the question bank is unreadable",
+            "maya@example.org",
+        )
+        assert row.idempotency_key == briefing.occasion
+        assert due_meeting_mail(s, at) == []
+    tick(settings, work, at + timedelta(minutes=1))
+    assert [t for t, _, _ in meeting_mail(settings)] == ["briefing"]  # not written, not tried again
+
+
+def test_database_trouble_leaves_the_email_due_for_the_next_run(settings, work):
+    from rq.job import Job
+    from sqlalchemy.exc import OperationalError
+
+    from concierge import queues
+    from concierge.when import iso_utc
+    from workers.meeting_mail import write_failed
+
+    add_meeting(settings, pair(settings, work))
+    at = START - timedelta(hours=24)
+    with session_scope(settings) as s:
+        (briefing,) = [m for m in due_meeting_mail(s, at) if m.kind == "briefing"]
+    args = (briefing.kind, briefing.meeting_id, briefing.sequence, briefing.person_id, iso_utc(at))
+    job = Job.create("workers.meeting_mail.write_one", args=args, connection=queues.get_redis(settings))
+    job.retries_left = 0
+    trouble = OperationalError("SELECT 1", {}, ConnectionError("server closed the connection"))
+    write_failed(job, None, OperationalError, trouble, None)
+    with session_scope(settings) as s:
+        assert briefing in due_meeting_mail(s, at)

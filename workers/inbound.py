@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from concierge.actions.bounces import record_bounce, record_events
@@ -23,7 +23,7 @@ from concierge.db import session_scope, utcnow
 from concierge.inbound import ParsedMessage, UnparseableMessage, understand
 from concierge.inbound.events import MalformedEvents, event_provider, parse_events
 from concierge.models import InboundMessage, Person, ReplyKey
-from workers.context import job_settings, use
+from workers.context import error_text, job_settings, use
 
 log = logging.getLogger(__name__)
 
@@ -187,16 +187,6 @@ def process(
     except Exception as exc:
         _note_error(settings, inbound_id, error_text(exc))
         raise
-
-
-def error_text(exc: BaseException) -> str:
-    """The error as a coordinator may read it: its class and message, never a statement's
-    parameters (SQLAlchemy's text of an error carries them, and they hold people's words)."""
-    origin = getattr(exc, "orig", None) if isinstance(exc, DBAPIError) else None
-    if origin is not None:
-        lines = str(origin).strip().splitlines()
-        return f"{type(origin).__name__}: {lines[0] if lines else ''}"[:500]
-    return f"{type(exc).__name__}: {exc}"[:500]
 
 
 def _note_error(settings: Settings, inbound_id: int, error: str) -> None:

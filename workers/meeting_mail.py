@@ -4,12 +4,24 @@ job, one per email, that writes it (concierge/actions/meeting_mail.py says what 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from concierge import queues
-from concierge.actions.meeting_mail import MeetingMail, due_meeting_mail, write_meeting_mail
+from concierge.actions.meeting_mail import (
+    MeetingMail,
+    due_meeting_mail,
+    record_unwritten_meeting_mail,
+    write_meeting_mail,
+)
 from concierge.db import session_scope
 from concierge.when import from_iso, iso_utc
-from workers.context import job_settings
+from workers.context import error_text, job_settings
+
+#: Database trouble (down, locked, out of connections): the email stays due for the next run.
+TROUBLE = (OperationalError, InterfaceError, PoolTimeout)
 
 
 def find_due(at: datetime) -> int:
@@ -39,3 +51,21 @@ def write_one(kind: str, meeting_id: int, sequence: int, person_id: int, at: str
             session, settings, MeetingMail(kind, meeting_id, sequence, person_id), from_iso(at)
         )
         return "written" if row is not None else "no longer due"
+
+
+def write_failed(job: Any, connection: Any, exc_type: type, exc_value: BaseException, tb: Any) -> None:
+    """RQ's failure callback: after the last retry, an email that could not be written is
+    recorded as failed with the error, or it would be found due and fail again every minute.
+    Database trouble leaves it due: the next run writes it once the database answers."""
+    if job.retries_left or isinstance(exc_value, TROUBLE):
+        return
+    kind, meeting_id, sequence, person_id, at = job.args
+    settings = job_settings()
+    with session_scope(settings) as session:
+        record_unwritten_meeting_mail(
+            session,
+            settings,
+            MeetingMail(kind, meeting_id, sequence, person_id),
+            error_text(exc_value),
+            from_iso(at),
+        )

@@ -27,7 +27,7 @@ from concierge.mail.transport import PermanentSendError, TransientSendError, pro
 from concierge.models import DevMail, Enrolment, OutboundMessage, Person, ReplyKey
 from concierge.outbox import ERASED, SECRETS_KEY, suppression
 from concierge.tokens import SEND_HEADER, send_token, unsubscribe_token, verp_address
-from workers.context import job_settings
+from workers.context import error_text, job_settings
 
 
 def claim(session: Session, outbound_id: int, now: datetime, stuck_before: datetime | None) -> bool:
@@ -204,5 +204,5 @@ def send_failed(job: Any, connection: Any, exc_type: type, exc_value: BaseExcept
         session.execute(
             update(table)
             .where(table.c.id == outbound_id, table.c.status.in_(("queued", "sending")))
-            .values(status="failed", error=f"{exc_type.__name__}: {exc_value}")
+            .values(status="failed", error=error_text(exc_value))
         )

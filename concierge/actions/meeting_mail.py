@@ -12,7 +12,9 @@ Two phases (SPEC §5: no time windows, effects once, scale):
 - `write_meeting_mail(session, settings, mail, at)` writes one of them, after checking again
   that it is still due (the meeting still confirmed at that SEQUENCE, not yet started for an
   agenda prompt, briefing or reminder, the person still to be written to); the outbox's
-  occasion key makes a second write of the same email a no-op.
+  occasion key makes a second write of the same email a no-op. One that cannot be written (a
+  fault in writing it, after its retries) is recorded as failed under its occasion
+  (`record_unwritten_meeting_mail`): it is not found due again, to fail every minute.
 
 A meeting confirmed inside a lead time gets what is still useful: no agenda prompt once the
 briefing is due, the rest at once. Meeting mail goes to paused people too (their meetings
@@ -44,7 +46,7 @@ from concierge.models import (
     Person,
     Program,
 )
-from concierge.outbox import queue_email, suppressed_sql
+from concierge.outbox import queue_email, record_unwritten, suppressed_sql
 from concierge.questions import stage_of, suggested_questions
 from concierge.quiet import QUIET_LENGTH, in_quiet_hours, local_day_start, meeting_mail_at, proactive_at
 from concierge.threads import AGENDA, LOG, MENTORSHIP
@@ -211,6 +213,7 @@ def _within_cap(
         .where(
             OutboundMessage.template.in_([kind.name for kind in KINDS.values() if kind.proactive]),
             OutboundMessage.created_at > at - timedelta(days=1),
+            OutboundMessage.status != "failed",  # never reached them
         )
     ).all()
     today: dict[int, int] = {}
@@ -263,6 +266,29 @@ def write_meeting_mail(
             "thread_subject": thread_subject(program, mentorship),
             **context,
         },
+        now=at,
+    )
+
+
+def record_unwritten_meeting_mail(
+    session: Session, settings: Settings, mail: MeetingMail, error: str, at: datetime
+) -> None:
+    """Record a meeting email that could not be written as failed, with `error`, under its occasion."""
+    meeting = session.get(Meeting, mail.meeting_id)
+    person = session.get(Person, mail.person_id)
+    if meeting is None or person is None:
+        return  # deleted since: nothing is due for it any more
+    mentorship = session.get(Mentorship, meeting.mentorship_id)
+    assert mentorship is not None
+    record_unwritten(
+        session,
+        settings,
+        template=mail.kind,
+        occasion=mail.occasion,
+        to=person,
+        program=mentorship.program,
+        mentorship=mentorship,
+        error=error,
         now=at,
     )
 
