@@ -19,6 +19,8 @@ from typing import Any
 from sqlalchemy import MetaData, Table, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction, sessionmaker
 from sqlalchemy.sql.dml import Insert
 
@@ -47,6 +49,9 @@ def utcnow() -> datetime:
 _engines: dict[tuple[str, bool, bool], Engine] = {}
 _engines_lock = threading.Lock()
 
+
+#: The database is down, refuses us, or has no connection to spare: worth trying again later.
+DATABASE_DOWN = (OperationalError, InterfaceError, PoolTimeoutError)
 
 #: The execution option that marks a connection's transactions as read-only.
 READ_ONLY = "concierge_read_only"
@@ -98,6 +103,7 @@ def get_engine(settings: Settings, autocommit: bool = False) -> Engine:
         # Keyed by the test too: a worker that turns it off gets an engine of its own even where
         # its process used the database before it started (the CLI, the demo, a benchmark).
         pre_ping = settings.pool_pre_ping and not settings.is_sqlite
+        autocommit = autocommit and not settings.is_sqlite  # SQLite's writes want BEGIN IMMEDIATE
         key = (settings.database_url, pre_ping, autocommit)
         engine = _engines.get(key)
         if engine is None:
@@ -161,13 +167,22 @@ def statement_scope(settings: Settings) -> Iterator[Session]:
     """A session for work done one statement at a time, each safe to stand alone (the send job's
     claim, read and record): on PostgreSQL each statement commits as it runs (autocommit: no
     BEGIN and COMMIT round trips, a third of a send's); on SQLite, where a write wants its
-    `BEGIN IMMEDIATE`, the statements share one transaction, as in `session_scope`."""
+    `BEGIN IMMEDIATE`, the statements share one transaction, as in `session_scope`. Statements and
+    reads only: an object added or changed would be lost on PostgreSQL (nothing is flushed or
+    committed at the end), so the scope refuses to end with one (use `session_scope`)."""
     if settings.is_sqlite:
         with session_scope(settings) as session:
             yield session
+            _statements_only(session)
         return
     with session_factory(settings, autocommit=True)() as session:
         yield session
+        _statements_only(session)
+
+
+def _statements_only(session: Session) -> None:
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("statement_scope runs statements only: objects were added or changed")
 
 
 @contextmanager

@@ -134,7 +134,7 @@ def test_messages_no_program_was_found_for_show_only_to_coordinators_of_their_se
 def test_error_text_never_carries_statement_parameters():
     from sqlalchemy.exc import DataError
 
-    from workers.context import error_text
+    from workers.errors import error_text
 
     class Orig(Exception):
         pass

@@ -37,8 +37,18 @@ def test_the_statements_share_one_immediate_transaction_on_sqlite(settings, sess
         seen.append(statement if statement.startswith("BEGIN") else statement.split()[0])
 
     event.listen(get_engine(settings), "before_cursor_execute", record)
-    with statement_scope(settings) as scoped:
-        scoped.execute(update(Program).where(Program.id == program.id).values(name="After"))
-        scoped.execute(select(Program.name)).all()
+    try:
+        with statement_scope(settings) as scoped:
+            scoped.execute(update(Program).where(Program.id == program.id).values(name="After"))
+            scoped.execute(select(Program.name)).all()
+    finally:
+        event.remove(get_engine(settings), "before_cursor_execute", record)
     assert seen == ["BEGIN IMMEDIATE", "UPDATE", "SELECT"]
     assert names(settings) == ["After"]
+
+
+def test_an_object_added_in_a_statement_scope_is_refused_and_nothing_is_written(settings):
+    # On PostgreSQL nothing would flush or commit it: the scope says so rather than lose it.
+    with pytest.raises(RuntimeError, match="statements only"), statement_scope(settings) as scoped:
+        scoped.add(Program(slug="lost", name="Lost", format="formal"))
+    assert names(settings) == []

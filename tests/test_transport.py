@@ -3,6 +3,7 @@ and starts a new one when the server has closed it, after any failure, or when i
 
 from __future__ import annotations
 
+import os
 from email.message import EmailMessage
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from concierge.mail import transport
 from concierge.mail.transport import PermanentSendError, send_smtp
 from tests.conftest import SmtpRecorder, free_port
+from workers import runner
 
 
 def message(n: int) -> EmailMessage:
@@ -59,6 +61,19 @@ def test_messages_in_a_row_share_one_connection(server):
         send_smtp(server.url, message(n), "bounce@mentoring.example")
     assert len(server.messages) == 5
     assert connections(server) == 1
+
+
+def test_a_process_the_worker_forks_starts_without_its_connection(server):
+    send_smtp(server.url, message(1), "bounce@mentoring.example")
+    runner._keep_smtp_for_this_process()  # as make_worker does
+    child = os.fork()
+    if child == 0:  # RQ's scheduler, say: it must never write on the worker's SMTP session
+        os._exit(0 if transport._kept.connection is None else 1)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    send_smtp(server.url, message(2), "bounce@mentoring.example")
+    assert len(server.messages) == 2
+    assert connections(server) == 1  # the worker's own session goes on
 
 
 def test_a_connection_the_server_closed_is_replaced_without_an_error(server):

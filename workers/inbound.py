@@ -23,7 +23,8 @@ from concierge.db import session_scope, utcnow
 from concierge.inbound import ParsedMessage, UnparseableMessage, understand
 from concierge.inbound.events import MalformedEvents, event_provider, parse_events
 from concierge.models import InboundMessage, Person, ReplyKey
-from workers.context import error_text, job_settings, use
+from workers.context import job_settings, use
+from workers.errors import error_text
 
 log = logging.getLogger(__name__)
 

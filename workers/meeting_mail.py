@@ -6,9 +6,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
-
 from concierge import queues
 from concierge.actions.meeting_mail import (
     MeetingMail,
@@ -16,12 +13,10 @@ from concierge.actions.meeting_mail import (
     record_unwritten_meeting_mail,
     write_meeting_mail,
 )
-from concierge.db import session_scope
+from concierge.db import DATABASE_DOWN, session_scope
 from concierge.when import from_iso, iso_utc
-from workers.context import error_text, job_settings
-
-#: Database trouble (down, locked, out of connections): the email stays due for the next run.
-TROUBLE = (OperationalError, InterfaceError, PoolTimeout)
+from workers.context import job_settings
+from workers.errors import error_text
 
 
 def find_due(at: datetime) -> int:
@@ -57,7 +52,7 @@ def write_failed(job: Any, connection: Any, exc_type: type, exc_value: BaseExcep
     """RQ's failure callback: after the last retry, an email that could not be written is
     recorded as failed with the error, or it would be found due and fail again every minute.
     Database trouble leaves it due: the next run writes it once the database answers."""
-    if job.retries_left or isinstance(exc_value, TROUBLE):
+    if job.retries_left or isinstance(exc_value, DATABASE_DOWN):
         return
     kind, meeting_id, sequence, person_id, at = job.args
     settings = job_settings()

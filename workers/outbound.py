@@ -27,7 +27,8 @@ from concierge.mail.transport import PermanentSendError, TransientSendError, pro
 from concierge.models import DevMail, Enrolment, OutboundMessage, Person, ReplyKey
 from concierge.outbox import ERASED, SECRETS_KEY, suppression
 from concierge.tokens import SEND_HEADER, send_token, unsubscribe_token, verp_address
-from workers.context import error_text, job_settings
+from workers.context import job_settings
+from workers.errors import error_text
 
 _TABLE = OutboundMessage.__table__
 # The send job's statements, built once (a send is a few milliseconds: building a statement
@@ -191,13 +192,7 @@ def send_outbound(outbound_id: int, stuck_before: str | None = None) -> str:
         return "failed"
     except TransientSendError as exc:
         # Back to queued with the reason; raising lets RQ retry with backoff.
-        table = OutboundMessage.__table__
-        with session_scope(settings) as session:
-            session.execute(
-                update(table)
-                .where(table.c.id == outbound_id, table.c.status == "sending")
-                .values(status="queued", error=str(exc))
-            )
+        _finish(settings, outbound_id, "queued", str(exc))
         raise
     _finish(settings, outbound_id, "sent", context=row.context, subject=subject)
     return "sent"

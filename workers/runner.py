@@ -9,6 +9,7 @@ RQ's scheduler; on Linux it is told to stop when the worker dies, even by SIGKIL
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import ctypes.util
 import os
@@ -22,6 +23,7 @@ from rq.utils import import_attribute
 
 from concierge.config import Settings
 from concierge.inbound.times import warm_up
+from concierge.mail.transport import close_kept, forget_kept
 from concierge.queues import JOBS, QUEUE_NAMES, get_redis, process_client_name, queue
 from workers.context import use
 
@@ -62,6 +64,7 @@ def make_worker(settings: Settings, names: tuple[str, ...] = QUEUE_NAMES) -> Wor
     """
     settings = settings.with_(pool_pre_ping=False)
     use(settings)
+    _keep_smtp_for_this_process()
     # Once per worker process rather than in its first job: the job functions with everything
     # they import (the calendar library, templates' code), and the time library's grammar.
     for job in JOBS:
@@ -72,6 +75,20 @@ def make_worker(settings: Settings, names: tuple[str, ...] = QUEUE_NAMES) -> Wor
     return Worker(
         [queue(settings, n) for n in names], connection=connection, name=process_client_name(unique=True)
     )
+
+
+_smtp_kept_for: list[int] = []
+
+
+def _keep_smtp_for_this_process() -> None:
+    """A worker keeps its SMTP connection between jobs (concierge/mail/transport.py): it says QUIT
+    at exit, and a process it forks (RQ's scheduler) starts without it, never writing on the
+    worker's session."""
+    if os.getpid() in _smtp_kept_for:
+        return
+    _smtp_kept_for.append(os.getpid())
+    atexit.register(close_kept)
+    os.register_at_fork(after_in_child=forget_kept)
 
 
 _PR_SET_PDEATHSIG = 1

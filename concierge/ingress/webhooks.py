@@ -46,12 +46,11 @@ from urllib.parse import unquote_to_bytes
 import redis
 from flask import Blueprint, Flask, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, RequestEntityTooLarge
 from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder
 
 from concierge.config import Settings
+from concierge.db import DATABASE_DOWN
 from concierge.inbound.events import MAX_EVENT_BYTES, MalformedEvents, mailgun_signature, parse_events
 from concierge.ingress import rebuild
 from concierge.ingress.store import (
@@ -77,7 +76,6 @@ TOKEN_TTL = 2 * MAX_CLOCK_SKEW + 5 * 60
 TOKEN_PREFIX = "concierge:mailgun-token:"
 #: Form parts read at most; provider forms have a few dozen (each attachment is one).
 MAX_FORM_PARTS = 200
-_DATABASE_DOWN = (OperationalError, InterfaceError, PoolTimeoutError)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
 _ATTACHMENT_FIELD = re.compile(r"attachment-([0-9]{1,6})\Z")
 _TIMESTAMP = re.compile(r"[0-9]{1,12}\Z")
@@ -105,7 +103,7 @@ def _database() -> Iterator[None]:
     """An unreachable database answered 503 (the provider retries)."""
     try:
         yield
-    except _DATABASE_DOWN as error:
+    except DATABASE_DOWN as error:
         log.warning("inbound webhook not stored, database unreachable: %s", error)
         reason = "the database is unreachable; the message was not stored, retry later"
         raise Refused(503, reason, {"Retry-After": "60"}) from None

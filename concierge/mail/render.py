@@ -24,17 +24,31 @@ from concierge.mail.ics import invite_filename
 
 
 class CachedHeaderRegistry(HeaderRegistry):
-    """The standard header registry, making each header's class once and parsing a header value it
-    has parsed before only once.
+    """The standard header registry, making each header's class once and parsing the value of a
+    header that is the same in every message only once.
 
     The standard registry makes a new class with `type()` every time a header is set or read, and
     parses every value (three quarters of a message's headers are the same in every message:
     From, MIME-Version, the parts' Content-Type and Content-Transfer-Encoding): together the
     larger part of building a message. Header objects are immutable strings, so one may stand in
-    several messages; the last `PARSED` values used are kept.
+    several messages. Only the headers named in `REPEATED` are kept (the last `PARSED` values):
+    the others (To, Reply-To, List-Unsubscribe, Message-ID) are one person's or one message's,
+    would rarely be asked for again, and hold addresses and tokens no cache should keep.
     """
 
-    PARSED = 512
+    REPEATED = frozenset(
+        {
+            "from",
+            "mime-version",
+            "content-type",
+            "content-transfer-encoding",
+            "content-disposition",
+            "auto-submitted",
+            "x-auto-response-suppress",
+            "list-unsubscribe-post",
+        }
+    )
+    PARSED = 64
 
     def __init__(self) -> None:
         super().__init__()
@@ -49,7 +63,9 @@ class CachedHeaderRegistry(HeaderRegistry):
 
     def __call__(self, name: str, value: Any) -> BaseHeader:
         # Only text is cached: an Address or Group set as a value is not hashable.
-        return self._parse(name, value) if isinstance(value, str) else super().__call__(name, value)
+        if isinstance(value, str) and name.lower() in self.REPEATED:
+            return self._parse(name, value)
+        return super().__call__(name, value)
 
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "email"

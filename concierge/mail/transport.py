@@ -7,7 +7,6 @@ retrying will not help) and transient (connection trouble, 4xx: RQ retries with 
 
 from __future__ import annotations
 
-import atexit
 import functools
 import json
 import select
@@ -134,6 +133,11 @@ def close_kept() -> None:
     kept.client.close()
 
 
+def forget_kept() -> None:
+    """In a forked child: drop the kept connection unused (its session belongs to the parent)."""
+    _kept.connection = None
+
+
 def _dropped(client: smtplib.SMTP) -> bool:
     """True when the server has closed the connection or spoken unasked (a 421 before it hangs up):
     between messages a live SMTP session has nothing to read. No round trip (as urllib3 checks)."""
@@ -199,6 +203,3 @@ def _raise_sorted(exc: BaseException) -> None:
         raise TransientSendError(f"{exc.smtp_code} {text}") from exc
     if isinstance(exc, (smtplib.SMTPException, OSError)):
         raise TransientSendError(f"{type(exc).__name__}: {exc}") from exc
-
-
-atexit.register(close_kept)
