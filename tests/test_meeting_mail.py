@@ -9,8 +9,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from rq.exceptions import AbandonedJobError
+from rq.timeouts import JobTimeoutException
 from sqlalchemy import event, func, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 
 from concierge.actions.meeting_mail import due_meeting_mail
 from concierge.db import session_scope
@@ -484,9 +487,17 @@ def test_an_email_that_cannot_be_written_is_recorded_failed_not_found_due_again(
     assert [t for t, _, _ in meeting_mail(settings)] == ["briefing"]  # not written, not tried again
 
 
-def test_database_trouble_leaves_the_email_due_for_the_next_run(settings, work):
+@pytest.mark.parametrize(
+    "trouble",
+    [
+        OperationalError("SELECT 1", {}, ConnectionError("server closed the connection")),
+        JobTimeoutException("Task exceeded maximum timeout value (180 seconds)"),
+        AbandonedJobError("the worker died"),
+    ],
+    ids=["database-down", "job-timeout", "worker-died"],
+)
+def test_trouble_that_is_not_the_emails_leaves_it_due_for_the_next_run(settings, work, trouble):
     from rq.job import Job
-    from sqlalchemy.exc import OperationalError
 
     from concierge import queues
     from concierge.when import iso_utc
@@ -499,7 +510,6 @@ def test_database_trouble_leaves_the_email_due_for_the_next_run(settings, work):
     args = (briefing.kind, briefing.meeting_id, briefing.sequence, briefing.person_id, iso_utc(at))
     job = Job.create("workers.meeting_mail.write_one", args=args, connection=queues.get_redis(settings))
     job.retries_left = 0
-    trouble = OperationalError("SELECT 1", {}, ConnectionError("server closed the connection"))
-    write_failed(job, None, OperationalError, trouble, None)
+    write_failed(job, None, type(trouble), trouble, None)
     with session_scope(settings) as s:
         assert briefing in due_meeting_mail(s, at)

@@ -203,6 +203,44 @@ def test_transient_failure_goes_back_to_queued_then_fails_after_the_last_retry(s
     assert row.status == "failed" and "ConnectionRefusedError" in row.error
 
 
+def test_a_fault_in_writing_an_email_ends_it_failed_with_the_error(settings, smtp, work, monkeypatch):
+    import workers.outbound
+
+    def broken(*_args):
+        raise KeyError("calendar")
+
+    monkeypatch.setattr(workers.outbound, "render_message", broken)
+    outbound_id, _, _ = welcome_someone(settings)
+    work()
+    row = outbound(settings, outbound_id)
+    # Not left `sending`, where every retry would find it claimed and nothing would end it.
+    assert (row.status, row.error) == (
+        "failed",
+        "not sent: email welcome_mentee could not be written: KeyError: 'calendar'",
+    )
+    assert smtp.messages == []
+
+
+def test_a_login_link_is_erased_when_its_email_ends_failed_after_the_last_retry(settings, work):
+    from concierge.actions.logins import request_login_email
+    from concierge.actions.programs import add_coordinator
+    from tests.conftest import free_port
+    from workers import context
+
+    context.use(settings.with_(smtp_url=f"smtp://127.0.0.1:{free_port()}"))  # nobody listens
+    with session_scope(settings) as s:
+        add_coordinator(s, "lead@example.org", [])
+        request_login_email(s, settings, "lead@example.org")
+        outbound_id = s.scalar(select(OutboundMessage.id))
+    work()
+    queues.enqueue(settings, queues.SEND_OUTBOUND, outbound_id, retry=Retry(max=1, interval=0))
+    work()  # the last attempt
+    row = outbound(settings, outbound_id)
+    assert row.status == "failed"
+    assert row.context["link"] == "(erased after sending)"
+    assert "_erase_after_send" not in row.context
+
+
 def test_sweep_requeues_mail_left_queued(settings, smtp, work, cli):
     outbound_id, _, _ = welcome_someone(settings)
     # As if Redis had lost the job (an embedded server killed): only the row remains.

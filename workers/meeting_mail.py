@@ -3,8 +3,12 @@ job, one per email, that writes it (concierge/actions/meeting_mail.py says what 
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
+
+from rq.exceptions import AbandonedJobError
+from rq.timeouts import JobTimeoutException
 
 from concierge import queues
 from concierge.actions.meeting_mail import (
@@ -17,6 +21,13 @@ from concierge.db import DATABASE_DOWN, session_scope
 from concierge.when import from_iso, iso_utc
 from workers.context import job_settings
 from workers.errors import error_text
+
+log = logging.getLogger(__name__)
+
+#: Failures that say nothing about the email: the database down or out of connections, a job
+#: that ran out of time (a lock held long) or whose worker died. The email stays due for the
+#: next run.
+LEAVE_DUE = (*DATABASE_DOWN, JobTimeoutException, AbandonedJobError)
 
 
 def find_due(at: datetime) -> int:
@@ -51,16 +62,13 @@ def write_one(kind: str, meeting_id: int, sequence: int, person_id: int, at: str
 def write_failed(job: Any, connection: Any, exc_type: type, exc_value: BaseException, tb: Any) -> None:
     """RQ's failure callback: after the last retry, an email that could not be written is
     recorded as failed with the error, or it would be found due and fail again every minute.
-    Database trouble leaves it due: the next run writes it once the database answers."""
-    if job.retries_left or isinstance(exc_value, DATABASE_DOWN):
+    Trouble that is not the email's (`LEAVE_DUE`) leaves it due: the next run writes it."""
+    if job.retries_left or isinstance(exc_value, LEAVE_DUE):
         return
     kind, meeting_id, sequence, person_id, at = job.args
+    mail = MeetingMail(kind, meeting_id, sequence, person_id)
+    error = error_text(exc_value)
+    log.warning("meeting email %s could not be written, recorded failed: %s", mail.occasion, error)
     settings = job_settings()
     with session_scope(settings) as session:
-        record_unwritten_meeting_mail(
-            session,
-            settings,
-            MeetingMail(kind, meeting_id, sequence, person_id),
-            error_text(exc_value),
-            from_iso(at),
-        )
+        record_unwritten_meeting_mail(session, settings, mail, error, from_iso(at))

@@ -171,6 +171,8 @@ def send_outbound(outbound_id: int, stuck_before: str | None = None) -> str:
             held = f"template {row.template}: {type(exc).__name__}: {exc}"
         except UnwritableInvite as exc:
             held = f"email {row.template} could not be written: {exc}"
+        except Exception as exc:  # a fault in our code: a retry would find the row claimed
+            held = f"email {row.template} could not be written: {error_text(exc)}"
     if held is not None:
         _finish(settings, outbound_id, "failed", f"not sent: {held}", context=row.context)
         return "failed"
@@ -199,14 +201,19 @@ def send_outbound(outbound_id: int, stuck_before: str | None = None) -> str:
 
 
 def send_failed(job: Any, connection: Any, exc_type: type, exc_value: BaseException, tb: Any) -> None:
-    """RQ's failure callback: after the last retry, the row ends `failed` with the error."""
+    """RQ's failure callback: after the last retry, the row ends `failed` with the error (and
+    without its secrets, as on every other way a send ends)."""
     if job.retries_left:
         return
     outbound_id = job.args[0]
     table = OutboundMessage.__table__
     with session_scope(job_settings()) as session:
+        context = session.scalar(select(table.c.context).where(table.c.id == outbound_id))
+        values: dict[str, Any] = {"status": "failed", "error": error_text(exc_value)}
+        if context and SECRETS_KEY in context:
+            values["context"] = without_secrets(context)
         session.execute(
             update(table)
             .where(table.c.id == outbound_id, table.c.status.in_(("queued", "sending")))
-            .values(status="failed", error=error_text(exc_value))
+            .values(**values)
         )
