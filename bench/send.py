@@ -84,10 +84,10 @@ def measure(args: argparse.Namespace) -> dict[str, float]:
     from aiosmtpd.controller import Controller
 
     from concierge.db import session_scope
-    from concierge.models import OutboundMessage, ReplyKey
+    from concierge.models import OutboundMessage
     from concierge.queues import OUTBOUND
     from tests.conftest import free_port
-    from workers.outbound import build_message
+    from workers.outbound import build_message, read_outgoing
     from workers.runner import make_worker
 
     folder = Path(tempfile.mkdtemp(prefix="concierge-bench-send-"))
@@ -110,8 +110,7 @@ def measure(args: argparse.Namespace) -> dict[str, float]:
         upgrade(settings)
         ids = queue_reminders(settings, args.emails)
         with session_scope(settings) as session:
-            rows = session.query(OutboundMessage).filter(OutboundMessage.id.in_(ids)).all()
-            messages = [build_message(settings, row, session.get(ReplyKey, row.reply_key_id)) for row in rows]
+            messages = [build_message(settings, read_outgoing(session, outbound_id)) for outbound_id in ids]
         started = time.perf_counter()
         make_worker(settings, (OUTBOUND,)).work(burst=True, logging_level="ERROR")
         worker = time.perf_counter() - started

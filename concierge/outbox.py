@@ -56,16 +56,15 @@ def suppressed(
         enrolment = session.scalar(
             select(Enrolment).where(Enrolment.program_id == program.id, Enrolment.person_id == person.id)
         )
-    return suppression(person, enrolment)
+    return suppression(person.status, enrolment is not None and enrolment.unsubscribed_at is not None)
 
 
-def suppression(person: Person, enrolment: Enrolment | None) -> str | None:
-    """`suppressed` when the person's enrolment in the program has been read (None: there is none)."""
-    if person.status in SUPPRESSED_STATUSES:
-        return person.status
-    if enrolment is not None and enrolment.unsubscribed_at is not None:
-        return "unsubscribed"
-    return None
+def suppression(status: str, unsubscribed: bool) -> str | None:
+    """Why mail must not go to a person with this status, unsubscribed or not from the program
+    (`suppressed` once their enrolment is read): their status, "unsubscribed", or None."""
+    if status in SUPPRESSED_STATUSES:
+        return status
+    return "unsubscribed" if unsubscribed else None
 
 
 def suppressed_sql(person: Any, program_id: Any) -> ColumnElement[bool]:

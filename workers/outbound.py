@@ -8,14 +8,14 @@ the same Message-ID (SPEC §5), when the sweep finds it stuck.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import parseaddr
 from typing import Any
 
 from jinja2 import TemplateError
-from sqlalchemy import and_, bindparam, select, update
+from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from concierge.config import Settings
@@ -31,12 +31,54 @@ from workers.context import job_settings
 from workers.errors import error_text
 
 _TABLE = OutboundMessage.__table__
-# The send job's statements, built once (a send is a few milliseconds: building a statement
-# anew each time was a tenth of it); each takes the row's id as `outbound_id`.
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One email as the send job writes it: its row's fields, its reply key (None for a
+    coordinator's email) and why it must not go out (None when it may)."""
+
+    id: int
+    template: str
+    to_email: str
+    message_id: str
+    created_at: datetime
+    in_reply_to: str | None
+    references: str | None
+    auto_submitted: str
+    context: dict[str, Any]
+    person_id: int | None
+    program_id: int | None
+    reply_key: str | None
+    held: str | None
+
+
+def _returned() -> list[Any]:
+    """The columns an `Outgoing` is made of, for a statement on the outbound table: the row's own,
+    its reply key, and the recipient's status and unsubscription, read by scalar subqueries."""
+    row = _TABLE.c
+    return [
+        *(getattr(row, name) for name in ("id", "template", "to_email", "message_id", "created_at")),
+        *(getattr(row, name) for name in ("in_reply_to", "references", "auto_submitted", "context")),
+        row.person_id,
+        row.program_id,
+        select(ReplyKey.key).where(ReplyKey.id == row.reply_key_id).scalar_subquery().label("reply_key"),
+        select(Person.status).where(Person.id == row.person_id).scalar_subquery().label("person_status"),
+        select(Enrolment.unsubscribed_at)
+        .where(Enrolment.person_id == row.person_id, Enrolment.program_id == row.program_id)
+        .scalar_subquery()
+        .label("unsubscribed_at"),
+    ]
+
+
+# The send job's statements, built once with bound parameters (a send is a few milliseconds:
+# building a statement anew each time was a tenth of it). A claim moves the row to `sending`
+# and returns what writing it needs, in one statement (PostgreSQL and SQLite 3.35+).
 _CLAIM = (
     update(_TABLE)
     .where(_TABLE.c.id == bindparam("outbound_id"), _TABLE.c.status == "queued")
     .values(status="sending", sending_at=bindparam("now"), attempts=_TABLE.c.attempts + 1)
+    .returning(*_returned())
 )
 _CLAIM_STUCK = (
     update(_TABLE)
@@ -47,46 +89,37 @@ _CLAIM_STUCK = (
         _TABLE.c.resent.is_(False),
     )
     .values(sending_at=bindparam("now"), attempts=_TABLE.c.attempts + 1, resent=True)
+    .returning(*_returned())
 )
-_READ = (
-    select(OutboundMessage, ReplyKey, Person, Enrolment)
-    .outerjoin(ReplyKey, ReplyKey.id == OutboundMessage.reply_key_id)
-    .outerjoin(Person, Person.id == OutboundMessage.person_id)
-    .outerjoin(
-        Enrolment,
-        and_(
-            Enrolment.person_id == OutboundMessage.person_id,
-            Enrolment.program_id == OutboundMessage.program_id,
-        ),
-    )
-    .where(OutboundMessage.id == bindparam("outbound_id"))
-)
+_READ = select(*_returned()).where(_TABLE.c.id == bindparam("outbound_id"))
 #: Sets the columns named in its parameters, on a row still `sending`.
 _RECORD = update(_TABLE).where(_TABLE.c.id == bindparam("outbound_id"), _TABLE.c.status == "sending")
 
 
-def claim(session: Session, outbound_id: int, now: datetime, stuck_before: datetime | None) -> bool:
-    """Move the row to `sending` if it is queued (or stuck in sending, once); True if we own it."""
-    connection = session.connection()
-    claimed = connection.execute(_CLAIM, {"outbound_id": outbound_id, "now": now}).rowcount
-    if not claimed and stuck_before is not None:
-        claimed = connection.execute(
-            _CLAIM_STUCK, {"outbound_id": outbound_id, "now": now, "stuck_before": stuck_before}
-        ).rowcount
-    return bool(claimed)
+def _outgoing(found: Row[Any]) -> Outgoing:
+    fields = found._asdict()
+    status, unsubscribed_at = fields.pop("person_status"), fields.pop("unsubscribed_at")
+    held = suppression(status, unsubscribed_at is not None) if status is not None else None
+    return Outgoing(**fields, held=held)
 
 
 def claimed_send(
     settings: Settings, outbound_id: int, now: datetime, stuck_before: datetime | None
-) -> tuple[OutboundMessage, ReplyKey | None, str | None] | None:
-    """Claim the row and read what writing it needs (the claim commits first on PostgreSQL, see
-    `statement_scope`): (the row, its reply key, why it must not go out or None), or None when
-    another worker owns it."""
+) -> Outgoing | None:
+    """Move the row to `sending` if it is queued (or stuck in sending, once) and return what
+    writing it needs; None when another worker owns it."""
+    params = {"outbound_id": outbound_id, "now": now}
     with statement_scope(settings) as session:
-        if not claim(session, outbound_id, now, stuck_before):
-            return None
-        row, key, person, enrolment = session.execute(_READ, {"outbound_id": outbound_id}).one()
-    return row, key, suppression(person, enrolment) if person is not None else None
+        connection = session.connection()
+        found = connection.execute(_CLAIM, params).one_or_none()
+        if found is None and stuck_before is not None:
+            found = connection.execute(_CLAIM_STUCK, {**params, "stuck_before": stuck_before}).one_or_none()
+    return _outgoing(found) if found is not None else None
+
+
+def read_outgoing(session: Session, outbound_id: int) -> Outgoing:
+    """The email of a row as the send job would write it, without claiming it (benchmarks, tests)."""
+    return _outgoing(session.connection().execute(_READ, {"outbound_id": outbound_id}).one())
 
 
 def without_secrets(context: dict[str, Any]) -> dict[str, Any]:
@@ -121,7 +154,7 @@ def _finish(
         session.connection().execute(_RECORD, values)
 
 
-def build_message(settings: Settings, row: OutboundMessage, key: ReplyKey | None) -> EmailMessage:
+def build_message(settings: Settings, row: Outgoing) -> EmailMessage:
     """The MIME message for a row: template + context + the recipient-specific headers."""
     envelope = Envelope(
         mail_from=settings.mail_from,
@@ -132,18 +165,16 @@ def build_message(settings: Settings, row: OutboundMessage, key: ReplyKey | None
         references=row.references,
         auto_submitted=row.auto_submitted,
     )
-    if key is not None:
-        address = reply_address(key.key, settings.reply_domain)
-        envelope = Envelope(
-            **{
-                **envelope.__dict__,
-                "reply_to": address,
-                "unsubscribe_mailto": f"mailto:{address}?subject=unsubscribe",
-                "unsubscribe_url": (
-                    f"{settings.base_url}/unsubscribe/"
-                    f"{unsubscribe_token(settings, key.person_id, key.program_id)}"
-                ),
-            }
+    if row.reply_key is not None:
+        # A reply key is the recipient's own, in the row's program (queue_email sees to it).
+        assert row.person_id is not None and row.program_id is not None
+        address = reply_address(row.reply_key, settings.reply_domain)
+        token = unsubscribe_token(settings, row.person_id, row.program_id)
+        envelope = replace(
+            envelope,
+            reply_to=address,
+            unsubscribe_mailto=f"mailto:{address}?subject=unsubscribe",
+            unsubscribe_url=f"{settings.base_url}/unsubscribe/{token}",
         )
     calendar = row.context.get("calendar")
     if calendar and envelope.reply_to:
@@ -163,10 +194,11 @@ def send_outbound(outbound_id: int, stuck_before: str | None = None) -> str:
     claimed = claimed_send(settings, outbound_id, utcnow(), stuck)
     if claimed is None:
         return "not claimed"
-    row, key, held = claimed
+    row = claimed
+    held = row.held
     if held is None:
         try:
-            msg = build_message(settings, row, key)
+            msg = build_message(settings, row)
         except TemplateError as exc:
             held = f"template {row.template}: {type(exc).__name__}: {exc}"
         except UnwritableInvite as exc:
