@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, or_, select
+from sqlalchemy import ColumnElement, Row, exists, or_, select
 from sqlalchemy.orm import Session
 
 from concierge import queues
@@ -89,13 +89,14 @@ def _insert_once(session: Session, row: OutboundMessage) -> int | None:
     return insert_unless_exists(session.connection(), OutboundMessage, values, "idempotency_key")
 
 
-def _thread_parent(session: Session, reply_key_id: int) -> OutboundMessage | None:
-    return session.scalar(
-        select(OutboundMessage)
+def _thread_parent(session: Session, reply_key_id: int) -> Row[tuple[str, str | None]] | None:
+    """The Message-ID and References of the conversation's latest email, if any."""
+    return session.execute(
+        select(OutboundMessage.message_id, OutboundMessage.references)
         .where(OutboundMessage.reply_key_id == reply_key_id)
         .order_by(OutboundMessage.id.desc())
         .limit(1)
-    )
+    ).first()
 
 
 def references_of(parent_id: str, parent_references: str | None) -> str:
@@ -176,8 +177,7 @@ def queue_email(
         # The same occasion was recorded by a concurrent transaction: one email, not two.
         return session.scalar(select(OutboundMessage).where(OutboundMessage.idempotency_key == occasion))
     row.id = inserted
-    outbound_id = row.id
-    after_commit(session, lambda: enqueue_send(settings, outbound_id))
+    _send_after_commit(session, settings, inserted)
     return row
 
 
@@ -223,6 +223,28 @@ def _check_own_key(
             f"reply key {key.id} is not the key of person {to.id} for program {program.id}, "
             f"mentorship {expected[2]}, thread {thread!r}"
         )
+
+
+#: session.info's entry for the rows whose send jobs wait for their transaction to commit.
+_PENDING_SENDS = "concierge_pending_sends"
+
+
+def _send_after_commit(session: Session, settings: Settings, outbound_id: int) -> None:
+    """Enqueue the row's send job once its transaction commits. The sends of one transaction go
+    to Redis together in one round trip (pairing a program introduces hundreds of people at
+    once); a savepoint that rolls back takes its rows' sends with it (see `after_commit`)."""
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    pending: dict[Any, list[int]] = session.info.setdefault(_PENDING_SENDS, {})
+    ids = pending.get(transaction)
+    if ids is None:
+        ids = pending[transaction] = []
+
+        def send_all() -> None:
+            pending.pop(transaction, None)
+            queues.enqueue_each(settings, queues.SEND_OUTBOUND, [(outbound_id,) for outbound_id in ids])
+
+        after_commit(session, send_all)
+    ids.append(outbound_id)
 
 
 def enqueue_send(settings: Settings, outbound_id: int, stuck_before: datetime | None = None) -> bool:

@@ -14,6 +14,7 @@ import os
 import threading
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -213,19 +214,35 @@ def enqueue(
 ) -> bool:
     """Enqueue `job` with `args` (and its own retries unless `retry` is given); False (logged) when
     Redis is unreachable: the periodic sweep catches up."""
+    return _enqueue(settings, job, [(args, job_id)], retry)
+
+
+def enqueue_each(settings: Settings, job: Job, each_args: Sequence[tuple[Any, ...]]) -> bool:
+    """Enqueue `job` once for each of `each_args`, all in one round trip to Redis (see `enqueue`)."""
+    return _enqueue(settings, job, [(args, None) for args in each_args], None)
+
+
+def _enqueue(
+    settings: Settings, job: Job, calls: list[tuple[tuple[Any, ...], str | None]], retry: Retry | None
+) -> bool:
+    if not calls:
+        return True
     try:
         connection = get_redis(settings)
-        # Through our own pipeline, RQ writes the job and queues it in one round trip.
+        # Through our own pipeline, RQ writes the jobs and queues them in one round trip.
+        target = Queue(job.queue, connection=connection)
+        on_failure = Callback(job.on_failure) if job.on_failure else None
         with connection.pipeline() as pipe:
-            Queue(job.queue, connection=connection).enqueue_call(
-                job.function,
-                args=args,
-                retry=retry or job.retry,
-                on_failure=Callback(job.on_failure) if job.on_failure else None,
-                job_id=job_id,
-                result_ttl=3600,
-                pipeline=pipe,
-            )
+            for args, job_id in calls:
+                target.enqueue_call(
+                    job.function,
+                    args=args,
+                    retry=retry or job.retry,
+                    on_failure=on_failure,
+                    job_id=job_id,
+                    result_ttl=3600,
+                    pipeline=pipe,
+                )
             pipe.execute()
     except (redis.RedisError, OSError, RedisLiteException) as exc:
         # Whatever Redis answers (down, read-only, out of memory), the row that needs this

@@ -178,6 +178,49 @@ def test_a_worker_sends_one_email_after_another_over_one_connection(settings, sm
     assert len(set(smtp.peers)) == 1
 
 
+def test_the_sends_of_one_transaction_go_to_redis_in_one_round_trip(settings, smtp, work, monkeypatch):
+    from redis.client import Pipeline
+
+    class Undone(Exception):
+        pass
+
+    round_trips: list[int] = []
+    execute = Pipeline.execute
+
+    def counted(pipeline, *args, **kwargs):
+        round_trips.append(len(pipeline.command_stack))
+        return execute(pipeline, *args, **kwargs)
+
+    def welcome(s, program, n: int) -> None:
+        enrolment = factories.participant(s, program, "mentee", email=f"m{n}@example.org")
+        queue_email(
+            s,
+            settings,
+            template="welcome_mentee",
+            occasion=f"welcome:{n}",
+            to=enrolment.person,
+            program=program,
+            thread="welcome",
+            context={"program_name": program.name, "goals": ""},
+        )
+
+    with session_scope(settings) as s:
+        program = factories.program(s)
+        for n in range(5):
+            welcome(s, program, n)
+        try:
+            with s.begin_nested():
+                welcome(s, program, 99)
+                raise Undone  # the savepoint rolls back: its email is not sent
+        except Undone:
+            pass
+        monkeypatch.setattr(Pipeline, "execute", counted)
+    monkeypatch.undo()
+    assert len(round_trips) == 1
+    work()
+    assert sorted(to for _, (to,), _ in smtp.messages) == [f"m{n}@example.org" for n in range(5)]
+
+
 def test_permanent_smtp_refusal_ends_failed_with_the_reason(settings, smtp, work):
     smtp.refuse_with = "550 5.1.1 No such user"
     outbound_id, _, _ = welcome_someone(settings)
