@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, exists, or_, select
+from sqlalchemy import ColumnElement, Row, bindparam, exists, or_, select
 from sqlalchemy.orm import Session
 
 from concierge import queues
@@ -89,14 +89,17 @@ def _insert_once(session: Session, row: OutboundMessage) -> int | None:
     return insert_unless_exists(session.connection(), OutboundMessage, values, "idempotency_key")
 
 
+_THREAD_PARENT = (
+    select(OutboundMessage.message_id, OutboundMessage.references)
+    .where(OutboundMessage.reply_key_id == bindparam("reply_key_id"))
+    .order_by(OutboundMessage.id.desc())
+    .limit(1)
+)
+
+
 def _thread_parent(session: Session, reply_key_id: int) -> Row[tuple[str, str | None]] | None:
     """The Message-ID and References of the conversation's latest email, if any."""
-    return session.execute(
-        select(OutboundMessage.message_id, OutboundMessage.references)
-        .where(OutboundMessage.reply_key_id == reply_key_id)
-        .order_by(OutboundMessage.id.desc())
-        .limit(1)
-    ).first()
+    return session.execute(_THREAD_PARENT, {"reply_key_id": reply_key_id}).first()
 
 
 def references_of(parent_id: str, parent_references: str | None) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -46,6 +46,9 @@ class Result:
     intents: list[dict[str, Any]] = field(default_factory=list)
 
 
+_CLAIM = select(InboundMessage).where(InboundMessage.id == bindparam("inbound_id")).with_for_update()
+
+
 def _claim(session: Session, inbound_id: int, reprocess: bool) -> InboundMessage | None:
     """The message, locked, if it is waiting (or, to reprocess, finished).
 
@@ -56,7 +59,7 @@ def _claim(session: Session, inbound_id: int, reprocess: bool) -> InboundMessage
     transaction is the processing. An error rolls it all back.
     """
     allowed = ("pending", *REPROCESSABLE) if reprocess else ("pending",)
-    message = session.scalar(select(InboundMessage).where(InboundMessage.id == inbound_id).with_for_update())
+    message = session.scalar(_CLAIM, {"inbound_id": inbound_id})
     if message is None or message.status not in allowed:
         return None
     return message

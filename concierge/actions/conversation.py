@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from concierge.actions.introductions import thread_subject
@@ -138,32 +138,35 @@ def names_of(people: list[Person]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1] if names else ""
 
 
-def _pending_and_upcoming(
-    session: Session, mentorship_id: int, now: datetime
-) -> tuple[Proposal | None, Meeting | None]:
-    """The mentorship's latest pending proposal and its next confirmed meeting, in one statement."""
-    pending_id = (
-        select(Proposal.id)
-        .where(Proposal.mentorship_id == mentorship_id, Proposal.status == "pending")
+#: A mentorship's latest pending proposal and its next confirmed meeting (either None), in one
+#: statement built once (per reply it was two, built each time).
+_PENDING_AND_UPCOMING = (
+    select(Proposal, Meeting)
+    .select_from(Mentorship)
+    .outerjoin(
+        Proposal,
+        Proposal.id
+        == select(Proposal.id)
+        .where(Proposal.mentorship_id == bindparam("mentorship_id"), Proposal.status == "pending")
         .order_by(Proposal.id.desc())
         .limit(1)
-        .scalar_subquery()
+        .scalar_subquery(),
     )
-    upcoming_id = (
-        select(Meeting.id)
-        .where(Meeting.mentorship_id == mentorship_id, Meeting.status == "confirmed", Meeting.starts_at > now)
+    .outerjoin(
+        Meeting,
+        Meeting.id
+        == select(Meeting.id)
+        .where(
+            Meeting.mentorship_id == bindparam("mentorship_id"),
+            Meeting.status == "confirmed",
+            Meeting.starts_at > bindparam("now"),
+        )
         .order_by(Meeting.starts_at)
         .limit(1)
-        .scalar_subquery()
+        .scalar_subquery(),
     )
-    pending, upcoming = session.execute(
-        select(Proposal, Meeting)
-        .select_from(Mentorship)
-        .outerjoin(Proposal, Proposal.id == pending_id)
-        .outerjoin(Meeting, Meeting.id == upcoming_id)
-        .where(Mentorship.id == mentorship_id)
-    ).one()
-    return pending, upcoming
+    .where(Mentorship.id == bindparam("mentorship_id"))
+)
 
 
 def situation_of(
@@ -180,7 +183,9 @@ def situation_of(
     thread = key.thread if key.thread in (AGENDA, LOG) else MENTORSHIP
     others = [m.person for m in mentorship.members if m.person_id != sender.id]
     other_zone = zone_of(others[0].timezone, program.timezone) if len(others) == 1 else None
-    pending, upcoming = _pending_and_upcoming(session, mentorship.id, now)
+    pending, upcoming = session.execute(
+        _PENDING_AND_UPCOMING, {"mentorship_id": mentorship.id, "now": now}
+    ).one()
     if pending is not None and sender.id in (pending.asked_ids or []):
         offered = tuple(from_iso(option["start"]) for option in pending.options)
         situation = Situation(role, zone, now, thread, "confirm", offered, other_zone=other_zone)

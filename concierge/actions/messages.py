@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from concierge.actions.conversation import Turn, answer_reply
 from concierge.actions.subscriptions import unsubscribe
@@ -16,6 +16,18 @@ def stop(turn: Turn, intent: Intent) -> None:
     turn.answered_elsewhere = True
 
 
+#: Whether the person is a member of a mentorship of the program.
+_PAIRED = select(
+    select(MentorshipMember.id)
+    .join(Mentorship)
+    .where(
+        Mentorship.program_id == bindparam("program_id"),
+        MentorshipMember.person_id == bindparam("person_id"),
+    )
+    .exists()
+)
+
+
 def goals(turn: Turn, intent: Intent) -> None:
     """A mentee's or peer's answer to their welcome: their goals for the program, thanked."""
     enrolment = turn.enrolment
@@ -24,14 +36,7 @@ def goals(turn: Turn, intent: Intent) -> None:
     text = turn.parsed.text.strip()
     enrolment.goals = text
     enrolment.goals_inbound_id = turn.inbound.id
-    paired = turn.session.scalar(
-        select(
-            select(MentorshipMember.id)
-            .join(Mentorship)
-            .where(Mentorship.program_id == turn.program.id, MentorshipMember.person_id == turn.sender.id)
-            .exists()
-        )
-    )
+    paired = turn.session.scalar(_PAIRED, {"program_id": turn.program.id, "person_id": turn.sender.id})
     answer_reply(
         turn.session,
         turn.settings,
