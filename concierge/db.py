@@ -220,10 +220,12 @@ def insert_unless_exists(
 def insert_all_unless_exist(
     connection: Connection, model: type[Base], rows: list[dict[str, Any]], unique: str | tuple[str, ...]
 ) -> None:
-    """Several rows in one INSERT … ON CONFLICT (unique) DO NOTHING: those that exist are skipped."""
+    """Several rows in one INSERT … ON CONFLICT (unique) DO NOTHING: those that exist are skipped.
+    The rows go as parameters of the statement built once (SQLAlchemy sends them as one
+    multi-row INSERT, its "insertmanyvalues"), not as a new statement per call."""
     if rows:
         statement = _insert_unless_exists_statement(connection.dialect.name, model.__table__, unique)
-        connection.execute(statement.values(rows))
+        connection.execute(statement, rows)
 
 
 def after_commit(session: Session, callback: Callable[[], Any]) -> None:
