@@ -538,6 +538,11 @@ class OutboundMessage(Base):
     __table_args__ = (
         CheckConstraint(_one_of("status", OUTBOUND_STATUSES), name="status"),
         Index("ix_outbound_messages_status", "status"),
+        # A conversation's latest email (threading, answers at most every so often), a person's
+        # mail (bounces, complaints) and the last day's mail (the daily cap), without a scan.
+        Index("ix_outbound_messages_reply_key_id_id", "reply_key_id", "id"),
+        Index("ix_outbound_messages_person_id_id", "person_id", "id"),
+        Index("ix_outbound_messages_created_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
