@@ -124,10 +124,7 @@ def measure(args: argparse.Namespace) -> dict[str, float]:
         use(settings)
         size = args.size
         build(settings, size, str(size))
-        # Due selection runs in a worker, whose startup heap is left out of collections
-        # (workers/runner.py): the same here, after building the data.
-        gc.collect()
-        gc.freeze()
+        gc.collect()  # what building left behind is not counted in what follows
         seen: list[int] = []
 
         def count(*_args, seen=seen) -> None:

@@ -188,8 +188,6 @@ def test_a_worker_loads_its_jobs_code_when_it_starts_not_in_its_first_job(settin
         "make_worker(load_settings())\n"
         "names = ('workers.inbound', 'workers.outbound', 'workers.cron', 'workers.meeting_mail', 'jinja2')\n"
         "print(sorted(m for m in names if m in sys.modules))\n"
-        "import gc\n"
-        "print(gc.get_freeze_count() > 100_000)\n"
         "queues.leave_embedded()\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
@@ -197,7 +195,6 @@ def test_a_worker_loads_its_jobs_code_when_it_starts_not_in_its_first_job(settin
     assert done.stdout.split("\n")[0] == str(
         ["jinja2", "workers.cron", "workers.inbound", "workers.meeting_mail", "workers.outbound"]
     )
-    assert done.stdout.split("\n")[1] == "True"  # what it loaded is left out of collections
 
 
 NOISE = ("Traceback", "Exception ignored", "unexpected error", "StopRequested", "redis unreachable")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import atexit
 import ctypes
 import ctypes.util
-import gc
 import os
 import signal
 import sys
@@ -72,28 +71,10 @@ def make_worker(settings: Settings, names: tuple[str, ...] = QUEUE_NAMES) -> Wor
         if job.queue in names:
             import_attribute(job.function)
     warm_up()
-    _freeze_startup_heap()
     connection = get_redis(settings)
     return Worker(
         [queue(settings, n) for n in names], connection=connection, name=process_client_name(unique=True)
     )
-
-
-_frozen_in: list[int] = []
-
-
-def _freeze_startup_heap() -> None:
-    """Once per process, after start: what the worker has loaded (about 150,000 objects: the
-    libraries, the models, the time library's grammar) lives as long as it does, so the garbage
-    collector is told to leave it out of its collections (`gc.freeze`). Otherwise each full
-    collection walks all of it, some 40 ms that lands inside whatever job is running: measured in
-    `bench/tick.py`, where one or two of them made due selection over 10,000 mentorships cost a
-    third more than ten times 1,000."""
-    if os.getpid() in _frozen_in:
-        return
-    _frozen_in.append(os.getpid())
-    gc.collect()
-    gc.freeze()
 
 
 _smtp_kept_for: list[int] = []
