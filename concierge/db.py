@@ -1,4 +1,5 @@
-"""Engine, sessions and the declarative base; `session_scope()`, `read_scope()` and after-commit hooks.
+"""Engine, sessions and the declarative base; `session_scope()`, `read_scope()`, `statement_scope()`
+and after-commit hooks.
 
 SQLite runs the platform's way: WAL mode (readers never wait for the writer), `synchronous=FULL`
 (a commit returns once it is on disk), a 5 s busy timeout, and `BEGIN IMMEDIATE` for every
@@ -13,6 +14,7 @@ import functools
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -165,7 +167,7 @@ def session_scope(settings: Settings) -> Iterator[Session]:
 @contextmanager
 def statement_scope(settings: Settings) -> Iterator[Session]:
     """A session for work done one statement at a time, each safe to stand alone (the send job's
-    claim, read and record): on PostgreSQL each statement commits as it runs (autocommit: no
+    claim and record): on PostgreSQL each statement commits as it runs (autocommit: no
     BEGIN and COMMIT round trips, a third of a send's); on SQLite, where a write wants its
     `BEGIN IMMEDIATE`, the statements share one transaction, as in `session_scope`. Statements and
     reads only: an object added or changed would be lost on PostgreSQL (nothing is flushed or
@@ -238,6 +240,24 @@ def after_commit(session: Session, callback: Callable[[], Any]) -> None:
     session.info.setdefault("after_commit", []).append((transaction, callback))
 
 
+@dataclass(frozen=True)
+class _Together:
+    """One item of `after_commit_together`: `callback` gets every item of its `name` at once."""
+
+    name: str
+    item: Any
+    callback: Callable[[list[Any]], Any]
+
+
+def after_commit_together(
+    session: Session, name: str, item: Any, callback: Callable[[list[Any]], Any]
+) -> None:
+    """Like `after_commit`, for work better done in one go: after the commit, `callback` runs once
+    with every `item` registered under `name` in the transaction (the first callback registered
+    for the name is the one run), except those of savepoints that rolled back."""
+    after_commit(session, _Together(name, item, callback))  # type: ignore[arg-type]
+
+
 def _within(transaction: SessionTransaction | None, ancestor: SessionTransaction) -> bool:
     while transaction is not None:
         if transaction is ancestor:
@@ -258,8 +278,14 @@ def _run_after_commit(session: Session) -> None:
         ]
         return
     session.info.pop("after_commit", None)
+    together: dict[str, tuple[Callable[[list[Any]], Any], list[Any]]] = {}
     for _transaction, callback in pending:
-        callback()
+        if isinstance(callback, _Together):
+            together.setdefault(callback.name, (callback.callback, []))[1].append(callback.item)
+        else:
+            callback()
+    for run, items in together.values():
+        run(items)
 
 
 @event.listens_for(Session, "after_soft_rollback")

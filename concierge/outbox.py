@@ -9,7 +9,7 @@ context, so rendering at send time is a pure function of the row.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from concierge import queues
 from concierge.config import Settings
-from concierge.db import after_commit, insert_unless_exists, utcnow
+from concierge.db import after_commit_together, insert_unless_exists, utcnow
 from concierge.keys import reply_key_for
 from concierge.models import (
     Coordinator,
@@ -89,6 +89,8 @@ def _insert_once(session: Session, row: OutboundMessage) -> int | None:
     return insert_unless_exists(session.connection(), OutboundMessage, values, "idempotency_key")
 
 
+#: A conversation's latest email (its Message-ID and References), built once: most emails
+#: thread after one.
 _THREAD_PARENT = (
     select(OutboundMessage.message_id, OutboundMessage.references)
     .where(OutboundMessage.reply_key_id == bindparam("reply_key_id"))
@@ -180,7 +182,9 @@ def queue_email(
         # The same occasion was recorded by a concurrent transaction: one email, not two.
         return session.scalar(select(OutboundMessage).where(OutboundMessage.idempotency_key == occasion))
     row.id = inserted
-    _send_after_commit(session, settings, inserted)
+    # The sends of one transaction go to Redis together, in one round trip (pairing a program
+    # introduces hundreds of people, each in a savepoint of their own).
+    after_commit_together(session, "send", inserted, _send_all(settings))
     return row
 
 
@@ -228,26 +232,8 @@ def _check_own_key(
         )
 
 
-#: session.info's entry for the rows whose send jobs wait for their transaction to commit.
-_PENDING_SENDS = "concierge_pending_sends"
-
-
-def _send_after_commit(session: Session, settings: Settings, outbound_id: int) -> None:
-    """Enqueue the row's send job once its transaction commits. The sends of one transaction go
-    to Redis together in one round trip (pairing a program introduces hundreds of people at
-    once); a savepoint that rolls back takes its rows' sends with it (see `after_commit`)."""
-    transaction = session.get_nested_transaction() or session.get_transaction()
-    pending: dict[Any, list[int]] = session.info.setdefault(_PENDING_SENDS, {})
-    ids = pending.get(transaction)
-    if ids is None:
-        ids = pending[transaction] = []
-
-        def send_all() -> None:
-            pending.pop(transaction, None)
-            queues.enqueue_each(settings, queues.SEND_OUTBOUND, [(outbound_id,) for outbound_id in ids])
-
-        after_commit(session, send_all)
-    ids.append(outbound_id)
+def _send_all(settings: Settings) -> Callable[[list[int]], object]:
+    return lambda ids: queues.enqueue_each(settings, queues.SEND_OUTBOUND, [(i,) for i in ids])
 
 
 def enqueue_send(settings: Settings, outbound_id: int, stuck_before: datetime | None = None) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from concierge.db import after_commit, session_factory
+from concierge.db import after_commit, after_commit_together, session_factory
 
 
 class Boom(Exception):
@@ -61,3 +61,18 @@ def test_a_rolled_back_savepoint_drops_only_its_own_callbacks(settings):
             after_commit(session, lambda: ran.append("second savepoint"))
         session.commit()
     assert ran == ["outer", "second savepoint"]
+
+
+def test_items_run_together_once_without_those_of_a_rolled_back_savepoint(settings):
+    ran: list[list[str]] = []
+    with session_factory(settings)() as session:
+        session.execute(text("SELECT 1"))
+        after_commit_together(session, "names", "outer", ran.append)
+        with session.begin_nested():
+            after_commit_together(session, "names", "released", ran.append)
+        with pytest.raises(Boom), session.begin_nested():
+            after_commit_together(session, "names", "rolled back", ran.append)
+            raise Boom
+        assert ran == []
+        session.commit()
+    assert ran == [["outer", "released"]]

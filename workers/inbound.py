@@ -46,6 +46,7 @@ class Result:
     intents: list[dict[str, Any]] = field(default_factory=list)
 
 
+#: Built once: the first statement of every message's processing.
 _CLAIM = select(InboundMessage).where(InboundMessage.id == bindparam("inbound_id")).with_for_update()
 
 

@@ -15,7 +15,7 @@ from email.utils import parseaddr
 from typing import Any
 
 from jinja2 import TemplateError
-from sqlalchemy import Row, bindparam, select, update
+from sqlalchemy import ColumnElement, Row, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from concierge.config import Settings
@@ -53,7 +53,7 @@ class Outgoing:
     held: str | None
 
 
-def _returned() -> list[Any]:
+def _returned() -> list[ColumnElement[Any]]:
     """The columns an `Outgoing` is made of, for a statement on the outbound table: the row's own,
     its reply key, and the recipient's status and unsubscription, read by scalar subqueries."""
     row = _TABLE.c
@@ -118,7 +118,8 @@ def claimed_send(
 
 
 def read_outgoing(session: Session, outbound_id: int) -> Outgoing:
-    """The email of a row as the send job would write it, without claiming it (benchmarks, tests)."""
+    """The email of a row as the send job would write it, without claiming it (bench/send.py
+    renders the same messages for its bare loop with it)."""
     return _outgoing(session.connection().execute(_READ, {"outbound_id": outbound_id}).one())
 
 
@@ -130,24 +131,32 @@ def without_secrets(context: dict[str, Any]) -> dict[str, Any]:
     return {k: (ERASED if k in secret else v) for k, v in context.items() if k != SECRETS_KEY}
 
 
-def _finish(
-    settings: Settings,
-    outbound_id: int,
-    status: str,
-    error: str | None = None,
-    context: dict | None = None,
-    subject: str | None = None,
-    dev_mail: DevMail | None = None,
-) -> None:
-    """Record how the send ended (and store the dev outbox's copy in the same transaction); the
-    context is written back only when it has secrets to erase."""
-    values: dict[str, Any] = {"outbound_id": outbound_id, "status": status, "error": error}
+def _outcome(
+    status: str, error: str | None, context: dict[str, Any] | None, subject: str | None = None
+) -> dict[str, Any]:
+    """The columns that record how a send ended: its status and error, when it was sent, its
+    subject, and its context without its secrets (written back only when it has some)."""
+    values: dict[str, Any] = {"status": status, "error": error}
     if status == "sent":
         values["sent_at"] = utcnow()
     if context is not None and SECRETS_KEY in context:
         values["context"] = without_secrets(context)
     if subject is not None:
         values["subject"] = subject
+    return values
+
+
+def _finish(
+    settings: Settings,
+    outbound_id: int,
+    status: str,
+    error: str | None = None,
+    context: dict[str, Any] | None = None,
+    subject: str | None = None,
+    dev_mail: DevMail | None = None,
+) -> None:
+    """Record how the send ended (and store the dev outbox's copy in the same transaction)."""
+    values = {"outbound_id": outbound_id, **_outcome(status, error, context, subject)}
     with (session_scope if dev_mail is not None else statement_scope)(settings) as session:
         if dev_mail is not None:
             session.add(dev_mail)
@@ -155,7 +164,9 @@ def _finish(
 
 
 def build_message(settings: Settings, row: Outgoing) -> EmailMessage:
-    """The MIME message for a row: template + context + the recipient-specific headers."""
+    """The MIME message for a row: template + context + the recipient-specific headers. A row with
+    a reply key is a participant's, and the key is theirs in the row's program (`queue_email`
+    checks it), so the unsubscribe link is made from the row's person and program."""
     envelope = Envelope(
         mail_from=settings.mail_from,
         to=row.to_email,
@@ -203,8 +214,17 @@ def send_outbound(outbound_id: int, stuck_before: str | None = None) -> str:
             held = f"template {row.template}: {type(exc).__name__}: {exc}"
         except UnwritableInvite as exc:
             held = f"email {row.template} could not be written: {exc}"
-        except Exception as exc:  # a fault in our code: a retry would find the row claimed
-            held = f"email {row.template} could not be written: {error_text(exc)}"
+        except Exception as exc:
+            # A fault in our code or an unexpected row: back to queued with the error, so that
+            # RQ's retries find it (never left `sending`), and after the last one `send_failed`
+            # records it failed, its secrets erased.
+            _finish(
+                settings,
+                outbound_id,
+                "queued",
+                f"email {row.template} could not be written: {error_text(exc)}",
+            )
+            raise
     if held is not None:
         _finish(settings, outbound_id, "failed", f"not sent: {held}", context=row.context)
         return "failed"
@@ -238,14 +258,10 @@ def send_failed(job: Any, connection: Any, exc_type: type, exc_value: BaseExcept
     if job.retries_left:
         return
     outbound_id = job.args[0]
-    table = OutboundMessage.__table__
     with session_scope(job_settings()) as session:
-        context = session.scalar(select(table.c.context).where(table.c.id == outbound_id))
-        values: dict[str, Any] = {"status": "failed", "error": error_text(exc_value)}
-        if context and SECRETS_KEY in context:
-            values["context"] = without_secrets(context)
+        context = session.scalar(select(_TABLE.c.context).where(_TABLE.c.id == outbound_id))
         session.execute(
-            update(table)
-            .where(table.c.id == outbound_id, table.c.status.in_(("queued", "sending")))
-            .values(**values)
+            update(_TABLE)
+            .where(_TABLE.c.id == outbound_id, _TABLE.c.status.in_(("queued", "sending")))
+            .values(**_outcome("failed", error_text(exc_value), context))
         )

@@ -139,7 +139,7 @@ def names_of(people: list[Person]) -> str:
 
 
 #: A mentorship's latest pending proposal and its next confirmed meeting (either None), in one
-#: statement built once (per reply it was two, built each time).
+#: statement, built once: every reply in a mentorship reads them.
 _PENDING_AND_UPCOMING = (
     select(Proposal, Meeting)
     .select_from(Mentorship)

@@ -128,7 +128,7 @@ def _occasion_sql(kind: str) -> ColumnElement[str]:
 
 
 # What due selection reads of each row: a few columns, not whole rows (at 10,000 mentorships it
-# reads tens of thousands of rows, and ORM objects for each cost two thirds of its time).
+# reads some 19,000 rows, and ORM objects for each cost two thirds of its time).
 _MEETING = Bundle(
     "meeting",
     Meeting.id,
