@@ -76,3 +76,19 @@ def test_items_run_together_once_without_those_of_a_rolled_back_savepoint(settin
         assert ran == []
         session.commit()
     assert ran == [["outer", "released"]]
+
+
+def test_a_callback_that_fails_does_not_stop_the_others(settings):
+    ran: list[str] = []
+
+    def fails() -> None:
+        raise Boom
+
+    with session_factory(settings)() as session:
+        session.execute(text("SELECT 1"))
+        after_commit(session, fails)
+        after_commit(session, lambda: ran.append("plain"))
+        after_commit_together(session, "names", "together", ran.extend)
+        with pytest.raises(Boom):
+            session.commit()
+    assert ran == ["plain", "together"]

@@ -16,7 +16,7 @@ from concierge import queues
 from concierge.db import session_scope, utcnow
 from concierge.keys import KEY_RE
 from concierge.mail.render import MARKER
-from concierge.models import DevMail, OutboundMessage, Person
+from concierge.models import DevMail, Enrolment, OutboundMessage, Person
 from concierge.outbox import queue_email
 from concierge.tokens import read_verp_address, verp_address
 from tests import factories
@@ -230,6 +230,34 @@ def test_the_sends_of_one_transaction_go_to_redis_in_one_round_trip(settings, sm
     assert [trip for trip in round_trips if trip != "INFO"] == ["pipeline of 20"]
     work()
     assert sorted(to for _, (to,), _ in smtp.messages) == [f"m{n}@example.org" for n in range(5)]
+
+
+def test_someone_elses_unsubscription_does_not_hold_an_email(settings, smtp, work):
+    with session_scope(settings) as s:
+        program = factories.program(s)
+        first = factories.participant(s, program, "mentee", email="first@example.org")
+        first.unsubscribed_at = utcnow()  # the first enrolment of the table: unsubscribed
+    outbound_id, _, _ = welcome_someone(settings, email="other@example.org")
+    work()
+    row = outbound(settings, outbound_id)
+    assert (row.status, row.error) == ("sent", None)
+    assert [to for _, (to,), _ in smtp.messages] == ["other@example.org"]
+
+
+def test_an_unsubscription_after_an_email_was_queued_holds_it(settings, smtp, work):
+    with session_scope(settings) as s:
+        program = factories.program(s)
+        factories.participant(s, program, "mentee", email="first@example.org")  # subscribed
+    outbound_id, program_id, person_id = welcome_someone(settings, email="other@example.org")
+    with session_scope(settings) as s:
+        enrolment = s.scalar(
+            select(Enrolment).where(Enrolment.person_id == person_id, Enrolment.program_id == program_id)
+        )
+        enrolment.unsubscribed_at = utcnow()  # before the worker runs
+    work()
+    row = outbound(settings, outbound_id)
+    assert row.status == "failed" and "unsubscribed" in row.error
+    assert smtp.messages == []
 
 
 def test_permanent_smtp_refusal_ends_failed_with_the_reason(settings, smtp, work):

@@ -15,7 +15,7 @@ from email.utils import parseaddr
 from typing import Any
 
 from jinja2 import TemplateError
-from sqlalchemy import ColumnElement, Row, bindparam, select, update
+from sqlalchemy import ColumnElement, Row, bindparam, literal_column, select, update
 from sqlalchemy.orm import Session
 
 from concierge.config import Settings
@@ -53,6 +53,13 @@ class Outgoing:
     held: str | None
 
 
+def _outer(name: str) -> ColumnElement[Any]:
+    """A column of the outbound row, named with its table: SQLite writes the columns of a
+    RETURNING clause without their table, and a subquery's `person_id` would then be the
+    subquery's own table's (every enrolment would match)."""
+    return literal_column(f"{_TABLE.name}.{name}")
+
+
 def _returned() -> list[ColumnElement[Any]]:
     """The columns an `Outgoing` is made of, for a statement on the outbound table: the row's own,
     its reply key, and the recipient's status and unsubscription, read by scalar subqueries."""
@@ -62,10 +69,16 @@ def _returned() -> list[ColumnElement[Any]]:
         *(getattr(row, name) for name in ("in_reply_to", "references", "auto_submitted", "context")),
         row.person_id,
         row.program_id,
-        select(ReplyKey.key).where(ReplyKey.id == row.reply_key_id).scalar_subquery().label("reply_key"),
-        select(Person.status).where(Person.id == row.person_id).scalar_subquery().label("person_status"),
+        select(ReplyKey.key)
+        .where(ReplyKey.id == _outer("reply_key_id"))
+        .scalar_subquery()
+        .label("reply_key"),
+        select(Person.status)
+        .where(Person.id == _outer("person_id"))
+        .scalar_subquery()
+        .label("person_status"),
         select(Enrolment.unsubscribed_at)
-        .where(Enrolment.person_id == row.person_id, Enrolment.program_id == row.program_id)
+        .where(Enrolment.person_id == _outer("person_id"), Enrolment.program_id == _outer("program_id"))
         .scalar_subquery()
         .label("unsubscribed_at"),
     ]

@@ -161,7 +161,7 @@ _PENDING_AND_UPCOMING = (
             Meeting.status == "confirmed",
             Meeting.starts_at > bindparam("now"),
         )
-        .order_by(Meeting.starts_at)
+        .order_by(Meeting.starts_at, Meeting.id)
         .limit(1)
         .scalar_subquery(),
     )

@@ -6,7 +6,9 @@ Create Date: 2026-12-06 03:00:00
 
 A conversation's latest email is looked up for every email that threads after it, a person's
 mail for bounces and complaints, and the last day's mail for the daily cap: each was a scan of
-the whole outbound table, which grows with every email sent.
+the whole outbound table, which grows with every email sent. On PostgreSQL the indexes are
+built while writes to the table wait (seconds for a million emails): on a large installation,
+deploy at a quiet hour.
 """
 
 from collections.abc import Sequence
