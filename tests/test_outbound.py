@@ -41,6 +41,21 @@ def welcome_someone(settings, email="ana@example.org", occasion="welcome:test"):
         return row.id, program.id, enrolment.person.id
 
 
+def welcome_in(s, settings, program, n: int) -> None:
+    """Queue the welcome of a new mentee m<n>@example.org of `program`."""
+    enrolment = factories.participant(s, program, "mentee", email=f"m{n}@example.org")
+    queue_email(
+        s,
+        settings,
+        template="welcome_mentee",
+        occasion=f"welcome:{n}",
+        to=enrolment.person,
+        program=program,
+        thread="welcome",
+        context={"program_name": program.name, "goals": ""},
+    )
+
+
 def outbound(settings, outbound_id) -> OutboundMessage:
     with session_scope(settings) as s:
         return s.get(OutboundMessage, outbound_id)
@@ -162,17 +177,7 @@ def test_a_worker_sends_one_email_after_another_over_one_connection(settings, sm
     with session_scope(settings) as s:
         program = factories.program(s)
         for n in range(3):
-            enrolment = factories.participant(s, program, "mentee")
-            queue_email(
-                s,
-                settings,
-                template="welcome_mentee",
-                occasion=f"welcome:{n}",
-                to=enrolment.person,
-                program=program,
-                thread="welcome",
-                context={"program_name": program.name, "goals": ""},
-            )
+            welcome_in(s, settings, program, n)
     work()
     assert len(smtp.messages) == 3
     assert len(set(smtp.peers)) == 1
@@ -196,28 +201,15 @@ def test_the_sends_of_one_transaction_go_to_redis_in_one_round_trip(settings, sm
         round_trips.append(str(args[0]))
         return execute_command(client, *args, **kwargs)
 
-    def welcome(s, program, n: int) -> None:
-        enrolment = factories.participant(s, program, "mentee", email=f"m{n}@example.org")
-        queue_email(
-            s,
-            settings,
-            template="welcome_mentee",
-            occasion=f"welcome:{n}",
-            to=enrolment.person,
-            program=program,
-            thread="welcome",
-            context={"program_name": program.name, "goals": ""},
-        )
-
     with session_scope(settings) as s:
         program = factories.program(s)
-        welcome(s, program, 0)
+        welcome_in(s, settings, program, 0)
         for n in range(1, 5):
             with s.begin_nested():  # as pairing and imports do, one savepoint per row
-                welcome(s, program, n)
+                welcome_in(s, settings, program, n)
         try:
             with s.begin_nested():
-                welcome(s, program, 99)
+                welcome_in(s, settings, program, 99)
                 raise Undone  # the savepoint rolls back: its email is not sent
         except Undone:
             pass
