@@ -278,22 +278,24 @@ def _run_after_commit(session: Session) -> None:
         ]
         return
     session.info.pop("after_commit", None)
+    # Every callback runs even when one fails (the others' work is committed too); the first
+    # error is raised once all have run.
+    errors: list[Exception] = []
+
+    def attempt(callback: Callable[..., Any], *args: Any) -> None:
+        try:
+            callback(*args)
+        except Exception as exc:
+            errors.append(exc)
+
     together: dict[str, tuple[Callable[[list[Any]], Any], list[Any]]] = {}
-    calls: list[Callable[[], Any]] = []
     for _transaction, callback in pending:
         if isinstance(callback, _Together):
             together.setdefault(callback.name, (callback.callback, []))[1].append(callback.item)
         else:
-            calls.append(callback)
-    calls += [lambda run=run, items=items: run(items) for run, items in together.values()]
-    # Every callback runs even when one fails (the others' work is committed too); the first
-    # error is raised once all have run.
-    errors: list[Exception] = []
-    for call in calls:
-        try:
-            call()
-        except Exception as exc:
-            errors.append(exc)
+            attempt(callback)
+    for run, items in together.values():
+        attempt(run, items)
     if errors:
         raise errors[0]
 

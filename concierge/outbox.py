@@ -78,6 +78,28 @@ def suppressed_sql(person: Any, program_id: Any) -> ColumnElement[bool]:
     return or_(person.status.in_(SUPPRESSED_STATUSES), unsubscribed)
 
 
+def _new_row(
+    settings: Settings,
+    template: str,
+    occasion: str,
+    program: Program | None,
+    mentorship: Mentorship | None,
+    now: datetime,
+    **fields: Any,
+) -> OutboundMessage:
+    """A new outbound row for `occasion`, with its own Message-ID, not yet tried."""
+    return OutboundMessage(
+        idempotency_key=occasion,
+        template=template,
+        message_id=new_message_id(settings),
+        program_id=program.id if program else None,
+        mentorship_id=mentorship.id if mentorship else None,
+        attempts=0,
+        created_at=now,
+        **fields,
+    )
+
+
 def _insert_once(session: Session, row: OutboundMessage) -> int | None:
     """Insert the row unless its occasion is recorded; the new id, or None (see insert_unless_exists)."""
     values = {
@@ -143,16 +165,15 @@ def queue_email(
     email is recorded (its Date), for callers that run on an injected clock.
     """
     # No look-up first: the insert itself skips an occasion already recorded (see below).
-    row = OutboundMessage(
-        idempotency_key=occasion,
-        template=template,
-        message_id=new_message_id(settings),
-        program_id=program.id if program else None,
-        mentorship_id=mentorship.id if mentorship else None,
-        auto_submitted="auto-replied" if answering is not None else "auto-generated",
+    row = _new_row(
+        settings,
+        template,
+        occasion,
+        program,
+        mentorship,
+        now or utcnow(),
         status="queued",
-        attempts=0,
-        created_at=now or utcnow(),
+        auto_submitted="auto-replied" if answering is not None else "auto-generated",
     )
     if isinstance(to, Person):
         if suppressed(session, to, program, enrolment):
@@ -203,20 +224,8 @@ def record_unwritten(
     """Record that the email for `occasion` could not be written: a `failed` row under its key
     (nothing is sent), so that due work does not find the occasion again and whoever reads the
     outbox sees why. An occasion already recorded keeps its row."""
-    row = OutboundMessage(
-        idempotency_key=occasion,
-        template=template,
-        message_id=new_message_id(settings),
-        to_email=to.email,
-        person_id=to.id,
-        program_id=program.id,
-        mentorship_id=mentorship.id if mentorship else None,
-        context={},
-        status="failed",
-        error=error,
-        attempts=0,
-        created_at=now,
-    )
+    row = _new_row(settings, template, occasion, program, mentorship, now, status="failed", error=error)
+    row.to_email, row.person_id, row.context = to.email, to.id, {}
     _insert_once(session, row)
 
 

@@ -8,7 +8,7 @@ the same Message-ID (SPEC §5), when the sweep finds it stuck.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import parseaddr
@@ -61,14 +61,12 @@ def _outer(name: str) -> ColumnElement[Any]:
 
 
 def _returned() -> list[ColumnElement[Any]]:
-    """The columns an `Outgoing` is made of, for a statement on the outbound table: the row's own,
-    its reply key, and the recipient's status and unsubscription, read by scalar subqueries."""
-    row = _TABLE.c
+    """The columns an `Outgoing` is made of, for a statement on the outbound table: the row's own
+    (named as its fields), its reply key, and the recipient's status and unsubscription, read by
+    scalar subqueries."""
+    own = [field.name for field in fields(Outgoing) if field.name not in ("reply_key", "held")]
     return [
-        *(getattr(row, name) for name in ("id", "template", "to_email", "message_id", "created_at")),
-        *(getattr(row, name) for name in ("in_reply_to", "references", "auto_submitted", "context")),
-        row.person_id,
-        row.program_id,
+        *(_TABLE.c[name] for name in own),
         select(ReplyKey.key)
         .where(ReplyKey.id == _outer("reply_key_id"))
         .scalar_subquery()
@@ -110,10 +108,10 @@ _RECORD = update(_TABLE).where(_TABLE.c.id == bindparam("outbound_id"), _TABLE.c
 
 
 def _outgoing(found: Row[Any]) -> Outgoing:
-    fields = found._asdict()
-    status, unsubscribed_at = fields.pop("person_status"), fields.pop("unsubscribed_at")
+    values = found._asdict()
+    status, unsubscribed_at = values.pop("person_status"), values.pop("unsubscribed_at")
     held = suppression(status, unsubscribed_at is not None) if status is not None else None
-    return Outgoing(**fields, held=held)
+    return Outgoing(**values, held=held)
 
 
 def claimed_send(
@@ -215,10 +213,9 @@ def send_outbound(outbound_id: int, stuck_before: str | None = None) -> str:
     """Send one outbound row; safe to run twice. Returns what happened, for the job's result."""
     settings = job_settings()
     stuck = datetime.fromisoformat(stuck_before) if stuck_before else None
-    claimed = claimed_send(settings, outbound_id, utcnow(), stuck)
-    if claimed is None:
+    row = claimed_send(settings, outbound_id, utcnow(), stuck)
+    if row is None:
         return "not claimed"
-    row = claimed
     held = row.held
     if held is None:
         try:
