@@ -24,7 +24,7 @@ from concierge.config import Settings
 from concierge.inbound import ParsedMessage, reply_key_candidates
 from concierge.inbound.calendar import CalendarAnswer
 from concierge.inbound.classify import reads_as_out_of_office
-from concierge.inbound.intents import calendar_intents, only_courtesy, read_intents
+from concierge.inbound.intents import calendar_intents, only_courtesy, promises_an_answer, read_intents
 from concierge.keys import first_known_key, reply_key_for
 from concierge.models import (
     Enrolment,
@@ -37,7 +37,7 @@ from concierge.models import (
     Person,
     ReplyKey,
 )
-from concierge.threads import MENTORSHIP
+from concierge.threads import LOG, MENTORSHIP, WELCOME
 
 KEY_LIFETIME_AFTER_END = timedelta(days=180)
 
@@ -179,7 +179,8 @@ def act_on_reply(
 
     The intents read are kept on the message (`inbound.intents`, what `inbound --now` prints).
     A reply with nothing actionable is passed on to the other member(s) when there are any
-    (SPEC §3.1.12); courtesy alone ("thanks!") in a mentorship needs no answer; anything else
+    (SPEC §3.1.12); courtesy alone ("thanks!") in a mentorship, or a promise to send goals later
+    in answer to a welcome, needs no answer; anything else
     (a mentor's answer to their welcome, a command a later part of the product acts on) gets
     the "not understood" answer (SPEC §3.1.14).
     """
@@ -242,6 +243,8 @@ def act_on_reply(
         intents
         or calendar is not None
         or (key.mentorship is not None and turn.others() and only_courtesy(parsed.text))
+        # "I'll think about it and reply at the weekend" to a welcome: the goals are to come.
+        or (key.thread == WELCOME and promises_an_answer(parsed.text))
     ):
         return Outcome("processed", "reply", intents=understood)
     # Not understood: kept for the coordinator's review, answered unless it reads like a machine.
@@ -322,9 +325,11 @@ def answer_not_understood(
 
 
 #: What a person can reply, by the conversation they are in and their role (SPEC §3.1.3,
-#: §3.1.7–8, §3.1.10, §3.1.13): the examples of the "not understood" answer fit its thread. A
-#: mentee's or peer's reply to their welcome is always read as their goals, so a welcome
-#: thread's answer only needs what works anywhere.
+#: §3.1.7, §3.1.10, §3.1.13): the examples of the "not understood" answer fit its thread, and
+#: each is one that is acted on today (a test reads every one in its thread: commands that
+#: later parts of the product act on, such as "done 2" or "away until Jan 5", join the list
+#: with them). A mentee's or peer's reply to their welcome is read as their goals, so a
+#: welcome thread's answer only needs what works anywhere.
 _SCHEDULING = [
     {"say": "Tuesday at 3pm", "does": "suggest a meeting time (add “for 30 minutes” or a video link)"},
     {"say": "Tue 3pm or Wed 10am", "does": "offer a choice of times"},
@@ -333,19 +338,23 @@ _ANSWERING = [
     {"say": "yes", "does": "confirm the time that was suggested to you"},
     {"say": "Wednesday at 10am instead", "does": "suggest another time"},
 ]
+_MEETING = [
+    {"say": "can we move it to Thursday at 4pm?", "does": "move our next meeting"},
+    {"say": "cancel", "does": "call off our next meeting"},
+]
 _AFTER_MEETING = [
-    {"say": "done 2", "does": "close action item 2"},
-    {"say": "we didn't meet", "does": "say a meeting did not happen, and pick a new time"},
+    {"say": "we didn't meet", "does": "say the meeting did not happen"},
 ]
 _ANYWHERE = [
-    {"say": "away until Jan 5", "does": "pause our emails until then (or “pause” / “resume”)"},
-    {"say": "help", "does": "get the list of everything you can reply"},
     {"say": "stop", "does": "get no more mail from this program"},
 ]
 EXAMPLES: dict[tuple[str, str | None], list[dict[str, str]]] = {
-    (MENTORSHIP, "mentee"): [*_SCHEDULING, *_AFTER_MEETING, *_ANYWHERE],
-    (MENTORSHIP, "peer"): [*_SCHEDULING, _ANSWERING[0], *_AFTER_MEETING, *_ANYWHERE],
-    (MENTORSHIP, "mentor"): [*_ANSWERING, _AFTER_MEETING[0], *_ANYWHERE],
+    (MENTORSHIP, "mentee"): [*_SCHEDULING, *_MEETING, *_ANYWHERE],
+    (MENTORSHIP, "peer"): [*_SCHEDULING, _ANSWERING[0], *_MEETING, *_ANYWHERE],
+    (MENTORSHIP, "mentor"): [*_ANSWERING, *_MEETING, *_ANYWHERE],
+    (LOG, "mentee"): [*_AFTER_MEETING, *_ANYWHERE],
+    (LOG, "peer"): [*_AFTER_MEETING, *_ANYWHERE],
+    (LOG, "mentor"): [*_AFTER_MEETING, *_ANYWHERE],
 }
 
 

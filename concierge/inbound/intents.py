@@ -35,6 +35,16 @@ _SPACE_RUN = re.compile(r"[ \t\u00a0]{2,}")
 STOP_WORDS = frozenset({"stop", "unsubscribe", "stop please", "please stop", "unsubscribe me"})
 #: A stop request is a short reply; a longer one that starts with "Stop" says something else.
 MAX_STOP_CHARS = 200
+#: A short reply that opens by asking for no more mail: "Please unsubscribe me from these emails",
+#: "Hi, please take me off this list", "Please stop emailing me".
+_STOP_ASKED = re.compile(
+    r"^\W*(?:(?:hi|hello|hey)\b[^.!?,\n]{0,30}[.!,]?\s*)?(?:please\s+|kindly\s+|(?:can|could)\s+you\s+(?:please\s+)?)?"
+    r"(?:unsubscribe\s+me\b|(?:remove|take)\s+me\s+(?:off|from)\s+(?:this|the|your|these)\s+"
+    r"(?:mailing\s+)?(?:list|emails?|mails?|program(?:me)?)\b|"
+    r"stop\s+(?:sending\s+(?:me|us)\b|(?:e-?mailing|mailing|contacting|messaging)\s+(?:me|us)\b)|"
+    r"i\s+(?:want|would\s+like|'?d\s+like)\s+to\s+unsubscribe\b)",
+    re.IGNORECASE,
+)
 _NOT_LETTERS = re.compile(r"[^a-z ]")
 _LETTERS = re.compile(r"[^\W\d_]")
 _REPLY_PREFIX = re.compile(r"^(re|aw|sv|antw|vs|wg|fw|fwd|tr|rv)\s*(\[\d{1,3}\])?\s*:\s*", re.IGNORECASE)
@@ -52,13 +62,14 @@ def strip_reply_prefixes(subject: str) -> str:
 
 
 def is_stop(text: str, subject: str) -> bool:
-    """A `stop` / `unsubscribe` reply, or the List-Unsubscribe mailto (its subject is "unsubscribe")."""
+    """A `stop` / `unsubscribe` reply (the word alone, or a short reply that opens by asking for
+    no more mail), or the List-Unsubscribe mailto (its subject is "unsubscribe")."""
     if strip_reply_prefixes(subject).lower() == "unsubscribe":
         return True
     if len(text) >= MAX_STOP_CHARS:
         return False
     first = next((line for line in text.splitlines() if line.strip()), "")
-    return _NOT_LETTERS.sub("", first.lower()).strip() in STOP_WORDS
+    return _NOT_LETTERS.sub("", first.lower()).strip() in STOP_WORDS or bool(_STOP_ASKED.match(text))
 
 
 # ------------------------------------------------------------------------ what a reply asks for
@@ -132,12 +143,30 @@ _CANCEL_ALL = re.compile(
     r"recurring\s+(?:meeting|session|call)s?|(?:the\s+)?rest\s+of\s+(?:the|our)\s+(?:series|meetings|sessions))\b",
 )
 _RESCHEDULE = re.compile(
-    r"\b(?:re-?schedul\w*|re-?arrang\w*|postpon\w*|prepon\w*|push(?:ed|ing)?\s+(?:it|this|that|our|the|back|out)|"
-    r"bump(?:ed|ing)?\s+(?:it|this|that|our|the)|"
+    r"\b(?:re-?schedul\w*|re-?arrang\w*|postpon\w*|prepon\w*|push(?:ed|ing)?\s+(?:it|this|that|our|the|back|out|to)|"
+    r"bump(?:ed|ing)?\s+(?:it|this|that|our|the|to)|"
     r"mov(?:e|ing)\s+(?:it|this|that|our|the|to|things)|shift\w*\s+(?:it|this|that|our|the|to)|"
+    # "push Tuesday to Thursday", "move Tuesday's call to Wednesday" (the day moved from is blanked
+    # out before reading: `_without_moved_from`)
+    r"(?:push|bump|mov|shift)\w*\s+(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day(?:'?s)?\s+|\s{3,})"
+    r"(?:meeting\s+|session\s+|call\s+)?to|"
     r"bring\s+(?:it|this|that|our|the)?\s*(?:\w+\s+)?forward|change\s+(?:the|our)\s+(?:time|day|date)|"
     r"another\s+(?:time|day)\s+for\s+(?:our|the)|new\s+time\s+for)\b",
 )
+#: The day a meeting is moved from ("push Tuesday to Thursday at 3pm", "move Tuesday's call to
+#: Wednesday"): not read as a time, so that the time goes with the day it is moved to.
+_MOVED_FROM = re.compile(
+    r"\b(?:push|bump|mov|shift)\w*\s+((?:mon|tues|wednes|thurs|fri|satur|sun)day(?:'?s)?)"
+    r"(?=\s+(?:meeting\s+|session\s+|call\s+)?to\b)",
+    re.IGNORECASE,
+)
+
+
+def _without_moved_from(text: str) -> str:
+    """The text with the day a meeting is moved from blanked out, its length kept."""
+    return _MOVED_FROM.sub(lambda m: m.group(0)[: m.start(1) - m.start()] + " " * len(m.group(1)), text)
+
+
 #: A time offered "instead" of a meeting already confirmed moves it ("Thursday works better").
 _INSTEAD = re.compile(
     r"\b(?:instead|works?\s+better|would\s+be\s+better|(?:i'?d|i\s+would|we'?d)\s+rather)\b"
@@ -172,6 +201,7 @@ _DECLINE = at_word_start(
     r"(?:doesn'?t|does\s+not|won'?t|will\s+not|don'?t|do\s+not)\s+(?:really\s+)?(?:work|suit|fit)",
     r"not\s+(?:possible|available|free)\b",
     r"unfortunately\s+not\b",
+    r"(?:i'?m\s+|i\s+am\s+)?afraid\s+not\b",
     r"none\s+of\s+(?:these|those|them)\b",
     r"neither\b",
     r"won'?t\s+(?:be\s+able\s+to\s+)?make\b",
@@ -182,7 +212,7 @@ _DECLINE = at_word_start(
     r"(?:absolutely|definitely|certainly|of\s+course)\s+not\b(?!\s+(?:a\s+)?(?:problem|issue|bother)\b)",
     # The whole clause ("No.", "Can't.") or its first word ("Nope, …").
     anchored=(
-        r"^\W*(?:no|nope|nah|can'?t|cannot)\W*$",
+        r"^\W*(?:(?:sorry|unfortunately|alas)\W+)?(?:no|nope|nah|can'?t|cannot)\W*$",
         r"^\W*(?:no|nope|nah)\b(?!\W*(?:problem|prob|worries|worry|rush|stress|pressure|doubt|need)\b)",
     ),
 )
@@ -199,7 +229,8 @@ _ATTEND = re.compile(
 )
 _PICK = re.compile(
     r"\b(?:the\s+)?(first|1st|second|2nd|third|3rd|fourth|4th|last|latter|former|earlier|later|middle)\s*"
-    r"(?:one|option|slot|time|choice|suggestion)?\b|\boption\s*#?\s*(\d)\b|#\s*(\d)\b|^\W*(\d)\W*$",
+    r"(?:one|option|slot|time|choice|suggestion)?\b|\boption\s*#?\s*(\d)\b|(?:#\s*|\(\s*(?=\d\s*\)))(\d)\b|"
+    r"^\W*(\d)\W*$",
 )
 _COURTESY = re.compile(
     r"^\W*(?:(?:hi|hello|hey|dear|morning|good\s+(?:morning|afternoon|evening)|greetings)\b[\w\s.'-]{0,30}|"
@@ -223,14 +254,38 @@ _LATER_COMMANDS = re.compile(
 )
 
 
+def _sentences(text: str) -> list[str]:
+    return [line.strip() for line in re.split(r"(?<=[.!?])\s+|\n+", text) if line.strip()]
+
+
 def only_courtesy(text: str) -> bool:
     """The reply says nothing but courtesy ("Thanks!", "ok", "Hi Maya, … Best, Ana")."""
     if _LATER_COMMANDS.match(text):
         return False
-    return all(
-        not _LETTERS.search(line) or _COURTESY.match(line.strip())
-        for line in re.split(r"(?<=[.!?])\s+|\n+", text)
-        if line.strip()
+    return all(not _LETTERS.search(line) or _COURTESY.match(line) for line in _sentences(text))
+
+
+#: A promise to answer later ("I'll think about it and reply over the weekend").
+_ANSWER_LATER = re.compile(
+    r"\b(?:i'?ll|i\s+will|will)\s+(?:have\s+a\s+)?(?:think\s+(?:about\s+(?:it|this|that)|it\s+over)|"
+    r"get\s+back\s+to\s+you|reply|write\s+back|answer|send\s+(?:them|it|my\s+goals|you\s+my\s+goals)|"
+    r"come\s+back\s+to\s+(?:you|this|it))\b",
+    re.IGNORECASE,
+)
+
+
+_THANKS_FOR = re.compile(
+    r"^\W*(?:many\s+)?thanks?(?:\s+you)?(?:\s+(?:so|very)\s+much)?\s+for\b", re.IGNORECASE
+)
+
+
+def promises_an_answer(text: str) -> bool:
+    """The reply only says that an answer will follow, with courtesy around it ("Thanks! I'll
+    think about it and reply over the weekend"): in the welcome thread it is not yet goals."""
+    sentences = [line for line in _sentences(text) if _LETTERS.search(line)]
+    promised = [line for line in sentences if _ANSWER_LATER.search(line)]
+    return bool(promised) and all(
+        line in promised or _COURTESY.match(line) or _THANKS_FOR.match(line) for line in sentences
     )
 
 
@@ -245,7 +300,10 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
     if not text.strip():
         return []
     if situation.thread == WELCOME:
-        return [Intent("goals")] if situation.role in ("mentee", "peer") else []
+        # SPEC §3.1.14: an answer to a welcome that is not goals (a command, a promise of them
+        # later) is not taken for them.
+        not_goals = _LATER_COMMANDS.match(text) or promises_an_answer(text)
+        return [Intent("goals")] if situation.role in ("mentee", "peer") and not not_goals else []
     if _LATER_COMMANDS.match(text):
         return []
     about = _about_a_meeting(text, situation.thread) if situation.thread in (AGENDA, LOG) else []
@@ -253,7 +311,9 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
     anchor = situation.offered[0] if len(situation.offered) == 1 else None
     if situation.asked == "invite":
         anchor = situation.meeting
-    reading = read_times(text, situation.zone, situation.now, situation.other_zone, anchor)
+    reading = read_times(
+        _without_moved_from(text), situation.zone, situation.now, situation.other_zone, anchor
+    )
     intents: list[Intent] = []
     used: set[int] = set()
     for index, clause in enumerate(reading.clauses):
@@ -478,13 +538,18 @@ def _refused(low: str, match: re.Match[str]) -> bool:
 
 
 def _where_named(text: str, when: datetime) -> tuple[int, int] | None:
-    """Where the clause names this option's weekday ("Wednesday works") or its hour ("10am
-    please"), or None."""
+    """Where the clause names this option's weekday ("Wednesday works"), its day of the month
+    ("the 9th", "Dec 9") or its hour ("10am please"), or None."""
     weekday = when.strftime("%A")
+    month = when.strftime("%b")
     hour = when.hour % 12 or 12
     suffix = "am" if when.hour < 12 else "pm"
     minute = f":{when.minute:02d}" if when.minute else "(?::00)?"
-    for pattern in (rf"\b{weekday[:3]}(?:{weekday[3:]}|\.)?\b", rf"\b{hour}{minute}\s*{suffix}\b"):
+    for pattern in (
+        rf"\b{weekday[:3]}(?:{weekday[3:]}|\.)?\b",
+        rf"\b{when.day}(?:st|nd|rd|th)\b|\b{month}\w*\.?\s+{when.day}\b|\b{when.day}\s+{month}",
+        rf"\b{hour}{minute}\s*{suffix}\b",
+    ):
         match = re.search(pattern, text, re.IGNORECASE)
         if match:
             return match.span()
@@ -519,7 +584,9 @@ _MESSAGE = at_word_start(
     r"got\s+(?:the|a|an|my)\s+(?!conflict))\b",
     r"i'?ve\s+(?:accepted|changed|finished|read|found|put|started|got)\b",
     r"(?:let'?s|we\s+(?:could|should))\s+(?:spend|focus|talk|discuss|go\s+through|look\s+at|catch\s+up|cover|use)\b",
-    r"i'?d\s+(?:like|love)\s+to\s+(?:talk|discuss|go\s+through|focus|cover|share|ask|show)\b",
+    r"i'?d\s+(?:like|love)\s+to\s+(?:talk|discuss|go\s+through|focus|cover|share|ask|show|hear|see|know|"
+    r"read|learn)\b",
+    r"feel\s+free\s+to\b",
     r"i\s+have\s+(?:many|lots\s+of|a\s+few|some|so\s+many)\s+(?:questions|things)\b",
     r"lots\s+to\s+tell\b",
     r"do\s+you\s+mind\s+if\b",

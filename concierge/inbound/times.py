@@ -214,11 +214,14 @@ _OFFER = re.compile(
 _NOT_AN_OFFER = re.compile(
     r"\bsee\s+(?:you|u|everyone|y'all|all)\b|\bhave\s+a\s+(?:great|good|nice)\b|\blooking\s+forward\b",
 )
-# A time as the edge of a window ("after 3pm", "between 2 and 5", "anytime Wednesday") is not
-# a meeting time: the person is saying when they are free, and is asked for the exact time.
+# A time as the edge of a window ("after 3pm", "between 2 and 5", "anytime Wednesday", "from 2
+# to 5pm", "I'm free 10am-12pm") is not a meeting time: the person is saying when they are
+# free, and is asked for the exact time. A range said as a meeting ("could we meet 3-4pm?") is one.
 _WINDOW = re.compile(
-    r"\b(?:any\s*time|anytime|whenever|after(?!\s+tomorrow)|before|between|until|till|not\s+before|not\s+after|"
-    r"from\s+\S+\s+on(?:wards?)?)\b",
+    r"\b(?:(?:any\s*time|anytime|whenever|after(?!\s+tomorrow)|before|between|until|till|not\s+before|"
+    r"not\s+after|from\s+\S+\s+on(?:wards?)?)\b|from\s+\d{1,2}(?::\d\d)?\s*(?:am|pm)?\s*(?:to|till|until|-)\s*\d|"
+    r"(?:i'?m|i\s+am|we'?re|we\s+are)\s+(?:free|available|around|open)\s+(?:\w+\s+){0,3}?"
+    r"\d{1,2}(?::\d\d)?\s*(?:am|pm)?\s*(?:-|to|till|until)\s*\d)",
 )
 _VAGUE = re.compile(
     r"\b(?:(?:some\s*time|any\s*time|anytime|early|late|later|mid|end\s+of|beginning\s+of)\s+"
@@ -711,6 +714,16 @@ _EVENING_AFTER = re.compile(
 )
 
 
+#: Morning words right next to an hour: "Tuesday morning at 7", "7:30 tomorrow morning", "7:30 on
+#: Wednesday morning".
+_MORNING_BEFORE = re.compile(r"\bmorning\s*,?\s*(?:at\s+|@\s*|around\s+|about\s+)?$", re.I)
+_MORNING_AFTER = re.compile(
+    r"^\s*(?:o'?clock\s+)?(?:on\s+)?(?:(?:this|next)\s+)?"
+    r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day\s+|tomorrow\s+)?morning\b",
+    re.I,
+)
+
+
 _DAYTIME_SAID = re.compile(r"\d\s*(?:am|pm)|\bnoon\b|\bmidnight\b|\bmorning\b", re.IGNORECASE)
 _EVENING = re.compile(r"\b(?:tonight|evening|night)\b", re.IGNORECASE)
 _ZERO_HOUR = re.compile(r"\b0\d:\d\d")  # "07:00" is 7am, as 24-hour times are
@@ -719,9 +732,12 @@ _ZERO_HOUR = re.compile(r"\b0\d:\d\d")  # "07:00" is 7am, as 24-hour times are
 def _pm(clock: time, written: str, before: str = "", *after: str) -> time:
     """A bare hour 1–7 (no am/pm, not 24-hour) is in the afternoon: "at 3" → 15:00; any hour
     before noon said of the evening (in `written`, the words right `before` it, or those
-    starting one of `after`) is that evening's. Evening words elsewhere in the sentence do not
-    count: "I have class Tuesday evening, could we do Wednesday at 9?" asks for 9am."""
+    starting one of `after`) is that evening's, and one said of the morning stays as it is
+    ("Tuesday morning at 7"). Evening words elsewhere in the sentence do not count: "I have
+    class Tuesday evening, could we do Wednesday at 9?" asks for 9am."""
     if _DAYTIME_SAID.search(written):
+        return clock
+    if _MORNING_BEFORE.search(before) or any(_MORNING_AFTER.match(text) for text in after):
         return clock
     evening = (
         _EVENING.search(written)
@@ -1046,7 +1062,7 @@ def read_times(
     "an hour earlier" is relative to it.
     """
     local_now = now.astimezone(zone)
-    normalized = _dates_pinned(normalize(text), local_now.date())
+    normalized = _dates_pinned(_weeks_apart(normalize(text), local_now.date()), local_now.date())
     local_anchor = anchor.astimezone(zone) if anchor is not None else None
     clauses = clauses_of(normalized)
     facts = _Facts()
@@ -1162,6 +1178,28 @@ _WEEKDAY_AFTER = re.compile(
     r"[a-z]*\.?\s+\d{1,2})\b",
     re.IGNORECASE,
 )
+
+
+_DAY_NAME = r"(mon|tues|wednes|thurs|fri|satur|sun)day"
+_AFTER_NEXT = re.compile(rf"\b(?:the\s+)?{_DAY_NAME}\s+after\s+next\b", re.IGNORECASE)
+_THIS_DAY = re.compile(rf"\bthis\s+{_DAY_NAME}\b", re.IGNORECASE)
+_NEXT_DAY = re.compile(rf"\bnext\s+{_DAY_NAME}\b", re.IGNORECASE)
+
+
+def _weeks_apart(text: str, today: date) -> str:
+    """A weekday a week beyond the next one, pinned to its date: "the Tuesday after next", and
+    "next Tuesday" set against "this Tuesday" in the same reply ("This Tuesday doesn't work, but
+    next Tuesday would"), where it cannot mean the coming one."""
+
+    def pinned(match: re.Match[str]) -> str:
+        day = _next_weekday(today, _weekday_index(match.group(1))) + timedelta(days=7)
+        return f"{MONTHS[day.month - 1].title()} {day.day}"
+
+    text = _AFTER_NEXT.sub(pinned, text)
+    said_this = {m.group(1).lower() for m in _THIS_DAY.finditer(text)}
+    if said_this:
+        text = _NEXT_DAY.sub(lambda m: pinned(m) if m.group(1).lower() in said_this else m.group(0), text)
+    return text
 
 
 def _dates_pinned(text: str, today: date) -> str:

@@ -270,8 +270,10 @@ class Checker:
         if "pass_on" in kinds and thread != "mentorship":
             self.error(where, "pass_on needs a mentorship thread (someone to pass it on to)")
         welcome_of_mentee = thread == "welcome" and role in ("mentee", "peer") and asked == "goals"
-        if welcome_of_mentee and kinds not in (["goals"], ["stop"]):
-            self.error(where, "a mentee's or peer's welcome reply is [goals] (or [stop])")
+        # SPEC §3.1.14: "an answer to a welcome that is not goals" (a command, a promise to write
+        # them later) is not understood; everything else a mentee or peer writes there is goals.
+        if welcome_of_mentee and kinds not in (["goals"], ["stop"], []):
+            self.error(where, "a mentee's or peer's welcome reply is [goals], [stop] or []")
         if thread == "welcome" and role == "mentor" and kinds not in ([], ["stop"]):
             self.error(where, "a mentor's welcome reply is [] (or [stop])")
         return category, kinds
