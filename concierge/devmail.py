@@ -74,7 +74,7 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "subject": "Re: Maya & Sam: Women in Tech 2026",
         "examples": [
             {"say": "Tuesday at 3pm", "does": "suggest a meeting time"},
-            {"say": "done 2", "does": "close action item 2"},
+            {"say": "cancel", "does": "call off our next meeting"},
             {"say": "stop", "does": "get no more mail from this program"},
         ],
     },

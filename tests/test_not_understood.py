@@ -6,10 +6,14 @@ from __future__ import annotations
 import email
 from datetime import UTC, datetime, timedelta
 from email import policy
+from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import func, select
 
+from concierge.actions.replies import EXAMPLES
 from concierge.db import session_scope
+from concierge.inbound.intents import Situation, read_intents
 from concierge.ingress.store import store_inbound
 from concierge.models import DevMail, InboundMessage, OutboundMessage
 from concierge.review import in_review
@@ -89,7 +93,8 @@ def test_the_answer_fits_the_thread_and_says_a_coordinator_may_read_it(settings,
     (row,) = answers(settings)
     text = text_of(settings, row)
     assert "coordinator" in text and "may read it" in text
-    assert '"Tuesday at 3pm"' in text and '"done 2"' in text  # a mentee schedules and closes items
+    assert '"Tuesday at 3pm"' in text and '"cancel"' in text  # a mentee schedules and calls off
+    assert '"done 2"' not in text  # action items are not acted on yet: not offered
     assert row.subject.startswith("Re: ") and not row.subject.startswith("Re: Re:")
 
 
@@ -142,3 +147,24 @@ def test_an_out_of_office_that_quotes_our_mail_is_kept_but_never_answered(settin
     assert (result.status, result.reason) == ("processed", "not_understood")  # quoted: kept for review
     work()
     assert answers(settings) == []
+
+
+@pytest.mark.parametrize("thread,role", sorted(EXAMPLES))
+def test_every_example_offered_is_acted_on_in_its_thread(thread, role):
+    """The answer's examples are promises: each, read where it is offered, asks for something
+    (not a message to pass on, not nothing)."""
+    zone = ZoneInfo("America/New_York")
+    meeting = datetime(2026, 12, 8, 20, 0, tzinfo=UTC)
+    for example in EXAMPLES[(thread, role)]:
+        asked = {"yes": "confirm"}.get(example["say"], "invite" if "meeting" in example["does"] else "time")
+        situation = Situation(
+            role,
+            zone,
+            T0,
+            thread=thread,
+            asked=asked,
+            offered=(meeting,) if asked == "confirm" else (),
+            meeting=meeting if asked == "invite" else None,
+        )
+        kinds = [intent.type for intent in read_intents(example["say"], "Re: Our mentorship", situation)]
+        assert kinds and "pass_on" not in kinds, (thread, role, example["say"], kinds)
