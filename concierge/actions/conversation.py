@@ -173,7 +173,8 @@ def situation_of(
     session: Session, key: ReplyKey, sender: Person, role: str | None, now: datetime
 ) -> tuple[Situation, Proposal | None, Meeting | None]:
     """What the sender is answering: the proposal waiting for their answer, else the next
-    meeting, else (in a mentorship) a request for a time; a welcome asks for goals. In the
+    meeting, else (in a mentorship) a request for a time, with the times the sender proposed
+    themself if they wait on an answer; a welcome asks for goals. In the
     conversation of a meeting's agenda or log prompt the same, with that thread named (the
     reply is read as the agenda or the notes unless it schedules)."""
     program, mentorship = key.program, key.mentorship
@@ -194,7 +195,9 @@ def situation_of(
             role, zone, now, thread, "invite", meeting=upcoming.starts_at, other_zone=other_zone
         )
     else:
-        situation = Situation(role, zone, now, thread, "time", other_zone=other_zone)
+        own = pending is not None and pending.proposer_id == sender.id
+        proposed = tuple(from_iso(option["start"]) for option in pending.options) if own else ()
+        situation = Situation(role, zone, now, thread, "time", other_zone=other_zone, proposed=proposed)
     return situation, pending, upcoming
 
 

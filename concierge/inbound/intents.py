@@ -112,7 +112,9 @@ class Situation:
     """What the reader needs besides the text: who wrote, in which zone, answering what, when.
 
     `asked` is what the email being answered asked; `offered` the options it offered
-    (with `confirm`); `meeting` the meeting it was about (with `invite`).
+    (with `confirm`); `meeting` the meeting it was about (with `invite`); `proposed` the
+    times the sender proposed themself and still waits on (with `time`: "actually, 4pm
+    instead?" is on their day).
     """
 
     role: str | None
@@ -123,6 +125,7 @@ class Situation:
     offered: tuple[datetime, ...] = ()
     meeting: datetime | None = None
     other_zone: ZoneInfo | None = None
+    proposed: tuple[datetime, ...] = ()
 
 
 _CANCEL = re.compile(
@@ -181,7 +184,8 @@ _NOT_OUR_MOVE = re.compile(
 _CONFIRM_ANYWHERE = re.compile(
     r"\bi\s+(?:hereby\s+)?confirm\b|\b(?:the|that|this)\s+(?:proposed\s+|suggested\s+)?(?:date|time|slot|day|option)\s+"
     r"(?:is|works|suits)\b(?!\s+not)|\bi\s+(?:will|'ll)\s+be\s+(?:available|free|there)\b|"
-    r"\b(?:would|will|does|should)\s+suit\s+(?:me|us)\b|\bworks\s+for\s+(?:me|us)\b|\bsounds\s+(?:good|great|perfect)\b",
+    r"\b(?:would|will|does|should)\s+suit\s+(?:me|us)\b|\bworks\s+for\s+(?:me|us)\b|\bsounds\s+(?:good|great|perfect)\b|"
+    r"^\W*(?:that|this|it)\s+should\s+(?:be\s+(?:fine|ok(?:ay)?|good|great)|work)\b",
 )
 _CONFIRM = re.compile(
     r"^\W*(?:yes|yep|yeah|yup|ya|sure|ok|okay|k|absolutely|definitely|of\s+course|confirm(?:ed)?|"
@@ -311,6 +315,8 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
     anchor = situation.offered[0] if len(situation.offered) == 1 else None
     if situation.asked == "invite":
         anchor = situation.meeting
+    elif len(situation.proposed) == 1:
+        anchor = situation.proposed[0]
     reading = read_times(
         _without_moved_from(text), situation.zone, situation.now, situation.other_zone, anchor
     )
@@ -587,6 +593,7 @@ _MESSAGE = at_word_start(
     r"i'?d\s+(?:like|love)\s+to\s+(?:talk|discuss|go\s+through|focus|cover|share|ask|show|hear|see|know|"
     r"read|learn)\b",
     r"feel\s+free\s+to\b",
+    r"another\s+thing\b",
     r"i\s+have\s+(?:many|lots\s+of|a\s+few|some|so\s+many)\s+(?:questions|things)\b",
     r"lots\s+to\s+tell\b",
     r"do\s+you\s+mind\s+if\b",
@@ -594,20 +601,30 @@ _MESSAGE = at_word_start(
     # Someone addressed by name ("Sorry Jo, …", "Ana, please send …"): names are capitalised.
     r"sorry\s+(?-i:[A-Z][a-z]+),",
     r"^(?!(?:thanks|thank|ok|okay|sure|yes|yeah|hi|hey|hello|great|perfect|sorry|cheers|well|so|also|and|but|"
-    r"dear)\b)(?-i:[A-Z][a-z]+),\s+(?:please|i|could|can|would|my)\b",
+    r"dear|actually|anyway|anyways|alternatively|otherwise|ideally|unfortunately|sadly|honestly|however|then|now|"
+    r"fine|cool|awesome|no|oh|ah|hmm|right|instead|again|besides|finally|first|second|lastly)\b)(?-i:[A-Z][a-z]+),\s+(?:please|i|could|can|would|my)\b",
     rf"https?://(?!{MEETING_HOST})",
     flags=re.IGNORECASE,
 )
 
 
+#: A clause that turns from what came before it ("Yes, but can we keep it to 30 minutes?").
+_TURNS = re.compile(r"\bbut\W*$", re.IGNORECASE)
+
+
 def _message_for_others(reading: Reading, used: set[int], scheduling: bool) -> bool:
     """Something is left that is neither scheduling nor a command nor only courtesy; beside
-    scheduling, only what is plainly meant for the other person (`_MESSAGE`) counts."""
+    scheduling, only what is plainly meant for the other person (`_MESSAGE`) counts, or a
+    question that turns from it and names no time ("Yes, but can we do it on Zoom?": the
+    proposer settles it)."""
     for index, clause in enumerate(reading.clauses):
         if not _LETTERS.search(clause.text) or _COURTESY.match(clause.text.strip()):
             continue
         if scheduling:
             if _MESSAGE.search(clause.text):
+                return True
+            turns = _TURNS.search(reading.text, max(0, clause.start - 8), clause.start)
+            if turns and index not in used and not clause.mentions and "?" in clause.text:
                 return True
             continue
         if index not in used:

@@ -208,7 +208,7 @@ _OFFER = re.compile(
     r"\?|\b(?:how\s+about|what\s+about|could\s+(?:we|you)|can\s+(?:we|you)|shall\s+we|should\s+we|"
     r"would\s+(?:\w+\s+){0,4}(?:work|suit|be\s+(?:ok|okay|fine|possible|convenient|better|good))|works?\s+for|"
     r"suits?|i'?m\s+(?:free|available|around|open)|free|available|let'?s|i\s+can\s+do|we\s+can\s+do|i\s+could\s+do|"
-    r"up\s+for|possible|prefer|(?:i'?d|i\s+would|we'?d)\s+rather|propose|suggest|instead|works?\b|would\s+be\s+(?:better|best|ideal|great)|"
+    r"(?:is|are)\s+(?:wide\s+)?open|up\s+for|possible|prefer|(?:i'?d|i\s+would|we'?d)\s+rather|propose|suggest|instead|works?\b|would\s+be\s+(?:better|best|ideal|great)|"
     r"any\s*time|anytime|whenever|(?:fine|good|ok|okay|best|great|better|easiest)\s+(?:by|for|with)\s+(?:me|us))",
 )  # fmt: skip
 _NOT_AN_OFFER = re.compile(
@@ -223,11 +223,13 @@ _WINDOW = re.compile(
     r"(?:i'?m|i\s+am|we'?re|we\s+are)\s+(?:free|available|around|open)\s+(?:\w+\s+){0,3}?"
     r"\d{1,2}(?::\d\d)?\s*(?:am|pm)?\s*(?:-|to|till|until)\s*\d)",
 )
+_NAMED_IN_WINDOW = re.compile(r"\b(?:say|ideally|preferably)\W+\d")
 _VAGUE = re.compile(
     r"\b(?:(?:some\s*time|any\s*time|anytime|early|late|later|mid|end\s+of|beginning\s+of)\s+"
     r"(?:next|this|in)?\s*(?:the\s+)?(?:week|month|january|february|march|april|may|june|july|august|september|"
     r"october|november|december)|next\s+week|this\s+week|the\s+week\s+after|next\s+month|this\s+month|"
     r"(?:later|earlier)\s+(?:in|this|next)\s+(?:the\s+)?week|another\s+(?:day|time)|a\s+different\s+(?:day|time)|"
+    r"any\s+other\s+(?:day|time)|the\s+week\s+of|"
     r"after\s+the\s+holidays|in\s+the\s+new\s+year|(?:this|next)\s+weekend|the\s+weekend|"
     r"(?:any|some)\s+(?:morning|afternoon|evening|day)|mornings|afternoons|evenings|"
     r"(?:in|during)\s+(?:january|february|march|april|june|july|august|september|october|november|december)|"
@@ -1146,7 +1148,10 @@ def _read_clause(
                 previous.vague = False
         if clock is None and day is not None and anchor is not None and _SAME_TIME.search(low):
             clock = anchor.time().replace(tzinfo=None)
-        window = any(item.start - 30 <= w.start() < item.end for w in _WINDOW.finditer(low))
+        # "after lunch, say 1:30": the exact time named inside a window is offered.
+        window = not _NAMED_IN_WINDOW.search(low, max(0, item.start - 12), item.end) and any(
+            item.start - 30 <= w.start() < item.end for w in _WINDOW.finditer(low)
+        )
         if clock is None or day is None or window:
             if day is not None and clock is None and len(found) == 1 and offers:
                 facts.carried_day = day

@@ -54,7 +54,7 @@ ROLES = {"mentee", "mentor", "peer"}
 THREADS = {"welcome", "mentorship"}
 ASKED = {"time", "confirm", "invite", "goals", "none"}
 REQUIRED_KEYS = {"id", "text", "role", "asked", "expect"}
-OPTIONAL_KEYS = {"zone", "other_zone", "thread", "offered", "meeting", "now", "why"}
+OPTIONAL_KEYS = {"zone", "other_zone", "thread", "offered", "meeting", "proposed", "now", "why"}
 DEFAULT_ZONE = "America/New_York"
 DEFAULT_NOW = "2026-12-04T14:47:00Z"
 
@@ -249,6 +249,13 @@ class Checker:
                 self.instant(case["meeting"], f"{where} meeting")
         elif "meeting" in case:
             self.error(where, "meeting belongs only to asked: invite")
+        if "proposed" in case:
+            proposed = case["proposed"]
+            if asked != "time" or not isinstance(proposed, list) or not proposed:
+                self.error(where, "proposed (the sender's own times, waiting) belongs only to asked: time")
+            else:
+                for number, value in enumerate(proposed, 1):
+                    self.instant(value, f"{where} proposed {number}")
         if asked == "goals" and (thread != "welcome" or role == "mentor"):
             self.error(where, "asked: goals is the welcome of a mentee or a peer")
         if thread == "welcome" and asked not in ("goals", "none"):

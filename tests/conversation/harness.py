@@ -40,6 +40,7 @@ def situation(case: dict[str, Any]) -> Situation:
         offered=tuple(instant(t) for t in case.get("offered") or ()),
         meeting=instant(case["meeting"]) if case.get("meeting") else None,
         other_zone=ZoneInfo(case["other_zone"]) if case.get("other_zone") else None,
+        proposed=tuple(instant(t) for t in case.get("proposed") or ()),
     )
 
 

@@ -14,7 +14,16 @@ from sqlalchemy import func, select
 
 from concierge.db import session_scope
 from concierge.keys import reply_address
-from concierge.models import Meeting, MeetingSeries, Mentorship, OutboundMessage, Proposal, ReplyKey
+from concierge.models import (
+    Enrolment,
+    Meeting,
+    MeetingSeries,
+    Mentorship,
+    OutboundMessage,
+    Person,
+    Proposal,
+    ReplyKey,
+)
 from tests.scheduling.helpers import NOW, last_outbound_id, pair_in_zones, reply, sent_since, to
 
 ANA, MAYA = "ana@example.org", "maya@example.org"
@@ -361,3 +370,48 @@ def test_a_cancellation_names_both_sides_zones(settings, work):
     sent = sent_since(settings, before)
     assert "12:00 PM PT (3:00 PM ET for Ana)" in to(sent, MAYA)[0].text
     assert "3:00 PM ET (12:00 PM PT for Maya)" in to(sent, ANA)[0].text
+
+
+def test_the_proposer_can_change_their_own_time_before_it_is_answered(settings, work):
+    pair, _, _ = propose(settings, work)
+    before = last_outbound_id(settings)
+    result = reply(settings, pair["mentee_intro"], "Actually, can we do 4pm instead?")
+    assert [i["type"] for i in result.intents] == ["propose"]
+    work()
+    question = [s for s in sent_since(settings, before) if s.row.to_email == MAYA]
+    assert len(question) == 1 and "Tue Dec 8, 1:00 PM PT (4:00 PM ET for Ana)" in question[0].text
+    with session_scope(settings) as s:
+        proposals = s.execute(select(Proposal.status, Proposal.options).order_by(Proposal.id)).all()
+    assert [p.status for p in proposals] == ["superseded", "pending"]
+    assert proposals[1].options[0]["start"] == "2026-12-08T21:00:00Z"
+    reply(settings, question[0].row.id, "yes")
+    work()
+    (meeting,) = meetings(settings)
+    assert meeting.starts_at.isoformat() == "2026-12-08T21:00:00+00:00"
+
+
+def test_push_to_another_time_moves_the_meeting_and_never_books_a_second(settings, work):
+    _, _, question = propose(settings, work)
+    reply(settings, question[0].row.id, "yes")
+    work()
+    (meeting,) = meetings(settings)
+    before = last_outbound_id(settings)
+    result = reply(settings, question[0].row.id, "Let's push to 1pm my time", now=NOW + timedelta(minutes=5))
+    assert [i["type"] for i in result.intents] == ["reschedule"]
+    work()
+    asked = to(sent_since(settings, before), ANA)
+    reply(settings, asked[0].row.id, "yes that works", now=NOW + timedelta(minutes=10))
+    work()
+    (moved,) = meetings(settings)
+    assert moved.id == meeting.id and moved.starts_at.isoformat() == "2026-12-08T21:00:00+00:00"  # 1pm LA
+
+
+def test_a_polite_request_to_unsubscribe_stops_the_programs_mail(settings, work):
+    pair = pair_in_zones(settings, work)
+    result = reply(settings, pair["mentee_intro"], "Please unsubscribe me from these emails.\n\nThanks,\nAna")
+    assert [i["type"] for i in result.intents] == ["stop"]
+    work()
+    with session_scope(settings) as s:
+        enrolment = s.scalar(select(Enrolment).join(Person).where(Person.email == ANA))
+        assert enrolment.unsubscribed_at is not None
+    assert not [s for s in sent_since(settings) if s.row.template == "update" and s.row.to_email == MAYA]
