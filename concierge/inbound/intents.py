@@ -170,6 +170,12 @@ def _without_moved_from(text: str) -> str:
     return _MOVED_FROM.sub(lambda m: m.group(0)[: m.start(1) - m.start()] + " " * len(m.group(1)), text)
 
 
+#: Taking back one's own proposal: "please ignore my suggestion", "forget the times I sent".
+_WITHDRAW = re.compile(
+    r"\b(?:ignore|forget|disregard|scratch|withdraw|drop)\s+(?:my|the)\s+(?:last\s+|earlier\s+|previous\s+)?"
+    r"(?:suggestions?|proposals?|(?:suggested|proposed)\s+times?|times?\s+i\s+(?:sent|suggested|proposed))\b",
+    re.IGNORECASE,
+)
 #: A time offered "instead" of a meeting already confirmed moves it ("Thursday works better").
 _INSTEAD = re.compile(
     r"\b(?:instead|works?\s+better|would\s+be\s+better|(?:i'?d|i\s+would|we'?d)\s+rather)\b"
@@ -326,6 +332,10 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
         if clause.times or clause.vague:
             used.add(index)
     cancel = _cancel(reading, used)
+    if cancel is None and situation.proposed and not reading.options and _WITHDRAW.search(text):
+        # Taking back the sender's own waiting proposal (no meeting is booked: asked is "time").
+        used.update(range(len(reading.clauses)))
+        cancel = Intent("cancel")
     if cancel is not None:
         intents.append(cancel)
     options = list(reading.options)

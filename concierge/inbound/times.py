@@ -580,6 +580,7 @@ def normalize(text: str) -> str:
 _SENTENCE_END = re.compile(r"(?=[\sA-Z])(?:(?<=[.!?])\s+|\n+|(?<=[.!?])(?=[A-Z]))")
 _CLAUSE_BREAK = re.compile(
     r"(?=[\s;,])(?:\s*;\s*|\s+but\s+|,\s*but\s+|\s+however,?\s+|\s+though,?\s+|\s+although\s+|\s+[-—–]+\s+|"
+    r"\s+so\s+(?=(?:i|i'm|i\s+am|we|we're)\b)|"
     r",\s*(?=(?:i|i'm|i\s+am|i'll|i've|we|we're|it's|that's|this\s+is|my|as|since|because|so|"
     r"sorry|thanks|thank|how\s+about|what\s+about)\b))",
     re.IGNORECASE,
@@ -1122,6 +1123,13 @@ def _read_clause(
     shift = _SHIFT.search(low) if anchor is not None else None
     vague_words = _VAGUE.search(low)
     if not found and not shift and not vague_words:
+        if facts.carried_day is not None and anchor is not None and _SAME_TIME.search(low):
+            # "Can we do Wednesday instead? Same time.": the day before, at the meeting's time.
+            clause.times.append(
+                datetime.combine(facts.carried_day, anchor.time().replace(tzinfo=None), tzinfo=zone)
+            )
+            if previous is not None:
+                previous.vague = False
         facts.carried_day = None
         return  # nothing here names a time
     clause.unavailable = bool(_PAST.search(low) or _BUSY.search(low))

@@ -415,3 +415,18 @@ def test_a_polite_request_to_unsubscribe_stops_the_programs_mail(settings, work)
         enrolment = s.scalar(select(Enrolment).join(Person).where(Person.email == ANA))
         assert enrolment.unsubscribed_at is not None
     assert not [s for s in sent_since(settings) if s.row.template == "update" and s.row.to_email == MAYA]
+
+
+def test_the_proposer_can_take_back_their_waiting_time(settings, work):
+    pair, _, _ = propose(settings, work)
+    before = last_outbound_id(settings)
+    result = reply(
+        settings, pair["mentee_intro"], "please ignore my suggestion for Tuesday - something came up"
+    )
+    assert [i["type"] for i in result.intents] == ["cancel"]
+    work()
+    sent = sent_since(settings, before)
+    assert "withdrawn your suggestion" in to(sent, ANA)[0].text and to(sent, MAYA)
+    with session_scope(settings) as s:
+        assert s.scalar(select(Proposal.status)) == "withdrawn"
+    assert meetings(settings) == []
