@@ -167,6 +167,8 @@ _MOVED_FROM = re.compile(
 
 def _without_moved_from(text: str) -> str:
     """The text with the day a meeting is moved from blanked out, its length kept."""
+    if "day" not in text.lower():
+        return text
     return _MOVED_FROM.sub(lambda m: m.group(0)[: m.start(1) - m.start()] + " " * len(m.group(1)), text)
 
 
@@ -190,8 +192,7 @@ _NOT_OUR_MOVE = re.compile(
 _CONFIRM_ANYWHERE = re.compile(
     r"\bi\s+(?:hereby\s+)?confirm\b|\b(?:the|that|this)\s+(?:proposed\s+|suggested\s+)?(?:date|time|slot|day|option)\s+"
     r"(?:is|works|suits)\b(?!\s+not)|\bi\s+(?:will|'ll)\s+be\s+(?:available|free|there)\b|"
-    r"\b(?:would|will|does|should)\s+suit\s+(?:me|us)\b|\bworks\s+for\s+(?:me|us)\b|\bsounds\s+(?:good|great|perfect)\b|"
-    r"^\W*(?:that|this|it)\s+should\s+(?:be\s+(?:fine|ok(?:ay)?|good|great)|work)\b",
+    r"\b(?:would|will|does|should)\s+suit\s+(?:me|us)\b|\bworks\s+for\s+(?:me|us)\b|\bsounds\s+(?:good|great|perfect)\b",
 )
 _CONFIRM = re.compile(
     r"^\W*(?:yes|yep|yeah|yup|ya|sure|ok|okay|k|absolutely|definitely|of\s+course|confirm(?:ed)?|"
@@ -199,7 +200,7 @@ _CONFIRM = re.compile(
     r"(?:that|this|it|tuesday|wednesday|thursday|friday|monday|saturday|sunday|the\s+time)?\s*works(?:\s+for\s+(?:me|us))?|"
     r"works\s+(?:great|fine|well)|fine(?:\s+(?:by|with)\s+me)?|deal|see\s+you\s+(?:then|there)|i'?ll\s+be\s+there|"
     r"count\s+me\s+in|looks\s+good|all\s+good|good\s+for\s+me|suits\s+me|that\s+suits|agreed|go\s+ahead|"
-    r"book\s+it|lock\s+it\s+in|let'?s\s+do\s+(?:it|that)|done|accept(?:ed)?|that'?s\s+fine|"
+    r"book\s+it|lock\s+it\s+in|(?:that|this|it)\s+should\s+(?:be\s+(?:fine|ok(?:ay)?|good|great)|work)|let'?s\s+do\s+(?:it|that)|done|accept(?:ed)?|that'?s\s+fine|"
     r"that'?s\s+(?:great|perfect|good)|i\s+can\s+(?:make\s+it|do\s+(?:it|that))|happy\s+to|"
     # "of course not" is no; "yes, not a problem" and "absolutely not a problem" are yes
     r"no\s+problem|👍|✅|👌)(?:(?<=\W)|\b)(?!\s+not\b(?!\s+(?:a\s+)?(?:problem|issue|bother)\b))",
@@ -211,7 +212,7 @@ _DECLINE = at_word_start(
     r"(?:doesn'?t|does\s+not|won'?t|will\s+not|don'?t|do\s+not)\s+(?:really\s+)?(?:work|suit|fit)",
     r"not\s+(?:possible|available|free)\b",
     r"unfortunately\s+not\b",
-    r"(?:i'?m\s+|i\s+am\s+)?afraid\s+not\b",
+    r"afraid\s+not\b",
     r"none\s+of\s+(?:these|those|them)\b",
     r"neither\b",
     r"won'?t\s+(?:be\s+able\s+to\s+)?make\b",
@@ -633,8 +634,8 @@ def _message_for_others(reading: Reading, used: set[int], scheduling: bool) -> b
         if scheduling:
             if _MESSAGE.search(clause.text):
                 return True
-            turns = _TURNS.search(reading.text, max(0, clause.start - 8), clause.start)
-            if turns and index not in used and not clause.mentions and "?" in clause.text:
+            asks = "?" in clause.text and index not in used and not clause.mentions
+            if asks and _TURNS.search(reading.text, max(0, clause.start - 8), clause.start):
                 return True
             continue
         if index not in used:

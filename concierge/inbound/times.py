@@ -1138,6 +1138,7 @@ def _read_clause(
     carried = facts.carried_day
     facts.carried_day = None
     clause_day: date | None = None
+    windows = [w.start() for w in _WINDOW.finditer(low)]
     for item in found:
         clause_day = item.day or clause_day
         if item.until is not None and item.clock is not None:
@@ -1157,8 +1158,8 @@ def _read_clause(
         if clock is None and day is not None and anchor is not None and _SAME_TIME.search(low):
             clock = anchor.time().replace(tzinfo=None)
         # "after lunch, say 1:30": the exact time named inside a window is offered.
-        window = not _NAMED_IN_WINDOW.search(low, max(0, item.start - 12), item.end) and any(
-            item.start - 30 <= w.start() < item.end for w in _WINDOW.finditer(low)
+        window = any(item.start - 30 <= at < item.end for at in windows) and not _NAMED_IN_WINDOW.search(
+            low, max(0, item.start - 12), item.end
         )
         if clock is None or day is None or window:
             if day is not None and clock is None and len(found) == 1 and offers:
@@ -1208,8 +1209,12 @@ def _weeks_apart(text: str, today: date) -> str:
         day = _next_weekday(today, _weekday_index(match.group(1))) + timedelta(days=7)
         return f"{MONTHS[day.month - 1].title()} {day.day}"
 
-    text = _AFTER_NEXT.sub(pinned, text)
-    said_this = {m.group(1).lower() for m in _THIS_DAY.finditer(text)}
+    low = text.lower()
+    if "next" not in low:
+        return text
+    if "after next" in low:
+        text = _AFTER_NEXT.sub(pinned, text)
+    said_this = {m.group(1).lower() for m in _THIS_DAY.finditer(text)} if "this" in low else set()
     if said_this:
         text = _NEXT_DAY.sub(lambda m: pinned(m) if m.group(1).lower() in said_this else m.group(0), text)
     return text
