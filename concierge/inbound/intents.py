@@ -292,7 +292,10 @@ _THANKS_FOR = re.compile(
 
 def promises_an_answer(text: str) -> bool:
     """The reply only says that an answer will follow, with courtesy around it ("Thanks! I'll
-    think about it and reply over the weekend"): in the welcome thread it is not yet goals."""
+    think about it and reply over the weekend"): in the welcome thread it is not yet goals.
+    Such a promise is short: a long reply is not one (and is not read through for it)."""
+    if len(text) > MAX_STOP_CHARS * 2:
+        return False
     sentences = [line for line in _sentences(text) if _LETTERS.search(line)]
     promised = [line for line in sentences if _ANSWER_LATER.search(line)]
     return bool(promised) and all(
