@@ -24,7 +24,7 @@ from concierge.config import Settings
 from concierge.inbound import ParsedMessage, reply_key_candidates
 from concierge.inbound.calendar import CalendarAnswer
 from concierge.inbound.classify import reads_as_out_of_office
-from concierge.inbound.intents import calendar_intents, only_courtesy, promises_an_answer, read_intents
+from concierge.inbound.intents import calendar_intents, only_courtesy, read_intents
 from concierge.keys import first_known_key, reply_key_for
 from concierge.models import (
     Enrolment,
@@ -37,7 +37,7 @@ from concierge.models import (
     Person,
     ReplyKey,
 )
-from concierge.threads import LOG, MENTORSHIP, WELCOME
+from concierge.threads import LOG, MENTORSHIP
 
 KEY_LIFETIME_AFTER_END = timedelta(days=180)
 
@@ -179,8 +179,7 @@ def act_on_reply(
 
     The intents read are kept on the message (`inbound.intents`, what `inbound --now` prints).
     A reply with nothing actionable is passed on to the other member(s) when there are any
-    (SPEC §3.1.12); courtesy alone ("thanks!") in a mentorship, or a promise to send goals later
-    in answer to a welcome, needs no answer; anything else
+    (SPEC §3.1.12); courtesy alone ("thanks!") in a mentorship needs no answer; anything else
     (a mentor's answer to their welcome, a command a later part of the product acts on) gets
     the "not understood" answer (SPEC §3.1.14).
     """
@@ -243,8 +242,6 @@ def act_on_reply(
         intents
         or calendar is not None
         or (key.mentorship is not None and turn.others() and only_courtesy(parsed.text))
-        # "I'll think about it and reply at the weekend" to a welcome: the goals are to come.
-        or (key.thread == WELCOME and promises_an_answer(parsed.text))
     ):
         return Outcome("processed", "reply", intents=understood)
     # Not understood: kept for the coordinator's review, answered unless it reads like a machine.

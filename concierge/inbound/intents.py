@@ -18,6 +18,7 @@ from concierge.inbound.times import (
     DEFAULT_MINUTES,
     LONGEST_MEETING,
     MEETING_HOST,
+    WEEKDAY_WORD,
     Option,
     Reading,
     at_word_start,
@@ -39,9 +40,10 @@ MAX_STOP_CHARS = 200
 #: "Hi, please take me off this list", "Please stop emailing me".
 _STOP_ASKED = re.compile(
     r"^\W*(?:(?:hi|hello|hey)\b[^.!?,\n]{0,30}[.!,]?\s*)?(?:please\s+|kindly\s+|(?:can|could)\s+you\s+(?:please\s+)?)?"
-    r"(?:unsubscribe\s+me\b|(?:remove|take)\s+me\s+(?:off|from)\s+(?:this|the|your|these)\s+"
-    r"(?:mailing\s+)?(?:list|emails?|mails?|program(?:me)?)\b|"
-    r"stop\s+(?:sending\s+(?:me|us)\b|(?:e-?mailing|mailing|contacting|messaging)\s+(?:me|us)\b)|"
+    r"(?:unsubscribe\s+me\b|(?:remove|take)\s+me\s+(?:off|from)\s+(?:(?:this|your|these)\s+(?:mailing\s+)?"
+    r"(?:list|emails?|mails?|program(?:me)?)|the\s+mailing\s+list)\b(?!\s+(?:of|for|on|in|with|about|thread|channel))|"
+    r"stop\s+(?:sending\s+(?:me|us)(?:\s+(?:these|your|this|any\s+more|more))?(?:\s+(?:e-?mails?|mails?|messages?))?|"
+    r"(?:e-?mailing|mailing|contacting|messaging)\s+(?:me|us))(?=\s*(?:$|[.!,;]|please|thanks?|thank\s+you))|"
     r"i\s+(?:want|would\s+like|'?d\s+like)\s+to\s+unsubscribe\b)",
     re.IGNORECASE,
 )
@@ -146,36 +148,38 @@ _CANCEL_ALL = re.compile(
     r"recurring\s+(?:meeting|session|call)s?|(?:the\s+)?rest\s+of\s+(?:the|our)\s+(?:series|meetings|sessions))\b",
 )
 _RESCHEDULE = re.compile(
-    r"\b(?:re-?schedul\w*|re-?arrang\w*|postpon\w*|prepon\w*|push(?:ed|ing)?\s+(?:it|this|that|our|the|back|out|to)|"
-    r"bump(?:ed|ing)?\s+(?:it|this|that|our|the|to)|"
+    r"\b(?:re-?schedul\w*|re-?arrang\w*|postpon\w*|prepon\w*|push(?:ed|ing)?\s+(?:it|this|that|our|the|back|out)|"
+    r"(?:push|bump)(?:ed|ing)?\s+to\s+(?=\d|(?:mon|tue|wed|thu|fri|sat|sun|next|tomorrow|later|after|the\s+(?:\d|next|following)))|"
+    r"bump(?:ed|ing)?\s+(?:it|this|that|our|the)|"
     r"mov(?:e|ing)\s+(?:it|this|that|our|the|to|things)|shift\w*\s+(?:it|this|that|our|the|to)|"
-    # "push Tuesday to Thursday", "move Tuesday's call to Wednesday" (the day moved from is blanked
-    # out before reading: `_without_moved_from`)
-    r"(?:push|bump|mov|shift)\w*\s+(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day(?:'?s)?\s+|\s{3,})"
-    r"(?:meeting\s+|session\s+|call\s+)?to|"
     r"bring\s+(?:it|this|that|our|the)?\s*(?:\w+\s+)?forward|change\s+(?:the|our)\s+(?:time|day|date)|"
     r"another\s+(?:time|day)\s+for\s+(?:our|the)|new\s+time\s+for)\b",
 )
 #: The day a meeting is moved from ("push Tuesday to Thursday at 3pm", "move Tuesday's call to
 #: Wednesday"): not read as a time, so that the time goes with the day it is moved to.
 _MOVED_FROM = re.compile(
-    r"\b(?:push|bump|mov|shift)\w*\s+((?:mon|tues|wednes|thurs|fri|satur|sun)day(?:'?s)?)"
-    r"(?=\s+(?:meeting\s+|session\s+|call\s+)?to\b)",
+    rf"\b(?:push|bump|mov|shift)\w*\s+(?:our\s+|the\s+|my\s+)?({WEEKDAY_WORD}(?:'?s)?)"
+    r"(?=\s+(?:(?:meeting|session|call|chat|catch-?up)\s+)?to\b)",
     re.IGNORECASE,
 )
 
 
-def _without_moved_from(text: str) -> str:
-    """The text with the day a meeting is moved from blanked out, its length kept."""
-    if "day" not in text.lower():
-        return text
-    return _MOVED_FROM.sub(lambda m: m.group(0)[: m.start(1) - m.start()] + " " * len(m.group(1)), text)
+def _without_moved_from(text: str) -> tuple[str, re.Match[str] | None]:
+    """The text with the day a meeting is moved from blanked out (its length kept), and where
+    that was said (a move), if anywhere."""
+    moved = _MOVED_FROM.search(text)
+    if moved is None:
+        return text, None
+    return _MOVED_FROM.sub(
+        lambda m: m.group(0)[: m.start(1) - m.start()] + " " * len(m.group(1)), text
+    ), moved
 
 
 #: Taking back one's own proposal: "please ignore my suggestion", "forget the times I sent".
 _WITHDRAW = re.compile(
-    r"\b(?:ignore|forget|disregard|scratch|withdraw|drop)\s+(?:my|the)\s+(?:last\s+|earlier\s+|previous\s+)?"
-    r"(?:suggestions?|proposals?|(?:suggested|proposed)\s+times?|times?\s+i\s+(?:sent|suggested|proposed))\b",
+    r"(?<!n't\s)(?<!not\s)\b(?:ignore|forget|disregard|scratch|withdraw|drop)\s+(?:my|the)\s+"
+    r"(?:last\s+|earlier\s+|previous\s+)?(?:(?:suggested|proposed)\s+times?|times?\s+i\s+(?:sent|suggested|proposed)|"
+    rf"(?:suggestion|proposal)s?(?=\s*(?:$|[.!,;:-]|(?:for|of|on)\s+(?:{WEEKDAY_WORD}\b|the\s+\d|\d|today|tomorrow))))",
     re.IGNORECASE,
 )
 #: A time offered "instead" of a meeting already confirmed moves it ("Thursday works better").
@@ -276,30 +280,26 @@ def only_courtesy(text: str) -> bool:
     return all(not _LETTERS.search(line) or _COURTESY.match(line) for line in _sentences(text))
 
 
-#: A promise to answer later ("I'll think about it and reply over the weekend").
+#: A sentence that promises an answer later ("I'll think about it and reply over the weekend").
 _ANSWER_LATER = re.compile(
-    r"\b(?:i'?ll|i\s+will|will)\s+(?:have\s+a\s+)?(?:think\s+(?:about\s+(?:it|this|that)|it\s+over)|"
+    r"^\W*(?:i'?ll|i\s+will)\s+(?:have\s+a\s+)?(?:think\s+(?:about\s+(?:it|this|that)|it\s+over)|"
     r"get\s+back\s+to\s+you|reply|write\s+back|answer|send\s+(?:them|it|my\s+goals|you\s+my\s+goals)|"
     r"come\s+back\s+to\s+(?:you|this|it))\b",
     re.IGNORECASE,
 )
 
 
-_THANKS_FOR = re.compile(
-    r"^\W*(?:many\s+)?thanks?(?:\s+you)?(?:\s+(?:so|very)\s+much)?\s+for\b", re.IGNORECASE
-)
-
-
-def promises_an_answer(text: str) -> bool:
+def _promises_an_answer(text: str) -> bool:
     """The reply only says that an answer will follow, with courtesy around it ("Thanks! I'll
     think about it and reply over the weekend"): in the welcome thread it is not yet goals.
     Such a promise is short: a long reply is not one (and is not read through for it)."""
     if len(text) > MAX_STOP_CHARS * 2:
         return False
     sentences = [line for line in _sentences(text) if _LETTERS.search(line)]
-    promised = [line for line in sentences if _ANSWER_LATER.search(line)]
+    promised = [line for line in sentences if _ANSWER_LATER.match(line)]
     return bool(promised) and all(
-        line in promised or _COURTESY.match(line) or _THANKS_FOR.match(line) for line in sentences
+        line in promised or _COURTESY.match(line) or line.lower().startswith(("thank", "many thanks"))
+        for line in sentences
     )
 
 
@@ -316,7 +316,7 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
     if situation.thread == WELCOME:
         # SPEC §3.1.14: an answer to a welcome that is not goals (a command, a promise of them
         # later) is not taken for them.
-        not_goals = _LATER_COMMANDS.match(text) or promises_an_answer(text)
+        not_goals = _LATER_COMMANDS.match(text) or _promises_an_answer(text)
         return [Intent("goals")] if situation.role in ("mentee", "peer") and not not_goals else []
     if _LATER_COMMANDS.match(text):
         return []
@@ -327,9 +327,8 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
         anchor = situation.meeting
     elif len(situation.proposed) == 1:
         anchor = situation.proposed[0]
-    reading = read_times(
-        _without_moved_from(text), situation.zone, situation.now, situation.other_zone, anchor
-    )
+    readable, moved_from = _without_moved_from(text)
+    reading = read_times(readable, situation.zone, situation.now, situation.other_zone, anchor)
     intents: list[Intent] = []
     used: set[int] = set()
     for index, clause in enumerate(reading.clauses):
@@ -360,7 +359,7 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
             for clause in reading.clauses
         )
     )
-    if _moves(reading, used) or instead:
+    if _moves(reading, used, moved_from) or instead:
         intents = [i for i in intents if i.type != "confirm"]
         intents.append(Intent("reschedule", tuple(options)))
     elif options:
@@ -437,10 +436,11 @@ def _cancel(reading: Reading, used: set[int]) -> Intent | None:
     return None
 
 
-def _moves(reading: Reading, used: set[int]) -> bool:
+def _moves(reading: Reading, used: set[int], moved_from: re.Match[str] | None) -> bool:
     moved = False
     for index, clause in enumerate(reading.clauses):
-        if _RESCHEDULE.search(clause.low) and not _NOT_OUR_MOVE.search(clause.low):
+        said_here = moved_from is not None and clause.start <= moved_from.start() < clause.end
+        if said_here or (_RESCHEDULE.search(clause.low) and not _NOT_OUR_MOVE.search(clause.low)):
             used.add(index)
             moved = True
     return moved
@@ -604,9 +604,9 @@ _MESSAGE = at_word_start(
     r"got\s+(?:the|a|an|my)\s+(?!conflict))\b",
     r"i'?ve\s+(?:accepted|changed|finished|read|found|put|started|got)\b",
     r"(?:let'?s|we\s+(?:could|should))\s+(?:spend|focus|talk|discuss|go\s+through|look\s+at|catch\s+up|cover|use)\b",
-    r"i'?d\s+(?:like|love)\s+to\s+(?:talk|discuss|go\s+through|focus|cover|share|ask|show|hear|see|know|"
-    r"read|learn)\b",
-    r"feel\s+free\s+to\b",
+    r"i'?d\s+(?:like|love)\s+to\s+(?:talk|discuss|go\s+through|focus|cover|share|ask|show|hear|read|learn)\b",
+    r"feel\s+free\s+to\s+(?!(?:suggest|propose|pick|choose|change|move|reschedule|let\s+me\s+know|say|tell\s+me|"
+    r"reply|answer|ask|reach\s+out|get\s+in\s+touch))",
     r"another\s+thing\b",
     r"i\s+have\s+(?:many|lots\s+of|a\s+few|some|so\s+many)\s+(?:questions|things)\b",
     r"lots\s+to\s+tell\b",
@@ -615,8 +615,8 @@ _MESSAGE = at_word_start(
     # Someone addressed by name ("Sorry Jo, …", "Ana, please send …"): names are capitalised.
     r"sorry\s+(?-i:[A-Z][a-z]+),",
     r"^(?!(?:thanks|thank|ok|okay|sure|yes|yeah|hi|hey|hello|great|perfect|sorry|cheers|well|so|also|and|but|"
-    r"dear|actually|anyway|anyways|alternatively|otherwise|ideally|unfortunately|sadly|honestly|however|then|now|"
-    r"fine|cool|awesome|no|oh|ah|hmm|right|instead|again|besides|finally|first|second|lastly)\b)(?-i:[A-Z][a-z]+),\s+(?:please|i|could|can|would|my)\b",
+    r"dear|anyway|anyways|otherwise|sadly|however|then|now|perhaps|maybe|today|tomorrow|tonight|fine|cool|awesome|"
+    r"no|oh|ah|hmm|right|instead|again|besides|first|second|\w{4,}ly)\b)(?-i:[A-Z][a-z]+),\s+(?:please|i|could|can|would|my)\b",
     rf"https?://(?!{MEETING_HOST})",
     flags=re.IGNORECASE,
 )

@@ -214,15 +214,31 @@ _OFFER = re.compile(
 _NOT_AN_OFFER = re.compile(
     r"\bsee\s+(?:you|u|everyone|y'all|all)\b|\bhave\s+a\s+(?:great|good|nice)\b|\blooking\s+forward\b",
 )
-# A time as the edge of a window ("after 3pm", "between 2 and 5", "anytime Wednesday", "from 2
-# to 5pm", "I'm free 10am-12pm") is not a meeting time: the person is saying when they are
-# free, and is asked for the exact time. A range said as a meeting ("could we meet 3-4pm?") is one.
+# A time as the edge of a window ("after 3pm", "between 2 and 5", "anytime Wednesday") is not
+# a meeting time: the person is saying when they are free, and is asked for the exact time.
 _WINDOW = re.compile(
-    r"\b(?:(?:any\s*time|anytime|whenever|after(?!\s+tomorrow)|before|between|until|till|not\s+before|"
-    r"not\s+after|from\s+\S+\s+on(?:wards?)?)\b|from\s+\d{1,2}(?::\d\d)?\s*(?:am|pm)?\s*(?:to|till|until|-)\s*\d|"
-    r"(?:i'?m|i\s+am|we'?re|we\s+are)\s+(?:free|available|around|open)\s+(?:\w+\s+){0,3}?"
-    r"\d{1,2}(?::\d\d)?\s*(?:am|pm)?\s*(?:-|to|till|until)\s*\d)",
+    r"\b(?:any\s*time|anytime|whenever|after(?!\s+tomorrow)|before|between|until|till|not\s+before|not\s+after|"
+    r"from\s+\S+\s+on(?:wards?)?)\b",
 )
+#: So is a range of two hours or more ("I'm free Thursday from 2 to 5pm", "10am-12pm"): a
+#: mentoring meeting is shorter, so that is when the person is free; a shorter range is a
+#: meeting's length ("Could we meet from 3 to 4pm?").
+_AVAILABLE_RANGE = re.compile(
+    r"(?<![\d:.])\b(\d{1,2})(?::\d\d)?\s*(?:am|pm)?\s*(?:-|to|till|until)\s*(\d{1,2})(?![\d.])"
+)
+#: The shortest range that is a window, in whole hours on the clock face.
+WINDOW_HOURS = 2
+
+
+def _windows(low: str) -> list[int]:
+    """Where each window of a clause starts (`_WINDOW`, and long enough `_AVAILABLE_RANGE`s)."""
+    starts = [w.start() for w in _WINDOW.finditer(low)]
+    for match in _AVAILABLE_RANGE.finditer(low):
+        if (int(match.group(2)) - int(match.group(1))) % 12 >= WINDOW_HOURS:
+            starts.append(match.start())
+    return starts
+
+
 _NAMED_IN_WINDOW = re.compile(r"\b(?:say|ideally|preferably)\W+\d")
 _VAGUE = re.compile(
     r"\b(?:(?:some\s*time|any\s*time|anytime|early|late|later|mid|end\s+of|beginning\s+of)\s+"
@@ -250,9 +266,10 @@ _BARE_HOUR = re.compile(
     r"(?!\s*(?:am|pm|a\b|p\b|[:/.-]\d|%|people|persons|of\b|minutes|mins|hours|days|weeks))",
     re.IGNORECASE,
 )
-_WEEKDAY = re.compile(
-    r"\b(mon|tue|wed|thu|fri|sat|sun)(?:day|s|sday|nesday|rsday|urday|\.)?\b", re.IGNORECASE
-)
+#: A weekday as people write it ("Tuesday", "Tue", "Tues", "Thurs."), its first three letters
+#: captured; for other modules' patterns too.
+WEEKDAY_WORD = r"(mon|tue|wed|thu|fri|sat|sun)(?:day|s|sday|nesday|rsday|urday|\.)?"
+_WEEKDAY = re.compile(rf"\b{WEEKDAY_WORD}\b", re.IGNORECASE)
 _NEXT_WEEK_DAY = re.compile(
     r"\b(mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?\s+(?:of\s+)?next\s+week\b|\bnext\s+week(?:'s)?\s*,?\s*(?:on\s+)?"
     r"(mon|tue|wed|thu|fri|sat|sun)[a-z]*\b",
@@ -510,6 +527,15 @@ _DIGIT_REWRITES: tuple[_Rewrite, ...] = (
         r"\1:30",
     ),  # "half 3"
     ("-", re.compile(r"\b(20\d\d)-(\d{2})-(\d{2})\b"), _iso_date),
+    # "from 3 to 4pm" → "3-4pm": one range, which the library reads as such (not two times).
+    (
+        "from",
+        re.compile(
+            r"\bfrom\s+(\d{1,2}(?::\d\d)?\s*(?:am|pm)?)\s+(?:to|till|until)\s+(?=\d{1,2}(?::\d\d)?\s*(?:am|pm))",
+            _I,
+        ),
+        r"\1-",
+    ),
     (".", re.compile(r"\b([0-3]?\d)\.([01]?\d)\.(\d{2,4})?(?=[\s,;!?)]|$)"), _dotted_date),  # "10.12."
     (("at", "@"), re.compile(r"(?:\bat|@)\s*(\d)", _I), r"at \1"),
     # "12 January 2027, 16:00": with a year, the library reads "January 2027" and loses the day.
@@ -580,7 +606,7 @@ def normalize(text: str) -> str:
 _SENTENCE_END = re.compile(r"(?=[\sA-Z])(?:(?<=[.!?])\s+|\n+|(?<=[.!?])(?=[A-Z]))")
 _CLAUSE_BREAK = re.compile(
     r"(?=[\s;,])(?:\s*;\s*|\s+but\s+|,\s*but\s+|\s+however,?\s+|\s+though,?\s+|\s+although\s+|\s+[-—–]+\s+|"
-    r"\s+so\s+(?=(?:i|i'm|i\s+am|we|we're)\b)|"
+    r"\s+so\s+(?=(?:i|we)\b)|"
     r",\s*(?=(?:i|i'm|i\s+am|i'll|i've|we|we're|it's|that's|this\s+is|my|as|since|because|so|"
     r"sorry|thanks|thank|how\s+about|what\s+about)\b))",
     re.IGNORECASE,
@@ -1138,7 +1164,7 @@ def _read_clause(
     carried = facts.carried_day
     facts.carried_day = None
     clause_day: date | None = None
-    windows = [w.start() for w in _WINDOW.finditer(low)]
+    windows = _windows(low)
     for item in found:
         clause_day = item.day or clause_day
         if item.until is not None and item.clock is not None:
@@ -1194,16 +1220,21 @@ _WEEKDAY_AFTER = re.compile(
 )
 
 
-_DAY_NAME = r"(mon|tues|wednes|thurs|fri|satur|sun)day"
-_AFTER_NEXT = re.compile(rf"\b(?:the\s+)?{_DAY_NAME}\s+after\s+next\b", re.IGNORECASE)
-_THIS_DAY = re.compile(rf"\bthis\s+{_DAY_NAME}\b", re.IGNORECASE)
-_NEXT_DAY = re.compile(rf"\bnext\s+{_DAY_NAME}\b", re.IGNORECASE)
+_AFTER_NEXT = re.compile(rf"\b(?:the\s+)?{WEEKDAY_WORD}\s+after\s+next\b", re.IGNORECASE)
+#: "this Tuesday" refused ("This Tuesday doesn't work", "not this Tue", "can't do this Tuesday").
+_THIS_DAY_REFUSED = re.compile(
+    rf"\b(?:(?:not|can'?t\s+do|cannot\s+do)\s+this\s+{WEEKDAY_WORD}\b|this\s+{WEEKDAY_WORD}\s+(?:doesn'?t|does\s+not|"
+    r"won'?t|will\s+not|isn'?t|is\s+not|is\s+(?:bad|tricky|difficult|full|out|impossible)|no\b))",
+    re.IGNORECASE,
+)
+_NEXT_DAY = re.compile(rf"\bnext\s+{WEEKDAY_WORD}\b", re.IGNORECASE)
 
 
 def _weeks_apart(text: str, today: date) -> str:
     """A weekday a week beyond the next one, pinned to its date: "the Tuesday after next", and
-    "next Tuesday" set against "this Tuesday" in the same reply ("This Tuesday doesn't work, but
-    next Tuesday would"), where it cannot mean the coming one."""
+    "next Tuesday" set against "this Tuesday" refused in the same reply ("This Tuesday doesn't
+    work, but next Tuesday would"), where it cannot mean the coming one. ("I missed this
+    Tuesday's session, next Tuesday?" keeps the rule: the coming Tuesday.)"""
 
     def pinned(match: re.Match[str]) -> str:
         day = _next_weekday(today, _weekday_index(match.group(1))) + timedelta(days=7)
@@ -1214,7 +1245,11 @@ def _weeks_apart(text: str, today: date) -> str:
         return text
     if "after next" in low:
         text = _AFTER_NEXT.sub(pinned, text)
-    said_this = {m.group(1).lower() for m in _THIS_DAY.finditer(text)} if "this" in low else set()
+    said_this = (
+        {(m.group(1) or m.group(2)).lower() for m in _THIS_DAY_REFUSED.finditer(text)}
+        if "this" in low
+        else set()
+    )
     if said_this:
         text = _NEXT_DAY.sub(lambda m: pinned(m) if m.group(1).lower() in said_this else m.group(0), text)
     return text
