@@ -118,8 +118,9 @@ def _meeting_asked_to_move(turn: Turn) -> Meeting | None:
 
 
 def _offer(turn: Turn, options: list[Option], moving: Meeting | None) -> None:
-    """A proposal to the other side, or (final) a booking now."""
-    facilitator = _facilitator(turn)
+    """A proposal to the other side, or (final) a booking now. In a circle the facilitator's time
+    is final: for a move, the facilitator of the meeting moved, not of the next one to book."""
+    facilitator = _facilitator(turn, moving)
     final = len(options) == 1 and (
         turn.program.auto_confirm or (facilitator is not None and facilitator.id == turn.sender.id)
     )
@@ -362,7 +363,8 @@ def ask_exact_time(turn: Turn, intent: Intent) -> None:
 
 
 def cancel(turn: Turn, intent: Intent) -> None:
-    """Cancel the next meeting (or, with "all", the series or every meeting ahead); with no
+    """Cancel the next meeting, or the one on the day named (or, with "all", the series or every
+    meeting ahead); with no
     meeting, withdraw the sender's pending proposal. In a circle a member who is not the
     facilitator declines instead, and only the next meeting, even on "cancel all"."""
     if turn.mentorship is None:
@@ -390,7 +392,11 @@ def cancel(turn: Turn, intent: Intent) -> None:
         _withdraw(turn)
         return
     if not intent.all:
-        _cancel_meetings(turn, meetings[:1], whole_series=None, reason="cancelled")
+        # The meeting on the day named ("the Dec 22 one"), else the next one ("I'm ill today,
+        # I have to cancel" names a day with no meeting).
+        zone = turn.situation.zone
+        named = [m for m in meetings if m.starts_at.astimezone(zone).date() == intent.day]
+        _cancel_meetings(turn, named[:1] or meetings[:1], whole_series=None, reason="cancelled")
         return
     series = meetings[0].series if meetings[0].series_id else None
     if series is not None:

@@ -8,8 +8,8 @@ times in it. Acting on what is recognised is for `actions/`; this module only re
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -96,6 +96,7 @@ class Intent:
     options: tuple[Option, ...] = ()
     option: int | None = None  # pick: 1-based, into the options offered
     all: bool = False  # cancel: the whole series, not only the next meeting
+    day: date | None = None  # cancel: the day of the meeting meant ("the Dec 22 one"), if named
 
     def as_json(self) -> dict[str, Any]:
         """The intent as `concierge inbound --now` prints it."""
@@ -106,6 +107,8 @@ class Intent:
             values["option"] = self.option
         if self.type == "cancel":
             values["all"] = self.all
+            if self.day is not None:
+                values["day"] = self.day.isoformat()
         return values
 
 
@@ -222,6 +225,7 @@ _DECLINE = at_word_start(
     r"won'?t\s+(?:be\s+able\s+to\s+)?make\b",
     r"can'?t\s+make\b",
     r"(?:i\s+have\s+to|need\s+to|must)\s+decline\b",
+    r"(?:have\s+to|need\s+to|must|will|'ll|going\s+to|gonna)\s+skip\b",
     r"decline\b",
     r"that'?s\s+not\s+(?:good|great|ideal)",
     r"(?:absolutely|definitely|certainly|of\s+course)\s+not\b(?!\s+(?:a\s+)?(?:problem|issue|bother)\b)",
@@ -354,20 +358,30 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
     instead = (
         situation.asked == "invite"
         and bool(options)
-        and any(
-            (clause.mentions and _INSTEAD.search(clause.low)) or _DECLINE.search(clause.low)
-            for clause in reading.clauses
+        and (
+            reading.shifted
+            or any(
+                (clause.mentions and _INSTEAD.search(clause.low)) or _DECLINE.search(clause.low)
+                for clause in reading.clauses
+            )
         )
     )
-    if _moves(reading, used, moved_from) or instead:
+    moving = _moves(reading, used, moved_from) or instead
+    if situation.meeting is not None and situation.asked == "invite":
+        options, restated = _beside_the_meeting(options, situation.meeting, moving, text)
+        if restated and not moving and not any(i.type == "confirm" for i in intents):
+            intents.append(Intent("confirm"))  # "Still on for Tuesday 3pm?"
+    if moving:
         intents = [i for i in intents if i.type != "confirm"]
         intents.append(Intent("reschedule", tuple(options)))
     elif options:
         intents.append(Intent("propose", tuple(options)))
     elif reading.vague and cancel is None and (answered is None or answered.type == "decline"):
-        intents.append(Intent("vague_time"))
-    if any(i.type in ("propose", "vague_time", "cancel") for i in intents):
-        # A counter-proposal declines by itself, and so does calling the meeting off.
+        # Can't make the meeting and asks for another time: a move without a time yet.
+        cannot_make = situation.asked == "invite" and answered is not None and answered.type == "decline"
+        intents.append(Intent("reschedule") if cannot_make else Intent("vague_time"))
+    if any(i.type in ("propose", "vague_time", "cancel", "reschedule") for i in intents):
+        # A counter-proposal declines by itself, and so do calling the meeting off and moving it.
         intents = [i for i in intents if i.type != "decline"]
     if about:
         # An answer to an agenda or log prompt is the agenda or the notes, unless it schedules
@@ -376,7 +390,11 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
         if about[0].type == "agenda":
             return scheduling or about
         return about + scheduling
-    if _message_for_others(reading, used, scheduling=bool(intents)):
+    if _message_for_others(reading, used, scheduling=bool(intents)) or (
+        # A meeting link beside an answer ("I'll be there, here is my Zoom: …"): no option
+        # carries it, so the other side gets it as a message.
+        not options and intents and _MEETING_LINK.search(text)
+    ):
         intents.append(Intent("pass_on"))
     return intents
 
@@ -429,10 +447,14 @@ def calendar_intents(answer: CalendarAnswer) -> list[Intent]:
 
 
 def _cancel(reading: Reading, used: set[int]) -> Intent | None:
+    """Calling a meeting off, with the day it names: named in the same clause, or the only day
+    the reply names ("Can't make the Dec 22 one - please cancel just that one")."""
     for index, clause in enumerate(reading.clauses):
         if _CANCEL.search(clause.low) and not _NOT_CANCEL.search(clause.low):
             used.add(index)
-            return Intent("cancel", all=bool(_CANCEL_ALL.search(reading.text.lower())))
+            named = set(clause.days) or {day for c in reading.clauses for day in c.days}
+            day = next(iter(named)) if len(named) == 1 else None
+            return Intent("cancel", all=bool(_CANCEL_ALL.search(reading.text.lower())), day=day)
     return None
 
 
@@ -444,6 +466,25 @@ def _moves(reading: Reading, used: set[int], moved_from: re.Match[str] | None) -
             used.add(index)
             moved = True
     return moved
+
+
+_NEXT_WORD = re.compile(r"\bnext\b", re.IGNORECASE)
+
+
+def _beside_the_meeting(
+    options: list[Option], meeting: datetime, moving: bool, text: str
+) -> tuple[list[Option], bool]:
+    """The options without the booked meeting's own time, and whether it was restated. Restated
+    in a move, it is the same time a week on when the reply says "next" ("move it to the same
+    time next Tuesday", the meeting being this Tuesday); otherwise a restated time ("Still on
+    for Tuesday 3pm?") is no new time."""
+    kept = [o for o in options if not same_moment(o.start, meeting)]
+    restated = len(kept) < len(options)
+    if restated and moving and _NEXT_WORD.search(text):
+        kept += [
+            replace(o, start=o.start + timedelta(days=7)) for o in options if same_moment(o.start, meeting)
+        ]
+    return kept, restated
 
 
 def _same_as_offered(start: datetime, situation: Situation) -> bool:
@@ -600,7 +641,8 @@ _MESSAGE = at_word_start(
     r"i\s+learned\b",
     r"congrat",
     r"have\s+a\s+(?:great|good|nice|lovely)\s+(?:session|meeting|time)\b",
-    r"i\s+(?:passed|found|accepted|finished|submitted|launched|shipped|landed|changed|started|read\s+your|"
+    r"i\s+(?:finally\s+|just\s+|already\s+)?(?:passed|found|accepted|finished|submitted|launched|shipped|landed|"
+    r"changed|started|read\s+your|"
     r"got\s+(?:the|a|an|my)\s+(?!conflict))\b",
     r"i'?ve\s+(?:accepted|changed|finished|read|found|put|started|got)\b",
     r"(?:let'?s|we\s+(?:could|should))\s+(?:spend|focus|talk|discuss|go\s+through|look\s+at|catch\s+up|cover|use)\b",
@@ -608,7 +650,9 @@ _MESSAGE = at_word_start(
     r"feel\s+free\s+to\s+(?!(?:suggest|propose|pick|choose|change|move|reschedule|let\s+me\s+know|say|tell\s+me|"
     r"reply|answer|ask|reach\s+out|get\s+in\s+touch))",
     r"another\s+thing\b",
-    r"i\s+have\s+(?:many|lots\s+of|a\s+few|some|so\s+many)\s+(?:questions|things)\b",
+    r"i\s+have\s+(?:many|lots\s+of|a\s+few|some|so\s+many|(?:two|three|four|a\s+couple\s+of))\s+"
+    r"(?:questions|things|topics|ideas|points)\b",
+    r"i\s+(?:may|might|will|'ll|could)\s+be\s+(?:\w+\s+){0,3}?late\b",
     r"lots\s+to\s+tell\b",
     r"do\s+you\s+mind\s+if\b",
     r"i'?m\s+(?:running|working\s+on|halfway|loving|so\s+sorry)",
@@ -622,6 +666,7 @@ _MESSAGE = at_word_start(
 )
 
 
+_MEETING_LINK = re.compile(rf"https?://{MEETING_HOST}", re.IGNORECASE)
 #: A clause that turns from what came before it ("Yes, but can we keep it to 30 minutes?").
 _TURNS = re.compile(r"\bbut\W*$", re.IGNORECASE)
 

@@ -164,7 +164,9 @@ _DURATION = re.compile(
 _SHIFT = re.compile(
     r"\b(?:(?P<amount>an?|one|two|half\s+an|\d{1,3})\s*(?P<unit>hours?|hrs?|h|minutes?|mins?)\s+(?P<way>earlier|later)|"
     r"(?P<verb>push(?:ed)?|move|shift|bring|pull)\s+(?:it|this|that|the\s+\w+|our\s+\w+)?\s*(?P<dir>back|forward|out|up|"
-    r"later|earlier)\s+(?:by\s+)?(?P<amount2>an?|one|two|half\s+an|\d{1,3})\s*(?P<unit2>hours?|hrs?|h|minutes?|mins?))\b",
+    r"later|earlier)\s+(?:by\s+)?(?P<amount2>an?|one|two|half\s+an|\d{1,3})\s*(?P<unit2>hours?|hrs?|h|minutes?|mins?)|"
+    r"(?P<week>(?:the\s+)?(?:following|next)\s+week,?\s+(?:on\s+)?(?:the\s+)?same\s+(?:day\s+and\s+(?:the\s+)?)?time|"
+    r"same\s+(?:day\s+and\s+)?time\s+(?:the\s+)?(?:following|next)\s+week|a\s+week\s+later))\b",
 )  # fmt: skip
 _SAME_TIME = re.compile(r"\bsame\s+time\b")
 
@@ -208,11 +210,11 @@ _OFFER = re.compile(
     r"\?|\b(?:how\s+about|what\s+about|could\s+(?:we|you)|can\s+(?:we|you)|shall\s+we|should\s+we|"
     r"would\s+(?:\w+\s+){0,4}(?:work|suit|be\s+(?:ok|okay|fine|possible|convenient|better|good))|works?\s+for|"
     r"suits?|i'?m\s+(?:free|available|around|open)|free|available|let'?s|i\s+can\s+do|we\s+can\s+do|i\s+could\s+do|"
-    r"(?:is|are)\s+(?:wide\s+)?open|up\s+for|possible|prefer|(?:i'?d|i\s+would|we'?d)\s+rather|propose|suggest|instead|works?\b|would\s+be\s+(?:better|best|ideal|great)|"
+    r"(?:is|are)\s+(?:wide\s+)?open|(?:is|sounds|looks)\s+(?:perfe?ct|great|fine|good|ok(?:ay)?)\b|up\s+for|possible|prefer|(?:i'?d|i\s+would|we'?d)\s+rather|propose|suggest|instead|works?\b|would\s+be\s+(?:better|best|ideal|great)|"
     r"any\s*time|anytime|whenever|(?:fine|good|ok|okay|best|great|better|easiest)\s+(?:by|for|with)\s+(?:me|us))",
 )  # fmt: skip
 _NOT_AN_OFFER = re.compile(
-    r"\bsee\s+(?:you|u|everyone|y'all|all)\b|\bhave\s+a\s+(?:great|good|nice)\b|\blooking\s+forward\b",
+    r"\b(?:do|would)\s+you\s+prefer\b|\bsee\s+(?:you|u|everyone|y'all|all)\b|\bhave\s+a\s+(?:great|good|nice)\b|\blooking\s+forward\b",
 )
 # A time as the edge of a window ("after 3pm", "between 2 and 5", "anytime Wednesday") is not
 # a meeting time: the person is saying when they are free, and is asked for the exact time.
@@ -264,6 +266,11 @@ _CLOCK = re.compile(
 _BARE_HOUR = re.compile(
     r"\b(?:at|@|around|by|from|after|make\s+it|to|till|until)\s+(\d{1,2})(?::(\d{2}))?\b"
     r"(?!\s*(?:am|pm|a\b|p\b|[:/.-]\d|%|people|persons|of\b|minutes|mins|hours|days|weeks))",
+    re.IGNORECASE,
+)
+#: An hour asked about without a preposition: "Would 9 work on Wednesday?", "Does 4 suit you?".
+_BARE_HOUR_ASKED = re.compile(
+    r"\b(?:would|could|does|will|is)\s+(\d{1,2})(?::(\d{2}))?\s+(?=(?:work|suit|be\s+(?:ok|okay|fine|good|possible)|do)\b)",
     re.IGNORECASE,
 )
 #: A weekday as people write it ("Tuesday", "Tue", "Tues", "Thurs."), its first three letters
@@ -344,6 +351,8 @@ class Clause:
     unavailable: bool = False
     #: Days and times named here at all, offered or not.
     mentions: int = 0
+    #: The days named here, offered or not, as the sender's calendar dates.
+    days: list[date] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -354,6 +363,9 @@ class Reading:
     clauses: list[Clause]
     options: list[Option]
     vague: bool
+    #: An option is the anchor moved by an offset ("an hour earlier", "the following week,
+    #: same day and time"): it moves what the email being answered was about.
+    shifted: bool = False
 
 
 def warm_up() -> None:
@@ -996,7 +1008,7 @@ def _resolve_several(written: str, library_day: date, today: date) -> date | Non
 def _bare_hours(masked: str, found: list[_Found]) -> list[_Found]:
     """ "at 3", "make it 4": an hour the library does not read on its own."""
     extra: list[_Found] = []
-    for match in _BARE_HOUR.finditer(masked):
+    for match in (*_BARE_HOUR.finditer(masked), *_BARE_HOUR_ASKED.finditer(masked)):
         if any(f.start <= match.start(1) < f.end for f in found):
             continue
         hour, minute = int(match.group(1)), int(match.group(2) or 0)
@@ -1115,6 +1127,7 @@ def read_times(
         clauses=clauses,
         options=[Option(t.astimezone(UTC), duration, location, repeat) for t in options],
         vague=any(c.vague for c in clauses) and not options,
+        shifted=facts.shifted,
     )
 
 
@@ -1128,6 +1141,7 @@ class _Facts:
     approximate: list[datetime] = field(default_factory=list)
     #: A day named alone in the clause before ("First thing Monday — say 8:15?").
     carried_day: date | None = None
+    shifted: bool = False
 
 
 _ISH = re.compile(r"\s*-?\s*ish\b")  # "3ish", "3-ish": about then, not a time to book
@@ -1164,21 +1178,20 @@ def _read_clause(
     carried = facts.carried_day
     facts.carried_day = None
     clause_day: date | None = None
+    named_day = next((item.day for item in found if item.day is not None), None)
     windows = _windows(low)
+    clause.days = [item.day for item in found if item.day is not None]
     for item in found:
         clause_day = item.day or clause_day
-        if item.until is not None and item.clock is not None:
-            minutes = (item.until.hour * 60 + item.until.minute) - (item.clock.hour * 60 + item.clock.minute)
-            if 0 < minutes <= LONGEST_MEETING and "between" not in low:
-                facts.durations.append(minutes)
         if item.day is not None and item.clock is None and _SERIES_START.search(low[: item.start]):
             facts.series_start = item.day
             continue
         day, clock = item.day, item.clock
-        if day is None and clock is not None and (clause_day or carried or anchor):
-            # A time alone is on the day named before it here ("Tuesday at 3 or 4?"), else in
-            # the clause before, else on the day of what the email being answered was about.
-            day = clause_day or carried or (anchor.date() if anchor else None)
+        if day is None and clock is not None and (named_day or carried or anchor):
+            # A time alone is on the day named before it here ("Tuesday at 3 or 4?"), else after
+            # it here ("Would 9 work on Wednesday?"), else in the clause before, else on the day
+            # of what the email being answered was about.
+            day = clause_day or named_day or carried or (anchor.date() if anchor else None)
             if carried and previous is not None:
                 previous.vague = False
         if clock is None and day is not None and anchor is not None and _SAME_TIME.search(low):
@@ -1198,10 +1211,17 @@ def _read_clause(
         start = datetime.combine(day, clock, tzinfo=item.zone or zone)
         if _ISH.match(low, item.end, item.end + 6):
             facts.approximate.append(start)
-        else:
-            clause.times.append(start)
+            continue
+        clause.times.append(start)
+        if item.until is not None and "between" not in low:
+            # A range offered is the meeting's length ("3-4pm"); one that is not ("my offsite
+            # is 3-5pm") says nothing of it.
+            minutes = (item.until.hour * 60 + item.until.minute) - (clock.hour * 60 + clock.minute)
+            if 0 < minutes <= LONGEST_MEETING:
+                facts.durations.append(minutes)
     if shift and anchor is not None and not clause.times and offers:
         clause.times.append(anchor + _shift_of(shift))
+        facts.shifted = True
     if not clause.times and offers and vague_words and _OFFER.search(low):
         clause.vague = True
 
@@ -1295,6 +1315,8 @@ def _dates_pinned(text: str, today: date) -> str:
 
 
 def _shift_of(match: re.Match[str]) -> timedelta:
+    if match.group("week"):
+        return timedelta(days=7)
     amount = (match.group("amount") or match.group("amount2") or "1").lower()
     unit = (match.group("unit") or match.group("unit2") or "hour").lower()
     way = (match.group("way") or match.group("dir") or "later").lower()

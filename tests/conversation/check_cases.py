@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import sys
 from collections import Counter
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -168,6 +168,8 @@ class Checker:
             self.error(where, f"unknown intent type {kind!r}")
             return None
         fields = set(intent) - {"type"}
+        if kind == "cancel":
+            fields.discard("day")  # optional: the day of the meeting meant, "YYYY-MM-DD"
         if fields != INTENT_FIELDS[kind]:
             self.error(where, f"{kind} carries {sorted(INTENT_FIELDS[kind])}, not {sorted(fields)}")
         where = f"{where} ({kind})"
@@ -184,6 +186,11 @@ class Checker:
                 self.error(where, f"option {option} is not an index into the {len(offered)} offered")
         elif kind == "cancel" and not isinstance(intent.get("all"), bool):
             self.error(where, f"all must be true or false, not {intent.get('all')!r}")
+        elif kind == "cancel" and "day" in intent:
+            try:
+                date.fromisoformat(str(intent["day"]))
+            except ValueError:
+                self.error(where, f"day {intent['day']!r} is not YYYY-MM-DD")
         return kind
 
     def case(self, case: object, index: int, seen_ids: set[str]) -> tuple[str, list[str]] | None:

@@ -313,6 +313,21 @@ def test_a_circle_facilitators_time_is_final_and_every_member_is_invited(setting
     assert sorted(s.row.to_email for s in sent) == sorted([emails[0], emails[3]])
     assert all(s.calendar is None for s in sent)
     assert [m.status for m in meetings(settings)] == ["confirmed"]
+    # The facilitator's move is final: the same meeting, moved, with an update to every member.
+    before = last_outbound_id(settings)
+    reply(settings, intro, "Need to move our circle to Friday same time", now=NOW + timedelta(minutes=5))
+    work()
+    sent = sent_since(settings, before)
+    assert sorted(s.row.to_email for s in sent if s.calendar is not None) == sorted(emails)
+    (moved,) = meetings(settings)
+    assert moved.id == meeting.id and moved.starts_at.isoformat() == "2026-12-11T17:00:00+00:00"
+    # A member's "an hour later" is asked of the meeting's facilitator, never booked beside it.
+    before = last_outbound_id(settings)
+    reply(settings, member_invite.row.id, "Could we do it an hour later?", now=NOW + timedelta(minutes=10))
+    work()
+    sent = sent_since(settings, before)
+    assert all(s.calendar is None for s in sent) and to(sent, emails[0])
+    assert [m.starts_at.isoformat() for m in meetings(settings)] == ["2026-12-11T17:00:00+00:00"]
 
 
 def test_every_calendar_a_reply_causes_reaches_everyone(settings, work):
@@ -432,3 +447,35 @@ def test_the_proposer_can_take_back_their_waiting_time(settings, work):
     with session_scope(settings) as s:
         assert s.scalar(select(Proposal.status)) == "withdrawn"
     assert meetings(settings) == []
+
+
+def test_cancelling_one_occurrence_of_a_series_by_its_date_cancels_that_one(settings, work):
+    pair, invites = confirmed(settings, work, "every other Tuesday at 3pm")
+    before = last_outbound_id(settings)
+    result = reply(
+        settings, invites[MAYA].row.id, "Can't make the Dec 22 one (holidays) - please cancel just that one."
+    )
+    assert result.intents == [{"type": "cancel", "all": False, "day": "2026-12-22"}]
+    work()
+    cancel = check_invite(settings, sent_since(settings, before)[0], "CANCEL")
+    assert cancel.recurrence_id.value.date().isoformat() == "2026-12-22"
+    cancelled = [m.starts_at.date().isoformat() for m in meetings(settings) if m.status == "cancelled"]
+    assert cancelled == ["2026-12-22"]
+
+
+def test_an_offset_or_a_restated_time_never_books_a_second_meeting(settings, work):
+    pair, invites = confirmed(settings, work)
+    (meeting,) = meetings(settings)
+    before = last_outbound_id(settings)
+    restated = reply(settings, invites[ANA].row.id, "Still on for Tuesday 3pm? See you then!")
+    assert [i["type"] for i in restated.intents] == ["confirm"]
+    moved = reply(
+        settings, invites[MAYA].row.id, "Can we make it an hour earlier?", now=NOW + timedelta(minutes=5)
+    )
+    assert [i["type"] for i in moved.intents] == ["reschedule"]
+    work()
+    (after,) = meetings(settings)  # auto_confirm: moved at once, still one meeting
+    assert after.id == meeting.id and after.starts_at.isoformat() == "2026-12-08T19:00:00+00:00"
+    assert all(
+        check_invite(settings, m).uid.value == meeting.uid for m in sent_since(settings, before) if m.calendar
+    )
