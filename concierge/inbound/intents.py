@@ -170,7 +170,10 @@ _MOVED_FROM = re.compile(
 def _without_moved_from(text: str) -> tuple[str, re.Match[str] | None]:
     """The text with the day a meeting is moved from blanked out (its length kept), and where
     that was said (a move), if anywhere."""
-    moved = _MOVED_FROM.search(text)
+    low = text.lower()
+    moved = (
+        _MOVED_FROM.search(text) if any(verb in low for verb in ("push", "bump", "mov", "shift")) else None
+    )
     if moved is None:
         return text, None
     return _MOVED_FROM.sub(
@@ -658,11 +661,15 @@ _MESSAGE = at_word_start(
     r"i'?m\s+(?:running|working\s+on|halfway|loving|so\s+sorry)",
     # Someone addressed by name ("Sorry Jo, …", "Ana, please send …"): names are capitalised.
     r"sorry\s+(?-i:[A-Z][a-z]+),",
-    r"^(?!(?:thanks|thank|ok|okay|sure|yes|yeah|hi|hey|hello|great|perfect|sorry|cheers|well|so|also|and|but|"
-    r"dear|anyway|anyways|otherwise|sadly|however|then|now|perhaps|maybe|today|tomorrow|tonight|fine|cool|awesome|"
-    r"no|oh|ah|hmm|right|instead|again|besides|first|second|\w{4,}ly)\b)(?-i:[A-Z][a-z]+),\s+(?:please|i|could|can|would|my)\b",
     rf"https?://(?!{MEETING_HOST})",
     flags=re.IGNORECASE,
+)
+#: A clause that opens by addressing someone ("Ana, please send …"): names are capitalised.
+_ADDRESSED = re.compile(
+    r"(?!(?:thanks|thank|ok|okay|sure|yes|yeah|hi|hey|hello|great|perfect|sorry|cheers|well|so|also|and|but|"
+    r"dear|anyway|anyways|otherwise|sadly|however|then|now|perhaps|maybe|today|tomorrow|tonight|fine|cool|awesome|"
+    r"no|oh|ah|hmm|right|instead|again|besides|first|second|\w{4,}ly)\b)(?-i:[A-Z][a-z]+),\s+(?:please|i|could|can|would|my)\b",
+    re.IGNORECASE,
 )
 
 
@@ -676,11 +683,13 @@ def _message_for_others(reading: Reading, used: set[int], scheduling: bool) -> b
     scheduling, only what is plainly meant for the other person (`_MESSAGE`) counts, or a
     question that turns from it and names no time ("Yes, but can we do it on Zoom?": the
     proposer settles it)."""
+    # Most replies that schedule say nothing else: one look at the whole text spares a look per clause.
+    anywhere = scheduling and _MESSAGE.search(reading.text) is not None
     for index, clause in enumerate(reading.clauses):
         if not _LETTERS.search(clause.text) or _COURTESY.match(clause.text.strip()):
             continue
         if scheduling:
-            if _MESSAGE.search(clause.text):
+            if (anywhere and _MESSAGE.search(clause.text)) or _ADDRESSED.match(clause.text):
                 return True
             asks = "?" in clause.text and index not in used and not clause.mentions
             if asks and _TURNS.search(reading.text, max(0, clause.start - 8), clause.start):

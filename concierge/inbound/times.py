@@ -164,10 +164,20 @@ _DURATION = re.compile(
 _SHIFT = re.compile(
     r"\b(?:(?P<amount>an?|one|two|half\s+an|\d{1,3})\s*(?P<unit>hours?|hrs?|h|minutes?|mins?)\s+(?P<way>earlier|later)|"
     r"(?P<verb>push(?:ed)?|move|shift|bring|pull)\s+(?:it|this|that|the\s+\w+|our\s+\w+)?\s*(?P<dir>back|forward|out|up|"
-    r"later|earlier)\s+(?:by\s+)?(?P<amount2>an?|one|two|half\s+an|\d{1,3})\s*(?P<unit2>hours?|hrs?|h|minutes?|mins?)|"
-    r"(?P<week>(?:the\s+)?(?:following|next)\s+week,?\s+(?:on\s+)?(?:the\s+)?same\s+(?:day\s+and\s+(?:the\s+)?)?time|"
-    r"same\s+(?:day\s+and\s+)?time\s+(?:the\s+)?(?:following|next)\s+week|a\s+week\s+later))\b",
+    r"later|earlier)\s+(?:by\s+)?(?P<amount2>an?|one|two|half\s+an|\d{1,3})\s*(?P<unit2>hours?|hrs?|h|minutes?|mins?))\b",
 )  # fmt: skip
+#: A week on from the anchor: "the following week, same day and time", "a week later".
+_WEEK_SHIFT = re.compile(
+    r"\b(?:(?:the\s+)?(?:following|next)\s+week,?\s+(?:on\s+)?(?:the\s+)?same\s+(?:day\s+and\s+(?:the\s+)?)?time|"
+    r"same\s+(?:day\s+and\s+)?time\s+(?:the\s+)?(?:following|next)\s+week|a\s+week\s+later)\b"
+)
+
+
+def _shift_in(low: str) -> re.Match[str] | None:
+    """An offset from the anchor said in the text ("an hour earlier", "a week later"), if any."""
+    return _SHIFT.search(low) or (_WEEK_SHIFT.search(low) if "week" in low else None)
+
+
 _SAME_TIME = re.compile(r"\bsame\s+time\b")
 
 # Sentences that tell of the past, or of something else the person has on, hold no proposal.
@@ -235,7 +245,8 @@ WINDOW_HOURS = 2
 def _windows(low: str) -> list[int]:
     """Where each window of a clause starts (`_WINDOW`, and long enough `_AVAILABLE_RANGE`s)."""
     starts = [w.start() for w in _WINDOW.finditer(low)]
-    for match in _AVAILABLE_RANGE.finditer(low):
+    ranged = "-" in low or " to " in low or "till" in low
+    for match in _AVAILABLE_RANGE.finditer(low) if ranged else ():
         if (int(match.group(2)) - int(match.group(1))) % 12 >= WINDOW_HOURS:
             starts.append(match.start())
     return starts
@@ -1008,7 +1019,12 @@ def _resolve_several(written: str, library_day: date, today: date) -> date | Non
 def _bare_hours(masked: str, found: list[_Found]) -> list[_Found]:
     """ "at 3", "make it 4": an hour the library does not read on its own."""
     extra: list[_Found] = []
-    for match in (*_BARE_HOUR.finditer(masked), *_BARE_HOUR_ASKED.finditer(masked)):
+    asked = (
+        _BARE_HOUR_ASKED.finditer(masked)
+        if (" work" in masked or " suit" in masked or " be " in masked)
+        else ()
+    )
+    for match in (*_BARE_HOUR.finditer(masked), *asked):
         if any(f.start <= match.start(1) < f.end for f in found):
             continue
         hour, minute = int(match.group(1)), int(match.group(2) or 0)
@@ -1160,7 +1176,7 @@ def _read_clause(
     found = _found_in(clause.text, local_now, zone, other_zone)
     clause.mentions = len(found)
     low = clause.low
-    shift = _SHIFT.search(low) if anchor is not None else None
+    shift = _shift_in(low) if anchor is not None else None
     vague_words = _VAGUE.search(low)
     if not found and not shift and not vague_words:
         if facts.carried_day is not None and anchor is not None and _SAME_TIME.search(low):
@@ -1315,7 +1331,7 @@ def _dates_pinned(text: str, today: date) -> str:
 
 
 def _shift_of(match: re.Match[str]) -> timedelta:
-    if match.group("week"):
+    if match.re is _WEEK_SHIFT:
         return timedelta(days=7)
     amount = (match.group("amount") or match.group("amount2") or "1").lower()
     unit = (match.group("unit") or match.group("unit2") or "hour").lower()
