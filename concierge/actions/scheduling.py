@@ -240,10 +240,14 @@ def accept_meeting(turn: Turn, intent: Intent) -> None:
 
 
 def decline_meeting(turn: Turn, intent: Intent) -> None:
+    """No to the next confirmed meeting (see `_decline`)."""
+    _decline(turn, turn.upcoming)
+
+
+def _decline(turn: Turn, meeting: Meeting | None) -> None:
     """No to a confirmed meeting: in a pair it is called off and a new time asked for; in a
     circle the member's decline is noted, and when half the members decline the facilitator
     is asked for another time (SPEC §3.3)."""
-    meeting = turn.upcoming
     if meeting is None or not turn.once("meeting-answer"):
         return
     _record_answer(turn, meeting, "declined")
@@ -331,6 +335,12 @@ def reschedule(turn: Turn, intent: Intent) -> None:
     if past:
         _say_past(turn, past)
         return
+    facilitator = _facilitator(turn, meeting)
+    if facilitator is not None and facilitator.id != turn.sender.id:
+        # A circle member who can't make it and has no other time declines (SPEC §3.3: the
+        # facilitator is asked for another time when half the members can't come).
+        _decline(turn, meeting)
+        return
     meeting.move_asked_by_id = turn.sender.id
     when = _when(turn, meeting.starts_at, turn.sender)
     turn.said.append(
@@ -364,18 +374,10 @@ def ask_exact_time(turn: Turn, intent: Intent) -> None:
 
 def cancel(turn: Turn, intent: Intent) -> None:
     """Cancel the next meeting, or the one on the day named (or, with "all", the series or every
-    meeting ahead); with no
-    meeting, withdraw the sender's pending proposal. In a circle a member who is not the
-    facilitator declines instead, and only the next meeting, even on "cancel all"."""
+    meeting ahead); with no meeting, withdraw the sender's pending proposal. In a circle a
+    member who is not that meeting's facilitator declines it instead, and only it, even on
+    "cancel all"."""
     if turn.mentorship is None:
-        return
-    facilitator = _facilitator(turn, turn.upcoming)
-    if facilitator is not None and facilitator.id != turn.sender.id and turn.upcoming is not None:
-        # In a circle only the facilitator calls a meeting off (SPEC §3.3): a member's "cancel"
-        # is their decline, noted and told to the facilitator.
-        decline_meeting(turn, intent)
-        return
-    if not turn.once("cancel"):
         return
     meetings = list(
         turn.session.scalars(
@@ -388,15 +390,24 @@ def cancel(turn: Turn, intent: Intent) -> None:
             .order_by(Meeting.starts_at)
         )
     )
-    if not meetings:
+    # The meeting on the day named ("the Dec 22 one"), else the next one ("I'm ill today, I have
+    # to cancel" names a day with no meeting).
+    zone = turn.situation.zone
+    named = [m for m in meetings if intent.day and m.starts_at.astimezone(zone).date() == intent.day]
+    meant = named[0] if named else meetings[0] if meetings else None
+    facilitator = _facilitator(turn, meant)
+    if facilitator is not None and facilitator.id != turn.sender.id and meant is not None:
+        # In a circle only the facilitator calls a meeting off (SPEC §3.3): a member's "cancel"
+        # is their decline, noted and told to the facilitator.
+        _decline(turn, meant)
+        return
+    if not turn.once("cancel"):
+        return
+    if meant is None:
         _withdraw(turn)
         return
     if not intent.all:
-        # The meeting on the day named ("the Dec 22 one"), else the next one ("I'm ill today,
-        # I have to cancel" names a day with no meeting).
-        zone = turn.situation.zone
-        named = [m for m in meetings if m.starts_at.astimezone(zone).date() == intent.day]
-        _cancel_meetings(turn, named[:1] or meetings[:1], whole_series=None, reason="cancelled")
+        _cancel_meetings(turn, [meant], whole_series=None, reason="cancelled")
         return
     series = meetings[0].series if meetings[0].series_id else None
     if series is not None:

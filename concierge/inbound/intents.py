@@ -15,9 +15,11 @@ from zoneinfo import ZoneInfo
 
 from concierge.inbound.calendar import CalendarAnswer
 from concierge.inbound.times import (
+    ANOTHER_MEETING,
     DEFAULT_MINUTES,
     LONGEST_MEETING,
     MEETING_HOST,
+    MEETING_LINK,
     WEEKDAY_WORD,
     Option,
     Reading,
@@ -161,19 +163,21 @@ _RESCHEDULE = re.compile(
 #: The day a meeting is moved from ("push Tuesday to Thursday at 3pm", "move Tuesday's call to
 #: Wednesday"): not read as a time, so that the time goes with the day it is moved to.
 _MOVED_FROM = re.compile(
-    rf"\b(?:push|bump|mov|shift)\w*\s+(?:our\s+|the\s+|my\s+)?({WEEKDAY_WORD}(?:'?s)?)"
+    rf"\b(?:push|bump|mov|shift|chang|switch)\w*\s+(?:our\s+|the\s+|my\s+)?({WEEKDAY_WORD}(?:'?s)?"
+    r"(?:\s+(?:at\s+)?\d{1,2}(?::\d\d)?\s*(?:am|pm)?)?)"
     r"(?=\s+(?:(?:meeting|session|call|chat|catch-?up)\s+)?to\b)",
     re.IGNORECASE,
 )
+
+
+_MOVING_VERBS = ("push", "bump", "mov", "shift", "chang", "switch")  # `_MOVED_FROM`'s, looked for first
 
 
 def _without_moved_from(text: str) -> tuple[str, re.Match[str] | None]:
     """The text with the day a meeting is moved from blanked out (its length kept), and where
     that was said (a move), if anywhere."""
     low = text.lower()
-    moved = (
-        _MOVED_FROM.search(text) if any(verb in low for verb in ("push", "bump", "mov", "shift")) else None
-    )
+    moved = _MOVED_FROM.search(text) if any(verb in low for verb in _MOVING_VERBS) else None
     if moved is None:
         return text, None
     return _MOVED_FROM.sub(
@@ -181,6 +185,11 @@ def _without_moved_from(text: str) -> tuple[str, re.Match[str] | None]:
     ), moved
 
 
+#: Asking the other side for another time ("could you suggest another time?").
+_ANOTHER_TIME = re.compile(
+    r"\b(?:suggest|find|pick|propose|choose)\s+(?:another|a\s+new|a\s+different|other)\s+(?:time|day|slot|date)s?\b",
+    re.IGNORECASE,
+)
 #: Taking back one's own proposal: "please ignore my suggestion", "forget the times I sent".
 _WITHDRAW = re.compile(
     r"(?<!n't\s)(?<!not\s)\b(?:ignore|forget|disregard|scratch|withdraw|drop)\s+(?:my|the)\s+"
@@ -222,13 +231,18 @@ _DECLINE = at_word_start(
     r"(?:doesn'?t|does\s+not|won'?t|will\s+not|don'?t|do\s+not)\s+(?:really\s+)?(?:work|suit|fit)",
     r"not\s+(?:possible|available|free)\b",
     r"unfortunately\s+not\b",
+    r"no\s+longer\s+(?:works?|suits?|fits?|possible|good|ok(?:ay)?)\b",
+    # "Tuesday 3pm is now bad for me", "Tuesday at 3pm is tricky now": the day or time refused.
+    rf"{WEEKDAY_WORD}(?:\s+(?:at\s+)?\d{{1,2}}(?::\d\d)?\s*(?:am|pm)?)?\s+(?:is|'s)\s+(?:now\s+|a\s+bit\s+)?"
+    r"(?:bad|tricky|difficult|impossible|out)\b",
     r"afraid\s+not\b",
     r"none\s+of\s+(?:these|those|them)\b",
     r"neither\b",
     r"won'?t\s+(?:be\s+able\s+to\s+)?make\b",
     r"can'?t\s+make\b",
     r"(?:i\s+have\s+to|need\s+to|must)\s+decline\b",
-    r"(?:have\s+to|need\s+to|must|will|'ll|going\s+to|gonna)\s+skip\b",
+    r"(?:have\s+to|need\s+to|must|will|'ll|going\s+to|gonna)\s+skip\s+(?:it|this\s+one|(?:our|the|this|"
+    r"today'?s|tomorrow'?s|\w+day'?s)\s+(?:meeting|session|call|chat|catch-?up|one))\b",
     r"decline\b",
     r"that'?s\s+not\s+(?:good|great|ideal)",
     r"(?:absolutely|definitely|certainly|of\s+course)\s+not\b(?!\s+(?:a\s+)?(?:problem|issue|bother)\b)",
@@ -371,18 +385,21 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
     )
     moving = _moves(reading, used, moved_from) or instead
     if situation.meeting is not None and situation.asked == "invite":
-        options, restated = _beside_the_meeting(options, situation.meeting, moving, text)
-        if restated and not moving and not any(i.type == "confirm" for i in intents):
+        options, confirms = _beside_the_meeting(options, situation.meeting, moving, text)
+        if confirms and not any(i.type == "confirm" for i in intents):
             intents.append(Intent("confirm"))  # "Still on for Tuesday 3pm?"
     if moving:
         intents = [i for i in intents if i.type != "confirm"]
         intents.append(Intent("reschedule", tuple(options)))
     elif options:
         intents.append(Intent("propose", tuple(options)))
-    elif reading.vague and cancel is None and (answered is None or answered.type == "decline"):
+    elif cancel is None and (answered is None or answered.type == "decline"):
         # Can't make the meeting and asks for another time: a move without a time yet.
         cannot_make = situation.asked == "invite" and answered is not None and answered.type == "decline"
-        intents.append(Intent("reschedule") if cannot_make else Intent("vague_time"))
+        if cannot_make and (reading.vague or _ANOTHER_TIME.search(text)):
+            intents.append(Intent("reschedule"))
+        elif reading.vague:
+            intents.append(Intent("vague_time"))
     if any(i.type in ("propose", "vague_time", "cancel", "reschedule") for i in intents):
         # A counter-proposal declines by itself, and so do calling the meeting off and moving it.
         intents = [i for i in intents if i.type != "decline"]
@@ -394,9 +411,9 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
             return scheduling or about
         return about + scheduling
     if _message_for_others(reading, used, scheduling=bool(intents)) or (
-        # A meeting link beside an answer ("I'll be there, here is my Zoom: …"): no option
-        # carries it, so the other side gets it as a message.
-        not options and intents and _MEETING_LINK.search(text)
+        # A meeting link beside a yes ("I'll be there, here is my Zoom: …"): no option carries
+        # it, so the other side gets it as a message.
+        not options and any(i.type == "confirm" for i in intents) and MEETING_LINK.search(text)
     ):
         intents.append(Intent("pass_on"))
     return intents
@@ -450,12 +467,14 @@ def calendar_intents(answer: CalendarAnswer) -> list[Intent]:
 
 
 def _cancel(reading: Reading, used: set[int]) -> Intent | None:
-    """Calling a meeting off, with the day it names: named in the same clause, or the only day
-    the reply names ("Can't make the Dec 22 one - please cancel just that one")."""
+    """Calling a meeting off, with the day it names: in the same clause, or in one that refuses
+    that day ("Can't make the Dec 22 one - please cancel just that one"); not a day said
+    otherwise ("Please cancel this week's session. See you on the 15th!")."""
     for index, clause in enumerate(reading.clauses):
         if _CANCEL.search(clause.low) and not _NOT_CANCEL.search(clause.low):
             used.add(index)
-            named = set(clause.days) or {day for c in reading.clauses for day in c.days}
+            refused = (c.days for c in reading.clauses if c is not clause and _DECLINE.search(c.low))
+            named = set(clause.days) or {day for days in refused for day in days}
             day = next(iter(named)) if len(named) == 1 else None
             return Intent("cancel", all=bool(_CANCEL_ALL.search(reading.text.lower())), day=day)
     return None
@@ -471,23 +490,36 @@ def _moves(reading: Reading, used: set[int], moved_from: re.Match[str] | None) -
     return moved
 
 
-_NEXT_WORD = re.compile(r"\bnext\b", re.IGNORECASE)
+#: "next Tuesday", said of the booked meeting's own day: the week after it.
+_NEXT_WEEKDAY = re.compile(rf"\bnext\s+{WEEKDAY_WORD}\b", re.IGNORECASE)
+#: The booked time restated as still on ("Still on for Tuesday 3pm?", "See you Tuesday at 3").
+_STILL_ON = re.compile(
+    r"\b(?:still\s+(?:on|good|ok|okay|fine|works?|happening)|see\s+you|looking\s+forward|works?|confirmed?|"
+    r"perfect|great|fine|ok|okay|sounds\s+good)\b",
+    re.IGNORECASE,
+)
+#: ... unless it is refused ("Tuesday at 3pm no longer works", "Tuesday 3pm is tricky now").
+_NO_LONGER = re.compile(r"\b(?:no\s+longer|not|n't|bad|tricky|difficult|impossible)\b", re.IGNORECASE)
 
 
 def _beside_the_meeting(
     options: list[Option], meeting: datetime, moving: bool, text: str
 ) -> tuple[list[Option], bool]:
-    """The options without the booked meeting's own time, and whether it was restated. Restated
-    in a move, it is the same time a week on when the reply says "next" ("move it to the same
-    time next Tuesday", the meeting being this Tuesday); otherwise a restated time ("Still on
-    for Tuesday 3pm?") is no new time."""
+    """The options without the booked meeting's own time, and whether the reply confirms it.
+
+    The meeting's time restated is no new time. In a move, or beside another meeting asked for
+    ("a follow-up next Tuesday at 3pm"), "next Tuesday" of the meeting's own Tuesday is the week
+    after ("move it to the same time next Tuesday"). Otherwise the restatement is a yes when
+    it says so and refuses nothing ("Still on for Tuesday 3pm?"), and nothing when it refuses
+    ("Tuesday at 3pm no longer works": the refusal is read elsewhere)."""
     kept = [o for o in options if not same_moment(o.start, meeting)]
-    restated = len(kept) < len(options)
-    if restated and moving and _NEXT_WORD.search(text):
-        kept += [
-            replace(o, start=o.start + timedelta(days=7)) for o in options if same_moment(o.start, meeting)
-        ]
-    return kept, restated
+    restated = [o for o in options if same_moment(o.start, meeting)]
+    if not restated:
+        return options, False
+    if _NEXT_WEEKDAY.search(text) and (moving or ANOTHER_MEETING.search(text.lower())):
+        return kept + [replace(o, start=o.start + timedelta(days=7)) for o in restated], False
+    confirms = not moving and bool(_STILL_ON.search(text)) and not _NO_LONGER.search(text)
+    return kept, confirms
 
 
 def _same_as_offered(start: datetime, situation: Situation) -> bool:
@@ -644,8 +676,8 @@ _MESSAGE = at_word_start(
     r"i\s+learned\b",
     r"congrat",
     r"have\s+a\s+(?:great|good|nice|lovely)\s+(?:session|meeting|time)\b",
-    r"i\s+(?:finally\s+|just\s+|already\s+)?(?:passed|found|accepted|finished|submitted|launched|shipped|landed|"
-    r"changed|started|read\s+your|"
+    r"i\s+(?:finally\s+|just\s+|already\s+)?(?:passed|found(?!\s+(?:a\s+)?(?:slot|time|window|gap))|accepted|finished|"
+    r"submitted|launched|shipped|landed|changed(?!\s+my\s+mind)|started|read\s+your|"
     r"got\s+(?:the|a|an|my)\s+(?!conflict))\b",
     r"i'?ve\s+(?:accepted|changed|finished|read|found|put|started|got)\b",
     r"(?:let'?s|we\s+(?:could|should))\s+(?:spend|focus|talk|discuss|go\s+through|look\s+at|catch\s+up|cover|use)\b",
@@ -655,7 +687,7 @@ _MESSAGE = at_word_start(
     r"another\s+thing\b",
     r"i\s+have\s+(?:many|lots\s+of|a\s+few|some|so\s+many|(?:two|three|four|a\s+couple\s+of))\s+"
     r"(?:questions|things|topics|ideas|points)\b",
-    r"i\s+(?:may|might|will|'ll|could)\s+be\s+(?:\w+\s+){0,3}?late\b",
+    r"i(?:\s+(?:may|might|will|could)|'ll)\s+(?:be\s+(?:\w+\s+){0,3}?late|join\s+(?:\w+\s+){0,3}?(?:late|later))\b",
     r"lots\s+to\s+tell\b",
     r"do\s+you\s+mind\s+if\b",
     r"i'?m\s+(?:running|working\s+on|halfway|loving|so\s+sorry)",
@@ -673,7 +705,6 @@ _ADDRESSED = re.compile(
 )
 
 
-_MEETING_LINK = re.compile(rf"https?://{MEETING_HOST}", re.IGNORECASE)
 #: A clause that turns from what came before it ("Yes, but can we keep it to 30 minutes?").
 _TURNS = re.compile(r"\bbut\W*$", re.IGNORECASE)
 

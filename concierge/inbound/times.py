@@ -135,7 +135,7 @@ MEETING_HOSTS = (
     "bluejeans.com",
 )  # fmt: skip
 MEETING_HOST = r"(?:[\w-]+\.)*(?:" + "|".join(re.escape(host) for host in MEETING_HOSTS) + ")"
-_MEETING_HOSTS = re.compile(rf"https?://{MEETING_HOST}/\S*", re.IGNORECASE)
+MEETING_LINK = re.compile(rf"https?://{MEETING_HOST}/\S*", re.IGNORECASE)
 #: Meeting tools named in words, each a group named by what the tool is called.
 _TOOLS = re.compile(
     r"\b(?:(?P<Zoom>zoom)|(?P<Google_Meet>google\s+meet|g\s?meet|hangouts?)|"
@@ -173,9 +173,27 @@ _WEEK_SHIFT = re.compile(
 )
 
 
-def _shift_in(low: str) -> re.Match[str] | None:
-    """An offset from the anchor said in the text ("an hour earlier", "a week later"), if any."""
-    return _SHIFT.search(low) or (_WEEK_SHIFT.search(low) if "week" in low else None)
+#: Words beside an offset that are not about the meeting's time: being late to it ("I'll join 10
+#: minutes later"), or something else done earlier ("send the agenda an hour earlier").
+_SHIFT_NOT_OURS = re.compile(
+    r"\b(?:join|joining|arrive|arriving|be\s+there|be\s+late|running|log\s+on|dial\s+in|send|share|finish|leave)\b"
+)
+#: Words beside an offset or "same time" that ask for another meeting besides the one booked
+#: ("a follow-up the following week, same day and time", "another one a week later").
+ANOTHER_MEETING = re.compile(
+    r"\b(?:follow-?up|another\s+(?:one|meeting|session|call)|add|book\s+a|again|as\s+well|also|too)\b"
+)
+
+
+def _shift_in(low: str) -> timedelta | None:
+    """The offset from the anchor a clause asks for ("an hour earlier", "push it back by 30
+    minutes", "the following week, same day and time"), if any; not a lateness note."""
+    match = _SHIFT.search(low)
+    if match is not None and not _SHIFT_NOT_OURS.search(low):
+        return _shift_of(match)
+    if "week" in low and _WEEK_SHIFT.search(low):
+        return timedelta(days=7)
+    return None
 
 
 _SAME_TIME = re.compile(r"\bsame\s+time\b")
@@ -245,7 +263,7 @@ WINDOW_HOURS = 2
 def _windows(low: str) -> list[int]:
     """Where each window of a clause starts (`_WINDOW`, and long enough `_AVAILABLE_RANGE`s)."""
     starts = [w.start() for w in _WINDOW.finditer(low)]
-    ranged = "-" in low or " to " in low or "till" in low
+    ranged = "-" in low or " to " in low or "til" in low
     for match in _AVAILABLE_RANGE.finditer(low) if ranged else ():
         if (int(match.group(2)) - int(match.group(1))) % 12 >= WINDOW_HOURS:
             starts.append(match.start())
@@ -279,11 +297,14 @@ _BARE_HOUR = re.compile(
     r"(?!\s*(?:am|pm|a\b|p\b|[:/.-]\d|%|people|persons|of\b|minutes|mins|hours|days|weeks))",
     re.IGNORECASE,
 )
-#: An hour asked about without a preposition: "Would 9 work on Wednesday?", "Does 4 suit you?".
+#: An hour asked about without a preposition, the question ending there: "Would 9 work on
+#: Wednesday?", "Does 4 suit you?" (not "Would 2 work as the number of sessions?").
 _BARE_HOUR_ASKED = re.compile(
-    r"\b(?:would|could|does|will|is)\s+(\d{1,2})(?::(\d{2}))?\s+(?=(?:work|suit|be\s+(?:ok|okay|fine|good|possible)|do)\b)",
+    r"\b(?:would|could|does|will|is)\s+(\d{1,2})(?::(\d{2}))?\s+(?=(?:work|suit|be\s+(?:ok|okay|fine|good|possible)|do)"
+    r"(?:\s+(?:for\s+(?:you|me|us)|instead|then|on\s+\w+|tomorrow|today))?\s*(?:[?.!,]|$))",
     re.IGNORECASE,
 )
+_ASKED_VERBS = (" work", " suit", " be ", " do")  # what `_BARE_HOUR_ASKED` needs, looked for first
 #: A weekday as people write it ("Tuesday", "Tue", "Tues", "Thurs."), its first three letters
 #: captured; for other modules' patterns too.
 WEEKDAY_WORD = r"(mon|tue|wed|thu|fri|sat|sun)(?:day|s|sday|nesday|rsday|urday|\.)?"
@@ -1019,11 +1040,7 @@ def _resolve_several(written: str, library_day: date, today: date) -> date | Non
 def _bare_hours(masked: str, found: list[_Found]) -> list[_Found]:
     """ "at 3", "make it 4": an hour the library does not read on its own."""
     extra: list[_Found] = []
-    asked = (
-        _BARE_HOUR_ASKED.finditer(masked)
-        if (" work" in masked or " suit" in masked or " be " in masked)
-        else ()
-    )
+    asked = _BARE_HOUR_ASKED.finditer(masked) if any(verb in masked for verb in _ASKED_VERBS) else ()
     for match in (*_BARE_HOUR.finditer(masked), *asked):
         if any(f.start <= match.start(1) < f.end for f in found):
             continue
@@ -1184,6 +1201,7 @@ def _read_clause(
             clause.times.append(
                 datetime.combine(facts.carried_day, anchor.time().replace(tzinfo=None), tzinfo=zone)
             )
+            facts.shifted = True
             if previous is not None:
                 previous.vague = False
         facts.carried_day = None
@@ -1212,6 +1230,8 @@ def _read_clause(
                 previous.vague = False
         if clock is None and day is not None and anchor is not None and _SAME_TIME.search(low):
             clock = anchor.time().replace(tzinfo=None)
+            # "Same time on Wednesday?" moves the meeting, as an offset does.
+            facts.shifted = facts.shifted or not ANOTHER_MEETING.search(low)
         # "after lunch, say 1:30": the exact time named inside a window is offered.
         window = any(item.start - 30 <= at < item.end for at in windows) and not _NAMED_IN_WINDOW.search(
             low, max(0, item.start - 12), item.end
@@ -1235,9 +1255,10 @@ def _read_clause(
             minutes = (item.until.hour * 60 + item.until.minute) - (clock.hour * 60 + clock.minute)
             if 0 < minutes <= LONGEST_MEETING:
                 facts.durations.append(minutes)
-    if shift and anchor is not None and not clause.times and offers:
-        clause.times.append(anchor + _shift_of(shift))
-        facts.shifted = True
+    if shift is not None and anchor is not None and not clause.times and offers:
+        clause.times.append(anchor + shift)
+        # An offset moves the meeting, unless another meeting is asked for.
+        facts.shifted = facts.shifted or not ANOTHER_MEETING.search(low)
     if not clause.times and offers and vague_words and _OFFER.search(low):
         clause.vague = True
 
@@ -1331,8 +1352,7 @@ def _dates_pinned(text: str, today: date) -> str:
 
 
 def _shift_of(match: re.Match[str]) -> timedelta:
-    if match.re is _WEEK_SHIFT:
-        return timedelta(days=7)
+    """The offset a `_SHIFT` match says: "an hour earlier" is -1 hour."""
     amount = (match.group("amount") or match.group("amount2") or "1").lower()
     unit = (match.group("unit") or match.group("unit2") or "hour").lower()
     way = (match.group("way") or match.group("dir") or "later").lower()
@@ -1409,7 +1429,7 @@ def _duration(text: str, ranges: list[int]) -> int:
 
 
 def _location(text: str) -> str | None:
-    link = _MEETING_HOSTS.search(text)
+    link = MEETING_LINK.search(text)
     if link:
         return link.group(0).rstrip(".,;:!?)>]'\"")
     tool = _TOOLS.search(text)

@@ -186,7 +186,7 @@ class Checker:
                 self.error(where, f"option {option} is not an index into the {len(offered)} offered")
         elif kind == "cancel" and not isinstance(intent.get("all"), bool):
             self.error(where, f"all must be true or false, not {intent.get('all')!r}")
-        elif kind == "cancel" and "day" in intent:
+        elif kind == "cancel" and "day" in intent and intent["day"] is not None:
             try:
                 date.fromisoformat(str(intent["day"]))
             except ValueError:

@@ -479,3 +479,12 @@ def test_an_offset_or_a_restated_time_never_books_a_second_meeting(settings, wor
     assert all(
         check_invite(settings, m).uid.value == meeting.uid for m in sent_since(settings, before) if m.calendar
     )
+
+
+def test_a_cancel_that_names_a_day_without_a_meeting_cancels_the_next_one(settings, work):
+    pair, invites = confirmed(settings, work, "every Tuesday at 3pm")
+    result = reply(settings, invites[MAYA].row.id, "Please cancel Saturday, I'm ill", now=NOW)
+    assert result.intents == [{"type": "cancel", "all": False, "day": "2026-12-05"}]  # no meeting then
+    work()
+    statuses = [m.status for m in meetings(settings)]
+    assert statuses[0] == "cancelled" and set(statuses[1:]) == {"confirmed"}
