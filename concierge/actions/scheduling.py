@@ -206,7 +206,8 @@ def _accept(turn: Turn, proposal: Proposal, option: Option) -> None:
     moving = turn.session.get(Meeting, proposal.meeting_id) if proposal.meeting_id else None
     if moving is not None and moving.status != "confirmed":
         moving = None
-    _book(turn, option, moving)
+    proposer = turn.session.get(Person, proposal.proposer_id) if proposal.proposer_id else None
+    _book(turn, option, moving, proposer or turn.sender)
 
 
 def decline(turn: Turn, intent: Intent) -> None:
@@ -477,8 +478,10 @@ def _cancel_meetings(
 # ------------------------------------------------------------------------------------------- booking
 
 
-def _book(turn: Turn, option: Option, moving: Meeting | None) -> None:
-    """Confirm a time: a new meeting (or series), or a meeting moved; invites to every member."""
+def _book(turn: Turn, option: Option, moving: Meeting | None, proposer: Person | None = None) -> None:
+    """Confirm a time: a new meeting (or series), or a meeting moved; invites to every member.
+    A series keeps the wall-clock time of whoever proposed it, in their zone (SPEC §3.1.3), not
+    of whoever said yes: `proposer`, the sender when they book their own time."""
     mentorship = turn.mentorship
     assert mentorship is not None
     if moving is not None:
@@ -490,7 +493,7 @@ def _book(turn: Turn, option: Option, moving: Meeting | None) -> None:
         calendar = _meeting_calendar(turn, moving, "REQUEST")
         updated = True
     elif option.repeat:
-        series = _new_series(turn, option)
+        series = _new_series(turn, option, proposer or turn.sender)
         calendar = _series_calendar(turn, series, "REQUEST")
         updated = False
     else:
@@ -529,11 +532,12 @@ def _book(turn: Turn, option: Option, moving: Meeting | None) -> None:
     )
 
 
-def _new_series(turn: Turn, option: Option) -> MeetingSeries:
-    """A series and its occurrences as meetings, to the program's end or `SERIES_HORIZON`."""
+def _new_series(turn: Turn, option: Option, proposer: Person) -> MeetingSeries:
+    """A series and its occurrences as meetings, to the program's end or `SERIES_HORIZON`, on
+    the wall-clock time of its proposer's zone."""
     mentorship = turn.mentorship
     assert mentorship is not None
-    zone = turn.zone(turn.sender)
+    zone = turn.zone(proposer)
     series = MeetingSeries(
         mentorship_id=mentorship.id,
         rrule=option.repeat,

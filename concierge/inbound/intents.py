@@ -197,6 +197,9 @@ _WITHDRAW = re.compile(
     rf"(?:suggestion|proposal)s?(?=\s*(?:$|[.!,;:-]|(?:for|of|on)\s+(?:{WEEKDAY_WORD}\b|the\s+\d|\d|today|tomorrow))))",
     re.IGNORECASE,
 )
+#: A day refused ("can't do Thursday anymore", "cant thurs"): with a meeting booked on it and
+#: another time offered, a move (with several options offered, only that option refused).
+_CANT_DAY = re.compile(rf"\b(?:can'?t|cannot)\s+(?:do\s+|make\s+)?{WEEKDAY_WORD}\b", re.IGNORECASE)
 #: A time offered "instead" of a meeting already confirmed moves it ("Thursday works better").
 _INSTEAD = re.compile(
     r"\b(?:instead|works?\s+better|would\s+be\s+better|(?:i'?d|i\s+would|we'?d)\s+rather)\b"
@@ -214,13 +217,13 @@ _CONFIRM_ANYWHERE = re.compile(
     r"\b(?:would|will|does|should)\s+suit\s+(?:me|us)\b|\bworks\s+for\s+(?:me|us)\b|\bsounds\s+(?:good|great|perfect)\b",
 )
 _CONFIRM = re.compile(
-    r"^\W*(?:yes|yep|yeah|yup|ya|sure|ok|okay|k|absolutely|definitely|of\s+course|confirm(?:ed)?|"
+    r"^\W*(?:yes|yep|yeah|yup|ya|y(?=\W*$)|sure|ok|okay|k|absolutely|definitely|of\s+course|confirm(?:ed)?|"
     r"perfect|great|excellent|brilliant|wonderful|sounds\s+(?:good|great|perfect|fine)|"
     r"(?:that|this|it|tuesday|wednesday|thursday|friday|monday|saturday|sunday|the\s+time)?\s*works(?:\s+for\s+(?:me|us))?|"
     r"works\s+(?:great|fine|well)|fine(?:\s+(?:by|with)\s+me)?|deal|see\s+you\s+(?:then|there)|i'?ll\s+be\s+there|"
     r"count\s+me\s+in|looks\s+good|all\s+good|good\s+for\s+me|suits\s+me|that\s+suits|agreed|go\s+ahead|"
     r"book\s+it|lock\s+it\s+in|(?:that|this|it)\s+should\s+(?:be\s+(?:fine|ok(?:ay)?|good|great)|work)|let'?s\s+do\s+(?:it|that)|done|accept(?:ed)?|that'?s\s+fine|"
-    r"that'?s\s+(?:great|perfect|good)|i\s+can\s+(?:make\s+it|do\s+(?:it|that))|happy\s+to|"
+    r"that'?s\s+(?:great|perfect|good|grand)|i\s+can\s+(?:make\s+it|do\s+(?:it|that))|happy\s+to|"
     # "of course not" is no; "yes, not a problem" and "absolutely not a problem" are yes
     r"no\s+problem|👍|✅|👌)(?:(?<=\W)|\b)(?!\s+not\b(?!\s+(?:a\s+)?(?:problem|issue|bother)\b))",
 )
@@ -236,6 +239,7 @@ _DECLINE = at_word_start(
     rf"{WEEKDAY_WORD}(?:\s+(?:at\s+)?\d{{1,2}}(?::\d\d)?\s*(?:am|pm)?)?\s+(?:is|'s)\s+(?:now\s+|a\s+bit\s+)?"
     r"(?:bad|tricky|difficult|impossible|out)\b",
     r"afraid\s+not\b",
+    r"no\s+can\s+do\b",
     r"none\s+of\s+(?:these|those|them)\b",
     r"neither\b",
     r"won'?t\s+(?:be\s+able\s+to\s+)?make\b",
@@ -254,14 +258,15 @@ _DECLINE = at_word_start(
 )
 #: Any of the options offered will do.
 _EITHER = re.compile(
-    r"\b(?:either|both|any|whichever)\s+(?:one\s+|of\s+(?:them|those|these)\s+|time\s+)?"
-    r"(?:works?|is\s+fine|are\s+fine|suits?|is\s+good|are\s+good|would\s+(?:work|be\s+fine)|is\s+ok(?:ay)?)\b"
+    r"\b(?:either|both|any|whichever)(?:'s)?\s+(?:one\s+|of\s+(?:them|those|these)\s+|time\s+)?"
+    r"(?:works?|is\s+fine|are\s+fine|suits?|is\s+good|are\s+good|would\s+(?:work|be\s+fine)|is\s+ok(?:ay)?|"
+    r"fine|good|ok(?:ay)?)\b"
 )
 _ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4}
 #: Accepting a meeting already confirmed (an invite), as a calendar's "Yes" would.
 _ATTEND = re.compile(
     r"^\W*(?:yes|yep|i'?ll\s+be\s+there|count\s+me\s+in|i\s+can\s+make\s+it|i'?m\s+in|accept(?:ed)?|confirm(?:ed)?|"
-    r"will\s+be\s+there|attending)\b",
+    r"will\s+be\s+there|attending|perfect|great|excellent|sounds\s+good|see\s+you\s+(?:then|there))\b",
 )
 _PICK = re.compile(
     r"\b(?:the\s+)?(first|1st|second|2nd|third|3rd|fourth|4th|last|latter|former|earlier|later|middle)\s*"
@@ -310,6 +315,13 @@ _ANSWER_LATER = re.compile(
 )
 
 
+#: Goals promised for later in so many words ("will send goals next week", "goals to follow").
+_GOALS_LATER = re.compile(
+    r"\bwill\s+send\s+(?:you\s+)?(?:my\s+|the\s+|some\s+)?goals\b|\bgoals\s+(?:to\s+follow|later|soon|next\s+week)\b",
+    re.IGNORECASE,
+)
+
+
 def _promises_an_answer(text: str) -> bool:
     """The reply only says that an answer will follow, with courtesy around it ("Thanks! I'll
     think about it and reply over the weekend"): in the welcome thread it is not yet goals.
@@ -317,7 +329,7 @@ def _promises_an_answer(text: str) -> bool:
     if len(text) > MAX_STOP_CHARS * 2:
         return False
     sentences = [line for line in _sentences(text) if _LETTERS.search(line)]
-    promised = [line for line in sentences if _ANSWER_LATER.match(line)]
+    promised = [line for line in sentences if _ANSWER_LATER.match(line) or _GOALS_LATER.search(line)]
     return bool(promised) and all(
         line in promised or _COURTESY.match(line) or line.lower().startswith(("thank", "many thanks"))
         for line in sentences
@@ -378,7 +390,9 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
         and (
             reading.shifted
             or any(
-                (clause.mentions and _INSTEAD.search(clause.low)) or _DECLINE.search(clause.low)
+                (clause.mentions and _INSTEAD.search(clause.low))
+                or _DECLINE.search(clause.low)
+                or _CANT_DAY.search(clause.low)
                 for clause in reading.clauses
             )
         )
@@ -537,7 +551,9 @@ def _answer(reading: Reading, situation: Situation, options: list[Option], used:
                 used.add(index)
                 return Intent("confirm")
     if situation.asked == "confirm" and len(offered) > 1:
-        choice = _picked(reading, situation, used)
+        choice = _picked(
+            reading, situation, used, countered=any(not _same_as_offered(o.start, situation) for o in options)
+        )
         if choice is not None:
             return Intent("pick", option=choice)
         for index, clause in enumerate(reading.clauses):
@@ -554,13 +570,17 @@ def _answer(reading: Reading, situation: Situation, options: list[Option], used:
             used.add(index)
             return Intent("decline")
     for index, clause in enumerate(reading.clauses):
-        if situation.asked == "confirm" and (
-            _CONFIRM.search(clause.low) or _CONFIRM_ANYWHERE.search(clause.low)
-        ):
+        if (
+            situation.asked == "confirm"
+            and (_CONFIRM.search(clause.low) or _CONFIRM_ANYWHERE.search(clause.low))
+            and not _DECLINE.search(clause.low)
+        ):  # "neither works for me"
             used.add(index)
             return Intent("confirm")
-    if situation.asked == "confirm" and len(offered) == 1 and not options:
-        day = offered[0].astimezone(situation.zone)
+    # The one day asked about named as fine ("Tuesday works", "Thursday is perfect").
+    asked_about = offered[0] if situation.asked == "confirm" and len(offered) == 1 else situation.meeting
+    if asked_about is not None and not options:
+        day = asked_about.astimezone(situation.zone)
         for index, clause in enumerate(reading.clauses):
             if clause.vague and re.search(rf"\b{day.strftime('%a')}", clause.text, re.IGNORECASE):
                 used.add(index)
@@ -568,8 +588,9 @@ def _answer(reading: Reading, situation: Situation, options: list[Option], used:
     return None
 
 
-def _picked(reading: Reading, situation: Situation, used: set[int]) -> int | None:
-    """Which offered option a reply names: by position ("the second one") or by its day or time."""
+def _picked(reading: Reading, situation: Situation, used: set[int], countered: bool) -> int | None:
+    """Which offered option a reply names: by position ("the second one") or by its day or time,
+    the latter not in a reply that offers a time of its own ("Wed but not at 4, how about 5?")."""
     offered = situation.offered
     for index, clause in enumerate(reading.clauses):
         match = next((m for m in _PICK.finditer(clause.low) if not _refused(clause.low, m)), None)
@@ -599,6 +620,8 @@ def _picked(reading: Reading, situation: Situation, used: set[int]) -> int | Non
             if same_moment(option.start, start):
                 used.update(i for i, c in enumerate(reading.clauses) if c.times)
                 return position
+    if countered:
+        return None
     local = [t.astimezone(situation.zone) for t in offered]
     for index, clause in enumerate(reading.clauses):
         named = [(p, at) for p, t in enumerate(local, 1) if (at := _where_named(clause.low, t)) is not None]
@@ -620,6 +643,7 @@ _REFUSED_BEFORE = re.compile(
     r"|\b(?:can'?t|cannot|won'?t\s+be\s+able\s+to)\s+(?:do|make)\b)[^,.;:!?]{0,24}$"
 )
 _REFUSED_AFTER = re.compile(
+    r"^(?:'s|\s+is)\s+(?:too\s+(?:late|early|soon)|(?:a\s+bit\s+|way\s+)?too\s+(?:late|early))\b|"
     r"^\s*(?:one|option|slot|time|choice)?\s*(?:doesn'?t|does\s+not|won'?t|isn'?t|is\s+not|can'?t|"
     r"wouldn'?t|is\s+no\s+good|is\s+out|(?:is\s+)?not\s+(?:ideal|great|good|possible|an\s+option))\b|"
     r"^\s*,?\s*(?:no|nope)\b(?!\s+(?:problem|worries))"
@@ -705,6 +729,11 @@ _ADDRESSED = re.compile(
 )
 
 
+def _courteous(text: str) -> bool:
+    """Courtesy alone, its parts told apart by commas too ("Perfect, see you then!")."""
+    return all(_COURTESY.match(part.strip()) for part in re.split(r"[,;]", text) if _LETTERS.search(part))
+
+
 #: A clause that turns from what came before it ("Yes, but can we keep it to 30 minutes?").
 _TURNS = re.compile(r"\bbut\W*$", re.IGNORECASE)
 
@@ -717,7 +746,7 @@ def _message_for_others(reading: Reading, used: set[int], scheduling: bool) -> b
     # Most replies that schedule say nothing else: one look at the whole text spares a look per clause.
     anywhere = scheduling and _MESSAGE.search(reading.text) is not None
     for index, clause in enumerate(reading.clauses):
-        if not _LETTERS.search(clause.text) or _COURTESY.match(clause.text.strip()):
+        if not _LETTERS.search(clause.text) or _courteous(clause.text):
             continue
         if scheduling:
             if (anywhere and _MESSAGE.search(clause.text)) or _ADDRESSED.match(clause.text):

@@ -575,7 +575,7 @@ _DIGIT_REWRITES: tuple[_Rewrite, ...] = (
     (
         "from",
         re.compile(
-            r"\bfrom\s+(\d{1,2}(?::\d\d)?\s*(?:am|pm)?)\s+(?:to|till|until)\s+(?=\d{1,2}(?::\d\d)?\s*(?:am|pm))",
+            r"\bfrom\s+(\d{1,2}(?::\d\d)?\s*(?:am|pm)?)\s+(?:to|till|until)\s+(?=\d{1,2}(?::\d\d|\s*(?:am|pm)))",
             _I,
         ),
         r"\1-",
@@ -1277,7 +1277,11 @@ _WEEKDAY_AFTER = re.compile(
 )
 
 
-_AFTER_NEXT = re.compile(rf"\b(?:the\s+)?{WEEKDAY_WORD}\s+after\s+next\b", re.IGNORECASE)
+_AFTER_NEXT = re.compile(
+    rf"\b(?:the\s+)?{WEEKDAY_WORD}\s+after\s+next\b|\b{WEEKDAY_WORD}\s+week\b(?!\s*(?:-?end|days?))|"
+    rf"\ba\s+week\s+(?:from|on)\s+{WEEKDAY_WORD}\b",
+    re.IGNORECASE,
+)
 #: "this Tuesday" refused ("This Tuesday doesn't work", "not this Tue", "can't do this Tuesday").
 _THIS_DAY_REFUSED = re.compile(
     rf"\b(?:(?:not|can'?t\s+do|cannot\s+do)\s+this\s+{WEEKDAY_WORD}\b|this\s+{WEEKDAY_WORD}\s+(?:doesn'?t|does\s+not|"
@@ -1294,13 +1298,14 @@ def _weeks_apart(text: str, today: date) -> str:
     Tuesday's session, next Tuesday?" keeps the rule: the coming Tuesday.)"""
 
     def pinned(match: re.Match[str]) -> str:
-        day = _next_weekday(today, _weekday_index(match.group(1))) + timedelta(days=7)
+        named = next(group for group in match.groups() if group)
+        day = _next_weekday(today, _weekday_index(named)) + timedelta(days=7)
         return f"{MONTHS[day.month - 1].title()} {day.day}"
 
     low = text.lower()
-    if "next" not in low:
+    if "next" not in low and "week" not in low:
         return text
-    if "after next" in low:
+    if "after next" in low or "week" in low:
         text = _AFTER_NEXT.sub(pinned, text)
     said_this = (
         {(m.group(1) or m.group(2)).lower() for m in _THIS_DAY_REFUSED.finditer(text)}

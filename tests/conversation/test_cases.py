@@ -28,8 +28,11 @@ from tests.conversation.harness import load_cases, read, same, score
 NOW = datetime(2026, 12, 4, 14, 47, tzinfo=UTC)
 
 GOAL = 0.95
-#: Cases read wrongly today, with why (none at the last measure).
-KNOWN_MISSES: dict[str, str] = {}
+#: Cases read wrongly today, with why.
+KNOWN_MISSES: dict[str, str] = {
+    "propose-counter-451": 'an hour alone after a turn ("but not at 4, how about 5?") is not read on the day '
+    "named before the turn, so the day named is taken for a pick",
+}
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
 
 
@@ -47,7 +50,8 @@ def test_the_case_tables_are_read_as_people_mean_them(table):
     right = len(cases) - len(misses)
     print(f"exactly right: {right}/{len(cases)} = {right / len(cases):.1%}")
     unexplained = [m for m in misses if m not in KNOWN_MISSES]
-    fixed = [m for m in KNOWN_MISSES if m not in misses]
+    ids = {case["id"] for case in cases}
+    fixed = [m for m in KNOWN_MISSES if m in ids and m not in misses]
     assert not unexplained, f"misses not in KNOWN_MISSES: {unexplained}"
     assert not fixed, f"listed as known misses but now right (remove them): {fixed}"
     assert right / len(cases) >= GOAL

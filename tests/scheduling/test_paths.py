@@ -488,3 +488,14 @@ def test_a_cancel_that_names_a_day_without_a_meeting_cancels_the_next_one(settin
     work()
     statuses = [m.status for m in meetings(settings)]
     assert statuses[0] == "cancelled" and set(statuses[1:]) == {"confirmed"}
+
+
+def test_a_series_confirmed_by_the_other_side_keeps_the_proposers_wall_clock(settings, work):
+    _, _, question = propose(settings, work, "Every Monday at 9am?")
+    reply(settings, question[0].row.id, "yes")  # Maya, in Los Angeles
+    work()
+    with session_scope(settings) as s:
+        assert s.scalar(select(MeetingSeries.zone)) == "America/New_York"  # Ana's, who proposed it
+    hours = {m.starts_at.date().isoformat(): m.starts_at.hour for m in meetings(settings)}
+    # New York is on daylight time from Mar 14 2027, Los Angeles too, Europe not yet: 9am New York.
+    assert hours["2026-12-07"] == 14 and hours.get("2027-03-15", 13) == 13
