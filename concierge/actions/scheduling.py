@@ -12,7 +12,7 @@ what the other members are told; every row it writes is keyed to the inbound mes
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from dateutil.rrule import rrulestr
@@ -319,7 +319,7 @@ def reschedule(turn: Turn, intent: Intent) -> None:
     """Move the next meeting: to the time given (asked of the other side), or ask for one."""
     if turn.mentorship is None or not turn.once("reschedule"):
         return
-    meeting = turn.upcoming
+    meeting = _meeting_on(turn, intent.day) or turn.upcoming
     upcoming, past = _split_past(turn, list(intent.options))
     if meeting is None:
         if upcoming:
@@ -357,6 +357,22 @@ def reschedule(turn: Turn, intent: Intent) -> None:
                 "when": _when(turn, meeting.starts_at, person),
             },
         )
+
+
+def _meeting_on(turn: Turn, day: date | None) -> Meeting | None:
+    """The confirmed meeting ahead on `day` of the sender's calendar ("the Jan 4 session"), if any."""
+    if day is None or turn.mentorship is None:
+        return None
+    ahead = turn.session.scalars(
+        select(Meeting)
+        .where(
+            Meeting.mentorship_id == turn.mentorship.id,
+            Meeting.status == "confirmed",
+            Meeting.starts_at > turn.now,
+        )
+        .order_by(Meeting.starts_at)
+    )
+    return next((m for m in ahead if m.starts_at.astimezone(turn.situation.zone).date() == day), None)
 
 
 def ask_exact_time(turn: Turn, intent: Intent) -> None:

@@ -98,7 +98,9 @@ class Intent:
     options: tuple[Option, ...] = ()
     option: int | None = None  # pick: 1-based, into the options offered
     all: bool = False  # cancel: the whole series, not only the next meeting
-    day: date | None = None  # cancel: the day of the meeting meant ("the Dec 22 one"), if named
+    #: cancel: the day of the meeting meant ("the Dec 22 one"); reschedule: of the meeting moved
+    #: ("move the Jan 4 session to Jan 5"); None when no day names it.
+    day: date | None = None
 
     def as_json(self) -> dict[str, Any]:
         """The intent as `concierge inbound --now` prints it."""
@@ -109,8 +111,8 @@ class Intent:
             values["option"] = self.option
         if self.type == "cancel":
             values["all"] = self.all
-            if self.day is not None:
-                values["day"] = self.day.isoformat()
+        if self.type in ("cancel", "reschedule") and self.day is not None:
+            values["day"] = self.day.isoformat()
         return values
 
 
@@ -162,12 +164,24 @@ _RESCHEDULE = re.compile(
 )
 #: The day a meeting is moved from ("push Tuesday to Thursday at 3pm", "move Tuesday's call to
 #: Wednesday"): not read as a time, so that the time goes with the day it is moved to.
+_MONTH_DAY = (
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?|"
+    r"\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
+)
 _MOVED_FROM = re.compile(
-    rf"\b(?:push|bump|mov|shift|chang|switch)\w*\s+(?:our\s+|the\s+|my\s+)?({WEEKDAY_WORD}(?:'?s)?"
+    rf"\b(?:push|bump|mov|shift|chang|switch)\w*\s+(?:our\s+|the\s+|my\s+)?((?:{WEEKDAY_WORD}|{_MONTH_DAY})(?:'?s)?"
     r"(?:\s+(?:at\s+)?\d{1,2}(?::\d\d)?\s*(?:am|pm)?)?)"
-    r"(?=\s+(?:(?:meeting|session|call|chat|catch-?up)\s+)?to\b)",
+    r"(?=\s+(?:(?:meeting|session|call|chat|catch-?up|one)\s+)?to\b)",
     re.IGNORECASE,
 )
+
+
+def _day_of(moved_from: re.Match[str] | None, situation: Situation) -> date | None:
+    """The day the meeting is moved from, as the sender's calendar date, when one is said."""
+    if moved_from is None:
+        return None
+    said = read_times(moved_from.group(1), situation.zone, situation.now).clauses
+    return next((day for clause in said for day in clause.days), None)
 
 
 _MOVING_VERBS = ("push", "bump", "mov", "shift", "chang", "switch")  # `_MOVED_FROM`'s, looked for first
@@ -404,7 +418,7 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
             intents.append(Intent("confirm"))  # "Still on for Tuesday 3pm?"
     if moving:
         intents = [i for i in intents if i.type != "confirm"]
-        intents.append(Intent("reschedule", tuple(options)))
+        intents.append(Intent("reschedule", tuple(options), day=_day_of(moved_from, situation)))
     elif options:
         intents.append(Intent("propose", tuple(options)))
     elif cancel is None and (answered is None or answered.type == "decline"):

@@ -168,8 +168,8 @@ class Checker:
             self.error(where, f"unknown intent type {kind!r}")
             return None
         fields = set(intent) - {"type"}
-        if kind == "cancel":
-            fields.discard("day")  # optional: the day of the meeting meant, "YYYY-MM-DD"
+        if kind in ("cancel", "reschedule"):
+            fields.discard("day")  # optional: the day of the meeting meant or moved, "YYYY-MM-DD"
         if fields != INTENT_FIELDS[kind]:
             self.error(where, f"{kind} carries {sorted(INTENT_FIELDS[kind])}, not {sorted(fields)}")
         where = f"{where} ({kind})"
@@ -186,7 +186,7 @@ class Checker:
                 self.error(where, f"option {option} is not an index into the {len(offered)} offered")
         elif kind == "cancel" and not isinstance(intent.get("all"), bool):
             self.error(where, f"all must be true or false, not {intent.get('all')!r}")
-        elif kind == "cancel" and "day" in intent and intent["day"] is not None:
+        if kind in ("cancel", "reschedule") and intent.get("day") is not None:
             try:
                 date.fromisoformat(str(intent["day"]))
             except ValueError:

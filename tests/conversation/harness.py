@@ -60,7 +60,7 @@ def _comparable(intents: list[dict[str, Any]]) -> list[tuple]:
             values = tuple(
                 (o["start"], int(o.get("duration") or 45), o.get("location"), o.get("repeat"))
                 for o in intent.get("options") or []
-            )
+            ) + ((intent.get("day"),) if intent["type"] == "reschedule" else ())
         elif intent["type"] == "pick":
             values = (intent.get("option"),)
         elif intent["type"] == "cancel":
@@ -70,8 +70,9 @@ def _comparable(intents: list[dict[str, Any]]) -> list[tuple]:
 
 
 def _as_asked(expected: list[dict[str, Any]], got: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """`got`, without a cancel's day unless the case names one (most cases predate the day)."""
-    if any(intent["type"] == "cancel" and "day" in intent for intent in expected):
+    """`got`, without the day of a cancel or a move unless the case names one (most cases
+    predate the day)."""
+    if any("day" in intent for intent in expected):
         return got
     return [{k: v for k, v in intent.items() if k != "day"} for intent in got]
 

@@ -499,3 +499,14 @@ def test_a_series_confirmed_by_the_other_side_keeps_the_proposers_wall_clock(set
     hours = {m.starts_at.date().isoformat(): m.starts_at.hour for m in meetings(settings)}
     # New York is on daylight time from Mar 14 2027, Los Angeles too, Europe not yet: 9am New York.
     assert hours["2026-12-07"] == 14 and hours.get("2027-03-15", 13) == 13
+
+
+def test_moving_one_occurrence_of_a_series_by_its_date_moves_that_one(settings, work):
+    pair, invites = confirmed(settings, work, "every Monday at 9am")
+    result = reply(
+        settings, invites[MAYA].row.id, "Could we move the Jan 4 session to Tuesday Jan 5, same time?"
+    )
+    assert result.intents[0]["type"] == "reschedule" and result.intents[0]["day"] == "2027-01-04"
+    work()
+    days = [m.starts_at.date().isoformat() for m in meetings(settings) if m.status == "confirmed"]
+    assert "2026-12-07" in days and "2027-01-04" not in days and "2027-01-05" in days
