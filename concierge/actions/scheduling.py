@@ -359,20 +359,29 @@ def reschedule(turn: Turn, intent: Intent) -> None:
         )
 
 
+def _meetings_ahead(turn: Turn) -> list[Meeting]:
+    """The mentorship's confirmed meetings still to come, soonest first."""
+    assert turn.mentorship is not None
+    return list(
+        turn.session.scalars(
+            select(Meeting)
+            .where(
+                Meeting.mentorship_id == turn.mentorship.id,
+                Meeting.status == "confirmed",
+                Meeting.starts_at > turn.now,
+            )
+            .order_by(Meeting.starts_at)
+        )
+    )
+
+
 def _meeting_on(turn: Turn, day: date | None) -> Meeting | None:
     """The confirmed meeting ahead on `day` of the sender's calendar ("the Jan 4 session"), if any."""
     if day is None or turn.mentorship is None:
         return None
-    ahead = turn.session.scalars(
-        select(Meeting)
-        .where(
-            Meeting.mentorship_id == turn.mentorship.id,
-            Meeting.status == "confirmed",
-            Meeting.starts_at > turn.now,
-        )
-        .order_by(Meeting.starts_at)
+    return next(
+        (m for m in _meetings_ahead(turn) if m.starts_at.astimezone(turn.situation.zone).date() == day), None
     )
-    return next((m for m in ahead if m.starts_at.astimezone(turn.situation.zone).date() == day), None)
 
 
 def ask_exact_time(turn: Turn, intent: Intent) -> None:
@@ -396,17 +405,7 @@ def cancel(turn: Turn, intent: Intent) -> None:
     "cancel all"."""
     if turn.mentorship is None:
         return
-    meetings = list(
-        turn.session.scalars(
-            select(Meeting)
-            .where(
-                Meeting.mentorship_id == turn.mentorship.id,
-                Meeting.status == "confirmed",
-                Meeting.starts_at > turn.now,
-            )
-            .order_by(Meeting.starts_at)
-        )
-    )
+    meetings = _meetings_ahead(turn)
     # The meeting on the day named ("the Dec 22 one"), else the next one ("I'm ill today, I have
     # to cancel" names a day with no meeting).
     zone = turn.situation.zone

@@ -162,12 +162,13 @@ _RESCHEDULE = re.compile(
     r"bring\s+(?:it|this|that|our|the)?\s*(?:\w+\s+)?forward|change\s+(?:the|our)\s+(?:time|day|date)|"
     r"another\s+(?:time|day)\s+for\s+(?:our|the)|new\s+time\s+for)\b",
 )
-#: The day a meeting is moved from ("push Tuesday to Thursday at 3pm", "move Tuesday's call to
-#: Wednesday"): not read as a time, so that the time goes with the day it is moved to.
+#: A date in words, month and day in either order ("Jan 4", "4th of January").
 _MONTH_DAY = (
     r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?|"
     r"\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
 )
+#: The day a meeting is moved from ("push Tuesday to Thursday at 3pm", "move the Jan 4 session
+#: to Jan 5"): not read as a time, so that the time goes with the day it is moved to.
 _MOVED_FROM = re.compile(
     rf"\b(?:push|bump|mov|shift|chang|switch)\w*\s+(?:our\s+|the\s+|my\s+)?((?:{WEEKDAY_WORD}|{_MONTH_DAY})(?:'?s)?"
     r"(?:\s+(?:at\s+)?\d{1,2}(?::\d\d)?\s*(?:am|pm)?)?)"
@@ -176,7 +177,7 @@ _MOVED_FROM = re.compile(
 )
 
 
-def _day_of(moved_from: re.Match[str] | None, situation: Situation) -> date | None:
+def _day_moved_from(moved_from: re.Match[str] | None, situation: Situation) -> date | None:
     """The day the meeting is moved from, as the sender's calendar date, when one is said."""
     if moved_from is None:
         return None
@@ -418,7 +419,7 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
             intents.append(Intent("confirm"))  # "Still on for Tuesday 3pm?"
     if moving:
         intents = [i for i in intents if i.type != "confirm"]
-        intents.append(Intent("reschedule", tuple(options), day=_day_of(moved_from, situation)))
+        intents.append(Intent("reschedule", tuple(options), day=_day_moved_from(moved_from, situation)))
     elif options:
         intents.append(Intent("propose", tuple(options)))
     elif cancel is None and (answered is None or answered.type == "decline"):
