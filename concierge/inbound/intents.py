@@ -21,6 +21,7 @@ from concierge.inbound.times import (
     MEETING_HOST,
     MEETING_LINK,
     WEEKDAY_WORD,
+    Clause,
     Option,
     Reading,
     at_word_start,
@@ -238,7 +239,9 @@ _CONFIRM = re.compile(
     r"works\s+(?:great|fine|well)|fine(?:\s+(?:by|with)\s+me)?|deal|see\s+you\s+(?:then|there)|i'?ll\s+be\s+there|"
     r"count\s+me\s+in|looks\s+good|all\s+good|good\s+for\s+me|suits\s+me|that\s+suits|agreed|go\s+ahead|"
     r"book\s+it|lock\s+it\s+in|(?:that|this|it)\s+should\s+(?:be\s+(?:fine|ok(?:ay)?|good|great)|work)|let'?s\s+do\s+(?:it|that)|done|accept(?:ed)?|that'?s\s+fine|"
-    r"that'?s\s+(?:great|perfect|good|grand)|i\s+can\s+(?:make\s+it|do\s+(?:it|that))|happy\s+to|"
+    r"that'?s\s+(?:great|perfect|good|grand)|i\s+can\s+(?:make\s+it|do\s+(?:it|that))|"
+    # "Happy to!", "happy to do that"; not "Happy to meet in person" (a wish, not a yes)
+    r"happy\s+to(?=\W*$|\s+(?:do\s+(?:it|that|either)|go\s+ahead|confirm))|"
     # "of course not" is no; "yes, not a problem" and "absolutely not a problem" are yes
     r"no\s+problem|👍|✅|👌)(?:(?<=\W)|\b)(?!\s+not\b(?!\s+(?:a\s+)?(?:problem|issue|bother)\b))",
 )
@@ -271,18 +274,22 @@ _DECLINE = at_word_start(
         r"^\W*(?:no|nope|nah)\b(?!\W*(?:problem|prob|worries|worry|rush|stress|pressure|doubt|need)\b)",
     ),
 )
-#: Any of the options offered will do.
+#: Any of the options offered will do ("Either works", "both fine!"); a bare "fine" or "good" only
+#: ends the clause ("any good restaurants nearby?" is no answer).
 _EITHER = re.compile(
     r"\b(?:either|both|any|whichever)(?:'s)?\s+(?:one\s+|of\s+(?:them|those|these)\s+|time\s+)?"
-    r"(?:works?|is\s+fine|are\s+fine|suits?|is\s+good|are\s+good|would\s+(?:work|be\s+fine)|is\s+ok(?:ay)?|"
-    r"fine|good|ok(?:ay)?)\b"
+    r"(?:(?:works?|is\s+fine|are\s+fine|suits?|is\s+good|are\s+good|would\s+(?:work|be\s+fine)|is\s+ok(?:ay)?)\b|"
+    r"(?:fine|good|ok(?:ay)?)\W*$)"
 )
 _ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4}
 #: Accepting a meeting already confirmed (an invite), as a calendar's "Yes" would.
 _ATTEND = re.compile(
     r"^\W*(?:yes|yep|i'?ll\s+be\s+there|count\s+me\s+in|i\s+can\s+make\s+it|i'?m\s+in|accept(?:ed)?|confirm(?:ed)?|"
-    r"will\s+be\s+there|attending|perfect|great|excellent|sounds\s+good|see\s+you\s+(?:then|there))\b",
+    r"will\s+be\s+there|attending|see\s+you\s+(?:then|there))\b",
 )
+#: Words of welcome that accept the meeting only when nothing in the reply refuses, calls off or
+#: moves it: "Perfect, see you then!" is a yes; "Great, but I won't be able to make it" is not.
+_GLAD = re.compile(r"^\W*(?:perfect|great|excellent|sounds\s+good|wonderful|brilliant)\b(?!\s+question)")
 _PICK = re.compile(
     r"\b(?:the\s+)?(first|1st|second|2nd|third|3rd|fourth|4th|last|latter|former|earlier|later|middle)\s*"
     r"(?:one|option|slot|time|choice|suggestion)?\b|\boption\s*#?\s*(\d)\b|(?:#\s*|\(\s*(?=\d\s*\)))(\d)\b|"
@@ -376,6 +383,10 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
     elif len(situation.proposed) == 1:
         anchor = situation.proposed[0]
     readable, moved_from = _without_moved_from(text)
+    moved_day = _day_moved_from(moved_from, situation)
+    if moved_day is not None and anchor is not None:
+        # "move the Dec 17 session to 4pm": a time alone is on the day moved from, not the next meeting's.
+        anchor = datetime.combine(moved_day, anchor.astimezone(situation.zone).time(), tzinfo=situation.zone)
     reading = read_times(readable, situation.zone, situation.now, situation.other_zone, anchor)
     intents: list[Intent] = []
     used: set[int] = set()
@@ -391,10 +402,23 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
         intents.append(cancel)
     options = list(reading.options)
     answered = _answer(reading, situation, options, used)
+    if (
+        answered is not None
+        and cancel is not None
+        and situation.asked == "invite"
+        and answered.type == "confirm"
+    ):
+        answered = None  # "Yes, but I need to cancel": calling the meeting off is no yes to it
     if answered is not None:
         intents.append(answered)
         if answered.type in ("pick", "confirm"):
-            options = [o for o in options if not _same_as_offered(o.start, situation)]
+            fallback = _fallback_times(reading)
+            options = [
+                o
+                for o in options
+                if not _same_as_offered(o.start, situation)
+                and not any(same_moment(o.start, t) for t in fallback)
+            ]
     # "Instead" beside a day or a time moves the meeting, even after a "yes" ("Yes, but could we
     # do Wednesday at 10 instead?"); elsewhere it does not ("I'd rather not move it").
     # Or it cannot make the meeting and offers another time ("Sorry, can't make it, how about
@@ -405,9 +429,7 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
         and (
             reading.shifted
             or any(
-                (clause.mentions and _INSTEAD.search(clause.low))
-                or _DECLINE.search(clause.low)
-                or _CANT_DAY.search(clause.low)
+                (clause.mentions and _INSTEAD.search(clause.low)) or _refuses_the_meeting(clause, situation)
                 for clause in reading.clauses
             )
         )
@@ -419,7 +441,7 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
             intents.append(Intent("confirm"))  # "Still on for Tuesday 3pm?"
     if moving:
         intents = [i for i in intents if i.type != "confirm"]
-        intents.append(Intent("reschedule", tuple(options), day=_day_moved_from(moved_from, situation)))
+        intents.append(Intent("reschedule", tuple(options), day=moved_day))
     elif options:
         intents.append(Intent("propose", tuple(options)))
     elif cancel is None and (answered is None or answered.type == "decline"):
@@ -509,6 +531,16 @@ def _cancel(reading: Reading, used: set[int]) -> Intent | None:
     return None
 
 
+def _refuses_the_meeting(clause: Clause, situation: Situation) -> bool:
+    """The clause refuses the meeting the email was about: a decline, or a day refused that is
+    the meeting's ("can't do thursday anymore"), not another day ("can't do Tuesday" of a
+    Thursday meeting)."""
+    if not (_DECLINE.search(clause.low) or _CANT_DAY.search(clause.low)):
+        return False
+    meeting = situation.meeting
+    return meeting is None or not clause.days or meeting.astimezone(situation.zone).date() in clause.days
+
+
 def _moves(reading: Reading, used: set[int], moved_from: re.Match[str] | None) -> bool:
     moved = False
     for index, clause in enumerate(reading.clauses):
@@ -561,14 +593,24 @@ def _answer(reading: Reading, situation: Situation, options: list[Option], used:
     if situation.asked not in ("confirm", "invite"):
         return None
     if situation.asked == "invite":
+        refuses = any(
+            _DECLINE.search(c.low)
+            or _CANT_DAY.search(c.low)
+            or _CANCEL.search(c.low)
+            or _RESCHEDULE.search(c.low)
+            for c in reading.clauses
+        )
         for index, clause in enumerate(reading.clauses):
-            if _ATTEND.search(clause.low):
+            if _ATTEND.search(clause.low) or (not refuses and _GLAD.search(clause.low)):
                 used.add(index)
                 return Intent("confirm")
     if situation.asked == "confirm" and len(offered) > 1:
-        choice = _picked(
-            reading, situation, used, countered=any(not _same_as_offered(o.start, situation) for o in options)
+        fallback = _fallback_times(reading)
+        countered = any(
+            not _same_as_offered(o.start, situation) and not any(same_moment(o.start, t) for t in fallback)
+            for o in options
         )
+        choice = _picked(reading, situation, used, countered=countered)
         if choice is not None:
             return Intent("pick", option=choice)
         for index, clause in enumerate(reading.clauses):
@@ -592,15 +634,34 @@ def _answer(reading: Reading, situation: Situation, options: list[Option], used:
         ):  # "neither works for me"
             used.add(index)
             return Intent("confirm")
-    # The one day asked about named as fine ("Tuesday works", "Thursday is perfect").
+    # The one day asked about named as fine ("Tuesday works", "Thursday is perfect"); beside another
+    # time, only when it says so ("Thursday is fine. Could we add a follow-up Friday at 3?").
     asked_about = offered[0] if situation.asked == "confirm" and len(offered) == 1 else situation.meeting
-    if asked_about is not None and not options:
+    if asked_about is not None:
         day = asked_about.astimezone(situation.zone)
         for index, clause in enumerate(reading.clauses):
-            if clause.vague and re.search(rf"\b{day.strftime('%a')}", clause.text, re.IGNORECASE):
+            said_fine = not options or (
+                "?" not in clause.text and _STILL_ON.search(clause.low) and not _NO_LONGER.search(clause.low)
+            )
+            if (
+                said_fine
+                and clause.vague
+                and re.search(rf"\b{day.strftime('%a')}", clause.text, re.IGNORECASE)
+            ):
                 used.add(index)
                 return Intent("confirm")
     return None
+
+
+#: A clause that offers a time only should the one chosen be gone ("Tuesday - or if that's
+#: gone, Friday 3pm", "otherwise Friday"): with the choice booked, it offers nothing.
+_FALLBACK = re.compile(
+    r"^\W*(?:or\s+(?:else\s+)?(?:if|failing|otherwise)|otherwise|failing\s+that|if\s+not)\b"
+)
+
+
+def _fallback_times(reading: Reading) -> list[datetime]:
+    return [t for clause in reading.clauses if _FALLBACK.match(clause.low) for t in clause.times]
 
 
 def _picked(reading: Reading, situation: Situation, used: set[int], countered: bool) -> int | None:
@@ -658,7 +719,7 @@ _REFUSED_BEFORE = re.compile(
     r"|\b(?:can'?t|cannot|won'?t\s+be\s+able\s+to)\s+(?:do|make)\b)[^,.;:!?]{0,24}$"
 )
 _REFUSED_AFTER = re.compile(
-    r"^(?:'s|\s+is)\s+(?:too\s+(?:late|early|soon)|(?:a\s+bit\s+|way\s+)?too\s+(?:late|early))\b|"
+    r"^(?:'s|\s+is)\s+(?:a\s+bit\s+|way\s+)?too\s+(?:late|early|soon)\b|"
     r"^\s*(?:one|option|slot|time|choice)?\s*(?:doesn'?t|does\s+not|won'?t|isn'?t|is\s+not|can'?t|"
     r"wouldn'?t|is\s+no\s+good|is\s+out|(?:is\s+)?not\s+(?:ideal|great|good|possible|an\s+option))\b|"
     r"^\s*,?\s*(?:no|nope)\b(?!\s+(?:problem|worries))"

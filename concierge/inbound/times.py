@@ -652,9 +652,23 @@ _CLAUSE_BREAK = re.compile(
     r"(?=[\s;,])(?:\s*;\s*|\s+but\s+|,\s*but\s+|\s+however,?\s+|\s+though,?\s+|\s+although\s+|\s+[-—–]+\s+|"
     r"\s+so\s+(?=(?:i|we)\b)|"
     r",\s*(?=(?:i|i'm|i\s+am|i'll|i've|we|we're|it's|that's|this\s+is|my|as|since|because|so|"
-    r"sorry|thanks|thank|how\s+about|what\s+about)\b))",
+    r"sorry|thanks|thank|how\s+about|what\s+about|(?:can|could|would|shall)\s+(?:we|you|i)|maybe|perhaps)\b))",
     re.IGNORECASE,
 )
+#: A day refused and, after a comma, another offered ("can't do thursday anymore, friday 3pm?"):
+#: two clauses, so that the refusal does not take the offer with it.
+_REFUSED_THEN_A_DAY = re.compile(
+    rf"\b(?:can'?t|cannot|won'?t|(?<!if\s)not|no\s+longer)\b[^,;]*?,\s*(?=(?:{WEEKDAY_WORD}|tomorrow|today)\b[^,;]*\d)",
+    re.IGNORECASE,
+)
+
+
+def _turns_from_refusal(piece: str) -> list[str]:
+    """The piece, cut after a refused day where it offers another (`_REFUSED_THEN_A_DAY`)."""
+    if "," not in piece:
+        return [piece]
+    turn = _REFUSED_THEN_A_DAY.search(piece)
+    return [piece] if turn is None else [piece[: turn.end()], piece[turn.end() :]]
 
 
 def _low(text: str) -> str:
@@ -673,7 +687,7 @@ def clauses_of(text: str) -> list[Clause]:
         start = text.find(sentence, position) if sentence else position
         position = start + len(sentence)
         piece_at = start
-        for piece in _CLAUSE_BREAK.split(sentence):
+        for piece in (cut for split in _CLAUSE_BREAK.split(sentence) for cut in _turns_from_refusal(split)):
             piece_start = text.find(piece, piece_at) if piece else piece_at
             piece_at = piece_start + len(piece)
             for at, part in _bounded(piece):
@@ -1278,7 +1292,7 @@ _WEEKDAY_AFTER = re.compile(
 
 
 _AFTER_NEXT = re.compile(
-    rf"\b(?:the\s+)?{WEEKDAY_WORD}\s+after\s+next\b|\b{WEEKDAY_WORD}\s+week\b(?!\s*(?:-?end|days?))|"
+    rf"\b(?:the\s+)?{WEEKDAY_WORD}\s+after\s+next\b|(?<!every\s)\b{WEEKDAY_WORD}\s+week\b(?!\s*(?:-?end|days?|in\b|after\b|by\b))|"
     rf"\ba\s+week\s+(?:from|on)\s+{WEEKDAY_WORD}\b",
     re.IGNORECASE,
 )
@@ -1292,10 +1306,11 @@ _NEXT_DAY = re.compile(rf"\bnext\s+{WEEKDAY_WORD}\b", re.IGNORECASE)
 
 
 def _weeks_apart(text: str, today: date) -> str:
-    """A weekday a week beyond the next one, pinned to its date: "the Tuesday after next", and
-    "next Tuesday" set against "this Tuesday" refused in the same reply ("This Tuesday doesn't
-    work, but next Tuesday would"), where it cannot mean the coming one. ("I missed this
-    Tuesday's session, next Tuesday?" keeps the rule: the coming Tuesday.)"""
+    """A weekday a week beyond the next one, pinned to its date: "the Tuesday after next",
+    "Thursday week", "a week from Tuesday", and "next Tuesday" set against "this Tuesday" refused
+    in the same reply ("This Tuesday doesn't work, but next Tuesday would"), where it cannot mean
+    the coming one. ("I missed this Tuesday's session, next Tuesday?" keeps the rule: the coming
+    Tuesday; "every Tuesday, week in week out" is every coming Tuesday.)"""
 
     def pinned(match: re.Match[str]) -> str:
         named = next(group for group in match.groups() if group)
@@ -1303,15 +1318,11 @@ def _weeks_apart(text: str, today: date) -> str:
         return f"{MONTHS[day.month - 1].title()} {day.day}"
 
     low = text.lower()
-    if "next" not in low and "week" not in low:
-        return text
     if "after next" in low or "week" in low:
         text = _AFTER_NEXT.sub(pinned, text)
-    said_this = (
-        {(m.group(1) or m.group(2)).lower() for m in _THIS_DAY_REFUSED.finditer(text)}
-        if "this" in low
-        else set()
-    )
+    if "this" not in low or "next" not in low:
+        return text
+    said_this = {(m.group(1) or m.group(2)).lower() for m in _THIS_DAY_REFUSED.finditer(text)}
     if said_this:
         text = _NEXT_DAY.sub(lambda m: pinned(m) if m.group(1).lower() in said_this else m.group(0), text)
     return text
