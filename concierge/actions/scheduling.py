@@ -113,8 +113,13 @@ def _say_past(turn: Turn, past: list[Option]) -> None:
 
 
 def _meeting_asked_to_move(turn: Turn) -> Meeting | None:
-    meeting = turn.upcoming
-    return meeting if meeting is not None and meeting.move_asked_by_id is not None else None
+    """The meeting someone asked to move without a time yet (the next one, or the one on the day
+    they named): the time proposed now is for it. With no meeting ahead, none is looked for."""
+    if turn.upcoming is None:
+        return None
+    if turn.upcoming.move_asked_by_id is not None:
+        return turn.upcoming
+    return next((m for m in _meetings_ahead(turn) if m.move_asked_by_id is not None), None)
 
 
 def _offer(turn: Turn, options: list[Option], moving: Meeting | None) -> None:
@@ -126,7 +131,7 @@ def _offer(turn: Turn, options: list[Option], moving: Meeting | None) -> None:
     )
     _supersede_pending(turn)
     if final:
-        _book(turn, options[0], moving)
+        _book(turn, options[0], moving, turn.sender)
         return
     asked = [facilitator] if facilitator is not None and facilitator.id != turn.sender.id else turn.others()
     proposal = Proposal(
@@ -207,7 +212,7 @@ def _accept(turn: Turn, proposal: Proposal, option: Option) -> None:
     if moving is not None and moving.status != "confirmed":
         moving = None
     proposer = turn.session.get(Person, proposal.proposer_id) if proposal.proposer_id else None
-    _book(turn, option, moving, proposer or turn.sender)
+    _book(turn, option, moving, proposer)
 
 
 def decline(turn: Turn, intent: Intent) -> None:
@@ -319,8 +324,18 @@ def reschedule(turn: Turn, intent: Intent) -> None:
     """Move the next meeting: to the time given (asked of the other side), or ask for one."""
     if turn.mentorship is None or not turn.once("reschedule"):
         return
-    meeting = _meeting_on(turn, intent.day) or turn.upcoming
+    meeting = _meeting_on(turn, intent.day) if intent.day is not None else turn.upcoming
     upcoming, past = _split_past(turn, list(intent.options))
+    if meeting is None and intent.day is not None and turn.upcoming is not None:
+        # "move the Dec 17 session" with none on Dec 17: no other meeting is moved in its place.
+        day = f"{intent.day:%a %b} {intent.day.day}"
+        next_one = _when(turn, turn.upcoming.starts_at, turn.sender)
+        turn.said.append(
+            f"I couldn't find a meeting on {day} to move, so nothing has changed; the next one is "
+            f"{next_one}. Reply with the day of the meeting to move and the new time, for example "
+            "“move the Tuesday meeting to Thursday at 2pm”."
+        )
+        return
     if meeting is None:
         if upcoming:
             _offer(turn, upcoming, None)
@@ -493,10 +508,11 @@ def _cancel_meetings(
 # ------------------------------------------------------------------------------------------- booking
 
 
-def _book(turn: Turn, option: Option, moving: Meeting | None, proposer: Person | None = None) -> None:
+def _book(turn: Turn, option: Option, moving: Meeting | None, proposer: Person | None) -> None:
     """Confirm a time: a new meeting (or series), or a meeting moved; invites to every member.
     A series keeps the wall-clock time of whoever proposed it, in their zone (SPEC §3.1.3), not
-    of whoever said yes: `proposer`, the sender when they book their own time."""
+    of whoever said yes: `proposer`, the sender when they book their own time, None when the
+    proposer is no longer known (the program's zone then)."""
     mentorship = turn.mentorship
     assert mentorship is not None
     if moving is not None:
@@ -508,7 +524,7 @@ def _book(turn: Turn, option: Option, moving: Meeting | None, proposer: Person |
         calendar = _meeting_calendar(turn, moving, "REQUEST")
         updated = True
     elif option.repeat:
-        series = _new_series(turn, option, proposer or turn.sender)
+        series = _new_series(turn, option, proposer)
         calendar = _series_calendar(turn, series, "REQUEST")
         updated = False
     else:
@@ -547,12 +563,12 @@ def _book(turn: Turn, option: Option, moving: Meeting | None, proposer: Person |
     )
 
 
-def _new_series(turn: Turn, option: Option, proposer: Person) -> MeetingSeries:
+def _new_series(turn: Turn, option: Option, proposer: Person | None) -> MeetingSeries:
     """A series and its occurrences as meetings, to the program's end or `SERIES_HORIZON`, on
-    the wall-clock time of its proposer's zone."""
+    the wall-clock time of its proposer's zone (the program's, when no proposer is known)."""
     mentorship = turn.mentorship
     assert mentorship is not None
-    zone = turn.zone(proposer)
+    zone = turn.zone(proposer) if proposer is not None else zone_of(None, turn.program.timezone)
     series = MeetingSeries(
         mentorship_id=mentorship.id,
         rrule=option.repeat,

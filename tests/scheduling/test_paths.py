@@ -8,7 +8,7 @@ VALARM, the recipient's own reply address as ORGANIZER and both sides as attende
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
@@ -491,14 +491,40 @@ def test_a_cancel_that_names_a_day_without_a_meeting_cancels_the_next_one(settin
 
 
 def test_a_series_confirmed_by_the_other_side_keeps_the_proposers_wall_clock(settings, work):
-    _, _, question = propose(settings, work, "Every Monday at 9am?")
-    reply(settings, question[0].row.id, "yes")  # Maya, in Los Angeles
+    _, _, question = propose(
+        settings, work, "Every Monday at 9am?", mentor_zone="Europe/Berlin", end=date(2027, 6, 30)
+    )
+    reply(settings, question[0].row.id, "yes")  # Maya, in Berlin
     work()
     with session_scope(settings) as s:
         assert s.scalar(select(MeetingSeries.zone)) == "America/New_York"  # Ana's, who proposed it
     hours = {m.starts_at.date().isoformat(): m.starts_at.hour for m in meetings(settings)}
-    # New York is on daylight time from Mar 14 2027, Los Angeles too, Europe not yet: 9am New York.
-    assert hours["2026-12-07"] == 14 and hours.get("2027-03-15", 13) == 13
+    # New York is on daylight time from Mar 14 2027, Berlin only from Mar 28: 9am in New York is
+    # 13:00Z on Mar 15; Berlin's wall clock (3pm) would have kept it at 14:00Z.
+    assert hours["2026-12-07"] == 14 and hours["2027-03-15"] == 13
+
+
+def test_moving_a_day_without_a_meeting_moves_nothing_and_says_so(settings, work):
+    pair, invites = confirmed(settings, work, "every Monday at 9am")
+    before = last_outbound_id(settings)
+    result = reply(settings, invites[MAYA].row.id, "Could we move the Dec 15 session to Dec 16 at 9am?")
+    assert result.intents[0]["day"] == "2026-12-15"  # a Tuesday: the series meets on Mondays
+    work()
+    (answer,) = sent_since(settings, before)
+    assert answer.row.to_email == MAYA and "couldn't find a meeting on Tue Dec 15" in answer.text
+    days = [m.starts_at.date().isoformat() for m in meetings(settings) if m.status == "confirmed"]
+    assert "2026-12-14" in days and "2026-12-16" not in days
+
+
+def test_a_dated_move_asked_without_a_time_takes_the_time_given_next(settings, work):
+    pair, invites = confirmed(settings, work, "every Monday at 9am")
+    asked = reply(settings, invites[MAYA].row.id, "Could we move the Jan 4 session to another day?")
+    assert asked.intents == [{"type": "reschedule", "options": [], "day": "2027-01-04"}]
+    later = NOW + timedelta(minutes=5)
+    reply(settings, invites[MAYA].row.id, "Tuesday Jan 5 at 9am then", now=later)
+    work()
+    days = [m.starts_at.date().isoformat() for m in meetings(settings) if m.status == "confirmed"]
+    assert "2026-12-07" in days and "2027-01-04" not in days and "2027-01-05" in days
 
 
 def test_moving_one_occurrence_of_a_series_by_its_date_moves_that_one(settings, work):
