@@ -69,12 +69,17 @@ def strip_reply_prefixes(subject: str) -> str:
 def is_stop(text: str, subject: str) -> bool:
     """A `stop` / `unsubscribe` reply (the word alone, or a short reply that opens by asking for
     no more mail), or the List-Unsubscribe mailto (its subject is "unsubscribe")."""
-    if strip_reply_prefixes(subject).lower() == "unsubscribe":
+    if "unsubscribe" in subject.lower() and strip_reply_prefixes(subject).lower() == "unsubscribe":
         return True
     if len(text) >= MAX_STOP_CHARS:
         return False
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    return _NOT_LETTERS.sub("", first.lower()).strip() in STOP_WORDS or bool(_STOP_ASKED.match(text))
+    low = text.lower()
+    if not any(
+        word in low for word in ("stop", "unsubscribe", "remove", "take")
+    ):  # each way of asking says one
+        return False
+    first = next((line for line in low.splitlines() if line.strip()), "")
+    return _NOT_LETTERS.sub("", first).strip() in STOP_WORDS or bool(_STOP_ASKED.match(text))
 
 
 # ------------------------------------------------------------------------ what a reply asks for
@@ -822,15 +827,15 @@ def _message_for_others(reading: Reading, used: set[int], scheduling: bool) -> b
     # Most replies that schedule say nothing else: one look at the whole text spares a look per clause.
     anywhere = scheduling and _MESSAGE.search(reading.text) is not None
     for index, clause in enumerate(reading.clauses):
-        if not _LETTERS.search(clause.text) or _courteous(clause.text):
-            continue
         if scheduling:
-            if (anywhere and _MESSAGE.search(clause.text)) or _ADDRESSED.match(clause.text):
-                return True
             asks = "?" in clause.text and index not in used and not clause.mentions
-            if asks and _TURNS.search(reading.text, max(0, clause.start - 8), clause.start):
-                return True
-            continue
-        if index not in used:
+            meant = (
+                (anywhere and _MESSAGE.search(clause.text))
+                or _ADDRESSED.match(clause.text)
+                or (asks and _TURNS.search(reading.text, max(0, clause.start - 8), clause.start))
+            )
+        else:
+            meant = index not in used
+        if meant and _LETTERS.search(clause.text) and not _courteous(clause.text):
             return True
     return False

@@ -558,13 +558,14 @@ _WORD_REWRITES: tuple[_Rewrite, ...] = (
     ("new year", _HOLIDAY, _holiday),
     (_NUMBERS, _NUMBER_WORD, _number_word),  # "at two" → "at 2"
 )
+_DIGIT_DOT_DIGIT = re.compile(r"\d\.\d")
 _DIGIT_REWRITES: tuple[_Rewrite, ...] = (
     (
         "2",
         re.compile(r"\b2(?:moro+w?|morrow|day)\b", _I),
         lambda m: "today" if m.group(0)[1:].lower() == "day" else "tomorrow",
     ),
-    ("4", re.compile(r"\b4\s+(me|you|us)\b", _I), r"for \1"),
+    (re.compile(r"\b4\s+[myu]"), re.compile(r"\b4\s+(me|you|us)\b", _I), r"for \1"),
     (
         "half",
         re.compile(r"\bhalf\s+(\d{1,2})\b(?!\s*(?:an?\s+)?(?:hour|day|week))", _I),
@@ -580,13 +581,21 @@ _DIGIT_REWRITES: tuple[_Rewrite, ...] = (
         ),
         r"\1-",
     ),
-    (".", re.compile(r"\b([0-3]?\d)\.([01]?\d)\.(\d{2,4})?(?=[\s,;!?)]|$)"), _dotted_date),  # "10.12."
-    (("at", "@"), re.compile(r"(?:\bat|@)\s*(\d)", _I), r"at \1"),
+    (
+        _DIGIT_DOT_DIGIT,
+        re.compile(r"\b([0-3]?\d)\.([01]?\d)\.(\d{2,4})?(?=[\s,;!?)]|$)"),
+        _dotted_date,
+    ),  # "10.12."
+    (re.compile(r"@|\bat\s*\d"), re.compile(r"(?:\bat|@)\s*(\d)", _I), r"at \1"),
     # "12 January 2027, 16:00": with a year, the library reads "January 2027" and loses the day.
     ("20", _DAY_MONTH_YEAR, _month_first),
-    (".", re.compile(r"(?<![\d.$€£v])\b([01]?\d|2[0-3])\.([0-5]\d)(?![\d.]|\s*%)"), r"\1:\2"),  # "12.30"
+    (
+        _DIGIT_DOT_DIGIT,
+        re.compile(r"(?<![\d.$€£v])\b([01]?\d|2[0-3])\.([0-5]\d)(?![\d.]|\s*%)"),
+        r"\1:\2",
+    ),  # "12.30"
     # "14h", "15h30" (French, Polish…): the hours of a working day; "1h" is an hour, not 1:00.
-    ("h", re.compile(r"\b(0?[89]|1\d|2[0-3])h([0-5]\d)?\b"), _french_hour),
+    (re.compile(r"\dh"), re.compile(r"\b(0?[89]|1\d|2[0-3])h([0-5]\d)?\b"), _french_hour),
     (
         "hour",
         re.compile(r"\b(0?[89]|1\d|2[0-3])\s+hours?\b(?!\s+(?:long|meeting|session|later|earlier))"),
@@ -599,31 +608,50 @@ _DIGIT_REWRITES: tuple[_Rewrite, ...] = (
     ("morning", re.compile(r"\b(\d{1,2}(?::\d{2})?)\s+(?:in|of)\s+the\s+morning\b", _I), r"\1am"),
     (("afternoon", "evening", "night"), _IN_THE_AFTERNOON, r"\1pm"),
     # "3 pm" → "3pm", "3p" → "3pm"
-    (("a", "p"), re.compile(r"\b(\d{1,2}(?::\d{2})?)(?:\s*([ap])m|([ap]))\b", _I), _meridiem),
+    (re.compile(r"\d\s*[ap]"), re.compile(r"\b(\d{1,2}(?::\d{2})?)(?:\s*([ap])m|([ap]))\b", _I), _meridiem),
 )
-_SPACES = re.compile(r"[\u00a0\u202f\u2009]")
-_DASHES = re.compile(r"[\u2010-\u2015\u2212]")
+#: Odd spaces as a space, dashes and the minus sign as "-".
+_PLAIN = str.maketrans(
+    {
+        **dict.fromkeys("\u00a0\u202f\u2009", " "),
+        **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"),
+    }
+)
 _DOTTED_AM_PM = re.compile(r"\b([ap])\.\s?m\.?(?=\W|$)", _I)
 _URL_PART = re.compile(r"(https?://\S+)")
 _DIGIT = re.compile(r"\d")
 
 
-def _wanted(needle: _Needle, text: str, low: str) -> bool:
+def _looks(needle: _Needle) -> Callable[[str, str], bool]:
+    """A needle as one cheap test of (text, lower-cased text), made once, not per reply."""
     if needle is None:
-        return True
+        return lambda text, low: True
     if isinstance(needle, str):
-        return needle in low
+        return lambda text, low: needle in low
     if isinstance(needle, tuple):
-        return any(word in low for word in needle)
+        needle = re.compile("|".join(re.escape(word) for word in needle))
     if isinstance(needle, re.Pattern):
-        return needle.search(low) is not None
-    return needle(text)
+        search = needle.search
+        return lambda text, low: search(low) is not None
+    test = needle
+    return lambda text, low: test(text)
 
 
-def _rewritten(text: str, rewrites: tuple[_Rewrite, ...]) -> str:
+def _looked(
+    rewrites: tuple[_Rewrite, ...],
+) -> tuple[tuple[Callable[[str, str], bool], re.Pattern[str], Any], ...]:
+    return tuple((_looks(needle), pattern, replacement) for needle, pattern, replacement in rewrites)
+
+
+_WORD_LOOKS, _DIGIT_LOOKS = _looked(_WORD_REWRITES), _looked(_DIGIT_REWRITES)
+
+
+def _rewritten(
+    text: str, rewrites: tuple[tuple[Callable[[str, str], bool], re.Pattern[str], Any], ...]
+) -> str:
     low = text.lower()
-    for needle, pattern, replacement in rewrites:
-        if _wanted(needle, text, low):
+    for wanted, pattern, replacement in rewrites:
+        if wanted(text, low):
             text, changed = pattern.subn(replacement, text)
             if changed:
                 low = text.lower()
@@ -633,13 +661,15 @@ def _rewritten(text: str, rewrites: tuple[_Rewrite, ...]) -> str:
 def normalize(text: str) -> str:
     """The text with what the library misreads put plainly: typos of days and months, "12.30",
     "15h", "10.12.", "2026-12-09", "half past 3", "a.m.", dashes and odd spaces. URLs are kept."""
-    text = _DASHES.sub("-", _SPACES.sub(" ", text))
-    text = _DOTTED_AM_PM.sub(r"\1m", text)
-    parts = _URL_PART.split(text)
+    if not text.isascii():
+        text = text.translate(_PLAIN)
+    if "." in text:
+        text = _DOTTED_AM_PM.sub(r"\1m", text)
+    parts = _URL_PART.split(text) if "://" in text else [text]
     for index in range(0, len(parts), 2):
-        parts[index] = _rewritten(parts[index], _WORD_REWRITES)
+        parts[index] = _rewritten(parts[index], _WORD_LOOKS)
         if _DIGIT.search(parts[index]):
-            parts[index] = _rewritten(parts[index], _DIGIT_REWRITES)
+            parts[index] = _rewritten(parts[index], _DIGIT_LOOKS)
     return "".join(parts)
 
 
@@ -648,11 +678,12 @@ def normalize(text: str) -> str:
 # Each split pattern first looks at the character it could start at (a space, a capital, a
 # comma…): the same splits, about twice as fast as trying every branch at every position.
 _SENTENCE_END = re.compile(r"(?=[\sA-Z])(?:(?<=[.!?])\s+|\n+|(?<=[.!?])(?=[A-Z]))")
+#: After a space, the words that break are looked for only before one of their first letters.
 _CLAUSE_BREAK = re.compile(
-    r"(?=[\s;,])(?:\s*;\s*|\s+but\s+|,\s*but\s+|\s+however,?\s+|\s+though,?\s+|\s+although\s+|\s+[-—–]+\s+|"
-    r"\s+so\s+(?=(?:i|we)\b)|"
-    r",\s*(?=(?:i|i'm|i\s+am|i'll|i've|we|we're|it's|that's|this\s+is|my|as|since|because|so|"
-    r"sorry|thanks|thank|how\s+about|what\s+about|(?:can|could|would|shall)\s+(?:we|you|i)|maybe|perhaps)\b))",
+    r"(?=[\s;,])(?:;\s*|,\s*(?:but\s+|(?=(?:i|i'm|i\s+am|i'll|i've|we|we're|it's|that's|this\s+is|my|as|since|"
+    r"because|so|sorry|thanks|thank|how\s+about|what\s+about|(?:can|could|would|shall)\s+(?:we|you|i)|maybe|"
+    r"perhaps)\b))|\s+(?=[;bhtas\-—–])(?:;\s*|but\s+|however,?\s+|though,?\s+|although\s+|[-—–]+\s+|"
+    r"so\s+(?=(?:i|we)\b)))",
     re.IGNORECASE,
 )
 #: A day refused and, after a comma, another offered ("can't do thursday anymore, friday 3pm?"):
@@ -1164,8 +1195,10 @@ def read_times(
     options = options[:MAX_OPTIONS]
     if not options:
         options = facts.approximate[:1]
+    if not options:  # nothing to book: its length, place and repeat are not looked for
+        return Reading(normalized, clauses, [], any(c.vague for c in clauses), facts.shifted)
     repeat = _repeat_of(clauses)
-    if facts.series_start is not None and repeat and options:
+    if facts.series_start is not None and repeat:
         options = [_first_on_or_after(options[0], facts.series_start)]
     duration = _duration(_blank(_SHIFT, _low(normalized)), facts.durations)
     location = _location(text)
