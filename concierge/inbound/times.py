@@ -24,9 +24,10 @@ The library and its grammar load once per process (`warm_up()` at worker start).
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -984,7 +985,26 @@ def _found_in(clause: str, local_now: datetime, zone: ZoneInfo, other: ZoneInfo 
     if zones:
         for item in merged:
             item.zone = _zone_of(clause, item, zone, other)
-    return merged
+    return _time_shared(clause, merged)
+
+
+_EITHER_DAY = re.compile(r"\s*,?\s*(?:or|/)\s*")
+_LISTED = re.compile(r"\s*,\s*")
+
+
+def _time_shared(clause: str, found: list[_Found]) -> list[_Found]:
+    """Days offered as alternatives before one time ("Monday or Tuesday, say 9:30", "Mon or Tue,
+    9:30 either day", "Mon, Tue or Wed at 10") each take that time: the library gives it to the
+    last day only."""
+    shared: list[_Found] = []
+    for earlier, later in reversed(list(itertools.pairwise(found))):
+        joined = _EITHER_DAY.fullmatch(clause, earlier.end, later.start) or (
+            any(later is item for item in shared) and _LISTED.fullmatch(clause, earlier.end, later.start)
+        )
+        if joined and earlier.day is not None and earlier.clock is None and later.day and later.clock:
+            earlier.clock, earlier.until, earlier.zone = later.clock, later.until, later.zone
+            shared.append(earlier)
+    return found
 
 
 _WORD = re.compile(r"[a-z]+")
@@ -1219,8 +1239,12 @@ class _Facts:
     durations: list[int] = field(default_factory=list)
     series_start: date | None = None
     approximate: list[datetime] = field(default_factory=list)
-    #: A day named alone in the clause before ("First thing Monday — say 8:15?").
-    carried_day: date | None = None
+    #: The days named alone in the clause before ("First thing Monday — say 8:15?", "Mon or Tue?
+    #: 9:30 either day").
+    carried_days: tuple[date, ...] = ()
+    #: Times offered with no day to put them on, waiting for a day named alone in the clause
+    #: after ("Is 3pm okay? Tuesday I mean").
+    waiting: list[_Found] = field(default_factory=list)
     shifted: bool = False
 
 
@@ -1242,26 +1266,34 @@ def _read_clause(
     low = clause.low
     shift = _shift_in(low) if anchor is not None else None
     vague_words = _VAGUE.search(low)
+    waiting, facts.waiting = facts.waiting, []
     if not found and not shift and not vague_words:
-        if facts.carried_day is not None and anchor is not None and _SAME_TIME.search(low):
+        if facts.carried_days and anchor is not None and _SAME_TIME.search(low):
             # "Can we do Wednesday instead? Same time.": the day before, at the meeting's time.
-            clause.times.append(
-                datetime.combine(facts.carried_day, anchor.time().replace(tzinfo=None), tzinfo=zone)
+            clause.times.extend(
+                datetime.combine(day, anchor.time().replace(tzinfo=None), tzinfo=zone)
+                for day in facts.carried_days
             )
             facts.shifted = True
             if previous is not None:
                 previous.vague = False
-        facts.carried_day = None
+        facts.carried_days = ()
         return  # nothing here names a time
     clause.unavailable = bool(_PAST.search(low) or _BUSY.search(low))
     offers = not clause.unavailable and not _NOT_AN_OFFER.search(low)
     cue = bool(_CUE.search(low))
-    carried = facts.carried_day
-    facts.carried_day = None
+    carried = facts.carried_days
+    facts.carried_days = ()
     clause_day: date | None = None
     named_day = next((item.day for item in found if item.day is not None), None)
     windows = _windows(low)
     clause.days = [item.day for item in found if item.day is not None]
+    if carried and named_day is None and any(item.clock is not None for item in found):
+        # A time alone after a clause that offered only days is on each of them.
+        found = _on_days(found, carried)
+        if previous is not None:
+            previous.vague = False
+    days_alone: list[date] = []
     for item in found:
         clause_day = item.day or clause_day
         if item.day is not None and item.clock is None and _SERIES_START.search(low[: item.start]):
@@ -1270,11 +1302,9 @@ def _read_clause(
         day, clock = item.day, item.clock
         if day is None and clock is not None and (named_day or carried or anchor):
             # A time alone is on the day named before it here ("Tuesday at 3 or 4?"), else after
-            # it here ("Would 9 work on Wednesday?"), else in the clause before, else on the day
-            # of what the email being answered was about.
-            day = clause_day or named_day or carried or (anchor.date() if anchor else None)
-            if carried and previous is not None:
-                previous.vague = False
+            # it here ("Would 9 work on Wednesday?"), else on the day of what the email being
+            # answered was about.
+            day = clause_day or named_day or (anchor.date() if anchor else None)
         if clock is None and day is not None and anchor is not None and _SAME_TIME.search(low):
             clock = anchor.time().replace(tzinfo=None)
             # "Same time on Wednesday?" moves the meeting, as an offset does.
@@ -1284,8 +1314,10 @@ def _read_clause(
             low, max(0, item.start - 12), item.end
         )
         if clock is None or day is None or window:
-            if day is not None and clock is None and len(found) == 1 and offers:
-                facts.carried_day = day
+            if day is not None and clock is None and offers:
+                days_alone.append(day)
+            elif day is None and not window and offers and cue:
+                facts.waiting.append(item)
             clause.vague = clause.vague or (offers and bool(_OFFER.search(low)))
             continue
         # A day and a time with little else ("Tue 3pm") offer themselves; a time alone needs a cue.
@@ -1302,12 +1334,35 @@ def _read_clause(
             minutes = (item.until.hour * 60 + item.until.minute) - (clock.hour * 60 + clock.minute)
             if 0 < minutes <= LONGEST_MEETING:
                 facts.durations.append(minutes)
+    if days_alone and len(days_alone) == len(found):
+        facts.carried_days = tuple(dict.fromkeys(days_alone))
+        if waiting and len(found) <= 2 and previous is not None:
+            # "Is 3pm okay? Tuesday I mean": the time before, on the day named here.
+            previous.times.extend(
+                datetime.combine(day, item.clock, tzinfo=item.zone or zone)
+                for day in facts.carried_days
+                for item in waiting
+                if item.clock is not None
+            )
+            previous.vague = clause.vague = False
+            facts.carried_days = ()
     if shift is not None and anchor is not None and not clause.times and offers:
         clause.times.append(anchor + shift)
         # An offset moves the meeting, unless another meeting is asked for.
         facts.shifted = facts.shifted or not ANOTHER_MEETING.search(low)
     if not clause.times and offers and vague_words and _OFFER.search(low):
         clause.vague = True
+
+
+def _on_days(found: list[_Found], days: tuple[date, ...]) -> list[_Found]:
+    """`found` with each time that names no day put on each of `days`."""
+    placed: list[_Found] = []
+    for item in found:
+        if item.clock is not None and item.day is None:
+            placed.extend(replace(item, day=day) for day in days)
+        else:
+            placed.append(item)
+    return placed
 
 
 _WEEKDAY_NUMBER = re.compile(
