@@ -687,10 +687,14 @@ _CLAUSE_BREAK = re.compile(
     r"so\s+(?=(?:i|we)\b)))",
     re.IGNORECASE,
 )
-#: A day refused and, after a comma, another offered ("can't do thursday anymore, friday 3pm?"):
-#: two clauses, so that the refusal does not take the offer with it.
+#: A day refused and, after a comma, another offered ("can't do thursday anymore, friday 3pm?",
+#: "I'm out Monday, Tuesday at 9:30 works", "Monday's no good, could do Tuesday 10"): two
+#: clauses, so that the refusal does not take the offer with it.
 _REFUSED_THEN_A_DAY = re.compile(
-    rf"\b(?:can'?t|cannot|won'?t|(?<!if\s)not|no\s+longer)\b[^,;]*?,\s*(?=(?:{WEEKDAY_WORD}|tomorrow|today)\b[^,;]*\d)",
+    r"\b(?:can'?t|cannot|won'?t|(?<!if\s)not|no\s+longer|no\s+good|"
+    r"(?:i'?m|i\s+am|i'?ll\s+be)\s+(?:\w+\s+)?(?:busy|booked|out|away|off|travell?ing|flying)|"
+    r"(?:is|'s)\s+(?:out|bad|tough|tricky|full))\b"
+    rf"[^,;]*?,\s*(?=(?:(?:i\s+)?(?:could|can)\s+do\s+)?(?:{WEEKDAY_WORD}|tomorrow|today)\b[^,;]*\d)",
     re.IGNORECASE,
 )
 
@@ -1371,6 +1375,7 @@ _WEEKDAY_NUMBER = re.compile(
     r"jun|jul|aug|sep|oct|nov|dec))))",
     re.IGNORECASE,
 )
+_AS_DATE = re.compile(r"\bthe\b|\d(?:st|nd|rd|th)", re.IGNORECASE)
 _WEEKDAY_IN_BRACKETS = re.compile(r"\(\s*(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?\s*\)", re.IGNORECASE)
 _WEEKDAY_AFTER = re.compile(
     r"\b(?:the\s+)?(mon|tue|wed|thu|fri|sat|sun)[a-z]*\s+after\s+((?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
@@ -1445,6 +1450,8 @@ def _dates_pinned(text: str, today: date) -> str:
             except ValueError:
                 continue
         ahead = [d for d in candidates if d >= today - RECENT_PAST]
+        if number <= 12 and ahead and ahead[0].weekday() != weekday and not _AS_DATE.search(match.group(0)):
+            return match.group(0)  # "wed 10?" when the coming 10th is no Wednesday: ten o'clock
         chosen = next((d for d in ahead if d.weekday() == weekday), ahead[0] if ahead else None)
         if chosen is None:
             return match.group(0)
