@@ -17,7 +17,7 @@ from sqlalchemy.exc import OperationalError
 
 from concierge.actions.meeting_mail import due_meeting_mail
 from concierge.db import session_scope
-from concierge.models import Meeting, Note, OutboundMessage, Person
+from concierge.models import Meeting, Note, OutboundMessage, Person, ReplyKey
 from tests import factories
 from tests.mail import reply_to_outbound
 from workers.inbound import process_now
@@ -513,3 +513,39 @@ def test_trouble_that_is_not_the_emails_leaves_it_due_for_the_next_run(settings,
     write_failed(job, None, type(trouble), trouble, None)
     with session_scope(settings) as s:
         assert briefing in due_meeting_mail(s, at)
+
+
+def test_a_move_asked_in_answer_to_the_agenda_prompt_is_put_to_the_other_side_in_their_conversation(
+    settings, work
+):
+    """The mentor's question goes on their own key of the mentorship, not on an agenda key of
+    theirs (a "yes" there would be read as an agenda), and the mentee's "yes" to the mentor's
+    counter, written in the agenda prompt's thread, answers it: neither is taken for an agenda."""
+    from tests.scheduling.helpers import reply
+
+    mentorship = pair(settings, work)
+    meeting_id = add_meeting(settings, mentorship)
+    tick(settings, work, START - timedelta(hours=48))
+    now = START - timedelta(hours=40)
+    result = answer(settings, "agenda_prompt", "Can we move it to Wednesday at 4pm?", now)
+    assert [i["type"] for i in result.intents] == ["reschedule"]
+    with session_scope(settings) as s:
+        question = s.scalars(
+            select(OutboundMessage).where(
+                OutboundMessage.to_email == "maya@example.org", OutboundMessage.template == "update"
+            )
+        ).one()
+        assert s.get(ReplyKey, question.reply_key_id).thread == "mentorship"
+        question_id = question.id
+    result = reply(settings, question_id, "Wednesday is tough. Thursday at 1pm my time?", now=now)
+    assert [i["type"] for i in result.intents] == ["propose"]  # a counter: it moves the same meeting
+    work()
+    with session_scope(settings) as s:
+        prompt = s.scalar(select(OutboundMessage.id).where(OutboundMessage.template == "agenda_prompt"))
+    result = reply(settings, prompt, "Yes, Thursday works!", now=now + timedelta(hours=1))
+    assert [i["type"] for i in result.intents] == ["confirm"]
+    with session_scope(settings) as s:
+        meeting = s.get(Meeting, meeting_id)
+        assert meeting.agenda is None
+        assert meeting.starts_at.replace(tzinfo=UTC) == datetime(2026, 12, 10, 21, tzinfo=UTC)
+        assert s.scalar(select(func.count()).select_from(Meeting)) == 1  # moved, not a second one

@@ -237,9 +237,10 @@ def send_what_was_said(turn: Turn) -> None:
         member = members.get(person_id)
         if member is None:
             continue
-        # Their own key of the conversation, when it is this one, with their enrolment: read
-        # with the reply's key (none to look up here).
-        key = member.conversation_key if turn.key.thread == MENTORSHIP else None
+        # Always in the mentorship's conversation, on their own key of it, with their enrolment
+        # (read with the reply's key: none to look up here), even when the reply answered an
+        # agenda or log prompt: a question put to them there would be read as their agenda.
+        key = member.conversation_key
         calendars = notice.calendars or [None]
         for number, calendar in enumerate(calendars):
             queue_email(
@@ -250,7 +251,7 @@ def send_what_was_said(turn: Turn) -> None:
                 to=member.person,
                 program=program,
                 mentorship=mentorship,
-                thread=turn.key.thread,
+                thread=MENTORSHIP,
                 reply_key=key,
                 enrolment=key.enrolment if key is not None else None,
                 context={

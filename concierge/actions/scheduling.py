@@ -96,7 +96,7 @@ def propose(turn: Turn, intent: Intent) -> None:
     if not upcoming:
         _say_past(turn, past)
         return
-    moving = _meeting_asked_to_move(turn)
+    moving = _meeting_asked_to_move(turn) or _meeting_being_moved(turn)
     _offer(turn, upcoming, moving)
 
 
@@ -120,6 +120,21 @@ def _meeting_asked_to_move(turn: Turn) -> Meeting | None:
     if turn.upcoming.move_asked_by_id is not None:
         return turn.upcoming
     return next((m for m in _meetings_ahead(turn) if m.move_asked_by_id is not None), None)
+
+
+def _meeting_being_moved(turn: Turn) -> Meeting | None:
+    """The meeting of a move that waits on the sender: their other time ("Thursday's tough, Friday
+    at 10?") is a counter to the move, for the same meeting, not a second meeting."""
+    pending = turn.pending
+    if (
+        pending is None
+        or pending.status != "pending"
+        or pending.meeting_id is None
+        or turn.sender.id not in (pending.asked_ids or [])
+    ):
+        return None
+    meeting = turn.session.get(Meeting, pending.meeting_id)
+    return meeting if meeting is not None and meeting.status == "confirmed" else None
 
 
 def _offer(turn: Turn, options: list[Option], moving: Meeting | None) -> None:

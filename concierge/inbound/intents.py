@@ -462,7 +462,11 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
     if about:
         # An answer to an agenda or log prompt is the agenda or the notes, unless it schedules
         # ("can we move it to 4pm?" is no agenda); "we didn't meet, Thursday at 3?" is both.
+        # A time waits on the sender's answer: "yes" or "Fri 8am works" in that conversation
+        # answers it, and is neither agenda nor notes.
         scheduling = [i for i in intents if i.type in _SCHEDULING]
+        if situation.asked == "confirm" and any(i.type in _ANSWERS for i in intents):
+            return [i for i in intents if i.type in (*_SCHEDULING, *_ANSWERS)]
         if about[0].type == "agenda":
             return scheduling or about
         return about + scheduling
@@ -477,6 +481,8 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
 
 #: What a reply to an agenda or log prompt may ask besides its agenda or notes.
 _SCHEDULING = ("propose", "vague_time", "reschedule", "cancel")
+#: What answers a time waiting on the sender.
+_ANSWERS = ("confirm", "pick", "decline")
 
 
 #: "We didn't meet" in answer to a log prompt (SPEC §3.1.7).
