@@ -595,7 +595,20 @@ def _beside_the_meeting(
 
 
 def _same_as_offered(start: datetime, situation: Situation) -> bool:
-    return any(same_moment(start, offered) for offered in situation.offered)
+    """Whether a time named is one offered: the same moment, or its weekday and time a week or
+    two before it ("Tuesday 3:30 is perfect" to an offer of Tuesday the 15th at 3:30, read by the
+    calendar as the coming Tuesday)."""
+    return any(
+        same_moment(start, offered) or _a_weekday_ahead(start, offered, situation.zone)
+        for offered in situation.offered
+    )
+
+
+def _a_weekday_ahead(named: datetime, offered: datetime, zone: ZoneInfo) -> bool:
+    ahead = offered - named
+    return timedelta(0) < ahead <= timedelta(days=14) and named.astimezone(zone).replace(
+        tzinfo=None
+    ) + timedelta(days=ahead.days) == offered.astimezone(zone).replace(tzinfo=None)
 
 
 def _answer(reading: Reading, situation: Situation, options: list[Option], used: set[int]) -> Intent | None:
@@ -641,8 +654,9 @@ def _answer(reading: Reading, situation: Situation, options: list[Option], used:
         if (
             situation.asked == "confirm"
             and (_CONFIRM.search(clause.low) or _CONFIRM_ANYWHERE.search(clause.low))
-            and not _DECLINE.search(clause.low)
-        ):  # "neither works for me"
+            and not _DECLINE.search(clause.low)  # "neither works for me"
+            and not (clause.times and not any(_same_as_offered(t, situation) for t in clause.times))
+        ):  # "Thursday 3pm works for me" to an offer of Tuesday is a counter, no yes
             used.add(index)
             return Intent("confirm")
     # The one day asked about named as fine ("Tuesday works", "Thursday is perfect"); beside another
