@@ -437,9 +437,21 @@ def cancel(turn: Turn, intent: Intent) -> None:
         return
     meetings = _meetings_ahead(turn)
     # The meeting on the day named ("the Dec 22 one"), else the next one ("I'm ill today, I have
-    # to cancel" names a day with no meeting).
+    # to cancel" names today, with no meeting). Another day with no meeting ("skip the 29th")
+    # cancels nothing: the next meeting is not called off in its place.
     zone = turn.situation.zone
     named = [m for m in meetings if intent.day and m.starts_at.astimezone(zone).date() == intent.day]
+    today = turn.now.astimezone(zone).date()
+    if intent.day is not None and intent.day != today and not named and meetings:
+        if turn.once(f"cancel:{intent.day}"):
+            day = f"{intent.day:%a %b} {intent.day.day}"
+            next_one = _when(turn, meetings[0].starts_at, turn.sender)
+            turn.said.append(
+                f"I couldn't find a meeting on {day} to cancel, so nothing has changed; the next one "
+                f"is {next_one}. Reply with the day of the meeting to cancel, for example “cancel the "
+                "Tuesday meeting”."
+            )
+        return
     meant = named[0] if named else meetings[0] if meetings else None
     facilitator = _facilitator(turn, meant)
     if facilitator is not None and facilitator.id != turn.sender.id and meant is not None:
@@ -447,7 +459,8 @@ def cancel(turn: Turn, intent: Intent) -> None:
         # is their decline, noted and told to the facilitator.
         _decline(turn, meant)
         return
-    if not turn.once("cancel"):
+    # One effect per meeting named: "cancel the sessions on Christmas Day and New Year's Day".
+    if not turn.once("cancel" if intent.day is None else f"cancel:{intent.day}"):
         return
     if meant is None:
         _withdraw(turn)

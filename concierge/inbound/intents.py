@@ -18,6 +18,7 @@ from concierge.inbound.times import (
     ANOTHER_MEETING,
     DEFAULT_MINUTES,
     LONGEST_MEETING,
+    MAX_OPTIONS,
     MEETING_HOST,
     MEETING_LINK,
     WEEKDAY_WORD,
@@ -146,7 +147,17 @@ class Situation:
 _CANCEL = re.compile(
     r"\b(?:cancel(?:l?ed|l?ing)?|call(?:ing)?\s+(?:it|the\s+meeting|our\s+meeting|the\s+call)\s+off|call(?:ing)?\s+off|"
     r"scrap\s+(?:it|the\s+meeting|our\s+meeting|this\s+week)|(?:stop|end)\s+(?:the|our)\s+(?:whole\s+)?"
-    r"(?:series|recurring\s+\w+))\b",
+    r"(?:series|recurring\s+\w+)|"
+    # "stop the weekly Monday calls", "take that one out of the calendar".
+    r"(?:stop|end)\s+(?:the|our)\s+(?:\w+\s+){0,2}(?:series|calls|sessions|meetings|catch-?ups|check-?ins|chats)|"
+    r"take\s+(?:it|that(?:\s+one)?|this(?:\s+one)?|the\s+\w+(?:\s+\w+)?)\s+(?:out\s+of|off)\s+(?:the|my|our)\s+calendars?)\b",
+)
+#: Skipping a meeting ("let's skip the one on the 4th", "drop the follow-up on the 18th"; not
+#: "skip the small talk"): a cancel, or, beside another time, a move.
+_SKIP = re.compile(
+    r"\b(?:(?:skip|drop)(?:ping)?\s+(?:(?:the|this|that|our|next|tomorrow'?s|today'?s|\w+day'?s)\s+)?(?:\w+\s+)?"
+    r"(?:one|ones|meeting|session|call|catch-?up|sync|check-?in|follow-?up|chat)s?|"
+    r"skip(?:ping)?\s+(?:it|this\s+week|next\s+week|tomorrow|today|the\s+\d+(?:st|nd|rd|th)?|(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?))\b",
 )
 _NOT_CANCEL = re.compile(
     r"\b(?:don'?t|do\s+not|no\s+need\s+to|not|never|won'?t|will\s+not|wouldn'?t|shan'?t)\s+(?:\w+\s+)?cancel|"
@@ -155,7 +166,9 @@ _NOT_CANCEL = re.compile(
     r"(?:\w+\s+)?(?:got\s+|was\s+|were\s+|is\s+|has\s+been\s+)?cancel",
 )
 _CANCEL_ALL = re.compile(
-    r"\b(?:cancel\s+(?:them\s+)?all|all\s+(?:of\s+)?(?:our|the|future|upcoming|remaining)?\s*(?:future\s+|upcoming\s+)?"
+    r"\b(?:cancel\s+(?:them\s+)?all|cancel\s+everything(?!\s+(?:from|after|before|until|in|on)\b)|"
+    r"(?:stop|end|cancel)\s+(?:the|our)\s+(?:\w+\s+){0,2}(?:series|calls|sessions|meetings|catch-?ups|check-?ins|chats)"
+    r"(?!\s+(?:on|of|from|in|at|this|next|for)\b)|all\s+(?:of\s+)?(?:our|the|future|upcoming|remaining)?\s*(?:future\s+|upcoming\s+)?"
     r"(?:meetings|sessions|calls|ones)|(?:stop|end|cancel)\s+(?:the\s+|our\s+)?(?:whole\s+)?"
     r"(?:series|recurring|repeating|regular)|the\s+(?:whole|entire)\s+series|every\s+(?:future\s+)?(?:meeting|session)|"
     r"recurring\s+(?:meeting|session|call)s?|(?:the\s+)?rest\s+of\s+(?:the|our)\s+(?:series|meetings|sessions))\b",
@@ -398,13 +411,14 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
     for index, clause in enumerate(reading.clauses):
         if clause.times or clause.vague:
             used.add(index)
-    cancel = _cancel(reading, used)
+    cancels = _cancel(reading, used) or _declined_days(reading, situation, used)
+    cancel = cancels[0] if cancels else None
     if cancel is None and situation.proposed and not reading.options and _WITHDRAW.search(text):
         # Taking back the sender's own waiting proposal (no meeting is booked: asked is "time").
         used.update(range(len(reading.clauses)))
         cancel = Intent("cancel")
-    if cancel is not None:
-        intents.append(cancel)
+        cancels = [cancel]
+    intents.extend(cancels)
     options = list(reading.options)
     answered = _answer(reading, situation, options, used)
     if (
@@ -528,18 +542,50 @@ def calendar_intents(answer: CalendarAnswer) -> list[Intent]:
     return [Intent(kind)] if kind else []
 
 
-def _cancel(reading: Reading, used: set[int]) -> Intent | None:
+def _cancel(reading: Reading, used: set[int]) -> list[Intent]:
     """Calling a meeting off, with the day it names: in the same clause, or in one that refuses
     that day ("Can't make the Dec 22 one - please cancel just that one"); not a day said
-    otherwise ("Please cancel this week's session. See you on the 15th!")."""
+    otherwise ("Please cancel this week's session. See you on the 15th!"). Several days named
+    are a cancel each ("the sessions on Christmas Day and New Year's Day")."""
     for index, clause in enumerate(reading.clauses):
-        if _CANCEL.search(clause.low) and not _NOT_CANCEL.search(clause.low):
+        called_off = _CANCEL.search(clause.low) or (_SKIP.search(clause.low) and not reading.options)
+        if called_off and not _NOT_CANCEL.search(clause.low):
             used.add(index)
+            if _CANCEL_FROM.search(clause.low):
+                return []  # "everything from February onwards": no one meeting, and no series whole
             refused = (c.days for c in reading.clauses if c is not clause and _DECLINE.search(c.low))
-            named = set(clause.days) or {day for days in refused for day in days}
-            day = next(iter(named)) if len(named) == 1 else None
-            return Intent("cancel", all=bool(_CANCEL_ALL.search(reading.text.lower())), day=day)
-    return None
+            named = list(dict.fromkeys(clause.days)) or [day for days in refused for day in days]
+            if _BECAUSE.search(clause.low):
+                named = named[:1]  # "skip tomorrow's since we're meeting Wednesday anyway"
+            named = sorted(set(named))
+            every = bool(_CANCEL_ALL.search(reading.text.lower()))
+            if every or not named:
+                return [Intent("cancel", all=every)]
+            return [Intent("cancel", day=day) for day in named[:MAX_OPTIONS]]
+    return []
+
+
+#: A range of meetings to call off, which is neither one nor all of them.
+_CANCEL_FROM = re.compile(
+    r"\b(?:everything|all|the\s+rest|(?:the\s+)?(?:sessions|meetings|calls)|them)\s+(?:from|after|starting|beyond)\b"
+)
+#: A reason given after the meeting named, whose days are not the meeting's.
+_BECAUSE = re.compile(r"\b(?:since|because|as|cause|cuz|given)\b")
+
+
+def _declined_days(reading: Reading, situation: Situation, used: set[int]) -> list[Intent]:
+    """A meeting declined by a day that is not the next one's ("I won't be able to make the
+    January 4th session"): a cancel of that day's, not a decline of the next."""
+    if situation.asked != "invite" or situation.meeting is None:
+        return []
+    next_day = situation.meeting.astimezone(situation.zone).date()
+    for index, clause in enumerate(reading.clauses):
+        if _DECLINE.search(clause.low) and not clause.times and clause.days:
+            days = sorted(set(clause.days) - {next_day})
+            if days and len(days) == len(set(clause.days)):
+                used.add(index)
+                return [Intent("cancel", day=day) for day in days[:MAX_OPTIONS]]
+    return []
 
 
 def _refuses_the_meeting(clause: Clause, situation: Situation) -> bool:

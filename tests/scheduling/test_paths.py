@@ -481,10 +481,13 @@ def test_an_offset_or_a_restated_time_never_books_a_second_meeting(settings, wor
     )
 
 
-def test_a_cancel_that_names_a_day_without_a_meeting_cancels_the_next_one(settings, work):
+def test_a_cancel_that_names_today_without_a_meeting_cancels_the_next_one(settings, work):
+    """ "I'm ill today" says why; the meeting meant is the next. (Another day with no meeting
+    cancels nothing: below. It cancelled the next meeting until an audit found "cancel tomorrow"
+    calling off a meeting a week later.)"""
     pair, invites = confirmed(settings, work, "every Tuesday at 3pm")
-    result = reply(settings, invites[MAYA].row.id, "Please cancel Saturday, I'm ill", now=NOW)
-    assert result.intents == [{"type": "cancel", "all": False, "day": "2026-12-05"}]  # no meeting then
+    result = reply(settings, invites[MAYA].row.id, "I'm ill today, please cancel", now=NOW)
+    assert result.intents == [{"type": "cancel", "all": False, "day": "2026-12-04"}]  # no meeting then
     work()
     statuses = [m.status for m in meetings(settings)]
     assert statuses[0] == "cancelled" and set(statuses[1:]) == {"confirmed"}
@@ -536,3 +539,32 @@ def test_moving_one_occurrence_of_a_series_by_its_date_moves_that_one(settings, 
     work()
     days = [m.starts_at.date().isoformat() for m in meetings(settings) if m.status == "confirmed"]
     assert "2026-12-07" in days and "2027-01-04" not in days and "2027-01-05" in days
+
+
+def test_cancelling_a_day_without_a_meeting_cancels_nothing_and_says_so(settings, work):
+    pair, invites = confirmed(settings, work, "every Monday at 9am")
+    before = last_outbound_id(settings)
+    result = reply(settings, invites[MAYA].row.id, "Let's skip the one on the 29th, I'm away.")
+    assert result.intents[0] == {"type": "cancel", "all": False, "day": "2026-12-29"}  # a Tuesday
+    work()
+    (answer,) = sent_since(settings, before)
+    assert answer.row.to_email == MAYA and "couldn't find a meeting on Tue Dec 29" in answer.text
+    assert all(m.status == "confirmed" for m in meetings(settings))
+
+
+def test_skipping_two_occurrences_by_name_cancels_those_two(settings, work):
+    pair, invites = confirmed(settings, work, "every Monday at 9am")
+    result = reply(settings, invites[MAYA].row.id, "Please cancel the sessions on Dec 28 and Jan 4.")
+    assert [i.get("day") for i in result.intents] == ["2026-12-28", "2027-01-04"]
+    work()
+    cancelled = sorted(m.starts_at.date().isoformat() for m in meetings(settings) if m.status != "confirmed")
+    assert cancelled == ["2026-12-28", "2027-01-04"]
+
+
+def test_declining_a_later_session_by_its_date_cancels_that_one_not_the_next(settings, work):
+    pair, invites = confirmed(settings, work, "every Monday at 9am")
+    result = reply(settings, invites[MAYA].row.id, "I won't be able to make the January 4th session, sorry.")
+    assert result.intents == [{"type": "cancel", "all": False, "day": "2027-01-04"}]
+    work()
+    cancelled = [m.starts_at.date().isoformat() for m in meetings(settings) if m.status != "confirmed"]
+    assert cancelled == ["2027-01-04"]
