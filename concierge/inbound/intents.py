@@ -428,16 +428,24 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
         and answered.type == "confirm"
     ):
         answered = None  # "Yes, but I need to cancel": calling the meeting off is no yes to it
+    if answered is not None and answered.type in ("pick", "confirm"):
+        fallback = _fallback_times(reading)
+        options = [
+            o
+            for o in options
+            if not _same_as_offered(o.start, situation) and not any(same_moment(o.start, t) for t in fallback)
+        ]
+        if (
+            answered.type == "confirm"
+            and situation.asked == "confirm"
+            and options
+            and not ANOTHER_MEETING.search(text.lower())
+        ):
+            # "ok but make it 3:30", "5pm Tuesday is tough, could we do Wednesday 7am instead?":
+            # another time for the meeting asked about is a counter, not a yes beside it.
+            answered = None
     if answered is not None:
         intents.append(answered)
-        if answered.type in ("pick", "confirm"):
-            fallback = _fallback_times(reading)
-            options = [
-                o
-                for o in options
-                if not _same_as_offered(o.start, situation)
-                and not any(same_moment(o.start, t) for t in fallback)
-            ]
     # "Instead" beside a day or a time moves the meeting, even after a "yes" ("Yes, but could we
     # do Wednesday at 10 instead?"); elsewhere it does not ("I'd rather not move it").
     # Or it cannot make the meeting and offers another time ("Sorry, can't make it, how about

@@ -211,6 +211,7 @@ _BUSY = re.compile(
     r"(?:can'?t|cannot|can\s+not|couldn'?t|won'?t\s+be\s+able\s+to)\s+(?:do|make|meet|manage|join)|"
     r"(?:doesn'?t|does\s+not|won'?t|will\s+not|wouldn'?t|isn'?t|is\s+not)\s+(?:work|suit|good|great|possible|ideal)|"
     r"not\s+(?:possible|ideal|good|great)|no\s+good|conflict|clash|"
+    r"(?:is|'s)\s+(?:a\s+bit\s+|really\s+|pretty\s+)?(?:tough|tricky|difficult|hard|rough|impossible|bad)\b|"
     r"^\W*not\b|\b(?:is|'s|are)\s+(?:a\s+bit|bit|rather|quite|a\s+little|way|much)\s+(?:too\s+)?(?:late|early)\b|"
     r"(?<!not\s)\btoo\s+(?:late|early)\s+for\s+me\b|"
     r"(?:my|our|the|a|an|his|her|their)\s+(?!(?:\w+\s+)?(?:slot|time|option|window|gap|availability|opening|choice)s?\b)"
@@ -230,7 +231,7 @@ _CUE = re.compile(
     r"\?|\b(?:how\s+about|what\s+about|could|can|shall|should|would|will|let'?s|lets|maybe|perhaps|"
     r"works?|working|suits?|suit|free|available|around|open|prefer|propose|suggest|meet|meeting|chat|"
     r"catch\s+up|sync|talk|speak|connect|book|schedule|pencil|plan|ok|okay|good|fine|best|great|perfect|"
-    r"please|another|(?:i'?d|i\s+would|we'?d)\s+rather|i\s+can|i\s+could|we\s+can|we\s+could|up\s+for|happy\s+to|let\s+me\s+know|either|or|instead|"
+    r"please|another|make\s+it|(?:i'?d|i\s+would|we'?d)\s+rather|i\s+can|i\s+could|we\s+can|we\s+could|up\s+for|happy\s+to|let\s+me\s+know|either|or|instead|"
     r"then|is\s+that|does\s+that|do\s+you|are\s+you|move|push|shift|reschedule|postpone|bring|"
     r"sounds?|right|session|call|convenient|possible|every|each|weekly|biweekly|fortnightly|monthly|slot|window|"
     r"opening|if\s+(?:that|this|it)(?:'s|\s+is)?|too\s+(?:late|early)\s+for\s+you)\b",
