@@ -12,6 +12,7 @@ what the other members are told; every row it writes is keyed to the inbound mes
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -20,7 +21,7 @@ from sqlalchemy import func, select
 
 from concierge.actions.conversation import Turn, names_of, time_for
 from concierge.inbound.intents import Intent
-from concierge.inbound.times import REPEAT_WORDS, Option
+from concierge.inbound.times import DEFAULT_MINUTES, REPEAT_WORDS, Option
 from concierge.mail.ics import Attendee, Invite, Method, is_link
 from concierge.models import Meeting, MeetingAnswer, MeetingSeries, Person, Proposal
 from concierge.when import minutes, zone_of
@@ -141,6 +142,13 @@ def _offer(turn: Turn, options: list[Option], moving: Meeting | None) -> None:
     """A proposal to the other side, or (final) a booking now. In a circle the facilitator's time
     is final: for a move, the facilitator of the meeting moved, not of the next one to book."""
     facilitator = _facilitator(turn, moving)
+    if moving is not None:
+        # A move keeps the meeting's length unless the reply gives another ("push it an hour"
+        # does not make a 30-minute meeting 45).
+        options = [
+            replace(o, duration=moving.duration_minutes) if o.duration == DEFAULT_MINUTES else o
+            for o in options
+        ]
     final = len(options) == 1 and (
         turn.program.auto_confirm or (facilitator is not None and facilitator.id == turn.sender.id)
     )

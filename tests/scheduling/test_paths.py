@@ -568,3 +568,18 @@ def test_declining_a_later_session_by_its_date_cancels_that_one_not_the_next(set
     work()
     cancelled = [m.starts_at.date().isoformat() for m in meetings(settings) if m.status != "confirmed"]
     assert cancelled == ["2027-01-04"]
+
+
+def test_a_move_keeps_the_meetings_length_unless_another_is_given(settings, work):
+    pair, invites = confirmed(settings, work, "Tuesday at 3pm for 30 minutes")
+    reply(settings, invites[MAYA].row.id, "Can we push it to Thursday at 11am?")
+    work()
+    assert [m.duration_minutes for m in meetings(settings)] == [30]
+    reply(
+        settings,
+        invites[MAYA].row.id,
+        "Could we move it to Friday at 11am for an hour?",
+        now=NOW + timedelta(1),
+    )
+    work()
+    assert [m.duration_minutes for m in meetings(settings)] == [60]
