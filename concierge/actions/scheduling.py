@@ -476,15 +476,15 @@ def cancel(turn: Turn, intent: Intent) -> None:
     if not intent.all:
         _cancel_meetings(turn, [meant], whole_series=None, reason="cancelled")
         return
-    series = meetings[0].series if meetings[0].series_id else None
-    if series is not None:
-        chosen = [m for m in meetings if m.series_id == series.id]
-        _cancel_meetings(turn, chosen, whole_series=series, reason="cancelled")
-        rest = [m for m in meetings if m.series_id != series.id]
-        if rest:
-            _cancel_meetings(turn, rest, whole_series=None, reason="cancelled")
-        return
-    _cancel_meetings(turn, meetings, whole_series=None, reason="cancelled")
+    # Each series ahead goes with one CANCEL of the whole series (its occurrences one by one were
+    # an email each to every member), whether or not a single meeting comes first.
+    series_ids = list(dict.fromkeys(m.series_id for m in meetings if m.series_id is not None))
+    for series_id in series_ids:
+        chosen = [m for m in meetings if m.series_id == series_id]
+        _cancel_meetings(turn, chosen, whole_series=chosen[0].series, reason="cancelled")
+    singles = [m for m in meetings if m.series_id is None]
+    if singles:
+        _cancel_meetings(turn, singles, whole_series=None, reason="cancelled")
 
 
 def _withdraw(turn: Turn) -> None:

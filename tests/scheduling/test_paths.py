@@ -583,3 +583,18 @@ def test_a_move_keeps_the_meetings_length_unless_another_is_given(settings, work
     )
     work()
     assert [m.duration_minutes for m in meetings(settings)] == [60]
+
+
+def test_cancel_all_with_a_single_meeting_before_a_series_sends_one_cancel_for_the_series(settings, work):
+    """Each member gets the series' CANCEL once and the single meeting's once: not one email for
+    every occurrence (a fourth audit counted 54 emails for one "stop the series")."""
+    pair, invites = confirmed(settings, work, "every Monday at 9am")
+    reply(settings, invites[MAYA].row.id, "Could we also add one on Saturday at 10am?", now=NOW)
+    work()
+    assert len([m for m in meetings(settings) if m.series_id is None]) == 1  # auto_confirm: booked
+    before = last_outbound_id(settings)
+    reply(settings, invites[MAYA].row.id, "Please cancel all our meetings.", now=NOW + timedelta(hours=1))
+    work()
+    sent = sent_since(settings, before)
+    assert len(to(sent, ANA)) == 2 and len(to(sent, MAYA)) <= 2
+    assert all(m.status == "cancelled" for m in meetings(settings))
