@@ -428,6 +428,12 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
         and answered.type == "confirm"
     ):
         answered = None  # "Yes, but I need to cancel": calling the meeting off is no yes to it
+    if (
+        answered is not None
+        and answered.type in ("pick", "confirm")
+        and _cancels_the_answer(answered, cancels, situation)
+    ):
+        answered = None  # "I'll cancel Thursday's session" is no pick of a Thursday offered
     if answered is not None and answered.type in ("pick", "confirm"):
         fallback = _fallback_times(reading)
         options = [
@@ -466,7 +472,8 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
         options, confirms = _beside_the_meeting(options, situation.meeting, moving, text)
         if confirms and not any(i.type == "confirm" for i in intents):
             intents.append(Intent("confirm"))  # "Still on for Tuesday 3pm?"
-    if moving:
+    if moving and not (cancel is not None and not options):
+        # (Called off, it is not also to be moved: "I'm moving to a new role, please cancel all".)
         intents = [i for i in intents if i.type != "confirm"]
         intents.append(Intent("reschedule", tuple(options), day=moved_day))
     elif options:
@@ -579,6 +586,16 @@ _CANCEL_FROM = re.compile(
 )
 #: A reason given after the meeting named, whose days are not the meeting's.
 _BECAUSE = re.compile(r"\b(?:since|because|as|cause|cuz|given)\b")
+
+
+def _cancels_the_answer(answered: Intent, cancels: list[Intent], situation: Situation) -> bool:
+    """Whether a day called off is the day of the option a yes or a pick would take."""
+    days = {c.day for c in cancels if c.day is not None}
+    if not days or not situation.offered:
+        return False
+    index = (answered.option or 1) - 1 if answered.type == "pick" else 0
+    chosen = situation.offered[index]
+    return chosen.astimezone(situation.zone).date() in days
 
 
 def _declined_days(reading: Reading, situation: Situation, used: set[int]) -> list[Intent]:
