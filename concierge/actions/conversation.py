@@ -191,8 +191,16 @@ def situation_of(
         offered = tuple(from_iso(option["start"]) for option in pending.options)
         situation = Situation(role, zone, now, thread, "confirm", offered, other_zone=other_zone)
     elif upcoming is not None:
+        own = pending is not None and pending.proposer_id == sender.id
         situation = Situation(
-            role, zone, now, thread, "invite", meeting=upcoming.starts_at, other_zone=other_zone
+            role,
+            zone,
+            now,
+            thread,
+            "invite",
+            meeting=upcoming.starts_at,
+            other_zone=other_zone,
+            proposed=tuple(from_iso(option["start"]) for option in pending.options) if own else (),
         )
     else:
         own = pending is not None and pending.proposer_id == sender.id

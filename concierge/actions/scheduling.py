@@ -443,6 +443,10 @@ def cancel(turn: Turn, intent: Intent) -> None:
     "cancel all"."""
     if turn.mentorship is None:
         return
+    if intent.proposal:
+        if turn.once("cancel"):
+            _withdraw(turn)
+        return
     meetings = _meetings_ahead(turn)
     # The meeting on the day named ("the Dec 22 one"), else the next one ("I'm ill today, I have
     # to cancel" names today, with no meeting). Another day with no meeting ("skip the 29th")

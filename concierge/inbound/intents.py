@@ -108,6 +108,9 @@ class Intent:
     #: cancel: the day of the meeting meant ("the Dec 22 one"); reschedule: of the meeting moved
     #: ("move the Jan 4 session to Jan 5"); None when no day names it.
     day: date | None = None
+    #: cancel: the sender's own waiting proposal taken back ("nvm, the original time is fine"),
+    #: not a meeting, though one is booked.
+    proposal: bool = False
 
     def as_json(self) -> dict[str, Any]:
         """The intent as `concierge inbound --now` prints it."""
@@ -118,6 +121,8 @@ class Intent:
             values["option"] = self.option
         if self.type == "cancel":
             values["all"] = self.all
+            if self.proposal:
+                values["proposal"] = True
         if self.type in ("cancel", "reschedule") and self.day is not None:
             values["day"] = self.day.isoformat()
         return values
@@ -230,6 +235,14 @@ _WITHDRAW = re.compile(
     r"(?:last\s+|earlier\s+|previous\s+)?(?:(?:suggested|proposed)\s+times?|times?\s+i\s+(?:sent|suggested|proposed)|"
     rf"(?:suggestion|proposal)s?(?=\s*(?:$|[.!,;:-]|(?:for|of|on)\s+(?:{WEEKDAY_WORD}\b|the\s+\d|\d|today|tomorrow))))",
     re.IGNORECASE,
+)
+#: Said of one's own waiting suggestion only (the sender has one): "Actually, forget it", "nvm",
+#: "please ignore it", "the original time is fine after all".
+_NEVER_MIND = re.compile(
+    r"(?:^\W*|\bactually,?\s+)(?:forget\s+(?:it|that|about\s+it)|never\s*mind|nvm|ignore\s+(?:it|that|this))\b|"
+    r"\b(?:please\s+)?(?:ignore|disregard)\s+(?:it|that|this|my\s+(?:last|earlier|previous)\s+(?:email|message|mail))\b|"
+    r"\b(?:original|current|old|usual)\s+(?:time|slot|day|plan)\s+(?:is|works|stays|it\s+is)\b|"
+    r"\b(?:is|'s|works)\s+(?:fine|ok(?:ay)?|good)\s+after\s+all\b|\blet'?s\s+keep\s+(?:it|the\s+original)\b"
 )
 #: A day refused ("can't do Thursday anymore", "cant thurs"): with a meeting booked on it and
 #: another time offered, a move (with several options offered, only that option refused).
@@ -413,10 +426,16 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
             used.add(index)
     cancels = _cancel(reading, used) or _declined_days(reading, situation, used)
     cancel = cancels[0] if cancels else None
-    if cancel is None and situation.proposed and not reading.options and _WITHDRAW.search(text):
-        # Taking back the sender's own waiting proposal (no meeting is booked: asked is "time").
+    if (
+        cancel is None
+        and situation.proposed
+        and not reading.options
+        and (_WITHDRAW.search(text) or _NEVER_MIND.search(text.lower()))
+    ):
+        # Taking back the sender's own waiting proposal (with a meeting booked, that proposal and
+        # not the meeting: "nvm, original time is fine").
         used.update(range(len(reading.clauses)))
-        cancel = Intent("cancel")
+        cancel = Intent("cancel", proposal=situation.asked == "invite")
         cancels = [cancel]
     intents.extend(cancels)
     options = list(reading.options)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from concierge.db import session_scope
 from concierge.keys import reply_address
@@ -21,6 +21,7 @@ from concierge.models import (
     Mentorship,
     OutboundMessage,
     Person,
+    Program,
     Proposal,
     ReplyKey,
 )
@@ -598,3 +599,24 @@ def test_cancel_all_with_a_single_meeting_before_a_series_sends_one_cancel_for_t
     sent = sent_since(settings, before)
     assert len(to(sent, ANA)) == 2 and len(to(sent, MAYA)) <= 2
     assert all(m.status == "cancelled" for m in meetings(settings))
+
+
+def test_taking_back_ones_own_move_leaves_the_meeting_booked(settings, work):
+    """With a meeting booked, "nvm, original time is fine" withdraws the sender's waiting move
+    (a later yes from the other side moved the meeting anyway) and cancels nothing."""
+    pair, invites = confirmed(settings, work)
+    with session_scope(settings) as s:
+        s.execute(update(Program).values(auto_confirm=False))
+    reply(settings, invites[MAYA].row.id, "Can we push it to Thursday at 11am?")
+    before = last_outbound_id(settings)
+    result = reply(
+        settings, invites[MAYA].row.id, "nvm - original time is fine, sorry!", now=NOW + timedelta(minutes=5)
+    )
+    assert result.intents == [{"type": "cancel", "all": False, "proposal": True}]
+    work()
+    sent = sent_since(settings, before)
+    assert "withdrawn your suggestion" in to(sent, MAYA)[0].text and to(sent, ANA)
+    (meeting,) = meetings(settings)
+    assert meeting.status == "confirmed" and meeting.starts_at.isoformat() == "2026-12-08T20:00:00+00:00"
+    with session_scope(settings) as s:
+        assert s.scalar(select(Proposal.status).order_by(Proposal.id.desc())) == "withdrawn"
