@@ -265,6 +265,9 @@ _CONFIRM_ANYWHERE = re.compile(
 )
 _CONFIRM = re.compile(
     r"^\W*(?:yes|yep|yeah|yup|ya|y(?=\W*$)|sure|ok|okay|k|absolutely|definitely|of\s+course|confirm(?:ed)?|"
+    # A yes in the words of other languages, as people mix them in ("Perfecto, see you then!").
+    r"sim|ja|jawohl|oui|s[ií]|claro|perfecto|perfetto|parfait|genau|passt|d'accord|"
+    r"can\s+do(?=\W*(?:$|[,.!;-]))|cool|lovely|grand|"
     r"perfect|great|excellent|brilliant|wonderful|sounds\s+(?:good|great|perfect|fine)|"
     r"(?:that|this|it|tuesday|wednesday|thursday|friday|monday|saturday|sunday|the\s+time)?\s*works(?:\s+for\s+(?:me|us))?|"
     r"works\s+(?:great|fine|well)|fine(?:\s+(?:by|with)\s+me)?|deal|see\s+you\s+(?:then|there)|i'?ll\s+be\s+there|"
@@ -460,10 +463,11 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
             for o in options
             if not _same_as_offered(o.start, situation) and not any(same_moment(o.start, t) for t in fallback)
         ]
+        instead = any(c.vague and _INSTEAD.search(c.low) for c in reading.clauses)
         if (
             answered.type == "confirm"
             and situation.asked == "confirm"
-            and options
+            and (options or instead)
             and not ANOTHER_MEETING.search(text.lower())
         ):
             # "ok but make it 3:30", "5pm Tuesday is tough, could we do Wednesday 7am instead?":
