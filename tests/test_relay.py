@@ -227,3 +227,19 @@ def test_bytes_are_stored_unchanged(settings, cli):
     line = ingest(cli, raw)
     with session_scope(settings) as s:
         assert s.get(InboundMessage, line["id"]).raw == raw
+
+
+def test_a_peers_goals_are_shared_with_their_circle_not_a_mentor(settings, cli, work):
+    from concierge.actions.introductions import send_welcome
+    from tests.scheduling.helpers import sent_since
+
+    with session_scope(settings) as s:
+        prog = factories.program(s, name="Peers", format="peer")
+        send_welcome(s, settings, factories.participant(s, prog, "peer", email="pia@example.org"))
+    work()
+    with session_scope(settings) as s:
+        welcome = s.scalar(select(OutboundMessage.id).where(OutboundMessage.template.like("welcome%")))
+    ingest(cli, reply_to_outbound(settings, welcome, "Get better at public speaking."), "--now")
+    work()
+    (thanks,) = [m for m in sent_since(settings) if m.row.template == "goals_thanks"]
+    assert "with your circle" in thanks.text and "your mentor" not in thanks.text

@@ -47,7 +47,12 @@ def goals(turn: Turn, intent: Intent) -> None:
         sender=turn.sender,
         now=turn.now,
         enrolment=enrolment,
-        context={"program_name": turn.program.name, "goals": text, "paired": bool(paired)},
+        context={
+            "program_name": turn.program.name,
+            "goals": text,
+            "paired": bool(paired),
+            "shared_with": "your circle" if turn.program.format == "peer" else "your mentor",
+        },
     )
     turn.answered_elsewhere = True
 
