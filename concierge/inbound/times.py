@@ -562,6 +562,16 @@ _WORD_REWRITES: tuple[_Rewrite, ...] = (
 )
 _DIGIT_DOT_DIGIT = re.compile(r"\d\.\d")
 _DIGIT_REWRITES: tuple[_Rewrite, ...] = (
+    # "your Monday 9am", "9am your Monday": the other side's clock, as "Monday 9am your time".
+    (
+        "your",
+        re.compile(
+            rf"\byour\s+(?P<day_first>{WEEKDAY_WORD}\s+(?:at\s+)?\d{{1,2}}(?::\d\d)?\s*(?:am|pm)?)"
+            rf"(?!\s+(?:your\s+)?time\b)|(?P<clock>\d{{1,2}}(?::\d\d)?\s*(?:am|pm)?\s+)your\s+(?P<day>{WEEKDAY_WORD})\b",
+            _I,
+        ),
+        lambda m: f"{m['day_first'] or m['clock'] + m['day']} your time",
+    ),
     (
         "2",
         re.compile(r"\b2(?:moro+w?|morrow|day)\b", _I),
