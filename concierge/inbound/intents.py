@@ -194,9 +194,12 @@ _MONTH_DAY = (
 #: The day a meeting is moved from ("push Tuesday to Thursday at 3pm", "move the Jan 4 session
 #: to Jan 5"): not read as a time, so that the time goes with the day it is moved to.
 _MOVED_FROM = re.compile(
-    rf"\b(?:push|bump|mov|shift|chang|switch)\w*\s+(?:our\s+|the\s+|my\s+)?((?:{WEEKDAY_WORD}|{_MONTH_DAY})(?:'?s)?"
+    rf"\b(?:push|bump|mov|shift|chang|switch)\w*\s+(?:our\s+|the\s+|my\s+)?(?P<moved>(?:{WEEKDAY_WORD}|{_MONTH_DAY})(?:'?s)?"
     r"(?:\s+(?:at\s+)?\d{1,2}(?::\d\d)?\s*(?:am|pm)?)?)"
-    r"(?=\s+(?:(?:meeting|session|call|chat|catch-?up|one)\s+)?to\b)",
+    r"(?=\s+(?:(?:meeting|session|call|chat|catch-?up|one)\s+)?to\b)|"
+    # "the Jan 7 one: can we do Jan 8 instead?": the meeting named first, then its new time.
+    rf"\b(?:the|our)\s+(?P<named>(?:{WEEKDAY_WORD}|{_MONTH_DAY})(?:'?s)?)\s+(?:meeting|session|call|chat|catch-?up|one)\s*[:,\-–—]"
+    r"(?=.{0,80}\binstead\b)",
     re.IGNORECASE,
 )
 
@@ -205,11 +208,12 @@ def _day_moved_from(moved_from: re.Match[str] | None, situation: Situation) -> d
     """The day the meeting is moved from, as the sender's calendar date, when one is said."""
     if moved_from is None:
         return None
-    said = read_times(moved_from.group(1), situation.zone, situation.now).clauses
+    said = read_times(moved_from["moved"] or moved_from["named"], situation.zone, situation.now).clauses
     return next((day for clause in said for day in clause.days), None)
 
 
-_MOVING_VERBS = ("push", "bump", "mov", "shift", "chang", "switch")  # `_MOVED_FROM`'s, looked for first
+#: `_MOVED_FROM`'s words, looked for first.
+_MOVING_VERBS = ("push", "bump", "mov", "shift", "chang", "switch", "instead")
 
 
 def _without_moved_from(text: str) -> tuple[str, re.Match[str] | None]:
@@ -219,9 +223,14 @@ def _without_moved_from(text: str) -> tuple[str, re.Match[str] | None]:
     moved = _MOVED_FROM.search(text) if any(verb in low for verb in _MOVING_VERBS) else None
     if moved is None:
         return text, None
-    return _MOVED_FROM.sub(
-        lambda m: m.group(0)[: m.start(1) - m.start()] + " " * len(m.group(1)), text
-    ), moved
+    return _MOVED_FROM.sub(_blanked, text), moved
+
+
+def _blanked(match: re.Match[str]) -> str:
+    """The match with the day moved from (either form of `_MOVED_FROM`) blanked out."""
+    group = "moved" if match["moved"] is not None else "named"
+    start, end = match.start(group) - match.start(), match.end(group) - match.start()
+    return match.group(0)[:start] + " " * (end - start) + match.group(0)[end:]
 
 
 #: Asking the other side for another time ("could you suggest another time?").
