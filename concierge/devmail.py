@@ -38,7 +38,13 @@ _PROGRAM = {"program_name": "Women in Tech 2026", "program_slug": "women-in-tech
 # says whether the layout adds the reply marker and privacy line.
 SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
     "key_expired": {**_PROGRAM, "participant": True, "ended_on": "1 March 2026"},
-    "goals_thanks": {**_PROGRAM, "participant": True, "goals": "Lead a team by spring.", "paired": False},
+    "goals_thanks": {
+        **_PROGRAM,
+        "participant": True,
+        "goals": "Lead a team by spring.",
+        "paired": False,
+        "shared_with": "your mentor",
+    },
     "introduction_mentee": {
         **_PROGRAM,
         "participant": True,
