@@ -829,12 +829,15 @@ def _picked(reading: Reading, situation: Situation, used: set[int], countered: b
     local = [t.astimezone(situation.zone) for t in offered]
     for index, clause in enumerate(reading.clauses):
         named = [(p, at) for p, t in enumerate(local, 1) if (at := _where_named(clause.low, t)) is not None]
-        if len(named) != 1 or _DECLINE.search(clause.low):
-            continue
-        position, (at, end) = named[0]
-        if not _REFUSED_BEFORE.search(clause.low[:at]) and not _REFUSED_AFTER.match(clause.low[end:]):
+        # The one named and not refused ("8am is good, not 4pm").
+        kept = [
+            position
+            for position, (at, end) in named
+            if not _REFUSED_BEFORE.search(clause.low[:at]) and not _REFUSED_AFTER.match(clause.low[end:])
+        ]
+        if len(kept) == 1 and not _DECLINE.search(clause.low):
             used.add(index)
-            return position
+            return kept[0]
     return None
 
 

@@ -240,7 +240,7 @@ _OFFER = re.compile(
     r"\?|\b(?:how\s+about|what\s+about|could\s+(?:we|you)|can\s+(?:we|you)|shall\s+we|should\s+we|"
     r"would\s+(?:\w+\s+){0,4}(?:work|suit|be\s+(?:ok|okay|fine|possible|convenient|better|good))|works?\s+for|"
     r"suits?|i'?m\s+(?:free|available|around|open)|free|available|let'?s|i\s+can\s+do|we\s+can\s+do|i\s+could\s+do|"
-    r"(?:is|are)\s+(?:wide\s+)?open|(?:is|sounds|looks)\s+(?:perfe?ct|great|fine|good|ok(?:ay)?)\b|up\s+for|possible|prefer|(?:i'?d|i\s+would|we'?d)\s+rather|propose|suggest|instead|works?\b|would\s+be\s+(?:better|best|ideal|great)|"
+    r"(?:is|are)\s+(?:wide\s+)?open|(?:is|sounds|looks)\s+(?:also\s+|still\s+|totally\s+|really\s+)?(?:perfe?ct|great|fine|good|ok(?:ay)?)\b|up\s+for|possible|prefer|(?:i'?d|i\s+would|we'?d)\s+rather|propose|suggest|instead|works?\b|would\s+be\s+(?:better|best|ideal|great)|"
     r"any\s*time|anytime|whenever|(?:fine|good|ok|okay|best|great|better|easiest)\s+(?:by|for|with)\s+(?:me|us))",
 )  # fmt: skip
 _NOT_AN_OFFER = re.compile(
