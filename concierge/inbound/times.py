@@ -198,6 +198,12 @@ def _shift_in(low: str) -> timedelta | None:
 
 
 _SAME_TIME = re.compile(r"\bsame\s+time\b")
+#: A condition on the time before, not a refusal of this one ("If that doesn't work, Friday at
+#: 9:15 is my backup").
+_IF_NOT = re.compile(
+    r"\bif\s+(?:that|this|it|those|neither|none)\s+(?:doesn'?t|does\s+not|don'?t|do\s+not|won'?t|isn'?t)\s+"
+    r"(?:work|suit|fit|good|possible)\w*(?:\s+for\s+(?:you|u))?"
+)
 
 # Sentences that tell of the past, or of something else the person has on, hold no proposal.
 _PAST = re.compile(
@@ -1005,6 +1011,7 @@ def _found_in(clause: str, local_now: datetime, zone: ZoneInfo, other: ZoneInfo 
 
 _EITHER_DAY = re.compile(r"\s*,?\s*(?:or|/)\s*")
 _LISTED = re.compile(r"\s*,\s*")
+_ZONED_OR = re.compile(r"\s*(?:[a-z]{2,5}\s*)?,?\s*(?:or|/)\s*", re.IGNORECASE)
 
 
 def _time_shared(clause: str, found: list[_Found]) -> list[_Found]:
@@ -1019,6 +1026,15 @@ def _time_shared(clause: str, found: list[_Found]) -> list[_Found]:
         if joined and earlier.day is not None and earlier.clock is None and later.day and later.clock:
             earlier.clock, earlier.until, earlier.zone = later.clock, later.until, later.zone
             shared.append(earlier)
+    for earlier, later in itertools.pairwise(found):
+        # "Tuesday at 3pm ET or Wednesday same time": the zone named goes with the time shared.
+        if (
+            later.zone is None
+            and earlier.zone is not None
+            and later.clock == earlier.clock
+            and _ZONED_OR.fullmatch(clause, earlier.end, later.start)
+        ):
+            later.zone = earlier.zone
     return found
 
 
@@ -1257,6 +1273,8 @@ class _Facts:
     #: The days named alone in the clause before ("First thing Monday — say 8:15?", "Mon or Tue?
     #: 9:30 either day").
     carried_days: tuple[date, ...] = ()
+    #: The last time offered so far ("…, or Wednesday same time?" takes its time).
+    last_offered: datetime | None = None
     #: Times offered with no day to put them on, waiting for a day named alone in the clause
     #: after ("Is 3pm okay? Tuesday I mean").
     waiting: list[_Found] = field(default_factory=list)
@@ -1294,7 +1312,8 @@ def _read_clause(
                 previous.vague = False
         facts.carried_days = ()
         return  # nothing here names a time
-    clause.unavailable = bool(_PAST.search(low) or _BUSY.search(low))
+    busy = _BUSY.search(_IF_NOT.sub(" ", low) if "if" in low else low)
+    clause.unavailable = bool(_PAST.search(low) or busy)
     offers = not clause.unavailable and not _NOT_AN_OFFER.search(low)
     cue = bool(_CUE.search(low))
     carried = facts.carried_days
@@ -1320,7 +1339,11 @@ def _read_clause(
             # it here ("Would 9 work on Wednesday?"), else on the day of what the email being
             # answered was about.
             day = clause_day or named_day or (anchor.date() if anchor else None)
-        if clock is None and day is not None and anchor is not None and _SAME_TIME.search(low):
+        if clock is None and day is not None and _SAME_TIME.search(low) and facts.last_offered is not None:
+            # "Tuesday the 15th at 4:30, or Wednesday 16th same time?": the time offered before.
+            before = facts.last_offered
+            clock, item = before.time().replace(tzinfo=None), replace(item, zone=before.tzinfo)
+        elif clock is None and day is not None and anchor is not None and _SAME_TIME.search(low):
             clock = anchor.time().replace(tzinfo=None)
             # "Same time on Wednesday?" moves the meeting, as an offset does.
             facts.shifted = facts.shifted or not ANOTHER_MEETING.search(low)
@@ -1343,6 +1366,7 @@ def _read_clause(
             facts.approximate.append(start)
             continue
         clause.times.append(start)
+        facts.last_offered = start
         if item.until is not None and "between" not in low:
             # A range offered is the meeting's length ("3-4pm"); one that is not ("my offsite
             # is 3-5pm") says nothing of it.
