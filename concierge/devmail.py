@@ -43,7 +43,7 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "participant": True,
         "goals": "Lead a team by spring.",
         "paired": False,
-        "shared_with": "your mentor",
+        "peer": False,
     },
     "introduction_mentee": {
         **_PROGRAM,

@@ -187,25 +187,16 @@ def situation_of(
     pending, upcoming = session.execute(
         _PENDING_AND_UPCOMING, {"mentorship_id": mentorship.id, "now": now}
     ).one()
+    times = tuple(from_iso(option["start"]) for option in pending.options) if pending is not None else ()
+    own = times if pending is not None and pending.proposer_id == sender.id else ()
     if pending is not None and sender.id in (pending.asked_ids or []):
-        offered = tuple(from_iso(option["start"]) for option in pending.options)
-        situation = Situation(role, zone, now, thread, "confirm", offered, other_zone=other_zone)
+        situation = Situation(role, zone, now, thread, "confirm", times, other_zone=other_zone)
     elif upcoming is not None:
-        own = pending is not None and pending.proposer_id == sender.id
         situation = Situation(
-            role,
-            zone,
-            now,
-            thread,
-            "invite",
-            meeting=upcoming.starts_at,
-            other_zone=other_zone,
-            proposed=tuple(from_iso(option["start"]) for option in pending.options) if own else (),
+            role, zone, now, thread, "invite", meeting=upcoming.starts_at, other_zone=other_zone, proposed=own
         )
     else:
-        own = pending is not None and pending.proposer_id == sender.id
-        proposed = tuple(from_iso(option["start"]) for option in pending.options) if own else ()
-        situation = Situation(role, zone, now, thread, "time", other_zone=other_zone, proposed=proposed)
+        situation = Situation(role, zone, now, thread, "time", other_zone=other_zone, proposed=own)
     return situation, pending, upcoming
 
 

@@ -51,7 +51,7 @@ def goals(turn: Turn, intent: Intent) -> None:
             "program_name": turn.program.name,
             "goals": text,
             "paired": bool(paired),
-            "shared_with": "your circle" if turn.program.format == "peer" else "your mentor",
+            "peer": enrolment.role == "peer",
         },
     )
     turn.answered_elsewhere = True

@@ -264,7 +264,7 @@ def decline(turn: Turn, intent: Intent) -> None:
 
 def accept_meeting(turn: Turn, intent: Intent) -> None:
     """Yes to a meeting already confirmed: noted, nothing to send."""
-    if turn.upcoming is not None and turn.once("meeting-answer"):
+    if turn.upcoming is not None and turn.once(f"meeting-answer:{turn.upcoming.id}"):
         _record_answer(turn, turn.upcoming, "accepted")
 
 
@@ -277,7 +277,7 @@ def _decline(turn: Turn, meeting: Meeting | None) -> None:
     """No to a confirmed meeting: in a pair it is called off and a new time asked for; in a
     circle the member's decline is noted, and when half the members decline the facilitator
     is asked for another time (SPEC §3.3)."""
-    if meeting is None or not turn.once("meeting-answer"):
+    if meeting is None or not turn.once(f"meeting-answer:{meeting.id}"):
         return
     _record_answer(turn, meeting, "declined")
     facilitator = _facilitator(turn, meeting)
@@ -351,13 +351,8 @@ def reschedule(turn: Turn, intent: Intent) -> None:
     upcoming, past = _split_past(turn, list(intent.options))
     if meeting is None and intent.day is not None and turn.upcoming is not None:
         # "move the Dec 17 session" with none on Dec 17: no other meeting is moved in its place.
-        day = f"{intent.day:%a %b} {intent.day.day}"
-        next_one = _when(turn, turn.upcoming.starts_at, turn.sender)
-        turn.said.append(
-            f"I couldn't find a meeting on {day} to move, so nothing has changed; the next one is "
-            f"{next_one}. Reply with the day of the meeting to move and the new time, for example "
-            "“move the Tuesday meeting to Thursday at 2pm”."
-        )
+        example = "“move the Tuesday meeting to Thursday at 2pm”"
+        _no_meeting_on(turn, intent.day, turn.upcoming, "move", example, "and the new time")
         return
     if meeting is None:
         if upcoming:
@@ -422,6 +417,19 @@ def _meeting_on(turn: Turn, day: date | None) -> Meeting | None:
     )
 
 
+def _no_meeting_on(
+    turn: Turn, day: date, next_meeting: Meeting, verb: str, example: str, also: str = ""
+) -> None:
+    """Say that no meeting is on the day named, so nothing changed, and how to name one."""
+    said = f"{day:%a %b} {day.day}"
+    next_one = _when(turn, next_meeting.starts_at, turn.sender)
+    turn.said.append(
+        f"I couldn't find a meeting on {said} to {verb}, so nothing has changed; the next one is "
+        f"{next_one}. Reply with the day of the meeting to {verb}{' ' + also if also else ''}, for "
+        f"example {example}."
+    )
+
+
 def ask_exact_time(turn: Turn, intent: Intent) -> None:
     """A time too vague to book ("Thursday afternoon"): ask for the exact time."""
     if turn.mentorship is None:
@@ -437,34 +445,23 @@ def ask_exact_time(turn: Turn, intent: Intent) -> None:
 
 
 def cancel(turn: Turn, intent: Intent) -> None:
-    """Cancel the next meeting, or the one on the day named (or, with "all", the series or every
-    meeting ahead); with no meeting, withdraw the sender's pending proposal. In a circle a
-    member who is not that meeting's facilitator declines it instead, and only it, even on
-    "cancel all"."""
+    """Cancel the next meeting, or the one on the day named (or, with "all", each series with one
+    CANCEL and every other meeting ahead). A day with no meeting ahead ("skip the 29th") cancels
+    nothing and says so: the next meeting is never called off in its place. With no meeting, or
+    with `withdraw`, the sender's own waiting proposal is taken back (a meeting booked stays).
+    In a circle a member who is not that meeting's facilitator declines it instead, and only
+    it, even on "cancel all"."""
     if turn.mentorship is None:
         return
-    if intent.proposal:
-        if turn.once("cancel"):
-            _withdraw(turn)
+    if intent.withdraw:
+        _withdraw(turn)
         return
     meetings = _meetings_ahead(turn)
-    # The meeting on the day named ("the Dec 22 one"), else the next one ("I'm ill today, I have
-    # to cancel" names today, with no meeting). Another day with no meeting ("skip the 29th")
-    # cancels nothing: the next meeting is not called off in its place.
-    zone = turn.situation.zone
-    named = [m for m in meetings if intent.day and m.starts_at.astimezone(zone).date() == intent.day]
-    today = turn.now.astimezone(zone).date()
-    if intent.day is not None and intent.day != today and not named and meetings:
+    meant = _meeting_on(turn, intent.day) if intent.day is not None else meetings[0] if meetings else None
+    if meant is None and intent.day is not None and meetings:
         if turn.once(f"cancel:{intent.day}"):
-            day = f"{intent.day:%a %b} {intent.day.day}"
-            next_one = _when(turn, meetings[0].starts_at, turn.sender)
-            turn.said.append(
-                f"I couldn't find a meeting on {day} to cancel, so nothing has changed; the next one "
-                f"is {next_one}. Reply with the day of the meeting to cancel, for example “cancel the "
-                "Tuesday meeting”."
-            )
+            _no_meeting_on(turn, intent.day, meetings[0], "cancel", "“cancel the Tuesday meeting”")
         return
-    meant = named[0] if named else meetings[0] if meetings else None
     facilitator = _facilitator(turn, meant)
     if facilitator is not None and facilitator.id != turn.sender.id and meant is not None:
         # In a circle only the facilitator calls a meeting off (SPEC §3.3): a member's "cancel"
@@ -492,8 +489,11 @@ def cancel(turn: Turn, intent: Intent) -> None:
 
 
 def _withdraw(turn: Turn) -> None:
+    """Take back the sender's own waiting proposal (once per message, however many cancels)."""
+    if not turn.once("withdraw"):
+        return
     proposal = turn.pending
-    if proposal is not None and proposal.proposer_id == turn.sender.id:
+    if proposal is not None and proposal.status == "pending" and proposal.proposer_id == turn.sender.id:
         _close(turn, proposal, "withdrawn")
         asked = [p for p in turn.others() if p.id in (proposal.asked_ids or [])]
         for person in asked:

@@ -18,7 +18,6 @@ from concierge.inbound.times import (
     ANOTHER_MEETING,
     DEFAULT_MINUTES,
     LONGEST_MEETING,
-    MAX_OPTIONS,
     MEETING_HOST,
     MEETING_LINK,
     WEEKDAY_WORD,
@@ -108,9 +107,9 @@ class Intent:
     #: cancel: the day of the meeting meant ("the Dec 22 one"); reschedule: of the meeting moved
     #: ("move the Jan 4 session to Jan 5"); None when no day names it.
     day: date | None = None
-    #: cancel: the sender's own waiting proposal taken back ("nvm, the original time is fine"),
-    #: not a meeting, though one is booked.
-    proposal: bool = False
+    #: cancel: the sender takes back their own waiting proposal ("nvm, the original time is
+    #: fine"), not a meeting, though one is booked.
+    withdraw: bool = False
 
     def as_json(self) -> dict[str, Any]:
         """The intent as `concierge inbound --now` prints it."""
@@ -121,8 +120,8 @@ class Intent:
             values["option"] = self.option
         if self.type == "cancel":
             values["all"] = self.all
-            if self.proposal:
-                values["proposal"] = True
+            if self.withdraw:
+                values["withdraw"] = True
         if self.type in ("cancel", "reschedule") and self.day is not None:
             values["day"] = self.day.isoformat()
         return values
@@ -135,7 +134,7 @@ class Situation:
     `asked` is what the email being answered asked; `offered` the options it offered
     (with `confirm`); `meeting` the meeting it was about (with `invite`); `proposed` the
     times the sender proposed themself and still waits on (with `time`: "actually, 4pm
-    instead?" is on their day).
+    instead?" is on their day; with `time` or `invite`: "nvm" takes them back).
     """
 
     role: str | None
@@ -149,20 +148,32 @@ class Situation:
     proposed: tuple[datetime, ...] = ()
 
 
+#: Words that may stand between "stop the" and the meetings stopped ("the weekly Monday calls").
+_RECURRING = (
+    r"(?:(?:weekly|biweekly|fortnightly|monthly|regular|recurring|repeating|remaining|upcoming|future|"
+    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day)\s+){0,2}"
+)
+#: The end of a phrase that calls meetings off, so that "stop the calls running over" does not.
+_PHRASE_END = r"(?=\s*(?:$|[.,;:!?)\-–—]|(?:altogether|for\s+good|for\s+now|from\s+now\s+on|please|after)\b))"
 _CANCEL = re.compile(
     r"\b(?:cancel(?:l?ed|l?ing)?|call(?:ing)?\s+(?:it|the\s+meeting|our\s+meeting|the\s+call)\s+off|call(?:ing)?\s+off|"
     r"scrap\s+(?:it|the\s+meeting|our\s+meeting|this\s+week)|(?:stop|end)\s+(?:the|our)\s+(?:whole\s+)?"
     r"(?:series|recurring\s+\w+)|"
-    # "stop the weekly Monday calls", "take that one out of the calendar".
-    r"(?:stop|end)\s+(?:the|our)\s+(?:\w+\s+){0,2}(?:series|calls|sessions|meetings|catch-?ups|check-?ins|chats)|"
+    # "stop the weekly Monday calls", "take that one out of the calendar"; not "end the calls
+    # early", "stop the meetings running over".
+    rf"stop\s+(?:the|our)\s+{_RECURRING}(?:series|calls|sessions|meetings|catch-?ups|check-?ins|chats){_PHRASE_END}|"
     r"take\s+(?:it|that(?:\s+one)?|this(?:\s+one)?|the\s+\w+(?:\s+\w+)?)\s+(?:out\s+of|off)\s+(?:the|my|our)\s+calendars?)\b",
 )
 #: Skipping a meeting ("let's skip the one on the 4th", "drop the follow-up on the 18th"; not
-#: "skip the small talk"): a cancel, or, beside another time, a move.
+#: "skip the small talk", "drop the meeting notes into our doc"): a cancel. Beside a time it is
+#: left to that time (a proposal, or with "instead" a move), not called off.
 _SKIP = re.compile(
     r"\b(?:(?:skip|drop)(?:ping)?\s+(?:(?:the|this|that|our|next|tomorrow'?s|today'?s|\w+day'?s)\s+)?(?:\w+\s+)?"
-    r"(?:one|ones|meeting|session|call|catch-?up|sync|check-?in|follow-?up|chat)s?|"
-    r"skip(?:ping)?\s+(?:it|this\s+week|next\s+week|tomorrow|today|the\s+\d+(?:st|nd|rd|th)?|(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?))\b",
+    r"(?:one|ones|meeting|session|call|catch-?up|sync|check-?in|follow-?up|chat)s?"
+    r"(?=\s*(?:$|[.,;:!?)\-–—]|(?:on|this|next|for|after|tomorrow|today|in)\b))|"
+    r"skip(?:ping)?\s+(?:it|this\s+week|next\s+week|the\s+\d+(?:st|nd|rd|th)?|"
+    r"(?:tomorrow|today)(?:'?s(?=\s*(?:$|[.,;:!?\-–—]|(?:since|because|so|as)\b)))?|"
+    r"(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?)\b(?!'))",
 )
 _NOT_CANCEL = re.compile(
     r"\b(?:don'?t|do\s+not|no\s+need\s+to|not|never|won'?t|will\s+not|wouldn'?t|shan'?t)\s+(?:\w+\s+)?cancel|"
@@ -172,8 +183,7 @@ _NOT_CANCEL = re.compile(
 )
 _CANCEL_ALL = re.compile(
     r"\b(?:cancel\s+(?:them\s+)?all|cancel\s+everything(?!\s+(?:from|after|before|until|in|on)\b)|"
-    r"(?:stop|end|cancel)\s+(?:the|our)\s+(?:\w+\s+){0,2}(?:series|calls|sessions|meetings|catch-?ups|check-?ins|chats)"
-    r"(?!\s+(?:on|of|from|in|at|this|next|for)\b)|all\s+(?:of\s+)?(?:our|the|future|upcoming|remaining)?\s*(?:future\s+|upcoming\s+)?"
+    rf"stop\s+(?:the|our)\s+{_RECURRING}(?:series|calls|sessions|meetings|catch-?ups|check-?ins|chats){_PHRASE_END}|all\s+(?:of\s+)?(?:our|the|future|upcoming|remaining)?\s*(?:future\s+|upcoming\s+)?"
     r"(?:meetings|sessions|calls|ones)|(?:stop|end|cancel)\s+(?:the\s+|our\s+)?(?:whole\s+)?"
     r"(?:series|recurring|repeating|regular)|the\s+(?:whole|entire)\s+series|every\s+(?:future\s+)?(?:meeting|session)|"
     r"recurring\s+(?:meeting|session|call)s?|(?:the\s+)?rest\s+of\s+(?:the|our)\s+(?:series|meetings|sessions))\b",
@@ -250,7 +260,8 @@ _WITHDRAW = re.compile(
 _NEVER_MIND = re.compile(
     r"(?:^\W*|\bactually,?\s+)(?:forget\s+(?:it|that|about\s+it)|never\s*mind|nvm|ignore\s+(?:it|that|this))\b|"
     r"\b(?:please\s+)?(?:ignore|disregard)\s+(?:it|that|this|my\s+(?:last|earlier|previous)\s+(?:email|message|mail))\b|"
-    r"\b(?:original|current|old|usual)\s+(?:time|slot|day|plan)\s+(?:is|works|stays|it\s+is)\b|"
+    r"\b(?:original|current|old|usual)\s+(?:time|slot|day|plan)\s+(?:is\s+|'s\s+)?(?:still\s+)?"
+    r"(?:fine|ok(?:ay)?|good|works|stays)\b|"
     r"\b(?:is|'s|works)\s+(?:fine|ok(?:ay)?|good)\s+after\s+all\b|\blet'?s\s+keep\s+(?:it|the\s+original)\b"
 )
 #: A day refused ("can't do Thursday anymore", "cant thurs"): with a meeting booked on it and
@@ -274,9 +285,6 @@ _CONFIRM_ANYWHERE = re.compile(
 )
 _CONFIRM = re.compile(
     r"^\W*(?:yes|yep|yeah|yup|ya|y(?=\W*$)|sure|ok|okay|k|absolutely|definitely|of\s+course|confirm(?:ed)?|"
-    # A yes in the words of other languages, as people mix them in ("Perfecto, see you then!").
-    r"sim|ja|jawohl|oui|s[ií]|claro|perfecto|perfetto|parfait|genau|passt|d'accord|"
-    r"can\s+do(?=\W*(?:$|[,.!;-]))|cool|lovely|grand|"
     r"perfect|great|excellent|brilliant|wonderful|sounds\s+(?:good|great|perfect|fine)|"
     r"(?:that|this|it|tuesday|wednesday|thursday|friday|monday|saturday|sunday|the\s+time)?\s*works(?:\s+for\s+(?:me|us))?|"
     r"works\s+(?:great|fine|well)|fine(?:\s+(?:by|with)\s+me)?|deal|see\s+you\s+(?:then|there)|i'?ll\s+be\s+there|"
@@ -287,6 +295,13 @@ _CONFIRM = re.compile(
     r"happy\s+to(?=\W*$|\s+(?:do\s+(?:it|that|either)|go\s+ahead|confirm))|"
     # "of course not" is no; "yes, not a problem" and "absolutely not a problem" are yes
     r"no\s+problem|👍|✅|👌)(?:(?<=\W)|\b)(?!\s+not\b(?!\s+(?:a\s+)?(?:problem|issue|bother)\b))",
+)
+#: A yes in other words, as people mix them in ("Perfecto, see you then!", "Ja, passt!", "Can
+#: do!"): only as the whole reply, not "Lovely to hear from you!" or "Cool, I'll check first".
+_SOFT_YES = re.compile(
+    r"^\W*(?:sim|ja|jawohl|oui|s[ií]|claro|perfecto|perfetto|parfait|genau|passt|d'accord|can\s+do|cool|lovely|grand)"
+    r"(?:\W+(?:see\s+you(?:\s+(?:then|there|soon))?|works|that\s+works|thanks|thank\s+you|passt|bis\s+dann|"
+    r"gracias|obrigad[oa]|merci))*\W*$"
 )
 _DECLINE = at_word_start(
     r"(?:i'?ll|i\s+will|going\s+to|gonna)\s+(?:have\s+to\s+)?miss\b",
@@ -436,7 +451,7 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
     for index, clause in enumerate(reading.clauses):
         if clause.times or clause.vague:
             used.add(index)
-    cancels = _cancel(reading, used) or _declined_days(reading, situation, used)
+    cancels = _cancel(reading, situation, used) or _declined_days(reading, situation, used)
     cancel = cancels[0] if cancels else None
     if (
         cancel is None
@@ -447,7 +462,7 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
         # Taking back the sender's own waiting proposal (with a meeting booked, that proposal and
         # not the meeting: "nvm, original time is fine").
         used.update(range(len(reading.clauses)))
-        cancel = Intent("cancel", proposal=situation.asked == "invite")
+        cancel = Intent("cancel", withdraw=situation.asked == "invite")
         cancels = [cancel]
     intents.extend(cancels)
     options = list(reading.options)
@@ -589,35 +604,41 @@ def calendar_intents(answer: CalendarAnswer) -> list[Intent]:
     return [Intent(kind)] if kind else []
 
 
-def _cancel(reading: Reading, used: set[int]) -> list[Intent]:
+def _cancel(reading: Reading, situation: Situation, used: set[int]) -> list[Intent]:
     """Calling a meeting off, with the day it names: in the same clause, or in one that refuses
     that day ("Can't make the Dec 22 one - please cancel just that one"); not a day said
     otherwise ("Please cancel this week's session. See you on the 15th!"). Several days named
     are a cancel each ("the sessions on Christmas Day and New Year's Day")."""
     for index, clause in enumerate(reading.clauses):
-        called_off = _CANCEL.search(clause.low) or (_SKIP.search(clause.low) and not reading.options)
+        called_off = _CANCEL.search(clause.low) or (None if reading.options else _SKIP.search(clause.low))
         if called_off and not _NOT_CANCEL.search(clause.low):
             used.add(index)
             if _CANCEL_FROM.search(clause.low):
                 return []  # "everything from February onwards": no one meeting, and no series whole
             refused = (c.days for c in reading.clauses if c is not clause and _DECLINE.search(c.low))
-            named = list(dict.fromkeys(clause.days)) or [day for days in refused for day in days]
-            if _BECAUSE.search(clause.low):
-                named = named[:1]  # "skip tomorrow's since we're meeting Wednesday anyway"
+            named = list(clause.days) or [day for days in refused for day in days]
+            reason = _BECAUSE.search(clause.low, called_off.end())
+            if reason is not None and clause.days:
+                # "skip tomorrow's since we're meeting Wednesday anyway": the days after the
+                # reason are not called off.
+                before = read_times(clause.text[: reason.start()], situation.zone, situation.now)
+                named = [day for c in before.clauses for day in c.days]
             named = sorted(set(named))
             every = bool(_CANCEL_ALL.search(reading.text.lower()))
             if every or not named:
                 return [Intent("cancel", all=every)]
-            return [Intent("cancel", day=day) for day in named[:MAX_OPTIONS]]
+            return [Intent("cancel", day=day) for day in named[:MAX_DAYS_CALLED_OFF]]
     return []
 
 
+#: The most days one reply calls off one by one (more is a range, or a series' end).
+MAX_DAYS_CALLED_OFF = 6
 #: A range of meetings to call off, which is neither one nor all of them.
 _CANCEL_FROM = re.compile(
     r"\b(?:everything|all|the\s+rest|(?:the\s+)?(?:sessions|meetings|calls)|them)\s+(?:from|after|starting|beyond)\b"
 )
 #: A reason given after the meeting named, whose days are not the meeting's.
-_BECAUSE = re.compile(r"\b(?:since|because|as|cause|cuz|given)\b")
+_BECAUSE = re.compile(r"\b(?:since|because|cause|cuz)\b")
 
 
 def _cancels_the_answer(answered: Intent, cancels: list[Intent], situation: Situation) -> bool:
@@ -630,18 +651,23 @@ def _cancels_the_answer(answered: Intent, cancels: list[Intent], situation: Situ
     return chosen.astimezone(situation.zone).date() in days
 
 
+#: A meeting named as such ("the January 4th session"), not a day said of oneself.
+_A_MEETING = re.compile(r"\b(?:session|meeting|call|one|catch-?up|chat|sync|check-?in)s?\b")
+
+
 def _declined_days(reading: Reading, situation: Situation, used: set[int]) -> list[Intent]:
     """A meeting declined by a day that is not the next one's ("I won't be able to make the
-    January 4th session"): a cancel of that day's, not a decline of the next."""
+    January 4th session"): a cancel of that day's, not a decline of the next. Only a meeting
+    named as one: "I can't make it Monday, Tuesday is fine" says when the sender is free."""
     if situation.asked != "invite" or situation.meeting is None:
         return []
     next_day = situation.meeting.astimezone(situation.zone).date()
     for index, clause in enumerate(reading.clauses):
-        if _DECLINE.search(clause.low) and not clause.times and clause.days:
+        if _DECLINE.search(clause.low) and not clause.times and clause.days and _A_MEETING.search(clause.low):
             days = sorted(set(clause.days) - {next_day})
             if days and len(days) == len(set(clause.days)):
                 used.add(index)
-                return [Intent("cancel", day=day) for day in days[:MAX_OPTIONS]]
+                return [Intent("cancel", day=day) for day in days[:MAX_DAYS_CALLED_OFF]]
     return []
 
 
@@ -708,10 +734,10 @@ def _same_as_offered(start: datetime, situation: Situation) -> bool:
 
 
 def _a_weekday_ahead(named: datetime, offered: datetime, zone: ZoneInfo) -> bool:
-    ahead = offered - named
-    return timedelta(0) < ahead <= timedelta(days=14) and named.astimezone(zone).replace(
-        tzinfo=None
-    ) + timedelta(days=ahead.days) == offered.astimezone(zone).replace(tzinfo=None)
+    """Whether `offered` is `named`'s weekday and wall-clock time one or two weeks later (by the
+    calendar, so across a DST change too)."""
+    said, meant = named.astimezone(zone), offered.astimezone(zone)
+    return (meant.date() - said.date()).days in (7, 14) and meant.time() == said.time()
 
 
 def _answer(reading: Reading, situation: Situation, options: list[Option], used: set[int]) -> Intent | None:
@@ -756,7 +782,11 @@ def _answer(reading: Reading, situation: Situation, options: list[Option], used:
     for index, clause in enumerate(reading.clauses):
         if (
             situation.asked == "confirm"
-            and (_CONFIRM.search(clause.low) or _CONFIRM_ANYWHERE.search(clause.low))
+            and (
+                _CONFIRM.search(clause.low)
+                or _CONFIRM_ANYWHERE.search(clause.low)
+                or _SOFT_YES.match(reading.text.lower())
+            )
             and not _DECLINE.search(clause.low)  # "neither works for me"
             and not (clause.times and not any(_same_as_offered(t, situation) for t in clause.times))
         ):  # "Thursday 3pm works for me" to an offer of Tuesday is a counter, no yes

@@ -572,8 +572,9 @@ _DIGIT_REWRITES: tuple[_Rewrite, ...] = (
     (
         "your",
         re.compile(
-            rf"\byour\s+(?P<day_first>{WEEKDAY_WORD}\s+(?:at\s+)?\d{{1,2}}(?::\d\d)?\s*(?:am|pm)?)"
-            rf"(?!\s+(?:your\s+)?time\b)|(?P<clock>\d{{1,2}}(?::\d\d)?\s*(?:am|pm)?\s+)your\s+(?P<day>{WEEKDAY_WORD})\b",
+            rf"\byour\s+(?P<day_first>{WEEKDAY_WORD}\s+(?:at\s+\d{{1,2}}(?::\d\d)?(?:\s*[ap]m)?|\d{{1,2}}(?::\d\d)?\s*[ap]m))"
+            r"(?![\d:]|\s*[ap]m|\s+(?:your\s+)?time\b)|"
+            rf"(?P<clock>\d{{1,2}}(?::\d\d)?\s*[ap]m\s+)your\s+(?P<day>{WEEKDAY_WORD})\b",
             _I,
         ),
         lambda m: f"{m['day_first'] or m['clock'] + m['day']} your time",
