@@ -610,7 +610,8 @@ def _cancel(reading: Reading, situation: Situation, used: set[int]) -> list[Inte
     otherwise ("Please cancel this week's session. See you on the 15th!"). Several days named
     are a cancel each ("the sessions on Christmas Day and New Year's Day")."""
     for index, clause in enumerate(reading.clauses):
-        called_off = _CANCEL.search(clause.low) or (None if reading.options else _SKIP.search(clause.low))
+        skipped = not reading.options and ("skip" in clause.low or "drop" in clause.low)
+        called_off = _CANCEL.search(clause.low) or (_SKIP.search(clause.low) if skipped else None)
         if called_off and not _NOT_CANCEL.search(clause.low):
             used.add(index)
             if _CANCEL_FROM.search(clause.low):
@@ -779,14 +780,11 @@ def _answer(reading: Reading, situation: Situation, options: list[Option], used:
         if _DECLINE.search(clause.low) and not options:
             used.add(index)
             return Intent("decline")
+    soft_yes = situation.asked == "confirm" and _SOFT_YES.match(reading.text.lower()) is not None
     for index, clause in enumerate(reading.clauses):
         if (
             situation.asked == "confirm"
-            and (
-                _CONFIRM.search(clause.low)
-                or _CONFIRM_ANYWHERE.search(clause.low)
-                or _SOFT_YES.match(reading.text.lower())
-            )
+            and (_CONFIRM.search(clause.low) or _CONFIRM_ANYWHERE.search(clause.low) or soft_yes)
             and not _DECLINE.search(clause.low)  # "neither works for me"
             and not (clause.times and not any(_same_as_offered(t, situation) for t in clause.times))
         ):  # "Thursday 3pm works for me" to an offer of Tuesday is a counter, no yes
