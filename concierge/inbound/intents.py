@@ -298,10 +298,13 @@ _CONFIRM = re.compile(
 )
 #: A yes in other words, as people mix them in ("Perfecto, see you then!", "Ja, passt!", "Can
 #: do!"): only as the whole reply, not "Lovely to hear from you!" or "Cool, I'll check first".
+_SOFT_YES_WORD = (
+    r"(?:sim|ja|jawohl|oui|s[ií]|claro|vale|perfecto|perfetto|parfait|genau|passt|d'accord|can\s+do|cool|lovely|"
+    r"grand|sorted|beauty|locked\s+in|no\s+wahala)"
+)
 _SOFT_YES = re.compile(
-    r"^\W*(?:sim|ja|jawohl|oui|s[ií]|claro|perfecto|perfetto|parfait|genau|passt|d'accord|can\s+do|cool|lovely|grand)"
-    r"(?:\W+(?:see\s+you(?:\s+(?:then|there|soon))?|works|that\s+works|thanks|thank\s+you|passt|bis\s+dann|"
-    r"gracias|obrigad[oa]|merci))*\W*$"
+    rf"^\W*{_SOFT_YES_WORD}(?:\W+(?:{_SOFT_YES_WORD}|see\s+you(?:\s+(?:then|there|soon))?|nos\s+vemos|works|"
+    r"that\s+works|thanks|thank\s+you|bis\s+dann|gracias|obrigad[oa]|merci|it\s+is))*\W*$"
 )
 _DECLINE = at_word_start(
     r"(?:i'?ll|i\s+will|going\s+to|gonna)\s+(?:have\s+to\s+)?miss\b",

@@ -565,6 +565,8 @@ _WORD_REWRITES: tuple[_Rewrite, ...] = (
     ("christmas", _HOLIDAY, _holiday),
     ("new year", _HOLIDAY, _holiday),
     (_NUMBERS, _NUMBER_WORD, _number_word),  # "at two" → "at 2"
+    # "Maybe 3:30?" is no date in May (the library reads "May 3"); "perhaps" says the same.
+    ("maybe", re.compile(r"\bmay\s*be\b(?=\s+\d)", _I), "perhaps"),
 )
 _DIGIT_DOT_DIGIT = re.compile(r"\d\.\d")
 _DIGIT_REWRITES: tuple[_Rewrite, ...] = (
