@@ -408,13 +408,13 @@ def _meetings_ahead(turn: Turn) -> list[Meeting]:
     )
 
 
-def _meeting_on(turn: Turn, day: date | None) -> Meeting | None:
-    """The confirmed meeting ahead on `day` of the sender's calendar ("the Jan 4 session"), if any."""
+def _meeting_on(turn: Turn, day: date | None, ahead: list[Meeting] | None = None) -> Meeting | None:
+    """The confirmed meeting ahead on `day` of the sender's calendar ("the Jan 4 session"), if any,
+    among `ahead` when the caller has read them."""
     if day is None or turn.mentorship is None:
         return None
-    return next(
-        (m for m in _meetings_ahead(turn) if m.starts_at.astimezone(turn.situation.zone).date() == day), None
-    )
+    meetings = _meetings_ahead(turn) if ahead is None else ahead
+    return next((m for m in meetings if m.starts_at.astimezone(turn.situation.zone).date() == day), None)
 
 
 def _no_meeting_on(
@@ -457,7 +457,10 @@ def cancel(turn: Turn, intent: Intent) -> None:
         _withdraw(turn)
         return
     meetings = _meetings_ahead(turn)
-    meant = _meeting_on(turn, intent.day) if intent.day is not None else meetings[0] if meetings else None
+    if intent.day is not None:
+        meant = _meeting_on(turn, intent.day, meetings)
+    else:
+        meant = meetings[0] if meetings else None
     if meant is None and intent.day is not None and meetings:
         if turn.once(f"cancel:{intent.day}"):
             _no_meeting_on(turn, intent.day, meetings[0], "cancel", "“cancel the Tuesday meeting”")
