@@ -155,13 +155,15 @@ _RECURRING = (
 )
 #: The end of a phrase that calls meetings off, so that "stop the calls running over" does not.
 _PHRASE_END = r"(?=\s*(?:$|[.,;:!?)\-–—]|(?:altogether|for\s+good|for\s+now|from\s+now\s+on|please|after)\b))"
+#: "stop the weekly Monday calls": a cancel, and of all of them (`_CANCEL`, `_CANCEL_ALL`).
+_STOP_THE_MEETINGS = rf"stop\s+(?:the|our)\s+{_RECURRING}(?:series|calls|sessions|meetings|catch-?ups|check-?ins|chats){_PHRASE_END}"
 _CANCEL = re.compile(
     r"\b(?:cancel(?:l?ed|l?ing)?|call(?:ing)?\s+(?:it|the\s+meeting|our\s+meeting|the\s+call)\s+off|call(?:ing)?\s+off|"
     r"scrap\s+(?:it|the\s+meeting|our\s+meeting|this\s+week)|(?:stop|end)\s+(?:the|our)\s+(?:whole\s+)?"
     r"(?:series|recurring\s+\w+)|"
     # "stop the weekly Monday calls", "take that one out of the calendar"; not "end the calls
     # early", "stop the meetings running over".
-    rf"stop\s+(?:the|our)\s+{_RECURRING}(?:series|calls|sessions|meetings|catch-?ups|check-?ins|chats){_PHRASE_END}|"
+    rf"{_STOP_THE_MEETINGS}|"
     r"take\s+(?:it|that(?:\s+one)?|this(?:\s+one)?|the\s+\w+(?:\s+\w+)?)\s+(?:out\s+of|off)\s+(?:the|my|our)\s+calendars?)\b",
 )
 #: Skipping a meeting ("let's skip the one on the 4th", "drop the follow-up on the 18th"; not
@@ -183,7 +185,7 @@ _NOT_CANCEL = re.compile(
 )
 _CANCEL_ALL = re.compile(
     r"\b(?:cancel\s+(?:them\s+)?all|cancel\s+everything(?!\s+(?:from|after|before|until|in|on)\b)|"
-    rf"stop\s+(?:the|our)\s+{_RECURRING}(?:series|calls|sessions|meetings|catch-?ups|check-?ins|chats){_PHRASE_END}|all\s+(?:of\s+)?(?:our|the|future|upcoming|remaining)?\s*(?:future\s+|upcoming\s+)?"
+    rf"{_STOP_THE_MEETINGS}|all\s+(?:of\s+)?(?:our|the|future|upcoming|remaining)?\s*(?:future\s+|upcoming\s+)?"
     r"(?:meetings|sessions|calls|ones)|(?:stop|end|cancel)\s+(?:the\s+|our\s+)?(?:whole\s+)?"
     r"(?:series|recurring|repeating|regular)|the\s+(?:whole|entire)\s+series|every\s+(?:future\s+)?(?:meeting|session)|"
     r"recurring\s+(?:meeting|session|call)s?|(?:the\s+)?rest\s+of\s+(?:the|our)\s+(?:series|meetings|sessions))\b",
