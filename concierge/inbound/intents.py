@@ -156,7 +156,10 @@ _RECURRING = (
 #: The end of a phrase that calls meetings off, so that "stop the calls running over" does not.
 _PHRASE_END = r"(?=\s*(?:$|[.,;:!?)\-–—]|(?:altogether|for\s+good|for\s+now|from\s+now\s+on|please|after)\b))"
 #: "stop the weekly Monday calls": a cancel, and of all of them (`_CANCEL`, `_CANCEL_ALL`).
-_STOP_THE_MEETINGS = rf"stop\s+(?:the|our)\s+{_RECURRING}(?:series|calls|sessions|meetings|catch-?ups|check-?ins|chats){_PHRASE_END}"
+_STOP_THE_MEETINGS = (
+    rf"stop\s+(?:the|our)\s+{_RECURRING}"
+    rf"(?:series|calls|sessions|meetings|catch-?ups|check-?ins|chats){_PHRASE_END}"
+)
 _CANCEL = re.compile(
     r"\b(?:cancel(?:l?ed|l?ing)?|call(?:ing)?\s+(?:it|the\s+meeting|our\s+meeting|the\s+call)\s+off|call(?:ing)?\s+off|"
     r"scrap\s+(?:it|the\s+meeting|our\s+meeting|this\s+week)|(?:stop|end)\s+(?:the|our)\s+(?:whole\s+)?"
