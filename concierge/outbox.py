@@ -107,7 +107,10 @@ def _insert_once(session: Session, row: OutboundMessage) -> int | None:
         for column in OutboundMessage.__table__.columns
         if getattr(row, column.key, None) is not None
     }
-    session.flush()  # the rows this one refers to are written first
+    if session.new:
+        # A new row this one may refer to is written first. Changes to existing rows (goals
+        # read from a reply, say) wait for the commit: one flush per transaction, not two.
+        session.flush()
     return insert_unless_exists(session.connection(), OutboundMessage, values, "idempotency_key")
 
 
