@@ -613,8 +613,9 @@ def calendar_intents(answer: CalendarAnswer) -> list[Intent]:
 
 
 def _cancel(reading: Reading, situation: Situation, used: set[int]) -> list[Intent]:
-    """Calling a meeting off, with the day it names: in the same clause, or in one that refuses
-    that day ("Can't make the Dec 22 one - please cancel just that one"); not a day said
+    """Calling a meeting off, with the day it names: in the same clause, in one that refuses
+    that day ("Can't make the Dec 22 one - please cancel just that one"), or said just before
+    "that one" ("I'm away on the 15th, can we cancel that session?"); not a day said
     otherwise ("Please cancel this week's session. See you on the 15th!"). Several days named
     are a cancel each ("the sessions on Christmas Day and New Year's Day")."""
     for index, clause in enumerate(reading.clauses):
@@ -626,6 +627,10 @@ def _cancel(reading: Reading, situation: Situation, used: set[int]) -> list[Inte
                 return []  # "everything from February onwards": no one meeting, and no series whole
             refused = (c.days for c in reading.clauses if c is not clause and _DECLINE.search(c.low))
             named = list(clause.days) or [day for days in refused for day in days]
+            if not named and _THAT_ONE.search(clause.low):
+                # "I'll be travelling on Dec 15, so please cancel that one": the day said just before.
+                said = [c.days for c in reading.clauses[:index] if c.days]
+                named = list(said[-1]) if said else []
             reason = _BECAUSE.search(clause.low, called_off.end())
             if reason is not None and clause.days:
                 # "skip tomorrow's since we're meeting Wednesday anyway": the days after the
@@ -640,6 +645,8 @@ def _cancel(reading: Reading, situation: Situation, used: set[int]) -> list[Inte
     return []
 
 
+#: A meeting called off by a day said before it ("…on Dec 15, so please cancel that one").
+_THAT_ONE = re.compile(r"\bthat\s+(?:one|session|meeting|call|catch-?up|chat|day)\b")
 #: The most days one reply calls off one by one (more is a range, or a series' end).
 MAX_DAYS_CALLED_OFF = 6
 #: A range of meetings to call off, which is neither one nor all of them.

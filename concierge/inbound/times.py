@@ -118,9 +118,21 @@ ZONES = {
     "adelaide time": "Australia/Adelaide", "edinburgh time": "Europe/London",
     "manchester time": "Europe/London",
 }  # fmt: skip
+#: Cities that name their zone beside a time without "time" too ("8pm London", "9am Berlin"); not
+#: those that are also people's names ("3pm, Sydney and I …"): they need "time".
+ZONES.update({city: ZONES[f"{city} time"] for city in (
+    "london", "berlin", "amsterdam", "madrid", "dublin", "new york", "toronto", "singapore", "tokyo",
+    "auckland", "mumbai", "bangalore", "bengaluru", "delhi", "new delhi", "beijing", "shanghai",
+    "hong kong", "seoul", "dubai", "stockholm", "oslo", "copenhagen", "brussels", "warsaw", "prague",
+    "lisbon", "helsinki", "zurich", "munich", "vienna", "johannesburg", "nairobi", "lagos", "cairo",
+    "mexico city", "sao paulo", "buenos aires", "vancouver", "manila", "jakarta", "bangkok", "san francisco",
+    "seattle", "los angeles", "boston", "chicago",
+)})  # fmt: skip
 MY_ZONE, YOUR_ZONE = "my time", "your time"
+#: The other side named in the third person ("10am his time") means their zone, as "your time" does.
+THEIR_ZONES = ("his time", "her time", "their time")
 _ZONE_WORDS = sorted(
-    [*ZONES, MY_ZONE, YOUR_ZONE, "my timezone", "your timezone", "my tz", "your tz"], key=len
+    [*ZONES, MY_ZONE, YOUR_ZONE, *THEIR_ZONES, "my timezone", "your timezone", "my tz", "your tz"], key=len
 )
 #: An offset from UTC as people write it: "UTC+5:30", "GMT+1", "(UTC-03:00)", "UTC +2",
 #: "GMT+5.5". Not the end of a range ("10:00 UTC-11:00 UTC") nor a sum ("GMT + 2 more people").
@@ -173,6 +185,17 @@ _WEEK_SHIFT = re.compile(
     r"same\s+(?:day\s+and\s+)?time\s+(?:the\s+)?(?:following|next)\s+week|a\s+week\s+later)\b"
 )
 
+#: Days on from the anchor, or before it: "a day later", "can we do the day after?", "push it
+#: back two days" (not "my review is the day after": that day is asked for only in so many words).
+_DAY_SHIFT = re.compile(
+    r"\b(?:(?P<n>a|one|two|three|\d)\s+days?\s+(?P<way>earlier|later|before|after)|"
+    r"(?:do\s+(?:it\s+)?|make\s+it\s+|meet\s+|move\s+it\s+to\s+|how\s+about\s+|what\s+about\s+|or\s+)"
+    r"the\s+(?:next\s+)?day\s+(?P<way2>after|before)(?!\s+(?:tomorrow|yesterday|the|that|this|\w+day|\d|"
+    r"christmas|new|thanksgiving|[a-z]+mas)\b)|"
+    r"(?:push(?:ed)?|move|shift|bring|pull)\s+(?:it|this|that|the\s+\w+|our\s+\w+)?\s*(?P<dir>back|forward|out|up|"
+    r"later|earlier)\s+(?:by\s+)?(?P<n2>a|one|two|three|\d)\s+days?)\b"
+)
+_DAYS = {"a": 1, "one": 1, "two": 2, "three": 3}
 
 #: Words beside an offset that are not about the meeting's time: being late to it ("I'll join 10
 #: minutes later"), or something else done earlier ("send the agenda an hour earlier").
@@ -188,10 +211,16 @@ ANOTHER_MEETING = re.compile(
 
 def _shift_in(low: str) -> timedelta | None:
     """The offset from the anchor a clause asks for ("an hour earlier", "push it back by 30
-    minutes", "the following week, same day and time"), if any; not a lateness note."""
+    minutes", "a day later", "the following week, same day and time"), if any; not a lateness
+    note."""
     match = _SHIFT.search(low)
     if match is not None and not _SHIFT_NOT_OURS.search(low):
         return _shift_of(match)
+    if "day" in low and (days := _DAY_SHIFT.search(low)) is not None and not _SHIFT_NOT_OURS.search(low):
+        count = days.group("n") or days.group("n2") or "a"
+        way = days.group("way") or days.group("way2") or days.group("dir")
+        delta = timedelta(days=_DAYS.get(count) or int(count))
+        return -delta if way in ("earlier", "before", "forward", "up") else delta
     if "week" in low and _WEEK_SHIFT.search(low):
         return timedelta(days=7)
     return None
@@ -814,7 +843,7 @@ def _zone_named(word: str, zone: ZoneInfo, other: ZoneInfo | None) -> tzinfo:
         return timezone(sign * timedelta(hours=hours, minutes=minutes))
     if word.startswith("my "):
         return zone
-    if word.startswith("your "):
+    if word.startswith(("your ", "his ", "her ", "their ")):
         return other or zone
     # An abbreviation is the writer's own zone's (or the other side's) when it is theirs:
     # "MST" from Phoenix is Phoenix's, "CST" from Shanghai is China's, as our emails name them.
@@ -1301,6 +1330,13 @@ def _read_clause(
     clause.mentions = len(found)
     low = clause.low
     shift = _shift_in(low) if anchor is not None else None
+    if shift is not None and anchor is not None and shift % timedelta(days=1) == timedelta(0) and found:
+        # "Could we meet the day after at 4pm?": a time alone is on the day moved to.
+        anchor, shift = anchor + shift, timedelta(0)
+        facts.shifted = facts.shifted or not ANOTHER_MEETING.search(low)
+        moved_by = _DAY_SHIFT.search(low)
+        if moved_by is not None:  # its "after" is no window ("the day after at 4pm")
+            low = low[: moved_by.start()] + " " * len(moved_by.group()) + low[moved_by.end() :]
     vague_words = _VAGUE.search(low)
     waiting, facts.waiting = facts.waiting, []
     if not found and not shift and not vague_words:
