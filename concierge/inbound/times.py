@@ -369,7 +369,7 @@ _DAY_RANGE = re.compile(
 _JUNK = re.compile(
     r"\+?\d[\d\s().-]{7,}\d|\b\d+\.\d+\.\d+\b|\bv\d+(?:\.\d+)*\b|[$€£¥]\s?\d+(?:[.,]\d+)?|\d+(?:\.\d+)?\s?%|"
     r"(?<![:\d])\b\d{1,2}-\d{1,2}\b(?!\s*(?:am|pm|[ap]\b|:))|\b24/7\b|\b1:1s?\b|\b(?!20[2-9]\d\b)\d{3,}\b(?!\s*(?:am|pm|h\b))|"
-    r"\b(?:room|floor|building|gate|flight|ext|extension|no\.?|number|#)\s*\w*\d[\w.:-]*|\b\d+(?:st|nd|rd|th)\s+floor\b|"
+    r"\b(?:room|floor|building|gate|flight|ext|extension|no\.?|number|#)\s*\w*\d[\w.:-]*|\b\d+(?:st|nd|rd|th)\s+(?:floor|street|st\b|avenue|ave\b|road|rd\b|boulevard|blvd|lane|place)\b|"
     r"\b\d+\s*-\s*a\s*-\s*side\b|\b(?:python|java|node|ios|android|windows|version|release)\s+\d+(?:[.:]\d+)*",
 )  # fmt: skip
 
