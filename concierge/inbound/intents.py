@@ -314,7 +314,8 @@ _SOFT_YES = re.compile(
 _DECLINE = at_word_start(
     r"(?:i'?ll|i\s+will|going\s+to|gonna)\s+(?:have\s+to\s+)?miss\b",
     r"(?:can'?t|cannot|can\s+not|won'?t\s+be\s+able\s+to|unable\s+to)\s+"
-    r"(?:make\s+(?:it|that|this)|do\s+(?:it|that|this|then)|attend|join|come)",
+    r"(?:make\s+(?:it|that|this)|do\s+(?:it|that|this|then)|attend|join|come|"
+    r"keep\s+(?:it|that|this|our|the|\w+day)\b(?!\s+up\b))",
     r"(?:doesn'?t|does\s+not|won'?t|will\s+not|don'?t|do\s+not)\s+(?:really\s+)?(?:work|suit|fit)",
     r"not\s+(?:possible|available|free)\b",
     r"unfortunately\s+not\b",
@@ -709,14 +710,18 @@ def _moves(reading: Reading, used: set[int], moved_from: re.Match[str] | None) -
 
 #: "next Tuesday", said of the booked meeting's own day: the week after it.
 _NEXT_WEEKDAY = re.compile(rf"\bnext\s+{WEEKDAY_WORD}\b", re.IGNORECASE)
-#: The booked time restated as still on ("Still on for Tuesday 3pm?", "See you Tuesday at 3").
+#: The booked time restated as still on ("Still on for Tuesday 3pm?", "See you Tuesday at 3",
+#: "Let's keep Tuesday at 3pm", "We're set for Tuesday 3pm, right?").
 _STILL_ON = re.compile(
-    r"\b(?:still\s+(?:on|good|ok|okay|fine|works?|happening)|see\s+you|looking\s+forward|works?|confirmed?|"
-    r"perfect|great|fine|ok|okay|sounds\s+good)\b",
+    r"\b(?:still\s+(?:on|good|ok|okay|fine|works?|happening)|see\s+you|looking\s+forward|works?|"
+    r"confirm(?:ed|ing)?|perfect|great|fine|ok|okay|sounds\s+good|keep(?:ing)?|stick(?:ing)?\s+(?:with|to)|"
+    r"(?:we'?re|we\s+are|all)\s+(?:set|good|on)|booked|locked\s+in|as\s+planned)\b",
     re.IGNORECASE,
 )
 #: ... unless it is refused ("Tuesday at 3pm no longer works", "Tuesday 3pm is tricky now").
-_NO_LONGER = re.compile(r"\b(?:no\s+longer|not|n't|bad|tricky|difficult|impossible)\b", re.IGNORECASE)
+_NO_LONGER = re.compile(
+    r"\b(?:no\s+longer|not|cannot|bad|tricky|difficult|impossible|anymore|any\s+more)\b|n't\b", re.IGNORECASE
+)
 
 
 def _beside_the_meeting(
