@@ -525,7 +525,7 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
     )
     moving = _moves(reading, used, moved_from) or instead
     if situation.meeting is not None and situation.asked == "invite":
-        options, confirms = _beside_the_meeting(options, situation.meeting, moving, text)
+        options, confirms = _beside_the_meeting(options, situation.meeting, moving, reading)
         if confirms and not any(i.type == "confirm" for i in intents):
             intents.append(Intent("confirm"))  # "Still on for Tuesday 3pm?"
     if moving and not (cancel is not None and not options):
@@ -725,7 +725,7 @@ _NO_LONGER = re.compile(
 
 
 def _beside_the_meeting(
-    options: list[Option], meeting: datetime, moving: bool, text: str
+    options: list[Option], meeting: datetime, moving: bool, reading: Reading
 ) -> tuple[list[Option], bool]:
     """The options without the booked meeting's own time, and whether the reply confirms it.
 
@@ -738,9 +738,14 @@ def _beside_the_meeting(
     restated = [o for o in options if same_moment(o.start, meeting)]
     if not restated:
         return options, False
+    text = reading.text
     if _NEXT_WEEKDAY.search(text) and (moving or ANOTHER_MEETING.search(text.lower())):
         return kept + [replace(o, start=o.start + timedelta(days=7)) for o in restated], False
-    confirms = not moving and bool(_STILL_ON.search(text)) and not _NO_LONGER.search(text)
+    # A refusal counts where the time is restated ("…anymore"), not in another sentence ("Still on
+    # for Tuesday 3pm? Don't forget the slides!").
+    restating = [c.text for c in reading.clauses if any(same_moment(t, meeting) for t in c.times)]
+    refused = any(_NO_LONGER.search(clause) for clause in restating)
+    confirms = not moving and bool(_STILL_ON.search(text)) and not refused
     return kept, confirms
 
 
