@@ -524,6 +524,19 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
         )
     )
     moving = _moves(reading, used, moved_from) or instead
+    if (
+        situation.asked == "invite"
+        and options
+        and len(cancels) == 1
+        and cancel is not None
+        and not cancel.all
+        and not cancel.withdraw
+        and not ANOTHER_MEETING.search(text.lower())
+    ):
+        # "Let's skip Tuesday, how about Thursday at 3?": the meeting called off is moved to the
+        # time offered, not kept booked beside a new one nor cancelled beside it.
+        intents = [i for i in intents if i is not cancel]
+        moving, moved_day, cancel, cancels = True, cancel.day or moved_day, None, []
     if situation.meeting is not None and situation.asked == "invite":
         options, confirms = _beside_the_meeting(options, situation.meeting, moving, reading)
         if confirms and not any(i.type == "confirm" for i in intents):
@@ -620,14 +633,18 @@ def _cancel(reading: Reading, situation: Situation, used: set[int]) -> list[Inte
     otherwise ("Please cancel this week's session. See you on the 15th!"). Several days named
     are a cancel each ("the sessions on Christmas Day and New Year's Day")."""
     for index, clause in enumerate(reading.clauses):
-        skipped = not reading.options and ("skip" in clause.low or "drop" in clause.low)
+        # A day offered at a time here is a new time, not one called off ("cancel Tuesday and
+        # do Thursday at 3pm": Tuesday's is called off).
+        offered = {t.date() for t in clause.times}
+        days = [day for day in clause.days if day not in offered]
+        skipped = (not reading.options or bool(days)) and ("skip" in clause.low or "drop" in clause.low)
         called_off = _CANCEL.search(clause.low) or (_SKIP.search(clause.low) if skipped else None)
         if called_off and not _NOT_CANCEL.search(clause.low):
             used.add(index)
             if _CANCEL_FROM.search(clause.low):
                 return []  # "everything from February onwards": no one meeting, and no series whole
             refused = (c.days for c in reading.clauses if c is not clause and _DECLINE.search(c.low))
-            named = list(clause.days) or [day for days in refused for day in days]
+            named = days or [day for days in refused for day in days]
             if not named and _THAT_ONE.search(clause.low):
                 # "I'll be travelling on Dec 15, so please cancel that one": the day said just before.
                 said = [c.days for c in reading.clauses[:index] if c.days]

@@ -422,6 +422,27 @@ def test_push_to_another_time_moves_the_meeting_and_never_books_a_second(setting
     assert moved.id == meeting.id and moved.starts_at.isoformat() == "2026-12-08T21:00:00+00:00"  # 1pm LA
 
 
+def test_skipping_the_meeting_for_another_time_moves_it_rather_than_booking_a_second(settings, work):
+    _, _, question = propose(settings, work)
+    reply(settings, question[0].row.id, "yes")
+    work()
+    (meeting,) = meetings(settings)
+    before = last_outbound_id(settings)
+    result = reply(
+        settings,
+        question[0].row.id,
+        "Let's skip Tuesday, how about Thursday at 3?",
+        now=NOW + timedelta(minutes=5),
+    )
+    assert [i["type"] for i in result.intents] == ["reschedule"]
+    work()
+    asked = to(sent_since(settings, before), ANA)
+    reply(settings, asked[0].row.id, "sure, Thursday works", now=NOW + timedelta(minutes=10))
+    work()
+    (moved,) = meetings(settings)  # moved, not cancelled beside a second one
+    assert moved.id == meeting.id and moved.starts_at.isoformat() == "2026-12-10T23:00:00+00:00"  # 3pm LA
+
+
 def test_a_polite_request_to_unsubscribe_stops_the_programs_mail(settings, work):
     pair = pair_in_zones(settings, work)
     before = last_outbound_id(settings)
