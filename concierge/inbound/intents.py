@@ -253,6 +253,10 @@ _ANOTHER_TIME = re.compile(
     r"\b(?:suggest|find|pick|propose|choose)\s+(?:another|a\s+new|a\s+different|other)\s+(?:time|day|slot|date)s?\b",
     re.IGNORECASE,
 )
+#: The other side asked to choose ("can you suggest another time?"): not the sender's time to give.
+_YOU_CHOOSE = re.compile(
+    r"\b(?:can|could|would|will)\s+you\s+(?:please\s+)?(?:suggest|send|pick|propose|choose|find)\b"
+)
 #: Taking back one's own proposal: "please ignore my suggestion", "forget the times I sent".
 _WITHDRAW = re.compile(
     r"(?<!n't\s)(?<!not\s)\b(?:ignore|forget|disregard|scratch|withdraw|drop)\s+(?:my|the)\s+"
@@ -547,6 +551,17 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
         intents.append(Intent("reschedule", tuple(options), day=moved_day))
     elif options:
         intents.append(Intent("propose", tuple(options)))
+    elif cancel is not None and any(
+        c.vague
+        and not _CANCEL.search(c.low)
+        and ("?" in c.text or _ANOTHER_TIME.search(c.low))
+        and not _YOU_CHOOSE.search(c.low)
+        for c in reading.clauses
+    ):
+        # "Please cancel Tuesday, could we find another slot next week?": called off, and the
+        # sender is asked for the exact time of the next one (a vague time merely said, "let's
+        # start properly in January", asks for nothing).
+        intents.append(Intent("vague_time"))
     elif cancel is None and (answered is None or answered.type == "decline"):
         # Can't make the meeting and asks for another time: a move without a time yet.
         cannot_make = situation.asked == "invite" and answered is not None and answered.type == "decline"

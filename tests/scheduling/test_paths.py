@@ -225,6 +225,21 @@ def test_cancel_sends_a_cancel_to_both(settings, work):
     assert meetings(settings)[0].status == "cancelled"
 
 
+def test_a_cancel_that_asks_for_another_slot_cancels_and_asks_for_the_exact_time(settings, work):
+    pair, invites = confirmed(settings, work)
+    before = last_outbound_id(settings)
+    result = reply(
+        settings, invites[ANA].row.id, "Please cancel Tuesday, could we find another slot next week?"
+    )
+    assert [i["type"] for i in result.intents] == ["cancel", "vague_time"]
+    work()
+    sent = sent_since(settings, before)
+    assert sorted(s.row.to_email for s in sent) == [ANA, MAYA]  # one email each
+    assert all(check_invite(settings, mail, "CANCEL") for mail in sent)
+    assert "Which exact time" in to(sent, ANA)[0].text
+    assert meetings(settings)[0].status == "cancelled"
+
+
 def test_a_series_keeps_its_wall_clock_time_and_cancel_takes_the_next_occurrence(settings, work):
     pair, invites = confirmed(settings, work, "every other Tuesday at 3pm")
     event = check_invite(settings, invites[ANA])
