@@ -107,9 +107,11 @@ def _insert_once(session: Session, row: OutboundMessage) -> int | None:
         for column in OutboundMessage.__table__.columns
         if getattr(row, column.key, None) is not None
     }
-    if session.new:
-        # A new row this one may refer to is written first. Changes to existing rows (goals
-        # read from a reply, say) wait for the commit: one flush per transaction, not two.
+    if session.new or session.deleted:
+        # Rows added or deleted before this one are written before it, in the order they were
+        # made (its own ids are copied above: it never refers to an unwritten row). Changes to
+        # rows already written (goals read from a reply, say) wait for the commit's flush: one
+        # flush per processed reply rather than two.
         session.flush()
     return insert_unless_exists(session.connection(), OutboundMessage, values, "idempotency_key")
 

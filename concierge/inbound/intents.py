@@ -660,10 +660,12 @@ def _cancel(reading: Reading, situation: Situation, used: set[int]) -> list[Inte
                 return []  # "everything from February onwards": no one meeting, and no series whole
             refused = (c.days for c in reading.clauses if c is not clause and _DECLINE.search(c.low))
             named = days or [day for days in refused for day in days]
-            if not named and _THAT_ONE.search(clause.low):
-                # "I'll be travelling on Dec 15, so please cancel that one": the day said just before.
-                said = [c.days for c in reading.clauses[:index] if c.days]
-                named = list(said[-1]) if said else []
+            if not named and index > 0 and _THAT_ONE.search(clause.low):
+                # "I'll be travelling on Dec 15, so please cancel that one": the day said just
+                # before, if it is still ahead ("Our Dec 1 call was great! … cancel that one next
+                # week" is no Dec 1).
+                today = situation.now.astimezone(situation.zone).date()
+                named = [day for day in reading.clauses[index - 1].days if day >= today]
             reason = _BECAUSE.search(clause.low, called_off.end())
             if reason is not None and clause.days:
                 # "skip tomorrow's since we're meeting Wednesday anyway": the days after the
@@ -678,8 +680,10 @@ def _cancel(reading: Reading, situation: Situation, used: set[int]) -> list[Inte
     return []
 
 
+#: What people call a meeting ("the Jan 4 session", "that one", "our catch-up").
+_MEETING_WORDS = r"(?:session|meeting|call|one|catch-?up|chat|sync|check-?in)"
 #: A meeting called off by a day said before it ("…on Dec 15, so please cancel that one").
-_THAT_ONE = re.compile(r"\bthat\s+(?:one|session|meeting|call|catch-?up|chat|day)\b")
+_THAT_ONE = re.compile(rf"\bthat\s+(?:{_MEETING_WORDS}|day)\b")
 #: The most days one reply calls off one by one (more is a range, or a series' end).
 MAX_DAYS_CALLED_OFF = 6
 #: A range of meetings to call off, which is neither one nor all of them.
@@ -701,7 +705,7 @@ def _cancels_the_answer(answered: Intent, cancels: list[Intent], situation: Situ
 
 
 #: A meeting named as such ("the January 4th session"), not a day said of oneself.
-_A_MEETING = re.compile(r"\b(?:session|meeting|call|one|catch-?up|chat|sync|check-?in)s?\b")
+_A_MEETING = re.compile(rf"\b{_MEETING_WORDS}s?\b")
 
 
 def _declined_days(reading: Reading, situation: Situation, used: set[int]) -> list[Intent]:

@@ -118,16 +118,18 @@ ZONES = {
     "adelaide time": "Australia/Adelaide", "edinburgh time": "Europe/London",
     "manchester time": "Europe/London",
 }  # fmt: skip
-#: Cities that name their zone beside a time without "time" too ("8pm London", "9am Berlin"); not
-#: those that are also people's names ("3pm, Sydney and I …"): they need "time".
-ZONES.update({city: ZONES[f"{city} time"] for city in (
+#: Cities that name their zone without "time" too, written right after the time ("8pm London",
+#: "9am Berlin"; not "3pm, Chicago is fine"); not those that are also people's first names
+#: ("Tuesday 3pm Sydney and I are free"): they need "time".
+CITIES = (
     "london", "berlin", "amsterdam", "madrid", "dublin", "new york", "toronto", "singapore", "tokyo",
     "auckland", "mumbai", "bangalore", "bengaluru", "delhi", "new delhi", "beijing", "shanghai",
     "hong kong", "seoul", "dubai", "stockholm", "oslo", "copenhagen", "brussels", "warsaw", "prague",
-    "lisbon", "helsinki", "zurich", "munich", "vienna", "johannesburg", "nairobi", "lagos", "cairo",
+    "lisbon", "helsinki", "zurich", "munich", "johannesburg", "nairobi", "lagos", "cairo",
     "mexico city", "sao paulo", "buenos aires", "vancouver", "manila", "jakarta", "bangkok", "san francisco",
     "seattle", "los angeles", "boston", "chicago",
-)})  # fmt: skip
+)  # fmt: skip
+ZONES.update({city: ZONES[f"{city} time"] for city in CITIES})
 MY_ZONE, YOUR_ZONE = "my time", "your time"
 #: The other side named in the third person ("10am his time") means their zone, as "your time" does.
 THEIR_ZONES = ("his time", "her time", "their time")
@@ -173,29 +175,31 @@ _DURATION = re.compile(
     r"(?P<an>an|one)\s+hour(?!\s+(?:earlier|later|before|after))|"
     r"(?P<n>\d{1,3})\s*(?:-\s*)?(?P<unit>minutes?|mins?|m\b|hours?|hrs?|h\b)(?!\s+(?:earlier|later|before|after|ago)))",
 )  # fmt: skip
-# "an hour earlier", "push it back by 30 minutes": a move relative to the meeting being answered.
+# "an hour earlier", "push it back by 30 minutes", "a day later": a move relative to the meeting
+# being answered.
 _SHIFT = re.compile(
-    r"\b(?:(?P<amount>an?|one|two|half\s+an|\d{1,3})\s*(?P<unit>hours?|hrs?|h|minutes?|mins?)\s+(?P<way>earlier|later)|"
+    r"\b(?:(?P<amount>an?|one|two|half\s+an|\d{1,3})\s*(?P<unit>days?|hours?|hrs?|h|minutes?|mins?)\s+(?P<way>earlier|later)|"
     r"(?P<verb>push(?:ed)?|move|shift|bring|pull)\s+(?:it|this|that|the\s+\w+|our\s+\w+)?\s*(?P<dir>back|forward|out|up|"
-    r"later|earlier)\s+(?:by\s+)?(?P<amount2>an?|one|two|half\s+an|\d{1,3})\s*(?P<unit2>hours?|hrs?|h|minutes?|mins?))\b",
+    r"later|earlier)\s+(?:by\s+)?(?P<amount2>an?|one|two|half\s+an|\d{1,3})\s*(?P<unit2>days?|hours?|hrs?|h|minutes?|mins?))\b",
 )  # fmt: skip
 #: A week on from the anchor: "the following week, same day and time", "a week later".
 _WEEK_SHIFT = re.compile(
     r"\b(?:(?:the\s+)?(?:following|next)\s+week,?\s+(?:on\s+)?(?:the\s+)?same\s+(?:day\s+and\s+(?:the\s+)?)?time|"
     r"same\s+(?:day\s+and\s+)?time\s+(?:the\s+)?(?:following|next)\s+week|a\s+week\s+later)\b"
 )
-
-#: Days on from the anchor, or before it: "a day later", "can we do the day after?", "push it
-#: back two days" (not "my review is the day after": that day is asked for only in so many words).
-_DAY_SHIFT = re.compile(
-    r"\b(?:(?P<n>a|one|two|three|\d)\s+days?\s+(?P<way>earlier|later|before|after)|"
-    r"(?:do\s+(?:it\s+)?|make\s+it\s+|meet\s+|move\s+it\s+to\s+|how\s+about\s+|what\s+about\s+|or\s+)"
-    r"the\s+(?:next\s+)?day\s+(?P<way2>after|before)(?!\s+(?:tomorrow|yesterday|the|that|this|\w+day|\d|"
-    r"christmas|new|thanksgiving|[a-z]+mas)\b)|"
-    r"(?:push(?:ed)?|move|shift|bring|pull)\s+(?:it|this|that|the\s+\w+|our\s+\w+)?\s*(?P<dir>back|forward|out|up|"
-    r"later|earlier)\s+(?:by\s+)?(?P<n2>a|one|two|three|\d)\s+days?)\b"
+#: The day after or before the anchor, asked for in so many words ("can we do the day after?",
+#: "how about the day before at 4pm?"), not a day said of something else ("my review is the day
+#: after", "the day after Easter").
+_DAY_BESIDE = re.compile(
+    r"\b(?:do\s+(?:it\s+)?|make\s+it\s+|meet\s+|move\s+it\s+to\s+|how\s+about\s+|what\s+about\s+|or\s+)"
+    r"the\s+(?:next\s+)?day\s+(after|before)(?=\s*(?:$|[,.;:!?)]|(?:at|instead|same|then|please|if|or|for)\b))"
 )
-_DAYS = {"a": 1, "one": 1, "two": 2, "three": 3}
+#: A move by days is asked for ("could we…", "let's…", "please…") and not refused ("I can't do the
+#: day after"); "I get my results 2 days later" moves nothing.
+_ASKS = re.compile(
+    r"\?|\b(?:can|could|would|shall|let'?s|how\s+about|what\s+about|please|instead|move|push|shift)\b"
+)
+_REFUSED = re.compile(r"\b(?:not|never|cannot)\b|n't\b")
 
 #: Words beside an offset that are not about the meeting's time: being late to it ("I'll join 10
 #: minutes later"), or something else done earlier ("send the agenda an hour earlier").
@@ -214,16 +218,19 @@ def _shift_in(low: str) -> timedelta | None:
     minutes", "a day later", "the following week, same day and time"), if any; not a lateness
     note."""
     match = _SHIFT.search(low)
-    if match is not None and not _SHIFT_NOT_OURS.search(low):
+    by_days = match is not None and (match.group("unit") or match.group("unit2")).startswith("d")
+    if match is not None and not _SHIFT_NOT_OURS.search(low) and (not by_days or _asks_for_days(low)):
         return _shift_of(match)
-    if "day" in low and (days := _DAY_SHIFT.search(low)) is not None and not _SHIFT_NOT_OURS.search(low):
-        count = days.group("n") or days.group("n2") or "a"
-        way = days.group("way") or days.group("way2") or days.group("dir")
-        delta = timedelta(days=_DAYS.get(count) or int(count))
-        return -delta if way in ("earlier", "before", "forward", "up") else delta
+    if "day" in low and (next_day := _DAY_BESIDE.search(low)) is not None and _asks_for_days(low):
+        return timedelta(days=-1 if next_day.group(1) == "before" else 1)
     if "week" in low and _WEEK_SHIFT.search(low):
         return timedelta(days=7)
     return None
+
+
+def _asks_for_days(low: str) -> bool:
+    """Whether a move by days is asked for, not said of something else or refused (`_ASKS`)."""
+    return bool(_ASKS.search(low)) and not _REFUSED.search(low) and not _SHIFT_NOT_OURS.search(low)
 
 
 _SAME_TIME = re.compile(r"\bsame\s+time\b")
@@ -823,9 +830,12 @@ def _zone_of(text: str, item: _Found, zone: ZoneInfo, other: ZoneInfo | None) ->
     for end in (item.end, item.phrase_end):
         if end is None:
             continue
-        for match in _ZONE_RE.finditer(_low(text), item.start):
+        low = _low(text)
+        for match in _ZONE_RE.finditer(low, item.start):
             if match.start() > end + 3:
                 break
+            if re.sub(r"\s+", " ", match.group(1)) in CITIES and low[end : match.start()].strip():
+                continue  # a city names the zone only right after the time
             return _zone_named(match.group(1), zone, other)
     return None
 
@@ -843,7 +853,7 @@ def _zone_named(word: str, zone: ZoneInfo, other: ZoneInfo | None) -> tzinfo:
         return timezone(sign * timedelta(hours=hours, minutes=minutes))
     if word.startswith("my "):
         return zone
-    if word.startswith(("your ", "his ", "her ", "their ")):
+    if word.startswith("your ") or word in THEIR_ZONES:
         return other or zone
     # An abbreviation is the writer's own zone's (or the other side's) when it is theirs:
     # "MST" from Phoenix is Phoenix's, "CST" from Shanghai is China's, as our emails name them.
@@ -1330,13 +1340,13 @@ def _read_clause(
     clause.mentions = len(found)
     low = clause.low
     shift = _shift_in(low) if anchor is not None else None
+    moved_day = None
     if shift is not None and anchor is not None and shift % timedelta(days=1) == timedelta(0) and found:
-        # "Could we meet the day after at 4pm?": a time alone is on the day moved to.
+        # "Could we meet the day after at 4pm?": a time alone is on the day moved to, and the
+        # "after" of "the day after" is no window.
         anchor, shift = anchor + shift, timedelta(0)
-        facts.shifted = facts.shifted or not ANOTHER_MEETING.search(low)
-        moved_by = _DAY_SHIFT.search(low)
-        if moved_by is not None:  # its "after" is no window ("the day after at 4pm")
-            low = low[: moved_by.start()] + " " * len(moved_by.group()) + low[moved_by.end() :]
+        moved_day = anchor.date()
+        low = _blank(_DAY_BESIDE, low)
     vague_words = _VAGUE.search(low)
     waiting, facts.waiting = facts.waiting, []
     if not found and not shift and not vague_words:
@@ -1377,7 +1387,7 @@ def _read_clause(
             # A time alone is on the day named before it here ("Tuesday at 3 or 4?"), else after
             # it here ("Would 9 work on Wednesday?"), else on the day of what the email being
             # answered was about.
-            day = clause_day or named_day or (anchor.date() if anchor else None)
+            day = clause_day or moved_day or named_day or (anchor.date() if anchor else None)
         if clock is None and day is not None and _SAME_TIME.search(low) and facts.last_offered is not None:
             # "Tuesday the 15th at 4:30, or Wednesday 16th same time?": the time offered before.
             before = facts.last_offered
@@ -1406,6 +1416,9 @@ def _read_clause(
             continue
         clause.times.append(start)
         facts.last_offered = start
+        if day == moved_day:
+            # On the day moved to: it moves the meeting, unless another meeting is asked for.
+            facts.shifted = facts.shifted or not ANOTHER_MEETING.search(low)
         if item.until is not None and "between" not in low:
             # A range offered is the meeting's length ("3-4pm"); one that is not ("my offsite
             # is 3-5pm") says nothing of it.
@@ -1537,7 +1550,7 @@ def _dates_pinned(text: str, today: date) -> str:
 
 
 def _shift_of(match: re.Match[str]) -> timedelta:
-    """The offset a `_SHIFT` match says: "an hour earlier" is -1 hour."""
+    """The offset a `_SHIFT` match says: "an hour earlier" is -1 hour, "push it back a day" +1 day."""
     amount = (match.group("amount") or match.group("amount2") or "1").lower()
     unit = (match.group("unit") or match.group("unit2") or "hour").lower()
     way = (match.group("way") or match.group("dir") or "later").lower()
@@ -1550,7 +1563,13 @@ def _shift_of(match: re.Match[str]) -> timedelta:
         if amount == "two"
         else int(amount)
     )
-    delta = timedelta(hours=number) if unit.startswith("h") else timedelta(minutes=number)
+    delta = (
+        timedelta(days=number)
+        if unit.startswith("d")
+        else timedelta(hours=number)
+        if unit.startswith("h")
+        else timedelta(minutes=number)
+    )
     return -delta if way in ("earlier", "forward", "up") else delta
 
 

@@ -353,7 +353,12 @@ def test_every_calendar_a_reply_causes_reaches_everyone(settings, work):
     reply(settings, pair["mentee_intro"], "Could we meet next Tuesday at 3pm?")
     work()
     before = last_outbound_id(settings)
-    reply(settings, pair["mentee_intro"], "I have to cancel Tuesday, sorry. Thursday at 11am works for me.")
+    # (Another meeting in so many words: "cancel Tuesday, Thursday at 11am works" is a move.)
+    reply(
+        settings,
+        pair["mentee_intro"],
+        "I have to cancel Tuesday, sorry. Could we also meet Thursday at 11am?",
+    )
     work()
     sent = sent_since(settings, before)
     for person in (ANA, MAYA):
