@@ -583,13 +583,34 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
         if about[0].type == "agenda":
             return scheduling or about
         return about + scheduling
-    if _message_for_others(reading, used, scheduling=bool(intents)) or (
-        # A meeting link beside a yes ("I'll be there, here is my Zoom: …"): no option carries
-        # it, so the other side gets it as a message.
-        not options and any(i.type == "confirm" for i in intents) and MEETING_LINK.search(text)
+    if (
+        _message_for_others(reading, used, scheduling=bool(intents))
+        or (
+            # A meeting link beside a yes ("I'll be there, here is my Zoom: …"): no option carries
+            # it, so the other side gets it as a message.
+            not options and any(i.type == "confirm" for i in intents) and MEETING_LINK.search(text)
+        )
+        or (situation.asked == "invite" and [i.type for i in intents] == ["confirm"] and _more_than_yes(text))
     ):
         intents.append(Intent("pass_on"))
     return intents
+
+
+#: A yes, and what politely goes with it, at the start of a reply ("Yes please, …", "Sure thing! …").
+_YES_FIRST = re.compile(
+    r"^\W*(?:yes|yep|yeah|yup|sure(?:\s+thing)?|ok(?:ay)?|of\s+course|absolutely|definitely|perfect|great)"
+    r"(?:\W+(?:please|thanks|thank\s+you))?\W*",
+    re.IGNORECASE,
+)
+
+
+def _more_than_yes(text: str) -> bool:
+    """With a meeting booked, a yes changes nothing: one that says more answers the other side
+    ("Yes please, bring it" to "shall I bring the book?"), who is told; courtesy alone ("Yes, see
+    you Tuesday!") is not passed on."""
+    match = _YES_FIRST.match(text)
+    rest = text[match.end() :] if match else ""
+    return bool(match) and bool(_LETTERS.search(rest)) and not only_courtesy(rest)
 
 
 #: What a reply to an agenda or log prompt may ask besides its agenda or notes.
