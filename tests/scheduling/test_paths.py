@@ -225,6 +225,17 @@ def test_cancel_sends_a_cancel_to_both(settings, work):
     assert meetings(settings)[0].status == "cancelled"
 
 
+def test_a_yes_that_says_more_reaches_the_other_side(settings, work):
+    pair, invites = confirmed(settings, work)
+    before = last_outbound_id(settings)
+    result = reply(settings, invites[ANA].row.id, "Yes please, bring it")
+    assert [i["type"] for i in result.intents] == ["confirm", "pass_on"]
+    work()
+    (told,) = to(sent_since(settings, before), MAYA)
+    assert "bring it" in told.text
+    assert [m.status for m in meetings(settings)] == ["confirmed"]
+
+
 def test_a_cancel_that_asks_for_another_slot_cancels_and_asks_for_the_exact_time(settings, work):
     pair, invites = confirmed(settings, work)
     before = last_outbound_id(settings)
