@@ -183,7 +183,9 @@ def situation_of(
         return Situation(role, zone, now, WELCOME, "goals"), None, None
     thread = key.thread if key.thread in (AGENDA, LOG) else MENTORSHIP
     others = [m.person for m in mentorship.members if m.person_id != sender.id]
-    other_zone = zone_of(others[0].timezone, program.timezone) if len(others) == 1 else None
+    # "Your time" or "their time" in a circle is the others' zone when they share one.
+    zones = {zone_of(other.timezone, program.timezone) for other in others}
+    other_zone = zones.pop() if len(zones) == 1 else None
     pending, upcoming = session.execute(
         _PENDING_AND_UPCOMING, {"mentorship_id": mentorship.id, "now": now}
     ).one()

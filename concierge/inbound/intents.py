@@ -183,6 +183,8 @@ _SKIP = re.compile(
 _NOT_CANCEL = re.compile(
     r"\b(?:don'?t|do\s+not|no\s+need\s+to|not|never|won'?t|will\s+not|wouldn'?t|shan'?t)\s+(?:\w+\s+)?cancel|"
     r"\b(?:got|was|were|been|is|are|get|gets)\s+(?:\w+\s+)?cancel|"
+    # Only maybe, later ("I might cancel that one if work gets busy").
+    r"\b(?:i|we)\s+(?:might|may)\s+(?:have\s+to\s+|need\s+to\s+)?(?:cancel|skip)|"
     r"\b(?:flight|train|bus|class|event|concert|game|trip|appointment|order|plan|plans|party|conference)s?\s+"
     r"(?:\w+\s+)?(?:got\s+|was\s+|were\s+|is\s+|has\s+been\s+)?cancel",
 )
@@ -681,12 +683,8 @@ def _cancel(reading: Reading, situation: Situation, used: set[int]) -> list[Inte
                 return []  # "everything from February onwards": no one meeting, and no series whole
             refused = (c.days for c in reading.clauses if c is not clause and _DECLINE.search(c.low))
             named = days or [day for days in refused for day in days]
-            if not named and index > 0 and _THAT_ONE.search(clause.low):
-                # "I'll be travelling on Dec 15, so please cancel that one": the day said just
-                # before, if it is still ahead ("Our Dec 1 call was great! … cancel that one next
-                # week" is no Dec 1).
-                today = situation.now.astimezone(situation.zone).date()
-                named = [day for day in reading.clauses[index - 1].days if day >= today]
+            if not named and _THAT_ONE.search(clause.low):
+                named = _day_meant(reading, clause, situation)
             reason = _BECAUSE.search(clause.low, called_off.end())
             if reason is not None and clause.days:
                 # "skip tomorrow's since we're meeting Wednesday anyway": the days after the
@@ -701,6 +699,24 @@ def _cancel(reading: Reading, situation: Situation, used: set[int]) -> list[Inte
     return []
 
 
+def _day_meant(reading: Reading, called_off: Clause, situation: Situation) -> list[date]:
+    """The day "cancel that one" means: the one day still ahead said elsewhere in the reply ("I'll
+    be travelling on Dec 15, so please cancel that one", "Please cancel that one - I'm away on
+    Dec 22"), leaving out days said to be fine ("Dec 15: I'm travelling. Dec 22: fine.") and days
+    past ("Our Dec 1 call was great!"); none when that is not one day."""
+    today = situation.now.astimezone(situation.zone).date()
+    days = {
+        day
+        for clause in reading.clauses
+        if clause is not called_off and not (_FINE.search(clause.low) and not _NO_LONGER.search(clause.low))
+        for day in clause.days
+        if day >= today
+    }
+    return sorted(days) if len(days) == 1 else []
+
+
+#: A day said to be fine ("Dec 22: fine", "the 8th works").
+_FINE = re.compile(r"\b(?:fine|works|good|great|ok(?:ay)?|still\s+on)\b")
 #: What people call a meeting ("the Jan 4 session", "that one", "our catch-up").
 _MEETING_WORDS = r"(?:session|meeting|call|one|catch-?up|chat|sync|check-?in)"
 #: A meeting called off by a day said before it ("…on Dec 15, so please cancel that one").
@@ -770,8 +786,8 @@ _NEXT_WEEKDAY = re.compile(rf"\bnext\s+{WEEKDAY_WORD}\b", re.IGNORECASE)
 #: The booked time restated as still on ("Still on for Tuesday 3pm?", "See you Tuesday at 3",
 #: "Let's keep Tuesday at 3pm", "We're set for Tuesday 3pm, right?").
 _STILL_ON = re.compile(
-    r"\b(?:still\s+(?:on|good|ok|okay|fine|works?|happening)|see\s+you|looking\s+forward|works?|"
-    r"confirm(?:ed|ing)?|perfect|great|fine|ok|okay|sounds\s+good|keep(?:ing)?|stick(?:ing)?\s+(?:with|to)|"
+    r"\b(?:still\s+(?:on|good|ok|okay|fine|works?|happening)|see\s+you|looking\s+forward|works|"
+    r"confirm(?:ed|ing)?|perfe?ct|great|fine|ok|okay|sounds\s+good|keep(?:ing)?|stick(?:ing)?\s+(?:with|to)|"
     r"(?:we'?re|we\s+are|all)\s+(?:set|good|on)|booked|locked\s+in|as\s+planned)\b",
     re.IGNORECASE,
 )
@@ -878,8 +894,10 @@ def _answer(reading: Reading, situation: Situation, options: list[Option], used:
     if asked_about is not None:
         day = asked_about.astimezone(situation.zone)
         for index, clause in enumerate(reading.clauses):
-            said_fine = not options or (
-                "?" not in clause.text and _STILL_ON.search(clause.low) and not _NO_LONGER.search(clause.low)
+            said_fine = (
+                (not options or "?" not in clause.text)
+                and (_STILL_ON.search(clause.low) or _FINE.search(clause.low))
+                and not _NO_LONGER.search(clause.low)
             )
             if (
                 said_fine

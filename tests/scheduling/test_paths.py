@@ -299,6 +299,30 @@ def test_the_export_counts_the_meeting_and_shows_the_next_one(settings, work):
     assert summary.next_meeting_at.isoformat() == "2026-12-08T20:00:00+00:00"
 
 
+def test_their_time_in_a_circle_is_the_zone_the_other_members_share(settings, work):
+    from concierge.actions.pairing import circle
+    from tests import factories
+
+    with session_scope(settings) as s:
+        prog = factories.program(s, format="peer", timezone="Europe/Berlin")
+        facilitator = factories.participant(s, prog, "peer", timezone="America/New_York").person.email
+        others = [
+            factories.participant(s, prog, "peer", timezone="Europe/London").person.email for _ in range(2)
+        ]
+        circle(s, settings, prog, [facilitator, *others])
+    work()
+    with session_scope(settings) as s:
+        intro = s.scalar(
+            select(OutboundMessage.id).where(
+                OutboundMessage.to_email == facilitator, OutboundMessage.template == "introduction_peer"
+            )
+        )
+    reply(settings, intro, "How about Thursday 10am their time?")
+    work()
+    (meeting,) = meetings(settings)
+    assert meeting.starts_at.isoformat() == "2026-12-10T10:00:00+00:00"  # 10am London, not New York
+
+
 def test_a_circle_facilitators_time_is_final_and_every_member_is_invited(settings, work):
     from concierge.actions.pairing import circle
     from tests import factories
