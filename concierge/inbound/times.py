@@ -119,15 +119,15 @@ ZONES = {
     "manchester time": "Europe/London",
 }  # fmt: skip
 #: Cities that name their zone without "time" too, written right after the time ("8pm London",
-#: "9am Berlin"; not "3pm, Chicago is fine"); not those that are also people's first names
-#: ("Tuesday 3pm Sydney and I are free"): they need "time".
+#: "9am Berlin"; not "3pm, Chicago is fine"); not those more often a person's first name
+#: ("Tuesday 3pm Sydney and I are free", Austin, Vienna): they need "time".
 CITIES = (
     "london", "berlin", "amsterdam", "madrid", "dublin", "new york", "toronto", "singapore", "tokyo",
     "auckland", "mumbai", "bangalore", "bengaluru", "delhi", "new delhi", "beijing", "shanghai",
     "hong kong", "seoul", "dubai", "stockholm", "oslo", "copenhagen", "brussels", "warsaw", "prague",
     "lisbon", "helsinki", "zurich", "munich", "johannesburg", "nairobi", "lagos", "cairo",
     "mexico city", "sao paulo", "buenos aires", "vancouver", "manila", "jakarta", "bangkok", "san francisco",
-    "seattle", "los angeles", "boston", "chicago",
+    "seattle", "los angeles", "boston", "chicago", "paris", "rome",
 )  # fmt: skip
 ZONES.update({city: ZONES[f"{city} time"] for city in CITIES})
 MY_ZONE, YOUR_ZONE = "my time", "your time"
@@ -180,7 +180,10 @@ _DURATION = re.compile(
 _SHIFT = re.compile(
     r"\b(?:(?P<amount>an?|one|two|half\s+an|\d{1,3})\s*(?P<unit>days?|hours?|hrs?|h|minutes?|mins?)\s+(?P<way>earlier|later)|"
     r"(?P<verb>push(?:ed)?|move|shift|bring|pull)\s+(?:it|this|that|the\s+\w+|our\s+\w+)?\s*(?P<dir>back|forward|out|up|"
-    r"later|earlier)\s+(?:by\s+)?(?P<amount2>an?|one|two|half\s+an|\d{1,3})\s*(?P<unit2>days?|hours?|hrs?|h|minutes?|mins?))\b",
+    r"later|earlier)\s+(?:by\s+)?(?P<amount2>an?|one|two|half\s+an|\d{1,3})\s*(?P<unit2>days?|hours?|hrs?|h|minutes?|mins?)|"
+    # Later, without saying so: "postpone by a day", "push it a day".
+    r"(?:postpone|delay|push)\s+(?:it|this|that|(?:the|our)\s+(?:meeting|session|call|chat|catch-?up|one))?\s*(?:by\s+)?(?P<amount3>an?|one|two|half\s+an|\d{1,3})\s*"
+    r"(?P<unit3>days?|hours?|hrs?|h|minutes?|mins?))\b",
 )  # fmt: skip
 #: A week on from the anchor: "the following week, same day and time", "a week later".
 _WEEK_SHIFT = re.compile(
@@ -191,8 +194,9 @@ _WEEK_SHIFT = re.compile(
 #: "how about the day before at 4pm?"), not a day said of something else ("my review is the day
 #: after", "the day after Easter").
 _DAY_BESIDE = re.compile(
-    r"\b(?:do\s+(?:it\s+)?|make\s+it\s+|meet\s+|move\s+it\s+to\s+|how\s+about\s+|what\s+about\s+|or\s+)"
-    r"the\s+(?:next\s+)?day\s+(after|before)(?=\s*(?:$|[,.;:!?)]|(?:at|instead|same|then|please|if|or|for)\b))"
+    r"(?:^\W*|\b(?:do\s+(?:it\s+)?|make\s+it\s+|meet\s+|move\s+it\s+to\s+|how\s+about\s+|what\s+about\s+|or\s+|is\s+|"
+    r"(?:actually|maybe|perhaps),?\s+))the\s+(?:next\s+)?day\s+(after|before)"
+    r"(?=\s*(?:$|[,.;:!?)]|(?:at|instead|same|then|please|if|or|for|ok|okay|works?|would|suits?|better)\b))"
 )
 #: A move by days is asked for ("could we…", "let's…", "please…") and not refused ("I can't do the
 #: day after"); "I get my results 2 days later" moves nothing.
@@ -218,7 +222,7 @@ def _shift_in(low: str) -> timedelta | None:
     minutes", "a day later", "the following week, same day and time"), if any; not a lateness
     note."""
     match = _SHIFT.search(low)
-    by_days = match is not None and (match.group("unit") or match.group("unit2")).startswith("d")
+    by_days = match is not None and _unit_of(match).startswith("d")
     if match is not None and not _SHIFT_NOT_OURS.search(low) and (not by_days or _asks_for_days(low)):
         return _shift_of(match)
     if "day" in low and (next_day := _DAY_BESIDE.search(low)) is not None and _asks_for_days(low):
@@ -1549,10 +1553,15 @@ def _dates_pinned(text: str, today: date) -> str:
     return _WEEKDAY_NUMBER.sub(numbered, text)
 
 
+def _unit_of(match: re.Match[str]) -> str:
+    """The unit a `_SHIFT` match moves by ("day", "hours", "mins")."""
+    return (match.group("unit") or match.group("unit2") or match.group("unit3") or "hour").lower()
+
+
 def _shift_of(match: re.Match[str]) -> timedelta:
     """The offset a `_SHIFT` match says: "an hour earlier" is -1 hour, "push it back a day" +1 day."""
-    amount = (match.group("amount") or match.group("amount2") or "1").lower()
-    unit = (match.group("unit") or match.group("unit2") or "hour").lower()
+    amount = (match.group("amount") or match.group("amount2") or match.group("amount3") or "1").lower()
+    unit = _unit_of(match)
     way = (match.group("way") or match.group("dir") or "later").lower()
     number = (
         0.5
