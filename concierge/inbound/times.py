@@ -225,7 +225,7 @@ def _shift_in(low: str) -> timedelta | None:
     by_days = match is not None and _unit_of(match).startswith("d")
     if match is not None and not _SHIFT_NOT_OURS.search(low) and (not by_days or _asks_for_days(low)):
         return _shift_of(match)
-    if "day" in low and (next_day := _DAY_BESIDE.search(low)) is not None and _asks_for_days(low):
+    if " day " in low and (next_day := _DAY_BESIDE.search(low)) is not None and _asks_for_days(low):
         return timedelta(days=-1 if next_day.group(1) == "before" else 1)
     if "week" in low and _WEEK_SHIFT.search(low):
         return timedelta(days=7)
