@@ -94,6 +94,16 @@ def sent_since(settings, after_id: int = 0) -> list[Sent]:
         return [Sent(row, email.message_from_bytes(raw, policy=policy.default)) for row, raw in rows]
 
 
+def introduction_to(settings, address: str, template: str) -> int:
+    """The id of the introduction (`template`) sent to `address`: its key is their conversation's."""
+    with session_scope(settings) as s:
+        return s.scalar(
+            select(OutboundMessage.id).where(
+                OutboundMessage.to_email == address, OutboundMessage.template == template
+            )
+        )
+
+
 def last_outbound_id(settings) -> int:
     """The id of the newest outbound row (0 when none)."""
     with session_scope(settings) as s:

@@ -21,8 +21,8 @@ from sqlalchemy import select
 from concierge.db import session_scope
 from concierge.ingress.store import store_inbound
 from concierge.keys import reply_address
-from concierge.models import Meeting, MeetingAnswer, OutboundMessage, Proposal, ReplyKey
-from tests.scheduling.helpers import NOW, last_outbound_id, pair_in_zones, reply, sent_since
+from concierge.models import Meeting, MeetingAnswer, Proposal, ReplyKey
+from tests.scheduling.helpers import NOW, introduction_to, last_outbound_id, pair_in_zones, reply, sent_since
 from workers.inbound import process_now
 
 CALENDAR = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "calendar"
@@ -195,12 +195,7 @@ def test_an_answer_to_an_invite_since_replaced_changes_nothing(settings, work):
     """Maya's calendar declines the first invite (SEQUENCE 0) after Ana moved the meeting: the
     decline is about a time that no longer holds, and the moved meeting stands."""
     meeting, organizer = booked(settings, work)
-    with session_scope(settings) as s:
-        ana_intro = s.scalar(
-            select(OutboundMessage.id).where(
-                OutboundMessage.to_email == ANA, OutboundMessage.template == "introduction_mentee"
-            )
-        )
+    ana_intro = introduction_to(settings, ANA, "introduction_mentee")
     reply(settings, ana_intro, "Could we move our meeting to Thursday at 11am instead?")
     work()
     with session_scope(settings) as s:

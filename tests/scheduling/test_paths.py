@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import func, select, update
 
 from concierge.db import session_scope
@@ -25,7 +26,15 @@ from concierge.models import (
     Proposal,
     ReplyKey,
 )
-from tests.scheduling.helpers import NOW, last_outbound_id, pair_in_zones, reply, sent_since, to
+from tests.scheduling.helpers import (
+    NOW,
+    introduction_to,
+    last_outbound_id,
+    pair_in_zones,
+    reply,
+    sent_since,
+    to,
+)
 
 ANA, MAYA = "ana@example.org", "maya@example.org"
 
@@ -311,12 +320,7 @@ def test_their_time_in_a_circle_is_the_zone_the_other_members_share(settings, wo
         ]
         circle(s, settings, prog, [facilitator, *others])
     work()
-    with session_scope(settings) as s:
-        intro = s.scalar(
-            select(OutboundMessage.id).where(
-                OutboundMessage.to_email == facilitator, OutboundMessage.template == "introduction_peer"
-            )
-        )
+    intro = introduction_to(settings, facilitator, "introduction_peer")
     reply(settings, intro, "How about Thursday 10am their time?")
     work()
     (meeting,) = meetings(settings)
@@ -333,12 +337,7 @@ def test_a_circle_facilitators_time_is_final_and_every_member_is_invited(setting
         made = circle(s, settings, prog, emails)
         circle_id = made.id
     work()
-    with session_scope(settings) as s:
-        intro = s.scalar(
-            select(OutboundMessage.id).where(
-                OutboundMessage.to_email == emails[0], OutboundMessage.template == "introduction_peer"
-            )
-        )
+    intro = introduction_to(settings, emails[0], "introduction_peer")
     before = last_outbound_id(settings)
     reply(settings, intro, "Next session Thursday at 6pm on Zoom")
     work()
@@ -461,41 +460,28 @@ def test_the_proposer_can_change_their_own_time_before_it_is_answered(settings, 
     assert meeting.starts_at.isoformat() == "2026-12-08T21:00:00+00:00"
 
 
-def test_push_to_another_time_moves_the_meeting_and_never_books_a_second(settings, work):
+@pytest.mark.parametrize(
+    ("move", "moved_to"),
+    [
+        ("Let's push to 1pm my time", "2026-12-08T21:00:00+00:00"),  # 1pm LA
+        # Called off beside another time: moved, not cancelled beside a second meeting.
+        ("Let's skip Tuesday, how about Thursday at 3?", "2026-12-10T23:00:00+00:00"),  # 3pm LA
+    ],
+)
+def test_a_move_moves_the_meeting_and_never_books_a_second(settings, work, move, moved_to):
     _, _, question = propose(settings, work)
     reply(settings, question[0].row.id, "yes")
     work()
     (meeting,) = meetings(settings)
     before = last_outbound_id(settings)
-    result = reply(settings, question[0].row.id, "Let's push to 1pm my time", now=NOW + timedelta(minutes=5))
+    result = reply(settings, question[0].row.id, move, now=NOW + timedelta(minutes=5))
     assert [i["type"] for i in result.intents] == ["reschedule"]
     work()
     asked = to(sent_since(settings, before), ANA)
     reply(settings, asked[0].row.id, "yes that works", now=NOW + timedelta(minutes=10))
     work()
     (moved,) = meetings(settings)
-    assert moved.id == meeting.id and moved.starts_at.isoformat() == "2026-12-08T21:00:00+00:00"  # 1pm LA
-
-
-def test_skipping_the_meeting_for_another_time_moves_it_rather_than_booking_a_second(settings, work):
-    _, _, question = propose(settings, work)
-    reply(settings, question[0].row.id, "yes")
-    work()
-    (meeting,) = meetings(settings)
-    before = last_outbound_id(settings)
-    result = reply(
-        settings,
-        question[0].row.id,
-        "Let's skip Tuesday, how about Thursday at 3?",
-        now=NOW + timedelta(minutes=5),
-    )
-    assert [i["type"] for i in result.intents] == ["reschedule"]
-    work()
-    asked = to(sent_since(settings, before), ANA)
-    reply(settings, asked[0].row.id, "sure, Thursday works", now=NOW + timedelta(minutes=10))
-    work()
-    (moved,) = meetings(settings)  # moved, not cancelled beside a second one
-    assert moved.id == meeting.id and moved.starts_at.isoformat() == "2026-12-10T23:00:00+00:00"  # 3pm LA
+    assert moved.id == meeting.id and moved.starts_at.isoformat() == moved_to
 
 
 def test_a_polite_request_to_unsubscribe_stops_the_programs_mail(settings, work):
