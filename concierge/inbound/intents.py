@@ -666,8 +666,8 @@ def calendar_intents(answer: CalendarAnswer) -> list[Intent]:
 
 def _cancel(reading: Reading, situation: Situation, used: set[int]) -> list[Intent]:
     """Calling a meeting off, with the day it names: in the same clause, in one that refuses
-    that day ("Can't make the Dec 22 one - please cancel just that one"), or said just before
-    "that one" ("I'm away on the 15th, can we cancel that session?"); not a day said
+    that day ("Can't make the Dec 22 one - please cancel just that one"), or the one day said
+    elsewhere for "that one" (`_day_meant`); not a day said
     otherwise ("Please cancel this week's session. See you on the 15th!"). Several days named
     are a cancel each ("the sessions on Christmas Day and New Year's Day")."""
     for index, clause in enumerate(reading.clauses):
@@ -682,7 +682,7 @@ def _cancel(reading: Reading, situation: Situation, used: set[int]) -> list[Inte
             if _CANCEL_FROM.search(clause.low):
                 return []  # "everything from February onwards": no one meeting, and no series whole
             refused = (c.days for c in reading.clauses if c is not clause and _DECLINE.search(c.low))
-            named = days or [day for days in refused for day in days]
+            named = days or [day for said in refused for day in said]
             if not named and _THAT_ONE.search(clause.low):
                 named = _day_meant(reading, clause, situation)
             reason = _BECAUSE.search(clause.low, called_off.end())
@@ -719,7 +719,7 @@ def _day_meant(reading: Reading, called_off: Clause, situation: Situation) -> li
 _FINE = re.compile(r"\b(?:fine|works|good|great|ok(?:ay)?|still\s+on)\b")
 #: What people call a meeting ("the Jan 4 session", "that one", "our catch-up").
 _MEETING_WORDS = r"(?:session|meeting|call|one|catch-?up|chat|sync|check-?in)"
-#: A meeting called off by a day said before it ("…on Dec 15, so please cancel that one").
+#: A meeting called off by a day said elsewhere ("…on Dec 15, so please cancel that one").
 _THAT_ONE = re.compile(rf"\bthat\s+(?:{_MEETING_WORDS}|day)\b")
 #: The most days one reply calls off one by one (more is a range, or a series' end).
 MAX_DAYS_CALLED_OFF = 6
