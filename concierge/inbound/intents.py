@@ -569,7 +569,9 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
         cannot_make = situation.asked == "invite" and answered is not None and answered.type == "decline"
         if cannot_make and (reading.vague or _ANOTHER_TIME.search(text)):
             intents.append(Intent("reschedule"))
-        elif reading.vague:
+        elif any(c.vague and not _NOT_CANCEL.search(c.low) for c in reading.clauses):
+            # (A day said in a cancel that is not one offers nothing: "I might cancel our Tuesday
+            # session if work gets busy".)
             intents.append(Intent("vague_time"))
     if any(i.type in ("propose", "vague_time", "cancel", "reschedule") for i in intents):
         # A counter-proposal declines by itself, and so do calling the meeting off and moving it.
