@@ -20,6 +20,7 @@ from concierge.inbound.times import (
     LONGEST_MEETING,
     MEETING_HOST,
     MEETING_LINK,
+    MEETING_NOUNS,
     WEEKDAY_WORD,
     Clause,
     Option,
@@ -148,6 +149,8 @@ class Situation:
     proposed: tuple[datetime, ...] = ()
 
 
+#: What people call a meeting ("the Jan 4 session", "that one", "our catch-up").
+_MEETING_WORDS = rf"(?:{MEETING_NOUNS}|sync|check-?in)"
 #: Words that may stand between "stop the" and the meetings stopped ("the weekly Monday calls").
 _RECURRING = (
     r"(?:(?:weekly|biweekly|fortnightly|monthly|regular|recurring|repeating|remaining|upcoming|future|"
@@ -174,7 +177,7 @@ _CANCEL = re.compile(
 #: left to that time (a proposal, or with "instead" a move), not called off.
 _SKIP = re.compile(
     r"\b(?:(?:skip|drop)(?:ping)?\s+(?:(?:the|this|that|our|next|tomorrow'?s|today'?s|\w+day'?s)\s+)?(?:\w+\s+)?"
-    r"(?:one|ones|meeting|session|call|catch-?up|sync|check-?in|follow-?up|chat)s?"
+    rf"(?:{_MEETING_WORDS}|follow-?up)s?"
     r"(?=\s*(?:$|[.,;:!?)\-–—]|(?:on|this|next|for|after|tomorrow|today|in)\b))|"
     r"skip(?:ping)?\s+(?:it|this\s+week|next\s+week|the\s+\d+(?:st|nd|rd|th)?|"
     r"(?:tomorrow|today)(?:'?s(?=\s*(?:$|[.,;:!?\-–—]|(?:since|because|so|as)\b)))?|"
@@ -213,9 +216,9 @@ _MONTH_DAY = (
 _MOVED_FROM = re.compile(
     rf"\b(?:push|bump|mov|shift|chang|switch)\w*\s+(?:our\s+|the\s+|my\s+)?(?P<moved>(?:{WEEKDAY_WORD}|{_MONTH_DAY})(?:'?s)?"
     r"(?:\s+(?:at\s+)?\d{1,2}(?::\d\d)?\s*(?:am|pm)?)?)"
-    r"(?=\s+(?:(?:meeting|session|call|chat|catch-?up|one)\s+)?to\b)|"
+    rf"(?=\s+(?:{MEETING_NOUNS}\s+)?to\b)|"
     # "the Jan 7 one: can we do Jan 8 instead?": the meeting named first, then its new time.
-    rf"\b(?:the|our)\s+(?P<named>(?:{WEEKDAY_WORD}|{_MONTH_DAY})(?:'?s)?)\s+(?:meeting|session|call|chat|catch-?up|one)\s*[:,\-–—]"
+    rf"\b(?:the|our)\s+(?P<named>(?:{WEEKDAY_WORD}|{_MONTH_DAY})(?:'?s)?)\s+{MEETING_NOUNS}\s*[:,\-–—]"
     r"(?=.{0,80}\binstead\b)",
     re.IGNORECASE,
 )
@@ -337,7 +340,7 @@ _DECLINE = at_word_start(
     r"can'?t\s+make\b",
     r"(?:i\s+have\s+to|need\s+to|must)\s+decline\b",
     r"(?:have\s+to|need\s+to|must|will|'ll|going\s+to|gonna)\s+skip\s+(?:it|this\s+one|(?:our|the|this|"
-    r"today'?s|tomorrow'?s|\w+day'?s)\s+(?:meeting|session|call|chat|catch-?up|one))\b",
+    rf"today'?s|tomorrow'?s|\w+day'?s)\s+{MEETING_NOUNS})\b",
     r"decline\b",
     r"that'?s\s+not\s+(?:good|great|ideal)",
     r"(?:absolutely|definitely|certainly|of\s+course)\s+not\b(?!\s+(?:a\s+)?(?:problem|issue|bother)\b)",
@@ -719,8 +722,6 @@ def _day_meant(reading: Reading, called_off: Clause, situation: Situation) -> li
 
 #: A day said to be fine ("Dec 22: fine", "the 8th works").
 _FINE = re.compile(r"\b(?:fine|works|good|great|ok(?:ay)?|still\s+on)\b")
-#: What people call a meeting ("the Jan 4 session", "that one", "our catch-up").
-_MEETING_WORDS = r"(?:session|meeting|call|one|catch-?up|chat|sync|check-?in)"
 #: A meeting called off by a day said elsewhere ("…on Dec 15, so please cancel that one").
 _THAT_ONE = re.compile(rf"\bthat\s+(?:{_MEETING_WORDS}|day)\b")
 #: The most days one reply calls off one by one (more is a range, or a series' end).

@@ -130,6 +130,7 @@ CITIES = (
     "seattle", "los angeles", "boston", "chicago", "paris", "rome",
 )  # fmt: skip
 ZONES.update({city: ZONES[f"{city} time"] for city in CITIES})
+_CITY_SET = frozenset(CITIES)
 MY_ZONE, YOUR_ZONE = "my time", "your time"
 #: The other side named in the third person ("10am his time") means their zone, as "your time" does.
 THEIR_ZONES = ("his time", "her time", "their time")
@@ -175,16 +176,20 @@ _DURATION = re.compile(
     r"(?P<an>an|one)\s+hour(?!\s+(?:earlier|later|before|after))|"
     r"(?P<n>\d{1,3})\s*(?:-\s*)?(?P<unit>minutes?|mins?|m\b|hours?|hrs?|h\b)(?!\s+(?:earlier|later|before|after|ago)))",
 )  # fmt: skip
+#: What people call a meeting when they move it or name it ("push our session", "the Jan 7 one").
+MEETING_NOUNS = r"(?:meeting|session|call|chat|catch-?up|one)"
+_AMOUNT = r"an?|one|two|half\s+an|\d{1,3}"
+_UNIT = r"days?|hours?|hrs?|h|minutes?|mins?"
 # "an hour earlier", "push it back by 30 minutes", "a day later": a move relative to the meeting
 # being answered.
 _SHIFT = re.compile(
-    r"\b(?:(?P<amount>an?|one|two|half\s+an|\d{1,3})\s*(?P<unit>days?|hours?|hrs?|h|minutes?|mins?)\s+(?P<way>earlier|later)|"
-    r"(?P<verb>push(?:ed)?|move|shift|bring|pull)\s+(?:it|this|that|the\s+\w+|our\s+\w+)?\s*(?P<dir>back|forward|out|up|"
-    r"later|earlier)\s+(?:by\s+)?(?P<amount2>an?|one|two|half\s+an|\d{1,3})\s*(?P<unit2>days?|hours?|hrs?|h|minutes?|mins?)|"
+    rf"\b(?:(?P<amount>{_AMOUNT})\s*(?P<unit>{_UNIT})\s+(?P<way>earlier|later)|"
+    r"(?P<verb>push(?:ed)?|move|shift|bring|pull)\s+(?:it|this|that|the\s+\w+|our\s+\w+)?\s*"
+    rf"(?P<dir>back|forward|out|up|later|earlier)\s+(?:by\s+)?(?P<amount2>{_AMOUNT})\s*(?P<unit2>{_UNIT})|"
     # Later, without saying so: "postpone by a day", "push it a day".
-    r"(?:postpone|delay|push)\s+(?:it|this|that|(?:the|our)\s+(?:meeting|session|call|chat|catch-?up|one))?\s*(?:by\s+)?(?P<amount3>an?|one|two|half\s+an|\d{1,3})\s*"
-    r"(?P<unit3>days?|hours?|hrs?|h|minutes?|mins?))\b",
-)  # fmt: skip
+    rf"(?:postpone|delay|push)\s+(?:it|this|that|(?:the|our)\s+{MEETING_NOUNS})?\s*(?:by\s+)?"
+    rf"(?P<amount3>{_AMOUNT})\s*(?P<unit3>{_UNIT}))\b",
+)
 #: A week on from the anchor: "the following week, same day and time", "a week later".
 _WEEK_SHIFT = re.compile(
     r"\b(?:(?:the\s+)?(?:following|next)\s+week,?\s+(?:on\s+)?(?:the\s+)?same\s+(?:day\s+and\s+(?:the\s+)?)?time|"
@@ -222,10 +227,18 @@ def _shift_in(low: str) -> timedelta | None:
     minutes", "a day later", "the following week, same day and time"), if any; not a lateness
     note."""
     match = _SHIFT.search(low)
-    by_days = match is not None and _unit_of(match).startswith("d")
-    if match is not None and not _SHIFT_NOT_OURS.search(low) and (not by_days or _asks_for_days(low)):
+    if (
+        match is not None
+        and not _SHIFT_NOT_OURS.search(low)
+        and (not _unit_of(match).startswith("d") or _asks_for_days(low))
+    ):
         return _shift_of(match)
-    if " day " in low and (next_day := _DAY_BESIDE.search(low)) is not None and _asks_for_days(low):
+    if (
+        " day " in low
+        and (next_day := _DAY_BESIDE.search(low)) is not None
+        and _asks_for_days(low)
+        and not _SHIFT_NOT_OURS.search(low)
+    ):
         return timedelta(days=-1 if next_day.group(1) == "before" else 1)
     if "week" in low and _WEEK_SHIFT.search(low):
         return timedelta(days=7)
@@ -234,7 +247,7 @@ def _shift_in(low: str) -> timedelta | None:
 
 def _asks_for_days(low: str) -> bool:
     """Whether a move by days is asked for, not said of something else or refused (`_ASKS`)."""
-    return bool(_ASKS.search(low)) and not _REFUSED.search(low) and not _SHIFT_NOT_OURS.search(low)
+    return bool(_ASKS.search(low)) and not _REFUSED.search(low)
 
 
 _SAME_TIME = re.compile(r"\bsame\s+time\b")
@@ -831,14 +844,14 @@ def _zone_of(text: str, item: _Found, zone: ZoneInfo, other: ZoneInfo | None) ->
     """The zone written in a time's span or right after it ("3pm ET on Thursday", "10am (London
     time)"); for one of several times read in one phrase without a zone of its own, the zone
     written after the whole phrase ("Tuesday or Wednesday at 3pm London time")."""
+    low = _low(text)
     for end in (item.end, item.phrase_end):
         if end is None:
             continue
-        low = _low(text)
         for match in _ZONE_RE.finditer(low, item.start):
             if match.start() > end + 3:
                 break
-            if re.sub(r"\s+", " ", match.group(1)) in CITIES and low[end : match.start()].strip():
+            if re.sub(r"\s+", " ", match.group(1)) in _CITY_SET and low[end : match.start()].strip():
                 continue  # a city names the zone only right after the time
             return _zone_named(match.group(1), zone, other)
     return None
