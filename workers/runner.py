@@ -18,8 +18,10 @@ import sys
 import time
 
 from redis.client import Pipeline
-from rq import SimpleWorker
+from rq import Queue, SimpleWorker
+from rq.job import Job
 from rq.utils import import_attribute
+from rq.utils import now as rq_now
 
 from concierge.config import Settings
 from concierge.inbound.times import warm_up
@@ -29,17 +31,18 @@ from workers.context import use
 
 
 class Worker(SimpleWorker):
-    """RQ's SimpleWorker, with one change: fewer round trips to Redis for its heartbeat.
+    """RQ's SimpleWorker, with fewer round trips to Redis between two jobs.
 
-    RQ sends its heartbeat (an HSET and two EXPIREs, one round trip each) about three times per
-    job: 9 of the 21 round trips a job costs, measured by counting commands (README,
-    "Benchmarks"). Here a heartbeat goes as one pipelined round trip, and not at all when one
-    was sent less than a second ago with at least the same expiry: the worker's key then
-    already outlives it. `tests/test_processing_cost.py` counts the round trips per job.
+    A job that does nothing cost RQ as shipped 21 round trips, then 11 with the heartbeat
+    batched, about four times the bare parse of a reply on a 2-core machine (README,
+    "Benchmarks"): the inbound goal could not be met with them. Each change below leaves out a
+    write that changes nothing anyone reads, or makes it at most once a second;
+    `tests/test_processing_cost.py` counts the round trips per job and fails without them.
     """
 
     _beat_at: float = 0.0
     _beat_timeout: int = 0
+    _suspension_checked_at: float = 0.0
 
     def heartbeat(self, timeout: int | None = None, pipeline: Pipeline | None = None) -> None:
         """Extend the worker's expiry (see RQ's Worker.heartbeat), in at most one round trip a second."""
@@ -54,6 +57,28 @@ class Worker(SimpleWorker):
             super().heartbeat(timeout, pipe)
             pipe.execute()
         self._beat_at, self._beat_timeout = now, effective
+
+    def set_state(self, state: str, pipeline: Pipeline | None = None) -> None:
+        """Write the worker's state (see RQ's), unless alone and the same: RQ writes "idle" once
+        after a job and again before it waits for the next, a round trip each."""
+        if pipeline is None and state == self.get_state():
+            return
+        super().set_state(state, pipeline)
+
+    def check_for_suspension(self, burst: bool) -> None:
+        """Look for `rq suspend` (with a heartbeat, one round trip) at most once a second, not
+        before every job: a suspension takes effect within the second."""
+        now = time.monotonic()
+        if now - self._suspension_checked_at < 1.0:
+            return
+        self._suspension_checked_at = now
+        super().check_for_suspension(burst)
+
+    def handle_execution_ended(self, job: Job, job_queue: Queue, heartbeat_ttl: int) -> None:
+        """Note when the job ended (see RQ's). RQ also writes the job's `last_heartbeat` on a round
+        trip of its own, just before the transaction that records the outcome; nothing reads
+        it in between (RQ 3 no longer extends the job's registry entry there), so it is left out."""
+        job.ended_at = job.last_heartbeat = rq_now()
 
 
 def make_worker(settings: Settings, names: tuple[str, ...] = QUEUE_NAMES) -> Worker:
