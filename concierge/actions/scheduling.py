@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 
 from concierge.actions.conversation import Turn, names_of, time_for
 from concierge.inbound.intents import Intent
-from concierge.inbound.times import DEFAULT_MINUTES, REPEAT_WORDS, Option
+from concierge.inbound.times import DEFAULT_MINUTES, REPEAT_WORDS, TOOL_NAMES, Option
 from concierge.mail.ics import Attendee, Invite, Method, is_link
 from concierge.models import Meeting, MeetingAnswer, MeetingSeries, Person, Proposal
 from concierge.when import minutes, zone_of
@@ -42,10 +42,19 @@ def _describe(turn: Turn, option: Option, reader: Person) -> str:
     text = _when(turn, option.start, reader)
     text += f", {minutes(option.duration)}"
     if option.location:
-        text += f" ({option.location})" if is_link(option.location) else f" on {option.location}"
+        text += f" {where(option.location)}"
     if option.repeat:
         text += f", {REPEAT_WORDS.get(option.repeat, 'repeating')}"
     return text
+
+
+def where(location: str) -> str:
+    """A meeting's place as an answer says it: "(https://…)", "on Zoom", "by phone", "at the library"."""
+    if is_link(location):
+        return f"({location})"
+    if location == "phone":
+        return "by phone"
+    return f"on {location}" if location in TOOL_NAMES else f"at {location}"
 
 
 def _members(turn: Turn) -> list[Person]:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import functools
 import itertools
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
@@ -159,6 +160,46 @@ _TOOLS = re.compile(
     r"(?P<Webex>webex)|(?P<phone>(?:by|on\s+the|over\s+the|via)\s+phone|phone\s+call|call\s+me\s+on))\b",
     re.IGNORECASE,
 )
+
+#: The nouns that make "at/in (the) …" a place to meet ("at the Blue Bottle cafe", "in the
+#: 3rd floor kitchen", "in room 4B"), not a time ("at noon", "in the afternoon").
+_PLACE_NOUNS = (
+    r"caf[eé]s?|coffee\s*(?:shop|house|place)|coffeeshop|office|library|lobby|kitchen|canteen|"
+    r"cafeteria|lounge|reception|restaurant|bistro|diner|bakery|pub|bar|park|garden|"
+    r"(?:conference|meeting|board|break)\s*room|boardroom|room\s+\w*\d\w*|atrium|terrace|"
+    r"food\s+court|co-?working(?:\s+space)?|hub|studio|campus|hq|headquarters|hotel|"
+    r"gym|auditorium|classroom|lab"
+)
+#: A word of a place's name between its article and its noun: not a preposition or a time.
+_PLACE_WORD = (
+    r"(?!(?i:at|in|on|for|and|or|to|with|by|from|until|around|about|my|your|our|his|her|their)\b)"
+    r"(?:[^\W\d_][\w'’&.-]*|\d+(?:st|nd|rd|th))"
+)
+#: A capitalised word that is not a day's, a month's or "I" ("Tuesday", "Dec", "Tomorrow").
+_NOT_A_DAY = (
+    r"(?!(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\b|"
+    r"(?:I|Today|Tomorrow|Tonight|Next|This)\b)"
+)
+#: Where it is, in capitalised words or a numbered street ("on Main St", "near Union Square").
+_PLACE_WHERE = (
+    r"(?:\s+(?i:on|near|by|opposite|next\s+to|across\s+from|off)\s+(?:the\s+)?"
+    rf"(?:(?:{_NOT_A_DAY}[A-Z][\w'’&.-]*|\d+(?:st|nd|rd|th))(?:\s+|$)|"
+    r"(?i:street|st|avenue|ave|road|rd|square|sq|"
+    r"lane|blvd|boulevard|plaza)\b\.?\s*){1,4})?"
+)
+#: A place to meet in words: "at/in", an article (never "my"/"your": whose office that is the
+#: other side could not tell), up to four words of its name, its noun, a name after it in
+#: capitals ("Café Hugo"; not a day's or month's), and where it is.
+_PLACE_NAME_AFTER = rf"(?:\s+{_NOT_A_DAY}[A-Z][\w'’&.-]*){{0,3}}"
+_PLACE = re.compile(
+    rf"\b(?i:at|in)\s+(?P<place>(?:(?i:the|a)\s+)?(?:{_PLACE_WORD}\s+){{0,4}}?(?i:{_PLACE_NOUNS})\b"
+    rf"{_PLACE_NAME_AFTER}{_PLACE_WHERE})"
+)
+#: Where someone is or works, not where to meet ("I'm in the office until 5").
+_BEING_THERE = re.compile(
+    r"\b(?:i'?m|i\s+am|we'?re|we\s+are|i\s+work|i\s+live|based|stuck|working)\s+(?:\w+\s+){0,2}$"
+)
+
 
 _TWO_WEEKS = (
     r"every\s+(?:other|second|2nd|two\s+weeks|2\s+weeks|fortnight)|bi-?weekly|fortnightly|every\s+14\s+days"
@@ -732,11 +773,25 @@ def _rewritten(
     return text
 
 
+#: A word with a letter beyond ASCII ("São", "Zürich", "Bogotá").
+_ACCENTED_WORD = re.compile(r"[^\W\d_]*[^\x00-\x7f][^\W\d_]*")
+#: The words of zone names, as written without accents.
+_ZONE_NAME_WORDS = frozenset(word for name in ZONES for word in name.split())
+
+
+def _unaccented(word: re.Match[str]) -> str:
+    """A word of a zone's name written with its accents ("São Paulo", "Zürich", "Bogotá") as the
+    names are listed; any other word as written (a place's "Café")."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", word.group(0)) if not unicodedata.combining(c))
+    return plain if plain.lower() in _ZONE_NAME_WORDS else word.group(0)
+
+
 def normalize(text: str) -> str:
     """The text with what the library misreads put plainly: typos of days and months, "12.30",
-    "15h", "10.12.", "2026-12-09", "half past 3", "a.m.", dashes and odd spaces. URLs are kept."""
+    "15h", "10.12.", "2026-12-09", "half past 3", "a.m.", dashes and odd spaces, zone names
+    without their accents. URLs are kept."""
     if not text.isascii():
-        text = text.translate(_PLAIN)
+        text = _ACCENTED_WORD.sub(_unaccented, text.translate(_PLAIN))
     if "." in text:
         text = _DOTTED_AM_PM.sub(r"\1m", text)
     parts = _URL_PART.split(text) if "://" in text else [text]
@@ -1311,7 +1366,7 @@ def read_times(
     if facts.series_start is not None and repeat:
         options = [_first_on_or_after(options[0], facts.series_start)]
     duration = _duration(_blank(_SHIFT, _low(normalized)), facts.durations)
-    location = _location(text)
+    location = _location(text, clauses)
     return Reading(
         text=normalized,
         clauses=clauses,
@@ -1626,6 +1681,7 @@ def _mostly_times(text: str, found: list[_Found]) -> bool:
         rest = rest[: item.start] + " " + rest[item.end :]
     rest = _URL.sub(" ", rest)
     rest = _TOOLS.sub(" ", rest)
+    rest = _PLACE.sub(" ", rest)
     rest = _low(rest)
     for pattern in (_ZONE_RE, _DURATION):
         rest = pattern.sub(" ", rest)
@@ -1654,12 +1710,32 @@ def _duration(text: str, ranges: list[int]) -> int:
     return ranges[0] if ranges else DEFAULT_MINUTES
 
 
-def _location(text: str) -> str | None:
+def _location(text: str, clauses: list[Clause]) -> str | None:
+    """Where to meet: a video link, else a tool named in words, else a place in words (`_place`)."""
     link = MEETING_LINK.search(text)
     if link:
         return link.group(0).rstrip(".,;:!?)>]'\"")
     tool = _TOOLS.search(text)
-    return tool.lastgroup.replace("_", " ") if tool and tool.lastgroup else None
+    if tool and tool.lastgroup:
+        return tool.lastgroup.replace("_", " ")
+    return _place(clauses)
+
+
+def _place(clauses: list[Clause]) -> str | None:
+    """A place said where a time is offered ("Thursday at 3 at the library?"), or else in a
+    sentence that names no time ("Let's meet at the library"): not one where the sender only
+    is or will be ("I'm in the office until 5", "I'll be at the park on Sunday")."""
+    for clause in sorted(clauses, key=lambda clause: not clause.times):
+        if clause.unavailable or (clause.mentions and not clause.times):
+            continue
+        for place in _PLACE.finditer(clause.text):
+            if not _BEING_THERE.search(clause.low[max(0, place.start() - 40) : place.start()]):
+                return re.sub(r"\s+", " ", place.group("place")).strip(" .")
+    return None
+
+
+#: The names `_location` gives the tools it reads.
+TOOL_NAMES = frozenset(name.replace("_", " ") for name in _TOOLS.groupindex)
 
 
 #: The repeat rules a reply can ask for (RRULE), as an answer says them.

@@ -154,10 +154,12 @@ class Checker:
     def location(self, location: object, where: str) -> None:
         if location is None or location in TOOLS:
             return
-        if not isinstance(location, str) or not URL.match(location):
-            self.error(where, f"location {location!r} must be null, a URL or one of {sorted(TOOLS)}")
-        elif location[-1] in URL_TRAILING:
-            self.error(where, f"location {location!r} keeps trailing punctuation")
+        if not isinstance(location, str) or not location.strip():
+            self.error(where, f"location {location!r} must be null, a URL, a place or one of {sorted(TOOLS)}")
+        elif location[-1] in URL_TRAILING or location != location.strip():
+            self.error(where, f"location {location!r} keeps trailing punctuation or spaces")
+        elif location.lower().startswith("http") and not URL.match(location):
+            self.error(where, f"location {location!r} is not a whole URL")
 
     def intent(self, intent: object, case: dict, where: str) -> str | None:
         if not isinstance(intent, dict) or "type" not in intent:

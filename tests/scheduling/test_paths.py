@@ -182,6 +182,23 @@ def test_auto_confirm_books_at_once(settings, work):
     assert all(e.dtend.value - e.dtstart.value == timedelta(minutes=30) for e in events)
 
 
+def test_a_place_in_words_is_said_back_and_is_the_invites_location(settings, work):
+    pair = pair_in_zones(settings, work)
+    before = last_outbound_id(settings)
+    reply(settings, pair["mentee_intro"], "Could we meet Tuesday at 3pm at the Blue Bottle cafe on Main St?")
+    work()
+    sent = sent_since(settings, before)
+    assert "45 minutes at the Blue Bottle cafe on Main St" in to(sent, ANA)[0].text
+    assert "45 minutes at the Blue Bottle cafe on Main St" in to(sent, MAYA)[0].text
+    before = last_outbound_id(settings)
+    reply(settings, to(sent, MAYA)[0].row.id, "yes")
+    work()
+    events = [check_invite(settings, mail) for mail in sent_since(settings, before)]
+    assert len(events) == 2
+    assert all(e.location.value == "the Blue Bottle cafe on Main St" for e in events)
+    assert all("url" not in e.contents for e in events)
+
+
 def confirmed(settings, work, body="Tuesday at 3pm", **program):
     pair = pair_in_zones(settings, work, auto_confirm=True, **program)
     reply(settings, pair["mentee_intro"], body)
