@@ -1025,6 +1025,8 @@ _MESSAGE = at_word_start(
     r"(?:please|(?:could|can|would)\s+(?:you|someone|anyone|everyone|somebody))\s+(?:please\s+)?(?:each\s+)?"
     r"(?:send|bring|share|read|look|review|prepare|think|forward)\b",
     r"should\s+i\s+(?:bring|prepare|read|send)\b",
+    r"(?:don'?t|do\s+not)\s+forget\b(?!\s+to\s+(?:send|confirm|accept|book)\b)",
+    r"remember\s+to\s+(?:bring|send|share|read|look|prepare)\b",
     r"(?:btw|by\s+the\s+way|fyi|p\.?s\.?)\b",
     r"helped\s+me\b",
     r"your\s+(?:advice|tips?|help|feedback|suggestions?|recommendations?|notes|post|talk)\b",
