@@ -33,7 +33,7 @@ from workers.context import use
 class Worker(SimpleWorker):
     """RQ's SimpleWorker, with fewer round trips to Redis between two jobs.
 
-    A job that does nothing cost RQ as shipped 21 round trips, then 11 with the heartbeat
+    A job that does nothing cost RQ as shipped 21 round trips, then 12 with the heartbeat
     batched, about four times the bare parse of a reply on a 2-core machine (README,
     "Benchmarks"): the inbound goal could not be met with them. Each change below leaves out a
     write that changes nothing anyone reads, or makes it at most once a second;
@@ -43,6 +43,7 @@ class Worker(SimpleWorker):
     _beat_at: float = 0.0
     _beat_timeout: int = 0
     _suspension_checked_at: float = 0.0
+    _state_written: str | None = None
 
     def heartbeat(self, timeout: int | None = None, pipeline: Pipeline | None = None) -> None:
         """Extend the worker's expiry (see RQ's Worker.heartbeat), in at most one round trip a second."""
@@ -58,12 +59,18 @@ class Worker(SimpleWorker):
             pipe.execute()
         self._beat_at, self._beat_timeout = now, effective
 
+    def register_birth(self) -> None:
+        """Register the worker (see RQ's), which writes its hash anew, without a state."""
+        super().register_birth()
+        self._state_written = None
+
     def set_state(self, state: str, pipeline: Pipeline | None = None) -> None:
-        """Write the worker's state (see RQ's), unless alone and the same: RQ writes "idle" once
-        after a job and again before it waits for the next, a round trip each."""
-        if pipeline is None and state == self.get_state():
+        """Write the worker's state (see RQ's), unless alone and the one last written: RQ writes
+        "idle" once after a job and again before it waits for the next, a round trip each."""
+        if pipeline is None and state == self._state_written:
             return
         super().set_state(state, pipeline)
+        self._state_written = state
 
     def check_for_suspension(self, burst: bool) -> None:
         """Look for `rq suspend` (with a heartbeat, one round trip) at most once a second, not
@@ -76,8 +83,9 @@ class Worker(SimpleWorker):
 
     def handle_execution_ended(self, job: Job, job_queue: Queue, heartbeat_ttl: int) -> None:
         """Note when the job ended (see RQ's). RQ also writes the job's `last_heartbeat` on a round
-        trip of its own, just before the transaction that records the outcome; nothing reads
-        it in between (RQ 3 no longer extends the job's registry entry there), so it is left out."""
+        trip of its own, just before the transaction that records the outcome: no code of RQ 3.0
+        decides anything by that field (its registries go by their scores), and the value set
+        here is saved with the outcome, so that write is left out."""
         job.ended_at = job.last_heartbeat = rq_now()
 
 

@@ -42,13 +42,13 @@ def _describe(turn: Turn, option: Option, reader: Person) -> str:
     text = _when(turn, option.start, reader)
     text += f", {minutes(option.duration)}"
     if option.location:
-        text += f" {where(option.location)}"
+        text += f" {_place_said(option.location)}"
     if option.repeat:
         text += f", {REPEAT_WORDS.get(option.repeat, 'repeating')}"
     return text
 
 
-def where(location: str) -> str:
+def _place_said(location: str) -> str:
     """A meeting's place as an answer says it: "(https://…)", "on Zoom", "by phone", "at the library"."""
     if is_link(location):
         return f"({location})"

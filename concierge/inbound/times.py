@@ -15,8 +15,8 @@ small rules here settle what a person means, where the library reads it otherwis
 - sentences about the past or about other commitments ("I was busy on Tuesday", "my review is
   on Friday at 2pm") hold no proposal, nor do numbers that only look like times (phone
   numbers, versions, scores, "9-5", "24/7", "1:1");
-- a duration ("for 30 minutes", "3-3:30") applies to every option; a video link or a named
-  tool is the place; "every other Tuesday" is a repeat (an RRULE).
+- a duration ("for 30 minutes", "3-3:30") applies to every option; a video link, a named tool
+  or a place in words ("at the library") is the place; "every other Tuesday" is a repeat (an RRULE).
 
 The library and its grammar load once per process (`warm_up()` at worker start).
 """
@@ -162,43 +162,68 @@ _TOOLS = re.compile(
 )
 
 #: The nouns that make "at/in (the) …" a place to meet ("at the Blue Bottle cafe", "in the
-#: 3rd floor kitchen", "in room 4B"), not a time ("at noon", "in the afternoon").
-_PLACE_NOUNS = (
-    r"caf[eé]s?|coffee\s*(?:shop|house|place)|coffeeshop|office|library|lobby|kitchen|canteen|"
+#: 3rd floor kitchen", "in room 4B"), not a time ("at noon", "in the afternoon"); several in a
+#: row are one place ("the hotel lobby", "the library cafe").
+_PLACE_NOUN = (
+    r"(?:caf[eé]s?|coffee\s*(?:shop|house|place)|coffeeshop|office|library|lobby|kitchen|canteen|"
     r"cafeteria|lounge|reception|restaurant|bistro|diner|bakery|pub|bar|park|garden|"
-    r"(?:conference|meeting|board|break)\s*room|boardroom|room\s+\w*\d\w*|atrium|terrace|"
-    r"food\s+court|co-?working(?:\s+space)?|hub|studio|campus|hq|headquarters|hotel|"
-    r"gym|auditorium|classroom|lab"
+    r"(?:conference|meeting|board|break)?\s*room|boardroom|atrium|terrace|food\s+court|"
+    r"co-?working(?:\s+space)?|hub|studio|campus|hq|headquarters|hotel|gym|auditorium|classroom|lab)"
 )
-#: A word of a place's name between its article and its noun: not a preposition or a time.
+#: A word of a place's name between its article and its noun: not a preposition, a possessive
+#: or a time.
 _PLACE_WORD = (
-    r"(?!(?i:at|in|on|for|and|or|to|with|by|from|until|around|about|my|your|our|his|her|their)\b)"
+    r"(?!(?i:at|in|on|of|for|and|or|to|with|by|from|until|around|about|my|your|our|his|her|their)\b)"
     r"(?:[^\W\d_][\w'’&.-]*|\d+(?:st|nd|rd|th))"
 )
-#: A capitalised word that is not a day's, a month's or "I" ("Tuesday", "Dec", "Tomorrow").
-_NOT_A_DAY = (
-    r"(?!(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\b|"
-    r"(?:I|Today|Tomorrow|Tonight|Next|This)\b)"
+_DAY_AND_MONTH_WORDS = "|".join(
+    [
+        *WEEKDAYS,
+        *(day[:3] for day in WEEKDAYS),
+        "tues",
+        "thur",
+        "thurs",
+        *MONTHS,
+        *(m[:3] for m in MONTHS),
+        "sept",
+    ]
 )
-#: Where it is, in capitalised words or a numbered street ("on Main St", "near Union Square").
+#: A capitalised word of a place's name: not a day's or month's, "I", "Let", "Thanks" (a sentence
+#: going on without its full stop), nor capitals alone ("ET", "OK", "ASAP"); a number ("Room 4").
+_NAME_WORD = (
+    rf"(?!(?i:{_DAY_AND_MONTH_WORDS}|i|today|tomorrow|tonight|next|this|let'?s?|thanks?|please|pls|"
+    r"see|cheers|best|ok|okay)\b)(?:[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ][\w'’&.-]*|[A-Z]?\d+[A-Za-z]?|[A-Z])(?=[\s.,;:!?)]|$)"
+)
+#: A name's small words between its capitalised ones ("Unter den Linden", "Parque de la Paz").
+_NAME_JOIN = r"(?:de|den|der|del|la|le|da|di|van|von|of|and|&)"
+#: The few common words a place is said to be by ("by the river", "on the 4th floor").
+_LANDMARK = (
+    r"(?:\d+(?:st|nd|rd|th)\s+)?(?:floor|station|river|park|square|mall|fountain|lake|beach|corner|entrance|"
+    r"bridge|market|library|museum|canal|harbou?r|waterfront)"
+)
+#: Where it is, in capitalised words, a numbered street or a landmark ("on Main St", "near Union
+#: Square", "on 5th Ave", "of Building 5", "across from the station").
 _PLACE_WHERE = (
-    r"(?:\s+(?i:on|near|by|opposite|next\s+to|across\s+from|off)\s+(?:the\s+)?"
-    rf"(?:(?:{_NOT_A_DAY}[A-Z][\w'’&.-]*|\d+(?:st|nd|rd|th))(?:\s+|$)|"
-    r"(?i:street|st|avenue|ave|road|rd|square|sq|"
-    r"lane|blvd|boulevard|plaza)\b\.?\s*){1,4})?"
+    r"(?:\s+(?i:on|near|by|opposite|next\s+to|across\s+from|off|of)\s+"
+    rf"(?:(?:the\s+)?{_LANDMARK}\b|(?:the\s+)?(?:{_NAME_WORD}|\d+(?:st|nd|rd|th)(?:\s+(?i:street|st|avenue|ave|road|rd))?\b)"
+    rf"(?:\s+(?:{_NAME_JOIN}\s+)?(?:{_NAME_WORD}|(?i:street|st|avenue|ave|road|rd|square|sq|lane|blvd|plaza)\b\.?)){{0,3}}))?"
 )
 #: A place to meet in words: "at/in", an article (never "my"/"your": whose office that is the
-#: other side could not tell), up to four words of its name, its noun, a name after it in
-#: capitals ("Café Hugo"; not a day's or month's), and where it is.
-_PLACE_NAME_AFTER = rf"(?:\s+{_NOT_A_DAY}[A-Z][\w'’&.-]*){{0,3}}"
+#: other side could not tell), up to four words of its name, its noun (or nouns), its name or
+#: number after it ("Café Hugo", "room 4B", "Conference Room B"), and where it is.
 _PLACE = re.compile(
-    rf"\b(?i:at|in)\s+(?P<place>(?:(?i:the|a)\s+)?(?:{_PLACE_WORD}\s+){{0,4}}?(?i:{_PLACE_NOUNS})\b"
-    rf"{_PLACE_NAME_AFTER}{_PLACE_WHERE})"
+    rf"\b(?i:at|in)\s+(?P<place>(?:(?i:the|a)\s+)?(?:{_PLACE_WORD}\s+){{0,4}}?(?i:{_PLACE_NOUN}"
+    rf"(?:\s+{_PLACE_NOUN})*)\b(?:\s+{_NAME_WORD}){{0,3}}{_PLACE_WHERE})"
 )
-#: Where someone is or works, not where to meet ("I'm in the office until 5").
-_BEING_THERE = re.compile(
-    r"\b(?:i'?m|i\s+am|we'?re|we\s+are|i\s+work|i\s+live|based|stuck|working)\s+(?:\w+\s+){0,2}$"
+#: Where someone is, works or was, or a place refused, not where to meet ("I'm in the office until
+#: 5", "I'll be at the gym before", "my wife works at the bakery", "not at the library").
+_NOT_TO_MEET = re.compile(
+    r"(?:\b(?:i'?m|i\s+am|we'?re|we\s+are|i'?ll\s+be|i\s+will\s+be|we'?ll\s+be|is|are|was|were|work|works|"
+    r"worked|live|lives|sit|sits|based|stuck|working|usually|not|rather\s+than|instead\s+of|than|"
+    r"congrats|talk|meetup)\b|n't)\s+(?:\w+\s+){0,2}$"
 )
+#: A sentence without a time that says where to meet ("Let's meet at the library.").
+_MEET_AT = re.compile(r"\b(?:meet|meet\s+(?:me|you|up)|see\s+you|join\s+me)\s+$")
 
 
 _TWO_WEEKS = (
@@ -774,16 +799,25 @@ def _rewritten(
 
 
 #: A word with a letter beyond ASCII ("São", "Zürich", "Bogotá").
-_ACCENTED_WORD = re.compile(r"[^\W\d_]*[^\x00-\x7f][^\W\d_]*")
+_ACCENTED_WORD = re.compile(r"(?<![^\W\d_])[^\W\d_]*[^\x00-\x7f][^\W\d_]*")
 #: The words of zone names, as written without accents.
 _ZONE_NAME_WORDS = frozenset(word for name in ZONES for word in name.split())
 
 
+#: Where a city names a zone: before "time" ("São Paulo time") or right after a time ("9am Zürich").
+_ZONE_AFTER = re.compile(r"(?:\s+[^\W\d_]+)?\s+time\b", re.IGNORECASE)
+_ZONE_BEFORE = re.compile(r"\d\s*(?:[ap]\.?m\.?)?\s*$", re.IGNORECASE)
+
+
 def _unaccented(word: re.Match[str]) -> str:
-    """A word of a zone's name written with its accents ("São Paulo", "Zürich", "Bogotá") as the
-    names are listed; any other word as written (a place's "Café")."""
+    """A word of a zone's name written with its accents, where it names the zone ("São Paulo time",
+    "9am Zürich"), as the names are listed; any other word as written ("Café São Paulo")."""
     plain = "".join(c for c in unicodedata.normalize("NFKD", word.group(0)) if not unicodedata.combining(c))
-    return plain if plain.lower() in _ZONE_NAME_WORDS else word.group(0)
+    if plain.lower() not in _ZONE_NAME_WORDS:
+        return word.group(0)
+    text, start, end = word.string, word.start(), word.end()
+    named = _ZONE_AFTER.match(text, end) or _ZONE_BEFORE.search(text, max(0, start - 12), start)
+    return plain if named else word.group(0)
 
 
 def normalize(text: str) -> str:
@@ -791,7 +825,7 @@ def normalize(text: str) -> str:
     "15h", "10.12.", "2026-12-09", "half past 3", "a.m.", dashes and odd spaces, zone names
     without their accents. URLs are kept."""
     if not text.isascii():
-        text = _ACCENTED_WORD.sub(_unaccented, text.translate(_PLAIN))
+        text = _ACCENTED_WORD.sub(_unaccented, unicodedata.normalize("NFC", text).translate(_PLAIN))
     if "." in text:
         text = _DOTTED_AM_PM.sub(r"\1m", text)
     parts = _URL_PART.split(text) if "://" in text else [text]
@@ -811,7 +845,7 @@ _SENTENCE_END = re.compile(r"(?=[\sA-Z])(?:(?<=[.!?])\s+|\n+|(?<=[.!?])(?=[A-Z])
 _CLAUSE_BREAK = re.compile(
     r"(?=[\s;,])(?:;\s*|,\s*(?:but\s+|(?=(?:i|i'm|i\s+am|i'll|i've|we|we're|it's|that's|this\s+is|my|as|since|"
     r"because|so|sorry|thanks|thank|how\s+about|what\s+about|(?:can|could|would|shall)\s+(?:we|you|i)|maybe|"
-    r"perhaps)\b))|\s+(?=[;bhtas\-—–])(?:;\s*|but\s+|however,?\s+|though,?\s+|although\s+|[-—–]+\s+|"
+    r"perhaps|(?:please\s+)?cancel\s+(?:that|it|this|the|our))\b))|\s+(?=[;bhtas\-—–])(?:;\s*|but\s+|however,?\s+|though,?\s+|although\s+|[-—–]+\s+|"
     r"so\s+(?=(?:i|we)\b)))",
     re.IGNORECASE,
 )
@@ -822,7 +856,9 @@ _REFUSED_THEN_A_DAY = re.compile(
     r"\b(?:can'?t|cannot|won'?t|(?<!if\s)not|no\s+longer|no\s+good|"
     r"(?:i'?m|i\s+am|i'?ll\s+be)\s+(?:\w+\s+)?(?:busy|booked|out|away|off|travell?ing|flying)|"
     r"(?:is|'s)\s+(?:out|bad|tough|tricky|full))\b"
-    rf"[^,;]*?,\s*(?=(?:(?:i\s+)?(?:could|can)\s+do\s+)?(?:{WEEKDAY_WORD}|tomorrow|today)\b[^,;]*\d)",
+    r"[^,;]*?,\s*(?=(?:(?:i\s+)?(?:could|can)\s+do\s+|let'?s\s+(?:meet|do|say|make\s+it)\s+(?:on\s+)?)?"
+    rf"(?:{WEEKDAY_WORD}|tomorrow|today|the\s+\d{{1,2}}(?:st|nd|rd|th)|"
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d+)\b[^,;]*\d)",
     re.IGNORECASE,
 )
 
@@ -1346,7 +1382,8 @@ def read_times(
     "an hour earlier" is relative to it.
     """
     local_now = now.astimezone(zone)
-    normalized = _dates_pinned(_weeks_apart(normalize(text), local_now.date()), local_now.date())
+    today = local_now.date()
+    normalized = _dates_pinned(_beside_a_weekday(_weeks_apart(normalize(text), today), today), today)
     local_anchor = anchor.astimezone(zone) if anchor is not None else None
     clauses = clauses_of(normalized)
     facts = _Facts()
@@ -1580,6 +1617,26 @@ def _weeks_apart(text: str, today: date) -> str:
     return text
 
 
+#: "the day after Tuesday", "the day before Friday": a day beside a weekday named.
+_BESIDE_WEEKDAY = re.compile(
+    rf"\bthe\s+day\s+(after|before)\s+(?:next\s+|this\s+)?{WEEKDAY_WORD}\b", re.IGNORECASE
+)
+
+
+def _beside_a_weekday(text: str, today: date) -> str:
+    """ "The day after Tuesday" pinned to its date: the day after the coming Tuesday (said on a
+    Tuesday, next week's), as "Tuesday" alone is read."""
+    if "the day " not in text.lower():
+        return text
+
+    def pinned(match: re.Match[str]) -> str:
+        named = _next_weekday(today, _weekday_index(match.group(2)))
+        day = named + timedelta(days=1 if match.group(1).lower() == "after" else -1)
+        return f"{MONTHS[day.month - 1].title()} {day.day}"
+
+    return _BESIDE_WEEKDAY.sub(pinned, text)
+
+
 def _dates_pinned(text: str, today: date) -> str:
     """Days written against a date, pinned to it: "the Monday 14" → "Monday December 14", "December
     15 (Tue)" → "December 15", "the Monday after January 1" → "January 4". Each needs a number."""
@@ -1681,7 +1738,6 @@ def _mostly_times(text: str, found: list[_Found]) -> bool:
         rest = rest[: item.start] + " " + rest[item.end :]
     rest = _URL.sub(" ", rest)
     rest = _TOOLS.sub(" ", rest)
-    rest = _PLACE.sub(" ", rest)
     rest = _low(rest)
     for pattern in (_ZONE_RE, _DURATION):
         rest = pattern.sub(" ", rest)
@@ -1694,8 +1750,12 @@ def _mostly_times(text: str, found: list[_Found]) -> bool:
     return bool(found) and len([w for w in words if w.lower() not in filler]) <= 2
 
 
+#: A length said of something else: lateness ("5 min late"), a lead ("10 minutes before").
+_NOT_A_LENGTH = re.compile(r"\s*(?:late|early|earlier|later|behind|ahead|before|after|away|delay)\b")
+
+
 def _duration(text: str, ranges: list[int]) -> int:
-    match = _DURATION.search(text)
+    match = next((m for m in _DURATION.finditer(text) if not _NOT_A_LENGTH.match(text, m.end())), None)
     if match:
         if match.group("half"):
             return 30
@@ -1722,16 +1782,27 @@ def _location(text: str, clauses: list[Clause]) -> str | None:
 
 
 def _place(clauses: list[Clause]) -> str | None:
-    """A place said where a time is offered ("Thursday at 3 at the library?"), or else in a
-    sentence that names no time ("Let's meet at the library"): not one where the sender only
-    is or will be ("I'm in the office until 5", "I'll be at the park on Sunday")."""
-    for clause in sorted(clauses, key=lambda clause: not clause.times):
+    """A place said where a time is offered ("Thursday at 3 at the library?"), or in a sentence
+    that names no time after "meet" ("Let's meet at the library."); none where the sender or
+    someone else only is, was or works, one refused ("not at the library"), or when two are
+    named ("at the cafe or in the library"; the options' places would be guessed)."""
+    found: set[str] = set()
+    for clause in clauses:
         if clause.unavailable or (clause.mentions and not clause.times):
             continue
-        for place in _PLACE.finditer(clause.text):
-            if not _BEING_THERE.search(clause.low[max(0, place.start() - 40) : place.start()]):
-                return re.sub(r"\s+", " ", place.group("place")).strip(" .")
-    return None
+        places = list(_PLACE.finditer(clause.text))
+        if len(places) > 1:  # "at the cafe or in the library": theirs to settle
+            return None
+        for place in places:
+            before = clause.low[max(0, place.start() - 40) : place.start()]
+            if (
+                clause.times
+                and not _NOT_TO_MEET.search(before)
+                or not clause.times
+                and _MEET_AT.search(before)
+            ):
+                found.add(re.sub(r"\s+", " ", place.group("place")).strip(" ."))
+    return found.pop() if len(found) == 1 else None
 
 
 #: The names `_location` gives the tools it reads.

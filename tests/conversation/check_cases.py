@@ -154,6 +154,9 @@ class Checker:
     def location(self, location: object, where: str) -> None:
         if location is None or location in TOOLS:
             return
+        if isinstance(location, str) and location.lower() in {tool.lower() for tool in TOOLS}:
+            self.error(where, f"location {location!r} is a tool written otherwise than {sorted(TOOLS)}")
+            return
         if not isinstance(location, str) or not location.strip():
             self.error(where, f"location {location!r} must be null, a URL, a place or one of {sorted(TOOLS)}")
         elif location[-1] in URL_TRAILING or location != location.strip():

@@ -199,6 +199,14 @@ def test_a_place_in_words_is_said_back_and_is_the_invites_location(settings, wor
     assert all("url" not in e.contents for e in events)
 
 
+def test_a_call_by_phone_is_said_so(settings, work):
+    pair = pair_in_zones(settings, work)
+    before = last_outbound_id(settings)
+    reply(settings, pair["mentee_intro"], "Could we talk Tuesday at 3pm by phone?")
+    work()
+    assert "45 minutes by phone" in to(sent_since(settings, before), MAYA)[0].text
+
+
 def confirmed(settings, work, body="Tuesday at 3pm", **program):
     pair = pair_in_zones(settings, work, auto_confirm=True, **program)
     reply(settings, pair["mentee_intro"], body)
@@ -483,6 +491,8 @@ def test_the_proposer_can_change_their_own_time_before_it_is_answered(settings, 
         ("Let's push to 1pm my time", "2026-12-08T21:00:00+00:00"),  # 1pm LA
         # Called off beside another time: moved, not cancelled beside a second meeting.
         ("Let's skip Tuesday, how about Thursday at 3?", "2026-12-10T23:00:00+00:00"),  # 3pm LA
+        # The meeting's day refused by its date, then another offered.
+        ("Can't do the 8th anymore. How about the 9th at 10am?", "2026-12-09T18:00:00+00:00"),  # 10am LA
     ],
 )
 def test_a_move_moves_the_meeting_and_never_books_a_second(settings, work, move, moved_to):
