@@ -1731,23 +1731,35 @@ def _repeat_of(clauses: list[Clause]) -> str | None:
     return None
 
 
-def _mostly_times(text: str, found: list[_Found]) -> bool:
-    """A clause that is little more than a time ("Tue 3pm", "Thursday at noon then") offers it."""
-    rest = text
-    for item in sorted(found, key=lambda f: -f.start):
-        rest = rest[: item.start] + " " + rest[item.end :]
-    rest = _URL.sub(" ", rest)
-    rest = _TOOLS.sub(" ", rest)
-    rest = _low(rest)
-    for pattern in (_ZONE_RE, _DURATION):
-        rest = pattern.sub(" ", rest)
-    words = re.findall(r"[A-Za-z']+", rest)
-    filler = {
+#: The words beside a time that say nothing of their own ("Tuesday at 3pm then, ok?").
+_FILLER = frozenset(
+    {
         "on", "at", "or", "and", "the", "then", "ok", "okay", "maybe", "perhaps", "yes", "hi", "so", "for",
         "me", "us", "is", "good", "fine", "by", "around", "like", "something", "say", "from", "to", "until",
         "via", "with", "a", "an", "time", "next", "this", "session", "meeting", "call", "hey", "hello",
-    }  # fmt: skip
-    return bool(found) and len([w for w in words if w.lower() not in filler]) <= 2
+    }
+)  # fmt: skip
+
+
+def _words_said(text: str) -> int:
+    """How many words of `text` say something (`_FILLER` aside), zones and lengths left out."""
+    low = _low(text)
+    for pattern in (_ZONE_RE, _DURATION):
+        low = pattern.sub(" ", low)
+    return len([word for word in re.findall(r"[A-Za-z']+", low) if word not in _FILLER])
+
+
+def _mostly_times(text: str, found: list[_Found]) -> bool:
+    """A clause that is little more than a time ("Tue 3pm", "Thursday at noon then") offers it, and
+    so does a time with a place and nothing else ("Thursday 3pm in the kitchen on the 4th floor";
+    not "Team offsite Tuesday 9am at the Marriott hotel")."""
+    if not found:
+        return False
+    rest = text
+    for item in sorted(found, key=lambda f: -f.start):
+        rest = rest[: item.start] + " " + rest[item.end :]
+    rest = _TOOLS.sub(" ", _URL.sub(" ", rest))
+    return _words_said(rest) <= 2 or _words_said(_PLACE.sub(" ", rest)) == 0
 
 
 #: A length said of something else: lateness ("5 min late"), a lead ("10 minutes before").
