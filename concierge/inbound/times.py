@@ -206,7 +206,7 @@ _LANDMARK = (
 _PLACE_WHERE = (
     r"(?:\s+(?i:on|near|by|opposite|next\s+to|across\s+from|off|of)\s+"
     rf"(?:(?:the\s+)?{_LANDMARK}\b|(?:the\s+)?(?:{_NAME_WORD}|\d+(?:st|nd|rd|th)(?:\s+(?i:street|st|avenue|ave|road|rd))?\b)"
-    rf"(?:\s+(?:{_NAME_JOIN}\s+)?(?:{_NAME_WORD}|(?i:street|st|avenue|ave|road|rd|square|sq|lane|blvd|plaza)\b\.?)){{0,3}}))?"
+    rf"(?:\s+(?:{_NAME_JOIN}\s+)?(?:{_NAME_WORD}|(?i:street|st|avenue|ave|road|rd|square|sq|lane|blvd|plaza|building|tower|centre|center|hall)\b\.?)){{0,3}}))?"
 )
 #: A place to meet in words: "at/in", an article (never "my"/"your": whose office that is the
 #: other side could not tell), up to four words of its name, its noun (or nouns), its name or
