@@ -203,10 +203,13 @@ _LANDMARK = (
 )
 #: Where it is, in capitalised words, a numbered street or a landmark ("on Main St", "near Union
 #: Square", "on 5th Ave", "of Building 5", "across from the station").
+_STREET = (
+    r"(?i:street|st|avenue|ave|road|rd|square|sq|lane|blvd|plaza|building|tower|centre|center|hall)\b\.?"
+)
 _PLACE_WHERE = (
     r"(?:\s+(?i:on|near|by|opposite|next\s+to|across\s+from|off|of)\s+"
-    rf"(?:(?:the\s+)?{_LANDMARK}\b|(?:the\s+)?(?:{_NAME_WORD}|\d+(?:st|nd|rd|th)(?:\s+(?i:street|st|avenue|ave|road|rd))?\b)"
-    rf"(?:\s+(?:{_NAME_JOIN}\s+)?(?:{_NAME_WORD}|(?i:street|st|avenue|ave|road|rd|square|sq|lane|blvd|plaza|building|tower|centre|center|hall)\b\.?)){{0,3}}))?"
+    rf"(?:(?:the\s+)?{_LANDMARK}\b|(?:the\s+)?(?:{_NAME_WORD}|\d+(?:st|nd|rd|th)(?:\s+{_STREET})?)"
+    rf"(?:\s+(?:{_NAME_JOIN}\s+)?(?:{_NAME_WORD}|{_STREET})){{0,3}}))?"
 )
 #: A place to meet in words: "at/in", an article (never "my"/"your": whose office that is the
 #: other side could not tell), up to four words of its name, its noun (or nouns), its name or
@@ -1807,12 +1810,8 @@ def _place(clauses: list[Clause]) -> str | None:
             return None
         for place in places:
             before = clause.low[max(0, place.start() - 40) : place.start()]
-            if (
-                clause.times
-                and not _NOT_TO_MEET.search(before)
-                or not clause.times
-                and _MEET_AT.search(before)
-            ):
+            to_meet = not _NOT_TO_MEET.search(before) if clause.times else _MEET_AT.search(before)
+            if to_meet:
                 found.add(re.sub(r"\s+", " ", place.group("place")).strip(" ."))
     return found.pop() if len(found) == 1 else None
 
