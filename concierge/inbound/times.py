@@ -1588,6 +1588,11 @@ _AFTER_NEXT = re.compile(
     rf"\ba\s+week\s+(?:from|on)\s+{WEEKDAY_WORD}\b",
     re.IGNORECASE,
 )
+#: A weekday two weeks beyond the next one (British): "Thursday fortnight", "a fortnight on Thursday".
+_FORTNIGHT_ON = re.compile(
+    rf"(?<!every\s)\b{WEEKDAY_WORD}\s+fortnight\b|\ba\s+fortnight\s+(?:from|on)\s+{WEEKDAY_WORD}\b",
+    re.IGNORECASE,
+)
 #: "this Tuesday" refused ("This Tuesday doesn't work", "not this Tue", "can't do this Tuesday").
 _THIS_DAY_REFUSED = re.compile(
     rf"\b(?:(?:not|can'?t\s+do|cannot\s+do)\s+this\s+{WEEKDAY_WORD}\b|this\s+{WEEKDAY_WORD}\s+(?:doesn'?t|does\s+not|"
@@ -1599,19 +1604,22 @@ _NEXT_DAY = re.compile(rf"\bnext\s+{WEEKDAY_WORD}\b", re.IGNORECASE)
 
 def _weeks_apart(text: str, today: date) -> str:
     """A weekday a week beyond the next one, pinned to its date: "the Tuesday after next",
-    "Thursday week", "a week from Tuesday", and "next Tuesday" set against "this Tuesday" refused
+    "Thursday week", "a week from Tuesday" (two weeks: "Thursday fortnight", "a fortnight on
+    Thursday"), and "next Tuesday" set against "this Tuesday" refused
     in the same reply ("This Tuesday doesn't work, but next Tuesday would"), where it cannot mean
     the coming one. ("I missed this Tuesday's session, next Tuesday?" keeps the rule: the coming
     Tuesday; "every Tuesday, week in week out" is every coming Tuesday.)"""
 
-    def pinned(match: re.Match[str]) -> str:
+    def pinned(match: re.Match[str], weeks: int = 1) -> str:
         named = next(group for group in match.groups() if group)
-        day = _next_weekday(today, _weekday_index(named)) + timedelta(days=7)
+        day = _next_weekday(today, _weekday_index(named)) + timedelta(weeks=weeks)
         return f"{MONTHS[day.month - 1].title()} {day.day}"
 
     low = text.lower()
     if "after next" in low or "week" in low:
         text = _AFTER_NEXT.sub(pinned, text)
+    if "fortnight" in low:
+        text = _FORTNIGHT_ON.sub(lambda match: pinned(match, weeks=2), text)
     if "this" not in low or "next" not in low:
         return text
     said_this = {(m.group(1) or m.group(2)).lower() for m in _THIS_DAY_REFUSED.finditer(text)}
