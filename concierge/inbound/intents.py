@@ -281,8 +281,7 @@ _NEVER_MIND = re.compile(
 #: A day refused ("can't do Thursday anymore", "cant thurs"): with a meeting booked on it and
 #: another time offered, a move (with several options offered, only that option refused).
 _CANT_DAY = re.compile(
-    rf"\b(?:can'?t|cannot)\s+(?:do\s+|make\s+)?(?:{WEEKDAY_WORD}|tomorrow|the\s+\d{{1,2}}(?:st|nd|rd|th)|"
-    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2})\b",
+    rf"\b(?:can'?t|cannot)\s+(?:do\s+|make\s+)?(?:{WEEKDAY_WORD}|tomorrow|the\s+\d{{1,2}}(?:st|nd|rd|th)|{_MONTH_DAY})\b",
     re.IGNORECASE,
 )
 #: A time offered "instead" of a meeting already confirmed moves it ("Thursday works better").

@@ -1602,6 +1602,11 @@ _THIS_DAY_REFUSED = re.compile(
 _NEXT_DAY = re.compile(rf"\bnext\s+{WEEKDAY_WORD}\b", re.IGNORECASE)
 
 
+def _date_words(day: date) -> str:
+    """A day as the reading's rewrites pin it, in words the library reads: "December 9"."""
+    return f"{MONTHS[day.month - 1].title()} {day.day}"
+
+
 def _weeks_apart(text: str, today: date) -> str:
     """A weekday a week beyond the next one, pinned to its date: "the Tuesday after next",
     "Thursday week", "a week from Tuesday" (two weeks: "Thursday fortnight", "a fortnight on
@@ -1613,7 +1618,7 @@ def _weeks_apart(text: str, today: date) -> str:
     def pinned(match: re.Match[str], weeks: int = 1) -> str:
         named = next(group for group in match.groups() if group)
         day = _next_weekday(today, _weekday_index(named)) + timedelta(weeks=weeks)
-        return f"{MONTHS[day.month - 1].title()} {day.day}"
+        return _date_words(day)
 
     low = text.lower()
     if "after next" in low or "week" in low:
@@ -1643,7 +1648,7 @@ def _beside_a_weekday(text: str, today: date) -> str:
     def pinned(match: re.Match[str]) -> str:
         named = _next_weekday(today, _weekday_index(match.group(2)))
         day = named + timedelta(days=1 if match.group(1).lower() == "after" else -1)
-        return f"{MONTHS[day.month - 1].title()} {day.day}"
+        return _date_words(day)
 
     return _BESIDE_WEEKDAY.sub(pinned, text)
 
@@ -1665,7 +1670,7 @@ def _dates_pinned(text: str, today: date) -> str:
         if base is None:
             return match.group(0)
         day = _next_weekday(base, _weekday_index(match.group(1)))
-        return f"{MONTHS[day.month - 1].title()} {day.day}"
+        return _date_words(day)
 
     def numbered(match: re.Match[str]) -> str:
         weekday, number = _weekday_index(match.group(1)), int(match.group(2))
@@ -1682,7 +1687,7 @@ def _dates_pinned(text: str, today: date) -> str:
         chosen = next((d for d in ahead if d.weekday() == weekday), ahead[0] if ahead else None)
         if chosen is None:
             return match.group(0)
-        return f"{WEEKDAYS[chosen.weekday()].title()} {MONTHS[chosen.month - 1].title()} {chosen.day}"
+        return f"{WEEKDAYS[chosen.weekday()].title()} {_date_words(chosen)}"
 
     if "after" in text.lower():
         text = _WEEKDAY_AFTER.sub(after, text)
