@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import psutil
+from rq import Worker
 from rq.cron import CronScheduler
 
 from concierge import queues
@@ -102,6 +103,20 @@ def scheduler_of(worker: subprocess.Popen):
         return next((child for child in psutil.Process(worker.pid).children() if _is_ours(child)), None)
 
     return _within_a_minute(scheduler, worker)
+
+
+def waiting_for_jobs(worker: subprocess.Popen, settings) -> Worker:
+    """The worker once it waits for jobs, with RQ's signal handlers in place (a minute at most).
+    RQ forks the scheduler before it installs them, so a signal sent as soon as the scheduler
+    runs can still find the command's own Ctrl-C guard (exit 130); the worker writes its
+    "idle" state only after them."""
+    connection = queues.get_redis(settings)
+
+    def idle() -> Worker | None:
+        found = Worker.all(connection=connection)
+        return next((w for w in found if w.pid == worker.pid and w.get_state() == "idle"), None)
+
+    return _within_a_minute(idle, worker)
 
 
 def test_a_killed_worker_takes_its_scheduler_with_it(settings):
@@ -228,7 +243,7 @@ def test_ctrl_c_stops_a_worker_cleanly(settings):
         [str(BIN / "concierge"), "worker"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     try:
-        scheduler_of(worker)  # up and waiting for jobs
+        waiting_for_jobs(worker, settings)
     finally:
         worker.send_signal(signal.SIGINT)
         out, err = worker.communicate(timeout=60)
