@@ -68,6 +68,9 @@ MONTHS = (
     "july", "august", "september", "october", "november", "december",
 )  # fmt: skip
 
+#: The hours in words ("at two").
+_NUMBERS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
+
 #: Zone names people write beside a time, to the zone they mean in every season.
 ZONES = {
     "et": "America/New_York", "est": "America/New_York", "edt": "America/New_York",
@@ -118,6 +121,20 @@ ZONES = {
     "hawaii time": "Pacific/Honolulu", "perth time": "Australia/Perth", "brisbane time": "Australia/Brisbane",
     "adelaide time": "Australia/Adelaide", "edinburgh time": "Europe/London",
     "manchester time": "Europe/London",
+    # Written out whole, as calendars and signatures give them.
+    **{f"{name} {kind} time": zone for name, zone in (
+        ("eastern", "America/New_York"), ("central", "America/Chicago"), ("mountain", "America/Denver"),
+        ("pacific", "America/Los_Angeles"), ("alaska", "America/Anchorage"), ("hawaii", "Pacific/Honolulu"),
+        ("atlantic", "America/Halifax"), ("australian eastern", "Australia/Sydney"),
+        ("australian central", "Australia/Adelaide"), ("australian western", "Australia/Perth"),
+        ("new zealand", "Pacific/Auckland"), ("central european", "Europe/Berlin"),
+        ("eastern european", "Europe/Athens")) for kind in ("standard", "daylight", "summer")},
+    "indian standard time": "Asia/Kolkata", "india standard time": "Asia/Kolkata",
+    "japan standard time": "Asia/Tokyo", "china standard time": "Asia/Shanghai",
+    "korea standard time": "Asia/Seoul", "singapore standard time": "Asia/Singapore",
+    "greenwich mean time": "Europe/London", "british summer time": "Europe/London",
+    "british time": "Europe/London", "irish standard time": "Europe/Dublin",
+    "western european time": "Europe/Lisbon", "new zealand time": "Pacific/Auckland",
 }  # fmt: skip
 #: Cities that name their zone without "time" too, written right after the time ("8pm London",
 #: "9am Berlin"; not "3pm, Chicago is fine"); not those more often a person's first name
@@ -217,6 +234,15 @@ _PLACE_WHERE = (
 _PLACE = re.compile(
     rf"\b(?i:at|in)\s+(?P<place>(?:(?i:the|a)\s+)?(?:{_PLACE_WORD}\s+){{0,4}}?(?i:{_PLACE_NOUN}"
     rf"(?:\s+{_PLACE_NOUN})*)\b(?:\s+{_NAME_WORD}){{0,3}}{_PLACE_WHERE})"
+)
+#: A place named by its name alone after "at" ("at Starbucks", "at Joe's on Main St", "at WeWork"):
+#: one to three capitalised words, the first a word (not "at 3", "at A"), none a day's, a month's
+#: a time's or a meal's word ("at Noon", "at Three", "at Lunch"), nor whose place it is ("at
+#: Home", "at Mine"); a zone ("at Eastern", "at London time") is left out by `_places_in`.
+_NAMED_PLACE = re.compile(
+    r"\b(?i:at)\s+(?P<place>(?!(?i:noon|midnight|midday|lunch|breakfast|dinner|work|home|school|mine|yours|"
+    rf"ours|theirs|hers|his|christmas|easter|thanksgiving|{'|'.join(_NUMBERS)})\b)(?=[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ])"
+    rf"{_NAME_WORD}(?:\s+(?:{_NAME_JOIN}\s+)?{_NAME_WORD}){{0,2}}{_PLACE_WHERE})"
 )
 #: Where someone is, works or was, or a place refused, not where to meet ("I'm in the office until
 #: 5", "I'll be at the gym before", "my wife works at the bakery", "not at the library").
@@ -600,7 +626,6 @@ def _has_typos(text: str) -> bool:
     return any(_fix_word(word) != word for word in _WORDISH.findall(text))
 
 
-_NUMBERS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
 _NUMBER_WORD = re.compile(
     rf"\b(?:at|past|to|half|quarter)\s+({'|'.join(_NUMBERS)})\b|"
     rf"\b({'|'.join(_NUMBERS)})(?=\s+(?:o'?\s*clock|in\s+the|am\b|pm\b|thirty|fifteen|forty))",
@@ -934,6 +959,10 @@ class _Found:
     phrase_end: int | None = None
 
 
+#: What may stand between a time and its zone besides a space or a bracket: "3pm at ET".
+_AT_ZONE = re.compile(r"\s*,?\s*at\s+\(?")
+
+
 def _zone_of(text: str, item: _Found, zone: ZoneInfo, other: ZoneInfo | None) -> tzinfo | None:
     """The zone written in a time's span or right after it ("3pm ET on Thursday", "10am (London
     time)"); for one of several times read in one phrase without a zone of its own, the zone
@@ -943,7 +972,7 @@ def _zone_of(text: str, item: _Found, zone: ZoneInfo, other: ZoneInfo | None) ->
         if end is None:
             continue
         for match in _ZONE_RE.finditer(low, item.start):
-            if match.start() > end + 3:
+            if match.start() > end + 3 and not _AT_ZONE.fullmatch(low, end, match.start()):
                 break
             if re.sub(r"\s+", " ", match.group(1)) in _CITY_SET and low[end : match.start()].strip():
                 continue  # a city names the zone only right after the time
@@ -1775,7 +1804,11 @@ def _mostly_times(text: str, found: list[_Found]) -> bool:
     for item in sorted(found, key=lambda f: -f.start):
         rest = rest[: item.start] + " " + rest[item.end :]
     rest = _TOOLS.sub(" ", _URL.sub(" ", rest))
-    return _words_said(rest) <= 2 or _words_said(_PLACE.sub(" ", rest)) == 0
+    if _words_said(rest) <= 2:
+        return True
+    for place in sorted(set(_places_in(rest)), key=lambda p: -p.start()):
+        rest = rest[: place.start()] + " " + rest[place.end() :]
+    return _words_said(rest) == 0
 
 
 #: A length said of something else: lateness ("5 min late"), a lead ("10 minutes before").
@@ -1818,7 +1851,7 @@ def _place(clauses: list[Clause]) -> str | None:
     for clause in clauses:
         if clause.unavailable or (clause.mentions and not clause.times):
             continue
-        places = list(_PLACE.finditer(clause.text))
+        places = _places_in(clause.text)
         if len(places) > 1:  # "at the cafe or in the library": theirs to settle
             return None
         for place in places:
@@ -1827,6 +1860,30 @@ def _place(clauses: list[Clause]) -> str | None:
             if to_meet:
                 found.add(re.sub(r"\s+", " ", place.group("place")).strip(" ."))
     return found.pop() if len(found) == 1 else None
+
+
+def _places_in(text: str) -> list[re.Match[str]]:
+    """The places named in a clause: by a place's noun ("at the Blue Bottle cafe"), or by a name
+    alone after "at" ("at Starbucks") where no noun's place takes its words and it is no zone.
+    A place with another offered beside it ("at Starbucks or Peet's") counts as two."""
+    places = list(_PLACE.finditer(text))
+    for named in _NAMED_PLACE.finditer(text):
+        name = named.group("place")
+        words = name.lower().split()
+        if " ".join(words) in ZONES or "time" in words or _ZONE_AFTER.match(text, named.end()):
+            continue
+        if not any(p.start() < named.end() and named.start() < p.end() for p in places):
+            places.append(named)
+    if len(places) == 1 and _OR_ANOTHER.match(text, places[0].end()):
+        places.append(places[0])
+    return places
+
+
+#: What follows a place when another is offered beside it ("at Starbucks or Peet's", "at the
+#: cafe, or the library").
+_OR_ANOTHER = re.compile(
+    r"\s*,?\s+or\s+(?:at\s+|in\s+)?(?:the\s+)?(?:[A-ZÀ-ÖØ-Þ]|" + _PLACE_NOUN + ")", re.IGNORECASE
+)
 
 
 #: The names `_location` gives the tools it reads.
