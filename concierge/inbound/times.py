@@ -1423,6 +1423,10 @@ def read_times(
     for clause in clauses:
         _read_clause(clause, previous, facts, local_now, zone, other_zone, local_anchor)
         previous = clause
+    for reason, offer in zip(clauses, clauses[1:], strict=False):
+        if _is_the_reason_for(reason, offer):
+            reason.times.clear()
+            reason.unavailable = True
     options: list[datetime] = []
     for clause in clauses:
         options.extend(t for t in clause.times if not any(same_moment(t, o) for o in options))
@@ -1443,6 +1447,25 @@ def read_times(
         vague=any(c.vague for c in clauses) and not options,
         shifted=facts.shifted,
     )
+
+
+def _is_the_reason_for(clause: Clause, then: Clause) -> bool:
+    """A time said plainly, then "so" and another day offered: the first is the sender's own
+    engagement, the reason for the second ("Yoga Tuesday 6pm, so Wednesday 2pm?", "Dentist
+    Tuesday at 3, so maybe Wednesday?"). Not where the first is offered in words ("Tuesday 3pm
+    works, so does Wednesday"), the second is offered beside it ("…, so Wednesday 2pm would
+    also work"), or restates the same day ("…, so 8pm your time")."""
+    return (
+        bool(clause.times)
+        and then.low.startswith("so ")
+        and bool(then.days)
+        and set(then.days) != set(clause.days)
+        and not _CUE.search(clause.low)
+        and not _ALSO.search(then.low)
+    )
+
+
+_ALSO = re.compile(r"\b(?:also|too|as\s+well)\b")
 
 
 @dataclass
