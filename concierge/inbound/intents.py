@@ -947,7 +947,9 @@ def _picked(reading: Reading, situation: Situation, used: set[int], countered: b
             choice = 1
         elif word == "middle" and len(offered) % 2:
             choice = len(offered) // 2 + 1
-        elif word in ("earlier", "later"):
+        elif word in ("earlier", "later") and _ORDER_NAMED.search(
+            clause.low[: match.end() + 24], match.start()
+        ):
             ordered = sorted(range(len(offered)), key=lambda i: offered[i])
             choice = (ordered[0] if word == "earlier" else ordered[-1]) + 1
         if choice is not None and 1 <= choice <= len(offered):
@@ -975,6 +977,16 @@ def _picked(reading: Reading, situation: Situation, used: set[int], countered: b
     return None
 
 
+#: "Earlier" or "later" naming an offered option ("the earlier one", "later is better", "I'd
+#: prefer later"), not said of something else ("I'll send the deck later", "I meant to reply
+#: earlier", "could we start half an hour later?").
+_ORDER_NAMED = re.compile(
+    r"\bthe\s+(?:earlier|later)\b|(?:prefer|rather|go\s+(?:for|with))\s+(?:earlier|later)\b|"
+    r"\b(?:earlier|later)\s*(?:one|option|slot|time|choice|suggestion|is|would|works?|suits?|please|pls|"
+    r"for\s+me|(?:,\s*)?(?:thanks|thx|cheers))|^\W*(?:earlier|later)\W*$"
+)
+
+
 #: An option named only to be refused, by the words before it in the same phrase or right after
 #: it: "not the first one", "not keen on Tuesday", "I can't do Tuesday", "the first doesn't
 #: work", "Tuesday not ideal", "Tuesday, no". Not a "no"/"not" beyond a comma or in "no
@@ -984,7 +996,8 @@ _REFUSED_BEFORE = re.compile(
     r"|\b(?:can'?t|cannot|won'?t\s+be\s+able\s+to)\s+(?:do|make)\b)[^,.;:!?]{0,24}$"
 )
 _REFUSED_AFTER = re.compile(
-    r"^(?:'s|\s+is)\s+(?:a\s+bit\s+|way\s+)?too\s+(?:late|early|soon)\b|"
+    r"^(?:'s|\s+is)\s+(?:a\s+bit\s+|way\s+|a\s+little\s+|rather\s+|quite\s+|slightly\s+)?(?:too\s+)?"
+    r"(?:late|early|soon)\b(?!\s+enough)|"
     r"^\s*(?:one|option|slot|time|choice)?\s*(?:doesn'?t|does\s+not|won'?t|isn'?t|is\s+not|can'?t|"
     r"wouldn'?t|is\s+no\s+good|is\s+out|(?:is\s+)?not\s+(?:ideal|great|good|possible|an\s+option))\b|"
     r"^\s*,?\s*(?:no|nope)\b(?!\s+(?:problem|worries))"

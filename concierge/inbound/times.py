@@ -370,7 +370,8 @@ _BUSY = re.compile(
     r"(?<!not\s)\btoo\s+(?:late|early)\s+for\s+me\b|"
     r"(?:my|our|the|a|an|his|her|their)\s+(?!(?:\w+\s+)?(?:slot|time|option|window|gap|availability|opening|choice)s?\b)"
     r"(?:[\w'-]+\s+){0,3}(?:is|are|was|starts?|begins?|ends?|runs?|"
-    r"happens?|lands?|departs?|leaves?|closes?|opens?|turns?)\s+(?:on|at|from|this|next|tomorrow|today|tonight|"
+    r"happens?|lands?|departs?|leaves?|closes?|(?<!is\s)(?<!are\s)(?<!wide\s)opens?|turns?)\s+"
+    r"(?:on|at|from|this|next|tomorrow|today|tonight|"
     r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*|\d)|"
     r"(?:my|our|his|her|their)\s+(?:[\w'-]+\s+){0,2}(?:wants?|asked|scheduled|booked|called|set|has|have|"
     r"needs?|invited|moved)\b|"
@@ -461,6 +462,22 @@ _BARE_HOUR_ASKED = re.compile(
     re.IGNORECASE,
 )
 _ASKED_VERBS = (" work", " suit", " be ", " do")  # what `_BARE_HOUR_ASKED` needs, looked for first
+#: An hour said after "say" or "do", the phrase ending there: "Let's say 11?", "Could we do 5
+#: instead?", "say 9" (not "do 2 sessions", "say 3 things").
+_BARE_HOUR_SAID = re.compile(
+    r"\b(?:say|do)\s+(\d{1,2})(?::(\d{2}))?(?=\s*(?:instead\b|then\b|that\s+day\b|tomorrow\b|today\b|"
+    r"(?:for\s+(?:you|me|us)\s*)?(?:[?!.,;]|$)))",
+    re.IGNORECASE,
+)
+#: An hour preferred in so many words, opening its phrase: "5 would be better", "…; 4 works
+#: better", "or 10 is easier" (not "2 would be better as the number of sessions": it ends there).
+_BARE_HOUR_BETTER = re.compile(
+    r"(?:^|[;,]\s*|\b(?:or|maybe|perhaps|but)\s+)(\d{1,2})(?::(\d{2}))?\s+(?=(?:(?:would|might|could)\s+"
+    r"(?:be\s+)?(?:better|work|suit|easier|best)|works?\s+(?:better|best)|is\s+(?:better|best|easier))"
+    r"(?:\s+(?:for\s+(?:you|me|us)|than\s+\d{1,2}(?::\d\d)?|though|then|instead|if\s+(?:possible|you\s+can)))*"
+    r"\s*(?:[?!.,;]|$))",
+    re.IGNORECASE,
+)
 #: A weekday as people write it ("Tuesday", "Tue", "Tues", "Thurs."), its first three letters
 #: captured; for other modules' patterns too.
 WEEKDAY_WORD = r"(mon|tue|wed|thu|fri|sat|sun)(?:day|s|sday|nesday|rsday|urday|\.)?"
@@ -740,6 +757,12 @@ _DIGIT_REWRITES: tuple[_Rewrite, ...] = (
         r"\1:30",
     ),  # "half 3"
     ("-", re.compile(r"\b(20\d\d)-(\d{2})-(\d{2})\b"), _iso_date),
+    # "930am", "1030am": the hour and its minutes run together before am/pm.
+    (
+        re.compile(r"\d{3}\s*[ap]", _I),
+        re.compile(r"\b(1[0-2]|0?[1-9])([0-5]\d)\s*([ap]m)\b", _I),
+        r"\1:\2\3",
+    ),
     # "from 3 to 4pm" → "3-4pm": one range, which the library reads as such (not two times).
     (
         "from",
@@ -1319,7 +1342,11 @@ def _bare_hours(masked: str, found: list[_Found]) -> list[_Found]:
     """ "at 3", "make it 4": an hour the library does not read on its own."""
     extra: list[_Found] = []
     asked = _BARE_HOUR_ASKED.finditer(masked) if any(verb in masked for verb in _ASKED_VERBS) else ()
-    for match in (*_BARE_HOUR.finditer(masked), *asked):
+    said = _BARE_HOUR_SAID.finditer(masked) if "say" in masked or "do" in masked else ()
+    better = (
+        _BARE_HOUR_BETTER.finditer(masked) if " be" in masked or " work" in masked or " is " in masked else ()
+    )
+    for match in (*_BARE_HOUR.finditer(masked), *asked, *said, *better):
         if any(f.start <= match.start(1) < f.end for f in found):
             continue
         hour, minute = int(match.group(1)), int(match.group(2) or 0)
