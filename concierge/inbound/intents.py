@@ -204,6 +204,8 @@ _RESCHEDULE = re.compile(
     r"bump(?:ed|ing)?\s+(?:it|this|that|our|the)|"
     r"mov(?:e|ing)\s+(?:it|this|that|our|the|to|things)|shift\w*\s+(?:it|this|that|our|the|to)|"
     r"bring\s+(?:it|this|that|our|the)?\s*(?:\w+\s+)?forward|change\s+(?:the|our)\s+(?:time|day|date)|"
+    r"(?:chang|switch|swap)(?:e|ed|ing)?\s+(?:it|this|that|ours)\s+to|"
+    r"(?:switch|swap)(?:ed|ing)?\s+to\s+(?=\d|(?:mon|tue|wed|thu|fri|sat|sun|next|tomorrow|the\s+(?:\d|next|following)))|"
     r"another\s+(?:time|day)\s+for\s+(?:our|the)|new\s+time\s+for)\b",
 )
 #: A date in words, month and day in either order ("Jan 4", "4th of January").
@@ -533,6 +535,7 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
                 (clause.mentions and _INSTEAD.search(clause.low)) or _refuses_the_meeting(clause, situation)
                 for clause in reading.clauses
             )
+            or _taken_by_something_else(reading, situation, options, text)
         )
     )
     moving = _moves(reading, used, moved_from) or instead
@@ -775,6 +778,22 @@ def _refuses_the_meeting(clause: Clause, situation: Situation) -> bool:
         return False
     meeting = situation.meeting
     return meeting is None or not clause.days or meeting.astimezone(situation.zone).date() in clause.days
+
+
+def _taken_by_something_else(
+    reading: Reading, situation: Situation, options: list[Option], text: str
+) -> bool:
+    """The meeting's day is taken by something else and another time is offered for it: "My
+    manager scheduled an all-hands at 3pm Tuesday. Could we do 4pm?" moves the meeting. Not
+    when the meeting itself is offered again ("I have the dentist Tuesday at 1, so 3pm works")
+    or another meeting is asked for ("…could we also add Thursday?")."""
+    meeting = situation.meeting
+    if meeting is None or any(same_moment(o.start, meeting) for o in options):
+        return False
+    day = meeting.astimezone(situation.zone).date()
+    return any(c.unavailable and day in c.days for c in reading.clauses) and not ANOTHER_MEETING.search(
+        text.lower()
+    )
 
 
 def _moves(reading: Reading, used: set[int], moved_from: re.Match[str] | None) -> bool:

@@ -481,6 +481,8 @@ _BARE_HOUR_BETTER = re.compile(
 #: A weekday as people write it ("Tuesday", "Tue", "Tues", "Thurs."), its first three letters
 #: captured; for other modules' patterns too.
 WEEKDAY_WORD = r"(mon|tue|wed|thu|fri|sat|sun)(?:day|s|sday|nesday|rsday|urday|\.)?"
+#: The same, capturing nothing.
+_A_WEEKDAY = r"(?:mon|tue|wed|thu|fri|sat|sun)(?:day|s|sday|nesday|rsday|urday|\.)?"
 _WEEKDAY = re.compile(rf"\b{WEEKDAY_WORD}\b", re.IGNORECASE)
 _NEXT_WEEK_DAY = re.compile(
     r"\b(mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?\s+(?:of\s+)?next\s+week\b|\bnext\s+week(?:'s)?\s*,?\s*(?:on\s+)?"
@@ -731,6 +733,8 @@ _WORD_REWRITES: tuple[_Rewrite, ...] = (
     (_NUMBERS, _NUMBER_WORD, _number_word),  # "at two" → "at 2"
     # "Maybe 3:30?" is no date in May (the library reads "May 3"); "perhaps" says the same.
     ("maybe", re.compile(r"\bmay\s*be\b(?=\s+\d)", _I), "perhaps"),
+    # "I'm free Monday and Tuesday at 3pm": either day (the library would read only the last).
+    (" and ", re.compile(rf"\b({_A_WEEKDAY})\s+and\s+(?=(?:on\s+)?{_A_WEEKDAY}\b)", _I), r"\1 or "),
 )
 _DIGIT_DOT_DIGIT = re.compile(r"\d\.\d")
 _DIGIT_REWRITES: tuple[_Rewrite, ...] = (
@@ -1700,6 +1704,8 @@ def _weeks_apart(text: str, today: date) -> str:
         return _date_words(day)
 
     low = text.lower()
+    if "next week" in low:
+        text = _DAYS_NEXT_WEEK.sub(lambda match: _each_next_week(match, today), text)
     if "after next" in low or "week" in low:
         text = _AFTER_NEXT.sub(pinned, text)
     if "fortnight" in low:
@@ -1710,6 +1716,26 @@ def _weeks_apart(text: str, today: date) -> str:
     if said_this:
         text = _NEXT_DAY.sub(lambda m: pinned(m) if m.group(1).lower() in said_this else m.group(0), text)
     return text
+
+
+_DAYS_JOINED = rf"{_A_WEEKDAY}(?:\s*(?:,|/|&|\bor\b|\band\b)\s*(?:or\s+|and\s+)?{_A_WEEKDAY})+"
+#: Several weekdays said with one "next week" ("Mon or Tue next week", "next week, Thursday or
+#: Friday"): each is in the next week, not only the one beside it.
+_DAYS_NEXT_WEEK = re.compile(
+    rf"\b(?P<before>{_DAYS_JOINED})\s+next\s+week\b|\bnext\s+week\s*,?\s*(?:on\s+)?(?P<after>{_DAYS_JOINED})\b",
+    re.IGNORECASE,
+)
+
+
+def _each_next_week(match: re.Match[str], today: date) -> str:
+    """Each weekday of the match pinned to its date in the next calendar week."""
+    days = match["before"] or match["after"]
+    return re.sub(
+        _A_WEEKDAY,
+        lambda day: _date_words(_next_week(today, _weekday_index(day.group(0)))),
+        days,
+        flags=re.IGNORECASE,
+    )
 
 
 #: "the day after Tuesday", "the day before Friday": a day beside a weekday named.
