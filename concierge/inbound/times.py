@@ -231,18 +231,23 @@ _PLACE_WHERE = (
 #: A place to meet in words: "at/in", an article (never "my"/"your": whose office that is the
 #: other side could not tell), up to four words of its name, its noun (or nouns), its name or
 #: number after it ("Café Hugo", "room 4B", "Conference Room B"), and where it is.
+#: Its floor, after it ("the office, 3rd floor", "the WeWork on 5th Ave, ground floor").
+_FLOOR = (
+    r"(?:\s*,?\s+(?i:on\s+)?(?i:the\s+)?(?:\d+(?:st|nd|rd|th)|(?i:ground|top|first|second|third|fourth|fifth|"
+    r"sixth|seventh|eighth|ninth|tenth))\s+(?i:floor)\b)?"
+)
 _PLACE = re.compile(
     rf"\b(?i:at|in)\s+(?P<place>(?:(?i:the|a)\s+)?(?:{_PLACE_WORD}\s+){{0,4}}?(?i:{_PLACE_NOUN}"
-    rf"(?:\s+{_PLACE_NOUN})*)\b(?:\s+{_NAME_WORD}){{0,3}}{_PLACE_WHERE})"
+    rf"(?:\s+{_PLACE_NOUN})*)\b(?:\s+{_NAME_WORD}){{0,3}}{_PLACE_WHERE}{_FLOOR})"
 )
-#: A place named by its name alone after "at" ("at Starbucks", "at Joe's on Main St", "at WeWork"):
+#: A place named by its name alone after "at" ("at Starbucks", "at Joe's on Main St", "at the WeWork"):
 #: one to three capitalised words, the first a word (not "at 3", "at A"), none a day's, a month's
 #: a time's or a meal's word ("at Noon", "at Three", "at Lunch"), nor whose place it is ("at
 #: Home", "at Mine"); a zone ("at Eastern", "at London time") is left out by `_places_in`.
 _NAMED_PLACE = re.compile(
     r"\b(?i:at)\s+(?P<place>(?!(?i:noon|midnight|midday|lunch|breakfast|dinner|work|home|school|mine|yours|"
-    rf"ours|theirs|hers|his|christmas|easter|thanksgiving|{'|'.join(_NUMBERS)})\b)(?=[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ])"
-    rf"{_NAME_WORD}(?:\s+(?:{_NAME_JOIN}\s+)?{_NAME_WORD}){{0,2}}{_PLACE_WHERE})"
+    rf"ours|theirs|hers|his|christmas|easter|thanksgiving|latest|earliest|moment|end|start|weekend|same|{'|'.join(_NUMBERS)})\b)(?:(?i:the)\s+)?"
+    rf"(?=[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]){_NAME_WORD}(?:\s+(?:{_NAME_JOIN}\s+)?{_NAME_WORD}){{0,2}}{_PLACE_WHERE}{_FLOOR})"
 )
 #: Where someone is, works or was, or a place refused, not where to meet ("I'm in the office until
 #: 5", "I'll be at the gym before", "my wife works at the bakery", "not at the library").
