@@ -727,7 +727,15 @@ def _day_meant(reading: Reading, called_off: Clause, situation: Situation) -> li
 
 
 #: A day said to be fine ("Dec 22: fine", "the 8th works").
-_FINE = re.compile(r"\b(?:fine|works|good|great|ok(?:ay)?|still\s+on)\b")
+_FINE = re.compile(
+    r"\b(?:fine|works|good|great|grand|perfect|ok(?:ay)?|still\s+on|suits|could\s+work|should\s+work)\b"
+)
+#: The one day asked about refused whole: "Can't do Tuesday, sorry" (not "can't do Tuesday
+#: mornings, but 3pm is fine").
+_CANT_THE_DAY = re.compile(
+    r"\bcan'?t\s+(?:do|make)\s+(?:the\s+)?(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?(?:\s+(?:then|anymore|after\s+all))?"
+    r"(?=\s*(?:[,.!;]|$|(?:sorry|unfortunately|i'?m\s+afraid)\b))"
+)
 #: A meeting called off by a day said elsewhere ("…on Dec 15, so please cancel that one").
 _THAT_ONE = re.compile(rf"\bthat\s+(?:{_MEETING_WORDS}|day)\b")
 #: The most days one reply calls off one by one (more is a range, or a series' end).
@@ -924,13 +932,16 @@ def _answer(reading: Reading, situation: Situation, options: list[Option], used:
                 and (_STILL_ON.search(clause.low) or _FINE.search(clause.low))
                 and not _NO_LONGER.search(clause.low)
             )
-            if (
-                said_fine
-                and clause.vague
-                and re.search(rf"\b{day.strftime('%a')}", clause.text, re.IGNORECASE)
-            ):
+            named = re.search(rf"\b{day.strftime('%a')}", clause.text, re.IGNORECASE)
+            # "Tue is grand": the day named fine offers nothing by itself; "See you Tuesday!" to
+            # the booked meeting stays courtesy.
+            named_fine = _FINE.search(clause.low) and day.date() in clause.days and not clause.unavailable
+            if said_fine and named and (clause.vague or named_fine):
                 used.add(index)
                 return Intent("confirm")
+            if named and not options and _CANT_THE_DAY.search(clause.low):
+                used.add(index)
+                return Intent("decline")
     return None
 
 

@@ -906,7 +906,7 @@ _CLAUSE_BREAK = re.compile(
     r"(?=[\s;,])(?:;\s*|,\s*(?:but\s+|(?=(?:i|i'm|i\s+am|i'll|i've|we|we're|it's|that's|this\s+is|my|as|since|"
     r"because|so|sorry|thanks|thank|how\s+about|what\s+about|(?:can|could|would|shall)\s+(?:we|you|i)|maybe|"
     r"perhaps|(?:please\s+)?cancel\s+(?:that|it|this|the|our))\b))|\s+(?=[;bhtas\-—–])(?:;\s*|but\s+|however,?\s+|though,?\s+|although\s+|[-—–]+\s+|"
-    r"so\s+(?=(?:i|we)\b)))",
+    r"so\s+(?=(?:i|we)\b|\d{1,2}(?::\d\d)?\s*(?:am|pm)\b|\d{1,2}:\d\d)))",
     re.IGNORECASE,
 )
 #: A day refused and, after a comma, another offered ("can't do thursday anymore, friday 3pm?",
