@@ -295,7 +295,11 @@ _INSTEAD = re.compile(
 _NOT_OUR_MOVE = re.compile(
     r"(?:(?<!why\s)\bnot|n't|\bnever|\bno\s+need\s+to)\s+(?:\w+\s+)?(?:re-?schedul|mov|postpon|push|shift|bump)\w*\b|"
     r"\b(?:had|have|having|needed|got)\s+to\s+(?:re-?schedul|move|postpon)\w*\s+(?:my|his|her|their|a|an)\b|"
-    r"\b(?:re-?schedul\w*|mov\w+|postpon\w*)\s+(?:my|his|her|their)\s+(?!(?:meeting|session|call|slot)\b)",
+    r"\b(?:re-?schedul\w*|mov\w+|postpon\w*)\s+(?:my|his|her|their)\s+(?!(?:meeting|session|call|slot)\b)|"
+    # The sender moving somewhere ("I'll be moving to the Berlin office in January"), not the meeting.
+    r"\bmov(?:e|ing)\s+to\s+(?:the\s+|a\s+|an\s+|my\s+|our\s+)?(?:new\s+)?(?:\w+\s+)?"
+    r"(?:office|city|team|role|job|house|flat|apartment|country|department|company|position|area|campus)\b|"
+    r"\bmoving\s+(?:house|cities|countries|offices|teams|jobs|abroad|overseas)\b",
 )
 _CONFIRM_ANYWHERE = re.compile(
     r"\bi\s+(?:hereby\s+)?confirm\b|\b(?:the|that|this)\s+(?:proposed\s+|suggested\s+)?(?:date|time|slot|day|option)\s+"
@@ -472,7 +476,7 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
     intents: list[Intent] = []
     used: set[int] = set()
     for index, clause in enumerate(reading.clauses):
-        if clause.times or clause.vague:
+        if clause.times or (clause.vague and not _of_the_booked_day(clause, situation)):
             used.add(index)
     cancels = _cancel(reading, situation, used) or _declined_days(reading, situation, used)
     cancel = cancels[0] if cancels else None
@@ -578,7 +582,10 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
         cannot_make = situation.asked == "invite" and answered is not None and answered.type == "decline"
         if cannot_make and (reading.vague or _ANOTHER_TIME.search(text)):
             intents.append(Intent("reschedule"))
-        elif any(c.vague and not _NOT_CANCEL.search(c.low) for c in reading.clauses):
+        elif any(
+            c.vague and not _NOT_CANCEL.search(c.low) and not _of_the_booked_day(c, situation)
+            for c in reading.clauses
+        ):
             # (A day said in a cancel that is not one offers nothing: "I might cancel our Tuesday
             # session if work gets busy".)
             intents.append(Intent("vague_time"))
@@ -730,6 +737,7 @@ def _day_meant(reading: Reading, called_off: Clause, situation: Situation) -> li
 _FINE = re.compile(
     r"\b(?:fine|works|good|great|grand|perfect|ok(?:ay)?|still\s+on|suits|could\s+work|should\s+work)\b"
 )
+_TODAY_OR_TOMORROW = re.compile(r"\b(?:today|tomorrow|tmrw|tmr)\b")
 #: The one day asked about refused whole: "Can't do Tuesday, sorry" (not "can't do Tuesday
 #: mornings, but 3pm is fine").
 _CANT_THE_DAY = re.compile(
@@ -786,6 +794,23 @@ def _refuses_the_meeting(clause: Clause, situation: Situation) -> bool:
         return False
     meeting = situation.meeting
     return meeting is None or not clause.days or meeting.astimezone(situation.zone).date() in clause.days
+
+
+#: Words that ask for another time on a day ("tomorrow morning instead?", "later tomorrow").
+_ANOTHER_PART = re.compile(
+    r"\b(?:morning|afternoon|evening|night|lunch|earlier|later|instead|another|different|other|else|free|available)\b"
+)
+
+
+def _of_the_booked_day(clause: Clause, situation: Situation) -> bool:
+    """A clause that names only the booked meeting's day and asks for no other time there speaks
+    of the meeting ("Here's the link for tomorrow: …", "Can we extend tomorrow's session?"):
+    no new time is asked for."""
+    meeting = situation.meeting
+    if situation.asked != "invite" or meeting is None or not clause.days:
+        return False
+    day = meeting.astimezone(situation.zone).date()
+    return all(d == day for d in clause.days) and not _ANOTHER_PART.search(clause.low)
 
 
 def _taken_by_something_else(
@@ -932,7 +957,9 @@ def _answer(reading: Reading, situation: Situation, options: list[Option], used:
                 and (_STILL_ON.search(clause.low) or _FINE.search(clause.low))
                 and not _NO_LONGER.search(clause.low)
             )
-            named = re.search(rf"\b{day.strftime('%a')}", clause.text, re.IGNORECASE)
+            named = re.search(rf"\b{day.strftime('%a')}", clause.text, re.IGNORECASE) or (
+                _TODAY_OR_TOMORROW.search(clause.low) and day.date() in clause.days
+            )
             # "Tue is grand": the day named fine offers nothing by itself; "See you Tuesday!" to
             # the booked meeting stays courtesy.
             named_fine = _FINE.search(clause.low) and day.date() in clause.days and not clause.unavailable
