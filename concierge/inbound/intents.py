@@ -810,7 +810,13 @@ def _of_the_booked_day(clause: Clause, situation: Situation) -> bool:
     if situation.asked != "invite" or meeting is None or not clause.days:
         return False
     day = meeting.astimezone(situation.zone).date()
-    return all(d == day for d in clause.days) and not _ANOTHER_PART.search(clause.low)
+    return (
+        all(d == day for d in clause.days)
+        and not _ANOTHER_PART.search(clause.low)
+        and not _RESCHEDULE.search(clause.low)
+        and not _NEXT_WEEKDAY.search(clause.low)
+        and not any(verb in clause.low for verb in _MOVING_VERBS)
+    )
 
 
 def _taken_by_something_else(
@@ -1127,6 +1133,14 @@ _MESSAGE = at_word_start(
     r"i(?:\s+(?:may|might|will|could)|'ll)\s+(?:be\s+(?:\w+\s+){0,3}?late|join\s+(?:\w+\s+){0,3}?(?:late|later))\b",
     r"lots\s+to\s+tell\b",
     r"do\s+you\s+mind\s+if\b",
+    # Asking leave of the other side, or telling them of a limit or a change ("Is it ok if I bring a
+    # colleague?", "I need to leave at 3:30 sharp", "I start my new job on the 14th").
+    r"(?:is\s+it|would\s+it\s+be)\s+(?:ok|okay|alright|all\s+right|fine)\s+(?:if|to\s+(?:bring|invite|record))\b",
+    r"(?:can|could|may)\s+i\s+(?:bring|invite|record|share)\b",
+    r"(?:i\s+need\s+to|i\s+have\s+to|i'?ll\s+(?:need|have)\s+to|i\s+must)\s+(?:leave|drop\s+off|head\s+off|go)\s+"
+    r"(?:at|by|early|before|around|promptly|sharp)\b",
+    r"i\s+(?:start|begin)\s+(?:my|a)\s+new\s+(?:job|role|position)\b",
+    r"i(?:\s+will|'ll)\s+be\s+(?:preparing|bringing|reading|working\s+on)\b",
     r"i'?m\s+(?:running|working\s+on|halfway|loving|so\s+sorry)",
     # Someone addressed by name ("Sorry Jo, …", "Ana, please send …"): names are capitalised.
     r"sorry\s+(?-i:[A-Z][a-z]+),",

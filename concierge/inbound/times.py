@@ -1459,6 +1459,7 @@ def read_times(
     for clause in clauses:
         _read_clause(clause, previous, facts, local_now, zone, other_zone, local_anchor)
         previous = clause
+        facts.last_day = clause.days[-1] if clause.days else facts.last_day
     for reason, offer in zip(clauses, clauses[1:], strict=False):
         if _is_the_reason_for(reason, offer):
             reason.times.clear()
@@ -1521,8 +1522,13 @@ class _Facts:
     #: after ("Is 3pm okay? Tuesday I mean").
     waiting: list[_Found] = field(default_factory=list)
     shifted: bool = False
+    #: The last day named so far, offered or not ("…is when my team has its retro, so that's out.
+    #: How about 4:30 that day?").
+    last_day: date | None = None
 
 
+#: A time said to be on the day named before: "4:30 that day", "later the same day".
+_THAT_DAY = re.compile(r"\b(?:that|the\s+same|same)\s+day\b")
 _ISH = re.compile(r"\s*-?\s*ish\b")  # "3ish", "3-ish": about then, not a time to book
 
 
@@ -1583,11 +1589,12 @@ def _read_clause(
             facts.series_start = item.day
             continue
         day, clock = item.day, item.clock
-        if day is None and clock is not None and (named_day or carried or anchor):
+        that_day = facts.last_day if "day" in low and _THAT_DAY.search(low) else None
+        if day is None and clock is not None and (named_day or carried or that_day or anchor):
             # A time alone is on the day named before it here ("Tuesday at 3 or 4?"), else after
             # it here ("Would 9 work on Wednesday?"), else on the day of what the email being
             # answered was about.
-            day = clause_day or moved_day or named_day or (anchor.date() if anchor else None)
+            day = clause_day or moved_day or named_day or that_day or (anchor.date() if anchor else None)
         if clock is None and day is not None and _SAME_TIME.search(low) and facts.last_offered is not None:
             # "Tuesday the 15th at 4:30, or Wednesday 16th same time?": the time offered before.
             before = facts.last_offered
