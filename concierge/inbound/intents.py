@@ -172,13 +172,14 @@ _CANCEL = re.compile(
     rf"{_STOP_THE_MEETINGS}|"
     r"take\s+(?:it|that(?:\s+one)?|this(?:\s+one)?|the\s+\w+(?:\s+\w+)?)\s+(?:out\s+of|off)\s+(?:the|my|our)\s+calendars?)\b",
 )
-#: Skipping a meeting ("let's skip the one on the 4th", "drop the follow-up on the 18th"; not
+#: Skipping a meeting ("let's skip the one on the 4th", "drop the follow-up on the 18th", "skip the
+#: Dec 15 one", "skip next week's session"; not
 #: "skip the small talk", "drop the meeting notes into our doc"): a cancel. Beside a time it is
 #: left to that time (a proposal, or with "instead" a move), not called off.
 _SKIP = re.compile(
-    r"\b(?:(?:skip|drop)(?:ping)?\s+(?:(?:the|this|that|our|next|tomorrow'?s|today'?s|\w+day'?s)\s+)?(?:\w+\s+)?"
-    rf"(?:{_MEETING_WORDS}|follow-?up)s?"
-    r"(?=\s*(?:$|[.,;:!?)\-–—]|(?:on|this|next|for|after|tomorrow|today|in)\b))|"
+    r"\b(?:(?:skip|drop)(?:ping)?\s+(?:(?:the|this|that|our|next|tomorrow'?s|today'?s|\w+day'?s)\s+)?(?:[\w']+\s+){0,2}"
+    rf"(?:{_MEETING_WORDS}|follow-?up|(?<=\s)one)s?"
+    r"(?=\s*(?:$|[.,;:!?)\-–—]|(?:on|this|next|for|after|tomorrow|today|in|please|pls|if|as)\b))|"
     r"skip(?:ping)?\s+(?:it|this\s+week|next\s+week|the\s+\d+(?:st|nd|rd|th)?|"
     r"(?:tomorrow|today)(?:'?s(?=\s*(?:$|[.,;:!?\-–—]|(?:since|because|so|as)\b)))?|"
     r"(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?)\b(?!'))",
@@ -569,6 +570,7 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
     elif cancel is not None and any(
         c.vague
         and not _CANCEL.search(c.low)
+        and not _SKIP.search(c.low)
         and ("?" in c.text or _ANOTHER_TIME.search(c.low))
         and not _YOU_CHOOSE.search(c.low)
         for c in reading.clauses
