@@ -606,7 +606,14 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
             return scheduling or about
         return about + scheduling
     if (
-        _message_for_others(reading, used, scheduling=bool(intents))
+        _message_for_others(
+            reading,
+            used,
+            scheduling=bool(intents),
+            repeat_carried=any(
+                o.repeat for i in intents if i.type in ("propose", "reschedule") for o in i.options
+            ),
+        )
         or (
             # A meeting link beside a yes ("I'll be there, here is my Zoom: …"): no option carries
             # it, so the other side gets it as a message.
@@ -1163,15 +1170,24 @@ def _courteous(text: str) -> bool:
     return all(_COURTESY.match(part.strip()) for part in re.split(r"[,;]", text) if _LETTERS.search(part))
 
 
+#: A repeat asked for of the meeting answered ("Yes! Could we make it a weekly thing?"): passed on
+#: for the proposer to settle, unless the reply's own time carries it.
+_REPEAT_ASKED = re.compile(
+    r"\bmake\s+(?:it|this|that|these|them)\s+(?:a\s+)?(?:weekly|bi-?weekly|fortnightly|monthly|regular|recurring|"
+    r"every\s+(?:other\s+)?(?:week|month))",
+    re.IGNORECASE,
+)
+
+
 #: A clause that turns from what came before it ("Yes, but can we keep it to 30 minutes?").
 _TURNS = re.compile(r"\bbut\W*$", re.IGNORECASE)
 
 
-def _message_for_others(reading: Reading, used: set[int], scheduling: bool) -> bool:
+def _message_for_others(reading: Reading, used: set[int], scheduling: bool, repeat_carried: bool) -> bool:
     """Something is left that is neither scheduling nor a command nor only courtesy; beside
     scheduling, only what is plainly meant for the other person (`_MESSAGE`) counts, or a
     question that turns from it and names no time ("Yes, but can we do it on Zoom?": the
-    proposer settles it)."""
+    proposer settles it), or a repeat asked for that no option of the reply carries."""
     # Most replies that schedule say nothing else: one look at the whole text spares a look per clause.
     anywhere = scheduling and _MESSAGE.search(reading.text) is not None
     for index, clause in enumerate(reading.clauses):
@@ -1179,6 +1195,7 @@ def _message_for_others(reading: Reading, used: set[int], scheduling: bool) -> b
             asks = "?" in clause.text and index not in used and not clause.mentions
             meant = (
                 (anywhere and _MESSAGE.search(clause.text))
+                or (_REPEAT_ASKED.search(clause.text) and not repeat_carried)
                 or _ADDRESSED.match(clause.text)
                 or (asks and _TURNS.search(reading.text, max(0, clause.start - 8), clause.start))
             )
