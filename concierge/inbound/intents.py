@@ -21,6 +21,7 @@ from concierge.inbound.times import (
     MEETING_HOST,
     MEETING_LINK,
     MEETING_NOUNS,
+    WEEKDAY_NAME,
     WEEKDAY_WORD,
     Clause,
     Option,
@@ -178,8 +179,8 @@ _CANCEL = re.compile(
 #: left to that time (a proposal, or with "instead" a move), not called off.
 _SKIP = re.compile(
     r"\b(?:(?:skip|drop)(?:ping)?\s+(?:(?:the|this|that|our|next|tomorrow'?s|today'?s|\w+day'?s)\s+)?(?:[\w']+\s+){0,2}"
-    rf"(?:{_MEETING_WORDS}|follow-?up|(?<=\s)one)s?"
-    r"(?=\s*(?:$|[.,;:!?)\-–—]|(?:on|this|next|for|after|tomorrow|today|in|please|pls|if|as)\b))|"
+    rf"(?:{_MEETING_WORDS}|follow-?up)s?"
+    r"(?=\s*(?:$|[.,;:!?)\-–—]|(?:on|this|next|for|after|tomorrow|today|in|please|pls)\b))|"
     r"skip(?:ping)?\s+(?:it|this\s+week|next\s+week|the\s+\d+(?:st|nd|rd|th)?|"
     r"(?:tomorrow|today)(?:'?s(?=\s*(?:$|[.,;:!?\-–—]|(?:since|because|so|as)\b)))?|"
     r"(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?)\b(?!'))",
@@ -199,14 +200,20 @@ _CANCEL_ALL = re.compile(
     r"(?:series|recurring|repeating|regular)|the\s+(?:whole|entire)\s+series|every\s+(?:future\s+)?(?:meeting|session)|"
     r"recurring\s+(?:meeting|session|call)s?|(?:the\s+)?rest\s+of\s+(?:the|our)\s+(?:series|meetings|sessions))\b",
 )
+#: A time or a day, as a move names where to ("switch to 4pm", "change it to Thursday"; not
+#: "switch to 2 sessions a month", "switch it to Zoom").
+_A_TIME_OR_DAY = (
+    rf"\d{{1,2}}(?::\d\d)?\s*(?:am|pm)\b|\d{{1,2}}:\d\d|(?:next\s+|this\s+)?{WEEKDAY_NAME}\b|tomorrow\b|today\b|"
+    r"the\s+(?:\d{1,2}(?:st|nd|rd|th)|next|following)\b|noon\b|"
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d"
+)
 _RESCHEDULE = re.compile(
     r"\b(?:re-?schedul\w*|re-?arrang\w*|postpon\w*|prepon\w*|push(?:ed|ing)?\s+(?:it|this|that|our|the|back|out)|"
     r"(?:push|bump)(?:ed|ing)?\s+to\s+(?=\d|(?:mon|tue|wed|thu|fri|sat|sun|next|tomorrow|later|after|the\s+(?:\d|next|following)))|"
     r"bump(?:ed|ing)?\s+(?:it|this|that|our|the)|"
     r"mov(?:e|ing)\s+(?:it|this|that|our|the|to|things)|shift\w*\s+(?:it|this|that|our|the|to)|"
     r"bring\s+(?:it|this|that|our|the)?\s*(?:\w+\s+)?forward|change\s+(?:the|our)\s+(?:time|day|date)|"
-    r"(?:chang|switch|swap)(?:e|ed|ing)?\s+(?:it|this|that|ours)\s+to|"
-    r"(?:switch|swap)(?:ed|ing)?\s+to\s+(?=\d|(?:mon|tue|wed|thu|fri|sat|sun|next|tomorrow|the\s+(?:\d|next|following)))|"
+    rf"(?:chang|switch|swap)(?:e|ed|ing)?\s+(?:(?:it|this|that|ours)\s+)?to\s+(?={_A_TIME_OR_DAY})|"
     r"another\s+(?:time|day)\s+for\s+(?:our|the)|new\s+time\s+for)\b",
 )
 #: A date in words, month and day in either order ("Jan 4", "4th of January").
@@ -298,7 +305,8 @@ _NOT_OUR_MOVE = re.compile(
     r"\b(?:had|have|having|needed|got)\s+to\s+(?:re-?schedul|move|postpon)\w*\s+(?:my|his|her|their|a|an)\b|"
     r"\b(?:re-?schedul\w*|mov\w+|postpon\w*)\s+(?:my|his|her|their)\s+(?!(?:meeting|session|call|slot)\b)|"
     # The sender moving somewhere ("I'll be moving to the Berlin office in January"), not the meeting.
-    r"\bmov(?:e|ing)\s+to\s+(?:the\s+|a\s+|an\s+|my\s+|our\s+)?(?:new\s+)?(?:\w+\s+)?"
+    r"\b(?:i|i'?m|i\s+am|i'?ll\s+be|i\s+will\s+be|we'?re|we\s+are|we'?ll\s+be)\s+(?:\w+\s+)?mov(?:e|ing)\s+to\s+"
+    r"(?:the\s+|a\s+|an\s+|my\s+|our\s+)?(?:new\s+)?(?:\w+\s+)?"
     r"(?:office|city|team|role|job|house|flat|apartment|country|department|company|position|area|campus)\b|"
     r"\bmoving\s+(?:house|cities|countries|offices|teams|jobs|abroad|overseas)\b",
 )
@@ -746,12 +754,19 @@ def _day_meant(reading: Reading, called_off: Clause, situation: Situation) -> li
 _FINE = re.compile(
     r"\b(?:fine|works|good|great|grand|perfect|ok(?:ay)?|still\s+on|suits|could\s+work|should\s+work)\b"
 )
-_TODAY_OR_TOMORROW = re.compile(r"\b(?:today|tomorrow|tmrw|tmr)\b")
+#: A yes held back ("Tuesday could work but let me check with my boss first"): no yes yet.
+_HEDGED = re.compile(
+    r"\b(?:let\s+me\s+(?:check|confirm|see|double)|i'?ll\s+(?:check|confirm|let\s+you\s+know|get\s+back)|"
+    r"(?:need|have)\s+to\s+(?:check|confirm)|not\s+(?:sure|certain)|tentative\w*|pencil|will\s+confirm|"
+    r"to\s+be\s+confirmed|tbc)\b"
+)
+_TODAY_OR_TOMORROW = re.compile(r"\b(?:today|tomorrow)\b")
 #: The one day asked about refused whole: "Can't do Tuesday, sorry" (not "can't do Tuesday
 #: mornings, but 3pm is fine").
 _CANT_THE_DAY = re.compile(
-    r"\bcan'?t\s+(?:do|make)\s+(?:the\s+)?(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?(?:\s+(?:then|anymore|after\s+all))?"
-    r"(?=\s*(?:[,.!;]|$|(?:sorry|unfortunately|i'?m\s+afraid)\b))"
+    _CANT_DAY.pattern
+    + r"(?:\s+(?:then|anymore|after\s+all))?(?=\s*(?:[,.!;]|$|(?:sorry|unfortunately|i'?m\s+afraid)\b))",
+    re.IGNORECASE,
 )
 #: A meeting called off by a day said elsewhere ("…on Dec 15, so please cancel that one").
 _THAT_ONE = re.compile(rf"\bthat\s+(?:{_MEETING_WORDS}|day)\b")
@@ -812,13 +827,19 @@ _ANOTHER_PART = re.compile(
 
 
 def _of_the_booked_day(clause: Clause, situation: Situation) -> bool:
-    """A clause that names only the booked meeting's day and asks for no other time there speaks
-    of the meeting ("Here's the link for tomorrow: …", "Can we extend tomorrow's session?"):
-    no new time is asked for."""
-    meeting = situation.meeting
-    if situation.asked != "invite" or meeting is None or not clause.days:
+    """A clause that names only the day asked about (the booked meeting's, or the one time
+    offered) and asks for no other time there speaks of it ("Here's the link for tomorrow: …",
+    "Can we extend tomorrow's session?", "Tuesday could work but let me check first"): no new
+    time is asked for."""
+    if situation.asked == "invite":
+        asked_about = situation.meeting
+    else:
+        asked_about = (
+            situation.offered[0] if situation.asked == "confirm" and len(situation.offered) == 1 else None
+        )
+    if asked_about is None or not clause.days:
         return False
-    day = meeting.astimezone(situation.zone).date()
+    day = asked_about.astimezone(situation.zone).date()
     return (
         all(d == day for d in clause.days)
         and not _ANOTHER_PART.search(clause.low)
@@ -971,6 +992,7 @@ def _answer(reading: Reading, situation: Situation, options: list[Option], used:
                 (not options or "?" not in clause.text)
                 and (_STILL_ON.search(clause.low) or _FINE.search(clause.low))
                 and not _NO_LONGER.search(clause.low)
+                and not _HEDGED.search(reading.text.lower())
             )
             named = re.search(rf"\b{day.strftime('%a')}", clause.text, re.IGNORECASE) or (
                 _TODAY_OR_TOMORROW.search(clause.low) and day.date() in clause.days
@@ -1054,8 +1076,8 @@ def _picked(reading: Reading, situation: Situation, used: set[int], countered: b
 #: earlier", "could we start half an hour later?").
 _ORDER_NAMED = re.compile(
     r"\bthe\s+(?:earlier|later)\b|(?:prefer|rather|go\s+(?:for|with))\s+(?:earlier|later)\b|"
-    r"\b(?:earlier|later)\s*(?:one|option|slot|time|choice|suggestion|is|would|works?|suits?|please|pls|"
-    r"for\s+me|(?:,\s*)?(?:thanks|thx|cheers))|^\W*(?:earlier|later)\W*$"
+    r"\b(?:earlier|later)\s*(?:one|option|slot|choice|suggestion|is|would|works?|suits?|please|pls|for\s+me)\b|"
+    r"^\W*(?:earlier|later)\W*$"
 )
 
 
@@ -1068,7 +1090,7 @@ _REFUSED_BEFORE = re.compile(
     r"|\b(?:can'?t|cannot|won'?t\s+be\s+able\s+to)\s+(?:do|make)\b)[^,.;:!?]{0,24}$"
 )
 _REFUSED_AFTER = re.compile(
-    r"^(?:'s|\s+is)\s+(?:a\s+bit\s+|way\s+|a\s+little\s+|rather\s+|quite\s+|slightly\s+)?(?:too\s+)?"
+    r"^(?:'s|\s+is)\s+(?:(?:a\s+bit|way|a\s+little|rather|quite|slightly)\s+(?:too\s+)?|too\s+)"
     r"(?:late|early|soon)\b(?!\s+enough)|"
     r"^\s*(?:one|option|slot|time|choice)?\s*(?:doesn'?t|does\s+not|won'?t|isn'?t|is\s+not|can'?t|"
     r"wouldn'?t|is\s+no\s+good|is\s+out|(?:is\s+)?not\s+(?:ideal|great|good|possible|an\s+option))\b|"

@@ -228,14 +228,14 @@ _PLACE_WHERE = (
     rf"(?:(?:the\s+)?{_LANDMARK}\b|(?:the\s+)?(?:{_NAME_WORD}|\d+(?:st|nd|rd|th)(?:\s+{_STREET})?)"
     rf"(?:\s+(?:{_NAME_JOIN}\s+)?(?:{_NAME_WORD}|{_STREET})){{0,3}}))?"
 )
-#: A place to meet in words: "at/in", an article (never "my"/"your": whose office that is the
-#: other side could not tell), up to four words of its name, its noun (or nouns), its name or
-#: number after it ("Café Hugo", "room 4B", "Conference Room B"), and where it is.
-#: Its floor, after it ("the office, 3rd floor", "the WeWork on 5th Ave, ground floor").
+#: A place's floor, after it ("the office, 3rd floor", "the WeWork on 5th Ave, ground floor").
 _FLOOR = (
-    r"(?:\s*,?\s+(?i:on\s+)?(?i:the\s+)?(?:\d+(?:st|nd|rd|th)|(?i:ground|top|first|second|third|fourth|fifth|"
+    r"(?:(?:\s*,\s*|\s+)(?i:on\s+)?(?i:the\s+)?(?:\d+(?:st|nd|rd|th)|(?i:ground|top|first|second|third|fourth|fifth|"
     r"sixth|seventh|eighth|ninth|tenth))\s+(?i:floor)\b)?"
 )
+#: A place to meet in words: "at/in", an article (never "my"/"your": whose office that is the
+#: other side could not tell), up to four words of its name, its noun (or nouns), its name or
+#: number after it ("Café Hugo", "room 4B", "Conference Room B"), where it is and its floor.
 _PLACE = re.compile(
     rf"\b(?i:at|in)\s+(?P<place>(?:(?i:the|a)\s+)?(?:{_PLACE_WORD}\s+){{0,4}}?(?i:{_PLACE_NOUN}"
     rf"(?:\s+{_PLACE_NOUN})*)\b(?:\s+{_NAME_WORD}){{0,3}}{_PLACE_WHERE}{_FLOOR})"
@@ -394,7 +394,7 @@ _CUE = re.compile(
     r"please|another|make\s+it|(?:i'?d|i\s+would|we'?d)\s+rather|i\s+can|i\s+could|we\s+can|we\s+could|up\s+for|happy\s+to|let\s+me\s+know|either|or|instead|"
     r"then|is\s+that|does\s+that|do\s+you|are\s+you|move|push|shift|reschedule|postpone|bring|"
     r"sounds?|right|session|call|convenient|possible|every|each|weekly|biweekly|fortnightly|monthly|slot|window|"
-    r"opening|if\s+(?:that|this|it)(?:'s|\s+is)?|too\s+(?:late|early)\s+for\s+you)\b",
+    r"opening|choice|preference|ideal|ideally|if\s+(?:that|this|it)(?:'s|\s+is)?|too\s+(?:late|early)\s+for\s+you)\b",
 )  # fmt: skip
 _OFFER = re.compile(
     r"\?|\b(?:how\s+about|what\s+about|could\s+(?:we|you)|can\s+(?:we|you)|shall\s+we|should\s+we|"
@@ -456,7 +456,8 @@ _CLOCK = re.compile(
 )
 _BARE_HOUR = re.compile(
     r"\b(?:at|@|around|by|from|after|make\s+it|to|till|until)\s+(\d{1,2})(?::(\d{2}))?\b"
-    r"(?!\s*(?:am|pm|a\b|p\b|[:/.-]\d|%|people|persons|of\b|minutes|mins|hours|days|weeks))",
+    r"(?!\s*(?:am|pm|a\b|p\b|[:/.-]\d|%|people|persons|of\b|minutes|mins|hours|days|weeks|months|sessions?\b|"
+    r"meetings?\b|calls?\b|times\b|per\b|each\b))",
     re.IGNORECASE,
 )
 #: An hour asked about without a preposition, the question ending there: "Would 9 work on
@@ -467,11 +468,11 @@ _BARE_HOUR_ASKED = re.compile(
     re.IGNORECASE,
 )
 _ASKED_VERBS = (" work", " suit", " be ", " do")  # what `_BARE_HOUR_ASKED` needs, looked for first
-#: An hour said after "say" or "do", the phrase ending there: "Let's say 11?", "Could we do 5
-#: instead?", "say 9" (not "do 2 sessions", "say 3 things").
+#: An hour asked after "say" or "do": "Let's say 11?", "Could we do 5 instead?", "do 4 then?"
+#: (not "do 2 sessions", "I can do 2.", "Let's say 10, that's plenty", "do 4 instead of 6").
 _BARE_HOUR_SAID = re.compile(
-    r"\b(?:say|do)\s+(\d{1,2})(?::(\d{2}))?(?=\s*(?:instead\b|then\b|that\s+day\b|tomorrow\b|today\b|"
-    r"(?:for\s+(?:you|me|us)\s*)?(?:[?!.,;]|$)))",
+    r"\b(?:say|do)\s+(\d{1,2})(?::(\d{2}))?(?=\s*(?:instead\b(?!\s+of)|then\b|that\s+day\b|tomorrow\b|today\b|"
+    r"(?:for\s+(?:you|me|us)\s*)?\?))",
     re.IGNORECASE,
 )
 #: An hour preferred in so many words, opening its phrase: "5 would be better", "…; 4 works
@@ -485,9 +486,10 @@ _BARE_HOUR_BETTER = re.compile(
 )
 #: A weekday as people write it ("Tuesday", "Tue", "Tues", "Thurs."), its first three letters
 #: captured; for other modules' patterns too.
-WEEKDAY_WORD = r"(mon|tue|wed|thu|fri|sat|sun)(?:day|s|sday|nesday|rsday|urday|\.)?"
+_DAY_STEMS, _DAY_ENDINGS = r"mon|tue|wed|thu|fri|sat|sun", r"(?:day|s|sday|nesday|rsday|urday|\.)?"
+WEEKDAY_WORD = rf"({_DAY_STEMS}){_DAY_ENDINGS}"
 #: The same, capturing nothing.
-_A_WEEKDAY = r"(?:mon|tue|wed|thu|fri|sat|sun)(?:day|s|sday|nesday|rsday|urday|\.)?"
+WEEKDAY_NAME = rf"(?:{_DAY_STEMS}){_DAY_ENDINGS}"
 _WEEKDAY = re.compile(rf"\b{WEEKDAY_WORD}\b", re.IGNORECASE)
 _NEXT_WEEK_DAY = re.compile(
     r"\b(mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?\s+(?:of\s+)?next\s+week\b|\bnext\s+week(?:'s)?\s*,?\s*(?:on\s+)?"
@@ -738,8 +740,16 @@ _WORD_REWRITES: tuple[_Rewrite, ...] = (
     (_NUMBERS, _NUMBER_WORD, _number_word),  # "at two" → "at 2"
     # "Maybe 3:30?" is no date in May (the library reads "May 3"); "perhaps" says the same.
     ("maybe", re.compile(r"\bmay\s*be\b(?=\s+\d)", _I), "perhaps"),
-    # "I'm free Monday and Tuesday at 3pm": either day (the library would read only the last).
-    (" and ", re.compile(rf"\b({_A_WEEKDAY})\s+and\s+(?=(?:on\s+)?{_A_WEEKDAY}\b)", _I), r"\1 or "),
+    # "I'm free Monday and Tuesday at 3pm": either day (the library would read only the last); not
+    # "every Monday and Wednesday", a series on both.
+    (
+        " and ",
+        re.compile(
+            rf"(?<!every\s)(?<!each\s)(?<!both\s)\b({WEEKDAY_NAME})\s+and\s+(?=(?:on\s+)?{WEEKDAY_NAME}\b)",
+            _I,
+        ),
+        r"\1 or ",
+    ),
 )
 _DIGIT_DOT_DIGIT = re.compile(r"\d\.\d")
 _DIGIT_REWRITES: tuple[_Rewrite, ...] = (
@@ -776,7 +786,8 @@ _DIGIT_REWRITES: tuple[_Rewrite, ...] = (
     (
         "from",
         re.compile(
-            r"\bfrom\s+(\d{1,2}(?::\d\d)?\s*(?:am|pm)?)\s+(?:to|till|until)\s+(?=\d{1,2}(?::\d\d|\s*(?:am|pm)))",
+            r"\bfrom\s+(\d{1,2}(?::\d\d)?\s*(?:am|pm)?)\s+(?:to|till|until)\s+"
+            r"(?=\d{1,2}(?::\d\d|\s*(?:am|pm|o'?\s*clock\b)))",
             _I,
         ),
         r"\1-",
@@ -1351,10 +1362,7 @@ def _bare_hours(masked: str, found: list[_Found]) -> list[_Found]:
     """ "at 3", "make it 4": an hour the library does not read on its own."""
     extra: list[_Found] = []
     asked = _BARE_HOUR_ASKED.finditer(masked) if any(verb in masked for verb in _ASKED_VERBS) else ()
-    said = _BARE_HOUR_SAID.finditer(masked) if "say" in masked or "do" in masked else ()
-    better = (
-        _BARE_HOUR_BETTER.finditer(masked) if " be" in masked or " work" in masked or " is " in masked else ()
-    )
+    said, better = _BARE_HOUR_SAID.finditer(masked), _BARE_HOUR_BETTER.finditer(masked)
     for match in (*_BARE_HOUR.finditer(masked), *asked, *said, *better):
         if any(f.start <= match.start(1) < f.end for f in found):
             continue
@@ -1461,7 +1469,7 @@ def read_times(
         previous = clause
         facts.last_day = clause.days[-1] if clause.days else facts.last_day
     for reason, offer in zip(clauses, clauses[1:], strict=False):
-        if _is_the_reason_for(reason, offer):
+        if _is_the_reason_for(reason, offer, normalized):
             reason.times.clear()
             reason.unavailable = True
     options: list[datetime] = []
@@ -1486,23 +1494,29 @@ def read_times(
     )
 
 
-def _is_the_reason_for(clause: Clause, then: Clause) -> bool:
-    """A time said plainly, then "so" and another day offered: the first is the sender's own
-    engagement, the reason for the second ("Yoga Tuesday 6pm, so Wednesday 2pm?", "Dentist
-    Tuesday at 3, so maybe Wednesday?"). Not where the first is offered in words ("Tuesday 3pm
-    works, so does Wednesday"), the second is offered beside it ("…, so Wednesday 2pm would
-    also work"), or restates the same day ("…, so 8pm your time")."""
+#: Words that make the second of two times an addition or a fallback, not the offer the first
+#: is the reason for ("…, so Wednesday 2pm would also work", "…, so Wednesday 2pm as a backup").
+_BESIDE_IT = re.compile(
+    r"\b(?:also|too|as\s+well|backup|back-up|fallback|if\s+not|otherwise|failing\s+that)\b"
+)
+
+
+def _is_the_reason_for(reason: Clause, offer: Clause, text: str) -> bool:
+    """A time said plainly, then, in the same sentence, "so" and another day offered: the first is
+    the sender's own engagement, the reason for the second ("Yoga Tuesday 6pm, so Wednesday 2pm?",
+    "Dentist Tuesday at 3, so maybe Wednesday?"). Not where the first is offered in words
+    ("Tuesday 3pm works, so does Wednesday", "Tuesday 3pm is my first choice, so …"), the second
+    is an addition or a fallback ("…, so Wednesday 2pm would also work", "… as a backup"), or
+    restates the same day ("…, so 8pm your time")."""
     return (
-        bool(clause.times)
-        and then.low.startswith("so ")
-        and bool(then.days)
-        and set(then.days) != set(clause.days)
-        and not _CUE.search(clause.low)
-        and not _ALSO.search(then.low)
+        bool(reason.times)
+        and offer.low.startswith("so ")
+        and not re.search(r"[.!?]", text[reason.end : offer.start])
+        and bool(offer.days)
+        and set(offer.days) != set(reason.days)
+        and not _CUE.search(reason.low)
+        and not _BESIDE_IT.search(offer.low)
     )
-
-
-_ALSO = re.compile(r"\b(?:also|too|as\s+well)\b")
 
 
 @dataclass
@@ -1583,13 +1597,13 @@ def _read_clause(
         if previous is not None:
             previous.vague = False
     days_alone: list[date] = []
+    that_day = facts.last_day if "day" in low and _THAT_DAY.search(low) else None
     for item in found:
         clause_day = item.day or clause_day
         if item.day is not None and item.clock is None and _SERIES_START.search(low[: item.start]):
             facts.series_start = item.day
             continue
         day, clock = item.day, item.clock
-        that_day = facts.last_day if "day" in low and _THAT_DAY.search(low) else None
         if day is None and clock is not None and (named_day or carried or that_day or anchor):
             # A time alone is on the day named before it here ("Tuesday at 3 or 4?"), else after
             # it here ("Would 9 work on Wednesday?"), else on the day of what the email being
@@ -1730,7 +1744,7 @@ def _weeks_apart(text: str, today: date) -> str:
     return text
 
 
-_DAYS_JOINED = rf"{_A_WEEKDAY}(?:\s*(?:,|/|&|\bor\b|\band\b)\s*(?:or\s+|and\s+)?{_A_WEEKDAY})+"
+_DAYS_JOINED = rf"{WEEKDAY_NAME}(?:\s*(?:,|/|&|\bor\b|\band\b)\s*(?:or\s+|and\s+)?{WEEKDAY_NAME}){{1,6}}"
 #: Several weekdays said with one "next week" ("Mon or Tue next week", "next week, Thursday or
 #: Friday"): each is in the next week, not only the one beside it.
 _DAYS_NEXT_WEEK = re.compile(
@@ -1743,7 +1757,7 @@ def _each_next_week(match: re.Match[str], today: date) -> str:
     """Each weekday of the match pinned to its date in the next calendar week."""
     days = match["before"] or match["after"]
     return re.sub(
-        _A_WEEKDAY,
+        WEEKDAY_NAME,
         lambda day: _date_words(_next_week(today, _weekday_index(day.group(0)))),
         days,
         flags=re.IGNORECASE,
@@ -1894,7 +1908,7 @@ def _mostly_times(text: str, found: list[_Found]) -> bool:
     rest = _TOOLS.sub(" ", _URL.sub(" ", rest))
     if _words_said(rest) <= 2:
         return True
-    for place in sorted(set(_places_in(rest)), key=lambda p: -p.start()):
+    for place in sorted(_places_in(rest), key=lambda p: -p.start()):
         rest = rest[: place.start()] + " " + rest[place.end() :]
     return _words_said(rest) == 0
 
@@ -1930,48 +1944,53 @@ def _location(text: str, clauses: list[Clause]) -> str | None:
     return _place(clauses)
 
 
+#: What follows a place when another is offered beside it ("at Starbucks or Peet's", "at the
+#: cafe, or the library", "at Starbucks. Or Peet's?").
+_OR_ANOTHER = re.compile(
+    rf"\s*[,.]?\s+(?i:or)\s+(?i:at\s+|in\s+)?(?i:the\s+)?(?:(?=[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]){_NAME_WORD}|(?i:{_PLACE_NOUN})\b)"
+)
+
+
 def _place(clauses: list[Clause]) -> str | None:
     """A place said where a time is offered ("Thursday at 3 at the library?"), or in a sentence
     that names no time after "meet" ("Let's meet at the library."); none where the sender or
     someone else only is, was or works, one refused ("not at the library"), or when two are
-    named ("at the cafe or in the library"; the options' places would be guessed)."""
+    named ("at the cafe or in the library", "at Starbucks or Peet's"; the options' places would
+    be guessed)."""
     found: set[str] = set()
-    for clause in clauses:
+    for clause, after in zip(clauses, [*clauses[1:], None], strict=True):
         if clause.unavailable or (clause.mentions and not clause.times):
             continue
         places = _places_in(clause.text)
-        if len(places) > 1:  # "at the cafe or in the library": theirs to settle
-            return None
+        if len(places) > 1 or any(
+            _OR_ANOTHER.match(clause.text, p.end()) or (after and _OR_ANOTHER.match(" " + after.text))
+            for p in places
+        ):
+            return None  # theirs to settle
         for place in places:
             before = clause.low[max(0, place.start() - 40) : place.start()]
             to_meet = not _NOT_TO_MEET.search(before) if clause.times else _MEET_AT.search(before)
             if to_meet:
-                found.add(re.sub(r"\s+", " ", place.group("place")).strip(" ."))
+                found.add(_place_name(place))
     return found.pop() if len(found) == 1 else None
+
+
+def _place_name(place: re.Match[str]) -> str:
+    return re.sub(r"\s+", " ", place.group("place")).strip(" .")
 
 
 def _places_in(text: str) -> list[re.Match[str]]:
     """The places named in a clause: by a place's noun ("at the Blue Bottle cafe"), or by a name
-    alone after "at" ("at Starbucks") where no noun's place takes its words and it is no zone.
-    A place with another offered beside it ("at Starbucks or Peet's") counts as two."""
+    alone after "at" ("at Starbucks") where no noun's place takes its words and it is no zone
+    ("at Eastern", "at Central European Time.")."""
     places = list(_PLACE.finditer(text))
     for named in _NAMED_PLACE.finditer(text):
-        name = named.group("place")
-        words = name.lower().split()
+        words = _place_name(named).lower().split()
         if " ".join(words) in ZONES or "time" in words or _ZONE_AFTER.match(text, named.end()):
             continue
         if not any(p.start() < named.end() and named.start() < p.end() for p in places):
             places.append(named)
-    if len(places) == 1 and _OR_ANOTHER.match(text, places[0].end()):
-        places.append(places[0])
     return places
-
-
-#: What follows a place when another is offered beside it ("at Starbucks or Peet's", "at the
-#: cafe, or the library").
-_OR_ANOTHER = re.compile(
-    r"\s*,?\s+or\s+(?:at\s+|in\s+)?(?:the\s+)?(?:[A-ZÀ-ÖØ-Þ]|" + _PLACE_NOUN + ")", re.IGNORECASE
-)
 
 
 #: The names `_location` gives the tools it reads.
