@@ -853,16 +853,29 @@ def _taken_by_something_else(
     reading: Reading, situation: Situation, options: list[Option], text: str
 ) -> bool:
     """The meeting's day is taken by something else and another time is offered for it: "My
-    manager scheduled an all-hands at 3pm Tuesday. Could we do 4pm?" moves the meeting. Not
-    when the meeting itself is offered again ("I have the dentist Tuesday at 1, so 3pm works")
-    or another meeting is asked for ("…could we also add Thursday?")."""
+    manager scheduled an all-hands at 3pm Tuesday. Could we do 4pm?" moves the meeting. Not when
+    what takes the day is at another hour ("a dentist appointment Tuesday at 11am" of a 3pm
+    meeting), the meeting itself is offered again ("I have the dentist Tuesday at 1, so 3pm
+    works") or another meeting is asked for ("…could we also add Thursday?")."""
     meeting = situation.meeting
     if meeting is None or any(same_moment(o.start, meeting) for o in options):
         return False
-    day = meeting.astimezone(situation.zone).date()
-    return any(c.unavailable and day in c.days for c in reading.clauses) and not ANOTHER_MEETING.search(
-        text.lower()
-    )
+    local = meeting.astimezone(situation.zone)
+    return any(
+        c.unavailable and local.date() in c.days and not _another_hour_named(c, local)
+        for c in reading.clauses
+    ) and not ANOTHER_MEETING.search(text.lower())
+
+
+#: An hour as a clock says it ("11am", "3 pm", "14:30").
+_CLOCK_HOUR = re.compile(r"\b(\d{1,2})(?::\d\d)?\s*(?:am|pm)\b|\b(\d{1,2}):\d\d\b")
+
+
+def _another_hour_named(clause: Clause, meeting: datetime) -> bool:
+    """The clause names hours of the day, and not the meeting's: what takes the day leaves the
+    meeting free ("I have a dentist appointment Tuesday at 11am" of a 3pm meeting)."""
+    hours = {int(m.group(1) or m.group(2)) % 12 for m in _CLOCK_HOUR.finditer(clause.low)}
+    return bool(hours) and meeting.hour % 12 not in hours
 
 
 def _moves(reading: Reading, used: set[int], moved_from: re.Match[str] | None) -> bool:
