@@ -383,7 +383,7 @@ _BUSY = re.compile(
     r"i\s+have\s+(?:a|an|my|the|another|\d)\b|i'?ve\s+got\s+(?:a|an|my)\b|deadline|due\b|"
     r"(?:office|opening|business|working)\s+hours|(?:flight|train|bus)\b|"
     r"(?:will|'ll)\s+(?:join|be\s+there|arrive|dial\s+in)\s+(?:at|by|around)|"
-    r"(?:running|be|i'?m|am)\s+(?:\w+\s+){0,3}late\b)",
+    r"(?:running|be|i'?m|am)\s+(?:\w+\s+){0,3}late\b|running\s+(?:a\s+(?:bit|little)\s+)?behind\b)",
 )  # fmt: skip
 # What makes a clause with an exact time an offer of it (broad), and what makes a day or a part
 # of a day alone a (vague) offer (narrow: "Great session today" offers nothing).
@@ -392,7 +392,7 @@ _CUE = re.compile(
     r"works?|working|suits?|suit|free|available|around|open|prefer|propose|suggest|meet|meeting|chat|"
     r"catch\s+up|sync|talk|speak|connect|book|schedule|pencil|plan|ok|okay|good|fine|best|great|perfect|"
     r"please|another|make\s+it|(?:i'?d|i\s+would|we'?d)\s+rather|i\s+can|i\s+could|we\s+can|we\s+could|up\s+for|happy\s+to|let\s+me\s+know|either|or|instead|"
-    r"then|is\s+that|does\s+that|do\s+you|are\s+you|move|push|shift|reschedule|postpone|bring|"
+    r"then|is\s+that|does\s+that|do\s+you|are\s+you|move|push|bump|shift|reschedule|postpone|bring|"
     r"sounds?|right|session|call|convenient|possible|every|each|weekly|biweekly|fortnightly|monthly|slot|window|"
     r"opening|choice|preference|ideal|ideally|if\s+(?:that|this|it)(?:'s|\s+is)?|too\s+(?:late|early)\s+for\s+you)\b",
 )  # fmt: skip
@@ -1541,6 +1541,13 @@ class _Facts:
     last_day: date | None = None
 
 
+#: Another hour asked for in so many words ("can we go to 1:30?", "could we do 4pm?", "make it
+#: 13:30 on the same day"; not "Can I call you at 2:50 to test the line?").
+_MOVE_ASKED = re.compile(
+    r"\b(?:(?:can|could|shall|should)\s+we|we\s+(?:can|could)\s+do|any\s+chance|how\s+about|what\s+about|let'?s|"
+    r"instead|make\s+it|go\s+to|push|bump|"
+    r"move|shift|start\s+at|same\s+day)\b"
+)
 #: A time said to be on the day named before: "4:30 that day", "later the same day".
 _THAT_DAY = re.compile(r"\b(?:that|the\s+same|same)\s+day\b")
 _ISH = re.compile(r"\s*-?\s*ish\b")  # "3ish", "3-ish": about then, not a time to book
@@ -1637,8 +1644,16 @@ def _read_clause(
             continue
         clause.times.append(start)
         facts.last_offered = start
-        if day == moved_day:
-            # On the day moved to: it moves the meeting, unless another meeting is asked for.
+        if day == moved_day or (
+            item.day is None
+            and anchor is not None
+            and day == anchor.date()
+            and start != anchor
+            and _MOVE_ASKED.search(low)
+        ):
+            # On the day moved to, or another hour asked for on the day of what the email was about
+            # ("Thursday is fine but can we go to 1:30?", "Can we make it 13:30 on the same day?"):
+            # it moves the meeting, unless another meeting is asked for.
             facts.shifted = facts.shifted or not ANOTHER_MEETING.search(low)
         if item.until is not None and "between" not in low:
             # A range offered is the meeting's length ("3-4pm"); one that is not ("my offsite
