@@ -727,6 +727,42 @@ def _french_hour(match: re.Match[str]) -> str:
 _I = re.IGNORECASE
 
 
+#: Weekdays in the languages mentors and mentees most often mix into English ("is it ok for you
+#: mardi 15h?", "Dienstag 10 Uhr", "martes a las 3"), which the library would read as months
+#: ("mar…" as March) or not at all. Portuguese only with "-feira" ("segunda" is also "second").
+_FOREIGN_WEEKDAYS = {
+    **dict.fromkeys(("lundi", "montag", "lunes", "lunedi", "lunedì", "maandag", "segunda-feira"), "Monday"),
+    **dict.fromkeys(
+        ("mardi", "dienstag", "martes", "martedi", "martedì", "dinsdag", "terça-feira", "terca-feira"),
+        "Tuesday",
+    ),
+    **dict.fromkeys(
+        (
+            "mercredi",
+            "mittwoch",
+            "miercoles",
+            "miércoles",
+            "mercoledi",
+            "mercoledì",
+            "woensdag",
+            "quarta-feira",
+        ),
+        "Wednesday",
+    ),
+    **dict.fromkeys(
+        ("jeudi", "donnerstag", "jueves", "giovedi", "giovedì", "donderdag", "quinta-feira"), "Thursday"
+    ),
+    **dict.fromkeys(
+        ("vendredi", "freitag", "viernes", "venerdi", "venerdì", "vrijdag", "sexta-feira"), "Friday"
+    ),
+    **dict.fromkeys(("samedi", "samstag", "sabado", "sábado", "zaterdag"), "Saturday"),
+    **dict.fromkeys(("dimanche", "sonntag", "domingo", "domenica", "zondag"), "Sunday"),
+}
+_FOREIGN_WEEKDAY = re.compile(
+    rf"(?<![\w-])(?:{'|'.join(map(re.escape, _FOREIGN_WEEKDAYS))})(?![\w-])", re.IGNORECASE
+)
+
+
 #: The rewrites `normalize` makes, in order, each after a cheap look in the lower-cased text for
 #: what it needs (a word, one of several words, or a quick pattern; None: always): each puts
 #: plainly what the library would misread. Those of `_DIGIT_REWRITES` only concern text with digits.
@@ -736,6 +772,7 @@ _WORD_REWRITES: tuple[_Rewrite, ...] = (
     (re.compile(r"(.)\1\1"), re.compile(r"([a-z])\1{2,}", _I), r"\1\1"),  # "goood" → "good"
     (_has_typos, _WORDISH, lambda m: _fix_word(m.group(0))),
     ("christmas", _HOLIDAY, _holiday),
+    (_FOREIGN_WEEKDAY, _FOREIGN_WEEKDAY, lambda m: _FOREIGN_WEEKDAYS[m.group(0).lower()]),
     ("new year", _HOLIDAY, _holiday),
     (_NUMBERS, _NUMBER_WORD, _number_word),  # "at two" → "at 2"
     # "Maybe 3:30?" is no date in May (the library reads "May 3"); "perhaps" says the same.
@@ -1130,6 +1167,17 @@ def _next_week(today: date, weekday: int) -> date:
     return today - timedelta(days=today.weekday()) + timedelta(days=7 + weekday)
 
 
+#: Where "12/8" is month/day: the United States, Canada and the Philippines (Latin America, like
+#: most of the world, writes day/month: "15/12" from São Paulo is December 15).
+_MONTH_FIRST_ZONES = re.compile(
+    r"America/(?:New_York|Chicago|Denver|Los_Angeles|Phoenix|Anchorage|Juneau|Sitka|Yakutat|Nome|Adak|"
+    r"Metlakatla|Boise|Detroit|Indiana/\w+|Kentucky/\w+|North_Dakota/\w+|Menominee|Toronto|Vancouver|Edmonton|"
+    r"Winnipeg|Regina|Halifax|St_Johns|Moncton|Glace_Bay|Goose_Bay|Whitehorse|Dawson|Dawson_Creek|Creston|"
+    r"Fort_Nelson|Inuvik|Cambridge_Bay|Iqaluit|Rankin_Inlet|Resolute|Swift_Current|Atikokan|Blanc-Sablon|"
+    r"Thunder_Bay|Nipigon|Rainy_River|Pangnirtung|Yellowknife|Puerto_Rico)|Pacific/Honolulu|Asia/Manila|US/\w+|Canada/\w+"
+)
+
+
 def _resolve_day(written: str, library_day: date | None, today: date, zone_name: str) -> date | None:
     """The day a phrase names, by our rules where they differ from the library's reading."""
     next_week = _NEXT_WEEK_DAY.search(written)
@@ -1142,7 +1190,7 @@ def _resolve_day(written: str, library_day: date | None, today: date, zone_name:
     numeric = _NUMERIC_DATE.search(written)
     if numeric and not _MONTH.search(written):
         first, second, year = int(numeric.group(1)), int(numeric.group(2)), numeric.group(3)
-        month, day = (first, second) if zone_name.startswith("America/") else (second, first)
+        month, day = (first, second) if _MONTH_FIRST_ZONES.fullmatch(zone_name) else (second, first)
         return _roll_year(month, day, int(year) + (2000 if len(year) == 2 else 0) if year else None, today)
     if library_day is not None and (_MONTH.search(written) or _ORDINAL_DAY.search(written)):
         if re.search(r"\b20\d\d\b", written):
