@@ -29,6 +29,7 @@ from concierge.inbound.times import (
     at_word_start,
     read_times,
     same_moment,
+    writes_month_first,
 )
 from concierge.threads import AGENDA, LOG, MENTORSHIP, WELCOME
 
@@ -165,7 +166,8 @@ _STOP_THE_MEETINGS = (
     rf"(?:series|calls|sessions|meetings|catch-?ups|check-?ins|chats){_PHRASE_END}"
 )
 _CANCEL = re.compile(
-    r"\b(?:cancel(?:l?ed|l?ing)?|call(?:ing)?\s+(?:it|the\s+meeting|our\s+meeting|the\s+call)\s+off|call(?:ing)?\s+off|"
+    r"\b(?:cancel(?:l?ed|l?ing)?|cxl|canx|call(?:ing)?\s+(?:it|the\s+meeting|our\s+meeting|the\s+call)\s+off|"
+    r"call(?:ing)?\s+off|"
     r"scrap\s+(?:it|the\s+meeting|our\s+meeting|this\s+week)|(?:stop|end)\s+(?:the|our)\s+(?:whole\s+)?"
     r"(?:series|recurring\s+\w+)|"
     # "stop the weekly Monday calls", "take that one out of the calendar"; not "end the calls
@@ -382,7 +384,7 @@ _ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, 
 #: Accepting a meeting already confirmed (an invite), as a calendar's "Yes" would.
 _ATTEND = re.compile(
     r"^\W*(?:yes|yep|i'?ll\s+be\s+there|count\s+me\s+in|i\s+can\s+make\s+it|i'?m\s+in|accept(?:ed)?|confirm(?:ed)?|"
-    r"will\s+be\s+there|attending|see\s+you\s+(?:then|there))\b",
+    r"will\s+be\s+there|attending|see\s+you\s+(?:then|there)|(?:i\s+)?will\s+(?:join|attend)(?=\W*$)|i'?ll\s+(?:join|attend)(?=\W*$))\b",
 )
 #: Words of welcome that accept the meeting only when nothing in the reply refuses, calls off or
 #: moves it: "Perfect, see you then!" is a yes; "Great, but I won't be able to make it" is not.
@@ -1081,7 +1083,7 @@ def _picked(reading: Reading, situation: Situation, used: set[int], countered: b
             for position, (at, end) in named
             if not _REFUSED_BEFORE.search(clause.low[:at]) and not _REFUSED_AFTER.match(clause.low[end:])
         ]
-        if len(kept) == 1 and not _DECLINE.search(clause.low):
+        if len(kept) == 1 and not _DECLINE.search(clause.low) and not _HOURS_LIMITED.search(clause.low):
             used.add(index)
             return kept[0]
     return None
@@ -1097,6 +1099,11 @@ _ORDER_NAMED = re.compile(
 )
 
 
+#: The day named only within hours said beside it ("Wednesday I can only do after 11"): which
+#: option that leaves is not known by the day alone.
+_HOURS_LIMITED = re.compile(r"\b(?:after|before|from|until|till|between|not\s+before|not\s+after)\s+\d")
+
+
 #: An option named only to be refused, by the words before it in the same phrase or right after
 #: it: "not the first one", "not keen on Tuesday", "I can't do Tuesday", "the first doesn't
 #: work", "Tuesday not ideal", "Tuesday, no". Not a "no"/"not" beyond a comma or in "no
@@ -1107,7 +1114,7 @@ _REFUSED_BEFORE = re.compile(
 )
 _REFUSED_AFTER = re.compile(
     r"^(?:'s|\s+is)\s+(?:(?:a\s+bit|way|a\s+little|rather|quite|slightly)\s+(?:too\s+)?|too\s+)"
-    r"(?:late|early|soon)\b(?!\s+enough)|"
+    r"(?:late|early|soon)\b(?!\s+enough)|^(?:'s|\s+is)\s+(?:no\s+good|out|bad|tricky|tough|a\s+no)\b|"
     r"^\s*(?:one|option|slot|time|choice)?\s*(?:doesn'?t|does\s+not|won'?t|isn'?t|is\s+not|can'?t|"
     r"wouldn'?t|is\s+no\s+good|is\s+out|(?:is\s+)?not\s+(?:ideal|great|good|possible|an\s+option))\b|"
     r"^\s*,?\s*(?:no|nope)\b(?!\s+(?:problem|worries))"
@@ -1123,16 +1130,21 @@ def _refused(low: str, match: re.Match[str]) -> bool:
 
 def _where_named(text: str, when: datetime) -> tuple[int, int] | None:
     """Where the clause names this option's weekday ("Wednesday works"), its day of the month
-    ("the 9th", "Dec 9") or its hour ("10am please"), or None."""
+    ("the 9th", "Dec 9", "12/9" as the sender writes dates), its hour ("10am please") or its part
+    of the day ("the morning slot", "the afternoon one"), or None."""
     weekday = when.strftime("%A")
     month = when.strftime("%b")
     hour = when.hour % 12 or 12
     suffix = "am" if when.hour < 12 else "pm"
     minute = f":{when.minute:02d}" if when.minute else "(?::00)?"
+    slashed = (when.month, when.day) if writes_month_first(str(when.tzinfo)) else (when.day, when.month)
+    part = "morning" if when.hour < 12 else "afternoon" if when.hour < 17 else "evening"
     for pattern in (
         rf"\b{weekday[:3]}(?:{weekday[3:]}|\.)?\b",
-        rf"\b{when.day}(?:st|nd|rd|th)\b|\b{month}\w*\.?\s+{when.day}\b|\b{when.day}\s+{month}",
+        rf"\b{when.day}(?:st|nd|rd|th)\b|\b{month}\w*\.?\s+{when.day}\b|\b{when.day}\s+{month}|"
+        rf"(?<![\d/])0?{slashed[0]}/0?{slashed[1]}(?![\d/])",
         rf"\b{hour}{minute}\s*{suffix}\b",
+        rf"\b(?:the\s+{part}|{part}\s+(?:one|slot|option|time|session))\b",
     ):
         match = re.search(pattern, text, re.IGNORECASE)
         if match:
@@ -1169,7 +1181,8 @@ _MESSAGE = at_word_start(
     r"i\s+(?:finally\s+|just\s+|already\s+)?(?:passed|found(?!\s+(?:a\s+)?(?:slot|time|window|gap))|accepted|finished|"
     r"submitted|launched|shipped|landed|changed(?!\s+my\s+mind)|started|read\s+your|"
     r"got\s+(?:the|a|an|my)\s+(?!conflict))\b",
-    r"i'?ve\s+(?:accepted|changed|finished|read|found|put|started|got)\b",
+    r"i'?ve\s+(?:accepted|changed|finished|read|found|put|started|got)\b"
+    r"(?!\s+(?:an?\s+)?(?:free\s+|open\s+|spare\s+)?(?:opening|window|slot|gap|availability|spot)\b)",
     r"(?:let'?s|we\s+(?:could|should))\s+(?:spend|focus|talk|discuss|go\s+through|look\s+at|catch\s+up|cover|use)\b",
     r"i'?d\s+(?:like|love)\s+to\s+(?:talk|discuss|go\s+through|focus|cover|share|ask|show|hear|read|learn)\b",
     r"feel\s+free\s+to\s+(?!(?:suggest|propose|pick|choose|change|move|reschedule|let\s+me\s+know|say|tell\s+me|"

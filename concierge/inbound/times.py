@@ -380,10 +380,15 @@ _BUSY = re.compile(
     r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*|\d)|"
     r"(?:my|our|his|her|their)\s+(?:[\w'-]+\s+){0,2}(?:wants?|asked|scheduled|booked|called|set|has|have|"
     r"needs?|invited|moved)\b|"
-    r"i\s+have\s+(?:a|an|my|the|another|\d)\b|i'?ve\s+got\s+(?:a|an|my)\b|deadline|due\b|"
-    r"(?:office|opening|business|working)\s+hours|(?:flight|train|bus)\b|"
+    r"(?:i\s+have\s+(?:a|an|my|the|another|\d)|i'?ve\s+got\s+(?:a|an|my))\b(?!\s+(?:free\s+|open\s+|spare\s+)?"
+    r"(?:opening|window|slot|gap|availability|free|spot|opportunity)\b)|deadline|due\b|"
+    r"(?:office|opening|business|working)\s+hours|(?<!before\s)(?<!after\s)(?<!before\smy\s)(?<!after\smy\s)"
+    r"(?<!before\sthe\s)(?<!after\sthe\s)(?:flight|train|bus)\b|"
     r"(?:will|'ll)\s+(?:join|be\s+there|arrive|dial\s+in)\s+(?:at|by|around)|"
-    r"(?:running|be|i'?m|am)\s+(?:\w+\s+){0,3}late\b|running\s+(?:a\s+(?:bit|little)\s+)?behind\b)",
+    r"(?:running|be|i'?m|am)\s+(?:\w+\s+){0,3}late\b|running\s+(?:a\s+(?:bit|little)\s+)?behind\b|"
+    # "my 2pm client call tends to run over": the sender's own engagement at that hour
+    r"\bmy\s+\d{1,2}(?::\d\d)?\s*(?:am|pm|o'?clock)?\s+(?:[\w-]+\s+)?(?:call|meeting|sync|stand-?up|class|"
+    r"appointment|lecture|interview|review|demo|flight|train)s?\b)",
 )  # fmt: skip
 # What makes a clause with an exact time an offer of it (broad), and what makes a day or a part
 # of a day alone a (vague) offer (narrow: "Great session today" offers nothing).
@@ -1178,6 +1183,11 @@ _MONTH_FIRST_ZONES = re.compile(
 )
 
 
+def writes_month_first(zone_name: str) -> bool:
+    """Whether a sender in this zone writes "12/8" as month/day (`_MONTH_FIRST_ZONES`)."""
+    return _MONTH_FIRST_ZONES.fullmatch(zone_name) is not None
+
+
 def _resolve_day(written: str, library_day: date | None, today: date, zone_name: str) -> date | None:
     """The day a phrase names, by our rules where they differ from the library's reading."""
     next_week = _NEXT_WEEK_DAY.search(written)
@@ -1190,7 +1200,7 @@ def _resolve_day(written: str, library_day: date | None, today: date, zone_name:
     numeric = _NUMERIC_DATE.search(written)
     if numeric and not _MONTH.search(written):
         first, second, year = int(numeric.group(1)), int(numeric.group(2)), numeric.group(3)
-        month, day = (first, second) if _MONTH_FIRST_ZONES.fullmatch(zone_name) else (second, first)
+        month, day = (first, second) if writes_month_first(zone_name) else (second, first)
         return _roll_year(month, day, int(year) + (2000 if len(year) == 2 else 0) if year else None, today)
     if library_day is not None and (_MONTH.search(written) or _ORDINAL_DAY.search(written)):
         if re.search(r"\b20\d\d\b", written):
@@ -1807,9 +1817,10 @@ def _weeks_apart(text: str, today: date) -> str:
     return text
 
 
-_DAYS_JOINED = rf"{WEEKDAY_NAME}(?:\s*(?:,|/|&|\bor\b|\band\b)\s*(?:or\s+|and\s+)?{WEEKDAY_NAME}){{1,6}}"
+_DAY_AND_HOUR = rf"{WEEKDAY_NAME}(?:\s+(?:at\s+)?\d{{1,2}}(?::\d\d)?\s*(?:am|pm)?)?"
+_DAYS_JOINED = rf"{_DAY_AND_HOUR}(?:\s*(?:,|/|&|\bor\b|\band\b)\s*(?:or\s+|and\s+)?{_DAY_AND_HOUR}){{1,6}}"
 #: Several weekdays said with one "next week" ("Mon or Tue next week", "next week, Thursday or
-#: Friday"): each is in the next week, not only the one beside it.
+#: Friday", "Next week Tues 11am or Thurs 2pm"): each is in the next week, not only the one beside it.
 _DAYS_NEXT_WEEK = re.compile(
     rf"\b(?P<before>{_DAYS_JOINED})\s+next\s+week\b|\bnext\s+week\s*,?\s*(?:on\s+)?(?P<after>{_DAYS_JOINED})\b",
     re.IGNORECASE,
@@ -1959,16 +1970,22 @@ def _words_said(text: str) -> int:
     return len([word for word in re.findall(r"[A-Za-z']+", low) if word not in _FILLER])
 
 
+#: What the sender has to do around the time, said after it ("Tuesday 3pm before I fly out",
+#: "Monday 7:30am before my flight"): it says why that time, and offers it still.
+_BEFORE_MINE = re.compile(r"\s(?:before|after)\s+(?:i|i'm|my|we|we're|our)\b.*$", re.IGNORECASE)
+
+
 def _mostly_times(text: str, found: list[_Found]) -> bool:
     """A clause that is little more than a time ("Tue 3pm", "Thursday at noon then") offers it, and
     so does a time with a place and nothing else ("Thursday 3pm in the kitchen on the 4th floor";
-    not "Team offsite Tuesday 9am at the Marriott hotel")."""
+    not "Team offsite Tuesday 9am at the Marriott hotel"), or with what the sender has around it
+    ("Tuesday 3pm before I fly out")."""
     if not found:
         return False
     rest = text
     for item in sorted(found, key=lambda f: -f.start):
         rest = rest[: item.start] + " " + rest[item.end :]
-    rest = _TOOLS.sub(" ", _URL.sub(" ", rest))
+    rest = _BEFORE_MINE.sub(" ", _TOOLS.sub(" ", _URL.sub(" ", rest)))
     if _words_said(rest) <= 2:
         return True
     for place in sorted(_places_in(rest), key=lambda p: -p.start()):
