@@ -806,6 +806,22 @@ _WORD_REWRITES: tuple[_Rewrite, ...] = (
     ),
 )
 _DIGIT_DOT_DIGIT = re.compile(r"\d\.\d")
+#: Minutes said in words after the hour ("three thirty", "eleven fifteen", "two forty-five").
+_SPOKEN_MINUTES = {
+    "oh five": 5, "ten": 10, "fifteen": 15, "twenty": 20, "twenty five": 25, "thirty": 30,
+    "thirty five": 35, "forty": 40, "forty five": 45, "fifty": 50, "fifty five": 55,
+}  # fmt: skip
+_SPOKEN_MINUTES_LOOK = re.compile(r"\d\s+(?:oh|ten|fifteen|twenty|thirty|forty|fifty)")
+_SPOKEN_MINUTE_WORDS = "|".join(
+    words.replace(" ", r"[\s-]+") for words in sorted(_SPOKEN_MINUTES, key=len, reverse=True)
+)
+
+
+def _spoken_minutes(match: re.Match[str]) -> str:
+    said = re.sub(r"[\s-]+", " ", match.group(2).lower())
+    return f"{match.group(1)}:{_SPOKEN_MINUTES[said]:02d}"
+
+
 _DIGIT_REWRITES: tuple[_Rewrite, ...] = (
     # "your Monday 9am", "9am your Monday": the other side's clock, as "Monday 9am your time".
     (
@@ -829,6 +845,15 @@ _DIGIT_REWRITES: tuple[_Rewrite, ...] = (
         re.compile(r"\bhalf\s+(\d{1,2})\b(?!\s*(?:an?\s+)?(?:hour|day|week))", _I),
         r"\1:30",
     ),  # "half 3"
+    # "three thirty", "eleven fifteen" (the hour already a digit: "3 thirty"): minutes said in words.
+    (
+        _SPOKEN_MINUTES_LOOK,
+        re.compile(
+            rf"\b(1[0-2]|[1-9])\s+({_SPOKEN_MINUTE_WORDS})\b(?![\s-]*(?:minutes?|mins?|people|sessions?)\b)",
+            _I,
+        ),
+        _spoken_minutes,
+    ),
     ("-", re.compile(r"\b(20\d\d)-(\d{2})-(\d{2})\b"), _iso_date),
     # "930am", "1030am": the hour and its minutes run together before am/pm.
     (
