@@ -1020,6 +1020,28 @@ def _turns_from_refusal(piece: str) -> list[str]:
     return [piece] if turn is None else [piece[: turn.end()], piece[turn.end() :]]
 
 
+#: "or" between a day said vaguely and a day with its time ("Wednesday afternoon or Friday at 9:15",
+#: "Sometime Wednesday, or Friday at 9:15"): two offers, the time not shared (as it is in "Tuesday
+#: or Wednesday at 3pm").
+_OR = re.compile(r"\s*,?\s+or\s+", re.IGNORECASE)
+_VAGUE_DAY = re.compile(
+    rf"\b{WEEKDAY_NAME}\b.*\b(?:morning|afternoon|evening|night)\b|\b(?:some\s*time|any\s*time|anytime)\s+(?:on\s+)?{WEEKDAY_NAME}\b",
+    re.IGNORECASE,
+)
+_DAY_AND_TIME = re.compile(rf"\b{WEEKDAY_NAME}\b.*\d", re.IGNORECASE)
+
+
+def _vague_or_exact(piece: str) -> list[str]:
+    """The piece, cut at an "or" between a vague day and a day with its time (`_OR`)."""
+    if " or " not in piece.lower():
+        return [piece]
+    for joint in _OR.finditer(piece, 0, 120):  # a vague day said first, in a few words
+        before, after = piece[: joint.start()], piece[joint.end() : joint.end() + 120]
+        if not _DIGIT.search(before) and _VAGUE_DAY.search(before) and _DAY_AND_TIME.match(after):
+            return [before, piece[joint.start() :]]
+    return [piece]
+
+
 def _low(text: str) -> str:
     """The text in lower case, letter for letter (positions in it are positions in the text)."""
     low = text.lower()
@@ -1036,7 +1058,12 @@ def clauses_of(text: str) -> list[Clause]:
         start = text.find(sentence, position) if sentence else position
         position = start + len(sentence)
         piece_at = start
-        for piece in (cut for split in _split_at_turns(sentence) for cut in _turns_from_refusal(split)):
+        for piece in (
+            cut
+            for split in _split_at_turns(sentence)
+            for turned in _turns_from_refusal(split)
+            for cut in _vague_or_exact(turned)
+        ):
             piece_start = text.find(piece, piece_at) if piece else piece_at
             piece_at = piece_start + len(piece)
             for at, part in _bounded(piece):
