@@ -313,7 +313,9 @@ _NOT_OUR_MOVE = re.compile(
     r"\b(?:i|i'?m|i\s+am|i'?ll\s+be|i\s+will\s+be|we'?re|we\s+are|we'?ll\s+be)\s+(?:\w+\s+)?mov(?:e|ing)\s+to\s+"
     r"(?:the\s+|a\s+|an\s+|my\s+|our\s+)?(?:new\s+)?(?:\w+\s+)?"
     r"(?:office|city|team|role|job|house|flat|apartment|country|department|company|position|area|campus)\b|"
-    r"\bmoving\s+(?:house|cities|countries|offices|teams|jobs|abroad|overseas)\b",
+    r"\bmoving\s+(?:house|cities|countries|offices|teams|jobs|abroad|overseas)\b|"
+    # Thanks for a move already made ("Works for me, thanks for moving it").
+    r"\bthank(?:s|\s+you)\s+(?:\w+\s+){0,2}for\s+(?:moving|rescheduling|changing|shifting|pushing|re-?arranging)\b",
 )
 _CONFIRM_ANYWHERE = re.compile(
     r"\bi\s+(?:hereby\s+)?confirm\b|\b(?:the|that|this)\s+(?:proposed\s+|suggested\s+)?(?:date|time|slot|day|option)\s+"
@@ -322,6 +324,8 @@ _CONFIRM_ANYWHERE = re.compile(
 )
 _CONFIRM = re.compile(
     r"^\W*(?:yes|yep|yeah|yup|ya|y(?=\W*$)|sure|ok|okay|k|absolutely|definitely|of\s+course|confirm(?:ed)?|"
+    # in the languages most often mixed into English ("Va bene, confermo", "Confirmo, nos vemos")
+    r"va\s+bene|confermo|confirmo|confirmado|je\s+confirme|c'?est\s+confirm[ée]|ich\s+best[äa]tige|best[äa]tigt|"
     r"perfect|great|excellent|brilliant|wonderful|sounds\s+(?:good|great|perfect|fine)|"
     r"(?:that|this|it|tuesday|wednesday|thursday|friday|monday|saturday|sunday|the\s+time)?\s*works(?:\s+for\s+(?:me|us))?|"
     r"works\s+(?:great|fine|well)|fine(?:\s+(?:by|with)\s+me)?|deal|see\s+you\s+(?:then|there)|i'?ll\s+be\s+there|"
@@ -1173,6 +1177,7 @@ _MESSAGE = at_word_start(
     # Thanks for something given, not for the scheduling itself.
     r"thank(?:s|\s+you)\s+(?:so\s+much\s+|very\s+much\s+|again\s+)?for\s+(?!(?:the\s+|your\s+)?"
     r"(?:intro(?:duction)?|setting|organi[sz]|scheduling|arranging|accepting|agreeing|confirming|getting\s+back|"
+    r"moving|rescheduling|changing|shifting|"
     r"reply|response|patience|flexibility|understanding|quick|letting|your\s+time|the\s+invite|this))",
     r"thank\s+you\s+for\s+everything\b",
     r"i\s+learned\b",

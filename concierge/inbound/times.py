@@ -414,7 +414,8 @@ _NOT_AN_OFFER = re.compile(
 # A time as the edge of a window ("after 3pm", "between 2 and 5", "anytime Wednesday") is not
 # a meeting time: the person is saying when they are free, and is asked for the exact time.
 _WINDOW = re.compile(
-    r"\b(?:any\s*time|anytime|whenever|after(?!\s+tomorrow)|before|between|until|till|not\s+before|not\s+after|"
+    r"\b(?:any\s*time|anytime|whenever|after(?!\s+tomorrow|\s+that\b)|before(?!\s+that\b)|between|until|till|"
+    r"not\s+before|not\s+after|"
     r"from\s+\S+\s+on(?:wards?)?)\b",
 )
 #: So is a range of two hours or more ("I'm free Thursday from 2 to 5pm", "10am-12pm"): a
@@ -473,10 +474,15 @@ _BARE_HOUR_ASKED = re.compile(
     re.IGNORECASE,
 )
 _ASKED_VERBS = (" work", " suit", " be ", " do")  # what `_BARE_HOUR_ASKED` needs, looked for first
+#: What a number counts when it is no hour ("4 instead of 6 sessions").
+_COUNTED = (
+    r"(?:sessions?|meetings?|calls?|people|times|minutes|mins|hours|days|weeks|months|topics|questions)\b"
+)
 #: An hour asked after "say" or "do": "Let's say 11?", "Could we do 5 instead?", "do 4 then?"
 #: (not "do 2 sessions", "I can do 2.", "Let's say 10, that's plenty", "do 4 instead of 6").
 _BARE_HOUR_SAID = re.compile(
-    r"\b(?:say|do)\s+(\d{1,2})(?::(\d{2}))?(?=\s*(?:instead\b(?!\s+of)|then\b|that\s+day\b|tomorrow\b|today\b|"
+    r"\b(?:say|do)\s+(\d{1,2})(?::(\d{2}))?(?=\s*(?:"
+    rf"instead\b(?!\s+of\s+\d+\s+{_COUNTED})|then\b|that\s+day\b|tomorrow\b|today\b|"
     r"(?:for\s+(?:you|me|us)\s*)?\?))",
     re.IGNORECASE,
 )
