@@ -1837,6 +1837,13 @@ _WEEKDAY_NUMBER = re.compile(
     r"jun|jul|aug|sep|oct|nov|dec))))",
     re.IGNORECASE,
 )
+#: "next" or "this" before a weekday written with its date ("next Monday, Dec 14"): the date says
+#: which one, so the word goes (else "next Monday" said on a Monday would be read apart from it).
+_NEXT_BEFORE_DATE = re.compile(
+    rf"\b(?:next|this)\s+(?={WEEKDAY_NAME},?\s+(?:the\s+)?(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d|"
+    r"\d{1,2}(?:st|nd|rd|th)?\b))",
+    re.IGNORECASE,
+)
 _AS_DATE = re.compile(r"\bthe\b|\d(?:st|nd|rd|th)", re.IGNORECASE)
 _WEEKDAY_IN_BRACKETS = re.compile(r"\(\s*(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?\s*\)", re.IGNORECASE)
 _WEEKDAY_AFTER = re.compile(
@@ -1946,6 +1953,8 @@ def _dates_pinned(text: str, today: date) -> str:
         return text
     if "(" in text:
         text = _WEEKDAY_IN_BRACKETS.sub("", text)
+    if "next" in text.lower() or "this" in text.lower():
+        text = _NEXT_BEFORE_DATE.sub("", text)
 
     def after(match: re.Match[str]) -> str:
         written = _MONTH_DAY.search(match.group(2))
