@@ -558,6 +558,20 @@ _SENT_FROM_MY = (
 )
 
 
+#: How the lines apps add begin, a full stop after them or not.
+_APP_LINE_STARTS = (*_SENT_FROM_MY, "sent with ", "sent via ", "gesendet von ", "get outlook", "envoyé avec ")
+
+
+def _is_excuse(text: str) -> bool:
+    """The apology a phone line carries after it ("Sent from my iPhone. Please excuse typos.")."""
+    said = text.strip(" .!")
+    return (
+        said.startswith(("please excuse", "please forgive", "excuse", "pardon", "forgive", "sorry for"))
+        and any(word in said for word in ("typo", "brevity", "error", "mistake", "autocorrect"))
+        and len(said.split()) <= 6
+    )
+
+
 def _is_mobile_signature(line: str) -> bool:
     """A line a mail app adds under the message: a device or app and a verb of sending or getting,
     in any of the languages above, with no sentence of the person's around it."""
@@ -566,7 +580,12 @@ def _is_mobile_signature(line: str) -> bool:
     if not stripped or len(stripped) > 120 or len(stripped.split()) > 9 or lowered.endswith(("?", "!")):
         return False
     text = lowered.split("<http", 1)[0]  # Outlook mobile links its name: "Get Outlook for iOS<https://…>"
-    if text.endswith(".") and "://" not in text:
+    first, _, excuse = text.partition(". ")
+    if excuse and _is_excuse(excuse):  # "Sent from my iPhone. Please excuse typos."
+        text = first
+    # A full stop ends a person's sentence ("I sent it from my mobile."), not an app's own line
+    # ("Von meinem Samsung Galaxy Smartphone gesendet.", "Sent with Proton Mail secure email.").
+    if text.endswith(".") and "://" not in text and not text.startswith(_APP_LINE_STARTS):
         return False
     if text.startswith(_SENT_FROM_MY) and ", " not in text:
         return True  # "Sent from my iMachine": whatever the device

@@ -236,3 +236,22 @@ def test_adversarial_lines_finish_under_a_guard() -> None:
             trim_reply(body)
             understand(raw_mail(body))
             html_to_text("<div>" * 20_000 + body[:1000])
+
+
+@pytest.mark.parametrize(
+    "footer",
+    [
+        "Von meinem Samsung Galaxy Smartphone gesendet.",
+        "Sent with Proton Mail secure email.",
+        "Sent from my iPhone. Please excuse typos.",
+    ],
+)
+def test_an_apps_line_with_a_full_stop_or_an_apology_is_cut(footer):
+    assert trim_reply(f"Tuesday 3pm works!\n\n{footer}") == "Tuesday 3pm works!"
+
+
+def test_a_persons_sentence_about_their_phone_is_kept():
+    assert (
+        trim_reply("Tuesday 3pm works!\nI sent it from my mobile.")
+        == "Tuesday 3pm works!\nI sent it from my mobile."
+    )
