@@ -1967,8 +1967,7 @@ def _dates_pinned(text: str, today: date) -> str:
         day = _next_weekday(base, _weekday_index(match.group(1)))
         return _date_words(day)
 
-    def numbered(match: re.Match[str]) -> str:
-        weekday, number = _weekday_index(match.group(1)), int(match.group(2))
+    def ahead_of(number: int) -> list[date]:
         candidates = []
         for offset in range(13):
             year, month = today.year + (today.month - 1 + offset) // 12, (today.month - 1 + offset) % 12 + 1
@@ -1976,9 +1975,28 @@ def _dates_pinned(text: str, today: date) -> str:
                 candidates.append(date(year, month, number))
             except ValueError:
                 continue
-        ahead = [d for d in candidates if d >= today - RECENT_PAST]
-        if number <= 12 and ahead and ahead[0].weekday() != weekday and not _AS_DATE.search(match.group(0)):
-            return match.group(0)  # "wed 10?" when the coming 10th is no Wednesday: ten o'clock
+        return [d for d in candidates if d >= today - RECENT_PAST]
+
+    def an_hour(match: re.Match[str]) -> bool:
+        """ "wed 10?" when the coming 10th is no Wednesday: ten o'clock."""
+        weekday, number = _weekday_index(match.group(1)), int(match.group(2))
+        ahead = ahead_of(number)
+        return (
+            number <= 12
+            and bool(ahead)
+            and ahead[0].weekday() != weekday
+            and not _AS_DATE.search(match.group(0))
+        )
+
+    said = list(_WEEKDAY_NUMBER.finditer(text))
+    # Days said alike are read alike: "tues 3 or thurs 10?" is two hours, though the 10th is a Thursday.
+    hours_said = any(an_hour(match) for match in said)
+
+    def numbered(match: re.Match[str]) -> str:
+        weekday, number = _weekday_index(match.group(1)), int(match.group(2))
+        if an_hour(match) or (hours_said and number <= 12 and not _AS_DATE.search(match.group(0))):
+            return match.group(0)
+        ahead = ahead_of(number)
         chosen = next((d for d in ahead if d.weekday() == weekday), ahead[0] if ahead else None)
         if chosen is None:
             return match.group(0)
@@ -1986,7 +2004,7 @@ def _dates_pinned(text: str, today: date) -> str:
 
     if "after" in text.lower():
         text = _WEEKDAY_AFTER.sub(after, text)
-    return _WEEKDAY_NUMBER.sub(numbered, text)
+    return _WEEKDAY_NUMBER.sub(numbered, text) if said else text
 
 
 def _unit_of(match: re.Match[str]) -> str:
