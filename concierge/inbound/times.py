@@ -1978,16 +1978,19 @@ def _dates_pinned(text: str, today: date) -> str:
         return [d for d in candidates if d >= today - RECENT_PAST]
 
     def an_hour(match: re.Match[str]) -> bool:
-        """ "wed 10?" when the coming 10th is no Wednesday: ten o'clock."""
+        """ "wed 10?" when the coming 10th is no Wednesday, or "Wed 2" when that Wednesday the 2nd
+        is past: ten or two o'clock."""
         weekday, number = _weekday_index(match.group(1)), int(match.group(2))
         ahead = ahead_of(number)
         return (
             number <= 12
             and bool(ahead)
-            and ahead[0].weekday() != weekday
+            and (ahead[0].weekday() != weekday or ahead[0] < today)
             and not _AS_DATE.search(match.group(0))
         )
 
+    if "after" in text.lower():
+        text = _WEEKDAY_AFTER.sub(after, text)
     said = list(_WEEKDAY_NUMBER.finditer(text))
     # Days said alike are read alike: "tues 3 or thurs 10?" is two hours, though the 10th is a Thursday.
     hours_said = any(an_hour(match) for match in said)
@@ -2002,9 +2005,11 @@ def _dates_pinned(text: str, today: date) -> str:
             return match.group(0)
         return f"{WEEKDAYS[chosen.weekday()].title()} {_date_words(chosen)}"
 
-    if "after" in text.lower():
-        text = _WEEKDAY_AFTER.sub(after, text)
-    return _WEEKDAY_NUMBER.sub(numbered, text) if said else text
+    pieces, at = [], 0
+    for match in said:
+        pieces += [text[at : match.start()], numbered(match)]
+        at = match.end()
+    return "".join(pieces) + text[at:]
 
 
 def _unit_of(match: re.Match[str]) -> str:
