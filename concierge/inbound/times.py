@@ -861,6 +861,8 @@ _DIGIT_REWRITES: tuple[_Rewrite, ...] = (
         _spoken_minutes,
     ),
     ("-", re.compile(r"\b(20\d\d)-(\d{2})-(\d{2})\b"), _iso_date),
+    # "12:00 noon", "12 noon (ET)": one time said twice.
+    ("noon", re.compile(r"\b12(?:[:.]00)?\s*(?:pm\s*)?\(?\s*(noon|midday)\b\)?", _I), r"\1"),
     # "930am", "1030am": the hour and its minutes run together before am/pm.
     (
         re.compile(r"\d{3}\s*[ap]"),
