@@ -350,7 +350,7 @@ def _asks_for_days(low: str) -> bool:
     return bool(_ASKS.search(low)) and not _REFUSED.search(low)
 
 
-_SAME_TIME = re.compile(r"\bsame\s+time\b")
+_SAME_TIME = re.compile(r"\b(?:same\s+(?:time|hour)|(?:the|our)\s+usual\s+time)\b")
 #: A condition on the time before, not a refusal of this one ("If that doesn't work, Friday at
 #: 9:15 is my backup").
 _IF_NOT = re.compile(
@@ -812,6 +812,14 @@ _WORD_REWRITES: tuple[_Rewrite, ...] = (
     ),
 )
 _DIGIT_DOT_DIGIT = re.compile(r"\d\.\d")
+
+
+def _the_day_nth(match: re.Match[str]) -> str:
+    number = int(match.group(1))
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"the {number}{suffix}"
+
+
 #: Minutes said in words after the hour ("three thirty", "eleven fifteen", "two forty-five").
 _SPOKEN_MINUTES = {
     "oh five": 5, "ten": 10, "fifteen": 15, "twenty": 20, "twenty five": 25, "thirty": 30,
@@ -861,6 +869,12 @@ _DIGIT_REWRITES: tuple[_Rewrite, ...] = (
         _spoken_minutes,
     ),
     ("-", re.compile(r"\b(20\d\d)-(\d{2})-(\d{2})\b"), _iso_date),
+    # "the day 10" (Spanish and Portuguese speakers: "el día 10", "o dia 10"): the 10th.
+    (
+        "day",
+        re.compile(r"\bthe\s+day\s+(\d{1,2})\b(?!\s*(?:st|nd|rd|th|days?|hours?|weeks?)\b)", _I),
+        _the_day_nth,
+    ),
     # "12:00 noon", "12 noon (ET)": one time said twice.
     ("noon", re.compile(r"\b12(?:[:.]00)?\s*(?:pm\s*)?\(?\s*(noon|midday)\b\)?", _I), r"\1"),
     # "930am", "1030am": the hour and its minutes run together before am/pm.
