@@ -803,7 +803,7 @@ _WORD_REWRITES: tuple[_Rewrite, ...] = (
     # "I'm free Monday and Tuesday at 3pm": either day (the library would read only the last); not
     # "every Monday and Wednesday", a series on both.
     (
-        " and ",
+        re.compile(rf"{WEEKDAY_NAME}\s+and\s+(?:on\s+)?{WEEKDAY_NAME}\b"),
         re.compile(
             rf"(?<!every\s)(?<!each\s)(?<!both\s)\b({WEEKDAY_NAME})\s+and\s+(?=(?:on\s+)?{WEEKDAY_NAME}\b)",
             _I,
@@ -871,7 +871,7 @@ _DIGIT_REWRITES: tuple[_Rewrite, ...] = (
     ("-", re.compile(r"\b(20\d\d)-(\d{2})-(\d{2})\b"), _iso_date),
     # "the day 10" (Spanish and Portuguese speakers: "el día 10", "o dia 10"): the 10th.
     (
-        "day",
+        "the day ",
         re.compile(r"\bthe\s+day\s+(\d{1,2})\b(?!\s*(?:st|nd|rd|th|days?|hours?|weeks?)\b)", _I),
         _the_day_nth,
     ),
