@@ -1851,8 +1851,7 @@ _WEEKDAY_NUMBER = re.compile(
     r"\b(?:the\s+)?(mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)?\b"
     r"(?!\s*(?::|am\b|pm\b|h\b|[.,]\d|/|-\s*\d|(?:hours?|hrs?|minutes?|mins?|people|(?:of\s+)?(?:jan|feb|mar|apr|may|"
     r"jun|jul|aug|sep|oct|nov|dec))))",
-    re.IGNORECASE,
-)
+)  # matched in lower-cased text (`_dates_pinned`)
 #: "next" or "this" before a weekday written with its date ("next Monday, Dec 14"): the date says
 #: which one, so the word goes (else "next Monday" said on a Monday would be read apart from it).
 _NEXT_BEFORE_DATE = re.compile(
@@ -2007,18 +2006,19 @@ def _dates_pinned(text: str, today: date) -> str:
 
     if "after" in text.lower():
         text = _WEEKDAY_AFTER.sub(after, text)
-    said = list(_WEEKDAY_NUMBER.finditer(text))
+    said = list(_WEEKDAY_NUMBER.finditer(_low(text)))  # lower-cased: same positions, a third of the cost
     # Days said alike are read alike: "tues 3 or thurs 10?" is two hours, though the 10th is a Thursday.
     hours_said = any(an_hour(match) for match in said)
 
     def numbered(match: re.Match[str]) -> str:
         weekday, number = _weekday_index(match.group(1)), int(match.group(2))
+        written = text[match.start() : match.end()]
         if an_hour(match) or (hours_said and number <= 12 and not _AS_DATE.search(match.group(0))):
-            return match.group(0)
+            return written
         ahead = ahead_of(number)
         chosen = next((d for d in ahead if d.weekday() == weekday), ahead[0] if ahead else None)
         if chosen is None:
-            return match.group(0)
+            return written
         return f"{WEEKDAYS[chosen.weekday()].title()} {_date_words(chosen)}"
 
     pieces, at = [], 0
