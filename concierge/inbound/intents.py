@@ -835,17 +835,19 @@ _ANOTHER_PART = re.compile(
 )
 
 
+def _asked_about(situation: Situation) -> datetime | None:
+    """The one time the email being answered was about: the time it offered alone, or the meeting."""
+    if situation.asked == "confirm" and len(situation.offered) == 1:
+        return situation.offered[0]
+    return situation.meeting
+
+
 def _of_the_booked_day(clause: Clause, situation: Situation) -> bool:
     """A clause that names only the day asked about (the booked meeting's, or the one time
     offered) and asks for no other time there speaks of it ("Here's the link for tomorrow: …",
     "Can we extend tomorrow's session?", "Tuesday could work but let me check first"): no new
     time is asked for."""
-    if situation.asked == "invite":
-        asked_about = situation.meeting
-    else:
-        asked_about = (
-            situation.offered[0] if situation.asked == "confirm" and len(situation.offered) == 1 else None
-        )
+    asked_about = _asked_about(situation)
     if asked_about is None or not clause.days:
         return False
     day = asked_about.astimezone(situation.zone).date()
@@ -1006,15 +1008,16 @@ def _answer(reading: Reading, situation: Situation, options: list[Option], used:
             return Intent("confirm")
     # The one day asked about named as fine ("Tuesday works", "Thursday is perfect"); beside another
     # time, only when it says so ("Thursday is fine. Could we add a follow-up Friday at 3?").
-    asked_about = offered[0] if situation.asked == "confirm" and len(offered) == 1 else situation.meeting
+    asked_about = _asked_about(situation)
     if asked_about is not None:
         day = asked_about.astimezone(situation.zone)
+        hedged = _HEDGED.search(reading.text.lower()) is not None
         for index, clause in enumerate(reading.clauses):
             said_fine = (
                 (not options or "?" not in clause.text)
                 and (_STILL_ON.search(clause.low) or _FINE.search(clause.low))
                 and not _NO_LONGER.search(clause.low)
-                and not _HEDGED.search(reading.text.lower())
+                and not hedged
             )
             named = re.search(rf"\b{day.strftime('%a')}", clause.text, re.IGNORECASE) or (
                 _TODAY_OR_TOMORROW.search(clause.low) and day.date() in clause.days
