@@ -166,7 +166,7 @@ _STOP_THE_MEETINGS = (
     rf"(?:series|calls|sessions|meetings|catch-?ups|check-?ins|chats){_PHRASE_END}"
 )
 _CANCEL = re.compile(
-    r"\b(?:cancel(?:l?ed|l?ing)?|cxl|canx|call(?:ing)?\s+(?:it|the\s+meeting|our\s+meeting|the\s+call)\s+off|"
+    r"(?=[cest])\b(?:cancel(?:l?ed|l?ing)?|cxl|canx|call(?:ing)?\s+(?:it|the\s+meeting|our\s+meeting|the\s+call)\s+off|"
     r"call(?:ing)?\s+off|"
     r"scrap\s+(?:it|the\s+meeting|our\s+meeting|this\s+week)|(?:stop|end)\s+(?:the|our)\s+(?:whole\s+)?"
     r"(?:series|recurring\s+\w+)|"
@@ -210,7 +210,7 @@ _A_TIME_OR_DAY = (
     r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d"
 )
 _RESCHEDULE = re.compile(
-    r"\b(?:re-?schedul\w*|re-?arrang\w*|postpon\w*|prepon\w*|"
+    r"(?=[abcimnprsw])\b(?:re-?schedul\w*|re-?arrang\w*|postpon\w*|prepon\w*|"
     r"(?:push|bump)(?:ed|ing)?\s+(?:it|this|that|our|the|back|out|tomorrow'?s|today'?s|\w+day'?s)|"
     r"(?:push|bump)(?:ed|ing)?\s+to\s+(?=\d|(?:mon|tue|wed|thu|fri|sat|sun|next|tomorrow|later|after|the\s+(?:\d|next|following)))|"
     r"bump(?:ed|ing)?\s+(?:it|this|that|our|the)|"
@@ -371,6 +371,7 @@ _DECLINE = at_word_start(
     r"decline\b",
     r"that'?s\s+not\s+(?:good|great|ideal)",
     r"(?:absolutely|definitely|certainly|of\s+course)\s+not\b(?!\s+(?:a\s+)?(?:problem|issue|bother)\b)",
+    starts="'acdfghimnostuw",
     # The whole clause ("No.", "Can't.") or its first word ("Nope, …").
     anchored=(
         r"^\W*(?:(?:sorry|unfortunately|alas)\W+)?(?:no|nope|nah|can'?t|cannot)\W*$",
@@ -904,7 +905,7 @@ _NEXT_WEEKDAY = re.compile(rf"\bnext\s+{WEEKDAY_WORD}\b", re.IGNORECASE)
 #: The booked time restated as still on ("Still on for Tuesday 3pm?", "See you Tuesday at 3",
 #: "Let's keep Tuesday at 3pm", "We're set for Tuesday 3pm, right?").
 _STILL_ON = re.compile(
-    r"\b(?:still\s+(?:on|good|ok|okay|fine|works?|happening)|see\s+you|looking\s+forward|works|"
+    r"(?=[abcfgklopsw])\b(?:still\s+(?:on|good|ok|okay|fine|works?|happening)|see\s+you|looking\s+forward|works|"
     r"confirm(?:ed|ing)?|perfe?ct|great|fine|ok|okay|sounds\s+good|keep(?:ing)?|stick(?:ing)?\s+(?:with|to)|"
     r"(?:we'?re|we\s+are|all)\s+(?:set|good|on)|booked|locked\s+in|as\s+planned)\b",
     re.IGNORECASE,
@@ -1211,10 +1212,11 @@ _MESSAGE = at_word_start(
     r"i(?:\s+will|'ll)\s+be\s+(?:preparing|bringing|reading|working\s+on)\b",
     r"i'?m\s+(?:running|working\s+on|halfway|loving|so\s+sorry)",
     rf"https?://(?!{MEETING_HOST})",
+    starts="abcdfhilmprstwy",
 )
 #: Someone addressed by name ("Sorry Jo, …"): names are capitalised, so this is looked for in the
 #: text as written (`_MESSAGE` in the lower-cased text, a third of the cost of a case-blind search).
-_SORRY_NAME = re.compile(r"\b(?i:sorry)\s+[A-Z][a-z]+,")
+_SORRY_NAME = re.compile(r"(?=[sS])\b(?i:sorry)\s+[A-Z][a-z]+,")
 #: A clause that opens by addressing someone ("Ana, please send …"): names are capitalised.
 _ADDRESSED = re.compile(
     r"(?!(?:thanks|thank|ok|okay|sure|yes|yeah|hi|hey|hello|great|perfect|sorry|cheers|well|so|also|and|but|"
