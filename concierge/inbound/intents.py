@@ -23,6 +23,7 @@ from concierge.inbound.times import (
     MEETING_NOUNS,
     WEEKDAY_NAME,
     WEEKDAY_WORD,
+    WEEKDAYS,
     Clause,
     Option,
     Reading,
@@ -1013,6 +1014,7 @@ def _answer(reading: Reading, situation: Situation, options: list[Option], used:
     if asked_about is not None:
         day = asked_about.astimezone(situation.zone)
         hedged = _HEDGED.search(reading.text.lower()) is not None
+        day_named = re.compile(rf"\b{WEEKDAYS[day.weekday()][:3]}")
         for index, clause in enumerate(reading.clauses):
             said_fine = (
                 (not options or "?" not in clause.text)
@@ -1020,7 +1022,7 @@ def _answer(reading: Reading, situation: Situation, options: list[Option], used:
                 and not _NO_LONGER.search(clause.low)
                 and not hedged
             )
-            named = re.search(rf"\b{day.strftime('%a')}", clause.text, re.IGNORECASE) or (
+            named = day_named.search(clause.low) or (
                 _TODAY_OR_TOMORROW.search(clause.low) and day.date() in clause.days
             )
             # "Tue is grand": the day named fine offers nothing by itself; "See you Tuesday!" to
