@@ -235,7 +235,10 @@ _MOVED_FROM = re.compile(
     rf"(?=\s+(?:{MEETING_NOUNS}\s+)?to\b)|"
     # "the Jan 7 one: can we do Jan 8 instead?": the meeting named first, then its new time.
     rf"\b(?:the|our)\s+(?P<named>(?:{WEEKDAY_WORD}|{_MONTH_DAY})(?:'?s)?)\s+{MEETING_NOUNS}\s*[:,\-–—]"
-    r"(?=.{0,80}\binstead\b)",
+    r"(?=.{0,80}\binstead\b)|"
+    # "… at 12:30 instead of our Tuesday call?": the meeting replaced, not the day of the new time.
+    rf"\b(?:instead\s+of|rather\s+than)\s+(?:our\s+|the\s+|my\s+)?(?P<instead>(?:{WEEKDAY_WORD}|{_MONTH_DAY})(?:'?s)?)"
+    rf"(?=\s+{MEETING_NOUNS}\b)",
     re.IGNORECASE,
 )
 
@@ -244,12 +247,12 @@ def _day_moved_from(moved_from: re.Match[str] | None, situation: Situation) -> d
     """The day the meeting is moved from, as the sender's calendar date, when one is said."""
     if moved_from is None:
         return None
-    said = read_times(moved_from["moved"] or moved_from["named"], situation.zone, situation.now).clauses
+    said = read_times(_moved_day_said(moved_from), situation.zone, situation.now).clauses
     return next((day for clause in said for day in clause.days), None)
 
 
 #: `_MOVED_FROM`'s words, looked for first.
-_MOVING_VERBS = ("push", "bump", "mov", "shift", "chang", "switch", "instead")
+_MOVING_VERBS = ("push", "bump", "mov", "shift", "chang", "switch", "instead", "rather")
 
 
 def _without_moved_from(text: str) -> tuple[str, re.Match[str] | None]:
@@ -262,9 +265,13 @@ def _without_moved_from(text: str) -> tuple[str, re.Match[str] | None]:
     return _MOVED_FROM.sub(_blanked, text), moved
 
 
+def _moved_day_said(match: re.Match[str]) -> str:
+    return match["moved"] or match["named"] or match["instead"]
+
+
 def _blanked(match: re.Match[str]) -> str:
-    """The match with the day moved from (either form of `_MOVED_FROM`) blanked out."""
-    group = "moved" if match["moved"] is not None else "named"
+    """The match with the day moved from (any form of `_MOVED_FROM`) blanked out."""
+    group = next(name for name in ("moved", "named", "instead") if match[name] is not None)
     start, end = match.start(group) - match.start(), match.end(group) - match.start()
     return match.group(0)[:start] + " " * (end - start) + match.group(0)[end:]
 
@@ -763,7 +770,8 @@ def _day_meant(reading: Reading, called_off: Clause, situation: Situation) -> li
 
 #: A day said to be fine ("Dec 22: fine", "the 8th works").
 _FINE = re.compile(
-    r"\b(?:fine|works|good|great|grand|perfect|ok(?:ay)?|still\s+on|suits|could\s+work|should\s+work)\b"
+    r"\b(?:fine|works|good|great|grand|perfect|ok(?:ay)?|still\s+on|suits|could\s+work|should\s+work|"
+    r"(?:is|'s)\s+(?:the\s+)?(?:best|ideal))\b"
 )
 #: A yes held back ("Tuesday could work but let me check with my boss first"): no yes yet.
 _HEDGED = re.compile(
