@@ -21,6 +21,7 @@ from concierge.inbound.times import (
     MEETING_HOST,
     MEETING_LINK,
     MEETING_NOUNS,
+    RUNNING_LATE,
     WEEKDAY_NAME,
     WEEKDAY_WORD,
     WEEKDAYS,
@@ -502,8 +503,14 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
     reading = read_times(readable, situation.zone, situation.now, situation.other_zone, anchor)
     intents: list[Intent] = []
     used: set[int] = set()
+    late = situation.asked == "invite" and _LATE.search(text.lower()) is not None
     for index, clause in enumerate(reading.clauses):
-        if clause.times or (clause.vague and not _of_the_booked_day(clause, situation)):
+        vague = (
+            clause.vague
+            and not _of_the_booked_day(clause, situation)
+            and not _arrival(clause, situation, late)
+        )
+        if clause.times or clause.zone_note or vague:
             used.add(index)
     cancels = _cancel(reading, situation, used) or _declined_days(reading, situation, used)
     cancel = cancels[0] if cancels else None
@@ -520,6 +527,10 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
         cancels = [cancel]
     intents.extend(cancels)
     options = list(reading.options)
+    if late and options and _arriving_at(reading, situation):
+        # "Running late, sorry! Be there around 3:10.": when the sender arrives, not a new time.
+        options = []
+        used.difference_update(i for i, clause in enumerate(reading.clauses) if clause.times)
     answered = _answer(reading, situation, options, used)
     if (
         answered is not None
@@ -611,7 +622,10 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
         if cannot_make and (reading.vague or _ANOTHER_TIME.search(text)):
             intents.append(Intent("reschedule"))
         elif any(
-            c.vague and not _NOT_CANCEL.search(c.low) and not _of_the_booked_day(c, situation)
+            c.vague
+            and not _NOT_CANCEL.search(c.low)
+            and not _of_the_booked_day(c, situation)
+            and not _arrival(c, situation, late)
             for c in reading.clauses
         ):
             # (A day said in a cancel that is not one offers nothing: "I might cancel our Tuesday
@@ -651,6 +665,7 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
     return intents
 
 
+_LATE = re.compile(RUNNING_LATE)
 #: A yes, and what politely goes with it, at the start of a reply ("Yes please, …", "Sure thing! …").
 _YES_FIRST = re.compile(
     r"^\W*(?:yes|yep|yeah|yup|sure(?:\s+thing)?|ok(?:ay)?|of\s+course|absolutely|definitely|perfect|great)"
@@ -850,6 +865,34 @@ def _asked_about(situation: Situation) -> datetime | None:
     if situation.asked == "confirm" and len(situation.offered) == 1:
         return situation.offered[0]
     return situation.meeting
+
+
+#: Getting to the meeting: "be there", "dial in", "join", "arrive", "hop on".
+_ARRIVES = re.compile(
+    r"\b(?:be\s+(?:there|online|on)|dial(?:ling)?\s+in|join(?:ing)?|arriv\w*|get\s+there|log\s+on|hop\s+on|"
+    r"(?:there|online)\s+(?:by|at|around))\b"
+)
+
+
+def _arriving_at(reading: Reading, situation: Situation) -> bool:
+    """Every time the reply offers is within the hour after the booked meeting starts, said as
+    when the sender gets there ("Be there around 3:10."; "can we start at 3:15 instead?" and
+    "let's do 4pm instead" move it)."""
+    assert situation.meeting is not None  # an answer to an invite
+    start = situation.meeting
+    return all(timedelta(0) < o.start - start <= timedelta(hours=1) for o in reading.options) and all(
+        _ARRIVES.search(clause.low) and "?" not in clause.text for clause in reading.clauses if clause.times
+    )
+
+
+def _arrival(clause: Clause, situation: Situation, late: bool) -> bool:
+    """Beside lateness said, a vague time of no other day than the meeting's is when the sender
+    arrives ("I'll be 5 minutes late - starting a bit after 3 is fine"): news for the other side,
+    not a time to be made exact ("running late today, can we do Thursday afternoon?" still asks)."""
+    if not late or situation.meeting is None:
+        return False
+    day = situation.meeting.astimezone(situation.zone).date()
+    return all(d == day for d in clause.days)
 
 
 def _of_the_booked_day(clause: Clause, situation: Situation) -> bool:
@@ -1261,6 +1304,8 @@ def _message_for_others(reading: Reading, used: set[int], scheduling: bool, repe
     # Most replies that schedule say nothing else: one look at the whole text spares a look per clause.
     anywhere = scheduling and bool(_MESSAGE.search(reading.text.lower()) or _SORRY_NAME.search(reading.text))
     for index, clause in enumerate(reading.clauses):
+        if clause.zone_note:
+            continue
         if scheduling:
             asks = "?" in clause.text and index not in used and not clause.mentions
             meant = (

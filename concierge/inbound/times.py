@@ -367,6 +367,8 @@ _PAST = re.compile(
     r"(?=[acdefghlmstuwy])\b(?:was|were|had|did|didn'?t|went|met|won|lost|last|ago|yesterday|earlier\s+today|used\s+to|got\s+back|"
     r"came\s+back|happened|spent|finished|saved|thanks?\s+(?:again\s+)?for|thank\s+you\s+for|since)\b",
 )
+#: Lateness said ("running 10 minutes late", "I'll be a bit late", "running behind").
+RUNNING_LATE = r"(?:running|be|i'?m|am)\s+(?:\w+\s+){0,3}late\b|running\s+(?:a\s+(?:bit|little)\s+)?behind\b"
 _BUSY = re.compile(
     r"(?=['abcdfhimnortw])\b(?:(?:i'?m|i\s+am|i'?ll\s+be|i\s+will\s+be|we'?re|we\s+are)\s+(?:\w+\s+)?"
     r"(?:busy|booked|out|away|travell?ing|flying|unavailable|not\s+(?:free|available|around|in)|"
@@ -389,7 +391,8 @@ _BUSY = re.compile(
     r"(?:office|opening|business|working)\s+hours|train\b|bus\b|flight\b(?<!before\sflight)(?<!after\sflight)"
     r"(?<!before\smy\sflight)(?<!after\smy\sflight)(?<!before\sthe\sflight)(?<!after\sthe\sflight)|"
     r"(?:will|'ll)\s+(?:join|be\s+there|arrive|dial\s+in)\s+(?:at|by|around)|"
-    r"(?:running|be|i'?m|am)\s+(?:\w+\s+){0,3}late\b|running\s+(?:a\s+(?:bit|little)\s+)?behind\b|"
+    + RUNNING_LATE
+    + r"|"
     # "my 2pm client call tends to run over": the sender's own engagement at that hour
     r"\bmy\s+\d{1,2}(?::\d\d)?\s*(?:am|pm|o'?clock)?\s+(?:[\w-]+\s+)?(?:call|meeting|sync|stand-?up|class|"
     r"appointment|lecture|interview|review|demo|flight|train)s?\b)",
@@ -592,6 +595,8 @@ class Clause:
     mentions: int = 0
     #: The days named here, offered or not, as the sender's calendar dates.
     days: list[date] = field(default_factory=list)
+    #: The clause only names the zone of the times offered before it ("(UK time)").
+    zone_note: bool = False
 
 
 @dataclass(frozen=True)
@@ -1625,6 +1630,8 @@ def read_times(
         _read_clause(clause, previous, facts, local_now, zone, other_zone, local_anchor)
         previous = clause
         facts.last_day = clause.days[-1] if clause.days else facts.last_day
+    for offer, after in itertools.pairwise(clauses):
+        _zone_said_after(offer, after, zone, other_zone)
     for reason, offer in zip(clauses, clauses[1:], strict=False):
         if _is_the_reason_for(reason, offer, normalized):
             reason.times.clear()
@@ -1674,6 +1681,25 @@ def _is_the_reason_for(reason: Clause, offer: Clause, text: str) -> bool:
         and not _CUE.search(reason.low)
         and not _BESIDE_IT.search(offer.low)
     )
+
+
+#: A clause that only names the zone of the times said before it: "(UK time)", "London time,
+#: that is.", "All times Pacific btw.", "I'm on Central time.", "I'm in Berlin.", "Times are in CET."
+_ZONE_ALONE = re.compile(
+    r"\W*(?:(?:all\s+)?(?:(?:the\s+)?times?\s+)?(?:are\s+|is\s+)?(?:in\s+)?|(?:i'?m|i\s+am)\s+(?:on|in|based\s+in)\s+|"
+    rf"that'?s\s+)(?:the\s+)?({_OFFSET}|{_NAMED_ZONE})(?:\s+time)?(?:,?\s+(?:that\s+is|btw|by\s+the\s+way))?\W*"
+)
+
+
+def _zone_said_after(offer: Clause, after: Clause, zone: ZoneInfo, other: ZoneInfo | None) -> None:
+    """The times of `offer` written without a zone take the one `after` names on its own ("Would
+    Tuesday at 3 work? (UK time)"): the day as read in the sender's zone, the clock in the zone named."""
+    said = _ZONE_ALONE.fullmatch(after.low) if offer.times and not after.mentions else None
+    if said is None or _ZONE_RE.search(offer.low):  # "2pm ET? I'm in Berlin.": the zone said with the time
+        return
+    named = _zone_named(said.group(1), zone, other)
+    offer.times[:] = [t.replace(tzinfo=named) if t.tzinfo is zone else t for t in offer.times]
+    after.zone_note = True
 
 
 @dataclass
