@@ -91,8 +91,9 @@ def main() -> int:
         f"{f'{ours_ms:.2f} vs {bare_ms:.2f} ms: {ratio:.1f}x':<32} {'<= 3x':<8} {'yes' if ok else 'NO'}"
     )
     print(
-        f"    {len(texts)} replies x {args.rounds} rounds (medians; the rounds' ratios from "
-        f"{ratios[0]:.1f}x to {ratios[-1]:.1f}x), {datetime.now():%Y-%m-%d %H:%M}"
+        f"    {len(texts)} replies x {args.rounds} rounds; the costs are each side's median round, the ratio "
+        f"the median of the rounds' ratios (from {ratios[0]:.1f}x to {ratios[-1]:.1f}x), "
+        f"{datetime.now():%Y-%m-%d %H:%M}"
     )
     return 0 if ok else 1
 

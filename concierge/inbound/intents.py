@@ -21,7 +21,6 @@ from concierge.inbound.times import (
     MEETING_HOST,
     MEETING_LINK,
     MEETING_NOUNS,
-    RUNNING_LATE,
     WEEKDAY_NAME,
     WEEKDAY_WORD,
     WEEKDAYS,
@@ -217,6 +216,8 @@ _RESCHEDULE = re.compile(
     r"(?:push|bump)(?:ed|ing)?\s+to\s+(?=\d|(?:mon|tue|wed|thu|fri|sat|sun|next|tomorrow|later|after|the\s+(?:\d|next|following)))|"
     r"bump(?:ed|ing)?\s+(?:it|this|that|our|the)|"
     r"mov(?:e|ing)\s+(?:it|this|that|our|the|to|things|tomorrow'?s|today'?s|\w+day'?s)|"
+    # "Can we move tomorrow to 5:30?", "Need to move tomorrow - does Friday work?" (not "I'm moving tomorrow")
+    r"(?:move|shift)\s+(?:tomorrow|today|tmrw|\w+day)(?=\s+to\b|\s*[-–—,;.?!]|\s*$)|"
     r"(?:if\s+we|we\s+could\s+have)\s+moved\s+(?:it|this|that|our|the|tomorrow'?s|today'?s|\w+day'?s)|"
     r"shift\w*\s+(?:it|this|that|our|the|to)|"
     r"bring\s+(?:it|this|that|our|the)?\s*(?:\w+\s+)?forward|change\s+(?:the|our)\s+(?:time|day|date)|"
@@ -266,13 +267,18 @@ def _without_moved_from(text: str) -> tuple[str, re.Match[str] | None]:
     return _MOVED_FROM.sub(_blanked, text), moved
 
 
+#: The groups of `_MOVED_FROM`'s forms, one of which holds the day moved from.
+_MOVED_FROM_GROUPS = ("moved", "named", "instead")
+
+
 def _moved_day_said(match: re.Match[str]) -> str:
-    return match["moved"] or match["named"] or match["instead"]
+    """The words of the day moved from, whichever form of `_MOVED_FROM` said it."""
+    return next(match[name] for name in _MOVED_FROM_GROUPS if match[name] is not None)
 
 
 def _blanked(match: re.Match[str]) -> str:
     """The match with the day moved from (any form of `_MOVED_FROM`) blanked out."""
-    group = next(name for name in ("moved", "named", "instead") if match[name] is not None)
+    group = next(name for name in _MOVED_FROM_GROUPS if match[name] is not None)
     start, end = match.start(group) - match.start(), match.end(group) - match.start()
     return match.group(0)[:start] + " " * (end - start) + match.group(0)[end:]
 
@@ -665,7 +671,6 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
     return intents
 
 
-_LATE = re.compile(RUNNING_LATE)
 #: A yes, and what politely goes with it, at the start of a reply ("Yes please, …", "Sure thing! …").
 _YES_FIRST = re.compile(
     r"^\W*(?:yes|yep|yeah|yup|sure(?:\s+thing)?|ok(?:ay)?|of\s+course|absolutely|definitely|perfect|great)"
@@ -786,7 +791,7 @@ def _day_meant(reading: Reading, called_off: Clause, situation: Situation) -> li
 #: A day said to be fine ("Dec 22: fine", "the 8th works").
 _FINE = re.compile(
     r"\b(?:fine|works|good|great|grand|perfect|ok(?:ay)?|still\s+on|suits|could\s+work|should\s+work|"
-    r"(?:is|'s)\s+(?:the\s+)?(?:best|ideal))\b"
+    r"(?<!what's\s)(?<!which\s)(?:is|'s)\s+(?:the\s+)?(?:best|ideal)(?:\s+for\s+(?:me|us))?(?=\s*(?:[.!,;]|$)))"
 )
 #: A yes held back ("Tuesday could work but let me check with my boss first"): no yes yet.
 _HEDGED = re.compile(
@@ -867,32 +872,63 @@ def _asked_about(situation: Situation) -> datetime | None:
     return situation.meeting
 
 
-#: Getting to the meeting: "be there", "dial in", "join", "arrive", "hop on".
-_ARRIVES = re.compile(
-    r"\b(?:be\s+(?:there|online|on)|dial(?:ling)?\s+in|join(?:ing)?|arriv\w*|get\s+there|log\s+on|hop\s+on|"
-    r"(?:there|online)\s+(?:by|at|around))\b"
+#: The sender late for the meeting ("running 10 minutes late", "I'll be a bit late", "running
+#: behind", "start without me"; not "so late replying", "up late").
+_LATE = re.compile(
+    r"\b(?:(?:i'?m|i\s+am|i'?ll\s+be|i\s+will\s+be|running)\s+(?:\w+\s+){0,3}late\b"
+    r"(?!\s+(?:replying|reply|responding|getting|in\s+replying|night|up)\b)|"
+    r"running\s+(?:a\s+(?:bit|little)\s+)?behind\b|start\s+(?:without|w/o)\s+me\b)"
 )
+#: The sender getting to the meeting: "be there", "dial in", "joining", "I'll join", "arrive".
+_ARRIVES = re.compile(
+    r"\b(?:be\s+(?:there|online|on)|dial(?:ling)?\s+in|joining|(?:i'?ll|i\s+will)\s+join|arriv(?:e|ing)|"
+    r"get\s+there|log(?:ging)?\s+on|hop(?:ping)?\s+on|(?:there|online)\s+(?:by|at|around))\b"
+)
+_A_CLOCK = re.compile(r"\d")
+_ANOTHER_DAY = re.compile(r"\b(?:week|weekend|month|sometime|tomorrow)\b")
+#: A time asked for rather than said: the sender's arrival is never put as a question or a move.
+_ASKS_FOR_IT = re.compile(r"\?|\b(?:instead|let'?s|can\s+we|could\s+we|shall\s+we|so\s+\w+\s+can)\b")
+
+
+def _on_the_day(situation: Situation) -> bool:
+    """The reply is written on the booked meeting's day (in the sender's zone)."""
+    assert situation.meeting is not None  # an answer to an invite
+    return (
+        situation.meeting.astimezone(situation.zone).date() == situation.now.astimezone(situation.zone).date()
+    )
 
 
 def _arriving_at(reading: Reading, situation: Situation) -> bool:
-    """Every time the reply offers is within the hour after the booked meeting starts, said as
-    when the sender gets there ("Be there around 3:10."; "can we start at 3:15 instead?" and
+    """On the meeting's day, every time the reply offers is within the hour after it starts, said
+    as when the sender gets there ("Be there around 3:10."; "can we start at 3:15 instead?" and
     "let's do 4pm instead" move it)."""
-    assert situation.meeting is not None  # an answer to an invite
     start = situation.meeting
-    return all(timedelta(0) < o.start - start <= timedelta(hours=1) for o in reading.options) and all(
-        _ARRIVES.search(clause.low) and "?" not in clause.text for clause in reading.clauses if clause.times
+    return (
+        start is not None
+        and _on_the_day(situation)
+        and all(timedelta(0) < o.start - start <= timedelta(hours=1) for o in reading.options)
+        and all(
+            _ARRIVES.search(clause.low) and not _ASKS_FOR_IT.search(clause.low)
+            for clause in reading.clauses
+            if clause.times
+        )
     )
 
 
 def _arrival(clause: Clause, situation: Situation, late: bool) -> bool:
-    """Beside lateness said, a vague time of no other day than the meeting's is when the sender
-    arrives ("I'll be 5 minutes late - starting a bit after 3 is fine"): news for the other side,
-    not a time to be made exact ("running late today, can we do Thursday afternoon?" still asks)."""
-    if not late or situation.meeting is None:
+    """Beside lateness said, a clock said loosely of the meeting's day and nothing else is when
+    the sender arrives ("I'll be 5 minutes late - starting a bit after 3 is fine"): news for the
+    other side, not a time to be made exact ("running late, can we do another day this week?" and
+    "could we do Tuesday evening instead?" still ask)."""
+    if not late or situation.meeting is None or not _A_CLOCK.search(clause.low):
         return False
     day = situation.meeting.astimezone(situation.zone).date()
-    return all(d == day for d in clause.days)
+    return (
+        all(d == day for d in clause.days)
+        and not _ANOTHER_PART.search(clause.low)
+        and not _ASKS_FOR_IT.search(clause.low)
+        and not _ANOTHER_DAY.search(clause.low)
+    )
 
 
 def _of_the_booked_day(clause: Clause, situation: Situation) -> bool:

@@ -176,9 +176,9 @@ MEETING_HOST = r"(?:[\w-]+\.)*(?:" + "|".join(re.escape(host) for host in MEETIN
 MEETING_LINK = re.compile(rf"https?://{MEETING_HOST}/\S*", re.IGNORECASE)
 #: Meeting tools named in words, each a group named by what the tool is called.
 _TOOLS = re.compile(
-    r"(?=[abcghmopstvwz])\b(?:(?P<Zoom>zoom)|(?P<Google_Meet>google\s+meet|g\s?meet|hangouts?)|"
+    r"(?=[abcghmoprstvwz])\b(?:(?P<Zoom>zoom)|(?P<Google_Meet>google\s+meet|g\s?meet|hangouts?)|"
     r"(?P<Microsoft_Teams>ms\s+teams|microsoft\s+teams|on\s+teams|via\s+teams|a\s+teams\s+call|(?-i:Teams))|"
-    r"(?P<Webex>webex)|(?P<phone>(?:by|on\s+the|over\s+the|via)\s+phone|phone\s+call|call\s+me\s+on))\b",
+    r"(?P<Webex>webex)|(?P<phone>(?:by|on\s+the|over\s+the|via)\s+phone|phone\s+call|call\s+me\s+on|ring\s+me))\b",
     re.IGNORECASE,
 )
 
@@ -354,7 +354,7 @@ def _asks_for_days(low: str) -> bool:
     return bool(_ASKS.search(low)) and not _REFUSED.search(low)
 
 
-_SAME_TIME = re.compile(r"\b(?:same\s+(?:time|hour)|(?:the|our)\s+usual\s+time)\b")
+_SAME_TIME = re.compile(r"\b(?:same\s+(?:time|hour|timing)|(?:the|our)\s+usual\s+time)\b")
 #: A condition on the time before, not a refusal of this one ("If that doesn't work, Friday at
 #: 9:15 is my backup").
 _IF_NOT = re.compile(
@@ -367,8 +367,6 @@ _PAST = re.compile(
     r"(?=[acdefghlmstuwy])\b(?:was|were|had|did|didn'?t|went|met|won|lost|last|ago|yesterday|earlier\s+today|used\s+to|got\s+back|"
     r"came\s+back|happened|spent|finished|saved|thanks?\s+(?:again\s+)?for|thank\s+you\s+for|since)\b",
 )
-#: Lateness said ("running 10 minutes late", "I'll be a bit late", "running behind").
-RUNNING_LATE = r"(?:running|be|i'?m|am)\s+(?:\w+\s+){0,3}late\b|running\s+(?:a\s+(?:bit|little)\s+)?behind\b"
 _BUSY = re.compile(
     r"(?=['abcdfhimnortw])\b(?:(?:i'?m|i\s+am|i'?ll\s+be|i\s+will\s+be|we'?re|we\s+are)\s+(?:\w+\s+)?"
     r"(?:busy|booked|out|away|travell?ing|flying|unavailable|not\s+(?:free|available|around|in)|"
@@ -391,8 +389,7 @@ _BUSY = re.compile(
     r"(?:office|opening|business|working)\s+hours|train\b|bus\b|flight\b(?<!before\sflight)(?<!after\sflight)"
     r"(?<!before\smy\sflight)(?<!after\smy\sflight)(?<!before\sthe\sflight)(?<!after\sthe\sflight)|"
     r"(?:will|'ll)\s+(?:join|be\s+there|arrive|dial\s+in)\s+(?:at|by|around)|"
-    + RUNNING_LATE
-    + r"|"
+    r"(?:running|be|i'?m|am)\s+(?:\w+\s+){0,3}late\b|running\s+(?:a\s+(?:bit|little)\s+)?behind\b|"
     # "my 2pm client call tends to run over": the sender's own engagement at that hour
     r"\bmy\s+\d{1,2}(?::\d\d)?\s*(?:am|pm|o'?clock)?\s+(?:[\w-]+\s+)?(?:call|meeting|sync|stand-?up|class|"
     r"appointment|lecture|interview|review|demo|flight|train)s?\b)",
@@ -414,7 +411,8 @@ _OFFER = re.compile(
     r"suits?|i'?m\s+(?:free|available|around|open)|free|available|let'?s|i\s+can\s+do|we\s+can\s+do|i\s+could\s+do|"
     r"(?:is|are)\s+(?:wide\s+)?open|(?:is|sounds|looks)\s+(?:also\s+|still\s+|totally\s+|really\s+)?(?:perfe?ct|great|fine|good|ok(?:ay)?)\b|up\s+for|possible|prefer|(?:i'?d|i\s+would|we'?d)\s+rather|propose|suggest|instead|works?\b|would\s+be\s+(?:better|best|ideal|great)|"
     r"any\s*time|anytime|whenever|(?:fine|good|ok|okay|best|great|better|easiest)\s+(?:by|for|with)\s+(?:me|us)|"
-    r"(?:is|are)\s+(?:usually\s+|generally\s+|always\s+|often\s+)?(?:best|ideal|easiest)\b)",
+    r"(?<!what\s)(?<!which\s)(?:is|are)\s+(?:usually\s+|generally\s+|always\s+|often\s+)?(?:best|ideal|easiest)"
+    r"(?:\s+for\s+(?:me|us))?(?=\s*(?:[.!,;]|$)))",
 )  # fmt: skip
 _NOT_AN_OFFER = re.compile(
     r"\b(?:do|would)\s+you\s+prefer\b|\bsee\s+(?:you|u|everyone|y'all|all)\b|\bhave\s+a\s+(?:great|good|nice)\b|\blooking\s+forward\b",
@@ -1630,8 +1628,8 @@ def read_times(
         _read_clause(clause, previous, facts, local_now, zone, other_zone, local_anchor)
         previous = clause
         facts.last_day = clause.days[-1] if clause.days else facts.last_day
-    for offer, after in itertools.pairwise(clauses):
-        _zone_said_after(offer, after, zone, other_zone)
+    for index, after in enumerate(clauses):
+        _zone_said_after(clauses[:index], after, zone, other_zone)
     for reason, offer in zip(clauses, clauses[1:], strict=False):
         if _is_the_reason_for(reason, offer, normalized):
             reason.times.clear()
@@ -1691,15 +1689,21 @@ _ZONE_ALONE = re.compile(
 )
 
 
-def _zone_said_after(offer: Clause, after: Clause, zone: ZoneInfo, other: ZoneInfo | None) -> None:
-    """The times of `offer` written without a zone take the one `after` names on its own ("Would
-    Tuesday at 3 work? (UK time)"): the day as read in the sender's zone, the clock in the zone named."""
-    said = _ZONE_ALONE.fullmatch(after.low) if offer.times and not after.mentions else None
-    if said is None or _ZONE_RE.search(offer.low):  # "2pm ET? I'm in Berlin.": the zone said with the time
+def _zone_said_after(before: list[Clause], after: Clause, zone: ZoneInfo, other: ZoneInfo | None) -> None:
+    """The clocks written without a zone in the clause before `after` take the zone `after` names
+    on its own ("Would Tuesday at 3 work? (UK time)"), or, said of "all times", those of every
+    clause before it: the day as read in the sender's zone, the clock in the zone named. Not a
+    time said with its zone ("2pm ET? I'm in Berlin."), nor one moved from the meeting ("an hour
+    later?") or taken from it ("same time"): no clock of theirs is written."""
+    said = _ZONE_ALONE.fullmatch(after.low) if before and before[-1].times and not after.mentions else None
+    if said is None:
         return
     named = _zone_named(said.group(1), zone, other)
-    offer.times[:] = [t.replace(tzinfo=named) if t.tzinfo is zone else t for t in offer.times]
-    after.zone_note = True
+    for offer in before if said.group(0).lstrip(" (").startswith("all") else before[-1:]:
+        written = offer.mentions and not _SHIFT.search(offer.low) and not _SAME_TIME.search(offer.low)
+        if offer.times and written and not _ZONE_RE.search(offer.low):
+            offer.times[:] = [t.replace(tzinfo=named) if t.tzinfo is zone else t for t in offer.times]
+            after.zone_note = True
 
 
 @dataclass
