@@ -47,7 +47,7 @@ MAX_STOP_CHARS = 200
 #: "Hi, please take me off this list", "Please stop emailing me".
 _STOP_ASKED = re.compile(
     r"^\W*(?:(?:hi|hello|hey)\b[^.!?,\n]{0,30}[.!,]?\s*)?(?:please\s+|kindly\s+|(?:can|could)\s+you\s+(?:please\s+)?)?"
-    r"(?:unsubscribe\s+me\b|(?:remove|take)\s+me\s+(?:off|from)\s+(?:(?:this|your|these)\s+(?:mailing\s+)?"
+    r"(?:unsubscribe\s+me\b|(?:remove|take)\s+me\s+(?:off|from)\s+(?:(?:this|your|these)\s+(?:mailing\s+|concierge\s+|mentoring\s+)?"
     r"(?:list|emails?|mails?|program(?:me)?)|the\s+mailing\s+list)\b(?!\s+(?:of|for|on|in|with|about|thread|channel))|"
     r"stop\s+(?:sending\s+(?:me|us)(?:\s+(?:these|your|this|any\s+more|more))?(?:\s+(?:e-?mails?|mails?|messages?))?|"
     r"(?:e-?mailing|mailing|contacting|messaging)\s+(?:me|us))(?=\s*(?:$|[.!,;]|please|thanks?|thank\s+you))|"
@@ -201,7 +201,8 @@ _CANCEL_ALL = re.compile(
     rf"{_STOP_THE_MEETINGS}|all\s+(?:of\s+)?(?:our|the|future|upcoming|remaining)?\s*(?:future\s+|upcoming\s+)?"
     r"(?:meetings|sessions|calls|ones)|(?:stop|end|cancel)\s+(?:the\s+|our\s+)?(?:whole\s+)?"
     r"(?:series|recurring|repeating|regular)|the\s+(?:whole|entire)\s+series|every\s+(?:future\s+)?(?:meeting|session)|"
-    r"recurring\s+(?:meeting|session|call)s?|(?:the\s+)?rest\s+of\s+(?:the|our)\s+(?:series|meetings|sessions))\b",
+    r"recurring\s+(?:meeting|session|call)s?|(?:the\s+)?rest\s+of\s+(?:the|our)\s+(?:series|meetings|sessions)|"
+    r"(?:the|our)\s+remaining\s+(?:meetings|sessions|calls|ones))\b",
 )
 #: A time or a day, as a move names where to ("switch to 4pm", "change it to Thursday"; not
 #: "switch to 2 sessions a month", "switch it to Zoom").
@@ -335,7 +336,9 @@ _NOT_OUR_MOVE = re.compile(
 _CONFIRM_ANYWHERE = re.compile(
     r"\bi\s+(?:hereby\s+)?confirm\b|\b(?:the|that|this)\s+(?:proposed\s+|suggested\s+)?(?:date|time|slot|day|option)\s+"
     r"(?:is|works|suits)\b(?!\s+not)|\bi\s+(?:will|'ll)\s+be\s+(?:available|free|there)\b|"
-    r"\b(?:would|will|does|should)\s+suit\s+(?:me|us)\b|\bworks\s+for\s+(?:me|us)\b|\bsounds\s+(?:good|great|perfect)\b",
+    r"\b(?:would|will|does|should)\s+suit\s+(?:me|us)\b|\bworks\s+for\s+(?:me|us)\b|\bsounds\s+(?:good|great|perfect)\b|"
+    # "Noted, will join at the said time."
+    r"\b(?:will|i'?ll)\s+(?:join|attend|be\s+there)\s+at\s+the\s+(?:said|given|proposed|suggested|mentioned|agreed)\s+time\b",
 )
 _CONFIRM = re.compile(
     r"^\W*(?:yes|yep|yeah|yup|ya|y(?=\W*$)|sure|ok|okay|k|absolutely|definitely|of\s+course|confirm(?:ed)?|"
@@ -364,6 +367,17 @@ _SOFT_YES = re.compile(
 )
 _DECLINE = at_word_start(
     r"(?:i'?ll|i\s+will|going\s+to|gonna)\s+(?:have\s+to\s+)?miss\b",
+    # "I have to bail on tomorrow's session", "need to bail"
+    r"(?:have\s+to|need\s+to|gotta|must|'ll|will)\s+bail\b",
+    # "tmrw's not gonna work", "that's not going to work for me"
+    r"(?:not|isn'?t|aren'?t)\s+(?:gonna|going\s+to)\s+(?:work|happen)\b",
+    # "Tuesday's a no-go for me", "a no go"
+    r"no[\s-]go\b",
+    # "I'm travelling that day", "I'm busy then", "I'm away that week": the time asked about taken
+    r"(?:i'?m|i\s+am|i'?ll\s+be|i\s+will\s+be)\s+(?:\w+\s+)?(?:travell?ing|away|busy|booked|out|off|unavailable|tied\s+up)\s+"
+    r"(?:that\s+(?:day|morning|afternoon|evening|week)|then|at\s+that\s+time)\b",
+    # "9pm is very late for me", "is too early for me"
+    r"(?:is|'s|are)\s+(?:very|really|way|much|rather|quite|a\s+bit|too)\s+(?:too\s+)?(?:late|early)\s+for\s+(?:me|us)\b",
     r"(?:can'?t|cannot|can\s+not|won'?t\s+be\s+able\s+to|unable\s+to)\s+"
     r"(?:make\s+(?:it|that|this)|do\s+(?:it|that|this|then)|attend|join|come|"
     r"keep\s+(?:it|that|this|our|the|\w+day)\b(?!\s+up\b))",
@@ -390,7 +404,7 @@ _DECLINE = at_word_start(
     # The whole clause ("No.", "Can't.") or its first word ("Nope, …").
     anchored=(
         r"^\W*(?:(?:sorry|unfortunately|alas)\W+)?(?:no|nope|nah|can'?t|cannot)\W*$",
-        r"^\W*(?:no|nope|nah)\b(?!\W*(?:problem|prob|worries|worry|rush|stress|pressure|doubt|need)\b)",
+        r"^\W*(?:no|nope|nah)\b(?!\W*(?:problem|prob|worries|worry|rush|stress|pressure|doubt|need)\b|\.\s*\d)",
     ),
 )
 #: Any of the options offered will do ("Either works", "both fine!"); a bare "fine" or "good" only
@@ -408,10 +422,13 @@ _ATTEND = re.compile(
 )
 #: Words of welcome that accept the meeting only when nothing in the reply refuses, calls off or
 #: moves it: "Perfect, see you then!" is a yes; "Great, but I won't be able to make it" is not.
-_GLAD = re.compile(r"^\W*(?:perfect|great|excellent|sounds\s+good|wonderful|brilliant)\b(?!\s+question)")
+_GLAD = re.compile(
+    r"^\W*(?:perfect|great|excellent|sounds\s+good|wonderful|brilliant|(?:just\s+)?confirming|"
+    r"(?:got|received)\s+the\s+(?:calendar\s+)?invit(?:e|ation))\b(?!\s+question)"
+)
 _PICK = re.compile(
     r"\b(?:the\s+)?(first|1st|second|2nd|third|3rd|fourth|4th|last|latter|former|earlier|later|middle)\s*"
-    r"(?:one|option|slot|time|choice|suggestion)?\b|\boption\s*#?\s*(\d)\b|(?:#\s*|\(\s*(?=\d\s*\)))(\d)\b|"
+    r"(?:one|option|slot|time|choice|suggestion)?\b|\b(?:option|number|no\.|nr\.?)\s*#?\s*(\d)\b|(?:#\s*|\(\s*(?=\d\s*\)))(\d)\b|"
     r"^\W*(\d)\W*$",
 )
 _COURTESY = re.compile(
@@ -1109,8 +1126,10 @@ def _answer(reading: Reading, situation: Situation, options: list[Option], used:
                 and not _NO_LONGER.search(clause.low)
                 and not hedged
             )
+            # By its weekday, as "tomorrow", or, the time offered, by its date ("Dec 8 works").
             named = day_named.search(clause.low) or (
-                _TODAY_OR_TOMORROW.search(clause.low) and day.date() in clause.days
+                (situation.asked == "confirm" or _TODAY_OR_TOMORROW.search(clause.low))
+                and day.date() in clause.days
             )
             # "Tue is grand": the day named fine offers nothing by itself; "See you Tuesday!" to
             # the booked meeting stays courtesy.
@@ -1278,7 +1297,7 @@ _MESSAGE = at_word_start(
     r"have\s+a\s+(?:great|good|nice|lovely)\s+(?:session|meeting|time)\b",
     r"i\s+(?:finally\s+|just\s+|already\s+)?(?:passed|found(?!\s+(?:a\s+)?(?:slot|time|window|gap))|accepted|finished|"
     r"submitted|launched|shipped|landed|changed(?!\s+my\s+mind)|started|read\s+your|"
-    r"got\s+(?:the|a|an|my)\s+(?!conflict))\b",
+    r"got\s+(?:the|a|an|my)\s+(?!conflict|(?:calendar\s+)?invit(?:e|ation)))\b",
     r"i'?ve\s+(?:accepted|changed|finished|read|found|put|started|got)\b"
     r"(?!\s+(?:an?\s+)?(?:free\s+|open\s+|spare\s+)?(?:opening|window|slot|gap|availability|spot)\b)",
     r"(?:let'?s|we\s+(?:could|should))\s+(?:spend|focus|talk|discuss|go\s+through|look\s+at|catch\s+up|cover|use)\b",
@@ -1286,6 +1305,13 @@ _MESSAGE = at_word_start(
     r"feel\s+free\s+to\s+(?!(?:suggest|propose|pick|choose|change|move|reschedule|let\s+me\s+know|say|tell\s+me|"
     r"reply|answer|ask|reach\s+out|get\s+in\s+touch))",
     r"another\s+thing\b",
+    # news and plans beside a time: "I read 3 of the 5 articles", "I'll have the draft ready by then",
+    # "I want to focus on negotiation", "Separately - any thoughts on the doc I sent?"
+    r"i\s+(?:read|watched|listened\s+to|tried)\s+(?:\d+|the|your|that|those|some|all|a|an)\b",
+    r"i'?ll\s+have\s+(?:the|my|a|an|our)\s+(?:[\w-]+\s+){0,2}ready\b",
+    r"i\s+(?:want|would\s+like|'d\s+like)\s+to\s+focus\s+on\b",
+    r"any\s+thoughts\s+on\b",
+    r"separately\b",
     r"i\s+have\s+(?:many|lots\s+of|a\s+few|some|so\s+many|(?:two|three|four|a\s+couple\s+of))\s+"
     r"(?:questions|things|topics|ideas|points)\b",
     r"i(?:\s+(?:may|might|will|could)|'ll)\s+(?:be\s+(?:\w+\s+){0,3}?late|join\s+(?:\w+\s+){0,3}?(?:late|later))\b",

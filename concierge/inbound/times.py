@@ -276,7 +276,8 @@ _REPEAT_MONTHLY = re.compile(r"\b(?:monthly|every\s+month|once\s+a\s+month)\b")
 _SERIES_START = re.compile(r"\b(?:starting|beginning|from|as\s+of|commencing)\s*(?:on\s+)?$")
 
 _DURATION = re.compile(
-    r"(?=[\daho])\b(?:(?P<half>half\s+an?\s+hour)|(?P<hour_half>an?\s+hour\s+and\s+a\s+half|1\.5\s*(?:hours?|hrs?|h))|"
+    r"(?=[\dahoftsn])\b(?:(?P<half>half\s+an?\s+hour)|(?P<hour_half>an?\s+hour\s+and\s+a\s+half|1\.5\s*(?:hours?|hrs?|h))|"
+    r"(?P<words>fifteen|twenty|thirty|forty[\s-]five|forty|sixty|ninety)\s+(?:minutes?|mins?)\b|"
     r"(?P<an>an|one)\s+hour(?!\s+(?:earlier|later|before|after))|"
     r"(?P<n>\d{1,3})\s*(?:-\s*)?(?P<unit>minutes?|mins?|m\b|hours?|hrs?|h\b)(?!\s+(?:earlier|later|before|after|ago)))",
 )  # fmt: skip
@@ -367,6 +368,12 @@ _PAST = re.compile(
     r"(?=[acdefghlmstuwy])\b(?:was|were|had|did|didn'?t|went|met|won|lost|last|ago|yesterday|earlier\s+today|used\s+to|got\s+back|"
     r"came\s+back|happened|spent|finished|saved|thanks?\s+(?:again\s+)?for|thank\s+you\s+for|since)\b",
 )
+#: What people have on, by name (a clause led by one, or "3pm is my dentist", is no offer).
+ENGAGEMENTS = (
+    r"(?:interview|appointment|dentist|doctor|doctor's|exam|surgery|flight|presentation|offsite|conference|"
+    r"wedding|funeral|recital|concert|lecture|webinar|deadline|(?:board|team|staff|client|all-hands|budget|sales)\s+meeting|"
+    r"stand-?up|town\s*hall|review|demo|class|training|workshop)s?\b"
+)
 _BUSY = re.compile(
     r"(?=['abcdfhimnortw])\b(?:(?:i'?m|i\s+am|i'?ll\s+be|i\s+will\s+be|we'?re|we\s+are)\s+(?:\w+\s+)?"
     r"(?:busy|booked|out|away|travell?ing|flying|unavailable|not\s+(?:free|available|around|in)|"
@@ -386,10 +393,13 @@ _BUSY = re.compile(
     r"needs?|invited|moved)\b|"
     r"(?:i\s+have\s+(?:a|an|my|the|another|\d)|i'?ve\s+got\s+(?:a|an|my))\b(?!\s+(?:free\s+|open\s+|spare\s+)?"
     r"(?:opening|window|slot|gap|availability|free|spot|opportunity)\b)|deadline|due\b|"
-    r"(?:office|opening|business|working)\s+hours|train\b|bus\b|flight\b(?<!before\sflight)(?<!after\sflight)"
+    r"(?<!after\s)(?<!outside\s)(?<!outside\sof\s)(?:office|opening|business|working)\s+hours|train\b|bus\b|flight\b(?<!before\sflight)(?<!after\sflight)"
     r"(?<!before\smy\sflight)(?<!after\smy\sflight)(?<!before\sthe\sflight)(?<!after\sthe\sflight)|"
     r"(?:will|'ll)\s+(?:join|be\s+there|arrive|dial\s+in)\s+(?:at|by|around)|"
     r"(?:running|be|i'?m|am)\s+(?:\w+\s+){0,3}late\b|running\s+(?:a\s+(?:bit|little)\s+)?behind\b|"
+    r"(?:is|'s|are)\s+(?:my|our|his|her|their)\s+(?:[\w'-]+\s+)?"
+    + ENGAGEMENTS
+    + r"|"
     # "my 2pm client call tends to run over": the sender's own engagement at that hour
     r"\bmy\s+\d{1,2}(?::\d\d)?\s*(?:am|pm|o'?clock)?\s+(?:[\w-]+\s+)?(?:call|meeting|sync|stand-?up|class|"
     r"appointment|lecture|interview|review|demo|flight|train)s?\b)",
@@ -411,6 +421,7 @@ _OFFER = re.compile(
     r"suits?|i'?m\s+(?:free|available|around|open)|free|available|let'?s|i\s+can\s+do|we\s+can\s+do|i\s+could\s+do|"
     r"(?:is|are)\s+(?:wide\s+)?open|(?:is|sounds|looks)\s+(?:also\s+|still\s+|totally\s+|really\s+)?(?:perfe?ct|great|fine|good|ok(?:ay)?)\b|up\s+for|possible|prefer|(?:i'?d|i\s+would|we'?d)\s+rather|propose|suggest|instead|works?\b|would\s+be\s+(?:better|best|ideal|great)|"
     r"any\s*time|anytime|whenever|(?:fine|good|ok|okay|best|great|better|easiest)\s+(?:by|for|with)\s+(?:me|us)|"
+    r"flexible|convenient|aim\s+for|(?:is|are)\s+(?:usually\s+|generally\s+|often\s+|mostly\s+)?(?:open|better)\b|"
     r"(?<!what\s)(?<!which\s)(?:is|are)\s+(?:usually\s+|generally\s+|always\s+|often\s+)?(?:best|ideal|easiest)"
     r"(?:\s+for\s+(?:me|us))?(?=\s*(?:[.!,;]|$)))",
 )  # fmt: skip
@@ -446,13 +457,15 @@ def _windows(low: str) -> list[int]:
 
 _NAMED_IN_WINDOW = re.compile(r"\b(?:say|ideally|preferably)\W+\d")
 _VAGUE = re.compile(
-    r"(?=[abdeilmnst])\b(?:(?:some\s*time|any\s*time|anytime|early|late|later|mid|end\s+of|beginning\s+of)\s+"
+    r"(?=[abdefilmnst])\b(?:(?:some\s*time|any\s*time|anytime|early|late|later|mid|end\s+of|beginning\s+of|"
+    r"(?:first|second|latter)\s+half\s+of)\s+"
     r"(?:next|this|in)?\s*(?:the\s+)?(?:week|month|january|february|march|april|may|june|july|august|september|"
     r"october|november|december)|next\s+week|this\s+week|the\s+week\s+after|next\s+month|this\s+month|"
     r"(?:later|earlier)\s+(?:in|this|next)\s+(?:the\s+)?week|another\s+(?:day|time)|a\s+different\s+(?:day|time)|"
     r"any\s+other\s+(?:day|time)|the\s+week\s+of|"
     r"after\s+the\s+holidays|in\s+the\s+new\s+year|(?:this|next)\s+weekend|the\s+weekend|"
-    r"(?:any|some)\s+(?:morning|afternoon|evening|day)|mornings|afternoons|evenings|"
+    r"(?:any|some)\s+(?:morning|afternoon|evening|day)|mornings|afternoons|evenings|in\s+the\s+(?:morning|afternoon|evening)|"
+    r"after\s+(?:office|work|business|working)\s+hours|"
     r"(?:in|during)\s+(?:january|february|march|april|june|july|august|september|october|november|december)|"
     r"(?:early|late|mid)[\s-](?:january|february|march|april|may|june|july|august|september|october|"
     r"november|december))\b",
@@ -487,13 +500,13 @@ _COUNTED = (
 #: An hour asked after "say" or "do": "Let's say 11?", "Could we do 5 instead?", "do 4 then?"
 #: (not "do 2 sessions", "I can do 2.", "Let's say 10, that's plenty", "do 4 instead of 6").
 _BARE_HOUR_SAID = re.compile(
-    r"\b(?:say|do)\s+(\d{1,2})(?::(\d{2}))?(?=\s*(?:"
+    r"\b(?:say|do|how\s+about|what\s+about)\s+(\d{1,2})(?::(\d{2}))?(?=\s*(?:"
     rf"instead\b(?!\s+of\s+\d+\s+{_COUNTED})|then\b|that\s+day\b|tomorrow\b|today\b|"
-    r"(?:for\s+(?:you|me|us)\s*)?\?))",
+    r"(?:on\s+|,\s*)?(?:this\s+|next\s+)?(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b|(?:for\s+(?:you|me|us)\s*)?\?))",
     re.IGNORECASE,
 )
 #: What `_BARE_HOUR_SAID` and `_BARE_HOUR_BETTER` need, looked for first.
-_SAID_WORDS = ("say ", "do ", "Say ", "Do ")
+_SAID_WORDS = ("say ", "do ", "Say ", "Do ", "about ")
 _BETTER_WORDS = ("better", "best", "easier", " work", "suit")
 #: An hour preferred in so many words, opening its phrase: "5 would be better", "…; 4 works
 #: better", "or 10 is easier" (not "2 would be better as the number of sessions": it ends there).
@@ -536,13 +549,15 @@ _DAY_RANGE = re.compile(
 _JUNK_DIGITS = (
     r"\+?\d[\d\s().-]{7,}\d|\d+\.\d+\.\d+\b|[$€£¥]\s?\d+(?:[.,]\d+)?|\d+(?:\.\d+)?\s?%|"
     r"(?<![:\d])\b\d{1,2}-\d{1,2}\b(?!\s*(?:am|pm|[ap]\b|:))|\b24/7\b|\b1:1s?\b|\b(?!20[2-9]\d\b)\d{3,}\b(?!\s*(?:am|pm|h\b))|"
-    r"\b\d+(?:st|nd|rd|th)\s+(?:floor|street|st\b|avenue|ave\b|road|rd\b|boulevard|blvd|lane|place)\b|\b\d+\s*-\s*a\s*-\s*side\b"
+    r"\b\d+(?:st|nd|rd|th)\s+(?:floor|street|st\b|avenue|ave\b|road|rd\b|boulevard|blvd|lane|place)\b|\b\d+\s*-\s*a\s*-\s*side\b|"
+    # a number below zero ("temps hit -20 today"), not a range's second half ("3-4pm")
+    r"(?<![\w:.-])-\d+(?:[.,]\d+)?"
 )
 _JUNK_WORDS = (
     r"\bv\d+(?:\.\d+)*\b|\b(?:room|floor|building|gate|flight|ext|extension|no\.?|number)\s*\w*\d[\w.:-]*|"
     r"(?<=\w)#\s*\w*\d[\w.:-]*|\b(?:python|java|node|ios|android|windows|version|release)\s+\d+(?:[.:]\d+)*"
 )
-_JUNK = re.compile(rf"(?=[\d+$€£¥])(?:{_JUNK_DIGITS})|(?=[vrfbgenpjiwoa#])(?:{_JUNK_WORDS})")
+_JUNK = re.compile(rf"(?=[\d+$€£¥-])(?:{_JUNK_DIGITS})|(?=[vrfbgenpjiwoa#])(?:{_JUNK_WORDS})")
 
 
 @dataclass(frozen=True)
@@ -901,6 +916,14 @@ _DIGIT_REWRITES: tuple[_Rewrite, ...] = (
         ),
         r"\1-",
     ),
+    # "3pm - 4pm", "10:00 - 10:45" → "3pm-4pm": a range written with spaces, not two clauses.
+    (
+        " - ",
+        re.compile(
+            r"\b(\d{1,2}(?::\d\d)?\s*(?:am|pm)?)\s+-\s+(?=\d{1,2}(?::\d\d)?\s*(?:am|pm)\b|\d{1,2}:\d\d\b)", _I
+        ),
+        r"\1-",
+    ),
     (
         _DIGIT_DOT_DIGIT,
         re.compile(r"\b([0-3]?\d)\.([01]?\d)\.(\d{2,4})?(?=[\s,;!?)]|$)"),
@@ -1016,8 +1039,9 @@ def normalize(text: str) -> str:
 # ----------------------------------------------------------------------------------------- clauses
 
 # Each split pattern first looks at the character it could start at (a space, a capital, a
-# comma…): the same splits, about twice as fast as trying every branch at every position.
-_SENTENCE_END = re.compile(r"(?=[\sA-Z])(?:(?<=[.!?])\s+|\n+|(?<=[.!?])(?=[A-Z]))")
+# comma…): the same splits, about twice as fast as trying every branch at every position. "No. 2
+# please" and "Nr. 3" are numbers, not the end of a sentence.
+_SENTENCE_END = re.compile(r"(?=[\sA-Z])(?:(?<=[.!?])(?!(?<=\b[Nn][or]\.)\s+\d)\s+|\n+|(?<=[.!?])(?=[A-Z]))")
 #: After a space, the words that break are looked for only before one of their first letters.
 _CLAUSE_BREAK = re.compile(
     r"(?=[\s;,])(?:;\s*|,\s*(?:but\s+|(?=(?:i|i'm|i\s+am|i'll|i've|we|we're|it's|that's|this\s+is|my|as|since|"
@@ -1735,6 +1759,13 @@ _MOVE_ASKED = re.compile(
     r"instead|make\s+it|go\s+to|push|bump|"
     r"move|shift|start\s+at|same\s+day)\b"
 )
+#: A clause that opens by naming what someone has on, with its time and no question ("Interview
+#: with Stripe on the 15th at 11", "Dentist Thursday at 2, ugh", "Board meeting Thursday at 10,
+#: wish me luck"): an engagement, not an offer.
+_ENGAGEMENT_FIRST = re.compile(
+    r"\W*(?:my\s+|the\s+|a\s+|an\s+|our\s+|his\s+|her\s+|their\s+)?(?:[\w'-]+\s+)?"
+    rf"{ENGAGEMENTS}"
+)
 #: A time said to be on the day named before: "4:30 that day", "later the same day".
 _THAT_DAY = re.compile(r"\b(?:that|the\s+same|same)\s+day\b")
 _ISH = re.compile(r"\s*-?\s*ish\b")  # "3ish", "3-ish": about then, not a time to book
@@ -1777,7 +1808,11 @@ def _read_clause(
         return  # nothing here names a time
     busy = _BUSY.search(_IF_NOT.sub(" ", low) if "if" in low else low)
     clause.unavailable = bool(_PAST.search(low) or busy)
-    offers = not clause.unavailable and not _NOT_AN_OFFER.search(low)
+    offers = (
+        not clause.unavailable
+        and not _NOT_AN_OFFER.search(low)
+        and ("?" in clause.text or not _ENGAGEMENT_FIRST.match(low))
+    )
     cue = bool(_CUE.search(low))
     carried = facts.carried_days
     facts.carried_days = ()
@@ -1792,6 +1827,9 @@ def _read_clause(
             previous.vague = False
     days_alone: list[date] = []
     that_day = facts.last_day if "day" in low and _THAT_DAY.search(low) else None
+    if that_day is None and previous is not None and previous.unavailable and len(set(previous.days)) == 1:
+        # "Tuesday 3pm is my dentist, so 5pm?": another hour of the one day just refused.
+        that_day = previous.days[0]
     for item in found:
         clause_day = item.day or clause_day
         if item.day is not None and item.clock is None and _SERIES_START.search(low[: item.start]):
@@ -2158,9 +2196,33 @@ def _mostly_times(text: str, found: list[_Found]) -> bool:
 _NOT_A_LENGTH = re.compile(r"\s*(?:late|early|earlier|later|behind|ahead|before|after|away|delay)\b")
 
 
+#: A length said of someone else's part: "she could join for 10 minutes", "for the first 15 minutes".
+_ANOTHER_LENGTH = re.compile(
+    r"\b(?:(?:join|joining|stay|drop\s+(?:in|by)|pop\s+in|sit\s+in)\s+(?:us\s+|you\s+)?for|the\s+(?:first|last))\s+$"
+)
+_MINUTES_IN_WORDS = {
+    "fifteen": 15,
+    "twenty": 20,
+    "thirty": 30,
+    "forty five": 45,
+    "forty": 40,
+    "sixty": 60,
+    "ninety": 90,
+}
+
+
 def _duration(text: str, ranges: list[int]) -> int:
-    match = next((m for m in _DURATION.finditer(text) if not _NOT_A_LENGTH.match(text, m.end())), None)
+    match = next(
+        (
+            m
+            for m in _DURATION.finditer(text)
+            if not _NOT_A_LENGTH.match(text, m.end()) and not _ANOTHER_LENGTH.search(text, 0, m.start())
+        ),
+        None,
+    )
     if match:
+        if match.group("words"):
+            return _MINUTES_IN_WORDS[match.group("words").replace("-", " ")]
         if match.group("half"):
             return 30
         if match.group("hour_half"):
