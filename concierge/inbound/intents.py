@@ -218,7 +218,9 @@ _RESCHEDULE = re.compile(
     r"bump(?:ed|ing)?\s+(?:it|this|that|our|the)|"
     r"mov(?:e|ing)\s+(?:it|this|that|our|the|to|things|tomorrow'?s|today'?s|\w+day'?s)|"
     # "Can we move tomorrow to 5:30?", "Need to move tomorrow - does Friday work?" (not "I'm moving tomorrow")
-    r"(?:move|shift)\s+(?:tomorrow|today|tmrw|\w+day)(?=\s+to\b|\s*[-–—,;.?!]|\s*$)|"
+    r"(?:move|shift)\s+(?:tomorrow|today|tmrw|\w+day)(?=\s+to\b)|"
+    r"(?<=need\sto\s)(?:move|shift)\s+(?:tomorrow|today|tmrw|\w+day)(?=\s*[-–—,;.?!]|\s*$)|"
+    r"(?<=have\sto\s)(?:move|shift)\s+(?:tomorrow|today|tmrw|\w+day)(?=\s*[-–—,;.?!]|\s*$)|"
     r"(?:if\s+we|we\s+could\s+have)\s+moved\s+(?:it|this|that|our|the|tomorrow'?s|today'?s|\w+day'?s)|"
     r"shift\w*\s+(?:it|this|that|our|the|to)|"
     r"bring\s+(?:it|this|that|our|the)?\s*(?:\w+\s+)?forward|change\s+(?:the|our)\s+(?:time|day|date)|"
@@ -337,8 +339,9 @@ _CONFIRM_ANYWHERE = re.compile(
     r"\bi\s+(?:hereby\s+)?confirm\b|\b(?:the|that|this)\s+(?:proposed\s+|suggested\s+)?(?:date|time|slot|day|option)\s+"
     r"(?:is|works|suits)\b(?!\s+not)|\bi\s+(?:will|'ll)\s+be\s+(?:available|free|there)\b|"
     r"\b(?:would|will|does|should)\s+suit\s+(?:me|us)\b|\bworks\s+for\s+(?:me|us)\b|\bsounds\s+(?:good|great|perfect)\b|"
-    # "Noted, will join at the said time."
-    r"\b(?:will|i'?ll)\s+(?:join|attend|be\s+there)\s+at\s+the\s+(?:said|given|proposed|suggested|mentioned|agreed)\s+time\b",
+    # "Noted, will join at the said time." (not "Not sure I will attend at the proposed time")
+    r"^\W*(?:noted\W+)?(?:i\s+)?(?:will|'ll|i'll)\s+(?:join|attend|be\s+there)\s+at\s+the\s+"
+    r"(?:said|given|proposed|suggested|mentioned|agreed)\s+time\b",
 )
 _CONFIRM = re.compile(
     r"^\W*(?:yes|yep|yeah|yup|ya|y(?=\W*$)|sure|ok|okay|k|absolutely|definitely|of\s+course|confirm(?:ed)?|"
@@ -365,17 +368,20 @@ _SOFT_YES = re.compile(
     rf"^\W*{_SOFT_YES_WORD}(?:\W+(?:{_SOFT_YES_WORD}|see\s+you(?:\s+(?:then|there|soon))?|nos\s+vemos|works|"
     r"that\s+works|thanks|thank\s+you|bis\s+dann|gracias|obrigad[oa]|merci|it\s+is))*\W*$"
 )
+#: What a refusal is said of: the meeting ("it", "that") or its day.
+_A_DAY_OR_IT = r"(?:it|that|this|tmrw|tomorrow|today|tonight|(?:mon|tues|wednes|thurs|fri|satur|sun)day)"
 _DECLINE = at_word_start(
     r"(?:i'?ll|i\s+will|going\s+to|gonna)\s+(?:have\s+to\s+)?miss\b",
-    # "I have to bail on tomorrow's session", "need to bail"
-    r"(?:have\s+to|need\s+to|gotta|must|'ll|will)\s+bail\b",
-    # "tmrw's not gonna work", "that's not going to work for me"
-    r"(?:not|isn'?t|aren'?t)\s+(?:gonna|going\s+to)\s+(?:work|happen)\b",
-    # "Tuesday's a no-go for me", "a no go"
-    r"no[\s-]go\b",
-    # "I'm travelling that day", "I'm busy then", "I'm away that week": the time asked about taken
+    # "I have to bail on tomorrow's session", "need to bail" (not "I'll bail if something comes up")
+    r"(?:have\s+to|need\s+to|gotta|must|'ll|will)\s+bail(?:\s+on\s+(?:the|our|it|this|that|tomorrow|today|tonight|"
+    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b|\W*$)",
+    # "tmrw's not gonna work", "that's not going to work for me" (not "I'm not gonna work on the deck")
+    rf"{_A_DAY_OR_IT}(?:'s|\s+is)?\s+(?:not|isn'?t)\s+(?:gonna|going\s+to)\s+(?:work|happen)\b(?!\s+on\b)",
+    # "Tuesday's a no-go for me" (not "hiring is a no-go")
+    rf"{_A_DAY_OR_IT}(?:'s|\s+is)\s+a\s+no[\s-]go\b",
+    # "I'm travelling that day", "I'm busy then": the time asked about taken
     r"(?:i'?m|i\s+am|i'?ll\s+be|i\s+will\s+be)\s+(?:\w+\s+)?(?:travell?ing|away|busy|booked|out|off|unavailable|tied\s+up)\s+"
-    r"(?:that\s+(?:day|morning|afternoon|evening|week)|then|at\s+that\s+time)\b",
+    r"(?:that\s+(?:day|morning|afternoon|evening)|then|at\s+that\s+time)\b",
     # "9pm is very late for me", "is too early for me"
     r"(?:is|'s|are)\s+(?:very|really|way|much|rather|quite|a\s+bit|too)\s+(?:too\s+)?(?:late|early)\s+for\s+(?:me|us)\b",
     r"(?:can'?t|cannot|can\s+not|won'?t\s+be\s+able\s+to|unable\s+to)\s+"
@@ -422,14 +428,16 @@ _ATTEND = re.compile(
 )
 #: Words of welcome that accept the meeting only when nothing in the reply refuses, calls off or
 #: moves it: "Perfect, see you then!" is a yes; "Great, but I won't be able to make it" is not.
-_GLAD = re.compile(
-    r"^\W*(?:perfect|great|excellent|sounds\s+good|wonderful|brilliant|(?:just\s+)?confirming|"
-    r"(?:got|received)\s+the\s+(?:calendar\s+)?invit(?:e|ation))\b(?!\s+question)"
+_GLAD = re.compile(r"^\W*(?:perfect|great|excellent|sounds\s+good|wonderful|brilliant)\b(?!\s+question)")
+#: The invite acknowledged: a yes only when the rest of the reply is courtesy ("Got the invite, all
+#: good on my side."; not "Got the invite - is there a Zoom link?").
+_ACKNOWLEDGED = re.compile(
+    r"^\W*(?:just\s+)?(?:confirming|(?:got|received)\s+the\s+(?:calendar\s+)?invit(?:e|ation))\b"
 )
 _PICK = re.compile(
     r"\b(?:the\s+)?(first|1st|second|2nd|third|3rd|fourth|4th|last|latter|former|earlier|later|middle)\s*"
-    r"(?:one|option|slot|time|choice|suggestion)?\b|\b(?:option|number|no\.|nr\.?)\s*#?\s*(\d)\b|(?:#\s*|\(\s*(?=\d\s*\)))(\d)\b|"
-    r"^\W*(\d)\W*$",
+    r"(?:one|option|slot|time|choice|suggestion)?\b|\boption\s*#?\s*(\d)\b|(?:#\s*|\(\s*(?=\d\s*\)))(\d)\b|"
+    r"^\W*(?:(?:number|no\.|nr\.?)\s*)?(\d)\W*(?:(?:please|pls|works|is\s+(?:fine|good|best|great)|for\s+me|thanks)\W*)*$",
 )
 _COURTESY = re.compile(
     r"^\W*(?:(?:hi|hello|hey|dear|morning|good\s+(?:morning|afternoon|evening)|greetings)\b[\w\s.'-]{0,30}|"
@@ -1077,7 +1085,10 @@ def _answer(reading: Reading, situation: Situation, options: list[Option], used:
             for c in reading.clauses
         )
         for index, clause in enumerate(reading.clauses):
-            if _ATTEND.search(clause.low) or (not refuses and _GLAD.search(clause.low)):
+            acknowledged = _ACKNOWLEDGED.search(clause.low) and all(
+                _courteous(other.text) for other in reading.clauses if other is not clause
+            )
+            if _ATTEND.search(clause.low) or (not refuses and (_GLAD.search(clause.low) or acknowledged)):
                 used.add(index)
                 return Intent("confirm")
     if situation.asked == "confirm" and len(offered) > 1:
@@ -1117,7 +1128,11 @@ def _answer(reading: Reading, situation: Situation, options: list[Option], used:
     asked_about = _asked_about(situation)
     if asked_about is not None:
         day = asked_about.astimezone(situation.zone)
-        hedged = _HEDGED.search(reading.text.lower()) is not None
+        # (Nor a yes held back, or limited to some hours: "Dec 8 works but only after 6pm".)
+        hedged = (
+            _HEDGED.search(reading.text.lower()) is not None
+            or _HOURS_LIMITED.search(reading.text.lower()) is not None
+        )
         day_named = re.compile(rf"\b{WEEKDAYS[day.weekday()][:3]}")
         for index, clause in enumerate(reading.clauses):
             said_fine = (
@@ -1307,7 +1322,8 @@ _MESSAGE = at_word_start(
     r"another\s+thing\b",
     # news and plans beside a time: "I read 3 of the 5 articles", "I'll have the draft ready by then",
     # "I want to focus on negotiation", "Separately - any thoughts on the doc I sent?"
-    r"i\s+(?:read|watched|listened\s+to|tried)\s+(?:\d+|the|your|that|those|some|all|a|an)\b",
+    r"i\s+(?:read|watched|listened\s+to|tried)\s+"
+    r"(?!the\s+(?:options|times|slots|invite|invitation|email|message|proposal)\b)(?:\d+|the|your|that|those|some|all|a|an)\b",
     r"i'?ll\s+have\s+(?:the|my|a|an|our)\s+(?:[\w-]+\s+){0,2}ready\b",
     r"i\s+(?:want|would\s+like|'d\s+like)\s+to\s+focus\s+on\b",
     r"any\s+thoughts\s+on\b",

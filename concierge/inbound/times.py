@@ -916,11 +916,13 @@ _DIGIT_REWRITES: tuple[_Rewrite, ...] = (
         ),
         r"\1-",
     ),
-    # "3pm - 4pm", "10:00 - 10:45" → "3pm-4pm": a range written with spaces, not two clauses.
+    # "3pm - 4pm", "10:00 - 10:45" → "3pm-4pm": a range written with spaces, not two clauses (not
+    # "Option 1 - 10am Tuesday").
     (
         " - ",
         re.compile(
-            r"\b(\d{1,2}(?::\d\d)?\s*(?:am|pm)?)\s+-\s+(?=\d{1,2}(?::\d\d)?\s*(?:am|pm)\b|\d{1,2}:\d\d\b)", _I
+            r"\b(\d{1,2}(?::\d\d\s*(?:am|pm)?|\s*(?:am|pm)))\s+-\s+(?=\d{1,2}(?::\d\d)?\s*(?:am|pm)\b|\d{1,2}:\d\d\b)",
+            _I,
         ),
         r"\1-",
     ),
@@ -1040,8 +1042,11 @@ def normalize(text: str) -> str:
 
 # Each split pattern first looks at the character it could start at (a space, a capital, a
 # comma…): the same splits, about twice as fast as trying every branch at every position. "No. 2
-# please" and "Nr. 3" are numbers, not the end of a sentence.
-_SENTENCE_END = re.compile(r"(?=[\sA-Z])(?:(?<=[.!?])(?!(?<=\b[Nn][or]\.)\s+\d)\s+|\n+|(?<=[.!?])(?=[A-Z]))")
+# please" and "Nr. 3" as the whole reply are numbers, not a sentence's end ("No. 4pm?" is one).
+_SENTENCE_END = re.compile(
+    r"(?=[\sA-Z])(?:(?<=[.!?])(?!(?<=\b[Nn][or]\.)\s+\d\b\s*(?:please|pls|thanks|thank\s+you)?\W*$)\s+|\n+|"
+    r"(?<=[.!?])(?=[A-Z]))"
+)
 #: After a space, the words that break are looked for only before one of their first letters.
 _CLAUSE_BREAK = re.compile(
     r"(?=[\s;,])(?:;\s*|,\s*(?:but\s+|(?=(?:i|i'm|i\s+am|i'll|i've|we|we're|it's|that's|this\s+is|my|as|since|"
@@ -1811,7 +1816,7 @@ def _read_clause(
     offers = (
         not clause.unavailable
         and not _NOT_AN_OFFER.search(low)
-        and ("?" in clause.text or not _ENGAGEMENT_FIRST.match(low))
+        and (_OFFER.search(low) is not None or not _ENGAGEMENT_FIRST.match(low))
     )
     cue = bool(_CUE.search(low))
     carried = facts.carried_days
@@ -1827,7 +1832,14 @@ def _read_clause(
             previous.vague = False
     days_alone: list[date] = []
     that_day = facts.last_day if "day" in low and _THAT_DAY.search(low) else None
-    if that_day is None and previous is not None and previous.unavailable and len(set(previous.days)) == 1:
+    if (
+        that_day is None
+        and previous is not None
+        and previous.unavailable
+        and len(set(previous.days)) == 1
+        and _CLOCK.search(previous.low)
+        and not _PAST.search(previous.low)
+    ):
         # "Tuesday 3pm is my dentist, so 5pm?": another hour of the one day just refused.
         that_day = previous.days[0]
     for item in found:
@@ -2196,9 +2208,11 @@ def _mostly_times(text: str, found: list[_Found]) -> bool:
 _NOT_A_LENGTH = re.compile(r"\s*(?:late|early|earlier|later|behind|ahead|before|after|away|delay)\b")
 
 
-#: A length said of someone else's part: "she could join for 10 minutes", "for the first 15 minutes".
+#: A length said of someone else's part: "she could join for 10 minutes", "for the first 15 minutes"
+#: (not the sender's own: "I can only join for 30 minutes").
 _ANOTHER_LENGTH = re.compile(
-    r"\b(?:(?:join|joining|stay|drop\s+(?:in|by)|pop\s+in|sit\s+in)\s+(?:us\s+|you\s+)?for|the\s+(?:first|last))\s+$"
+    r"\b(?:(?<!\bi\s)(?<!\bwe\s)(?<!\bonly\s)(?<!\bto\s)(?:join|joining|stay|drop\s+(?:in|by)|pop\s+in|sit\s+in)"
+    r"\s+(?:us\s+|you\s+)?for|the\s+(?:first|last))\s+$"
 )
 _MINUTES_IN_WORDS = {
     "fifteen": 15,
