@@ -222,7 +222,7 @@ _RESCHEDULE = re.compile(
     r"(?<=need\sto\s)(?:move|shift)\s+(?:tomorrow|today|tmrw|\w+day)(?=\s*[-–—,;.?!]|\s*$)|"
     r"(?<=have\sto\s)(?:move|shift)\s+(?:tomorrow|today|tmrw|\w+day)(?=\s*[-–—,;.?!]|\s*$)|"
     r"(?:if\s+we|we\s+could\s+have)\s+moved\s+(?:it|this|that|our|the|tomorrow'?s|today'?s|\w+day'?s)|"
-    r"shift\w*\s+(?:it|this|that|our|the|to)|"
+    r"shift\w*\s+(?:it|this|that|our|the|to|tomorrow'?s|today'?s|\w+day'?s)|"
     r"bring\s+(?:it|this|that|our|the)?\s*(?:\w+\s+)?forward|change\s+(?:the|our)\s+(?:time|day|date)|"
     rf"(?:chang|switch|swap)(?:e|ed|ing)?\s+(?:(?:it|this|that|ours)\s+)?to\s+(?={_A_TIME_OR_DAY})|"
     r"another\s+(?:time|day)\s+for\s+(?:our|the)|new\s+time\s+for)\b",
@@ -332,19 +332,22 @@ _NOT_OUR_MOVE = re.compile(
     r"(?:the\s+|a\s+|an\s+|my\s+|our\s+)?(?:new\s+)?(?:\w+\s+)?"
     r"(?:office|city|team|role|job|house|flat|apartment|country|department|company|position|area|campus)\b|"
     r"\bmoving\s+(?:house|cities|countries|offices|teams|jobs|abroad|overseas)\b|"
+    # "I'm moving to Denver in January", "my team is moving to a new office": not the meeting
+    r"\b(?:i'?m|i\s+am|we'?re|we\s+are|is|are)\s+moving\s+to\s+(?!(?:\d|mon|tue|wed|thu|fri|sat|sun|tomorrow|today|"
+    r"tonight|next|later|earlier|the\s+(?:\d|next|following))\b)\w+|"
     # Thanks for a move already made ("Works for me, thanks for moving it").
     r"\bthank(?:s|\s+you)\s+(?:\w+\s+){0,2}for\s+(?:moving|rescheduling|changing|shifting|pushing|re-?arranging)\b",
 )
 _CONFIRM_ANYWHERE = re.compile(
     r"\bi\s+(?:hereby\s+)?confirm\b|\b(?:the|that|this)\s+(?:proposed\s+|suggested\s+)?(?:date|time|slot|day|option)\s+"
-    r"(?:is|works|suits)\b(?!\s+not)|\bi\s+(?:will|'ll)\s+be\s+(?:available|free|there)\b|"
+    r"(?:is\s+(?:fine|good|great|perfect|ok(?:ay)?|convenient|best|ideal|no\s+problem)|works|suits)\b(?!\s+not)|\bi\s+(?:will|'ll)\s+be\s+(?:available|free|there)\b|"
     r"\b(?:would|will|does|should)\s+suit\s+(?:me|us)\b|\bworks\s+for\s+(?:me|us)\b|\bsounds\s+(?:good|great|perfect)\b|"
     # "Noted, will join at the said time." (not "Not sure I will attend at the proposed time")
     r"^\W*(?:noted\W+)?(?:i\s+)?(?:will|'ll|i'll)\s+(?:join|attend|be\s+there)\s+at\s+the\s+"
     r"(?:said|given|proposed|suggested|mentioned|agreed)\s+time\b",
 )
 _CONFIRM = re.compile(
-    r"^\W*(?:yes|yep|yeah|yup|ya|y(?=\W*$)|sure|ok|okay|k|absolutely|definitely|of\s+course|confirm(?:ed)?|"
+    r"^\W*(?:(?:thanks|thank\s+you|many\s+thanks|cheers|hi|hello|ok(?:ay)?)\W+)?(?:yes|yep|yeah|yup|ya|y(?=\W*$)|sure|ok|okay|k|absolutely|definitely|of\s+course|confirm(?:ed)?|"
     # in the languages most often mixed into English ("Va bene, confermo", "Confirmo, nos vemos")
     r"va\s+bene|confermo|confirmo|confirmado|je\s+confirme|c'?est\s+confirm[ée]|ich\s+best[äa]tige|best[äa]tigt|"
     r"perfect|great|excellent|brilliant|wonderful|sounds\s+(?:good|great|perfect|fine)|"
@@ -382,6 +385,10 @@ _DECLINE = at_word_start(
     # "I'm travelling that day", "I'm busy then": the time asked about taken
     r"(?:i'?m|i\s+am|i'?ll\s+be|i\s+will\s+be)\s+(?:\w+\s+)?(?:travell?ing|away|busy|booked|out|off|unavailable|tied\s+up)\s+"
     r"(?:that\s+(?:day|morning|afternoon|evening)|then|at\s+that\s+time)\b",
+    # "3pm on Tuesday clashes with our board meeting", "I have a conflict then", "that slot is taken"
+    r"clash(?:es|ing)?\s+with\b",
+    r"(?:i\s+have|i'?ve\s+got|there'?s)\s+a\s+conflict\b",
+    r"(?:is|'s|are)\s+(?:already\s+)?(?:taken|gone)\b",
     # "9pm is very late for me", "is too early for me"
     r"(?:is|'s|are)\s+(?:very|really|way|much|rather|quite|a\s+bit|too)\s+(?:too\s+)?(?:late|early)\s+for\s+(?:me|us)\b",
     r"(?:can'?t|cannot|can\s+not|won'?t\s+be\s+able\s+to|unable\s+to)\s+"
@@ -428,7 +435,9 @@ _ATTEND = re.compile(
 )
 #: Words of welcome that accept the meeting only when nothing in the reply refuses, calls off or
 #: moves it: "Perfect, see you then!" is a yes; "Great, but I won't be able to make it" is not.
-_GLAD = re.compile(r"^\W*(?:perfect|great|excellent|sounds\s+good|wonderful|brilliant)\b(?!\s+question)")
+_GLAD = re.compile(
+    r"^\W*(?:perfect|great|excellent|sounds\s+good|wonderful|brilliant)\b(?=\W*(?:$|[,.!;:-]|see\s+you|thanks?\b|thank\s+you))"
+)  # (not "Great article, thanks for sharing", "Great question")
 #: The invite acknowledged: a yes only when the rest of the reply is courtesy ("Got the invite, all
 #: good on my side."; not "Got the invite - is there a Zoom link?").
 _ACKNOWLEDGED = re.compile(
@@ -445,7 +454,7 @@ _COURTESY = re.compile(
     r"thx|ty|tysm|cheers|best(?:\s+wishes)?|regards|kind\s+regards|best\s+regards|warm(?:est)?\s+regards|"
     r"all\s+the\s+best|talk\s+soon|speak\s+soon|take\s+care|sincerely|yours|warmly|see\s+(?:you|u)(?:\s+\w+){0,3}|"
     r"have\s+a\s+(?:great|good|nice|lovely)\s+(?:day|weekend|week|evening)|ok|okay|great|cool|awesome|"
-    r"perfect|nice|lovely|brilliant|sounds\s+good|got\s+it|noted|will\s+do|sure|thanks?\s+\w+|"
+    r"perfect|nice|lovely|brilliant|sounds\s+good|got\s+it|noted|will\s+do|sure|please|pls|plz|thanks?\s+\w+|"
     r"(?-i:[A-Z][a-z'-]+(?:\s+[A-Z][a-z'-]+)?|[A-Z]{1,3})|-+\s*\w+)\W*$",
     re.IGNORECASE,
 )
@@ -1109,8 +1118,11 @@ def _answer(reading: Reading, situation: Situation, options: list[Option], used:
     if situation.asked == "confirm" and len(offered) == 1 and matching:
         used.update(i for i, c in enumerate(reading.clauses) if c.times)
         return Intent("confirm")
+    asked_day = asked.astimezone(situation.zone).date() if (asked := _asked_about(situation)) else None
     for index, clause in enumerate(reading.clauses):
-        if _DECLINE.search(clause.low) and not options:
+        # (Not a refusal of another day: "Yes, works for me. I'm not available on Fridays.")
+        another_day = asked_day is not None and bool(clause.days) and asked_day not in clause.days
+        if _DECLINE.search(clause.low) and not options and not another_day:
             used.add(index)
             return Intent("decline")
     soft_yes = situation.asked == "confirm" and _SOFT_YES.match(reading.text.lower()) is not None

@@ -1438,6 +1438,7 @@ def _time_shared(clause: str, found: list[_Found]) -> list[_Found]:
         )
         if joined and earlier.day is not None and earlier.clock is None and later.day and later.clock:
             earlier.clock, earlier.until, earlier.zone = later.clock, later.until, later.zone
+            earlier.phrase_end = max(later.end, later.phrase_end or 0)  # where its time was written
             shared.append(earlier)
     for earlier, later in itertools.pairwise(found):
         # "Tuesday at 3pm ET or Wednesday same time": the zone named goes with the time shared.
@@ -1862,9 +1863,9 @@ def _read_clause(
             # "Same time on Wednesday?" moves the meeting, as an offset does.
             facts.shifted = facts.shifted or not ANOTHER_MEETING.search(low)
         # "after lunch, say 1:30": the exact time named inside a window is offered.
-        window = any(item.start - 30 <= at < item.end for at in windows) and not _NAMED_IN_WINDOW.search(
-            low, max(0, item.start - 12), item.end
-        )
+        window = any(
+            item.start - 30 <= at < max(item.end, item.phrase_end or 0) for at in windows
+        ) and not _NAMED_IN_WINDOW.search(low, max(0, item.start - 12), item.end)
         if clock is None or day is None or window:
             if day is not None and clock is None and offers:
                 days_alone.append(day)
@@ -2251,13 +2252,14 @@ def _duration(text: str, ranges: list[int]) -> int:
 
 
 def _location(text: str, clauses: list[Clause]) -> str | None:
-    """Where to meet: a video link, else a tool named in words, else a place in words (`_place`)."""
+    """Where to meet: a video link, else a tool named in words, else a place in words (`_place`);
+    none when two tools are named ("Teams or Zoom, whichever you prefer": either would be a guess)."""
     link = MEETING_LINK.search(text)
     if link:
         return link.group(0).rstrip(".,;:!?)>]'\"")
-    tool = _TOOLS.search(text)
-    if tool and tool.lastgroup:
-        return tool.lastgroup.replace("_", " ")
+    tools = {tool.lastgroup for tool in _TOOLS.finditer(text) if tool.lastgroup}
+    if tools:
+        return tools.pop().replace("_", " ") if len(tools) == 1 else None
     return _place(clauses)
 
 

@@ -629,6 +629,16 @@ _DISCLAIMERS = (
     "the information contained in this",
     "this email is confidential",
     "this e-mail is confidential",
+    "this message is confidential",
+    "this communication is confidential",
+    "notice: this communication",
+    "notice: this e-mail",
+    "notice: this email",
+    # the courtesy notes signatures carry about working hours
+    "my working hours may not be",
+    "my working hours are not",
+    "i work flexibly",
+    "i send emails outside",
     "diese e-mail enthält vertrauliche",
     "diese nachricht enthält vertrauliche",
     "ce message et ses pièces jointes",
@@ -713,7 +723,14 @@ def _drop_signature_cards(lines: list[str], sender: _Sender | None) -> list[str]
                 cut = keep
             break
         over_card = names and len(block) >= 2 and cut < len(lines)
-        if contact or over_card or (device and (len(block) == 1 or names)):
+        # The sender's own name over a few short lines of title, place or hours ("Prof. Elena
+        # Petrova\nDepartment of Economics\nOffice hours: Mon-Fri 9-5"): a card without a contact line.
+        titled = (
+            names
+            and 2 <= len(block) <= 6
+            and all(len(line.strip()) <= 60 and not line.strip()[:1].islower() for line in block[1:])
+        )
+        if contact or over_card or titled or (device and (len(block) == 1 or names)):
             cut = first  # a card, the name and title over a card, or "Name\nvia mobile"
             continue
         break

@@ -129,6 +129,17 @@ def test_trim_keeps_only_the_new_text(client: str, body: str) -> None:
         ("Yes.\n\nMaria Mentee\nvia mobile", "Yes."),  # a name over a device line is a signature
         ("I will be there.\n\nMaria Mentee\nProduct designer, Acme\n+1 555 0100", "I will be there."),
         ("Sure thing.\n\n-Maria", "Sure thing."),
+        # the sender's name over short lines of title, place and hours, no contact line
+        (
+            "Thanks!\n\nProf. Maria Mentee\nDepartment of Economics\nOffice hours: Mon-Fri 9-5\nRoom 3.14, Main Building",
+            "Thanks!",
+        ),
+        ("Tuesday works.\n\nMaria Mentee\nwill bring the slides.", None),  # a sentence after the name stays
+        (
+            "Got it.\n\nMaria Mentee\nPeople Partner, Example Inc.\n\nMy working hours may not be your working "
+            "hours. Please do not feel obliged to reply outside of your normal working hours.",
+            "Got it.",
+        ),
     ],
 )
 def test_signatures_are_cut_only_when_they_are_signatures(body: str, expected: str | None) -> None:
