@@ -222,7 +222,7 @@ _RESCHEDULE = re.compile(
     r"(?<=need\sto\s)(?:move|shift)\s+(?:tomorrow|today|tmrw|\w+day)(?=\s*[-–—,;.?!]|\s*$)|"
     r"(?<=have\sto\s)(?:move|shift)\s+(?:tomorrow|today|tmrw|\w+day)(?=\s*[-–—,;.?!]|\s*$)|"
     r"(?:if\s+we|we\s+could\s+have)\s+moved\s+(?:it|this|that|our|the|tomorrow'?s|today'?s|\w+day'?s)|"
-    r"shift\w*\s+(?:it|this|that|our|the|to|tomorrow'?s|today'?s|\w+day'?s)|"
+    rf"shift\w*\s+(?:it|this|that|our|the|to|(?:tomorrow|today|\w+day)'?s\s+{MEETING_NOUNS})|"
     r"bring\s+(?:it|this|that|our|the)?\s*(?:\w+\s+)?forward|change\s+(?:the|our)\s+(?:time|day|date)|"
     rf"(?:chang|switch|swap)(?:e|ed|ing)?\s+(?:(?:it|this|that|ours)\s+)?to\s+(?={_A_TIME_OR_DAY})|"
     r"another\s+(?:time|day)\s+for\s+(?:our|the)|new\s+time\s+for)\b",
@@ -333,8 +333,8 @@ _NOT_OUR_MOVE = re.compile(
     r"(?:office|city|team|role|job|house|flat|apartment|country|department|company|position|area|campus)\b|"
     r"\bmoving\s+(?:house|cities|countries|offices|teams|jobs|abroad|overseas)\b|"
     # "I'm moving to Denver in January", "my team is moving to a new office": not the meeting
-    r"\b(?:i'?m|i\s+am|we'?re|we\s+are|is|are)\s+moving\s+to\s+(?!(?:\d|mon|tue|wed|thu|fri|sat|sun|tomorrow|today|"
-    r"tonight|next|later|earlier|the\s+(?:\d|next|following))\b)\w+|"
+    r"\b(?:i'?m|i\s+am|we'?re|we\s+are|is|are)\s+moving\s+to\s+(?!\d|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b|"
+    r"(?:tomorrow|today|tonight|next|later|earlier|the\s+(?:\d|next|following))\b)\w+|"
     # Thanks for a move already made ("Works for me, thanks for moving it").
     r"\bthank(?:s|\s+you)\s+(?:\w+\s+){0,2}for\s+(?:moving|rescheduling|changing|shifting|pushing|re-?arranging)\b",
 )
@@ -347,7 +347,10 @@ _CONFIRM_ANYWHERE = re.compile(
     r"(?:said|given|proposed|suggested|mentioned|agreed)\s+time\b",
 )
 _CONFIRM = re.compile(
-    r"^\W*(?:(?:thanks|thank\s+you|many\s+thanks|cheers|hi|hello|ok(?:ay)?)\W+)?(?:yes|yep|yeah|yup|ya|y(?=\W*$)|sure|ok|okay|k|absolutely|definitely|of\s+course|confirm(?:ed)?|"
+    # "Thanks, that works.", "Cheers, yes": a yes after courtesy only as the clause's end
+    r"^\W*(?:thanks|thank\s+you|many\s+thanks|cheers)\W+(?:yes|yep|yeah|that\s+works|works\s+for\s+me|confirmed|"
+    r"sounds\s+good|perfect|great|fine|ok(?:ay)?)\W*$|"
+    r"^\W*(?:yes|yep|yeah|yup|ya|y(?=\W*$)|sure|ok|okay|k|absolutely|definitely|of\s+course|confirm(?:ed)?|"
     # in the languages most often mixed into English ("Va bene, confermo", "Confirmo, nos vemos")
     r"va\s+bene|confermo|confirmo|confirmado|je\s+confirme|c'?est\s+confirm[ée]|ich\s+best[äa]tige|best[äa]tigt|"
     r"perfect|great|excellent|brilliant|wonderful|sounds\s+(?:good|great|perfect|fine)|"
@@ -386,9 +389,11 @@ _DECLINE = at_word_start(
     r"(?:i'?m|i\s+am|i'?ll\s+be|i\s+will\s+be)\s+(?:\w+\s+)?(?:travell?ing|away|busy|booked|out|off|unavailable|tied\s+up)\s+"
     r"(?:that\s+(?:day|morning|afternoon|evening)|then|at\s+that\s+time)\b",
     # "3pm on Tuesday clashes with our board meeting", "I have a conflict then", "that slot is taken"
-    r"clash(?:es|ing)?\s+with\b",
-    r"(?:i\s+have|i'?ve\s+got|there'?s)\s+a\s+conflict\b",
-    r"(?:is|'s|are)\s+(?:already\s+)?(?:taken|gone)\b",
+    r"(?<!no\slonger\s)clash(?:es|ing)?\s+with\b(?!\s+(?:nothing|anything)\b)",
+    r"(?:i\s+have|i'?ve\s+got|there'?s)\s+a\s+conflict(?=\s+(?:then|that\s+day|at\s+that\s+time)\b|\W*$)",
+    # "that time is taken", "the 3pm slot's gone" (not "it's taken me ages", "my cold is gone")
+    r"(?:time|slot|day|date|that|\d\s*(?:am|pm)?)\s*(?:is|'s|are)\s+(?:already\s+)?(?:taken|gone)\b"
+    r"(?!\s+(?:me|us|care|a\b|ages))",
     # "9pm is very late for me", "is too early for me"
     r"(?:is|'s|are)\s+(?:very|really|way|much|rather|quite|a\s+bit|too)\s+(?:too\s+)?(?:late|early)\s+for\s+(?:me|us)\b",
     r"(?:can'?t|cannot|can\s+not|won'?t\s+be\s+able\s+to|unable\s+to)\s+"
@@ -413,7 +418,7 @@ _DECLINE = at_word_start(
     r"decline\b",
     r"that'?s\s+not\s+(?:good|great|ideal)",
     r"(?:absolutely|definitely|certainly|of\s+course)\s+not\b(?!\s+(?:a\s+)?(?:problem|issue|bother)\b)",
-    starts="'acdfghimnostuw",
+    starts=r"\d'acdfghimnostuw",
     # The whole clause ("No.", "Can't.") or its first word ("Nope, …").
     anchored=(
         r"^\W*(?:(?:sorry|unfortunately|alas)\W+)?(?:no|nope|nah|can'?t|cannot)\W*$",
@@ -436,8 +441,10 @@ _ATTEND = re.compile(
 #: Words of welcome that accept the meeting only when nothing in the reply refuses, calls off or
 #: moves it: "Perfect, see you then!" is a yes; "Great, but I won't be able to make it" is not.
 _GLAD = re.compile(
-    r"^\W*(?:perfect|great|excellent|sounds\s+good|wonderful|brilliant)\b(?=\W*(?:$|[,.!;:-]|see\s+you|thanks?\b|thank\s+you))"
-)  # (not "Great article, thanks for sharing", "Great question")
+    r"^\W*(?:perfect|great|excellent|sounds\s+good|wonderful|brilliant)\b"
+    r"(?!\s+(?:question|article|point|idea|read|book|chat|job|work|talk|post|piece|podcast|video|advice|tips?|"
+    r"session|meeting|call|presentation|deck|feedback|notes|insight|example)s?\b)"
+)  # (not "Great article, thanks for sharing", "Great question", "Great session today")
 #: The invite acknowledged: a yes only when the rest of the reply is courtesy ("Got the invite, all
 #: good on my side."; not "Got the invite - is there a Zoom link?").
 _ACKNOWLEDGED = re.compile(
@@ -1120,8 +1127,18 @@ def _answer(reading: Reading, situation: Situation, options: list[Option], used:
         return Intent("confirm")
     asked_day = asked.astimezone(situation.zone).date() if (asked := _asked_about(situation)) else None
     for index, clause in enumerate(reading.clauses):
-        # (Not a refusal of another day: "Yes, works for me. I'm not available on Fridays.")
-        another_day = asked_day is not None and bool(clause.days) and asked_day not in clause.days
+        # (Not a refusal of another day beside a yes: "Yes, works for me. I'm not available on Fridays.";
+        # "That doesn't work for me as I'm out until Dec 10" still declines.)
+        another_day = (
+            asked_day is not None
+            and bool(clause.days)
+            and asked_day not in clause.days
+            and any(
+                _CONFIRM.search(c.low) or _CONFIRM_ANYWHERE.search(c.low)
+                for c in reading.clauses
+                if c is not clause
+            )
+        )
         if _DECLINE.search(clause.low) and not options and not another_day:
             used.add(index)
             return Intent("decline")

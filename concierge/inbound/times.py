@@ -2252,15 +2252,23 @@ def _duration(text: str, ranges: list[int]) -> int:
 
 
 def _location(text: str, clauses: list[Clause]) -> str | None:
-    """Where to meet: a video link, else a tool named in words, else a place in words (`_place`);
-    none when two tools are named ("Teams or Zoom, whichever you prefer": either would be a guess)."""
+    """Where to meet: a video link, else the first tool named in words, else a place in words
+    (`_place`); none when two tools are offered as a choice ("Teams or Zoom, whichever you
+    prefer": either would be a guess; not "on Teams (or Zoom if Teams fails)")."""
     link = MEETING_LINK.search(text)
     if link:
         return link.group(0).rstrip(".,;:!?)>]'\"")
-    tools = {tool.lastgroup for tool in _TOOLS.finditer(text) if tool.lastgroup}
-    if tools:
-        return tools.pop().replace("_", " ") if len(tools) == 1 else None
-    return _place(clauses)
+    tools = [tool for tool in _TOOLS.finditer(text) if tool.lastgroup]
+    if not tools:
+        return _place(clauses)
+    first = tools[0]
+    other = next((tool for tool in tools[1:] if tool.lastgroup != first.lastgroup), None)
+    if other is not None and _EITHER_TOOL.fullmatch(text, first.end(), other.start()):
+        return None
+    return (first.lastgroup or "").replace("_", " ")
+
+
+_EITHER_TOOL = re.compile(r"\s*(?:,|/|or|and)\s*(?:on\s+|via\s+|by\s+)?", re.IGNORECASE)
 
 
 #: What follows a place when another is offered beside it ("at Starbucks or Peet's", "at the

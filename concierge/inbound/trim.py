@@ -629,16 +629,9 @@ _DISCLAIMERS = (
     "the information contained in this",
     "this email is confidential",
     "this e-mail is confidential",
-    "this message is confidential",
-    "this communication is confidential",
     "notice: this communication",
     "notice: this e-mail",
     "notice: this email",
-    # the courtesy notes signatures carry about working hours
-    "my working hours may not be",
-    "my working hours are not",
-    "i work flexibly",
-    "i send emails outside",
     "diese e-mail enthält vertrauliche",
     "diese nachricht enthält vertrauliche",
     "ce message et ses pièces jointes",
@@ -650,6 +643,26 @@ _DISCLAIMERS = (
     "geschäftsführer:",
     "registered office:",
     "registered in england",
+)
+#: Openings a person might also write: a disclaimer or a note on working hours only with one of
+#: `_NOTE_MARKS` in the paragraph ("This message is confidential between us: …" is the person's).
+_NOTES = (
+    "this message is confidential",
+    "this communication is confidential",
+    "my working hours may not be",
+    "my working hours are not",
+    "i work flexibly",
+    "i send emails outside",
+)
+_NOTE_MARKS = (
+    "intended recipient",
+    "intended only",
+    "intended solely",
+    "obliged",
+    "expect a reply",
+    "expect a response",
+    "outside of your",
+    "outside your",
 )
 
 
@@ -694,6 +707,40 @@ def _is_prose(line: str) -> bool:
     return len(stripped.split()) >= 5 and stripped.endswith((".", "?", "!", ":", ";", ","))
 
 
+def _only_the_name(line: str, sender: _Sender | None) -> bool:
+    """The line is the sender's name, perhaps with a title, and nothing else ("Ana Lima", "Prof.
+    Ana Lima"; not "Will do, thanks" from a Will)."""
+    words = _words(line)
+    return (
+        sender is not None
+        and len(line.strip()) <= 40
+        and 1 <= len(words) <= 4
+        and any(word in sender.name_words for word in words)
+        and all(word in sender.name_words or word in _NAME_TITLES for word in words)
+    )
+
+
+_NAME_TITLES = frozenset({"prof", "dr", "mr", "mrs", "ms", "mx", "sir", "dame", "phd", "md", "jr", "sr"})
+
+
+def _a_title_line(line: str) -> bool:
+    """A short capitalised line a card holds under a name (a title, a department, office hours),
+    not the sender's words: no question, no PS, no clock time ("Tuesday 3pm ET")."""
+    stripped = line.strip()
+    lowered = stripped.lower()
+    clock = any(
+        char.isdigit() and (lowered[at + 1 : at + 3] in ("am", "pm") or lowered[at + 1 : at + 2] == ":")
+        for at, char in enumerate(lowered)
+    )
+    return (
+        len(stripped) <= 60
+        and not stripped[:1].islower()
+        and "?" not in stripped
+        and not lowered.replace(".", "").startswith("ps")
+        and not clock
+    )
+
+
 def _drop_signature_cards(lines: list[str], sender: _Sender | None) -> list[str]:
     """Remove what a mail program or a company appends under a message: a disclaimer, and
     signature cards (a name and title over contact lines), however many paragraphs they take.
@@ -709,7 +756,9 @@ def _drop_signature_cards(lines: list[str], sender: _Sender | None) -> list[str]
     for first, last in reversed(paragraphs[1:]):
         block = lines[first : last + 1]
         lowered = block[0].strip().lower().lstrip("*_ ")
-        if lowered.startswith(_DISCLAIMERS):
+        if lowered.startswith(_DISCLAIMERS) or (
+            lowered.startswith(_NOTES) and any(mark in " ".join(block).lower() for mark in _NOTE_MARKS)
+        ):
             cut = first
             continue
         if any(len(line.strip()) > 100 or _is_prose(line) for line in block):
@@ -728,7 +777,8 @@ def _drop_signature_cards(lines: list[str], sender: _Sender | None) -> list[str]
         titled = (
             names
             and 2 <= len(block) <= 6
-            and all(len(line.strip()) <= 60 and not line.strip()[:1].islower() for line in block[1:])
+            and _only_the_name(block[0], sender)
+            and all(_a_title_line(line) for line in block[1:])
         )
         if contact or over_card or titled or (device and (len(block) == 1 or names)):
             cut = first  # a card, the name and title over a card, or "Name\nvia mobile"
