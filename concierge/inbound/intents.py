@@ -51,7 +51,15 @@ _STOP_ASKED = re.compile(
     r"(?:list|emails?|mails?|program(?:me)?)|the\s+mailing\s+list)\b(?!\s+(?:of|for|on|in|with|about|thread|channel))|"
     r"stop\s+(?:sending\s+(?:me|us)(?:\s+(?:these|your|this|any\s+more|more))?(?:\s+(?:e-?mails?|mails?|messages?))?|"
     r"(?:e-?mailing|mailing|contacting|messaging)\s+(?:me|us))(?=\s*(?:$|[.!,;]|please|thanks?|thank\s+you))|"
-    r"i\s+(?:want|would\s+like|'?d\s+like)\s+to\s+unsubscribe\b)",
+    r"i\s+(?:want|would\s+like|'?d\s+like)\s+to\s+unsubscribe\b)|"
+    # the same in the languages programs run in ("Bitte schicken Sie mir keine E-Mails mehr", "dadme de baja")
+    r"^\W*(?:(?:por\s+favor|bitte|s'il\s+vous\s+pla[iî]t|per\s+favore|alstublieft|graag)\W*)?"
+    r"(?:(?:schicken|senden)\s+sie\s+mir\s+keine\s+(?:e-?mails|nachrichten)\s+mehr|ich\s+m[öo]chte\s+mich\s+abmelden|"
+    r"(?:dadme|darme|denme|d[eé]nme)\s+de\s+baja|quiero\s+darme\s+de\s+baja|no\s+me\s+(?:env[ií]en|mand[ae]n)\s+m[aá]s\s+(?:correos|e-?mails|mensajes)|"
+    r"d[ée]sabonnez-moi|d[ée]sinscrivez-moi|je\s+(?:veux|souhaite|voudrais)\s+me\s+d[ée](?:sabonner|sinscrire)|"
+    r"n'envoyez\s+plus|parem\s+de\s+me\s+enviar|n[ãa]o\s+quero\s+(?:mais\s+)?receber|descadastr\w+|"
+    r"non\s+(?:inviatemi|mandatemi)\s+pi[uù]|cancellatemi|disiscrivetemi|meld\s+me\s+af|ik\s+wil\s+me\s+afmelden|"
+    r"stuur\s+me\s+geen\s+e-?mails\s+meer)",
     re.IGNORECASE,
 )
 _NOT_LETTERS = re.compile(r"[^a-z ]")
@@ -79,7 +87,32 @@ def is_stop(text: str, subject: str) -> bool:
         return False
     low = text.lower()
     if not any(
-        word in low for word in ("stop", "unsubscribe", "remove", "take")
+        word in low
+        for word in (
+            "stop",
+            "unsubscribe",
+            "remove",
+            "take",
+            "keine",
+            "abmelden",
+            "baja",
+            "más",
+            "mas ",
+            "désa",
+            "desa",
+            "désins",
+            "n'envoyez",
+            "enviar",
+            "receber",
+            "descadastr",
+            "più",
+            "piu",
+            "cancellatemi",
+            "disiscriv",
+            "afmeld",
+            "meld me af",
+            "geen",
+        )
     ):  # each way of asking says one
         return False
     first = next((line for line in low.splitlines() if line.strip()), "")
@@ -202,7 +235,7 @@ _CANCEL_ALL = re.compile(
     r"(?:meetings|sessions|calls|ones)|(?:stop|end|cancel)\s+(?:the\s+|our\s+)?(?:whole\s+)?"
     r"(?:series|recurring|repeating|regular)|the\s+(?:whole|entire)\s+series|every\s+(?:future\s+)?(?:meeting|session)|"
     r"recurring\s+(?:meeting|session|call)s?|(?:the\s+)?rest\s+of\s+(?:the|our)\s+(?:series|meetings|sessions)|"
-    r"(?:the|our)\s+remaining\s+(?:meetings|sessions|calls|ones))\b",
+    r"(?:the|our)\s+remaining\s+(?:\w+\s+)?(?:meetings|sessions|calls|ones))\b",
 )
 #: A time or a day, as a move names where to ("switch to 4pm", "change it to Thursday"; not
 #: "switch to 2 sessions a month", "switch it to Zoom").
@@ -350,7 +383,7 @@ _CONFIRM = re.compile(
     # "Thanks, that works.", "Cheers, yes": a yes after courtesy only as the clause's end
     r"^\W*(?:thanks|thank\s+you|many\s+thanks|cheers)\W+(?:yes|yep|yeah|that\s+works|works\s+for\s+me|confirmed|"
     r"sounds\s+good|perfect|great|fine|ok(?:ay)?)\W*$|"
-    r"^\W*(?:yes|yep|yeah|yup|ya|y(?=\W*$)|sure|ok|okay|k|absolutely|definitely|of\s+course|confirm(?:ed)?|"
+    r"^\W*(?:yes+|yep|yeah|yup|ya|y(?=\W*$)|sure|ok|okay|k|absolutely|definitely|of\s+course|confirm(?:ed)?|"
     # in the languages most often mixed into English ("Va bene, confermo", "Confirmo, nos vemos")
     r"va\s+bene|confermo|confirmo|confirmado|je\s+confirme|c'?est\s+confirm[ée]|ich\s+best[äa]tige|best[äa]tigt|"
     r"perfect|great|excellent|brilliant|wonderful|sounds\s+(?:good|great|perfect|fine)|"
@@ -407,6 +440,8 @@ _DECLINE = at_word_start(
     rf"{WEEKDAY_WORD}(?:\s+(?:at\s+)?\d{{1,2}}(?::\d\d)?\s*(?:am|pm)?)?\s+(?:is|'s)\s+(?:now\s+|a\s+bit\s+)?"
     r"(?:bad|tricky|difficult|impossible|out)\b",
     r"afraid\s+not\b",
+    r"sit\s+this\s+one\s+out\b",
+    r"count\s+me\s+out\b",
     r"no\s+can\s+do\b",
     r"none\s+of\s+(?:these|those|them)\b",
     r"neither\b",

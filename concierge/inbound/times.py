@@ -408,7 +408,7 @@ _BUSY = re.compile(
 # of a day alone a (vague) offer (narrow: "Great session today" offers nothing).
 _CUE = re.compile(
     r"\?|(?=[abcdefghilmoprstuw])\b(?:how\s+about|what\s+about|could|can|shall|should|would|will|let'?s|lets|maybe|perhaps|"
-    r"works?|working|suits?|suit|free|available|around|open|prefer|propose|suggest|meet|meeting|chat|"
+    r"works?|working|suits?|suit|free|available|around|open|prefer|propos(?:e|ing)|suggest(?:ing)?|meet|meeting|chat|"
     r"catch\s+up|sync|talk|speak|connect|book|schedule|pencil|plan|ok|okay|good|fine|best|great|perfect|"
     r"please|another|make\s+it|(?:i'?d|i\s+would|we'?d)\s+rather|i\s+can|i\s+could|we\s+can|we\s+could|up\s+for|happy\s+to|let\s+me\s+know|either|or|instead|"
     r"then|is\s+that|does\s+that|do\s+you|are\s+you|move|push|bump|shift|reschedule|postpone|bring|"
@@ -419,14 +419,14 @@ _OFFER = re.compile(
     r"\?|(?=[abcefghilopsuw])\b(?:how\s+about|what\s+about|could\s+(?:we|you)|can\s+(?:we|you)|shall\s+we|should\s+we|"
     r"would\s+(?:\w+\s+){0,4}(?:work|suit|be\s+(?:ok|okay|fine|possible|convenient|better|good))|works?\s+for|"
     r"suits?|i'?m\s+(?:free|available|around|open)|free|available|let'?s|i\s+can\s+do|we\s+can\s+do|i\s+could\s+do|"
-    r"(?:is|are)\s+(?:wide\s+)?open|(?:is|sounds|looks)\s+(?:also\s+|still\s+|totally\s+|really\s+)?(?:perfe?ct|great|fine|good|ok(?:ay)?)\b|up\s+for|possible|prefer|(?:i'?d|i\s+would|we'?d)\s+rather|propose|suggest|instead|works?\b|would\s+be\s+(?:better|best|ideal|great)|"
+    r"(?:is|are)\s+(?:wide\s+)?open|(?:is|sounds|looks)\s+(?:also\s+|still\s+|totally\s+|really\s+)?(?:perfe?ct|great|fine|good|ok(?:ay)?)\b|up\s+for|possible|prefer|(?:i'?d|i\s+would|we'?d)\s+rather|propos(?:e|ing)|suggest(?:ing)?|instead|works?\b|would\s+be\s+(?:better|best|ideal|great)|"
     r"any\s*time|anytime|whenever|(?:fine|good|ok|okay|best|great|better|easiest)\s+(?:by|for|with)\s+(?:me|us)|"
     r"flexible|convenient|aim\s+for|(?:is|are)\s+(?:usually\s+|generally\s+|often\s+|mostly\s+)?(?:open|better)\b|"
     r"(?<!what\s)(?<!which\s)(?:is|are)\s+(?:usually\s+|generally\s+|always\s+|often\s+)?(?:best|ideal|easiest)"
     r"(?:\s+for\s+(?:me|us))?(?=\s*(?:[.!,;]|$)))",
 )  # fmt: skip
 _NOT_AN_OFFER = re.compile(
-    r"\b(?:do|would)\s+you\s+prefer\b|\bsee\s+(?:you|u|everyone|y'all|all)\b|\bhave\s+a\s+(?:great|good|nice)\b|\blooking\s+forward\b",
+    r"\bbefore\s+(?:we|our)\s+(?:meet|session|call|chat|next)\b|\b(?:do|would)\s+you\s+prefer\b|\bsee\s+(?:you|u|everyone|y'all|all)\b|\bhave\s+a\s+(?:great|good|nice)\b|\blooking\s+forward\b",
 )
 # A time as the edge of a window ("after 3pm", "between 2 and 5", "anytime Wednesday") is not
 # a meeting time: the person is saying when they are free, and is asked for the exact time.
@@ -800,13 +800,167 @@ _FOREIGN_WEEKDAYS = {
     ),
     **dict.fromkeys(("samedi", "samstag", "sabado", "sábado", "zaterdag"), "Saturday"),
     **dict.fromkeys(("dimanche", "sonntag", "domingo", "domenica", "zondag"), "Sunday"),
+    # Polish, Turkish, Indonesian ("Czy pasuje wtorek o 15:00?", "Perşembe saat 14:00", "Kamis jam 10")
+    **dict.fromkeys(("poniedziałek", "pazartesi", "senin"), "Monday"),
+    **dict.fromkeys(("wtorek", "salı", "selasa"), "Tuesday"),
+    **dict.fromkeys(("środa", "środę", "çarşamba", "rabu"), "Wednesday"),
+    **dict.fromkeys(("czwartek", "perşembe", "kamis"), "Thursday"),
+    **dict.fromkeys(("piątek", "cuma", "jumat", "jum'at"), "Friday"),
+    **dict.fromkeys(("sobota", "sobotę", "cumartesi", "sabtu"), "Saturday"),
+    **dict.fromkeys(("niedziela", "niedzielę"), "Sunday"),
 }
 _FOREIGN_WEEKDAY = re.compile(
     rf"(?<![\w-])(?:{'|'.join(map(re.escape, _FOREIGN_WEEKDAYS))})(?![\w-])", re.IGNORECASE
 )
 #: The same looked for first in the lower-cased text: a word's start and its first letter, then the
 #: words (a third of the cost of the case-blind search, on every reply).
-_FOREIGN_WEEKDAY_LOW = re.compile(rf"\b(?=[dfjlmqstvwzg])(?:{'|'.join(map(re.escape, _FOREIGN_WEEKDAYS))})\b")
+_FOREIGN_WEEKDAY_LOW = re.compile(
+    rf"\b(?=[cdfjklmnpqrstvwzgśç])(?:{'|'.join(map(re.escape, _FOREIGN_WEEKDAYS))})\b"
+)
+
+#: Time words of the languages programs run in, put in English before anything reads them, in
+#: order: "halb 3" and "om half 4" (half past two, three; "half 4" alone is British, 4:30); "por la
+#: mañana" (in the morning, not tomorrow); the hour's preposition ("a las 5", "um 14", "om 10",
+#: "alle 18", "às 10h", "o 15:00", "saat 14:00", "jam 7"); "Uhr"/"uur" after it; the part of the
+#: day after it ("5 de la tarde", "7 pagi", "8 malam"); "tomorrow", "today", "next week"; "dia 15"
+#: (the 15th); and the verbs of calling off and moving a meeting.
+_FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
+    (
+        re.compile(r"\b(?:(?:om|um)\s+half|halb)\s+(\d{1,2})\b", _I),
+        lambda m: f"at {(int(m.group(1)) - 2) % 12 + 1}:30",
+    ),
+    (
+        re.compile(r"\b(?:por|en|de|pela|de)\s+la\s+ma[nñ]ana\b|\bpela\s+manh[aã]\b|\bam\s+morgen\b", _I),
+        "in the morning",
+    ),
+    (re.compile(r"\b(?:por|en)\s+la\s+tarde\b|\b[àa]\s+tarde\b|\bam\s+nachmittag\b", _I), "in the afternoon"),
+    (
+        re.compile(
+            r"\b(?:a\s+las|a\s+la|às|alle|um|om|saat|jam|pukul|vers)\s+(?=\d)|(?<![\w'])o\s+(?=\d{1,2}(?::\d\d)?\b)",
+            _I,
+        ),
+        "at ",
+    ),
+    (
+        re.compile(r"\b(\d{1,2})(?:[:.](\d\d))?\s*(?:uhr|uur)\b", _I),
+        lambda m: f"{m.group(1)}:{m.group(2) or '00'}",
+    ),
+    (
+        re.compile(
+            r"\b(\d{1,2}(?::\d\d)?)\s+(?:de\s+la\s+(?:tarde|noche)|da\s+(?:tarde|noite)|di\s+(?:pomeriggio|sera)|"
+            r"del\s+pomeriggio|della\s+sera|sore|malam|abends|nachmittags|du\s+soir|de\s+l'apr[eè]s-midi)\b",
+            _I,
+        ),
+        r"\1pm",
+    ),
+    (
+        re.compile(
+            r"\b(\d{1,2}(?::\d\d)?)\s+(?:de\s+la\s+ma[nñ]ana|da\s+manh[aã]|di\s+mattina|del\s+mattino|pagi|morgens|"
+            r"vormittags|du\s+matin)\b",
+            _I,
+        ),
+        r"\1am",
+    ),
+    (re.compile(r"\b(?:[Mm]orgen\s+fr(?:ü|ue)h)\b"), "tomorrow morning"),
+    (
+        re.compile(
+            r"\b(?:ma[nñ]ana|demain|amanh[aã]|domani|jutro|yar[ıi]n|besok|(?<!guten\s)(?<!am\s)morgen)\b", _I
+        ),
+        "tomorrow",
+    ),
+    (
+        re.compile(r"\b(?:aujourd'hui|hoy|hoje|oggi|heute|vandaag|dzisiaj|dziś|bugün|hari\s+ini)(?!\w)", _I),
+        "today",
+    ),
+    (
+        re.compile(
+            r"\b(?:la\s+semana\s+que\s+viene|la\s+pr[oó]xima\s+semana|la\s+semaine\s+prochaine|n[äa]chste\s+woche|"
+            r"(?:a\s+)?pr[oó]xima\s+semana|volgende\s+week|la\s+prossima\s+settimana|przyszłym\s+tygodniu)\b",
+            _I,
+        ),
+        "next week",
+    ),
+    (re.compile(r"\bd[ií]a\s+(\d{1,2})\b(?!\s*(?:de\s+)?(?:horas?|d[ií]as))", _I), lambda m: _the_day_nth(m)),
+    (
+        re.compile(
+            r"\b(?:a\s+)?la\s+misma\s+hora|\bno\s+mesmo\s+hor[aá]rio|\b(?:à\s+)?mesma\s+hora|\bzelfde\s+tijd|"
+            r"\b(?:à\s+la\s+)?m[eê]me\s+heure|\b(?:zur\s+)?(?:gleichen|selben)\s+zeit|\b(?:alla\s+)?stessa\s+ora|\bayn[ıi]\s+saat\w*",
+            _I,
+        ),
+        "same time",
+    ),
+    # Portuguese weekdays without "-feira", only before an hour ("quinta às 10h"; "segunda" is also "second")
+    (
+        re.compile(
+            r"\b(segunda|ter[cç]a|quarta|quinta|sexta)(?=\s+(?:at\s+\d|\d|às|as\s+\d|dia\s+\d|de\s+manh|à\s+tarde))",
+            _I,
+        ),
+        lambda m: {
+            "segunda": "Monday",
+            "terça": "Tuesday",
+            "terca": "Tuesday",
+            "quarta": "Wednesday",
+            "quinta": "Thursday",
+            "sexta": "Friday",
+        }[m.group(1).lower()],
+    ),
+    (
+        re.compile(
+            r"\b(?:cancelar|cancelo|cancela|annuler|annule|absagen|abzusagen|annullare|annullo|afzeggen|"
+            r"odwołać|anulować|iptal\s+etmem|iptal\s+etmek|batalkan)\b",
+            _I,
+        ),
+        "cancel",
+    ),
+    (
+        re.compile(
+            r"\b(?:cambiar|mover|reprogramar|d[ée]caler|reporter|verschieben|verlegen|spostare|rimandare|remarcar|adiar|"
+            r"verzetten|przełożyć|ertelemek|jadwal\s+ulang)\b",
+            _I,
+        ),
+        "reschedule",
+    ),
+)
+#: A word any of `_FOREIGN_TIME_WORDS` needs, looked for first (most replies have none).
+_FOREIGN_TIME_LOOK = re.compile(
+    r"\b(?:halb|om|um|las|às|alle|saat|jam|pukul|vers|uhr|uur|tarde|noche|noite|pomeriggio|sera|sore|malam|abends|"
+    r"nachmittags|nachmittag|soir|apr[eè]s-midi|ma[nñ]ana|manh[aã]|mattina|mattino|pagi|morgens|vormittags|matin|demain|"
+    r"amanh[aã]|domani|jutro|yar[ıi]n|besok|morgen|aujourd|hoy|hoje|oggi|heute|vandaag|dzisiaj|dziś|bugün|hari|semana|"
+    r"semaine|woche|volgende|settimana|tygodniu|d[ií]a|cancelar|cancelo|cancela|annul\w*|absagen|abzusagen|afzeggen|"
+    r"odwołać|anulować|iptal|batalkan|cambiar|mover|reprogramar|d[ée]caler|reporter|verschieben|verlegen|spostare|"
+    r"rimandare|remarcar|adiar|verzetten|przełożyć|ertelemek|jadwal|misma|mesmo|mesma|zelfde|m[eê]me|gleichen|selben|"
+    r"stessa|ayn[ıi]|segunda|ter[cç]a|quarta|quinta|sexta)\b|\bo\s+\d"
+)
+
+
+def _in_english(match: re.Match[str]) -> str:
+    """The text (all of it: `_ANY` matches it whole) with its time words put in English."""
+    text = match.group(0)
+    for pattern, replacement in _FOREIGN_TIME_WORDS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+#: A yes that opens a reply in another language ("Sí, perfecto.", "Ja, Dienstag 15 Uhr passt", "Tak,
+#: czwartek o 10 mi pasuje", "Combinado, quinta às 10h está ótimo!"): read as "Yes", unless the
+#: reply says no anywhere in those languages (whose refusals are not read: "Ja, aber … nicht").
+_FOREIGN_YES = re.compile(
+    r"^(\W*)(?:s[ií]|ja|oui|sim|tak|evet|iya|combinado|perfecto|perfeito|parfait|perfetto|claro|oke|d'accord|passt|"
+    r"va\s+bene|genau|prima|certo|vale|bien\s+s[uû]r)(?=\s*[,.!]|\s*$)",
+    re.IGNORECASE,
+)
+_FOREIGN_NO = re.compile(
+    r"\b(?:no|não|nao|nicht|nein|kein\w*|non|niet|nie|pas|tidak|hayır|ne|leider|lamentablemente|desafortunadamente|"
+    r"infelizmente|purtroppo|malheureusement|niestety|maalesef|sayangnya|aber|pero|mas|mais|ma|maar|ale|ama|tapi)\b",
+    re.IGNORECASE,
+)
+
+
+def _foreign_yes(match: re.Match[str]) -> str:
+    return match.group(1) + "Yes"
+
+
+_ANY = re.compile(r".+", re.DOTALL)
 
 
 #: The rewrites `normalize` makes, in order, each after a cheap look in the lower-cased text for
@@ -819,6 +973,12 @@ _WORD_REWRITES: tuple[_Rewrite, ...] = (
     (_has_typos, _WORDISH, lambda m: _fix_word(m.group(0))),
     ("christmas", _HOLIDAY, _holiday),
     (_FOREIGN_WEEKDAY_LOW, _FOREIGN_WEEKDAY, lambda m: _FOREIGN_WEEKDAYS[m.group(0).lower()]),
+    (_FOREIGN_TIME_LOOK, _ANY, _in_english),
+    (
+        lambda text: _FOREIGN_YES.match(text) is not None and not _FOREIGN_NO.search(text),
+        _FOREIGN_YES,
+        _foreign_yes,
+    ),
     ("new year", _HOLIDAY, _holiday),
     (_NUMBERS, _NUMBER_WORD, _number_word),  # "at two" → "at 2"
     # "Maybe 3:30?" is no date in May (the library reads "May 3"); "perhaps" says the same.
