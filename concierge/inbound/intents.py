@@ -235,7 +235,7 @@ _CANCEL_ALL = re.compile(
     r"(?:meetings|sessions|calls|ones)|(?:stop|end|cancel)\s+(?:the\s+|our\s+)?(?:whole\s+)?"
     r"(?:series|recurring|repeating|regular)|the\s+(?:whole|entire)\s+series|every\s+(?:future\s+)?(?:meeting|session)|"
     r"recurring\s+(?:meeting|session|call)s?|(?:the\s+)?rest\s+of\s+(?:the|our)\s+(?:series|meetings|sessions)|"
-    r"(?:the|our)\s+remaining\s+(?:\w+\s+)?(?:meetings|sessions|calls|ones))\b",
+    r"(?:the|our)\s+remaining\s+(?:(?:circle|group|mentoring)\s+)?(?:meetings|sessions|calls|ones))\b",
 )
 #: A time or a day, as a move names where to ("switch to 4pm", "change it to Thursday"; not
 #: "switch to 2 sessions a month", "switch it to Zoom").
@@ -440,7 +440,7 @@ _DECLINE = at_word_start(
     rf"{WEEKDAY_WORD}(?:\s+(?:at\s+)?\d{{1,2}}(?::\d\d)?\s*(?:am|pm)?)?\s+(?:is|'s)\s+(?:now\s+|a\s+bit\s+)?"
     r"(?:bad|tricky|difficult|impossible|out)\b",
     r"afraid\s+not\b",
-    r"sit\s+this\s+one\s+out\b",
+    r"(?<!n't\s)(?<!not\s)(?<!never\s)sit\s+this\s+one\s+out\b",
     r"count\s+me\s+out\b",
     r"no\s+can\s+do\b",
     r"none\s+of\s+(?:these|those|them)\b",

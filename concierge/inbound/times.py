@@ -408,7 +408,8 @@ _BUSY = re.compile(
 # of a day alone a (vague) offer (narrow: "Great session today" offers nothing).
 _CUE = re.compile(
     r"\?|(?=[abcdefghilmoprstuw])\b(?:how\s+about|what\s+about|could|can|shall|should|would|will|let'?s|lets|maybe|perhaps|"
-    r"works?|working|suits?|suit|free|available|around|open|prefer|propos(?:e|ing)|suggest(?:ing)?|meet|meeting|chat|"
+    r"works?|working|suits?|suit|free|available|around|open|prefer|propose|suggest|meet|meeting|chat|"
+    r"(?:i'?m|i\s+am|we'?re|we\s+are)\s+(?:proposing|suggesting)|"
     r"catch\s+up|sync|talk|speak|connect|book|schedule|pencil|plan|ok|okay|good|fine|best|great|perfect|"
     r"please|another|make\s+it|(?:i'?d|i\s+would|we'?d)\s+rather|i\s+can|i\s+could|we\s+can|we\s+could|up\s+for|happy\s+to|let\s+me\s+know|either|or|instead|"
     r"then|is\s+that|does\s+that|do\s+you|are\s+you|move|push|bump|shift|reschedule|postpone|bring|"
@@ -419,14 +420,14 @@ _OFFER = re.compile(
     r"\?|(?=[abcefghilopsuw])\b(?:how\s+about|what\s+about|could\s+(?:we|you)|can\s+(?:we|you)|shall\s+we|should\s+we|"
     r"would\s+(?:\w+\s+){0,4}(?:work|suit|be\s+(?:ok|okay|fine|possible|convenient|better|good))|works?\s+for|"
     r"suits?|i'?m\s+(?:free|available|around|open)|free|available|let'?s|i\s+can\s+do|we\s+can\s+do|i\s+could\s+do|"
-    r"(?:is|are)\s+(?:wide\s+)?open|(?:is|sounds|looks)\s+(?:also\s+|still\s+|totally\s+|really\s+)?(?:perfe?ct|great|fine|good|ok(?:ay)?)\b|up\s+for|possible|prefer|(?:i'?d|i\s+would|we'?d)\s+rather|propos(?:e|ing)|suggest(?:ing)?|instead|works?\b|would\s+be\s+(?:better|best|ideal|great)|"
+    r"(?:is|are)\s+(?:wide\s+)?open|(?:is|sounds|looks)\s+(?:also\s+|still\s+|totally\s+|really\s+)?(?:perfe?ct|great|fine|good|ok(?:ay)?)\b|up\s+for|possible|prefer|(?:i'?d|i\s+would|we'?d)\s+rather|propose|suggest|(?:i'?m|i\s+am|we'?re|we\s+are)\s+(?:proposing|suggesting)|instead|works?\b|would\s+be\s+(?:better|best|ideal|great)|"
     r"any\s*time|anytime|whenever|(?:fine|good|ok|okay|best|great|better|easiest)\s+(?:by|for|with)\s+(?:me|us)|"
     r"flexible|convenient|aim\s+for|(?:is|are)\s+(?:usually\s+|generally\s+|often\s+|mostly\s+)?(?:open|better)\b|"
     r"(?<!what\s)(?<!which\s)(?:is|are)\s+(?:usually\s+|generally\s+|always\s+|often\s+)?(?:best|ideal|easiest)"
     r"(?:\s+for\s+(?:me|us))?(?=\s*(?:[.!,;]|$)))",
 )  # fmt: skip
 _NOT_AN_OFFER = re.compile(
-    r"\bbefore\s+(?:we|our)\s+(?:meet|session|call|chat|next)\b|\b(?:do|would)\s+you\s+prefer\b|\bsee\s+(?:you|u|everyone|y'all|all)\b|\bhave\s+a\s+(?:great|good|nice)\b|\blooking\s+forward\b",
+    r"\bbefore\s+we\s+meet\b(?=.*\b(?:could|can|would)\s+you\b)|\b(?:do|would)\s+you\s+prefer\b|\bsee\s+(?:you|u|everyone|y'all|all)\b|\bhave\s+a\s+(?:great|good|nice)\b|\blooking\s+forward\b",
 )
 # A time as the edge of a window ("after 3pm", "between 2 and 5", "anytime Wednesday") is not
 # a meeting time: the person is saying when they are free, and is asked for the exact time.
@@ -801,12 +802,12 @@ _FOREIGN_WEEKDAYS = {
     **dict.fromkeys(("samedi", "samstag", "sabado", "sábado", "zaterdag"), "Saturday"),
     **dict.fromkeys(("dimanche", "sonntag", "domingo", "domenica", "zondag"), "Sunday"),
     # Polish, Turkish, Indonesian ("Czy pasuje wtorek o 15:00?", "Perşembe saat 14:00", "Kamis jam 10")
-    **dict.fromkeys(("poniedziałek", "pazartesi", "senin"), "Monday"),
+    **dict.fromkeys(("poniedziałek", "pazartesi"), "Monday"),
     **dict.fromkeys(("wtorek", "salı", "selasa"), "Tuesday"),
-    **dict.fromkeys(("środa", "środę", "çarşamba", "rabu"), "Wednesday"),
-    **dict.fromkeys(("czwartek", "perşembe", "kamis"), "Thursday"),
-    **dict.fromkeys(("piątek", "cuma", "jumat", "jum'at"), "Friday"),
-    **dict.fromkeys(("sobota", "sobotę", "cumartesi", "sabtu"), "Saturday"),
+    **dict.fromkeys(("środa", "środę", "çarşamba"), "Wednesday"),
+    **dict.fromkeys(("czwartek", "perşembe"), "Thursday"),
+    **dict.fromkeys(("piątek", "jumat", "jum'at"), "Friday"),
+    **dict.fromkeys(("sobota", "sobotę", "cumartesi"), "Saturday"),
     **dict.fromkeys(("niedziela", "niedzielę"), "Sunday"),
 }
 _FOREIGN_WEEKDAY = re.compile(
@@ -818,6 +819,14 @@ _FOREIGN_WEEKDAY_LOW = re.compile(
     rf"\b(?=[cdfjklmnpqrstvwzgśç])(?:{'|'.join(map(re.escape, _FOREIGN_WEEKDAYS))})\b"
 )
 
+
+def _hours_moved(match: re.Match[str]) -> str:
+    """ "um eine Stunde nach hinten" → "an hour later", "um 2 Stunden früher" → "2 hours earlier"."""
+    amount = "an hour" if match.group(1).lower() == "eine" else f"{match.group(1)} hours"
+    later = match.group(2).lower() in ("nach hinten", "später")
+    return f"{amount} {'later' if later else 'earlier'}"
+
+
 #: Time words of the languages programs run in, put in English before anything reads them, in
 #: order: "halb 3" and "om half 4" (half past two, three; "half 4" alone is British, 4:30); "por la
 #: mañana" (in the morning, not tomorrow); the hour's preposition ("a las 5", "um 14", "om 10",
@@ -825,18 +834,43 @@ _FOREIGN_WEEKDAY_LOW = re.compile(
 #: day after it ("5 de la tarde", "7 pagi", "8 malam"); "tomorrow", "today", "next week"; "dia 15"
 #: (the 15th); and the verbs of calling off and moving a meeting.
 _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
+    # "um eine Stunde nach hinten verschieben": an hour later (before "um" is read as "at")
     (
-        re.compile(r"\b(?:(?:om|um)\s+half|halb)\s+(\d{1,2})\b", _I),
+        re.compile(r"\bum\s+(eine|\d{1,2})\s+stunden?\s+(nach\s+hinten|später|nach\s+vorne|früher)", _I),
+        _hours_moved,
+    ),
+    (
+        re.compile(r"\b(?:om\s+half|halb)\s+(\d{1,2})\b", _I),  # ("um half 4" is English "um, half 4")
         lambda m: f"at {(int(m.group(1)) - 2) % 12 + 1}:30",
     ),
     (
-        re.compile(r"\b(?:por|en|de|pela|de)\s+la\s+ma[nñ]ana\b|\bpela\s+manh[aã]\b|\bam\s+morgen\b", _I),
+        re.compile(r"\b(?:por|en|de)\s+la\s+ma[nñ]ana\b|\bpela\s+manh[aã]\b|\bam\s+morgen\b", _I),
         "in the morning",
     ),
     (re.compile(r"\b(?:por|en)\s+la\s+tarde\b|\b[àa]\s+tarde\b|\bam\s+nachmittag\b", _I), "in the afternoon"),
+    # Indonesian: the hour and its part of the day ("jam 7 pagi", "jam 8 malam"; English "sore" is no pm)
+    (re.compile(r"\b(?:jam|pukul)\s+(\d{1,2}(?::\d\d)?)\s+(?:sore|malam)\b", _I), r"at \1pm"),
+    (re.compile(r"\b(?:jam|pukul)\s+(\d{1,2}(?::\d\d)?)\s+pagi\b", _I), r"at \1am"),
+    # Portuguese weekdays without "-feira", only before an hour ("quinta às 10h"; "segunda" is also
+    # "second", "Quinta" a restaurant), and the Indonesian and Turkish ones that are also names
     (
         re.compile(
-            r"\b(?:a\s+las|a\s+la|às|alle|um|om|saat|jam|pukul|vers)\s+(?=\d)|(?<![\w'])o\s+(?=\d{1,2}(?::\d\d)?\b)",
+            r"(?<!\bat\s)\b(segunda|ter[cç]a|quarta|quinta|sexta)"
+            r"(?=\s+(?:às|as\s+\d|at\s+\d|à\s+tarde|de\s+manh|dia\s+\d|\d{1,2}h))",
+            _I,
+        ),
+        lambda m: _PORTUGUESE_DAYS[m.group(1).lower()],
+    ),
+    (
+        re.compile(r"\b(senin|rabu|kamis|cuma|sabtu)(?=\s+(?:(?:jam|pukul|saat|at)\s+\d|gün))", _I),
+        lambda m: _FOREIGN_NAMED_DAYS[m.group(1).lower()],
+    ),
+    (
+        # the hour's preposition, not a count ("um 2 Stunden verschieben", "alle 14 Tage")
+        re.compile(
+            r"(?:\b(?:a\s+las|a\s+la|às|alle|um|om|saat|jam|pukul|vers)|(?<=\s)(?-i:o))\s+"
+            r"(?=\d)(?!\d+\s*(?:stunden?|std|minuten|min|tage[n]?|wochen|monate|things?|questions?|people|personen|"
+            r"d[ií]as|horas|minutos|giorni|ore|minuti|dagen|uur\s+(?:later|eerder))\b)",
             _I,
         ),
         "at ",
@@ -848,28 +882,37 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
     (
         re.compile(
             r"\b(\d{1,2}(?::\d\d)?)\s+(?:de\s+la\s+(?:tarde|noche)|da\s+(?:tarde|noite)|di\s+(?:pomeriggio|sera)|"
-            r"del\s+pomeriggio|della\s+sera|sore|malam|abends|nachmittags|du\s+soir|de\s+l'apr[eè]s-midi)\b",
+            r"del\s+pomeriggio|della\s+sera|abends|nachmittags|du\s+soir|de\s+l'apr[eè]s-midi)\b",
             _I,
         ),
         r"\1pm",
     ),
     (
         re.compile(
-            r"\b(\d{1,2}(?::\d\d)?)\s+(?:de\s+la\s+ma[nñ]ana|da\s+manh[aã]|di\s+mattina|del\s+mattino|pagi|morgens|"
+            r"\b(\d{1,2}(?::\d\d)?)\s+(?:de\s+la\s+ma[nñ]ana|da\s+manh[aã]|di\s+mattina|del\s+mattino|morgens|"
             r"vormittags|du\s+matin)\b",
             _I,
         ),
         r"\1am",
     ),
-    (re.compile(r"\b(?:[Mm]orgen\s+fr(?:ü|ue)h)\b"), "tomorrow morning"),
+    (re.compile(r"\b[Mm]orgen\s+fr(?:ü|ue)h\b"), "tomorrow morning"),
+    # "tomorrow"; German "morgen" in lower case, or opening a question about a time ("Morgen um 10?"),
+    # not "Guten Morgen" nor a Ms Morgen
     (
         re.compile(
-            r"\b(?:ma[nñ]ana|demain|amanh[aã]|domani|jutro|yar[ıi]n|besok|(?<!guten\s)(?<!am\s)morgen)\b", _I
+            r"\b(?:ma[nñ]ana|demain|amanh[aã]|domani|jutro|yar[ıi]n|besok)\b|(?<!guten\s)(?<!am\s)\b(?-i:morgen)\b|"
+            r"^\W*Morgen\b(?=\s+(?:um|at|früh|vormittag|nachmittag|abend|\d|passt|geht|kann|ginge))",
+            _I,
         ),
         "tomorrow",
     ),
+    # "today" ("hoy" in lower case or before Spanish: "Hoy!" is a greeting, Hoy a name)
     (
-        re.compile(r"\b(?:aujourd'hui|hoy|hoje|oggi|heute|vandaag|dzisiaj|dziś|bugün|hari\s+ini)(?!\w)", _I),
+        re.compile(
+            r"\b(?:aujourd'hui|hoje|oggi|heute|vandaag|dzisiaj|dziś|bugün|hari\s+ini)(?!\w)|\b(?-i:hoy)\b|"
+            r"\bHoy\b(?=\s+(?:no|a|por|mismo|en|es|tengo|puedo)\b)",
+            _I,
+        ),
         "today",
     ),
     (
@@ -884,43 +927,42 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
     (
         re.compile(
             r"\b(?:a\s+)?la\s+misma\s+hora|\bno\s+mesmo\s+hor[aá]rio|\b(?:à\s+)?mesma\s+hora|\bzelfde\s+tijd|"
-            r"\b(?:à\s+la\s+)?m[eê]me\s+heure|\b(?:zur\s+)?(?:gleichen|selben)\s+zeit|\b(?:alla\s+)?stessa\s+ora|\bayn[ıi]\s+saat\w*",
+            r"\b(?:à\s+la\s+)?m[eê]me\s+heure|\b(?:zur\s+)?(?:gleichen|selben)\s+zeit|\b(?:alla\s+)?stessa\s+ora|"
+            r"\bayn[ıi]\s+saat\w*",
             _I,
         ),
         "same time",
     ),
-    # Portuguese weekdays without "-feira", only before an hour ("quinta às 10h"; "segunda" is also "second")
     (
         re.compile(
-            r"\b(segunda|ter[cç]a|quarta|quinta|sexta)(?=\s+(?:at\s+\d|\d|às|as\s+\d|dia\s+\d|de\s+manh|à\s+tarde))",
-            _I,
-        ),
-        lambda m: {
-            "segunda": "Monday",
-            "terça": "Tuesday",
-            "terca": "Tuesday",
-            "quarta": "Wednesday",
-            "quinta": "Thursday",
-            "sexta": "Friday",
-        }[m.group(1).lower()],
-    ),
-    (
-        re.compile(
-            r"\b(?:cancelar|cancelo|cancela|annuler|annule|absagen|abzusagen|annullare|annullo|afzeggen|"
+            r"\b(?:cancelar|cancelo|annuler|annule|absagen|abzusagen|annullare|annullo|afzeggen|"
             r"odwołać|anulować|iptal\s+etmem|iptal\s+etmek|batalkan)\b",
             _I,
         ),
         "cancel",
     ),
     (
+        # moving a meeting (not "our mover", "the reporter": the verb before its object)
         re.compile(
-            r"\b(?:cambiar|mover|reprogramar|d[ée]caler|reporter|verschieben|verlegen|spostare|rimandare|remarcar|adiar|"
-            r"verzetten|przełożyć|ertelemek|jadwal\s+ulang)\b",
+            r"\b(?:cambiar|reprogramar|d[ée]caler|verschieben|verlegen|spostare|rimandare|remarcar|adiar|"
+            r"verzetten|przełożyć|ertelemek|jadwal\s+ulang)\b|\bmover(?=\s+(?:la|el|a|o|nuestra|nossa)\b)|"
+            r"\breporter(?=\s+(?:la|le|notre|nos|l'|à|au)\b)",
             _I,
         ),
         "reschedule",
     ),
 )
+_PORTUGUESE_DAYS = {
+    "segunda": "Monday", "terça": "Tuesday", "terca": "Tuesday", "quarta": "Wednesday", "quinta": "Thursday",
+    "sexta": "Friday",
+}  # fmt: skip
+_FOREIGN_NAMED_DAYS = {
+    "senin": "Monday",
+    "rabu": "Wednesday",
+    "kamis": "Thursday",
+    "cuma": "Friday",
+    "sabtu": "Saturday",
+}
 #: A word any of `_FOREIGN_TIME_WORDS` needs, looked for first (most replies have none).
 _FOREIGN_TIME_LOOK = re.compile(
     r"\b(?:halb|om|um|las|às|alle|saat|jam|pukul|vers|uhr|uur|tarde|noche|noite|pomeriggio|sera|sore|malam|abends|"
@@ -945,13 +987,17 @@ def _in_english(match: re.Match[str]) -> str:
 #: czwartek o 10 mi pasuje", "Combinado, quinta às 10h está ótimo!"): read as "Yes", unless the
 #: reply says no anywhere in those languages (whose refusals are not read: "Ja, aber … nicht").
 _FOREIGN_YES = re.compile(
-    r"^(\W*)(?:s[ií]|ja|oui|sim|tak|evet|iya|combinado|perfecto|perfeito|parfait|perfetto|claro|oke|d'accord|passt|"
-    r"va\s+bene|genau|prima|certo|vale|bien\s+s[uû]r)(?=\s*[,.!]|\s*$)",
+    r"^(\W*)(?:sí|ja|oui|sim|tak|evet|iya|combinado|perfecto|perfeito|parfait|perfetto|claro|oke|d'accord|passt|prima|"
+    r"va\s+bene|genau|certo|vale|bien\s+s[uû]r)(?=\s*[,.!]|\s*$)(?!\W*(?:i|i'm|i'll|my|let|we|thanks)\b)",
     re.IGNORECASE,
 )
+#: No, a doubt or a condition, in those languages or in English ("Si, I can't make it", "Sí, tengo
+#: que consultar con mi jefe primero", "Claro, aunque preferiría el miércoles").
 _FOREIGN_NO = re.compile(
     r"\b(?:no|não|nao|nicht|nein|kein\w*|non|niet|nie|pas|tidak|hayır|ne|leider|lamentablemente|desafortunadamente|"
-    r"infelizmente|purtroppo|malheureusement|niestety|maalesef|sayangnya|aber|pero|mas|mais|ma|maar|ale|ama|tapi)\b",
+    r"infelizmente|purtroppo|malheureusement|niestety|maalesef|sayangnya|aber|pero|mas|mais|ma|maar|ale|ama|tapi|"
+    r"aunque|wobei|ancak|però|lieber|preferir\w*|prefer\w*|consult\w*|v[ée]rifier|confirmar|check|not|cannot|unable|"
+    r"\w+n't|let\s+me)\b",
     re.IGNORECASE,
 )
 
