@@ -131,17 +131,19 @@ def test_trim_keeps_only_the_new_text(client: str, body: str) -> None:
         ("Sure thing.\n\n-Maria", "Sure thing."),
         # the sender's name over short lines of title, place and hours, no contact line
         (
-            "Thanks!\n\nProf. Maria Mentee\nDepartment of Economics\nOffice hours: Mon-Fri 9-5\nRoom 3.14, Main Building",
+            "Thanks!\n\nProf. Maria Mentee\nDepartment of Economics\nOffice hours: Mon-Fri 9-5\n"
+            "Room 3.14, Main Building",
             "Thanks!",
         ),
-        ("Tuesday works.\n\nMaria Mentee\nwill bring the slides.", None),  # a sentence after the name stays
+        # a sentence after the name stays
+        ("Tuesday works.\n\nMaria Mentee\nwill bring the slides.", None),
         ("Tuesday works.\n\nMaria\nCan we do 4pm?", None),  # so does a question,
         ("Tuesday at 3 works.\n\nMaria\nP.S. Running 10 min late", None),  # a PS,
         ("Great.\n\nMaria Mentee\nTuesday 3pm ET\nZoom", None),  # and a time
         ("Yes.\n\nThis message is confidential between us: I'm thinking of leaving my job.", None),
         (
-            "Got it.\n\nMaria Mentee\nPeople Partner, Example Inc.\n\nMy working hours may not be your working "
-            "hours. Please do not feel obliged to reply outside of your normal working hours.",
+            "Got it.\n\nMaria Mentee\nPeople Partner, Example Inc.\n\nMy working hours may not be your "
+            "working hours. Please do not feel obliged to reply outside of your normal working hours.",
             "Got it.",
         ),
     ],
