@@ -78,6 +78,35 @@ def strip_reply_prefixes(subject: str) -> str:
     return bare
 
 
+#: A word each way of asking for no more mail holds, looked for before `_STOP_ASKED` (English and
+#: the languages programs run in).
+_STOP_CUES = (
+    "stop",
+    "unsubscribe",
+    "remove",
+    "take",
+    "keine",
+    "abmelden",
+    "baja",
+    "más",
+    "mas ",
+    "désa",
+    "desa",
+    "désins",
+    "n'envoyez",
+    "enviar",
+    "receber",
+    "descadastr",
+    "più",
+    "piu",
+    "cancellatemi",
+    "disiscriv",
+    "afmeld",
+    "meld me af",
+    "geen",
+)
+
+
 def is_stop(text: str, subject: str) -> bool:
     """A `stop` / `unsubscribe` reply (the word alone, or a short reply that opens by asking for
     no more mail), or the List-Unsubscribe mailto (its subject is "unsubscribe")."""
@@ -86,34 +115,7 @@ def is_stop(text: str, subject: str) -> bool:
     if len(text) >= MAX_STOP_CHARS:
         return False
     low = text.lower()
-    if not any(
-        word in low
-        for word in (
-            "stop",
-            "unsubscribe",
-            "remove",
-            "take",
-            "keine",
-            "abmelden",
-            "baja",
-            "más",
-            "mas ",
-            "désa",
-            "desa",
-            "désins",
-            "n'envoyez",
-            "enviar",
-            "receber",
-            "descadastr",
-            "più",
-            "piu",
-            "cancellatemi",
-            "disiscriv",
-            "afmeld",
-            "meld me af",
-            "geen",
-        )
-    ):  # each way of asking says one
+    if not any(word in low for word in _STOP_CUES):  # each way of asking says one
         return False
     first = next((line for line in low.splitlines() if line.strip()), "")
     return _NOT_LETTERS.sub("", first).strip() in STOP_WORDS or bool(_STOP_ASKED.match(text))
@@ -244,6 +246,8 @@ _A_TIME_OR_DAY = (
     r"the\s+(?:\d{1,2}(?:st|nd|rd|th)|next|following)\b|noon\b|"
     r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d"
 )
+#: A day's meeting moved, said by its day ("move tomorrow to 5:30", "need to move tomorrow").
+_MOVE_A_DAY = r"(?:move|shift)\s+(?:tomorrow|today|tmrw|\w+day)"
 _RESCHEDULE = re.compile(
     r"(?=[abcimnprsw])\b(?:re-?schedul\w*|re-?arrang\w*|postpon\w*|prepon\w*|"
     r"(?:push|bump)(?:ed|ing)?\s+(?:it|this|that|our|the|back|out|tomorrow'?s|today'?s|\w+day'?s)|"
@@ -251,9 +255,7 @@ _RESCHEDULE = re.compile(
     r"bump(?:ed|ing)?\s+(?:it|this|that|our|the)|"
     r"mov(?:e|ing)\s+(?:it|this|that|our|the|to|things|tomorrow'?s|today'?s|\w+day'?s)|"
     # "Can we move tomorrow to 5:30?", "Need to move tomorrow - does Friday work?" (not "I'm moving tomorrow")
-    r"(?:move|shift)\s+(?:tomorrow|today|tmrw|\w+day)(?=\s+to\b)|"
-    r"(?<=need\sto\s)(?:move|shift)\s+(?:tomorrow|today|tmrw|\w+day)(?=\s*[-–—,;.?!]|\s*$)|"
-    r"(?<=have\sto\s)(?:move|shift)\s+(?:tomorrow|today|tmrw|\w+day)(?=\s*[-–—,;.?!]|\s*$)|"
+    rf"{_MOVE_A_DAY}(?=\s+to\b)|(?:(?<=need\sto\s)|(?<=have\sto\s)){_MOVE_A_DAY}(?=\s*[-–—,;.?!]|\s*$)|"
     r"(?:if\s+we|we\s+could\s+have)\s+moved\s+(?:it|this|that|our|the|tomorrow'?s|today'?s|\w+day'?s)|"
     rf"shift\w*\s+(?:it|this|that|our|the|to|(?:tomorrow|today|\w+day)'?s\s+{MEETING_NOUNS})|"
     r"bring\s+(?:it|this|that|our|the)?\s*(?:\w+\s+)?forward|change\s+(?:the|our)\s+(?:time|day|date)|"
@@ -412,8 +414,7 @@ _A_DAY_OR_IT = r"(?:it|that|this|tmrw|tomorrow|today|tonight|(?:mon|tues|wednes|
 _DECLINE = at_word_start(
     r"(?:i'?ll|i\s+will|going\s+to|gonna)\s+(?:have\s+to\s+)?miss\b",
     # "I have to bail on tomorrow's session", "need to bail" (not "I'll bail if something comes up")
-    r"(?:have\s+to|need\s+to|gotta|must|'ll|will)\s+bail(?:\s+on\s+(?:the|our|it|this|that|tomorrow|today|tonight|"
-    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b|\W*$)",
+    rf"(?:have\s+to|need\s+to|gotta|must|'ll|will)\s+bail(?:\s+on\s+(?:the|our|{_A_DAY_OR_IT})\b|\W*$)",
     # "tmrw's not gonna work", "that's not going to work for me" (not "I'm not gonna work on the deck")
     rf"{_A_DAY_OR_IT}(?:'s|\s+is)?\s+(?:not|isn'?t)\s+(?:gonna|going\s+to)\s+(?:work|happen)\b(?!\s+on\b)",
     # "Tuesday's a no-go for me" (not "hiring is a no-go")
@@ -475,11 +476,12 @@ _ATTEND = re.compile(
 )
 #: Words of welcome that accept the meeting only when nothing in the reply refuses, calls off or
 #: moves it: "Perfect, see you then!" is a yes; "Great, but I won't be able to make it" is not.
+#: Words of welcome (not of praise for a thing: "Great article, thanks for sharing", "Great question").
 _GLAD = re.compile(
     r"^\W*(?:perfect|great|excellent|sounds\s+good|wonderful|brilliant)\b"
     r"(?!\s+(?:question|article|point|idea|read|book|chat|job|work|talk|post|piece|podcast|video|advice|tips?|"
     r"session|meeting|call|presentation|deck|feedback|notes|insight|example)s?\b)"
-)  # (not "Great article, thanks for sharing", "Great question", "Great session today")
+)
 #: The invite acknowledged: a yes only when the rest of the reply is courtesy ("Got the invite, all
 #: good on my side."; not "Got the invite - is there a Zoom link?").
 _ACKNOWLEDGED = re.compile(
@@ -960,7 +962,8 @@ _ARRIVES = re.compile(
     r"\b(?:be\s+(?:there|online|on)|dial(?:ling)?\s+in|joining|(?:i'?ll|i\s+will)\s+join|arriv(?:e|ing)|"
     r"get\s+there|log(?:ging)?\s+on|hop(?:ping)?\s+on|(?:there|online)\s+(?:by|at|around))\b"
 )
-_A_CLOCK = re.compile(r"\d")
+_A_DIGIT = re.compile(r"\d")
+#: Words of another day than the meeting's ("sometime next week", "tomorrow").
 _ANOTHER_DAY = re.compile(r"\b(?:week|weekend|month|sometime|tomorrow)\b")
 #: A time asked for rather than said: the sender's arrival is never put as a question or a move.
 _ASKS_FOR_IT = re.compile(r"\?|\b(?:instead|let'?s|can\s+we|could\s+we|shall\s+we|so\s+\w+\s+can)\b")
@@ -996,7 +999,7 @@ def _arrival(clause: Clause, situation: Situation, late: bool) -> bool:
     the sender arrives ("I'll be 5 minutes late - starting a bit after 3 is fine"): news for the
     other side, not a time to be made exact ("running late, can we do another day this week?" and
     "could we do Tuesday evening instead?" still ask)."""
-    if not late or situation.meeting is None or not _A_CLOCK.search(clause.low):
+    if not late or situation.meeting is None or not _A_DIGIT.search(clause.low):
         return False
     day = situation.meeting.astimezone(situation.zone).date()
     return (
@@ -1122,6 +1125,10 @@ def _a_weekday_ahead(named: datetime, offered: datetime, zone: ZoneInfo) -> bool
     return (meant.date() - said.date()).days in (7, 14) and meant.time() == said.time()
 
 
+def _says_yes(clause: Clause) -> bool:
+    return bool(_CONFIRM.search(clause.low) or _CONFIRM_ANYWHERE.search(clause.low))
+
+
 def _answer(reading: Reading, situation: Situation, options: list[Option], used: set[int]) -> Intent | None:
     """The answer to a question the email asked: a pick, a confirmation or a decline."""
     offered = situation.offered
@@ -1160,7 +1167,9 @@ def _answer(reading: Reading, situation: Situation, options: list[Option], used:
     if situation.asked == "confirm" and len(offered) == 1 and matching:
         used.update(i for i, c in enumerate(reading.clauses) if c.times)
         return Intent("confirm")
-    asked_day = asked.astimezone(situation.zone).date() if (asked := _asked_about(situation)) else None
+    asked_about = _asked_about(situation)
+    asked_day = asked_about.astimezone(situation.zone).date() if asked_about is not None else None
+    yeses = [clause for clause in reading.clauses if _says_yes(clause)]
     for index, clause in enumerate(reading.clauses):
         # (Not a refusal of another day beside a yes: "Yes, works for me. I'm not available on Fridays.";
         # "That doesn't work for me as I'm out until Dec 10" still declines.)
@@ -1168,11 +1177,7 @@ def _answer(reading: Reading, situation: Situation, options: list[Option], used:
             asked_day is not None
             and bool(clause.days)
             and asked_day not in clause.days
-            and any(
-                _CONFIRM.search(c.low) or _CONFIRM_ANYWHERE.search(c.low)
-                for c in reading.clauses
-                if c is not clause
-            )
+            and any(yes is not clause for yes in yeses)
         )
         if _DECLINE.search(clause.low) and not options and not another_day:
             used.add(index)
@@ -1181,7 +1186,7 @@ def _answer(reading: Reading, situation: Situation, options: list[Option], used:
     for index, clause in enumerate(reading.clauses):
         if (
             situation.asked == "confirm"
-            and (_CONFIRM.search(clause.low) or _CONFIRM_ANYWHERE.search(clause.low) or soft_yes)
+            and (clause in yeses or soft_yes)
             and not _DECLINE.search(clause.low)  # "neither works for me"
             and not (clause.times and not any(_same_as_offered(t, situation) for t in clause.times))
         ):  # "Thursday 3pm works for me" to an offer of Tuesday is a counter, no yes
@@ -1189,7 +1194,6 @@ def _answer(reading: Reading, situation: Situation, options: list[Option], used:
             return Intent("confirm")
     # The one day asked about named as fine ("Tuesday works", "Thursday is perfect"); beside another
     # time, only when it says so ("Thursday is fine. Could we add a follow-up Friday at 3?").
-    asked_about = _asked_about(situation)
     if asked_about is not None:
         day = asked_about.astimezone(situation.zone)
         # (Nor a yes held back, or limited to some hours: "Dec 8 works but only after 6pm".)

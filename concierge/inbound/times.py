@@ -369,7 +369,7 @@ _PAST = re.compile(
     r"came\s+back|happened|spent|finished|saved|thanks?\s+(?:again\s+)?for|thank\s+you\s+for|since)\b",
 )
 #: What people have on, by name (a clause led by one, or "3pm is my dentist", is no offer).
-ENGAGEMENTS = (
+_ENGAGEMENTS = (
     r"(?:interview|appointment|dentist|doctor|doctor's|exam|surgery|flight|presentation|offsite|conference|"
     r"wedding|funeral|recital|concert|lecture|webinar|deadline|(?:board|team|staff|client|all-hands|budget|sales)\s+meeting|"
     r"stand-?up|town\s*hall|review|demo|class|training|workshop)s?\b"
@@ -398,7 +398,7 @@ _BUSY = re.compile(
     r"(?:will|'ll)\s+(?:join|be\s+there|arrive|dial\s+in)\s+(?:at|by|around)|"
     r"(?:running|be|i'?m|am)\s+(?:\w+\s+){0,3}late\b|running\s+(?:a\s+(?:bit|little)\s+)?behind\b|"
     r"(?:is|'s|are)\s+(?:my|our|his|her|their)\s+(?:[\w'-]+\s+)?"
-    + ENGAGEMENTS
+    + _ENGAGEMENTS
     + r"|"
     # "my 2pm client call tends to run over": the sender's own engagement at that hour
     r"\bmy\s+\d{1,2}(?::\d\d)?\s*(?:am|pm|o'?clock)?\s+(?:[\w-]+\s+)?(?:call|meeting|sync|stand-?up|class|"
@@ -406,10 +406,13 @@ _BUSY = re.compile(
 )  # fmt: skip
 # What makes a clause with an exact time an offer of it (broad), and what makes a day or a part
 # of a day alone a (vague) offer (narrow: "Great session today" offers nothing).
+#: The sender's own proposal in so many words ("I'm proposing …"; not "my doctor is suggesting …").
+_PROPOSING = r"(?:i'?m|i\s+am|we'?re|we\s+are)\s+(?:proposing|suggesting)"
 _CUE = re.compile(
     r"\?|(?=[abcdefghilmoprstuw])\b(?:how\s+about|what\s+about|could|can|shall|should|would|will|let'?s|lets|maybe|perhaps|"
     r"works?|working|suits?|suit|free|available|around|open|prefer|propose|suggest|meet|meeting|chat|"
-    r"(?:i'?m|i\s+am|we'?re|we\s+are)\s+(?:proposing|suggesting)|"
+    + _PROPOSING
+    + r"|"
     r"catch\s+up|sync|talk|speak|connect|book|schedule|pencil|plan|ok|okay|good|fine|best|great|perfect|"
     r"please|another|make\s+it|(?:i'?d|i\s+would|we'?d)\s+rather|i\s+can|i\s+could|we\s+can|we\s+could|up\s+for|happy\s+to|let\s+me\s+know|either|or|instead|"
     r"then|is\s+that|does\s+that|do\s+you|are\s+you|move|push|bump|shift|reschedule|postpone|bring|"
@@ -420,14 +423,19 @@ _OFFER = re.compile(
     r"\?|(?=[abcefghilopsuw])\b(?:how\s+about|what\s+about|could\s+(?:we|you)|can\s+(?:we|you)|shall\s+we|should\s+we|"
     r"would\s+(?:\w+\s+){0,4}(?:work|suit|be\s+(?:ok|okay|fine|possible|convenient|better|good))|works?\s+for|"
     r"suits?|i'?m\s+(?:free|available|around|open)|free|available|let'?s|i\s+can\s+do|we\s+can\s+do|i\s+could\s+do|"
-    r"(?:is|are)\s+(?:wide\s+)?open|(?:is|sounds|looks)\s+(?:also\s+|still\s+|totally\s+|really\s+)?(?:perfe?ct|great|fine|good|ok(?:ay)?)\b|up\s+for|possible|prefer|(?:i'?d|i\s+would|we'?d)\s+rather|propose|suggest|(?:i'?m|i\s+am|we'?re|we\s+are)\s+(?:proposing|suggesting)|instead|works?\b|would\s+be\s+(?:better|best|ideal|great)|"
+    r"(?:is|are)\s+(?:wide\s+)?open|"
+    r"(?:is|sounds|looks)\s+(?:also\s+|still\s+|totally\s+|really\s+)?(?:perfe?ct|great|fine|good|ok(?:ay)?)\b|"
+    r"up\s+for|possible|prefer|(?:i'?d|i\s+would|we'?d)\s+rather|propose|suggest|"
+    + _PROPOSING
+    + r"|instead|works?\b|would\s+be\s+(?:better|best|ideal|great)|"
     r"any\s*time|anytime|whenever|(?:fine|good|ok|okay|best|great|better|easiest)\s+(?:by|for|with)\s+(?:me|us)|"
     r"flexible|convenient|aim\s+for|(?:is|are)\s+(?:usually\s+|generally\s+|often\s+|mostly\s+)?(?:open|better)\b|"
     r"(?<!what\s)(?<!which\s)(?:is|are)\s+(?:usually\s+|generally\s+|always\s+|often\s+)?(?:best|ideal|easiest)"
     r"(?:\s+for\s+(?:me|us))?(?=\s*(?:[.!,;]|$)))",
 )  # fmt: skip
 _NOT_AN_OFFER = re.compile(
-    r"\bbefore\s+we\s+meet\b(?=.*\b(?:could|can|would)\s+you\b)|\b(?:do|would)\s+you\s+prefer\b|\bsee\s+(?:you|u|everyone|y'all|all)\b|\bhave\s+a\s+(?:great|good|nice)\b|\blooking\s+forward\b",
+    r"\bbefore\s+we\s+meet\b(?=.*\b(?:could|can|would)\s+you\b)|\b(?:do|would)\s+you\s+prefer\b|"
+    r"\bsee\s+(?:you|u|everyone|y'all|all)\b|\bhave\s+a\s+(?:great|good|nice)\b|\blooking\s+forward\b",
 )
 # A time as the edge of a window ("after 3pm", "between 2 and 5", "anytime Wednesday") is not
 # a meeting time: the person is saying when they are free, and is asked for the exact time.
@@ -773,7 +781,8 @@ _I = re.IGNORECASE
 
 #: Weekdays in the languages mentors and mentees most often mix into English ("is it ok for you
 #: mardi 15h?", "Dienstag 10 Uhr", "martes a las 3"), which the library would read as months
-#: ("mar…" as March) or not at all. Portuguese only with "-feira" ("segunda" is also "second").
+#: ("mar…" as March) or not at all. Portuguese with "-feira" here ("segunda" is also "second"; the
+#: short forms are read only before an hour, `_FOREIGN_TIME_WORDS`).
 _FOREIGN_WEEKDAYS = {
     **dict.fromkeys(("lundi", "montag", "lunes", "lunedi", "lunedì", "maandag", "segunda-feira"), "Monday"),
     **dict.fromkeys(
@@ -828,11 +837,14 @@ def _hours_moved(match: re.Match[str]) -> str:
 
 
 #: Time words of the languages programs run in, put in English before anything reads them, in
-#: order: "halb 3" and "om half 4" (half past two, three; "half 4" alone is British, 4:30); "por la
-#: mañana" (in the morning, not tomorrow); the hour's preposition ("a las 5", "um 14", "om 10",
-#: "alle 18", "às 10h", "o 15:00", "saat 14:00", "jam 7"); "Uhr"/"uur" after it; the part of the
-#: day after it ("5 de la tarde", "7 pagi", "8 malam"); "tomorrow", "today", "next week"; "dia 15"
-#: (the 15th); and the verbs of calling off and moving a meeting.
+#: this order (each rule relies on those before it): hours moved ("um eine Stunde nach hinten");
+#: "halb 3" and "om half 4" (half past two, three; "half 4" alone is British, 4:30); "por la mañana"
+#: (in the morning, not tomorrow) and "por la tarde"; Indonesian hours with their part of the day;
+#: weekdays that are also words or names, only before an hour; the hour's preposition ("a las 5",
+#: "um 14", "om 10", "alle 18", "às 10h", "o 15:00", "saat 14:00", "jam 7"); "Uhr"/"uur" after it;
+#: the part of the day after it ("5 de la tarde"); "tomorrow", "today", "next week"; "dia 15" (the
+#: 15th); "the same time"; and the verbs of calling off and moving a meeting. Each rule's words are
+#: in `_FOREIGN_TIME_LOOK`, and tests/inbound/test_foreign_words.py holds an example of each.
 _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
     # "um eine Stunde nach hinten verschieben": an hour later (before "um" is read as "at")
     (
@@ -840,7 +852,9 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
         _hours_moved,
     ),
     (
-        re.compile(r"\b(?:om\s+half|halb)\s+(\d{1,2})\b", _I),  # ("um half 4" is English "um, half 4")
+        re.compile(
+            r"\b(?:(?:um\s+)?halb|om\s+half)\s+(\d{1,2})\b", _I
+        ),  # ("um half 4" is English "um, half 4")
         lambda m: f"at {(int(m.group(1)) - 2) % 12 + 1}:30",
     ),
     (
@@ -953,15 +967,16 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
     ),
 )
 _PORTUGUESE_DAYS = {
-    "segunda": "Monday", "terça": "Tuesday", "terca": "Tuesday", "quarta": "Wednesday", "quinta": "Thursday",
-    "sexta": "Friday",
-}  # fmt: skip
+    day: _FOREIGN_WEEKDAYS[f"{day}-feira"]
+    for day in ("segunda", "terça", "terca", "quarta", "quinta", "sexta")
+}
+#: Weekdays that are also names or words ("Senin can join", "Cuma"), read only before an hour.
 _FOREIGN_NAMED_DAYS = {
-    "senin": "Monday",
-    "rabu": "Wednesday",
-    "kamis": "Thursday",
-    "cuma": "Friday",
-    "sabtu": "Saturday",
+    **dict.fromkeys(("senin",), "Monday"),
+    **dict.fromkeys(("rabu",), "Wednesday"),
+    **dict.fromkeys(("kamis",), "Thursday"),
+    **dict.fromkeys(("cuma",), "Friday"),
+    **dict.fromkeys(("sabtu",), "Saturday"),
 }
 #: A word any of `_FOREIGN_TIME_WORDS` needs, looked for first (most replies have none).
 _FOREIGN_TIME_LOOK = re.compile(
@@ -971,7 +986,7 @@ _FOREIGN_TIME_LOOK = re.compile(
     r"semaine|woche|volgende|settimana|tygodniu|d[ií]a|cancelar|cancelo|cancela|annul\w*|absagen|abzusagen|afzeggen|"
     r"odwołać|anulować|iptal|batalkan|cambiar|mover|reprogramar|d[ée]caler|reporter|verschieben|verlegen|spostare|"
     r"rimandare|remarcar|adiar|verzetten|przełożyć|ertelemek|jadwal|misma|mesmo|mesma|zelfde|m[eê]me|gleichen|selben|"
-    r"stessa|ayn[ıi]|segunda|ter[cç]a|quarta|quinta|sexta)\b|\bo\s+\d"
+    r"stessa|ayn[ıi]|segunda|ter[cç]a|quarta|quinta|sexta|senin|rabu|kamis|cuma|sabtu|stunden?)\b|\bo\s+\d"
 )
 
 
@@ -1976,7 +1991,7 @@ _MOVE_ASKED = re.compile(
 #: wish me luck"): an engagement, not an offer.
 _ENGAGEMENT_FIRST = re.compile(
     r"\W*(?:my\s+|the\s+|a\s+|an\s+|our\s+|his\s+|her\s+|their\s+)?(?:[\w'-]+\s+)?"
-    rf"{ENGAGEMENTS}"
+    rf"{_ENGAGEMENTS}"
 )
 #: A time said to be on the day named before: "4:30 that day", "later the same day".
 _THAT_DAY = re.compile(r"\b(?:that|the\s+same|same)\s+day\b")

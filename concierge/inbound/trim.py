@@ -645,8 +645,8 @@ _DISCLAIMERS = (
     "registered in england",
 )
 #: Openings a person might also write: a disclaimer or a note on working hours only with one of
-#: `_NOTE_MARKS` in the paragraph ("This message is confidential between us: …" is the person's).
-_NOTES = (
+#: `_DISCLAIMER_MARKS` in the paragraph ("This message is confidential between us: …" is the person's).
+_MAYBE_DISCLAIMERS = (
     "this message is confidential",
     "this communication is confidential",
     "my working hours may not be",
@@ -654,7 +654,7 @@ _NOTES = (
     "i work flexibly",
     "i send emails outside",
 )
-_NOTE_MARKS = (
+_DISCLAIMER_MARKS = (
     "intended recipient",
     "intended only",
     "intended solely",
@@ -707,6 +707,10 @@ def _is_prose(line: str) -> bool:
     return len(stripped.split()) >= 5 and stripped.endswith((".", "?", "!", ":", ";", ","))
 
 
+#: Titles written with a name on a card's first line ("Prof. Elena Petrova").
+_NAME_TITLES = frozenset({"prof", "dr", "mr", "mrs", "ms", "mx", "sir", "dame", "phd", "md", "jr", "sr"})
+
+
 def _only_the_name(line: str, sender: _Sender | None) -> bool:
     """The line is the sender's name, perhaps with a title, and nothing else ("Ana Lima", "Prof.
     Ana Lima"; not "Will do, thanks" from a Will)."""
@@ -718,9 +722,6 @@ def _only_the_name(line: str, sender: _Sender | None) -> bool:
         and any(word in sender.name_words for word in words)
         and all(word in sender.name_words or word in _NAME_TITLES for word in words)
     )
-
-
-_NAME_TITLES = frozenset({"prof", "dr", "mr", "mrs", "ms", "mx", "sir", "dame", "phd", "md", "jr", "sr"})
 
 
 def _a_title_line(line: str) -> bool:
@@ -736,7 +737,7 @@ def _a_title_line(line: str) -> bool:
         len(stripped) <= 60
         and not stripped[:1].islower()
         and "?" not in stripped
-        and not lowered.replace(".", "").startswith("ps")
+        and not lowered.replace(".", "").startswith(("ps ", "ps:", "ps,"))
         and not clock
     )
 
@@ -757,7 +758,8 @@ def _drop_signature_cards(lines: list[str], sender: _Sender | None) -> list[str]
         block = lines[first : last + 1]
         lowered = block[0].strip().lower().lstrip("*_ ")
         if lowered.startswith(_DISCLAIMERS) or (
-            lowered.startswith(_NOTES) and any(mark in " ".join(block).lower() for mark in _NOTE_MARKS)
+            lowered.startswith(_MAYBE_DISCLAIMERS)
+            and any(mark in " ".join(block).lower() for mark in _DISCLAIMER_MARKS)
         ):
             cut = first
             continue

@@ -2,7 +2,7 @@
 
 Many of the patterns in `concierge.inbound` start with a look-ahead of one character class,
 `(?=[abc])(?:…)`, so that the regex engine skips in one test every position where none of the
-phrases can start (a third faster on every reply; `bench/understand.py`). The class is written by
+phrases can start (faster on every reply, the same matches; `bench/understand.py`). The class is written by
 hand: should a phrase be added that starts with a character the class lacks, that phrase would
 silently never match. This test reads each such pattern with Python's own regex parser, works out
 the characters each alternative can start with, and names any the class misses.
@@ -25,12 +25,12 @@ UNKNOWN = object()
 CATEGORIES = {sre.CATEGORY_DIGIT: "0123456789", sre.CATEGORY_SPACE: " \t\n\r\f\v"}
 
 
-def _starts(items: list, index: int, caseless: bool) -> set | object:
-    """What the sequence `items[index:]` can start with: characters (both cases where caseless),
+def _starts(items: list, caseless: bool) -> set | object:
+    """What the sequence `items` can start with: characters (both cases where caseless),
     "" when it can match nothing at all, or UNKNOWN."""
     starts: set = set()
     ahead: list | None = None  # a one-class look-ahead seen: what comes next must be in it
-    for op, value in items[index:]:
+    for op, value in items:
         if op is sre.ASSERT and value[0] == 1 and len(value[1]) == 1 and value[1][0][0] is sre.IN:
             ahead = list(value[1])
             continue
@@ -52,19 +52,18 @@ def _starts(items: list, index: int, caseless: bool) -> set | object:
         if op is sre.BRANCH:
             inner: set = set()
             for branch in value[1]:
-                found = _starts(list(branch), 0, caseless)
+                found = _starts(list(branch), caseless)
                 if found is UNKNOWN:
                     return UNKNOWN
                 inner |= found
         elif op is sre.SUBPATTERN:
             _group, add, remove, body = value
-            inner_caseless = (caseless or bool(add & re.IGNORECASE)) and not remove & re.IGNORECASE
-            inner = _starts(list(body), 0, inner_caseless)
+            inner = _starts(list(body), _caseless(caseless, add, remove))
             if inner is UNKNOWN:
                 return UNKNOWN
         elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
             low, _high, body = value
-            inner = _starts(list(body), 0, caseless)
+            inner = _starts(list(body), caseless)
             if inner is UNKNOWN:
                 return UNKNOWN
             if low == 0:
@@ -75,9 +74,14 @@ def _starts(items: list, index: int, caseless: bool) -> set | object:
         if "" not in inner:
             return starts
     if ahead is not None:  # "(?<=[.!?])(?=[A-Z])": an empty match, before one of these
-        found = _starts(ahead, 0, caseless)
+        found = _starts(ahead, caseless)
         return UNKNOWN if found is UNKNOWN else starts | found
     return starts | {""}
+
+
+def _caseless(caseless: bool, add: int, remove: int) -> bool:
+    """Whether a group `(?i:…)`/`(?-i:…)` inside a pattern that is (or is not) caseless is."""
+    return (caseless or bool(add & re.IGNORECASE)) and not remove & re.IGNORECASE
 
 
 def _cased(char: str, caseless: bool) -> set[str]:
@@ -97,9 +101,7 @@ def _dispatches(items: list, caseless: bool):
                 yield from _dispatches(list(branch), caseless)
         elif op is sre.SUBPATTERN:
             _group, add, remove, body = value
-            yield from _dispatches(
-                list(body), (caseless or bool(add & re.IGNORECASE)) and not remove & re.IGNORECASE
-            )
+            yield from _dispatches(list(body), _caseless(caseless, add, remove))
         elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
             yield from _dispatches(list(value[2]), caseless)
 
@@ -152,7 +154,7 @@ def test_the_dispatched_patterns_are_found():
 def test_a_look_ahead_class_holds_every_character_its_phrases_can_start_with(name, pattern):
     tree = list(sre_parse.parse(pattern.pattern, pattern.flags))
     for klass, following, caseless in _dispatches(tree, bool(pattern.flags & re.IGNORECASE)):
-        starts = _starts(following, 0, caseless)
+        starts = _starts(following, caseless)
         if starts is UNKNOWN or "" in starts:
             # What follows cannot be told by its first character: the look-ahead is a condition
             # on the next character, allowed only where listed as such.
@@ -166,5 +168,5 @@ def test_a_missing_start_is_caught():
     """The check itself: a class that forgets a phrase's first letter fails it."""
     tree = list(sre_parse.parse(r"\b(?=[ab])(?:apple|banana|cherry)\b", 0))
     ((klass, following, caseless),) = _dispatches(tree, False)
-    starts = _starts(following, 0, caseless)
+    starts = _starts(following, caseless)
     assert sorted(c for c in starts if not _covers(klass, c, caseless)) == ["c"]

@@ -1,0 +1,58 @@
+"""Time words of other languages are put in English before a reply is read, one example per rule.
+
+Each rule of `_FOREIGN_TIME_WORDS` is tried only when `_FOREIGN_TIME_LOOK` finds one of its words:
+an example here that stops changing means the look and the rule have drifted apart.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from concierge.inbound.times import normalize
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        ("Können wir um eine Stunde nach hinten verschieben?", "Können wir an hour later reschedule?"),
+        ("Mittwoch um halb 3?", "Wednesday at 2:30?"),
+        ("Donderdag om half 4?", "Thursday at 3:30?"),
+        ("El jueves por la mañana a las 9", "El Thursday in the morning at 9"),
+        ("Por la tarde mejor", "in the afternoon mejor"),
+        ("Rabu jam 7 pagi bisa?", "Wednesday at 7am bisa?"),
+        ("Kamis jam 10?", "Thursday at 10?"),
+        ("Pode ser quinta às 10h?", "Pode ser Thursday at 10:00?"),
+        ("Donnerstag um 14 Uhr", "Thursday at 14:00"),
+        ("a las 5 de la tarde", "at 5pm"),
+        ("Morgen früh um 9?", "tomorrow morning at 9?"),
+        ("Amanhã às 9h pode ser?", "tomorrow at 9:00 pode ser?"),
+        ("hoy a las 3", "today at 3"),
+        ("la semana que viene", "next week"),
+        ("terça-feira, dia 15", "Tuesday, the 15th"),
+        ("a la misma hora", "same time"),
+        ("Tengo que cancelar la reunión", "Tengo que cancel la reunión"),
+        ("¿Podemos cambiar la reunión?", "¿Podemos reschedule la reunión?"),
+        ("Cuma günü saat 14:00", "Friday günü at 14:00"),
+        ("Czy pasuje wtorek o 15:00?", "Czy pasuje Tuesday at 15:00?"),
+        ("giovedì alle 18", "Thursday at 18"),
+    ],
+)
+def test_time_words_of_other_languages_are_put_in_english(written: str, read: str) -> None:
+    assert normalize(written) == read
+
+
+@pytest.mark.parametrize(
+    "english",
+    [
+        "Um, could we do Tuesday at 3?",
+        "The reporter asked about our program.",
+        "Our mover is coming at 3.",
+        "My shoulder is sore after the gym.",
+        "Dinner at Quinta at 7 Tuesday?",
+        "Can Ms Morgen join at 3pm?",
+        "Hoy! Could we do 4pm?",
+        "I'm stuck in a traffic jam, 10 min late.",
+    ],
+)
+def test_english_that_shares_those_words_is_left_as_written(english: str) -> None:
+    assert normalize(english) == english
