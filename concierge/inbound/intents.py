@@ -423,13 +423,15 @@ _DECLINE = at_word_start(
     r"(?:i'?m|i\s+am|i'?ll\s+be|i\s+will\s+be)\s+(?:\w+\s+)?(?:travell?ing|away|busy|booked|out|off|unavailable|tied\s+up)\s+"
     r"(?:that\s+(?:day|morning|afternoon|evening)|then|at\s+that\s+time)\b",
     # "3pm on Tuesday clashes with our board meeting", "I have a conflict then", "that slot is taken"
-    r"(?<!no\slonger\s)clash(?:es|ing)?\s+with\b(?!\s+(?:nothing|anything)\b)",
-    r"(?:i\s+have|i'?ve\s+got|there'?s)\s+a\s+conflict(?=\s+(?:then|that\s+day|at\s+that\s+time)\b|\W*$)",
+    r"(?<!no\slonger\s)(?<!n't\s)(?<!not\s)clash(?:es|ing)?\s+with\b(?!\s+(?:nothing|anything)\b)",
+    r"(?<!if\s)(?<!whether\s)(?<!think\s)(?:i\s+have|i'?ve\s+got|there'?s)\s+a\s+conflict"
+    r"(?=\s+(?:then|that\s+day|at\s+that\s+time)\b|\W*$)",
     # "that time is taken", "the 3pm slot's gone" (not "it's taken me ages", "my cold is gone")
     r"(?:time|slot|day|date|that|\d\s*(?:am|pm)?)\s*(?:is|'s|are)\s+(?:already\s+)?(?:taken|gone)\b"
-    r"(?!\s+(?:me|us|care|a\b|ages))",
+    r"(?!\s+(?:me|us|care|a\b|ages|well|smoothly|great|fine|by|over|through|up|down|out)\b)",
     # "9pm is very late for me", "is too early for me"
-    r"(?:is|'s|are)\s+(?:very|really|way|much|rather|quite|a\s+bit|too)\s+(?:too\s+)?(?:late|early)\s+for\s+(?:me|us)\b",
+    r"(?:is|'s|are)\s+(?:very|really|way|much|rather|quite|a\s+bit|too)\s+(?:too\s+)?(?:late|early)\s+for\s+(?:me|us)\b"
+    r"(?!\s+to\b)",  # (not "too early for me to say")
     r"(?:can'?t|cannot|can\s+not|won'?t\s+be\s+able\s+to|unable\s+to)\s+"
     r"(?:make\s+(?:it|that|this)|do\s+(?:it|that|this|then)|attend|join|come|"
     r"keep\s+(?:it|that|this|our|the|\w+day)\b(?!\s+up\b))",
@@ -458,7 +460,8 @@ _DECLINE = at_word_start(
     # The whole clause ("No.", "Can't.") or its first word ("Nope, …").
     anchored=(
         r"^\W*(?:(?:sorry|unfortunately|alas)\W+)?(?:no|nope|nah|can'?t|cannot)\W*$",
-        r"^\W*(?:no|nope|nah)\b(?!\W*(?:problem|prob|worries|worry|rush|stress|pressure|doubt|need)\b|\.\s*\d)",
+        r"^\W*(?:no|nope|nah)\b(?!\W*(?:problem|prob|worries|worry|rush|stress|pressure|doubt|need|conflicts?|"
+        r"clash(?:es)?|issues?|objections?)\b|\.\s*\d)",
     ),
 )
 #: Any of the options offered will do ("Either works", "both fine!"); a bare "fine" or "good" only

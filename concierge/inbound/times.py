@@ -870,7 +870,8 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
     (
         re.compile(
             r"(?<!\bat\s)\b(segunda|ter[cç]a|quarta|quinta|sexta)"
-            r"(?=\s+(?:às|as\s+\d|at\s+\d|à\s+tarde|de\s+manh|dia\s+\d|\d{1,2}h))",
+            r"(?=\s+(?:às|as\s+\d|at\s+\d|à\s+tarde|de\s+manh|dia\s+\d|\d{1,2}h))"
+            r"(?!.{0,40}\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b)",
             _I,
         ),
         lambda m: _PORTUGUESE_DAYS[m.group(1).lower()],
@@ -882,9 +883,11 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
     (
         # the hour's preposition, not a count ("um 2 Stunden verschieben", "alle 14 Tage")
         re.compile(
-            r"(?:\b(?:a\s+las|a\s+la|às|alle|um|om|saat|jam|pukul|vers)|(?<=\s)(?-i:o))\s+"
-            r"(?=\d)(?!\d+\s*(?:stunden?|std|minuten|min|tage[n]?|wochen|monate|things?|questions?|people|personen|"
-            r"d[ií]as|horas|minutos|giorni|ore|minuti|dagen|uur\s+(?:later|eerder))\b)",
+            r"\b(?:a\s+las|a\s+la|às|saat|jam|pukul)\s+(?=\d)|"
+            # words English has too: not before a count ("um, 12 slides", "um 2 Stunden", "alle 14 Tage")
+            r"(?:\b(?:alle|um|om|vers)|(?<=\s)(?-i:o))\s+(?=\d)"
+            r"(?!\d+\s*(?:[a-z]{3,}s|stunden?|std|minuten|min|tage[n]?|wochen|monate|people|personen|d[ií]as|horas|"
+            r"minutos|giorni|ore|minuti|dagen)\b)",
             _I,
         ),
         "at ",
@@ -915,7 +918,7 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
     (
         re.compile(
             r"\b(?:ma[nñ]ana|demain|amanh[aã]|domani|jutro|yar[ıi]n|besok)\b|(?<!guten\s)(?<!am\s)\b(?-i:morgen)\b|"
-            r"^\W*Morgen\b(?=\s+(?:um|at|früh|vormittag|nachmittag|abend|\d|passt|geht|kann|ginge))",
+            r"^\W*Morgen\b(?=\s+(?:um|at\s+\d|früh|vormittag|nachmittag|abend|\d|passt|geht|kann|ginge))",
             _I,
         ),
         "tomorrow",
