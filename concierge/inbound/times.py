@@ -2037,12 +2037,10 @@ def _read_clause(
         facts.carried_days = ()
         return  # nothing here names a time
     busy = _BUSY.search(_IF_NOT.sub(" ", low) if "if" in low else low)
-    clause.unavailable = bool(_PAST.search(low) or busy)
-    offers = (
-        not clause.unavailable
-        and not _NOT_AN_OFFER.search(low)
-        and (_OFFER.search(low) is not None or not _ENGAGEMENT_FIRST.match(low))
-    )
+    # What the sender has on, named first without offering it ("Class at 6 on Thursday"), is as busy.
+    engaged = _OFFER.search(low) is None and _ENGAGEMENT_FIRST.match(low) is not None
+    clause.unavailable = bool(_PAST.search(low) or busy or engaged)
+    offers = not clause.unavailable and not _NOT_AN_OFFER.search(low)
     cue = bool(_CUE.search(low))
     carried = facts.carried_days
     facts.carried_days = ()
@@ -2062,7 +2060,7 @@ def _read_clause(
         and previous is not None
         and previous.unavailable
         and len(set(previous.days)) == 1
-        and _CLOCK.search(previous.low)
+        and (_CLOCK.search(previous.low) or _HOUR_WRITTEN.search(previous.low))
         and not _PAST.search(previous.low)
     ):
         # "Tuesday 3pm is my dentist, so 5pm?": another hour of the one day just refused.
