@@ -950,6 +950,30 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
         ),
         "same time",
     ),
+    # a refusal of the time asked about ("Leider kann ich da nicht", "esa hora no me viene bien",
+    # "não vou conseguir nesse horário", "nie dam rady", "dinsdag lukt niet")
+    (
+        re.compile(
+            r"\bkann\s+ich\s+(?:da\s+|dann\s+|leider\s+)?nicht\b|\bno\s+(?:me\s+viene\s+bien|puedo|me\s+va\s+bien)\b|"
+            r"\bn[ãa]o\s+(?:vou\s+conseguir|posso|d[aá])\b|\bnie\s+dam\s+rady\b|\bnon\s+(?:posso|riesco|mi\s+va)\b|"
+            r"\bje\s+ne\s+(?:peux|pourrai)\s+pas\b|\b(?:lukt|past)\s+(?:me\s+)?niet\b|\bik\s+kan\s+(?:dan\s+)?niet\b|"
+            r"\bgeht\s+(?:bei\s+mir\s+)?(?:leider\s+)?nicht\b|\bne\s+me\s+convient\s+pas\b",
+            _I,
+        ),
+        "can't make it",
+    ),
+    # "but" after a comma, where a refusal turns to another time ("Dienstag geht nicht, aber Mittwoch?")
+    (re.compile(r",\s*(?:aber|pero|mais|mas|maar|ma|ale|ama|tapi)\s+", _I), ", but "),
+    # an option picked by its place ("la segunda opción", "a segunda opção", "le premier créneau")
+    (
+        re.compile(
+            r"\b(?:la|a|le|die|das|de|il)\s+(primera?|premi[eè]re?|erste|eerste|prim[ao]|segund[ao]|second[e]?|zweite|"
+            r"tweede|seconda|terc(?:era|eira)|troisi[eè]me|dritte|derde|terza)\s+"
+            r"(?:opci[oó]n|op[cç][aã]o|option|cr[eé]neau|horario|hor[aá]rio|termin|optie|opzione|alternativa)",
+            _I,
+        ),
+        lambda m: f"the {_FOREIGN_ORDINALS[m.group(1).lower()[:4]]} option",
+    ),
     (
         re.compile(
             r"\b(?:cancelar|cancelo|annuler|annule|absagen|abzusagen|annullare|annullo|afzeggen|"
@@ -969,6 +993,11 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
         "reschedule",
     ),
 )
+_FOREIGN_ORDINALS = {
+    **dict.fromkeys(("prim", "prem", "erst", "eers"), "first"),
+    **dict.fromkeys(("segu", "seco", "zwei", "twee"), "second"),
+    **dict.fromkeys(("terc", "troi", "drit", "derd", "terz"), "third"),
+}
 _PORTUGUESE_DAYS = {
     day: _FOREIGN_WEEKDAYS[f"{day}-feira"]
     for day in ("segunda", "terça", "terca", "quarta", "quinta", "sexta")
@@ -989,7 +1018,10 @@ _FOREIGN_TIME_LOOK = re.compile(
     r"semaine|woche|volgende|settimana|tygodniu|d[ií]a|cancelar|cancelo|cancela|annul\w*|absagen|abzusagen|afzeggen|"
     r"odwołać|anulować|iptal|batalkan|cambiar|mover|reprogramar|d[ée]caler|reporter|verschieben|verlegen|spostare|"
     r"rimandare|remarcar|adiar|verzetten|przełożyć|ertelemek|jadwal|misma|mesmo|mesma|zelfde|m[eê]me|gleichen|selben|"
-    r"stessa|ayn[ıi]|segunda|ter[cç]a|quarta|quinta|sexta|senin|rabu|kamis|cuma|sabtu|stunden?)\b|\bo\s+\d"
+    r"stessa|ayn[ıi]|segunda|ter[cç]a|quarta|quinta|sexta|senin|rabu|kamis|cuma|sabtu|stunden?|nicht|puedo|viene|"
+    r"conseguir|posso|rady|riesco|peux|pourrai|niet|convient|primera?|premi[eè]re?|erste|eerste|segundo|seconde|"
+    r"zweite|tweede|seconda|tercera|terceira|troisi[eè]me|dritte|derde|terza|aber|pero|mais|maar|tapi)\b|\bo\s+\d|"
+    r"\bn[ãa]o\s+d[aá]\b"
 )
 
 
