@@ -35,6 +35,9 @@ from concierge.inbound.times import normalize
         ("Cuma günü saat 14:00", "Friday günü at 14:00"),
         ("Czy pasuje wtorek o 15:00?", "Czy pasuje Tuesday at 15:00?"),
         ("giovedì alle 18", "Thursday at 18"),
+        ("Leider kann ich da nicht.", "Leider can't make it."),
+        ("Prefiero la segunda opción, gracias.", "Prefiero the second option, gracias."),
+        ("Dienstag geht leider nicht, aber Mittwoch um 10?", "Tuesday can't make it, but Wednesday at 10?"),
     ],
 )
 def test_time_words_of_other_languages_are_put_in_english(written: str, read: str) -> None:
@@ -52,6 +55,8 @@ def test_time_words_of_other_languages_are_put_in_english(written: str, read: st
         "Can Ms Morgen join at 3pm?",
         "Hoy! Could we do 4pm?",
         "I'm stuck in a traffic jam, 10 min late.",
+        "Thanks, ma'am, that works.",
+        "Option 2 is the second option I'd pick.",
     ],
 )
 def test_english_that_shares_those_words_is_left_as_written(english: str) -> None:
