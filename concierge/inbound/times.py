@@ -275,9 +275,20 @@ _REPEAT_WEEKLY = re.compile(
 _REPEAT_MONTHLY = re.compile(r"\b(?:monthly|every\s+month|once\s+a\s+month)\b")
 _SERIES_START = re.compile(r"\b(?:starting|beginning|from|as\s+of|commencing)\s*(?:on\s+)?$")
 
+#: A meeting's length in words ("thirty minutes").
+_MINUTES_IN_WORDS = {
+    "fifteen": 15,
+    "twenty": 20,
+    "thirty": 30,
+    "forty five": 45,
+    "forty": 40,
+    "sixty": 60,
+    "ninety": 90,
+}
+_MINUTE_WORDS = "|".join(word.replace(" ", "[\\s-]") for word in _MINUTES_IN_WORDS)
 _DURATION = re.compile(
     r"(?=[\dahoftsn])\b(?:(?P<half>half\s+an?\s+hour)|(?P<hour_half>an?\s+hour\s+and\s+a\s+half|1\.5\s*(?:hours?|hrs?|h))|"
-    r"(?P<words>fifteen|twenty|thirty|forty[\s-]five|forty|sixty|ninety)\s+(?:minutes?|mins?)\b|"
+    rf"(?P<words>{_MINUTE_WORDS})\s+(?:minutes?|mins?)\b|"
     r"(?P<an>an|one)\s+hour(?!\s+(?:earlier|later|before|after))|"
     r"(?P<n>\d{1,3})\s*(?:-\s*)?(?P<unit>minutes?|mins?|m\b|hours?|hrs?|h\b)(?!\s+(?:earlier|later|before|after|ago)))",
 )  # fmt: skip
@@ -2469,15 +2480,6 @@ _ANOTHER_LENGTH = re.compile(
     r"\b(?:(?<!\bi\s)(?<!\bwe\s)(?<!\bonly\s)(?<!\bto\s)(?:join|joining|stay|drop\s+(?:in|by)|pop\s+in|sit\s+in)"
     r"\s+(?:us\s+|you\s+)?for|the\s+(?:first|last))\s+$"
 )
-_MINUTES_IN_WORDS = {
-    "fifteen": 15,
-    "twenty": 20,
-    "thirty": 30,
-    "forty five": 45,
-    "forty": 40,
-    "sixty": 60,
-    "ninety": 90,
-}
 
 
 def _duration(text: str, ranges: list[int]) -> int:
@@ -2491,7 +2493,7 @@ def _duration(text: str, ranges: list[int]) -> int:
     )
     if match:
         if match.group("words"):
-            return _MINUTES_IN_WORDS[match.group("words").replace("-", " ")]
+            return _MINUTES_IN_WORDS[" ".join(re.split(r"[\s-]", match.group("words").lower()))]
         if match.group("half"):
             return 30
         if match.group("hour_half"):
