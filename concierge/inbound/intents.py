@@ -920,7 +920,7 @@ def _declined_days(reading: Reading, situation: Situation, used: set[int]) -> li
     named as one: "I can't make it Monday, Tuesday is fine" says when the sender is free."""
     if situation.asked != "invite" or situation.meeting is None:
         return []
-    next_day = situation.meeting.astimezone(situation.zone).date()
+    next_day = _meeting_day(situation)
     for index, clause in enumerate(reading.clauses):
         if _DECLINE.search(clause.low) and not clause.times and clause.days and _A_MEETING.search(clause.low):
             days = sorted(set(clause.days) - {next_day})
@@ -972,12 +972,15 @@ _ANOTHER_DAY = re.compile(r"\b(?:week|weekend|month|sometime|tomorrow)\b")
 _ASKS_FOR_IT = re.compile(r"\?|\b(?:instead|let'?s|can\s+we|could\s+we|shall\s+we|so\s+\w+\s+can)\b")
 
 
+def _meeting_day(situation: Situation) -> date:
+    """The booked meeting's day in the sender's zone."""
+    assert situation.meeting is not None  # an answer to an invite
+    return situation.meeting.astimezone(situation.zone).date()
+
+
 def _on_the_day(situation: Situation) -> bool:
     """The reply is written on the booked meeting's day (in the sender's zone)."""
-    assert situation.meeting is not None  # an answer to an invite
-    return (
-        situation.meeting.astimezone(situation.zone).date() == situation.now.astimezone(situation.zone).date()
-    )
+    return _meeting_day(situation) == situation.now.astimezone(situation.zone).date()
 
 
 def _arriving_at(reading: Reading, situation: Situation) -> bool:
@@ -1004,7 +1007,7 @@ def _arrival(clause: Clause, situation: Situation, late: bool) -> bool:
     "could we do Tuesday evening instead?" still ask)."""
     if not late or situation.meeting is None or not _A_DIGIT.search(clause.low):
         return False
-    day = situation.meeting.astimezone(situation.zone).date()
+    day = _meeting_day(situation)
     return (
         all(d == day for d in clause.days)
         and not _ANOTHER_PART.search(clause.low)
@@ -1084,6 +1087,8 @@ _STILL_ON = re.compile(
 _NO_LONGER = re.compile(
     r"\b(?:no\s+longer|not|cannot|bad|tricky|difficult|impossible|anymore|any\s+more)\b|n't\b", re.IGNORECASE
 )
+#: Each weekday by the start of its English name ("Tue is grand", "Thursday works").
+_DAY_NAMED = tuple(re.compile(rf"\b{name[:3]}") for name in WEEKDAYS)
 
 
 def _beside_the_meeting(
@@ -1204,7 +1209,7 @@ def _answer(reading: Reading, situation: Situation, options: list[Option], used:
             _HEDGED.search(reading.text.lower()) is not None
             or _HOURS_LIMITED.search(reading.text.lower()) is not None
         )
-        day_named = re.compile(rf"\b{WEEKDAYS[day.weekday()][:3]}")
+        day_named = _DAY_NAMED[day.weekday()]
         for index, clause in enumerate(reading.clauses):
             said_fine = (
                 (not options or "?" not in clause.text)

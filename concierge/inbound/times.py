@@ -836,7 +836,8 @@ _FOREIGN_WEEKDAY = re.compile(
 #: The same looked for first in the lower-cased text: a word's start and its first letter, then the
 #: words (a third of the cost of the case-blind search, on every reply).
 _FOREIGN_WEEKDAY_LOW = re.compile(
-    rf"\b(?=[cdfjklmnpqrstvwzgśç])(?:{'|'.join(map(re.escape, _FOREIGN_WEEKDAYS))})\b"
+    rf"\b(?=[{''.join(sorted({day[0] for day in _FOREIGN_WEEKDAYS}))}])"
+    rf"(?:{'|'.join(map(re.escape, _FOREIGN_WEEKDAYS))})\b"
 )
 
 
@@ -1015,11 +1016,11 @@ _PORTUGUESE_DAYS = {
 }
 #: Weekdays that are also names or words ("Senin can join", "Cuma"), read only before an hour.
 _FOREIGN_NAMED_DAYS = {
-    **dict.fromkeys(("senin",), "Monday"),
-    **dict.fromkeys(("rabu",), "Wednesday"),
-    **dict.fromkeys(("kamis",), "Thursday"),
-    **dict.fromkeys(("cuma",), "Friday"),
-    **dict.fromkeys(("sabtu",), "Saturday"),
+    "senin": "Monday",
+    "rabu": "Wednesday",
+    "kamis": "Thursday",
+    "cuma": "Friday",
+    "sabtu": "Saturday",
 }
 #: A word any of `_FOREIGN_TIME_WORDS` needs, looked for first (most replies have none).
 _FOREIGN_TIME_LOOK = re.compile(
@@ -1926,7 +1927,8 @@ def read_times(
         previous = clause
         facts.last_day = clause.days[-1] if clause.days else facts.last_day
     for index, after in enumerate(clauses):
-        _zone_said_after(clauses[:index], after, zone, other_zone)
+        if index and clauses[index - 1].times:
+            _zone_said_after(clauses[:index], after, zone, other_zone)
     for reason, offer in zip(clauses, clauses[1:], strict=False):
         if _is_the_reason_for(reason, offer, normalized):
             reason.times.clear()
@@ -1987,12 +1989,13 @@ _ZONE_ALONE = re.compile(
 
 
 def _zone_said_after(before: list[Clause], after: Clause, zone: ZoneInfo, other: ZoneInfo | None) -> None:
-    """The clocks written without a zone in the clause before `after` take the zone `after` names
+    """(`before` ends with a clause that offers times.) The clocks written without a zone in the
+    clause before `after` take the zone `after` names
     on its own ("Would Tuesday at 3 work? (UK time)"), or, said of "all times", those of every
     clause before it: the day as read in the sender's zone, the clock in the zone named. Not a
     time said with its zone ("2pm ET? I'm in Berlin."), nor one moved from the meeting ("an hour
     later?") or taken from it ("same time"): no clock of theirs is written."""
-    said = _ZONE_ALONE.fullmatch(after.low) if before and before[-1].times and not after.mentions else None
+    said = None if after.mentions else _ZONE_ALONE.fullmatch(after.low)
     if said is None:
         return
     named = _zone_named(said.group(1), zone, other)
@@ -2081,7 +2084,7 @@ def _read_clause(
         return  # nothing here names a time
     busy = _BUSY.search(_IF_NOT.sub(" ", low) if "if" in low else low)
     # What the sender has on, named first without offering it ("Class at 6 on Thursday"), is as busy.
-    engaged = _OFFER.search(low) is None and _ENGAGEMENT_FIRST.match(low) is not None
+    engaged = _ENGAGEMENT_FIRST.match(low) is not None and _OFFER.search(low) is None
     clause.unavailable = bool(_PAST.search(low) or busy or engaged)
     offers = not clause.unavailable and not _NOT_AN_OFFER.search(low)
     cue = bool(_CUE.search(low))
