@@ -1,6 +1,6 @@
 """Time words of other languages are put in English before a reply is read, one example per rule.
 
-Each rule of `_FOREIGN_TIME_WORDS` is tried only when `_FOREIGN_TIME_LOOK` finds one of its words:
+Each rule of `_FOREIGN_TIME_WORDS` is tried only when `_foreign_time_look` finds one of its words:
 an example here that stops changing means the look and the rule have drifted apart.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from concierge.inbound.times import normalize
+from concierge.inbound.times import _FOREIGN_TIME_LOOK_WORDS, _foreign_time_look, normalize
 
 
 @pytest.mark.parametrize(
@@ -61,3 +61,24 @@ def test_time_words_of_other_languages_are_put_in_english(written: str, read: st
 )
 def test_english_that_shares_those_words_is_left_as_written(english: str) -> None:
     assert normalize(english) == english
+
+
+@pytest.mark.parametrize("word", sorted(_FOREIGN_TIME_LOOK_WORDS))
+def test_each_look_word_is_found_beside_other_words(word: str) -> None:
+    assert _foreign_time_look(f"Ok, {word.capitalize()} 10? Thanks!")
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("On peut annuler?", True),
+        ("Czy pasuje wtorek o 15:00?", True),
+        ("Não dá pra mim", True),
+        ("Le 15 après-midi", True),
+        ("Could we meet Tuesday at 3pm? See you at 3 o'clock.", False),
+        ("Thanks for the intro, Maria! Happy to meet next week.", False),
+        ("Running 10 minutes late, sorry", False),
+    ],
+)
+def test_the_look_finds_what_no_single_word_says_and_not_english(text: str, found: bool) -> None:
+    assert _foreign_time_look(text) is found
