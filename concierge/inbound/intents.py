@@ -388,7 +388,7 @@ _CONFIRM = re.compile(
     r"^\W*(?:yes+|yep|yeah|yup|ya|y(?=\W*$)|sure|ok|okay|k|absolutely|definitely|of\s+course|confirm(?:ed)?|"
     # in the languages most often mixed into English ("Va bene, confermo", "Confirmo, nos vemos")
     r"va\s+bene|confermo|confirmo|confirmado|je\s+confirme|c'?est\s+confirm[ée]|ich\s+best[äa]tige|best[äa]tigt|"
-    r"perfect|great|excellent|brilliant|wonderful|sounds\s+(?:good|great|perfect|fine)|"
+    r"perfect|great|excellent|brilliant|wonderful|sounds\s+(?:good|gud|great|perfect|fine)|def(?=\W*$)|defo|deffo|"
     r"(?:that|this|it|tuesday|wednesday|thursday|friday|monday|saturday|sunday|the\s+time)?\s*works(?:\s+for\s+(?:me|us))?|"
     r"works\s+(?:great|fine|well)|fine(?:\s+(?:by|with)\s+me)?|deal|see\s+you\s+(?:then|there)|i'?ll\s+be\s+there|"
     r"count\s+me\s+in|looks\s+good|all\s+good|good\s+for\s+me|suits\s+me|that\s+suits|agreed|go\s+ahead|"
@@ -475,7 +475,8 @@ _ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, 
 #: Accepting a meeting already confirmed (an invite), as a calendar's "Yes" would.
 _ATTEND = re.compile(
     r"^\W*(?:yes|yep|i'?ll\s+be\s+there|count\s+me\s+in|i\s+can\s+make\s+it|i'?m\s+in|accept(?:ed)?|confirm(?:ed)?|"
-    r"will\s+be\s+there|attending|see\s+you\s+(?:then|there)|(?:i\s+)?will\s+(?:join|attend)(?=\W*$)|i'?ll\s+(?:join|attend)(?=\W*$))\b",
+    r"will\s+be\s+there|attending|(?:(?:ok(?:ay)?|k|cool)\W+)*(?:(?:see|c)\s+(?:you|u|ya)|cya)\s+(?:then|there|tomorrow|tmrw?)|"
+    r"still\s+on(?=\W*$)|(?:i\s+)?will\s+(?:join|attend)(?=\W*$)|i'?ll\s+(?:join|attend)(?=\W*$))\b",
 )
 #: Words of welcome that accept the meeting only when nothing in the reply refuses, calls off or
 #: moves it: "Perfect, see you then!" is a yes; "Great, but I won't be able to make it" is not.
@@ -487,6 +488,10 @@ _GLAD = re.compile(
 )
 #: The invite acknowledged: a yes only when the rest of the reply is courtesy ("Got the invite, all
 #: good on my side."; not "Got the invite - is there a Zoom link?").
+#: A reply that is only a thumbs-up, a tick or an OK hand (a yes to an invite as to an offer), or
+#: that opens with a thumbs-down (a no).
+_YES_SIGN = re.compile(r"^[\s!.]*(?:(?:👍|✅|👌|💯)[\U0001f3fb-\U0001f3ff]?[\s!.]*)+$")
+_NO_SIGN = re.compile(r"^\W*👎")
 _ACKNOWLEDGED = re.compile(
     r"^\W*(?:just\s+)?(?:confirming|(?:got|received)\s+the\s+(?:calendar\s+)?invit(?:e|ation))\b"
 )
@@ -499,7 +504,7 @@ _COURTESY = re.compile(
     r"^\W*(?:(?:hi|hello|hey|dear|morning|good\s+(?:morning|afternoon|evening)|greetings)\b[\w\s.'-]{0,30}|"
     r"(?:many\s+)?thanks?(?:\s+you)?(?:\s+(?:so|very)\s+much)?(?:\s+(?:again|a\s+lot|a\s+ton))?(?:\s+\w+)?|"
     r"thx|ty|tysm|cheers|best(?:\s+wishes)?|regards|kind\s+regards|best\s+regards|warm(?:est)?\s+regards|"
-    r"all\s+the\s+best|talk\s+soon|speak\s+soon|take\s+care|sincerely|yours|warmly|see\s+(?:you|u)(?:\s+\w+){0,3}|"
+    r"all\s+the\s+best|talk\s+soon|speak\s+soon|take\s+care|sincerely|yours|warmly|(?:see|c)\s+(?:you|u|ya)(?:\s+\w+){0,3}|cya(?:\s+\w+){0,3}|"
     r"have\s+a\s+(?:great|good|nice|lovely)\s+(?:day|weekend|week|evening)|ok|okay|great|cool|awesome|"
     r"perfect|nice|lovely|brilliant|sounds\s+good|got\s+it|noted|will\s+do|sure|please|pls|plz|thanks?\s+\w+|"
     r"(?-i:[A-Z][a-z'-]+(?:\s+[A-Z][a-z'-]+)?|[A-Z]{1,3})|-+\s*\w+)\W*$",
@@ -755,7 +760,7 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
 #: A yes, and what politely goes with it, at the start of a reply ("Yes please, …", "Sure thing! …").
 _YES_FIRST = re.compile(
     r"^\W*(?:yes|yep|yeah|yup|sure(?:\s+thing)?|ok(?:ay)?|of\s+course|absolutely|definitely|perfect|great)"
-    r"(?:\W+(?:please|thanks|thank\s+you))?\W*",
+    r"(?:\W+(?:please|thanks|thank\s+you|cool))?\W*",
     re.IGNORECASE,
 )
 
@@ -1157,6 +1162,9 @@ def _answer(reading: Reading, situation: Situation, options: list[Option], used:
             if _ATTEND.search(clause.low) or (not refuses and (_GLAD.search(clause.low) or acknowledged)):
                 used.add(index)
                 return Intent("confirm")
+        if not refuses and _YES_SIGN.match(reading.text):
+            used.update(range(len(reading.clauses)))
+            return Intent("confirm")
     if situation.asked == "confirm" and len(offered) > 1:
         fallback = _fallback_times(reading)
         countered = any(
@@ -1177,6 +1185,9 @@ def _answer(reading: Reading, situation: Situation, options: list[Option], used:
         return Intent("confirm")
     asked_about = _asked_about(situation)
     asked_day = asked_about.astimezone(situation.zone).date() if asked_about is not None else None
+    if not options and _NO_SIGN.match(reading.text):
+        used.update(range(len(reading.clauses)))
+        return Intent("decline")
     yeses = [clause for clause in reading.clauses if _says_yes(clause)]
     for index, clause in enumerate(reading.clauses):
         # (Not a refusal of another day beside a yes: "Yes, works for me. I'm not available on Fridays.";
@@ -1419,7 +1430,17 @@ _MESSAGE = at_word_start(
     r"i(?:\s+will|'ll)\s+be\s+(?:preparing|bringing|reading|working\s+on)\b",
     r"i'?m\s+(?:running|working\s+on|halfway|loving|so\s+sorry)",
     rf"https?://(?!{MEETING_HOST})",
-    starts="abcdfhilmprstwy",
+    # wishes, praise and asks beside a time ("Good luck with the demo tomorrow!", "Great to hear the
+    # launch went well!", "I also wanted to ask whether you'd review my CV", "Heads up, I might be
+    # late", "I have long admired your work")
+    r"good\s+luck\b",
+    r"(?:great|glad|happy|good|sorry|nice)\s+to\s+hear\b(?!\s+from\b)",
+    r"i\s+(?:also\s+)?wanted\s+to\s+ask\s+(?:you\s+)?(?:whether|if|about)\s+"
+    r"(?!we\b|i\s+could\b|it\b|that\b|this\b|\d|(?:mon|tue|wed|thu|fri|sat|sun|tomorrow|today|next|the\s+(?:time|meeting|"
+    r"session|call)))",
+    r"heads[\s-]*up\b(?![^.!?]{0,30}\b(?:move|moving|reschedul|push|cancel|can'?t\s+make))",
+    r"i\s+(?:have\s+|'ve\s+)?(?:long\s+|always\s+)?admired?\b",
+    starts="abcdfghilmnprstwy",
 )
 #: Someone addressed by name ("Sorry Jo, …"): names are capitalised, so this is looked for in the
 #: text as written (`_MESSAGE` in the lower-cased text, a third of the cost of a case-blind search).

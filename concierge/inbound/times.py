@@ -857,6 +857,18 @@ def _hours_moved(match: re.Match[str]) -> str:
 #: the part of the day after it ("5 de la tarde"); "tomorrow", "today", "next week"; "dia 15" (the
 #: 15th); "the same time"; and the verbs of calling off and moving a meeting. Each rule's words are
 #: in `_FOREIGN_TIME_LOOK_WORDS`, and tests/inbound/test_foreign_words.py holds an example of each.
+#: A part of the day in those languages: afternoon, morning or evening (the group that matched).
+_PARTS_OF_DAY = (
+    r"(?:(?P<afternoon>apr[eè]s-midi|nachmittag|pomeriggio|tarde|middag|południu)|"
+    r"(?P<morning>matin(?:ée)?|ma[nñ]ana|manh[aã]|vormittag|morgen|mattin[ao]|ochtend|rano)|"
+    r"(?P<evening>soir(?:ée)?|abend|sera|noche|noite|avond|wieczorem))"
+)
+
+
+def _part_of_day(match: re.Match[str]) -> str:
+    return next(part for part in ("afternoon", "morning", "evening") if match.group(part))
+
+
 _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
     # "um eine Stunde nach hinten verschieben": an hour later (before "um" is read as "at")
     (
@@ -882,7 +894,8 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
     (
         re.compile(
             r"(?<!\bat\s)\b(segunda|ter[cç]a|quarta|quinta|sexta)"
-            r"(?=\s+(?:às|as\s+\d|at\s+\d|à\s+tarde|de\s+manh|dia\s+\d|\d{1,2}h))"
+            r"(?=\s+(?:às|as\s+\d|at\s+\d|à\s+tarde|in\s+the\s+afternoon|de\s+manh|dia\s+\d|\d{1,2}h|"
+            r"no\s+mesmo\s+hor|na\s+mesma\s+hora|[àa]\s+noite))"
             r"(?!.{0,40}\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b)",
             _I,
         ),
@@ -891,6 +904,23 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
     (
         re.compile(r"\b(senin|rabu|kamis|cuma|sabtu)(?=\s+(?:(?:jam|pukul|saat|at)\s+\d|gün))", _I),
         lambda m: _FOREIGN_NAMED_DAYS[m.group(1).lower()],
+    ),
+    # the part of a day named ("jeudi après-midi", "Donnerstag nachmittag", "quinta de manhã",
+    # "giovedì pomeriggio", "donderdagmiddag"): before "morgen" is read as "tomorrow"
+    (
+        re.compile(
+            rf"\b({WEEKDAY_NAME})\s+(?:(?:de|à|a|la|el|al|am|in\s+de|di|nel|po)\s+)?(?:l')?{_PARTS_OF_DAY}s?\b",
+            _I,
+        ),
+        lambda m: f"{m.group(1)} {_part_of_day(m)}",
+    ),
+    (
+        re.compile(
+            r"\b((?:maan|dins|woens|donder|vrij|zater|zon)dag|(?:mon|diens|donners|frei|sams|sonn)tag|mittwoch)"
+            rf"{_PARTS_OF_DAY}s?\b",
+            _I,
+        ),
+        lambda m: f"{_FOREIGN_WEEKDAYS[m.group(1).lower()]} {_part_of_day(m)}",
     ),
     (
         # the hour's preposition, not a count ("um 2 Stunden verschieben", "alle 14 Tage")
@@ -998,11 +1028,38 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
         # moving a meeting (not "our mover", "the reporter": the verb before its object)
         re.compile(
             r"\b(?:cambiar|reprogramar|d[ée]caler|verschieben|verlegen|spostare|rimandare|remarcar|adiar|"
-            r"verzetten|przełożyć|ertelemek|jadwal\s+ulang)\b|\bmover(?=\s+(?:la|el|a|o|nuestra|nossa)\b)|"
+            r"verzetten|przełożyć|ertelemek|jadwal\s+ulang)\b|\bmover(?=\s+(?:la|el|a|o|nuestra|nossa)\b)|\bmudar(?=\s+(?:para|a|o|nossa|nosso)\b)|"
             r"\breporter(?=\s+(?:la|le|notre|nos|l'|à|au)\b)",
             _I,
         ),
         "reschedule",
+    ),  # being free said ("je suis dispo", "estoy libre", "sono libera", "ik ben vrij") and a time that
+    # suits ("me viene bien", "va bene", "passt mir", "me va", "funciona"), after the refusals above
+    (
+        re.compile(
+            r"\bje\s+suis\s+(?:dispo(?:nible)?|libre)\b|\b(?:estoy|estou)\s+(?:libre|livre|disponible|dispon[ií]vel)\b|"
+            r"\bich\s+bin\s+(?:frei|verfügbar)\b|\bsono\s+(?:abbastanza\s+)?(?:liber[oa]|disponibile)\b|"
+            r"\bik\s+ben\s+(?:vrij|beschikbaar)\b|\bjestem\s+woln[ya]\b|\b(?:sono|estoy)\s+(?:liber[oa]|libre)\b",
+            _I,
+        ),
+        "I'm free",
+    ),
+    (
+        re.compile(
+            r"(?<!\bnon\s)(?<!\bno\s)(?<!\bne\s)(?<!\bn[ãa]o\s)\b(?:me\s+viene\s+bien|me\s+va\s+bien|me\s+sirve|"
+            r"va\s+bene|me\s+va|me\s+convient|funciona|(?:zou\s+)?(?:mij\s+)?goed\s+uitkomen|"
+            r"passt(?:\s+(?:es\s+)?mir)?)\b(?![^.,;!?]{0,25}\b(?:nicht|pas)\b)",
+            _I,
+        ),
+        "works for me",
+    ),
+    (
+        re.compile(
+            r"\b(?:ich\s+kann|ik\s+kan|kann\s+ich|kan\s+ik|posso|puedo|je\s+peux)\b"
+            r"(?![^.,;!?]{0,25}\b(?:nicht|niet|pas)\b)",
+            _I,
+        ),
+        "I can do",
     ),
 )
 _FOREIGN_ORDINALS = {
@@ -1035,11 +1092,17 @@ _FOREIGN_TIME_LOOKED_FOR = """
     aynı ayni segunda terça terca quarta quinta sexta senin rabu kamis cuma sabtu stunde stunden
     nicht puedo viene conseguir posso rady riesco peux pourrai niet convient primer primera premier
     premiere première premièr erste eerste segundo seconde zweite tweede seconda
-    tercera terceira troisième troisieme dritte derde terza aber pero mais maar tapi
+    tercera terceira troisième troisieme dritte derde terza aber pero mais maar tapi dispo disponible
+    libre livre frei verfügbar disponível disponivel libero libera disponibile vrij beschikbaar wolny
+    wolna bien bene va funciona passt uitkomen kann kan peux vormittag abend matinée soirée middag
+    ochtend avond południu rano wieczorem mudar
 """
 _FOREIGN_TIME_LOOK_WORDS = frozenset(_FOREIGN_TIME_LOOKED_FOR.split())
-#: ... and what is no single word: "annuler", "annulé…" (any ending), "o 10" (Polish), "não dá".
-_FOREIGN_TIME_LOOK_REST = re.compile(r"annul|\bo\s+\d|\bn[ãa]o\s+d[aá]\b")
+#: ... and what is no single word: "annuler", "annulé…" (any ending), "o 10" (Polish), "não dá",
+#: a weekday and its part of the day in one ("donderdagmiddag", "Mittwochabend").
+_FOREIGN_TIME_LOOK_REST = re.compile(
+    r"annul|\bo\s+\d|\bn[ãa]o\s+d[aá]\b|(?:dag|tag|woch)(?:ochtend|middag|avond|vormittag|nachmittag|abend|morgen)"
+)
 _LETTERS = re.compile(r"[^\W\d_]+")
 
 
@@ -2134,6 +2197,10 @@ def _read_clause(
         if previous is not None:
             previous.vague = False
     days_alone: list[date] = []
+    # "Can we keep the same time but on Friday?": the time kept is said in the clause before.
+    same_time = _SAME_TIME.search(low) is not None or (
+        previous is not None and not previous.days and not previous.times and _SAME_TIME.search(previous.low)
+    )
     that_day = facts.last_day if "day" in low and _THAT_DAY.search(low) else None
     if (
         that_day is None
@@ -2156,11 +2223,11 @@ def _read_clause(
             # it here ("Would 9 work on Wednesday?"), else on the day of what the email being
             # answered was about.
             day = clause_day or moved_day or named_day or that_day or (anchor.date() if anchor else None)
-        if clock is None and day is not None and _SAME_TIME.search(low) and facts.last_offered is not None:
+        if clock is None and day is not None and same_time and facts.last_offered is not None:
             # "Tuesday the 15th at 4:30, or Wednesday 16th same time?": the time offered before.
             before = facts.last_offered
             clock, item = before.time().replace(tzinfo=None), replace(item, zone=before.tzinfo)
-        elif clock is None and day is not None and anchor is not None and _SAME_TIME.search(low):
+        elif clock is None and day is not None and anchor is not None and same_time:
             clock = anchor.time().replace(tzinfo=None)
             # "Same time on Wednesday?" moves the meeting, as an offset does.
             facts.shifted = facts.shifted or not ANOTHER_MEETING.search(low)

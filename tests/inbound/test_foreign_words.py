@@ -38,6 +38,16 @@ from concierge.inbound.times import _FOREIGN_TIME_LOOK_WORDS, _foreign_time_look
         ("Leider kann ich da nicht.", "Leider can't make it."),
         ("Prefiero la segunda opción, gracias.", "Prefiero the second option, gracias."),
         ("Dienstag geht leider nicht, aber Mittwoch um 10?", "Tuesday can't make it, but Wednesday at 10?"),
+        ("Je suis dispo jeudi après-midi", "I'm free Thursday afternoon"),
+        ("Giovedì pomeriggio sono libera.", "Thursday afternoon I'm free."),
+        ("Posso na quinta de manhã", "I can do na Thursday morning"),
+        ("Donderdagmiddag kan ik", "Thursday afternoon I can do"),
+        ("Mittwochabend passt mir.", "Wednesday evening works for me."),
+        ("La semana que viene por la tarde me viene bien", "next week in the afternoon works for me"),
+        ("Ich kann Donnerstag nachmittag", "I can do Thursday afternoon"),
+        ("Posso mudar para quinta no mesmo horário?", "I can do reschedule para Thursday same time?"),
+        ("Dienstag passt mir leider nicht", "Tuesday passt mir leider nicht"),
+        ("Ça ne me va pas", "Ça ne me va pas"),
     ],
 )
 def test_time_words_of_other_languages_are_put_in_english(written: str, read: str) -> None:
@@ -57,6 +67,8 @@ def test_time_words_of_other_languages_are_put_in_english(written: str, read: st
         "I'm stuck in a traffic jam, 10 min late.",
         "Thanks, ma'am, that works.",
         "Option 2 is the second option I'd pick.",
+        "Que sera, sera.",
+        "I walked past me old school on Tuesday.",
     ],
 )
 def test_english_that_shares_those_words_is_left_as_written(english: str) -> None:
