@@ -388,7 +388,7 @@ _CONFIRM = re.compile(
     r"^\W*(?:yes+|yep|yeah|yup|ya|y(?=\W*$)|sure|ok|okay|k|absolutely|definitely|of\s+course|confirm(?:ed)?|"
     # in the languages most often mixed into English ("Va bene, confermo", "Confirmo, nos vemos")
     r"va\s+bene|confermo|confirmo|confirmado|je\s+confirme|c'?est\s+confirm[ée]|ich\s+best[äa]tige|best[äa]tigt|"
-    r"perfect|great|excellent|brilliant|wonderful|sounds\s+(?:good|gud|great|perfect|fine)|def(?=\W*$)|defo|deffo|"
+    r"perfect|great|excellent|brilliant|wonderful|sounds\s+(?:good|gud|great|perfect|fine)|(?:def|defo|deffo)(?=\W*$)|"
     r"(?:that|this|it|tuesday|wednesday|thursday|friday|monday|saturday|sunday|the\s+time)?\s*works(?:\s+for\s+(?:me|us))?|"
     r"works\s+(?:great|fine|well)|fine(?:\s+(?:by|with)\s+me)?|deal|see\s+you\s+(?:then|there)|i'?ll\s+be\s+there|"
     r"count\s+me\s+in|looks\s+good|all\s+good|good\s+for\s+me|suits\s+me|that\s+suits|agreed|go\s+ahead|"
@@ -475,8 +475,7 @@ _ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, 
 #: Accepting a meeting already confirmed (an invite), as a calendar's "Yes" would.
 _ATTEND = re.compile(
     r"^\W*(?:yes|yep|i'?ll\s+be\s+there|count\s+me\s+in|i\s+can\s+make\s+it|i'?m\s+in|accept(?:ed)?|confirm(?:ed)?|"
-    r"will\s+be\s+there|attending|(?:(?:ok(?:ay)?|k|cool)\W+)*(?:(?:see|c)\s+(?:you|u|ya)|cya)\s+(?:then|there|tomorrow|tmrw?)|"
-    r"still\s+on(?=\W*$)|(?:i\s+)?will\s+(?:join|attend)(?=\W*$)|i'?ll\s+(?:join|attend)(?=\W*$))\b",
+    r"will\s+be\s+there|attending|see\s+you\s+(?:then|there)|(?:i\s+)?will\s+(?:join|attend)(?=\W*$)|i'?ll\s+(?:join|attend)(?=\W*$))\b",
 )
 #: Words of welcome that accept the meeting only when nothing in the reply refuses, calls off or
 #: moves it: "Perfect, see you then!" is a yes; "Great, but I won't be able to make it" is not.
@@ -489,9 +488,17 @@ _GLAD = re.compile(
 #: The invite acknowledged: a yes only when the rest of the reply is courtesy ("Got the invite, all
 #: good on my side."; not "Got the invite - is there a Zoom link?").
 #: A reply that is only a thumbs-up, a tick or an OK hand (a yes to an invite as to an offer), or
-#: that opens with a thumbs-down (a no).
+#: only a thumbs-down, with a "sorry" at most (a no; not "👎 to this rain! But yes, Tuesday works").
 _YES_SIGN = re.compile(r"^[\s!.]*(?:(?:👍|✅|👌|💯)[\U0001f3fb-\U0001f3ff]?[\s!.]*)+$")
-_NO_SIGN = re.compile(r"^\W*👎")
+_NO_SIGN = re.compile(
+    r"^[\s!.]*(?:👎[\U0001f3fb-\U0001f3ff]?[\s!.]*)+(?:(?:sorry|sry|soz|nope|no)[\s!.:(]*)?$", re.I
+)
+#: "c u then", "see ya tomorrow", "Still on!": a yes to an invite when nothing refuses it, and
+#: "tomorrow" only when the meeting is then (not "See you tomorrow at the hackathon").
+_SEE_YOU = re.compile(
+    r"^\W*(?:(?:ok(?:ay)?|k|cool)\W+)*(?:(?:see|c)\s+(?:you|u|ya)|cya)\s+(?:then|there|(?P<tomorrow>tomorrow|tmrw?))"
+    r"\b(?!\s+(?:at|for|in|with)\b)|^\W*still\s+on[\s!.]*$"
+)
 _ACKNOWLEDGED = re.compile(
     r"^\W*(?:just\s+)?(?:confirming|(?:got|received)\s+the\s+(?:calendar\s+)?invit(?:e|ation))\b"
 )
@@ -983,6 +990,11 @@ def _meeting_day(situation: Situation) -> date:
     return situation.meeting.astimezone(situation.zone).date()
 
 
+def _meeting_tomorrow(situation: Situation) -> bool:
+    """The booked meeting is the day after the reply is written (in the sender's zone)."""
+    return _meeting_day(situation) == situation.now.astimezone(situation.zone).date() + timedelta(days=1)
+
+
 def _on_the_day(situation: Situation) -> bool:
     """The reply is written on the booked meeting's day (in the sender's zone)."""
     return _meeting_day(situation) == situation.now.astimezone(situation.zone).date()
@@ -1165,6 +1177,11 @@ def _answer(reading: Reading, situation: Situation, options: list[Option], used:
         if not refuses and _YES_SIGN.match(reading.text):
             used.update(range(len(reading.clauses)))
             return Intent("confirm")
+        for index, clause in enumerate(reading.clauses):
+            seen = None if refuses else _SEE_YOU.search(clause.low)
+            if seen and (not seen.group("tomorrow") or _meeting_tomorrow(situation)):
+                used.add(index)
+                return Intent("confirm")
     if situation.asked == "confirm" and len(offered) > 1:
         fallback = _fallback_times(reading)
         countered = any(
@@ -1434,11 +1451,11 @@ _MESSAGE = at_word_start(
     # launch went well!", "I also wanted to ask whether you'd review my CV", "Heads up, I might be
     # late", "I have long admired your work")
     r"good\s+luck\b",
-    r"(?:great|glad|happy|good|sorry|nice)\s+to\s+hear\b(?!\s+from\b)",
-    r"i\s+(?:also\s+)?wanted\s+to\s+ask\s+(?:you\s+)?(?:whether|if|about)\s+"
-    r"(?!we\b|i\s+could\b|it\b|that\b|this\b|\d|(?:mon|tue|wed|thu|fri|sat|sun|tomorrow|today|next|the\s+(?:time|meeting|"
-    r"session|call)))",
-    r"heads[\s-]*up\b(?![^.!?]{0,30}\b(?:move|moving|reschedul|push|cancel|can'?t\s+make))",
+    r"(?:great|glad|happy|good|sorry|nice)\s+to\s+hear\b(?!\s+(?:from|more)\b)",
+    r"i\s+(?:also\s+)?wanted\s+to\s+ask\s+(?:you\s+)?(?:whether|if|about)\s+(?!we\b|i\s+could\b|it\b|that\b|"
+    rf"this\b|\d|{WEEKDAY_WORD}|tomorrow|today|next|the\s+(?:time|meeting|session|call)|you(?:'re|\s+are)\s+"
+    r"(?:free|available|around)|you\s+(?:could|can)\s+(?:meet|do|move|make))",
+    r"heads[\s-]*up\b(?![^.!?]*\b(?:move|moving|reschedul|push|cancel|can'?t\s+make))",
     r"i\s+(?:have\s+|'ve\s+)?(?:long\s+|always\s+)?admired?\b",
     starts="abcdfghilmnprstwy",
 )

@@ -367,6 +367,12 @@ def _asks_for_days(low: str) -> bool:
 
 
 _SAME_TIME = re.compile(r"\b(?:same\s+(?:time|hour|timing)|(?:the|our)\s+usual\s+time)\b")
+#: A clause that only keeps the time ("Same time,", "Can we keep the same time"; not "I can't do the
+#: same time", "two jobs at the same time").
+_SAME_TIME_KEPT = re.compile(
+    r"\W*(?:(?:can|could|shall)\s+we\s+|let'?s\s+|we\s+(?:can|could)\s+)?(?:keep|do|stick\s+(?:with|to)|make\s+it)?\s*"
+    r"(?:the\s+)?same\s+(?:time|hour)\W*"
+)
 #: A condition on the time before, not a refusal of this one ("If that doesn't work, Friday at
 #: 9:15 is my backup").
 _IF_NOT = re.compile(
@@ -848,6 +854,43 @@ def _hours_moved(match: re.Match[str]) -> str:
     return f"{amount} {'later' if later else 'earlier'}"
 
 
+#: What says no, or that it does not suit, in those languages ("no me funciona", "tampoco me viene
+#: bien", "me va fatal", "passt mir schlecht", "non sono libera", "ça me va plus", "niet goed").
+_NO_IN_THOSE_LANGUAGES = re.compile(
+    r"\b(?:no|n[ãa]o|nao|non|ne|n'|nicht|niet|nie|kein\w*|geen|tampoco|nunca|jamais|plus|pas|mal|fatal|"
+    r"schlecht|imposible|impossibile|imposs[ií]vel|dif[ií]cil|difficile|schwierig|lastig|peggio|peor|pior)\b|"
+    r"\bme\s+va\s+a\b",
+    re.IGNORECASE,
+)
+
+
+def _said_without_no(match: re.Match[str], english: str) -> str:
+    """`english` for what `match` says, if the sentence it is in says no nowhere and asks nothing
+    ("Passt dir Dienstag?", "El martes me va a ser imposible"); else the words as written."""
+    text = match.string
+    start = max(text.rfind(end, 0, match.start()) for end in ".!?\n") + 1
+    ends = [i for i in (text.find(end, match.end()) for end in ".!?\n") if i >= 0]
+    stop = min(ends) if ends else len(text)
+    sentence = text[start : stop + 1]
+    if sentence.rstrip().endswith("?") or _NO_IN_THOSE_LANGUAGES.search(sentence):
+        return match.group(0)
+    return english
+
+
+#: A part of the day in those languages: afternoon, morning or evening (the group that matched),
+#: in lower case ("Tuesday Sera", "Thursday Rano" are names).
+_PARTS_OF_DAY = (
+    r"(?-i:(?P<afternoon>apr[eè]s-midi|nachmittag|pomeriggio|tarde|middag|południu)|"
+    r"(?P<morning>matin(?:ée)?|ma[nñ]ana|manh[aã]|vormittag|morgen|mattin[ao]|ochtend|rano)|"
+    r"(?P<evening>soir(?:ée)?|abend|sera|noche|noite|avond|wieczorem))"
+)
+
+
+def _part_of_day(match: re.Match[str]) -> str:
+    """The English part of the day a `_PARTS_OF_DAY` match names."""
+    return next(part for part in ("afternoon", "morning", "evening") if match.group(part))
+
+
 #: Time words of the languages programs run in, put in English before anything reads them, in
 #: this order (each rule relies on those before it): hours moved ("um eine Stunde nach hinten");
 #: "halb 3" and "om half 4" (half past two, three; "half 4" alone is British, 4:30); "por la mañana"
@@ -855,20 +898,10 @@ def _hours_moved(match: re.Match[str]) -> str:
 #: weekdays that are also words or names, only before an hour; the hour's preposition ("a las 5",
 #: "um 14", "om 10", "alle 18", "às 10h", "o 15:00", "saat 14:00", "jam 7"); "Uhr"/"uur" after it;
 #: the part of the day after it ("5 de la tarde"); "tomorrow", "today", "next week"; "dia 15" (the
-#: 15th); "the same time"; and the verbs of calling off and moving a meeting. Each rule's words are
-#: in `_FOREIGN_TIME_LOOK_WORDS`, and tests/inbound/test_foreign_words.py holds an example of each.
-#: A part of the day in those languages: afternoon, morning or evening (the group that matched).
-_PARTS_OF_DAY = (
-    r"(?:(?P<afternoon>apr[eè]s-midi|nachmittag|pomeriggio|tarde|middag|południu)|"
-    r"(?P<morning>matin(?:ée)?|ma[nñ]ana|manh[aã]|vormittag|morgen|mattin[ao]|ochtend|rano)|"
-    r"(?P<evening>soir(?:ée)?|abend|sera|noche|noite|avond|wieczorem))"
-)
-
-
-def _part_of_day(match: re.Match[str]) -> str:
-    return next(part for part in ("afternoon", "morning", "evening") if match.group(part))
-
-
+#: 15th); "the same time"; the verbs of calling off and moving a meeting; and, last, after the
+#: refusals, being free and a time suiting said in a sentence that says no nowhere
+#: (`_said_without_no`). Each rule's words are in `_FOREIGN_TIME_LOOK_WORDS`, and
+#: tests/inbound/test_foreign_words.py holds an example of each.
 _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
     # "um eine Stunde nach hinten verschieben": an hour later (before "um" is read as "at")
     (
@@ -999,7 +1032,12 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
             r"\bkann\s+ich\s+(?:da\s+|dann\s+|leider\s+)?nicht\b|\bno\s+(?:me\s+viene\s+bien|puedo|me\s+va\s+bien)\b|"
             r"\bn[ãa]o\s+(?:vou\s+conseguir|posso|d[aá])\b|\bnie\s+dam\s+rady\b|\bnon\s+(?:posso|riesco|mi\s+va)\b|"
             r"\bje\s+ne\s+(?:peux|pourrai)\s+pas\b|\b(?:lukt|past)\s+(?:me\s+)?niet\b|\bik\s+kan\s+(?:dan\s+)?niet\b|"
-            r"\bgeht\s+(?:bei\s+mir\s+)?(?:leider\s+)?nicht\b|\bne\s+me\s+convient\s+pas\b",
+            r"\bgeht\s+(?:bei\s+mir\s+)?(?:leider\s+)?nicht\b|\bne\s+me\s+convient\s+pas\b|"
+            # "no me funciona", "tampoco me viene bien", "me va fatal", "passt mir schlecht"
+            r"\b(?:no|n[ãa]o)\s+(?:me\s+)?funciona\b|\btampoco\s+me\s+(?:viene|va)\s+bien\b|\bme\s+va\s+(?:fatal|mal)\b|"
+            r"\bpasst\s+(?:mir\s+)?(?:eher\s+|leider\s+|ganz\s+)?schlecht\b|\bnon\s+sono\s+liber[oa]\b|"
+            r"\bno\s+estoy\s+libre\b|\bn[ãa]o\s+estou\s+livre\b|\bje\s+ne\s+suis\s+pas\s+(?:dispo\w*|libre)\b|"
+            r"\bich\s+bin\s+(?:leider\s+)?nicht\s+frei\b",
             _I,
         ),
         "can't make it",
@@ -1028,38 +1066,39 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
         # moving a meeting (not "our mover", "the reporter": the verb before its object)
         re.compile(
             r"\b(?:cambiar|reprogramar|d[ée]caler|verschieben|verlegen|spostare|rimandare|remarcar|adiar|"
-            r"verzetten|przełożyć|ertelemek|jadwal\s+ulang)\b|\bmover(?=\s+(?:la|el|a|o|nuestra|nossa)\b)|\bmudar(?=\s+(?:para|a|o|nossa|nosso)\b)|"
+            r"verzetten|przełożyć|ertelemek|jadwal\s+ulang)\b|\bmover(?=\s+(?:la|el|a|o|nuestra|nossa)\b)|"
+            # "mudar" of a meeting or to a day ("mudar para quinta"; not "mudar para Lisboa", "mudar o voo")
+            r"\bmudar(?=\s+(?:(?:a|o|nossa|nosso)\s+(?:reuni|sess|encontro|chamada|call|hor|dia|data)|"
+            r"para\s+(?:(?:a|o)\s+)?(?:segunda|ter[cç]a|quarta|quinta|sexta|s[aá]bado|domingo|amanh|hoje|outr|\d|"
+            r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|tomorrow|today)))|"
             r"\breporter(?=\s+(?:la|le|notre|nos|l'|à|au)\b)",
             _I,
         ),
         "reschedule",
-    ),  # being free said ("je suis dispo", "estoy libre", "sono libera", "ik ben vrij") and a time that
-    # suits ("me viene bien", "va bene", "passt mir", "me va", "funciona"), after the refusals above
+    ),
+    # being free ("je suis dispo", "estoy libre", "sono libera", "ik ben vrij"), a time suiting ("me
+    # viene bien", "va bene", "ça me va", "passt mir", "funciona") and "I can", after the refusals
+    # above, and only in a sentence that says no nowhere and asks nothing
     (
         re.compile(
             r"\bje\s+suis\s+(?:dispo(?:nible)?|libre)\b|\b(?:estoy|estou)\s+(?:libre|livre|disponible|dispon[ií]vel)\b|"
             r"\bich\s+bin\s+(?:frei|verfügbar)\b|\bsono\s+(?:abbastanza\s+)?(?:liber[oa]|disponibile)\b|"
-            r"\bik\s+ben\s+(?:vrij|beschikbaar)\b|\bjestem\s+woln[ya]\b|\b(?:sono|estoy)\s+(?:liber[oa]|libre)\b",
+            r"\bik\s+ben\s+(?:vrij|beschikbaar)\b|\bjestem\s+woln[ya]\b",
             _I,
         ),
-        "I'm free",
+        lambda m: _said_without_no(m, "I'm free"),
     ),
     (
         re.compile(
-            r"(?<!\bnon\s)(?<!\bno\s)(?<!\bne\s)(?<!\bn[ãa]o\s)\b(?:me\s+viene\s+bien|me\s+va\s+bien|me\s+sirve|"
-            r"va\s+bene|me\s+va|me\s+convient|funciona|(?:zou\s+)?(?:mij\s+)?goed\s+uitkomen|"
-            r"passt(?:\s+(?:es\s+)?mir)?)\b(?![^.,;!?]{0,25}\b(?:nicht|pas)\b)",
+            r"\b(?:me\s+viene\s+bien|me\s+va\s+bien|me\s+sirve|va\s+bene|(?:ça|cela)\s+me\s+va|me\s+convient|"
+            r"funciona|(?:zou\s+)?(?:mij\s+)?goed\s+uitkomen|passt(?:\s+(?:es\s+)?mir)?)\b",
             _I,
         ),
-        "works for me",
+        lambda m: _said_without_no(m, "works for me"),
     ),
     (
-        re.compile(
-            r"\b(?:ich\s+kann|ik\s+kan|kann\s+ich|kan\s+ik|posso|puedo|je\s+peux)\b"
-            r"(?![^.,;!?]{0,25}\b(?:nicht|niet|pas)\b)",
-            _I,
-        ),
-        "I can do",
+        re.compile(r"\b(?:ich\s+kann|ik\s+kan|kann\s+ich|kan\s+ik|posso|puedo|je\s+peux)\b", _I),
+        lambda m: _said_without_no(m, "I can do"),
     ),
 )
 _FOREIGN_ORDINALS = {
@@ -1090,12 +1129,12 @@ _FOREIGN_TIME_LOOKED_FOR = """
     reprogramar décaler decaler reporter verschieben verlegen spostare rimandare remarcar adiar
     verzetten przełożyć ertelemek jadwal misma mesmo mesma zelfde même meme gleichen selben stessa
     aynı ayni segunda terça terca quarta quinta sexta senin rabu kamis cuma sabtu stunde stunden
-    nicht puedo viene conseguir posso rady riesco peux pourrai niet convient primer primera premier
+    nicht puedo viene conseguir posso rady riesco pourrai niet convient primer primera premier
     premiere première premièr erste eerste segundo seconde zweite tweede seconda
     tercera terceira troisième troisieme dritte derde terza aber pero mais maar tapi dispo disponible
     libre livre frei verfügbar disponível disponivel libero libera disponibile vrij beschikbaar wolny
     wolna bien bene va funciona passt uitkomen kann kan peux vormittag abend matinée soirée middag
-    ochtend avond południu rano wieczorem mudar
+    ochtend avond południu rano wieczorem mudar sirve
 """
 _FOREIGN_TIME_LOOK_WORDS = frozenset(_FOREIGN_TIME_LOOKED_FOR.split())
 #: ... and what is no single word: "annuler", "annulé…" (any ending), "o 10" (Polish), "não dá",
@@ -1579,25 +1618,25 @@ def _library_config(local_now: datetime) -> tfhConfig:
     return tfhConfig(now=local_now.replace(tzinfo=None), return_matched_text=True, infer_datetimes=False)
 
 
-#: Put before a clause given to the library. It reads a text that starts with a time by parsing the
-#: whole text with its grammar first (0.6 ms for "Tuesday at 7 works for me, after my kids are in
-#: bed.") and one that starts with other words by finding the times in it (17 us for "Hey! Tuesday
-#: at 7 works …"): after this mark every clause is read the second way. Over the clauses of both
-#: case tables the readings are the same (one span took the "!" after "Wednesday"; cut below), at
-#: two thirds of the cost.
+#: Put before a clause that starts with a word, given to the library: it reads a text that starts
+#: with a time by parsing the whole text with its grammar first, and one that starts with other
+#: words by finding the times in it, far faster for the same times (README, Benchmarks, (d)). A
+#: clause that starts with a number ("9 to 10am?", "2 or 3pm?") is given as written: after the
+#: mark, the library finds only its last time.
 _LEAD = "~ "
 
 
 def _library(text: str, local_now: datetime) -> list[tuple[str, tuple[int, int], Any]]:
     """The times the library finds in `text`: each as written, its span, and its value."""
+    lead = _LEAD if text[:1].isalpha() else ""
     try:
-        found = timefhuman(_LEAD + text, config=_library_config(local_now))
+        found = timefhuman(lead + text, config=_library_config(local_now))
     except _LIBRARY_ERRORS:
         return []
     results = []
     for written, (start, _end), value in found:
-        kept = written.rstrip("!?.,;: ")
-        results.append((kept, (start - len(_LEAD), start - len(_LEAD) + len(kept)), value))
+        kept = written.rstrip("!?.,;: ")  # the spans found after the mark may take what follows
+        results.append((kept, (start - len(lead), start - len(lead) + len(kept)), value))
     return results
 
 
@@ -2086,12 +2125,12 @@ _ZONE_ALONE = re.compile(
 
 
 def _zone_said_after(before: list[Clause], after: Clause, zone: ZoneInfo, other: ZoneInfo | None) -> None:
-    """(`before` ends with a clause that offers times.) The clocks written without a zone in the
-    clause before `after` take the zone `after` names
+    """The clocks written without a zone in the clause before `after` take the zone `after` names
     on its own ("Would Tuesday at 3 work? (UK time)"), or, said of "all times", those of every
     clause before it: the day as read in the sender's zone, the clock in the zone named. Not a
     time said with its zone ("2pm ET? I'm in Berlin."), nor one moved from the meeting ("an hour
-    later?") or taken from it ("same time"): no clock of theirs is written."""
+    later?") or taken from it ("same time"): no clock of theirs is written. The caller passes
+    only a `before` whose last clause offers times."""
     said = None if after.mentions else _ZONE_ALONE.fullmatch(after.low)
     if said is None:
         return
@@ -2197,9 +2236,9 @@ def _read_clause(
         if previous is not None:
             previous.vague = False
     days_alone: list[date] = []
-    # "Can we keep the same time but on Friday?": the time kept is said in the clause before.
+    # "Can we keep the same time but on Friday?": the time kept is said in the clause before, alone.
     same_time = _SAME_TIME.search(low) is not None or (
-        previous is not None and not previous.days and not previous.times and _SAME_TIME.search(previous.low)
+        previous is not None and _SAME_TIME_KEPT.fullmatch(previous.low) is not None
     )
     that_day = facts.last_day if "day" in low and _THAT_DAY.search(low) else None
     if (

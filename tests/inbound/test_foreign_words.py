@@ -45,7 +45,12 @@ from concierge.inbound.times import _FOREIGN_TIME_LOOK_WORDS, _foreign_time_look
         ("Mittwochabend passt mir.", "Wednesday evening works for me."),
         ("La semana que viene por la tarde me viene bien", "next week in the afternoon works for me"),
         ("Ich kann Donnerstag nachmittag", "I can do Thursday afternoon"),
-        ("Posso mudar para quinta no mesmo horário?", "I can do reschedule para Thursday same time?"),
+        ("Posso mudar para quinta no mesmo horário?", "Posso reschedule para Thursday same time?"),
+        ("Vou mudar para Lisboa na terça", "Vou mudar para Lisboa na terça"),
+        ("El martes tampoco me viene bien.", "El Tuesday can't make it."),
+        ("Passt dir Dienstag?", "Passt dir Tuesday?"),
+        ("Estoy libre el martes pero no a las 3.", "Estoy libre el Tuesday pero no at 3."),
+        ("El martes me va a ser imposible.", "El Tuesday me va a ser imposible."),
         ("Dienstag passt mir leider nicht", "Tuesday passt mir leider nicht"),
         ("Ça ne me va pas", "Ça ne me va pas"),
     ],
@@ -69,6 +74,7 @@ def test_time_words_of_other_languages_are_put_in_english(written: str, read: st
         "Option 2 is the second option I'd pick.",
         "Que sera, sera.",
         "I walked past me old school on Tuesday.",
+        "Tuesday Sera can join us.",
     ],
 )
 def test_english_that_shares_those_words_is_left_as_written(english: str) -> None:
