@@ -2614,7 +2614,13 @@ def _mostly_times(text: str, found: list[_Found]) -> bool:
 
 
 #: A length said of something else: lateness ("5 min late"), a lead ("10 minutes before").
-_NOT_A_LENGTH = re.compile(r"\s*(?:late|early|earlier|later|behind|ahead|before|after|away|delay)\b")
+_NOT_A_LENGTH = re.compile(
+    r"\s*(?:late|early|earlier|later|behind|ahead|before|after|away|delay)\b|"
+    # the length of something else ("a 2-hour workshop", "a 30 minute walk", "my 45-min commute"; not
+    # what the meeting is: "a 30-minute mock interview", "a 1-hour lunch")
+    r"\s*(?:long\s+)?(?:walk|drive|commute|ride|flight|train|bus|journey|trip|hike|run|workout|jog|workshop|training|"
+    r"class|lecture|course|exam|shift|offsite|layover|wait|nap|surgery|procedure|appointment)s?\b"
+)
 
 
 #: A length said of someone else's part: "she could join for 10 minutes", "for the first 15 minutes"
