@@ -388,7 +388,7 @@ _CONFIRM = re.compile(
     r"^\W*(?:yes+|yep|yeah|yup|ya|y(?=\W*$)|sure|ok|okay|k|absolutely|definitely|of\s+course|confirm(?:ed)?|"
     # in the languages most often mixed into English ("Va bene, confermo", "Confirmo, nos vemos")
     r"va\s+bene|confermo|confirmo|confirmado|je\s+confirme|c'?est\s+confirm[ée]|ich\s+best[äa]tige|best[äa]tigt|"
-    r"perfect|great|excellent|brilliant|wonderful|sounds\s+(?:good|gud|great|perfect|fine)|(?:def|defo|deffo)(?=\W*$)|"
+    r"perfect|great|excellent|brilliant|wonderful|sounds\s+(?:good|gud|great|perfect|fine)|(?:def|defo|deffo)(?=\W*$|\W+(?:see|c)\s)|"
     r"(?:that|this|it|tuesday|wednesday|thursday|friday|monday|saturday|sunday|the\s+time)?\s*works(?:\s+for\s+(?:me|us))?|"
     r"works\s+(?:great|fine|well)|fine(?:\s+(?:by|with)\s+me)?|deal|see\s+you\s+(?:then|there)|i'?ll\s+be\s+there|"
     r"count\s+me\s+in|looks\s+good|all\s+good|good\s+for\s+me|suits\s+me|that\s+suits|agreed|go\s+ahead|"
@@ -487,20 +487,20 @@ _GLAD = re.compile(
 )
 #: The invite acknowledged: a yes only when the rest of the reply is courtesy ("Got the invite, all
 #: good on my side."; not "Got the invite - is there a Zoom link?").
-#: A reply that is only a thumbs-up, a tick or an OK hand (a yes to an invite as to an offer), or
-#: only a thumbs-down, with a "sorry" at most (a no; not "👎 to this rain! But yes, Tuesday works").
-_YES_SIGN = re.compile(r"^[\s!.]*(?:(?:👍|✅|👌|💯)[\U0001f3fb-\U0001f3ff]?[\s!.]*)+$")
-_NO_SIGN = re.compile(
-    r"^[\s!.]*(?:👎[\U0001f3fb-\U0001f3ff]?[\s!.]*)+(?:(?:sorry|sry|soz|nope|no)[\s!.:(]*)?$", re.I
-)
-#: "c u then", "see ya tomorrow", "Still on!": a yes to an invite when nothing refuses it, and
-#: "tomorrow" only when the meeting is then (not "See you tomorrow at the hackathon").
-_SEE_YOU = re.compile(
-    r"^\W*(?:(?:ok(?:ay)?|k|cool)\W+)*(?:(?:see|c)\s+(?:you|u|ya)|cya)\s+(?:then|there|(?P<tomorrow>tomorrow|tmrw?))"
-    r"\b(?!\s+(?:at|for|in|with)\b)|^\W*still\s+on[\s!.]*$"
-)
 _ACKNOWLEDGED = re.compile(
     r"^\W*(?:just\s+)?(?:confirming|(?:got|received)\s+the\s+(?:calendar\s+)?invit(?:e|ation))\b"
+)
+#: A reply that is only a thumbs-up, a tick or an OK hand (a yes to an invite as to an offer), or
+#: only a thumbs-down with a few words of regret (a no; not "👎 to this rain! But yes, Tuesday works").
+_YES_SIGN = re.compile(r"^[\s!.]*(?:(?:👍|✅|👌|💯)[\U0001f3fb-\U0001f3ff]?[\s!.]*)+$")
+_NO_SIGN = re.compile(
+    r"^\W*👎[^\w]*(?:(?:sorry|sry|soz|nope|no|busy|can'?t|not\s+this\s+time)\b[^\w]*)*$", re.IGNORECASE
+)
+#: "c u then", "see ya tomorrow", "Still on!": a yes to an invite when nothing refuses it, and
+#: "tomorrow" only when the meeting is then (not "See you tomorrow at the hackathon" on a Friday).
+_SEE_YOU = re.compile(
+    r"^\W*(?:(?:ok(?:ay)?|k|cool|defo|deffo|def)\W+)*(?:(?:see|c)\s+(?:you|u|ya)|cya)\s+"
+    r"(?:then|there|(?P<tomorrow>tomorrow|tmrw?))\b(?![^?]*\?)|^\W*still\s+on[^\w?]*$"
 )
 _PICK = re.compile(
     r"\b(?:the\s+)?(first|1st|second|2nd|third|3rd|fourth|4th|last|latter|former|earlier|later|middle)\s*"
@@ -991,8 +991,17 @@ def _meeting_day(situation: Situation) -> date:
 
 
 def _meeting_tomorrow(situation: Situation) -> bool:
-    """The booked meeting is the day after the reply is written (in the sender's zone)."""
-    return _meeting_day(situation) == situation.now.astimezone(situation.zone).date() + timedelta(days=1)
+    """The booked meeting is what the sender calls "tomorrow": the next day (in their zone), or,
+    written in the small hours, later that day, or after midnight of the next night."""
+    assert situation.meeting is not None  # an answer to an invite
+    now = situation.now.astimezone(situation.zone)
+    meeting = situation.meeting.astimezone(situation.zone)
+    tomorrow = now.date() + timedelta(days=1)
+    return (
+        meeting.date() == tomorrow
+        or (meeting.date() == now.date() and now.hour < 5)
+        or (meeting - timedelta(hours=5)).date() == tomorrow
+    )
 
 
 def _on_the_day(situation: Situation) -> bool:
@@ -1177,11 +1186,12 @@ def _answer(reading: Reading, situation: Situation, options: list[Option], used:
         if not refuses and _YES_SIGN.match(reading.text):
             used.update(range(len(reading.clauses)))
             return Intent("confirm")
-        for index, clause in enumerate(reading.clauses):
-            seen = None if refuses else _SEE_YOU.search(clause.low)
-            if seen and (not seen.group("tomorrow") or _meeting_tomorrow(situation)):
-                used.add(index)
-                return Intent("confirm")
+        if not refuses:
+            for index, clause in enumerate(reading.clauses):
+                seen = _SEE_YOU.search(clause.low)
+                if seen and (not seen.group("tomorrow") or _meeting_tomorrow(situation)):
+                    used.add(index)
+                    return Intent("confirm")
     if situation.asked == "confirm" and len(offered) > 1:
         fallback = _fallback_times(reading)
         countered = any(

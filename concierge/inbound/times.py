@@ -370,8 +370,10 @@ _SAME_TIME = re.compile(r"\b(?:same\s+(?:time|hour|timing)|(?:the|our)\s+usual\s
 #: A clause that only keeps the time ("Same time,", "Can we keep the same time"; not "I can't do the
 #: same time", "two jobs at the same time").
 _SAME_TIME_KEPT = re.compile(
-    r"\W*(?:(?:can|could|shall)\s+we\s+|let'?s\s+|we\s+(?:can|could)\s+)?(?:keep|do|stick\s+(?:with|to)|make\s+it)?\s*"
-    r"(?:the\s+)?same\s+(?:time|hour)\W*"
+    r"\W*(?:ideally\s+)?(?:(?:can|could|shall)\s+we\s+|let'?s\s+|we\s+(?:can|could)\s+)?"
+    r"(?:keep|do|stick\s+(?:with|to)|make\s+it)?\s*(?:the\s+)?same\s+(?:time|hour)"
+    r"(?:\s+(?:as\s+usual|please|works(?:\s+for\s+(?:me|us))?|is\s+(?:fine|good|great|perfect|ok(?:ay)?)|"
+    r"would\s+be\s+(?:great|good|perfect|ideal|best)))?\W*"
 )
 #: A condition on the time before, not a refusal of this one ("If that doesn't work, Friday at
 #: 9:15 is my backup").
@@ -854,35 +856,50 @@ def _hours_moved(match: re.Match[str]) -> str:
     return f"{amount} {'later' if later else 'earlier'}"
 
 
-#: What says no, or that it does not suit, in those languages ("no me funciona", "tampoco me viene
-#: bien", "me va fatal", "passt mir schlecht", "non sono libera", "ça me va plus", "niet goed").
+#: What says no, or that it does not suit, in the languages of `_FOREIGN_TIME_WORDS` ("no me
+#: funciona", "tampoco me viene bien", "passt mir schlecht", "niet goed", "ni el martes ni …"); not
+#: Portuguese "no" before a noun ("no sábado": on Saturday), nor "no problem" in them.
 _NO_IN_THOSE_LANGUAGES = re.compile(
-    r"\b(?:no|n[ãa]o|nao|non|ne|n'|nicht|niet|nie|kein\w*|geen|tampoco|nunca|jamais|plus|pas|mal|fatal|"
-    r"schlecht|imposible|impossibile|imposs[ií]vel|dif[ií]cil|difficile|schwierig|lastig|peggio|peor|pior)\b|"
-    r"\bme\s+va\s+a\b",
+    r"\b(?:no(?!\s+(?:dia|s[aá]bado|domingo|mesmo|hor[aá]rio|fim|final|come[cç]o|in[ií]cio|m[eê]s|ano|"
+    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b)|n[ãa]o|"
+    r"nao|non|nicht(?!\s+wahr)|niet|nie|kein\w*|geen|tampoco|nunca|jamais|pas|ni|nem|weder|né|fatal|schlecht|"
+    r"imposible|impossibile|imposs[ií]vel|dif[ií]cil|difficile|schwierig|lastig|peggio|peor|pior)\b",
+    re.IGNORECASE,
+)
+_NO_PROBLEM = re.compile(
+    r"\b(?:no\s+hay|sin|kein|pas\s+de|non\s+c'?è|nessun|geen|sem|n[ãa]o\s+h[aá])\s+"
+    r"(?:problemas?|problemi|problem|probleem|souci|soucis|stress|pressa|prisa)\b",
+    re.IGNORECASE,
+)
+#: Where a clause of those languages ends: a stop (not of "z.B.", "p.ej.", "Sr.", "e.g."), a comma,
+#: a question or exclamation mark (Spanish ones open theirs), a semicolon, or a blank line.
+_CLAUSE_EDGE = re.compile(
+    r"(?<!\bz\.b)(?<!\bp\.ej)(?<!\be\.g)(?<!\bi\.e)(?<!\bsr)(?<!\bsra)(?<!\bdr)(?<!\bbzw)(?<!\bca)(?<!\bvs)"
+    r"\.(?!\w)|[!?;,¿¡]|\n\s*\n",
     re.IGNORECASE,
 )
 
 
 def _said_without_no(match: re.Match[str], english: str) -> str:
-    """`english` for what `match` says, if the sentence it is in says no nowhere and asks nothing
-    ("Passt dir Dienstag?", "El martes me va a ser imposible"); else the words as written."""
+    """`english` for what `match` says, if its clause says no nowhere and asks nothing ("Passt
+    dir Dienstag?", "El martes me va a ser imposible", "El miércoles es difícil, pero …" keeps its
+    "but" in one clause); else the words as written."""
     text = match.string
-    start = max(text.rfind(end, 0, match.start()) for end in ".!?\n") + 1
-    ends = [i for i in (text.find(end, match.end()) for end in ".!?\n") if i >= 0]
-    stop = min(ends) if ends else len(text)
-    sentence = text[start : stop + 1]
-    if sentence.rstrip().endswith("?") or _NO_IN_THOSE_LANGUAGES.search(sentence):
-        return match.group(0)
-    return english
+    edges = [edge.start() for edge in _CLAUSE_EDGE.finditer(text)]
+    start = max((i for i in edges if i < match.start()), default=-1)
+    stop = min((i for i in edges if i >= match.end()), default=len(text))
+    clause = _NO_PROBLEM.sub(" ", text[start + 1 : stop])
+    asks = text[stop : stop + 1] == "?" or (start >= 0 and text[start] == "¿")
+    return match.group(0) if asks or _NO_IN_THOSE_LANGUAGES.search(clause) else english
 
 
-#: A part of the day in those languages: afternoon, morning or evening (the group that matched),
-#: in lower case ("Tuesday Sera", "Thursday Rano" are names).
+#: A part of the day in those languages: afternoon, morning or evening (the group that matched);
+#: "sera" and "rano" only in lower case ("Tuesday Sera", "Thursday Rano" are names; German writes
+#: "Dienstag Abend").
 _PARTS_OF_DAY = (
-    r"(?-i:(?P<afternoon>apr[eè]s-midi|nachmittag|pomeriggio|tarde|middag|południu)|"
-    r"(?P<morning>matin(?:ée)?|ma[nñ]ana|manh[aã]|vormittag|morgen|mattin[ao]|ochtend|rano)|"
-    r"(?P<evening>soir(?:ée)?|abend|sera|noche|noite|avond|wieczorem))"
+    r"(?:(?P<afternoon>apr[eè]s-midi|nachmittag|pomeriggio|tarde|middag|południu)|"
+    r"(?P<morning>matin(?:ée)?|ma[nñ]ana|manh[aã]|vormittag|morgen|mattin[ao]|ochtend|(?-i:rano))|"
+    r"(?P<evening>soir(?:ée)?|abend|(?-i:sera)|noche|noite|avond|wieczorem))"
 )
 
 
@@ -1034,10 +1051,13 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
             r"\bje\s+ne\s+(?:peux|pourrai)\s+pas\b|\b(?:lukt|past)\s+(?:me\s+)?niet\b|\bik\s+kan\s+(?:dan\s+)?niet\b|"
             r"\bgeht\s+(?:bei\s+mir\s+)?(?:leider\s+)?nicht\b|\bne\s+me\s+convient\s+pas\b|"
             # "no me funciona", "tampoco me viene bien", "me va fatal", "passt mir schlecht"
-            r"\b(?:no|n[ãa]o)\s+(?:me\s+)?funciona\b|\btampoco\s+me\s+(?:viene|va)\s+bien\b|\bme\s+va\s+(?:fatal|mal)\b|"
-            r"\bpasst\s+(?:mir\s+)?(?:eher\s+|leider\s+|ganz\s+)?schlecht\b|\bnon\s+sono\s+liber[oa]\b|"
-            r"\bno\s+estoy\s+libre\b|\bn[ãa]o\s+estou\s+livre\b|\bje\s+ne\s+suis\s+pas\s+(?:dispo\w*|libre)\b|"
-            r"\bich\s+bin\s+(?:leider\s+)?nicht\s+frei\b",
+            # (not "si no me funciona", "no me va mal", "no estoy libre hasta las 20")
+            r"(?<!\bsi\s)(?<!\bse\s)\b(?:no|n[ãa]o)\s+(?:me\s+)?funciona\b(?!\s+mal\b)|"
+            r"\btampoco\s+me\s+(?:viene|va)\s+bien\b|(?<!\bno\s)\bme\s+va\s+(?:fatal|mal)\b|"
+            r"\bpasst\s+(?:mir\s+)?(?:eher\s+|leider\s+|ganz\s+)?schlecht\b|"
+            r"(?<!\bsi\s)(?<!\bse\s)(?:\bnon\s+sono\s+liber[oa]|\bno\s+estoy\s+libre|\bn[ãa]o\s+estou\s+livre|"
+            r"\bje\s+ne\s+suis\s+pas\s+(?:dispo\w*|libre)|\bich\s+bin\s+(?:leider\s+)?nicht\s+frei)\b"
+            r"(?!\s+(?:hasta|antes|fino|prima|vor|bis|avant|até|ate|until|before)\b)",
             _I,
         ),
         "can't make it",
@@ -1068,9 +1088,10 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
             r"\b(?:cambiar|reprogramar|d[ée]caler|verschieben|verlegen|spostare|rimandare|remarcar|adiar|"
             r"verzetten|przełożyć|ertelemek|jadwal\s+ulang)\b|\bmover(?=\s+(?:la|el|a|o|nuestra|nossa)\b)|"
             # "mudar" of a meeting or to a day ("mudar para quinta"; not "mudar para Lisboa", "mudar o voo")
-            r"\bmudar(?=\s+(?:(?:a|o|nossa|nosso)\s+(?:reuni|sess|encontro|chamada|call|hor|dia|data)|"
-            r"para\s+(?:(?:a|o)\s+)?(?:segunda|ter[cç]a|quarta|quinta|sexta|s[aá]bado|domingo|amanh|hoje|outr|\d|"
-            r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|tomorrow|today)))|"
+            r"\bmudar(?=\s+(?:(?:(?:a|o)\s+)?(?:(?:nossa|nosso|minha|meu)\s+)?(?:reuni|sess|encontro|chamada|call|hor|"
+            r"dia|data|mentoria|conversa)|"
+            r"para\s+(?:(?:a|o|as|às|à)\s+)?(?:segunda|ter[cç]a|quarta|quinta|sexta|s[aá]bado|domingo|amanh|hoje|outr|"
+            r"\d|mais\s+(?:tarde|cedo)|pr[oó]xim|(?:mon|tues|wednes|thurs|fri|satur|sun)day|tomorrow|today|next|at\s+\d)))|"
             r"\breporter(?=\s+(?:la|le|notre|nos|l'|à|au)\b)",
             _I,
         ),
