@@ -1032,6 +1032,39 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
         ),
         "next week",
     ),
+    # another day, this week, any day, and "from" an hour ("¿otro día de esta semana?", "cualquier día a
+    # partir de las 17", "ab 17 Uhr")
+    (
+        re.compile(
+            r"\b(?:otro\s+d[ií]a|outro\s+dia|un\s+autre\s+jour|einen?\s+anderen\s+tag|un\s+altro\s+giorno|"
+            r"een\s+andere\s+dag)\b",
+            _I,
+        ),
+        "another day",
+    ),
+    (
+        re.compile(
+            r"\b(?:(?:de\s+)?esta\s+semana|(?:de\s+)?cette\s+semaine|diese\s+woche|(?:di\s+)?questa\s+settimana|"
+            r"deze\s+week)\b",
+            _I,
+        ),
+        "this week",
+    ),
+    (
+        re.compile(
+            r"\b(?:cualquier\s+d[ií]a|qualquer\s+dia|n'importe\s+quel\s+jour|jeden\s+tag|qualsiasi\s+giorno|"
+            r"elke\s+dag)\b",
+            _I,
+        ),
+        "any day",
+    ),
+    (
+        re.compile(
+            r"\b(?:a\s+partir\s+de\s+las?|depois\s+das?|à\s+partir\s+de|dopo\s+le)\s+(?=\d)|\bab\s+(?=\d{1,2}:\d\d)",
+            _I,
+        ),
+        "after ",
+    ),
     (re.compile(r"\bd[ií]a\s+(\d{1,2})\b(?!\s*(?:de\s+)?(?:horas?|d[ií]as))", _I), lambda m: _the_day_nth(m)),
     (
         re.compile(
@@ -1053,7 +1086,7 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
             # "no me funciona", "tampoco me viene bien", "me va fatal", "passt mir schlecht"
             # (not "si no me funciona", "no me va mal", "no estoy libre hasta las 20")
             r"(?<!\bsi\s)(?<!\bse\s)\b(?:no|n[ãa]o)\s+(?:me\s+)?funciona\b(?!\s+mal\b)|"
-            r"\btampoco\s+me\s+(?:viene|va)\s+bien\b|(?<!\bno\s)\bme\s+va\s+(?:fatal|mal)\b|"
+            r"\btampoco\s+me\s+(?:viene|va)\s+bien\b|(?<!\bno\s)\bme\s+va\s+(?:fatal|mal)\b|\bno\s+me\s+queda\b|"
             r"\bpasst\s+(?:mir\s+)?(?:eher\s+|leider\s+|ganz\s+)?schlecht\b|"
             r"(?<!\bsi\s)(?<!\bse\s)(?:\bnon\s+sono\s+liber[oa]|\bno\s+estoy\s+libre|\bn[ãa]o\s+estou\s+livre|"
             r"\bje\s+ne\s+suis\s+pas\s+(?:dispo\w*|libre)|\bich\s+bin\s+(?:leider\s+)?nicht\s+frei)\b"
@@ -1156,6 +1189,8 @@ _FOREIGN_TIME_LOOKED_FOR = """
     libre livre frei verfügbar disponível disponivel libero libera disponibile vrij beschikbaar wolny
     wolna bien bene va funciona passt uitkomen kann kan peux vormittag abend matinée soirée middag
     ochtend avond południu rano wieczorem mudar sirve
+    queda otro outro autre anderen altro andere esta cette diese questa deze cualquier qualquer
+    jeden qualsiasi elke partir depois dopo ab
 """
 _FOREIGN_TIME_LOOK_WORDS = frozenset(_FOREIGN_TIME_LOOKED_FOR.split())
 #: ... and what is no single word: "annuler", "annulé…" (any ending), "o 10" (Polish), "não dá",

@@ -51,6 +51,9 @@ from concierge.inbound.times import _FOREIGN_TIME_LOOK_WORDS, _foreign_time_look
         ("Passt dir Dienstag?", "Passt dir Tuesday?"),
         ("Estoy libre el martes pero no a las 3.", "Estoy libre el Tuesday pero no at 3."),
         ("El martes me va a ser imposible.", "El Tuesday me va a ser imposible."),
+        ("¿Otro día de esta semana?", "¿another day this week?"),
+        ("Cualquier día a partir de las 17 me sirve.", "any day after 17 works for me."),
+        ("Ab 17 Uhr kann ich jeden Tag.", "after 17:00 I can do any day."),
         ("Dienstag passt mir leider nicht", "Tuesday passt mir leider nicht"),
         ("Ça ne me va pas", "Ça ne me va pas"),
     ],
@@ -75,6 +78,7 @@ def test_time_words_of_other_languages_are_put_in_english(written: str, read: st
         "Que sera, sera.",
         "I walked past me old school on Tuesday.",
         "Tuesday Sera can join us.",
+        "The ab 3 workout is tough.",
     ],
 )
 def test_english_that_shares_those_words_is_left_as_written(english: str) -> None:
