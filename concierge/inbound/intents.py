@@ -1183,10 +1183,10 @@ def _answer(reading: Reading, situation: Situation, options: list[Option], used:
             if _ATTEND.search(clause.low) or (not refuses and (_GLAD.search(clause.low) or acknowledged)):
                 used.add(index)
                 return Intent("confirm")
-        if not refuses and _YES_SIGN.match(reading.text):
-            used.update(range(len(reading.clauses)))
-            return Intent("confirm")
         if not refuses:
+            if _YES_SIGN.match(reading.text):
+                used.update(range(len(reading.clauses)))
+                return Intent("confirm")
             for index, clause in enumerate(reading.clauses):
                 seen = _SEE_YOU.search(clause.low)
                 if seen and (not seen.group("tomorrow") or _meeting_tomorrow(situation)):

@@ -916,7 +916,7 @@ def _part_of_day(match: re.Match[str]) -> str:
 #: "um 14", "om 10", "alle 18", "às 10h", "o 15:00", "saat 14:00", "jam 7"); "Uhr"/"uur" after it;
 #: the part of the day after it ("5 de la tarde"); "tomorrow", "today", "next week"; "dia 15" (the
 #: 15th); "the same time"; the verbs of calling off and moving a meeting; and, last, after the
-#: refusals, being free and a time suiting said in a sentence that says no nowhere
+#: refusals, being free and a time suiting said in a clause that says no nowhere
 #: (`_said_without_no`). Each rule's words are in `_FOREIGN_TIME_LOOK_WORDS`, and
 #: tests/inbound/test_foreign_words.py holds an example of each.
 _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
@@ -1132,7 +1132,7 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
     ),
     # being free ("je suis dispo", "estoy libre", "sono libera", "ik ben vrij"), a time suiting ("me
     # viene bien", "va bene", "ça me va", "passt mir", "funciona") and "I can", after the refusals
-    # above, and only in a sentence that says no nowhere and asks nothing
+    # above, and only in a clause that says no nowhere and asks nothing
     (
         re.compile(
             r"\bje\s+suis\s+(?:dispo(?:nible)?|libre)\b|\b(?:estoy|estou)\s+(?:libre|livre|disponible|dispon[ií]vel)\b|"
