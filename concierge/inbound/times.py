@@ -1395,14 +1395,14 @@ _DIGIT_REWRITES: tuple[_Rewrite, ...] = (
     # "3 pm" → "3pm", "3p" → "3pm"
     (re.compile(r"\d\s*[ap]"), re.compile(r"\b(\d{1,2}(?::\d{2})?)(?:\s*([ap])m|([ap]))\b", _I), _meridiem),
 )
-#: Odd spaces as a space, dashes and the minus sign as "-", Spanish opening marks left out.
+#: Odd spaces as a space, dashes and the minus sign as "-".
 _PLAIN = str.maketrans(
     {
         **dict.fromkeys("\u00a0\u202f\u2009", " "),
         **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"),
-        **dict.fromkeys("¿¡", ""),  # Spanish opening marks: the closing ones say the same
     }
 )
+_OPENING_MARKS = str.maketrans("", "", "¿¡")
 _DOTTED_AM_PM = re.compile(r"\b([ap])\.\s?m\.?(?=\W|$)", _I)
 _URL_PART = re.compile(r"(https?://\S+)")
 _DIGIT = re.compile(r"\d")
@@ -1476,7 +1476,10 @@ def normalize(text: str) -> str:
         parts[index] = _rewritten(parts[index], _WORD_LOOKS)
         if _DIGIT.search(parts[index]):
             parts[index] = _rewritten(parts[index], _DIGIT_LOOKS)
-    return "".join(parts)
+    text = "".join(parts)
+    # Spanish opening marks, once the words of other languages are read (a clause that opens one
+    # asks: `_said_without_no`): the closing ones say the same, and a clause turns before them.
+    return text.translate(_OPENING_MARKS) if "¿" in text or "¡" in text else text
 
 
 # ----------------------------------------------------------------------------------------- clauses
@@ -1492,8 +1495,10 @@ _SENTENCE_END = re.compile(
 _CLAUSE_BREAK = re.compile(
     r"(?=[\s;,])(?:;\s*|,\s*(?:but\s+|(?=(?:i|i'm|i\s+am|i'll|i've|we|we're|it's|that's|this\s+is|my|as|since|"
     r"because|so|sorry|thanks|thank|how\s+about|what\s+about|(?:can|could|would|shall)\s+(?:we|you|i)|maybe|"
-    r"perhaps|(?:please\s+)?cancel\s+(?:that|it|this|the|our)|another\s+(?:day|time)|some\s*(?:other\s+)?(?:day|time)|"
-    r"any\s+other\s+(?:day|time))\b))|\s+(?=[;bhtas\-—–])(?:;\s*|but\s+|however,?\s+|though,?\s+|although\s+|[-—–]+\s+|"
+    r"perhaps|(?:please\s+)?cancel\s+(?:that|it|this|the|our))\b|"
+    # another day asked for ("Tuesday doesn't work for me, another day this week?"; not "another
+    # time I'll bring my laptop", "Happy to, some time next week?")
+    r"(?=(?:another\s+day|any\s+other\s+(?:day|time)|some\s*other\s+(?:day|time))\b[^.!]*\?)))|\s+(?=[;bhtas\-—–])(?:;\s*|but\s+|however,?\s+|though,?\s+|although\s+|[-—–]+\s+|"
     r"so\s+(?=(?:i|we)\b|\d{1,2}(?::\d\d)?\s*(?:am|pm)\b|\d{1,2}:\d\d)))",
 )  # searched in the lower-cased text (`_split_at_turns`)
 #: A day refused and, after a comma, another offered ("can't do thursday anymore, friday 3pm?",
