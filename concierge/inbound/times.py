@@ -1198,15 +1198,19 @@ _FOREIGN_TIME_LOOK_WORDS = frozenset(_FOREIGN_TIME_LOOKED_FOR.split())
 _FOREIGN_TIME_LOOK_REST = re.compile(
     r"annul|\bo\s+\d|\bn[ãa]o\s+d[aá]\b|(?:dag|tag|woch)(?:ochtend|middag|avond|vormittag|nachmittag|abend|morgen)"
 )
+#: What `_FOREIGN_TIME_LOOK_REST` needs, as plain text ("o 15:00" as its own word, "não dá").
+_FOREIGN_TIME_LOOK_NEEDLES = ("annul", " o ", "\no ", "\to ", "ão d", "ao d", "dag", "tag", "woch")
 _LETTERS = re.compile(r"[^\W\d_]+")
 
 
 def _foreign_time_look(text: str) -> bool:
     """Whether `text` holds a word any of `_FOREIGN_TIME_WORDS` needs."""
     low = text.lower()
-    return not _FOREIGN_TIME_LOOK_WORDS.isdisjoint(_LETTERS.findall(low)) or bool(
-        _FOREIGN_TIME_LOOK_REST.search(low)
-    )
+    if not _FOREIGN_TIME_LOOK_WORDS.isdisjoint(_LETTERS.findall(low)):
+        return True
+    # The rest only where what it needs stands (most replies have none of it).
+    needed = low.startswith("o ") or any(needle in low for needle in _FOREIGN_TIME_LOOK_NEEDLES)
+    return needed and _FOREIGN_TIME_LOOK_REST.search(low) is not None
 
 
 def _in_english(match: re.Match[str]) -> str:
