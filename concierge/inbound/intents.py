@@ -21,6 +21,7 @@ from concierge.inbound.times import (
     MEETING_HOST,
     MEETING_LINK,
     MEETING_NOUNS,
+    WEEKDAY_IN_FULL,
     WEEKDAY_NAME,
     WEEKDAY_WORD,
     WEEKDAYS,
@@ -192,7 +193,7 @@ _MEETING_WORDS = rf"(?:{MEETING_NOUNS}|sync|check-?in)"
 #: Words that may stand between "stop the" and the meetings stopped ("the weekly Monday calls").
 _RECURRING = (
     r"(?:(?:weekly|biweekly|fortnightly|monthly|regular|recurring|repeating|remaining|upcoming|future|"
-    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day)\s+){0,2}"
+    rf"{WEEKDAY_IN_FULL})\s+){{0,2}}"
 )
 #: The end of a phrase that calls meetings off, so that "stop the calls running over" does not.
 _PHRASE_END = r"(?=\s*(?:$|[.,;:!?)\-–—]|(?:altogether|for\s+good|for\s+now|from\s+now\s+on|please|after)\b))"
@@ -410,7 +411,7 @@ _SOFT_YES = re.compile(
     r"that\s+works|thanks|thank\s+you|bis\s+dann|gracias|obrigad[oa]|merci|it\s+is))*\W*$"
 )
 #: What a refusal is said of: the meeting ("it", "that") or its day.
-_A_DAY_OR_IT = r"(?:it|that|this|tmrw|tomorrow|today|tonight|(?:mon|tues|wednes|thurs|fri|satur|sun)day)"
+_A_DAY_OR_IT = rf"(?:it|that|this|tmrw|tomorrow|today|tonight|{WEEKDAY_IN_FULL})"
 _DECLINE = at_word_start(
     r"(?:i'?ll|i\s+will|going\s+to|gonna)\s+(?:have\s+to\s+)?miss\b",
     # "I have to bail on tomorrow's session", "need to bail" (not "I'll bail if something comes up")

@@ -67,6 +67,8 @@ LONGEST_MEETING = 8 * 60
 RECENT_PAST = timedelta(days=30)
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+#: A weekday's English name in full, as a pattern ("tuesday", "Thursday").
+WEEKDAY_IN_FULL = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day"
 MONTHS = (
     "january", "february", "march", "april", "may", "june",
     "july", "august", "september", "october", "november", "december",
@@ -270,10 +272,19 @@ _TWO_WEEKS = (
 _REPEAT_BIWEEKLY = re.compile(r"\b(?:" + _TWO_WEEKS + r")\b")
 _REPEAT_WEEKLY = re.compile(
     r"\b(?:every\s+(?:week|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*)|each\s+(?:week|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*)|"
-    r"weekly|once\s+a\s+week|going\s+forward|recurring|from\s+now\s+on|(?:mon|tues|wednes|thurs|fri|satur|sun)days)\b",
+    rf"weekly|once\s+a\s+week|going\s+forward|recurring|from\s+now\s+on|{WEEKDAY_IN_FULL}s)\b",
 )  # fmt: skip
 _REPEAT_MONTHLY = re.compile(r"\b(?:monthly|every\s+month|once\s+a\s+month)\b")
 _SERIES_START = re.compile(r"\b(?:starting|beginning|from|as\s+of|commencing)\s*(?:on\s+)?$")
+
+#: The spaces or hyphens between words said as one number ("forty five", "forty-five").
+_NUMBER_WORD_GAP = re.compile(r"[\s-]+")
+
+
+def _number_said(words: str) -> str:
+    """Words said as one number, as the tables of them list it ("Forty-five" → "forty five")."""
+    return _NUMBER_WORD_GAP.sub(" ", words.lower())
+
 
 #: A meeting's length in words ("thirty minutes").
 _MINUTES_IN_WORDS = {
@@ -564,7 +575,7 @@ _MONTH = re.compile(
 )
 _NUMERIC_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})(?:/(\d{2,4}))?\b")
 _ORDINAL_DAY = re.compile(r"\b(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)\b", re.IGNORECASE)
-_PLURAL_DAY = re.compile(r"\b((?:mon|tues|wednes|thurs|fri|satur|sun)day)s\b", re.IGNORECASE)
+_PLURAL_DAY = re.compile(rf"\b({WEEKDAY_IN_FULL})s\b", re.IGNORECASE)
 _RELATIVE = re.compile(r"\b(day\s+after\s+tomorrow|today|tonight|tomorrow)\b", re.IGNORECASE)
 _URL = re.compile(r"https?://\S+")
 #: Day ranges ("Mon–Fri 9-5"): working hours, not a day.
@@ -861,7 +872,7 @@ def _hours_moved(match: re.Match[str]) -> str:
 #: Portuguese "no" before a noun ("no sábado": on Saturday), nor "no problem" in them.
 _NO_IN_THOSE_LANGUAGES = re.compile(
     r"\b(?:no(?!\s+(?:dia|s[aá]bado|domingo|mesmo|hor[aá]rio|fim|final|come[cç]o|in[ií]cio|m[eê]s|ano|"
-    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b)|n[ãa]o|"
+    rf"{WEEKDAY_IN_FULL})\b)|n[ãa]o|"
     r"nao|non|nicht(?!\s+wahr)|niet|nie|kein\w*|geen|tampoco|nunca|jamais|pas|ni|nem|weder|né|fatal|schlecht|"
     r"imposible|impossibile|imposs[ií]vel|dif[ií]cil|difficile|schwierig|lastig|peggio|peor|pior)\b",
     re.IGNORECASE,
@@ -885,9 +896,13 @@ def _said_without_no(match: re.Match[str], english: str) -> str:
     dir Dienstag?", "El martes me va a ser imposible", "El miércoles es difícil, pero …" keeps its
     "but" in one clause); else the words as written."""
     text = match.string
-    edges = [edge.start() for edge in _CLAUSE_EDGE.finditer(text)]
-    start = max((i for i in edges if i < match.start()), default=-1)
-    stop = min((i for i in edges if i >= match.end()), default=len(text))
+    start, stop = -1, len(text)
+    for edge in _CLAUSE_EDGE.finditer(text):
+        if edge.start() >= match.end():
+            stop = edge.start()
+            break
+        if edge.start() < match.start():
+            start = edge.start()
     clause = _NO_PROBLEM.sub(" ", text[start + 1 : stop])
     asks = text[stop : stop + 1] == "?" or (start >= 0 and text[start] == "¿")
     return match.group(0) if asks or _NO_IN_THOSE_LANGUAGES.search(clause) else english
@@ -946,7 +961,7 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
             r"(?<!\bat\s)\b(segunda|ter[cç]a|quarta|quinta|sexta)"
             r"(?=\s+(?:às|as\s+\d|at\s+\d|à\s+tarde|in\s+the\s+afternoon|de\s+manh|dia\s+\d|\d{1,2}h|"
             r"no\s+mesmo\s+hor|na\s+mesma\s+hora|[àa]\s+noite))"
-            r"(?!.{0,40}\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b)",
+            rf"(?!.{{0,40}}\b{WEEKDAY_IN_FULL}\b)",
             _I,
         ),
         lambda m: _PORTUGUESE_DAYS[m.group(1).lower()],
@@ -1124,7 +1139,7 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
             r"\bmudar(?=\s+(?:(?:(?:a|o)\s+)?(?:(?:nossa|nosso|minha|meu)\s+)?(?:reuni|sess|encontro|chamada|call|hor|"
             r"dia|data|mentoria|conversa)|"
             r"para\s+(?:(?:a|o|as|às|à)\s+)?(?:segunda|ter[cç]a|quarta|quinta|sexta|s[aá]bado|domingo|amanh|hoje|outr|"
-            r"\d|mais\s+(?:tarde|cedo)|pr[oó]xim|(?:mon|tues|wednes|thurs|fri|satur|sun)day|tomorrow|today|next|at\s+\d)))|"
+            rf"\d|mais\s+(?:tarde|cedo)|pr[oó]xim|{WEEKDAY_IN_FULL}|tomorrow|today|next|at\s+\d)))|"
             r"\breporter(?=\s+(?:la|le|notre|nos|l'|à|au)\b)",
             _I,
         ),
@@ -1299,8 +1314,7 @@ _SPOKEN_MINUTE_WORDS = "|".join(
 
 
 def _spoken_minutes(match: re.Match[str]) -> str:
-    said = re.sub(r"[\s-]+", " ", match.group(2).lower())
-    return f"{match.group(1)}:{_SPOKEN_MINUTES[said]:02d}"
+    return f"{match.group(1)}:{_SPOKEN_MINUTES[_number_said(match.group(2))]:02d}"
 
 
 _DIGIT_REWRITES: tuple[_Rewrite, ...] = (
@@ -1716,7 +1730,7 @@ def _flatten(value: Any) -> list[Any]:
 #: Evening words right next to an hour: "tonight at 8", "Tuesday evening 7", "9 at night".
 _EVENING_BEFORE = re.compile(r"\b(?:tonight|evening|night)\s*,?\s*(?:at\s+|@\s*|around\s+|about\s+)?$", re.I)
 _EVENING_AFTER = re.compile(
-    r"^\s*(?:o'?clock\s+)?(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day\s+)?"
+    rf"^\s*(?:o'?clock\s+)?(?:{WEEKDAY_IN_FULL}\s+)?"
     r"(?:tonight|(?:in\s+the\s+)?evening|(?:at\s+)?night)\b",
     re.I,
 )
@@ -1727,7 +1741,7 @@ _EVENING_AFTER = re.compile(
 _MORNING_BEFORE = re.compile(r"\bmorning\s*,?\s*(?:at\s+|@\s*|around\s+|about\s+)?$", re.I)
 _MORNING_AFTER = re.compile(
     r"^\s*(?:o'?clock\s+)?(?:on\s+)?(?:(?:this|next)\s+)?"
-    r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day\s+|tomorrow\s+)?morning\b",
+    rf"(?:{WEEKDAY_IN_FULL}\s+|tomorrow\s+)?morning\b",
     re.I,
 )
 
@@ -2709,7 +2723,7 @@ def _duration(text: str, ranges: list[int]) -> int:
     )
     if match:
         if match.group("words"):
-            return _MINUTES_IN_WORDS[" ".join(re.split(r"[\s-]", match.group("words").lower()))]
+            return _MINUTES_IN_WORDS[_number_said(match.group("words"))]
         if match.group("half"):
             return 30
         if match.group("hour_half"):
