@@ -860,6 +860,77 @@ _FOREIGN_WEEKDAY_LOW = re.compile(
 )
 
 
+#: Months in the same languages, as written with a day ("10. Dezember", "10 de diciembre", "le 10
+#: décembre", "10 grudnia"), after "in" ("im Januar", "en enero", "w styczniu") or after "early",
+#: "mid" or "late" ("Anfang Januar", "principios de enero", "début janvier"). Read only there:
+#: several are words too ("mars", "mai", "fine").
+_FOREIGN_MONTH_NAMES = (
+    "januar janvier enero janeiro gennaio januari stycznia styczniu ocak",
+    "februar février fevrier febrero fevereiro febbraio februari lutego lutym şubat subat",
+    "märz maerz mars marzo março marco maart marca marcu mart",
+    "avril abril aprile kwietnia kwietniu nisan",
+    "mai mayo maio maggio mei maja maju mayıs mayis",
+    "juni juin junio junho giugno czerwca czerwcu haziran",
+    "juli juillet julio julho luglio lipca lipcu temmuz",
+    "août aout agosto augustus sierpnia sierpniu ağustos agustos agustus",
+    "septembre septiembre setembro settembre września wrzesnia wrześniu wrzesniu eylül eylul",
+    "oktober octobre octubre outubro ottobre października pazdziernika październiku pazdzierniku ekim",
+    "novembre noviembre novembro listopada listopadzie kasım kasim nopember",
+    "dezember décembre decembre diciembre dezembro dicembre grudnia grudniu aralık aralik desember",
+)
+_FOREIGN_MONTHS = {
+    name: MONTHS[index].title() for index, names in enumerate(_FOREIGN_MONTH_NAMES) for name in names.split()
+}
+_FOREIGN_MONTH = "|".join(sorted(_FOREIGN_MONTHS, key=len, reverse=True))
+#: "Anfang", "principios de", "début", "início de", "inizio", "begin" … as early, mid and late.
+_MONTH_PARTS = (
+    ("early", r"anfang|principios\s+de|comienzos\s+de|d[ée]but(?:\s+d[e'])?|in[ií]cio\s+de|come[cç]o\s+de|"
+     r"inizio(?:\s+di)?|begin|pocz[aą]tek|pocz[aą]tkiem"),
+    ("mid", r"mitte|mediados\s+de|mi-|meados\s+de|met[àa]\s+di|half|połowa|polowa|połowie|polowie"),
+    ("late", r"ende|finales\s+de|fines\s+de|fin(?:\s+d[e'])?|final\s+de|fim\s+de|fine(?:\s+di)?|eind|koniec|"
+     r"końcem"),
+)  # fmt: skip
+_MONTH_PART_OF = [(re.compile(f"(?:{words})$", re.IGNORECASE), part) for part, words in _MONTH_PARTS]
+_FOREIGN_MONTH_SAID = re.compile(
+    # a day before it, with its dot or "de" ("10. Dezember", "10 de diciembre"; English months too,
+    # as the typos' fixing leaves "Dezember")
+    rf"\b([0-3]?\d)(?:\.\s*|\s+(?:de\s+)?)({_FOREIGN_MONTH}|{'|'.join(MONTHS)})\b|"
+    rf"\b({'|'.join(words for _part, words in _MONTH_PARTS)})\s*({_FOREIGN_MONTH}|{'|'.join(MONTHS)})\b|"
+    rf"\b(?:im|en|em|nel|in|w|au\s+mois\s+d[e'])\s+({_FOREIGN_MONTH}|{'|'.join(MONTHS)})\b",
+    re.IGNORECASE,
+)
+#: The words `_FOREIGN_MONTH_SAID` needs, looked for first: a month of those languages, or an
+#: English one (as the typos' fixing leaves "Januar") after a day's dot, a word of `_MONTH_PARTS`
+#: or a foreign "in".
+_FOREIGN_MONTH_WORDS = frozenset(_FOREIGN_MONTHS)
+_MONTH_PART_WORDS_SAID = """
+    anfang mitte ende principios comienzos mediados finales fines début debut início inicio começo comeco
+    inizio begin początek poczatek początkiem poczatkiem meados metà meta half połowa polowa połowie polowie
+    fin final fim fine eind koniec końcem koncem mi im em nel
+"""
+_MONTH_PART_WORDS = frozenset(_MONTH_PART_WORDS_SAID.split())
+
+
+def _foreign_month_look(text: str) -> bool:
+    """Whether `text` may say a month in another language (`_FOREIGN_MONTH_SAID`)."""
+    low = text.lower()
+    words = set(_LETTERS.findall(low))
+    if not _FOREIGN_MONTH_WORDS.isdisjoint(words):
+        return True
+    return not words.isdisjoint(MONTHS) and ("." in low or not _MONTH_PART_WORDS.isdisjoint(words))
+
+
+def _foreign_month(match: re.Match[str]) -> str:
+    day, month, part, parted, after_in = match.groups()
+    written = month or parted or after_in
+    english = _FOREIGN_MONTHS.get(written.lower(), written.title())
+    if day is not None:
+        return f"{day} {english}"
+    if part is not None:
+        return next(f"{name} {english}" for pattern, name in _MONTH_PART_OF if pattern.match(part))
+    return f"in {english}"
+
+
 def _hours_moved(match: re.Match[str]) -> str:
     """ "um eine Stunde nach hinten" → "an hour later", "um 2 Stunden früher" → "2 hours earlier"."""
     amount = "an hour" if match.group(1).lower() == "eine" else f"{match.group(1)} hours"
@@ -1270,6 +1341,7 @@ _Rewrite = tuple[_Needle, re.Pattern[str], Any]
 _WORD_REWRITES: tuple[_Rewrite, ...] = (
     (re.compile(r"(.)\1\1"), re.compile(r"([a-z])\1{2,}", _I), r"\1\1"),  # "goood" → "good"
     (_has_typos, _WORDISH, lambda m: _fix_word(m.group(0))),
+    (_foreign_month_look, _FOREIGN_MONTH_SAID, _foreign_month),
     ("christmas", _HOLIDAY, _holiday),
     (_FOREIGN_WEEKDAY_LOW, _FOREIGN_WEEKDAY, lambda m: _FOREIGN_WEEKDAYS[m.group(0).lower()]),
     (_foreign_time_look, _ANY, _in_english),
@@ -1389,6 +1461,18 @@ _DIGIT_REWRITES: tuple[_Rewrite, ...] = (
         re.compile(r"\b([0-3]?\d)\.([01]?\d)\.(\d{2,4})?(?=[\s,;!?)]|$)"),
         _dotted_date,
     ),  # "10.12."
+    # "10.12" before the time on it ("Thursday 10.12 at 3pm", "10.12 um 15 Uhr"); not a version's
+    (
+        _DIGIT_DOT_DIGIT,
+        re.compile(
+            # (no year: its group is left empty for `_dotted_date`)
+            r"(?<![\d.$€£v])(?<!version\s)(?<!release\s)\b([0-3]?\d)\.([01]\d)()"
+            r"(?=\s+(?:(?:at|um|à|a\s+las|om|alle|às|o|@)\s*\d{1,2}(?:[:.h]\d\d)?|\d{1,2}:\d\d)(?![\d.:])|"
+            r"\s+\d{1,2}(?:[:.]\d\d)?\s*(?:[ap]m|uhr|h)\b)",
+            _I,
+        ),
+        _dotted_date,
+    ),
     (re.compile(r"(?=[@a])(?:@|\bat\s*\d)"), re.compile(r"(?:\bat|@)\s*(\d)", _I), r"at \1"),
     # "12 January 2027, 16:00": with a year, the library reads "January 2027" and loses the day.
     ("20", _DAY_MONTH_YEAR, _month_first),

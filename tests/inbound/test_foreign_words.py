@@ -104,3 +104,48 @@ def test_each_look_word_is_found_beside_other_words(word: str) -> None:
 )
 def test_the_look_finds_what_no_single_word_says_and_not_english(text: str, found: bool) -> None:
     assert _foreign_time_look(text) is found
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        ("Können wir uns am 10. Dezember um 15 Uhr?", "Können wir uns am 10 December at 15:00?"),
+        ("¿Podemos vernos el 10 de diciembre a las 15:00?", "Podemos vernos el 10 December at 15:00?"),
+        ("On peut se voir le 10 décembre à 15h ?", "On peut se voir le 10 December à 15:00 ?"),
+        ("10 grudnia o 15:00", "10 December at 15:00"),
+        ("Anfang Januar", "early January"),
+        ("Wie wäre es mit Mitte Januar?", "Wie wäre es mit mid January?"),
+        ("a principios de enero", "a early January"),
+        ("à la mi-janvier", "à la mid January"),
+        ("fine di gennaio", "late January"),
+        ("im Januar", "in January"),
+        ("w styczniu", "in January"),
+    ],
+)
+def test_months_of_other_languages_are_read_with_a_day_or_a_part_of_month(written: str, read: str) -> None:
+    assert normalize(written) == read
+
+
+@pytest.mark.parametrize(
+    "english",
+    ["A Mars bar at 3pm?", "Fine. Mid-week in December works.", "Mai can join at 3pm.", "Fine in June."],
+)
+def test_english_beside_those_month_words_is_left_as_written(english: str) -> None:
+    assert normalize(english) == english
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        ("Could we meet Thursday 10.12 at 3pm?", "Could we meet Thursday 10 December at 3pm?"),
+        ("10.12 um 15 Uhr", "10 December at 15:00"),
+        ("Meet 1.12 at 14.30?", "Meet 1 December at 14:30?"),
+        # a time, a list of times, a version, a figure: as before
+        ("Tuesday 10.30 at the office", "Tuesday 10:30 at the office"),
+        ("9.10 or 9.40?", "9:10 or 9:40?"),
+        ("version 2.10 at 3pm", "version 2:10 at 3pm"),
+        ("3.5 at 4pm", "3.5 at 4pm"),
+    ],
+)
+def test_a_day_and_month_with_a_dot_before_a_time_is_a_date(written: str, read: str) -> None:
+    assert normalize(written) == read
