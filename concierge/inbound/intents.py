@@ -175,6 +175,8 @@ class Situation:
     (with `confirm`); `meeting` the meeting it was about (with `invite`); `proposed` the
     times the sender proposed themself and still waits on (with `time`: "actually, 4pm
     instead?" is on their day; with `time` or `invite`: "nvm" takes them back).
+    `other_names` are the first names of the other members, in lower case ("thanks for the
+    intro to Priya" thanks for the introduction itself when Priya is one of them).
     """
 
     role: str | None
@@ -186,6 +188,7 @@ class Situation:
     meeting: datetime | None = None
     other_zone: ZoneInfo | None = None
     proposed: tuple[datetime, ...] = ()
+    other_names: tuple[str, ...] = ()
 
 
 #: What people call a meeting ("the Jan 4 session", "that one", "our catch-up").
@@ -753,6 +756,7 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
             repeat_carried=any(
                 o.repeat for i in intents if i.type in ("propose", "reschedule") for o in i.options
             ),
+            other_names=situation.other_names,
         )
         or (
             # A meeting link beside a yes ("I'll be there, here is my Zoom: …"): no option carries
@@ -1482,6 +1486,28 @@ _ADDRESSED = re.compile(
 )
 
 
+#: Thanks for being introduced to someone ("thanks for the intro to Priya", "thank you for
+#: connecting me with Sam"): the name is the word after it.
+_THANKS_FOR_AN_INTRO = re.compile(
+    r"\bthank(?:s|\s+you)\b[^.!?]{0,20}?\bfor\s+(?:the\s+|your\s+)?(?:intro(?:duction)?|introducing\s+me|"
+    r"connecting\s+me|putting\s+me\s+in\s+touch)\s+(?:to|with)\s+([^\W\d_]+)",
+    re.IGNORECASE,
+)
+#: Who an introduction thanked for may be without being someone else (the mentor, us all).
+_NOT_SOMEONE_ELSE = frozenset(
+    ("you", "me", "my", "our", "us", "the", "this", "each", "everyone", "everybody", "all", "him", "her")
+)
+
+
+def _thanks_for_another_intro(text: str, other_names: tuple[str, ...]) -> bool:
+    """Thanks for an introduction to someone who is not another member (the other member was
+    introduced by us: that is courtesy; someone else by the mentor: that is for them)."""
+    if "intro" not in text and "connect" not in text and "touch" not in text:
+        return False
+    match = _THANKS_FOR_AN_INTRO.search(text)
+    return match is not None and match.group(1).lower() not in (_NOT_SOMEONE_ELSE | set(other_names))
+
+
 def _courteous(text: str) -> bool:
     """Courtesy alone, its parts told apart by commas too ("Perfect, see you then!")."""
     return all(_COURTESY.match(part.strip()) for part in re.split(r"[,;]", text) if _LETTERS.search(part))
@@ -1499,11 +1525,14 @@ _REPEAT_ASKED = re.compile(
 _TURNS = re.compile(r"\bbut\W*$", re.IGNORECASE)
 
 
-def _message_for_others(reading: Reading, used: set[int], scheduling: bool, repeat_carried: bool) -> bool:
+def _message_for_others(
+    reading: Reading, used: set[int], scheduling: bool, repeat_carried: bool, other_names: tuple[str, ...]
+) -> bool:
     """Something is left that is neither scheduling nor a command nor only courtesy; beside
     scheduling, only what is plainly meant for the other person (`_MESSAGE`) counts, or a
     question that turns from it and names no time ("Yes, but can we do it on Zoom?": the
-    proposer settles it), or a repeat asked for that no option of the reply carries."""
+    proposer settles it), or a repeat asked for that no option of the reply carries. Thanks
+    for an introduction to someone who is not another member is meant for them too."""
     # Most replies that schedule say nothing else: one look at the whole text spares a look per clause.
     anywhere = scheduling and bool(_MESSAGE.search(reading.text.lower()) or _SORRY_NAME.search(reading.text))
     for index, clause in enumerate(reading.clauses):
@@ -1519,6 +1548,8 @@ def _message_for_others(reading: Reading, used: set[int], scheduling: bool, repe
             )
         else:
             meant = index not in used
+        if _thanks_for_another_intro(clause.low, other_names):
+            return True
         if meant and _LETTERS.search(clause.text) and not _courteous(clause.text):
             return True
     return False

@@ -41,6 +41,7 @@ def situation(case: dict[str, Any]) -> Situation:
         meeting=instant(case["meeting"]) if case.get("meeting") else None,
         other_zone=ZoneInfo(case["other_zone"]) if case.get("other_zone") else None,
         proposed=tuple(instant(t) for t in case.get("proposed") or ()),
+        other_names=tuple(name.lower() for name in case.get("other_names") or ()),
     )
 
 

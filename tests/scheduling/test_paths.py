@@ -103,6 +103,21 @@ def test_options_are_picked_by_position(settings, work):
     assert meeting.starts_at.isoformat() == "2026-12-09T15:00:00+00:00"
 
 
+@pytest.mark.parametrize(
+    ("answer", "understood"),
+    [
+        ("The second one please. Thanks for the intro to Ana!", ["pick"]),
+        ("The second one please. Thanks for introducing me to Sam!", ["pick", "pass_on"]),
+    ],
+)
+def test_thanks_for_an_introduction_is_courtesy_only_when_it_names_the_other_member(
+    settings, work, answer, understood
+):
+    _, _, question = propose(settings, work, "Tue 3pm or Wed 10am, whichever suits")
+    result = reply(settings, question[0].row.id, answer)
+    assert [i["type"] for i in result.intents] == understood
+
+
 def test_a_yes_to_several_options_asks_which(settings, work):
     _, _, question = propose(settings, work, "Tue 3pm or Wed 10am?")
     before = last_outbound_id(settings)
