@@ -58,7 +58,8 @@ _STOP_ASKED = re.compile(
     r"(?:(?:schicken|senden)\s+sie\s+mir\s+keine\s+(?:e-?mails|nachrichten)\s+mehr|ich\s+m[öo]chte\s+mich\s+abmelden|"
     r"(?:dadme|darme|denme|d[eé]nme)\s+de\s+baja|quiero\s+darme\s+de\s+baja|no\s+me\s+(?:env[ií]en|mand[ae]n)\s+m[aá]s\s+(?:correos|e-?mails|mensajes)|"
     r"d[ée]sabonnez-moi|d[ée]sinscrivez-moi|je\s+(?:veux|souhaite|voudrais)\s+me\s+d[ée](?:sabonner|sinscrire)|"
-    r"n'envoyez\s+plus|parem\s+de\s+me\s+enviar|n[ãa]o\s+quero\s+(?:mais\s+)?receber|descadastr\w+|"
+    r"n'envoyez\s+plus|merci\s+de\s+ne\s+plus\s+m'(?:envoyer|[ée]crire|contacter)|"
+    r"(?:bitte\s+)?keine\s+(?:e-?mails|nachrichten)\s+mehr\b|parem\s+de\s+me\s+enviar|n[ãa]o\s+quero\s+(?:mais\s+)?receber|descadastr\w+|"
     r"non\s+(?:inviatemi|mandatemi)\s+pi[uù]|cancellatemi|disiscrivetemi|meld\s+me\s+af|ik\s+wil\s+me\s+afmelden|"
     r"stuur\s+me\s+geen\s+e-?mails\s+meer)",
     re.IGNORECASE,
@@ -95,6 +96,7 @@ _STOP_CUES = (
     "desa",
     "désins",
     "n'envoyez",
+    "ne plus",
     "enviar",
     "receber",
     "descadastr",
@@ -256,7 +258,7 @@ _RESCHEDULE = re.compile(
     r"(?=[abcimnprsw])\b(?:re-?schedul\w*|re-?arrang\w*|postpon\w*|prepon\w*|"
     r"(?:push|bump)(?:ed|ing)?\s+(?:it|this|that|our|the|back|out|tomorrow'?s|today'?s|\w+day'?s)|"
     r"(?:push|bump)(?:ed|ing)?\s+to\s+(?=\d|(?:mon|tue|wed|thu|fri|sat|sun|next|tomorrow|later|after|the\s+(?:\d|next|following)))|"
-    r"bump(?:ed|ing)?\s+(?:it|this|that|our|the)|"
+    r"(?:bump|punt)(?:ed|ing)?\s+(?:it|this|that|our|the)|"
     r"mov(?:e|ing)\s+(?:it|this|that|our|the|to|things|tomorrow'?s|today'?s|\w+day'?s)|"
     # "Can we move tomorrow to 5:30?", "Need to move tomorrow - does Friday work?" (not "I'm moving tomorrow")
     rf"{_MOVE_A_DAY}(?=\s+to\b)|(?:(?<=need\sto\s)|(?<=have\sto\s)){_MOVE_A_DAY}(?=\s*[-–—,;.?!]|\s*$)|"
@@ -264,7 +266,10 @@ _RESCHEDULE = re.compile(
     rf"shift\w*\s+(?:it|this|that|our|the|to|(?:tomorrow|today|\w+day)'?s\s+{MEETING_NOUNS})|"
     r"bring\s+(?:it|this|that|our|the)?\s*(?:\w+\s+)?forward|change\s+(?:the|our)\s+(?:time|day|date)|"
     rf"(?:chang|switch|swap)(?:e|ed|ing)?\s+(?:(?:it|this|that|ours)\s+)?to\s+(?={_A_TIME_OR_DAY})|"
-    r"another\s+(?:time|day)\s+for\s+(?:our|the)|new\s+time\s+for)\b",
+    r"another\s+(?:time|day)\s+for\s+(?:our|the)|new\s+time\s+for|"
+    # "Could we start a little later tomorrow?", "start 30 minutes earlier"
+    r"start\s+(?:a\s+(?:little|bit|tad)\s+(?:bit\s+)?|an\s+hour\s+|half\s+an\s+hour\s+|\d+\s*(?:min\w*|hours?)\s+)?"
+    r"(?:later|earlier|sooner))\b",
 )
 #: A date in words, month and day in either order ("Jan 4", "4th of January").
 _MONTH_DAY = (
@@ -274,7 +279,8 @@ _MONTH_DAY = (
 #: The day a meeting is moved from ("push Tuesday to Thursday at 3pm", "move the Jan 4 session
 #: to Jan 5"): not read as a time, so that the time goes with the day it is moved to.
 _MOVED_FROM = re.compile(
-    rf"\b(?:push|bump|mov|shift|chang|switch)\w*\s+(?:our\s+|the\s+|my\s+)?(?P<moved>(?:{WEEKDAY_WORD}|{_MONTH_DAY})(?:'?s)?"
+    rf"\b(?:push|bump|mov|shift|chang|switch)\w*\s+(?:our\s+|the\s+|my\s+)?(?P<moved>(?:{WEEKDAY_WORD}|{_MONTH_DAY}|"
+    r"tomorrow|today)(?:'?s)?"
     r"(?:\s+(?:at\s+)?\d{1,2}(?::\d\d)?\s*(?:am|pm)?)?)"
     rf"(?=\s+(?:{MEETING_NOUNS}\s+)?to\b)|"
     # "the Jan 7 one: can we do Jan 8 instead?": the meeting named first, then its new time.
@@ -325,9 +331,12 @@ def _blanked(match: re.Match[str]) -> str:
     return match.group(0)[:start] + " " * (end - start) + match.group(0)[end:]
 
 
-#: Asking the other side for another time ("could you suggest another time?").
+#: Asking the other side for another time ("could you suggest another time?"), or promising one
+#: ("I'll send over a few new times", "Can I get back to you with a new time?").
 _ANOTHER_TIME = re.compile(
-    r"\b(?:suggest|find|pick|propose|choose)\s+(?:another|a\s+new|a\s+different|other)\s+(?:time|day|slot|date)s?\b",
+    r"\b(?:suggest|find|pick|propose|choose)\s+(?:another|a\s+new|a\s+different|other)\s+(?:time|day|slot|date)s?\b|"
+    r"\b(?:send(?:\s+over|\s+you)?|get\s+back\s+to\s+you\s+with|come\s+back\s+(?:to\s+you\s+)?with)\s+"
+    r"(?:a\s+few\s+|some\s+)?(?:another|a\s+new|new|a\s+different|other)\s+(?:times?|days?|slots?|dates?)\b",
     re.IGNORECASE,
 )
 #: The other side asked to choose ("can you suggest another time?"): not the sender's time to give.
@@ -440,7 +449,12 @@ _DECLINE = at_word_start(
     r"(?:make\s+(?:it|that|this)|do\s+(?:it|that|this|then)|attend|join|come|"
     r"keep\s+(?:it|that|this|our|the|\w+day)\b(?!\s+up\b))",
     r"(?:doesn'?t|does\s+not|won'?t|will\s+not|don'?t|do\s+not)\s+(?:really\s+)?(?:work|suit|fit)",
-    r"not\s+(?:possible|available|free)\b",
+    r"not\s+(?:be\s+)?(?:possible|available|free)\b",
+    # "I don't think Tuesday is going to work anymore", "I don't think 3pm will work"
+    r"don'?t\s+think\s+(?:\w+\s+){0,3}(?:is|'s|will)\s+(?:going\s+to\s+|gonna\s+)?work\b",
+    # "won't be up for our call", "won't be joining" (not "won't be there until 3:10", late)
+    r"(?:won'?t|will\s+not)\s+be\s+(?:up\s+for|joining|attending|(?:able\s+to\s+)?(?:make|attend|join)\b)",
+    r"(?:take|taking)\s+a\s+rain\s*check\b",
     r"unfortunately\s+not\b",
     r"no\s+longer\s+(?:works?|suits?|fits?|possible|good|ok(?:ay)?)\b",
     # "Tuesday 3pm is now bad for me", "Tuesday at 3pm is tricky now": the day or time refused.
@@ -722,7 +736,10 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
     elif cancel is None and (answered is None or answered.type == "decline"):
         # Can't make the meeting and asks for another time: a move without a time yet.
         cannot_make = situation.asked == "invite" and answered is not None and answered.type == "decline"
-        if cannot_make and (reading.vague or _ANOTHER_TIME.search(text)):
+        # (The meeting's own day in the reason is no other time: "my trip overlaps with Wednesday
+        # so I'll miss this one".)
+        another = any(c.vague and not _of_the_booked_day(c, situation) for c in reading.clauses)
+        if cannot_make and (another or _ANOTHER_TIME.search(text)):
             intents.append(Intent("reschedule"))
         elif any(
             c.vague
@@ -1409,15 +1426,18 @@ _MESSAGE = at_word_start(
     r"(?:i'?ll|i\s+will|i'?m\s+going\s+to|i\s+am\s+going\s+to)\s+(?:bring|share|read|keep|prepare|finish|"
     r"circulate|forward|draft|write|look|think|print|email|send|set\s+up|"
     r"be\s+(?:dialing|calling|joining)\s+(?:in\s+)?from|dial\s+in\s+from)\b"
-    r"(?!\s+(?:you\s+)?(?:a|an|the)?\s*(?:teams|zoom|meet|calendar|new)?\s*(?:invite|invitation|link|calendar))",
-    r"(?:please|(?:could|can|would)\s+(?:you|someone|anyone|everyone|somebody))\s+(?:please\s+)?(?:each\s+)?"
-    r"(?:send|bring|share|read|look|review|prepare|think|forward)\b",
+    r"(?!\s+(?:you\s+)?(?:a|an|the)?\s*(?:teams|zoom|meet|calendar|new)?\s*(?:invite|invitation|link|calendar))"
+    # (nor times to come: "I'll send over a few new times")
+    r"(?!\s+(?:you\s+|over\s+)?(?:a\s+few\s+|some\s+)?(?:new\s+|other\s+|more\s+)?(?:times?|slots?|dates?|options?)\b)",
+    r"(?:please|(?:could|can|would)\s+(?:you|someone|anyone|everyone|somebody)(?:\s+else)?)\s+(?:please\s+)?(?:each\s+)?"
+    r"(?:send|bring|share|read|look|review|prepare|think|forward|take\s+notes|lead|host|facilitate|cover)\b",
     r"should\s+i\s+(?:bring|prepare|read|send)\b",
     r"(?:don'?t|do\s+not)\s+forget\b(?!\s+to\s+(?:send|confirm|accept|book)\b)",
     r"remember\s+to\s+(?:bring|send|share|read|look|prepare)\b",
     r"(?:btw|by\s+the\s+way|fyi|p\.?s\.?)\b",
     r"helped\s+me\b",
-    r"your\s+(?:advice|tips?|help|feedback|suggestions?|recommendations?|notes|post|talk)\b",
+    r"your\s+(?:advice|tips?|help|feedback|suggestions?|recommendations?|notes|post|talk|take|thoughts|input|opinion|"
+    r"perspective)\b",
     r"you\s+(?:sent|shared|recommended|mentioned|suggested|wrote)\b",
     r"dialing\s+in\s+from\b",
     # Thanks for something given, not for the scheduling itself.
@@ -1425,7 +1445,19 @@ _MESSAGE = at_word_start(
     r"(?:intro(?:duction)?|setting|organi[sz]|scheduling|arranging|accepting|agreeing|confirming|getting\s+back|"
     r"moving|rescheduling|changing|shifting|"
     r"reply|response|patience|flexibility|understanding|quick|letting|your\s+time|the\s+invite|this))",
-    r"thank\s+you\s+for\s+everything\b",
+    r"thank(?:s|\s+you)\s+(?:so\s+much\s+)?for\s+everything\b",
+    # news and wishes: "Hope the move went smoothly", "we finally shipped 4.2", "say hi to the team"
+    # (not the courtesy of "Hope your week is going well")
+    r"hope\s+(?:the|your)\s+(?!(?:\w+\s+)?(?:week|weekend|day|morning|afternoon|evening|night|month|year|"
+    rf"holidays?|break|{WEEKDAY_WORD})\b)(?:[\w-]+\s+){{1,3}}(?:went|goes|is\s+going|was)\b",
+    r"(?:say\s+hi|give\s+my\s+(?:best|regards|love))\s+to\b",
+    r"we\s+(?:finally\s+|just\s+)?(?:shipped|launched|landed|released|closed|won)\b",
+    r"i\s+(?:finally\s+|just\s+)?(?:talked|spoke)\s+(?:to|with)\b",
+    r"happy\s+to\s+share\b",
+    # the same in the languages programs run in: "ti mando il CV", "te mando", "je t'envoie"
+    r"(?:ti|te)\s+(?:mando|envío|envio)\b",
+    r"je\s+t'envoie\b",
+    r"ich\s+(?:schicke|sende)\s+dir\b",
     r"i\s+learned\b",
     r"congrat",
     r"have\s+a\s+(?:great|good|nice|lovely)\s+(?:session|meeting|time)\b",
@@ -1460,7 +1492,7 @@ _MESSAGE = at_word_start(
     r"(?:at|by|early|before|around|promptly|sharp)\b",
     r"i\s+(?:start|begin)\s+(?:my|a)\s+new\s+(?:job|role|position)\b",
     r"i(?:\s+will|'ll)\s+be\s+(?:preparing|bringing|reading|working\s+on)\b",
-    r"i'?m\s+(?:running|working\s+on|halfway|loving|so\s+sorry)",
+    r"i'?m\s+(?:running|working\s+on|halfway|loving|so\s+sorry\s+(?:to\s+hear|for\s+your|about\s+(?:your|the)))",
     rf"https?://(?!{MEETING_HOST})",
     # wishes, praise and asks beside a time ("Good luck with the demo tomorrow!", "Great to hear the
     # launch went well!", "I also wanted to ask whether you'd review my CV", "Heads up, I might be
@@ -1472,7 +1504,7 @@ _MESSAGE = at_word_start(
     r"(?:free|available|around)|you\s+(?:could|can)\s+(?:meet|do|move|make))",
     r"heads[\s-]*up\b(?![^.!?]*\b(?:move|moving|reschedul|push|cancel|can'?t\s+make))",
     r"i\s+(?:have\s+|'ve\s+)?(?:long\s+|always\s+)?admired?\b",
-    starts="abcdfghilmnprstwy",
+    starts="abcdfghijlmnprstwy",
 )
 #: Someone addressed by name ("Sorry Jo, …"): names are capitalised, so this is looked for in the
 #: text as written (`_MESSAGE` in the lower-cased text, a third of the cost of a case-blind search).
@@ -1481,7 +1513,7 @@ _SORRY_NAME = re.compile(r"(?=[sS])\b(?i:sorry)\s+[A-Z][a-z]+,")
 _ADDRESSED = re.compile(
     r"(?!(?:thanks|thank|ok|okay|sure|yes|yeah|hi|hey|hello|great|perfect|sorry|cheers|well|so|also|and|but|"
     r"dear|anyway|anyways|otherwise|sadly|however|then|now|perhaps|maybe|today|tomorrow|tonight|fine|cool|awesome|"
-    r"no|oh|ah|hmm|right|instead|again|besides|first|second|\w{4,}ly)\b)(?-i:[A-Z][a-z]+),\s+(?:please|i|could|can|would|my)\b",
+    r"no|oh|ah|hmm|right|instead|again|besides|first|second|\w{4,}ly)\b)(?-i:[A-Z][a-z]+),\s+(?:please|i|could|can|would|my|keep|send|bring|remember|don'?t|try)\b",
     re.IGNORECASE,
 )
 
@@ -1516,8 +1548,8 @@ def _courteous(text: str) -> bool:
 #: A repeat asked for of the meeting answered ("Yes! Could we make it a weekly thing?"): passed on
 #: for the proposer to settle, unless the reply's own time carries it.
 _REPEAT_ASKED = re.compile(
-    r"\bmake\s+(?:it|this|that|these|them)\s+(?:a\s+)?(?:weekly|bi-?weekly|fortnightly|monthly|regular|recurring|"
-    r"every\s+(?:other\s+)?(?:week|month))"
+    r"\b(?:make\s+(?:it|this|that|these|them)\s+(?:a\s+)?|switch\s+to\s+(?:meeting\s+)?)(?:weekly|bi-?weekly|fortnightly|"
+    r"monthly|regular|recurring|every\s+(?:other\s+)?(?:week|month))"
 )
 
 

@@ -405,7 +405,7 @@ _ENGAGEMENTS = (
     r"stand-?up|town\s*hall|review|demo|class|training|workshop)s?\b"
 )
 _BUSY = re.compile(
-    r"(?=['abcdfhimnortw])\b(?:(?:i'?m|i\s+am|i'?ll\s+be|i\s+will\s+be|we'?re|we\s+are)\s+(?:\w+\s+)?"
+    r"(?=['abcdefhijmnorstw])\b(?:(?:i'?m|i\s+am|i'?ll\s+be|i\s+will\s+be|we'?re|we\s+are)\s+(?:\w+\s+)?"
     r"(?:busy|booked|out|away|travell?ing|flying|unavailable|not\s+(?:free|available|around|in)|"
     r"in\s+(?:a\s+)?meetings?|at\s+(?:a|the)\s+\w+|on\s+(?:leave|holiday|vacation|a\s+flight|call))|"
     r"(?:can'?t|cannot|can\s+not|couldn'?t|won'?t\s+be\s+able\s+to)\s+(?:do|make|meet|manage|join)|"
@@ -426,6 +426,10 @@ _BUSY = re.compile(
     r"(?<!after\s)(?<!outside\s)(?<!outside\sof\s)(?:office|opening|business|working)\s+hours|train\b|bus\b|flight\b(?<!before\sflight)(?<!after\sflight)"
     r"(?<!before\smy\sflight)(?<!after\smy\sflight)(?<!before\sthe\sflight)(?<!after\sthe\sflight)|"
     r"(?:will|'ll)\s+(?:join|be\s+there|arrive|dial\s+in)\s+(?:at|by|around)|"
+    # leaving the meeting at a time: "I'll need to drop off at 3:30", "hard stop at 4"
+    r"(?:drop|hop|jump|duck|step|head)\s+(?:off|out)\s+(?:at|by|around)\b|hard\s+stop\b|"
+    # an event's own times: "doors open at 7", "tickets are $45"
+    r"doors\s+(?:open|close)\b|(?:tickets?|entry|admission)\s+(?:are|is|costs?)\b|"
     r"(?:running|be|i'?m|am)\s+(?:\w+\s+){0,3}late\b|running\s+(?:a\s+(?:bit|little)\s+)?behind\b|"
     r"(?:is|'s|are)\s+(?:my|our|his|her|their)\s+(?:[\w'-]+\s+)?"
     + _ENGAGEMENTS
@@ -495,6 +499,7 @@ def _windows(low: str) -> list[int]:
 
 
 _NAMED_IN_WINDOW = re.compile(r"\b(?:say|ideally|preferably)\W+\d")
+_COMMA_OR = re.compile(r",\s*or\b")
 _VAGUE = re.compile(
     r"(?=[abdefilmnst])\b(?:(?:some\s*time|any\s*time|anytime|early|late|later|mid|end\s+of|beginning\s+of|"
     r"(?:first|second|latter)\s+half\s+of)\s+"
@@ -689,7 +694,9 @@ _SPELLINGS = {
     "th": "thu", "noonish": "noon", "midday": "noon", "u": "you", "pls": "please", "plz": "please",
     "cancle": "cancel", "cancell": "cancel", "cancl": "cancel", "cansel": "cancel", "resched": "reschedule",
     "wk": "week", "wks": "weeks", "r": "are", "wfm": "works for me", "yse": "yes", "ys": "yes",
-    "thx": "thanks",
+    "thx": "thanks", "mtg": "meeting", "mtgs": "meetings", "moev": "move", "mvoe": "move",
+    "ealier": "earlier", "eariler": "earlier", "earlir": "earlier", "latr": "later", "srry": "sorry",
+    "sry": "sorry", "tysm": "thank you so much",
 }  # fmt: skip
 
 
@@ -771,6 +778,22 @@ def _dotted_date(match: re.Match[str]) -> str:
         return match.group(0)
     written_year = f" {year if len(year) == 4 else '20' + year}" if year else ""
     return f"{day} {MONTHS[month - 1].title()}{written_year}"
+
+
+#: What says a day.month without the year's dot is a date (`_DAY_DOT_MONTH`): a time after it, or
+#: a word before it that goes before a date, not an hour.
+_TIME_AFTER = (
+    r"\s+(?:(?:at|um|à|a\s+las|om|alle|às|o|@)\s*\d{1,2}(?:[:.h]\d\d)?|\d{1,2}:\d\d)(?![\d.:])|"
+    r"\s+\d{1,2}(?:[:.]\d\d)?\s*(?:[ap]m|uhr|h)\b"
+)
+_DATE_WORDS = ("on", "the", "el", "le", "am", "den", "dem", "vom", "bis", "zum", "il", "al", "del", "dia")
+_DATE_WORD_BEFORE = "|".join(rf"(?<=\b{word}\s)" for word in _DATE_WORDS)
+_DAY_DOT_MONTH = re.compile(
+    r"(?<![\d.$€£v])(?<!version\s)(?<!release\s)\b"
+    rf"(?:(?:{_DATE_WORD_BEFORE})(?=[0-3]?\d\.[01]\d(?![\d.:]))|(?=[0-3]?\d\.[01]\d(?:{_TIME_AFTER})))"
+    r"([0-3]?\d)\.([01]\d)()",  # (no year: its group is left empty for `_dotted_date`)
+    re.IGNORECASE,
+)
 
 
 def _iso_date(match: re.Match[str]) -> str:
@@ -1155,7 +1178,7 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
     (
         re.compile(
             r"\b(?:a\s+)?la\s+misma\s+hora|\bno\s+mesmo\s+hor[aá]rio|\b(?:à\s+)?mesma\s+hora|\bzelfde\s+tijd|"
-            r"\b(?:à\s+la\s+)?m[eê]me\s+heure|\b(?:zur\s+)?(?:gleichen|selben)\s+zeit|\b(?:alla\s+)?stessa\s+ora|"
+            r"\b(?:à\s+la\s+)?m[eê]me\s+heure|\b(?:zur\s+)?(?:gleichen?|selben?)\s+(?:uhr)?zeit|\b(?:alla\s+)?stessa\s+ora|"
             r"\bayn[ıi]\s+saat\w*",
             _I,
         ),
@@ -1168,6 +1191,7 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
             r"\bkann\s+ich\s+(?:da\s+|dann\s+|leider\s+)?nicht\b|\bno\s+(?:me\s+viene\s+bien|puedo|me\s+va\s+bien)\b|"
             r"\bn[ãa]o\s+(?:vou\s+conseguir|posso|d[aá])\b|\bnie\s+dam\s+rady\b|\bnon\s+(?:posso|riesco|mi\s+va)\b|"
             r"\bje\s+ne\s+(?:peux|pourrai)\s+pas\b|\b(?:lukt|past)\s+(?:me\s+)?niet\b|\bik\s+kan\s+(?:dan\s+)?niet\b|"
+            r"\bkan\s+ik\s+(?:dan\s+|helaas\s+)?niet\b|"
             r"\bgeht\s+(?:bei\s+mir\s+)?(?:leider\s+)?nicht\b|\bne\s+me\s+convient\s+pas\b|"
             # "no me funciona", "tampoco me viene bien", "me va fatal", "passt mir schlecht"
             # (not "si no me funciona", "no me va mal", "no estoy libre hasta las 20")
@@ -1267,8 +1291,8 @@ _FOREIGN_TIME_LOOKED_FOR = """
     heute vandaag dzisiaj dziś bugün hari semana semaine woche volgende settimana tygodniu día dia
     cancelar cancelo cancela absagen abzusagen afzeggen odwołać anulować iptal batalkan cambiar mover
     reprogramar décaler decaler reporter verschieben verlegen spostare rimandare remarcar adiar
-    verzetten przełożyć ertelemek jadwal misma mesmo mesma zelfde même meme gleichen selben stessa
-    aynı ayni segunda terça terca quarta quinta sexta senin rabu kamis cuma sabtu stunde stunden
+    verzetten przełożyć ertelemek jadwal misma mesmo mesma zelfde même meme gleiche gleichen selbe selben
+    stessa aynı ayni segunda terça terca quarta quinta sexta senin rabu kamis cuma sabtu stunde stunden
     nicht puedo viene conseguir posso rady riesco pourrai niet convient primer primera premier
     premiere première premièr erste eerste segundo seconde zweite tweede seconda
     tercera terceira troisième troisieme dritte derde terza aber pero mais maar tapi dispo disponible
@@ -1461,18 +1485,9 @@ _DIGIT_REWRITES: tuple[_Rewrite, ...] = (
         re.compile(r"\b([0-3]?\d)\.([01]?\d)\.(\d{2,4})?(?=[\s,;!?)]|$)"),
         _dotted_date,
     ),  # "10.12."
-    # "10.12" before the time on it ("Thursday 10.12 at 3pm", "10.12 um 15 Uhr"); not a version's
-    (
-        _DIGIT_DOT_DIGIT,
-        re.compile(
-            # (no year: its group is left empty for `_dotted_date`)
-            r"(?<![\d.$€£v])(?<!version\s)(?<!release\s)\b([0-3]?\d)\.([01]\d)()"
-            r"(?=\s+(?:(?:at|um|à|a\s+las|om|alle|às|o|@)\s*\d{1,2}(?:[:.h]\d\d)?|\d{1,2}:\d\d)(?![\d.:])|"
-            r"\s+\d{1,2}(?:[:.]\d\d)?\s*(?:[ap]m|uhr|h)\b)",
-            _I,
-        ),
-        _dotted_date,
-    ),
+    # "10.12" before the time on it ("Thursday 10.12 at 3pm", "10.12 um 15 Uhr") or after "on", "the",
+    # "el", "am" … ("el 10.12, así que …"); not a version's
+    (_DIGIT_DOT_DIGIT, _DAY_DOT_MONTH, _dotted_date),
     (re.compile(r"(?=[@a])(?:@|\bat\s*\d)"), re.compile(r"(?:\bat|@)\s*(\d)", _I), r"at \1"),
     # "12 January 2027, 16:00": with a year, the library reads "January 2027" and loses the day.
     ("20", _DAY_MONTH_YEAR, _month_first),
@@ -1481,6 +1496,18 @@ _DIGIT_REWRITES: tuple[_Rewrite, ...] = (
         re.compile(r"(?<![\d.$€£v])\b([01]?\d|2[0-3])\.([0-5]\d)(?![\d.]|\s*%)"),
         r"\1:\2",
     ),  # "12.30"
+    # "thurs 1030", "at 930": a working day's hour and minutes typed without their colon, after a day
+    # or "at", before what may follow a time (not a year, "at 2019", nor a count, "Tuesday 1000 people")
+    (
+        re.compile(r"\d\d\d"),
+        re.compile(
+            r"\b((?:at|@|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*|tomorrow|today)\.?\s+)(0?[6-9]|1\d)([0-5][05])\b"
+            r"(?=\s*(?:$|[?!.,;)\-]|(?:or|ok|okay|works?|good|fine|pls|please|instead|then|sharp|ish|my|your|"
+            r"[a-z]{2,4}\s+time|et|pt|ct|gmt|utc|cet|bst)\b))",
+            _I,
+        ),
+        r"\1\2:\3",
+    ),
     # "14h", "15h30" (French, Polish…): the hours of a working day; "1h" is an hour, not 1:00.
     (re.compile(r"\dh"), re.compile(r"\b(0?[89]|1\d|2[0-3])h([0-5]\d)?\b"), _french_hour),
     (
@@ -1601,7 +1628,9 @@ _CLAUSE_BREAK = re.compile(
     # another day asked for ("Tuesday doesn't work for me, another day this week?"; not "another
     # time I'll bring my laptop", "Happy to, some time next week?")
     r"(?=(?:another\s+day|any\s+other\s+(?:day|time)|some\s*other\s+(?:day|time))\b[^.!]*\?)))|\s+(?=[;bhtas\-—–])(?:;\s*|but\s+|however,?\s+|though,?\s+|although\s+|[-—–]+\s+|"
-    r"so\s+(?=(?:i|we)\b|\d{1,2}(?::\d\d)?\s*(?:am|pm)\b|\d{1,2}:\d\d)))",
+    r"so\s+(?=(?:i|we)\b|\d{1,2}(?::\d\d)?\s*(?:am|pm)\b|\d{1,2}:\d\d))|"
+    # an apology, then a question, unpunctuated: "cant do tmrw sorry can we do thurs same time"
+    r"(?<=sorry)\s+(?=(?:can|could|how|what)\s))",
 )  # searched in the lower-cased text (`_split_at_turns`)
 #: A day refused and, after a comma, another offered ("can't do thursday anymore, friday 3pm?",
 #: "I'm out Monday, Tuesday at 9:30 works", "Monday's no good, could do Tuesday 10"): two
@@ -2436,8 +2465,12 @@ def _read_clause(
             # "Same time on Wednesday?" moves the meeting, as an offset does.
             facts.shifted = facts.shifted or not ANOTHER_MEETING.search(low)
         # "after lunch, say 1:30": the exact time named inside a window is offered.
+        # (A window said before another option is not this one's: "8:30 before my staff meeting, or
+        # Wednesday at 12:30".)
         window = any(
-            item.start - 30 <= at < max(item.end, item.phrase_end or 0) for at in windows
+            item.start - 30 <= at < max(item.end, item.phrase_end or 0)
+            and not (at < item.start and _COMMA_OR.search(low, at, item.start))
+            for at in windows
         ) and not _NAMED_IN_WINDOW.search(low, max(0, item.start - 12), item.end)
         if clock is None or day is None or window:
             if day is not None and clock is None and offers:
