@@ -58,8 +58,11 @@ _STOP_ASKED = re.compile(
     r"(?:(?:schicken|senden)\s+sie\s+mir\s+keine\s+(?:e-?mails|nachrichten)\s+mehr|ich\s+m[öo]chte\s+mich\s+abmelden|"
     r"(?:dadme|darme|denme|d[eé]nme)\s+de\s+baja|quiero\s+darme\s+de\s+baja|no\s+me\s+(?:env[ií]en|mand[ae]n)\s+m[aá]s\s+(?:correos|e-?mails|mensajes)|"
     r"d[ée]sabonnez-moi|d[ée]sinscrivez-moi|je\s+(?:veux|souhaite|voudrais)\s+me\s+d[ée](?:sabonner|sinscrire)|"
-    r"n'envoyez\s+plus|merci\s+de\s+ne\s+plus\s+m'(?:envoyer|[ée]crire|contacter)|"
-    r"(?:bitte\s+)?keine\s+(?:e-?mails|nachrichten)\s+mehr\b|parem\s+de\s+me\s+enviar|n[ãa]o\s+quero\s+(?:mais\s+)?receber|descadastr\w+|"
+    r"n'envoyez\s+plus|"
+    # whole requests only: not "… à cette adresse", "… le dimanche", "… an meine Arbeitsadresse", "… von Maya"
+    r"merci\s+de\s+ne\s+plus\s+m'(?:envoyer|[ée]crire|contacter)(?:\s+(?:d'e-?mails?|de\s+(?:mails?|messages?|courriels?)))?"
+    r"(?=\s*(?:$|[.!,;]|merci\b))|"
+    r"(?:bitte\s+)?keine\s+(?:e-?mails|nachrichten)\s+mehr(?:\s+bitte)?(?=\s*(?:$|[.!;]|danke\b))|parem\s+de\s+me\s+enviar|n[ãa]o\s+quero\s+(?:mais\s+)?receber|descadastr\w+|"
     r"non\s+(?:inviatemi|mandatemi)\s+pi[uù]|cancellatemi|disiscrivetemi|meld\s+me\s+af|ik\s+wil\s+me\s+afmelden|"
     r"stuur\s+me\s+geen\s+e-?mails\s+meer)",
     re.IGNORECASE,
@@ -258,7 +261,9 @@ _RESCHEDULE = re.compile(
     r"(?=[abcimnprsw])\b(?:re-?schedul\w*|re-?arrang\w*|postpon\w*|prepon\w*|"
     r"(?:push|bump)(?:ed|ing)?\s+(?:it|this|that|our|the|back|out|tomorrow'?s|today'?s|\w+day'?s)|"
     r"(?:push|bump)(?:ed|ing)?\s+to\s+(?=\d|(?:mon|tue|wed|thu|fri|sat|sun|next|tomorrow|later|after|the\s+(?:\d|next|following)))|"
-    r"(?:bump|punt)(?:ed|ing)?\s+(?:it|this|that|our|the)|"
+    r"bump(?:ed|ing)?\s+(?:it|this|that|our|the)|"
+    # "punt this to next week" (not "punt that question", "punt the resume review")
+    rf"punt(?:ed|ing)?\s+(?:(?:it|this|that)(?!\s+(?!{MEETING_NOUNS}\b)[a-z]{{3,}})|(?:our|the|this|that)\s+{MEETING_NOUNS})|"
     r"mov(?:e|ing)\s+(?:it|this|that|our|the|to|things|tomorrow'?s|today'?s|\w+day'?s)|"
     # "Can we move tomorrow to 5:30?", "Need to move tomorrow - does Friday work?" (not "I'm moving tomorrow")
     rf"{_MOVE_A_DAY}(?=\s+to\b)|(?:(?<=need\sto\s)|(?<=have\sto\s)){_MOVE_A_DAY}(?=\s*[-–—,;.?!]|\s*$)|"
@@ -267,9 +272,10 @@ _RESCHEDULE = re.compile(
     r"bring\s+(?:it|this|that|our|the)?\s*(?:\w+\s+)?forward|change\s+(?:the|our)\s+(?:time|day|date)|"
     rf"(?:chang|switch|swap)(?:e|ed|ing)?\s+(?:(?:it|this|that|ours)\s+)?to\s+(?={_A_TIME_OR_DAY})|"
     r"another\s+(?:time|day)\s+for\s+(?:our|the)|new\s+time\s+for|"
-    # "Could we start a little later tomorrow?", "start 30 minutes earlier"
-    r"start\s+(?:a\s+(?:little|bit|tad)\s+(?:bit\s+)?|an\s+hour\s+|half\s+an\s+hour\s+|\d+\s*(?:min\w*|hours?)\s+)?"
-    r"(?:later|earlier|sooner))\b",
+    # "Could we start a little later tomorrow?", "can we start 30 minutes earlier?" (asked; not "we
+    # could even start a bit earlier", "start later in the program")
+    r"(?:could|can|shall)\s+we\s+start\s+(?:a\s+(?:little|bit|tad)\s+(?:bit\s+)?|an\s+hour\s+|half\s+an\s+hour\s+|"
+    r"\d+\s*(?:min\w*|hours?)\s+)?(?:later|earlier|sooner)(?!\s+(?:than|in|with)\b))\b",
 )
 #: A date in words, month and day in either order ("Jan 4", "4th of January").
 _MONTH_DAY = (
@@ -280,7 +286,7 @@ _MONTH_DAY = (
 #: to Jan 5"): not read as a time, so that the time goes with the day it is moved to.
 _MOVED_FROM = re.compile(
     rf"\b(?:push|bump|mov|shift|chang|switch)\w*\s+(?:our\s+|the\s+|my\s+)?(?P<moved>(?:{WEEKDAY_WORD}|{_MONTH_DAY}|"
-    r"tomorrow|today)(?:'?s)?"
+    rf"(?:tomorrow|today)(?=(?:'?s)?\s+(?:{MEETING_NOUNS}\s+)?to\s+(?:\d|{WEEKDAY_WORD}|next|later|the\s+\d)))(?:'?s)?"
     r"(?:\s+(?:at\s+)?\d{1,2}(?::\d\d)?\s*(?:am|pm)?)?)"
     rf"(?=\s+(?:{MEETING_NOUNS}\s+)?to\b)|"
     # "the Jan 7 one: can we do Jan 8 instead?": the meeting named first, then its new time.
@@ -450,11 +456,18 @@ _DECLINE = at_word_start(
     r"keep\s+(?:it|that|this|our|the|\w+day)\b(?!\s+up\b))",
     r"(?:doesn'?t|does\s+not|won'?t|will\s+not|don'?t|do\s+not)\s+(?:really\s+)?(?:work|suit|fit)",
     r"not\s+(?:be\s+)?(?:possible|available|free)\b",
-    # "I don't think Tuesday is going to work anymore", "I don't think 3pm will work"
-    r"don'?t\s+think\s+(?:\w+\s+){0,3}(?:is|'s|will)\s+(?:going\s+to\s+|gonna\s+)?work\b",
-    # "won't be up for our call", "won't be joining" (not "won't be there until 3:10", late)
-    r"(?:won'?t|will\s+not)\s+be\s+(?:up\s+for|joining|attending|(?:able\s+to\s+)?(?:make|attend|join)\b)",
-    r"(?:take|taking)\s+a\s+rain\s*check\b",
+    # "I don't think Tuesday is going to work anymore", "I don't think 3pm will work" (the time or the
+    # meeting; not "I don't think my camera is going to work")
+    rf"don'?t\s+think\s+(?:{_A_DAY_OR_IT}|\d{{1,2}}(?::\d\d)?\s*(?:am|pm)?|(?:that|this|the|our)\s+(?:time|slot|day|"
+    rf"date|{MEETING_NOUNS}))\s+(?:is|'s|will)\s+(?:going\s+to\s+|gonna\s+)?work\b",
+    # "I won't be up for our call tomorrow", "we won't be joining", "…, won't be joining." (not "won't
+    # be joining from my laptop", "won't be up for a long one", "my colleague won't be joining")
+    r"(?:i|we|and)\s+(?:won'?t|will\s+not)\s+be\s+(?:up\s+for\s+(?:it|this|that|our|the\s+(?:meeting|session|call)|"
+    r"tomorrow|today|\w+day)\b|(?:joining|attending)\b(?!\s+(?:from|on|via|by|alone|late|until|with|in\s+person)\b))",
+    r"won'?t\s+be\s+(?:joining|attending)\W*$",
+    # "take a rain check on tomorrow" (not "a rain check on the coffee")
+    r"(?:take|taking)\s+a\s+rain\s*check(?=\s+on\s+(?:it|this|that|our|tomorrow|today|\w+day|the\s+(?:meeting|session|"
+    r"call|catch-?up))|\W*$|\s*[,.;!])",
     r"unfortunately\s+not\b",
     r"no\s+longer\s+(?:works?|suits?|fits?|possible|good|ok(?:ay)?)\b",
     # "Tuesday 3pm is now bad for me", "Tuesday at 3pm is tricky now": the day or time refused.
@@ -1436,8 +1449,9 @@ _MESSAGE = at_word_start(
     r"remember\s+to\s+(?:bring|send|share|read|look|prepare)\b",
     r"(?:btw|by\s+the\s+way|fyi|p\.?s\.?)\b",
     r"helped\s+me\b",
-    r"your\s+(?:advice|tips?|help|feedback|suggestions?|recommendations?|notes|post|talk|take|thoughts|input|opinion|"
-    r"perspective)\b",
+    r"your\s+(?:advice|tips?|help|feedback|suggestions?|recommendations?|notes|post|talk)\b",
+    # "I'd love your take on the offer letter" (not "let me know your thoughts" on the times)
+    r"your\s+(?:take|thoughts|input|opinion|perspective)\s+on\b",
     r"you\s+(?:sent|shared|recommended|mentioned|suggested|wrote)\b",
     r"dialing\s+in\s+from\b",
     # Thanks for something given, not for the scheduling itself.
@@ -1447,17 +1461,18 @@ _MESSAGE = at_word_start(
     r"reply|response|patience|flexibility|understanding|quick|letting|your\s+time|the\s+invite|this))",
     r"thank(?:s|\s+you)\s+(?:so\s+much\s+)?for\s+everything\b",
     # news and wishes: "Hope the move went smoothly", "we finally shipped 4.2", "say hi to the team"
-    # (not the courtesy of "Hope your week is going well")
-    r"hope\s+(?:the|your)\s+(?!(?:\w+\s+)?(?:week|weekend|day|morning|afternoon|evening|night|month|year|"
-    rf"holidays?|break|{WEEKDAY_WORD})\b)(?:[\w-]+\s+){{1,3}}(?:went|goes|is\s+going|was)\b",
+    # (an event of theirs: not the courtesy of "Hope your week is going well", "hope the new time is ok")
+    r"hope\s+(?:the|your)\s+(?:\w+\s+)?(?:move|surgery|interview|presentation|talk|launch|demo|conference|exam|"
+    r"offsite|wedding|recovery|pitch|negotiation|operation)\s+(?:went|goes|is\s+going|was)\b",
     r"(?:say\s+hi|give\s+my\s+(?:best|regards|love))\s+to\b",
-    r"we\s+(?:finally\s+|just\s+)?(?:shipped|launched|landed|released|closed|won)\b",
-    r"i\s+(?:finally\s+|just\s+)?(?:talked|spoke)\s+(?:to|with)\b",
+    r"we\s+(?:finally\s+|just\s+)?(?:shipped|launched|landed|released|won(?!['’]t))\b",
+    # (not the reason for a time: "I talked to my manager and Tuesday is fine")
+    r"i\s+finally\s+(?:talked|spoke)\s+(?:to|with)\b|i\s+(?:talked|spoke)\s+(?:to|with)\s+(?:\w+\s+){1,3}about\b",
     r"happy\s+to\s+share\b",
     # the same in the languages programs run in: "ti mando il CV", "te mando", "je t'envoie"
-    r"(?:ti|te)\s+(?:mando|envío|envio)\b",
-    r"je\s+t'envoie\b",
-    r"ich\s+(?:schicke|sende)\s+dir\b",
+    r"(?:(?:ti|te)\s+(?:mando|envío|envio)|je\s+t'envoie|ich\s+(?:schicke|sende)\s+dir)\b(?!\s+(?:gleich\s+)?"
+    r"(?:la|el|le|les|die|den|il|o|a)?\s*(?:invitaci[oó]n|enlace|link|lien|einladung|convite|invito|zoom|calendario|"
+    r"calendrier|kalender))",
     r"i\s+learned\b",
     r"congrat",
     r"have\s+a\s+(?:great|good|nice|lovely)\s+(?:session|meeting|time)\b",
@@ -1513,7 +1528,7 @@ _SORRY_NAME = re.compile(r"(?=[sS])\b(?i:sorry)\s+[A-Z][a-z]+,")
 _ADDRESSED = re.compile(
     r"(?!(?:thanks|thank|ok|okay|sure|yes|yeah|hi|hey|hello|great|perfect|sorry|cheers|well|so|also|and|but|"
     r"dear|anyway|anyways|otherwise|sadly|however|then|now|perhaps|maybe|today|tomorrow|tonight|fine|cool|awesome|"
-    r"no|oh|ah|hmm|right|instead|again|besides|first|second|\w{4,}ly)\b)(?-i:[A-Z][a-z]+),\s+(?:please|i|could|can|would|my|keep|send|bring|remember|don'?t|try)\b",
+    r"no|oh|ah|hmm|right|instead|again|besides|first|second|\w{4,}ly)\b)(?-i:[A-Z][a-z]+),\s+(?:please|i|could|can|would|my)\b",
     re.IGNORECASE,
 )
 
@@ -1521,23 +1536,37 @@ _ADDRESSED = re.compile(
 #: Thanks for being introduced to someone ("thanks for the intro to Priya", "thank you for
 #: connecting me with Sam"): the name is the word after it.
 _THANKS_FOR_AN_INTRO = re.compile(
-    r"\bthank(?:s|\s+you)\b[^.!?]{0,20}?\bfor\s+(?:the\s+|your\s+)?(?:intro(?:duction)?|introducing\s+me|"
-    r"connecting\s+me|putting\s+me\s+in\s+touch)\s+(?:to|with)\s+([^\W\d_]+)",
-    re.IGNORECASE,
+    r"\b(?i:thank(?:s|\s+you))\b[^.!?]{0,20}?\b(?i:for\s+(?:the\s+|your\s+)?(?:intro(?:duction)?|introducing\s+me|"
+    r"connecting\s+me|putting\s+me\s+in\s+touch)\s+(?:to|with))\s+(?:(?i:dr|mr|mrs|ms|miss|prof)\.?\s+)?"
+    r"([A-Z][^\W\d_]+)"
 )
 #: Who an introduction thanked for may be without being someone else (the mentor, us all).
-_NOT_SOMEONE_ELSE = frozenset(
-    ("you", "me", "my", "our", "us", "the", "this", "each", "everyone", "everybody", "all", "him", "her")
-)
+_NOT_SOMEONE_ELSE = frozenset(("you", "me", "my", "our", "us", "the", "this", "everyone", "concierge"))
 
 
 def _thanks_for_another_intro(text: str, other_names: tuple[str, ...]) -> bool:
-    """Thanks for an introduction to someone who is not another member (the other member was
-    introduced by us: that is courtesy; someone else by the mentor: that is for them)."""
-    if "intro" not in text and "connect" not in text and "touch" not in text:
+    """Thanks for an introduction to someone, by name, who is not another member (the other
+    member was introduced by us: that is courtesy; someone else by the mentor: that is for
+    them). A name is another member's when either is the start of the other ("Alex", "Alexander")."""
+    if "ntro" not in text and "onnect" not in text and "touch" not in text:
         return False
     match = _THANKS_FOR_AN_INTRO.search(text)
-    return match is not None and match.group(1).lower() not in (_NOT_SOMEONE_ELSE | set(other_names))
+    if match is None:
+        return False
+    name = match.group(1).lower()
+    return name not in _NOT_SOMEONE_ELSE and not any(
+        name.startswith(other) or other.startswith(name) for other in other_names
+    )
+
+
+#: A clause that opens with a name and a comma ("Ana, keep going with the drafts").
+_OPENS_WITH_A_NAME = re.compile(r"\W*([A-Z][a-z]+),\s+[a-z]")
+
+
+def _addressed_by_name(text: str, other_names: tuple[str, ...]) -> bool:
+    """The clause opens by addressing another member by their first name."""
+    match = _OPENS_WITH_A_NAME.match(text)
+    return match is not None and match.group(1).lower() in other_names
 
 
 def _courteous(text: str) -> bool:
@@ -1564,7 +1593,8 @@ def _message_for_others(
     scheduling, only what is plainly meant for the other person (`_MESSAGE`) counts, or a
     question that turns from it and names no time ("Yes, but can we do it on Zoom?": the
     proposer settles it), or a repeat asked for that no option of the reply carries. Thanks
-    for an introduction to someone who is not another member is meant for them too."""
+    for an introduction to someone who is not another member, and what opens with another
+    member's name, are meant for them too."""
     # Most replies that schedule say nothing else: one look at the whole text spares a look per clause.
     anywhere = scheduling and bool(_MESSAGE.search(reading.text.lower()) or _SORRY_NAME.search(reading.text))
     for index, clause in enumerate(reading.clauses):
@@ -1576,11 +1606,12 @@ def _message_for_others(
                 (anywhere and (_MESSAGE.search(clause.low) or _SORRY_NAME.search(clause.text)))
                 or (_REPEAT_ASKED.search(clause.low) and not repeat_carried)
                 or _ADDRESSED.match(clause.text)
+                or _addressed_by_name(clause.text, other_names)
                 or (asks and _TURNS.search(reading.text, max(0, clause.start - 8), clause.start))
             )
         else:
             meant = index not in used
-        if _thanks_for_another_intro(clause.low, other_names):
+        if _thanks_for_another_intro(clause.text, other_names):
             return True
         if meant and _LETTERS.search(clause.text) and not _courteous(clause.text):
             return True

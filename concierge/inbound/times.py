@@ -165,7 +165,10 @@ _ZONE_WORDS = sorted(
 #: "GMT+5.5". Not the end of a range ("10:00 UTC-11:00 UTC") nor a sum ("GMT + 2 more people").
 _OFFSET = r"(?:utc|gmt)\s?[+\-−–]\d{1,2}(?:[:.]?\d\d|\.5)?(?![\d.:])(?!\s*(?:utc|gmt|[ap]\.?m)\b)"
 _NAMED_ZONE = "|".join(re.escape(z).replace(r"\ ", r"\s+") for z in reversed(_ZONE_WORDS))
-_ZONE_RE = re.compile(rf"(?=[(abcdeghijklmnoprstuvwyz])\(?\b({_OFFSET}|{_NAMED_ZONE})(?:\b|(?<=\d))\)?")
+#: (Not after an apostrophe: French "c'est" is no EST.)
+_ZONE_RE = re.compile(
+    rf"(?=[(abcdeghijklmnoprstuvwyz])(?<!['’])\(?\b({_OFFSET}|{_NAMED_ZONE})(?:\b|(?<=\d))\)?"
+)
 
 #: Video links and tools, by what people write.
 #: Video-call services: a link to one is where the meeting is (any other link is something to read).
@@ -405,7 +408,7 @@ _ENGAGEMENTS = (
     r"stand-?up|town\s*hall|review|demo|class|training|workshop)s?\b"
 )
 _BUSY = re.compile(
-    r"(?=['abcdefhijmnorstw])\b(?:(?:i'?m|i\s+am|i'?ll\s+be|i\s+will\s+be|we'?re|we\s+are)\s+(?:\w+\s+)?"
+    r"(?=['abcdefghijmnorstw])\b(?:(?:i'?m|i\s+am|i'?ll\s+be|i\s+will\s+be|we'?re|we\s+are)\s+(?:\w+\s+)?"
     r"(?:busy|booked|out|away|travell?ing|flying|unavailable|not\s+(?:free|available|around|in)|"
     r"in\s+(?:a\s+)?meetings?|at\s+(?:a|the)\s+\w+|on\s+(?:leave|holiday|vacation|a\s+flight|call))|"
     r"(?:can'?t|cannot|can\s+not|couldn'?t|won'?t\s+be\s+able\s+to)\s+(?:do|make|meet|manage|join)|"
@@ -426,10 +429,10 @@ _BUSY = re.compile(
     r"(?<!after\s)(?<!outside\s)(?<!outside\sof\s)(?:office|opening|business|working)\s+hours|train\b|bus\b|flight\b(?<!before\sflight)(?<!after\sflight)"
     r"(?<!before\smy\sflight)(?<!after\smy\sflight)(?<!before\sthe\sflight)(?<!after\sthe\sflight)|"
     r"(?:will|'ll)\s+(?:join|be\s+there|arrive|dial\s+in)\s+(?:at|by|around)|"
-    # leaving the meeting at a time: "I'll need to drop off at 3:30", "hard stop at 4"
-    r"(?:drop|hop|jump|duck|step|head)\s+(?:off|out)\s+(?:at|by|around)\b|hard\s+stop\b|"
+    # leaving the meeting at a time: "I'll need to drop off at 3:30" (not "I can step out at 2")
+    r"(?:need|have|got)\s+to\s+(?:drop|hop|jump|duck|head)\s+(?:off|out)\s+(?:at|by|around)\b|"
     # an event's own times: "doors open at 7", "tickets are $45"
-    r"doors\s+(?:open|close)\b|(?:tickets?|entry|admission)\s+(?:are|is|costs?)\b|"
+    r"doors\s+(?:open|close)\b|tickets?\s+(?:are|is|costs?)\b|"
     r"(?:running|be|i'?m|am)\s+(?:\w+\s+){0,3}late\b|running\s+(?:a\s+(?:bit|little)\s+)?behind\b|"
     r"(?:is|'s|are)\s+(?:my|our|his|her|their)\s+(?:[\w'-]+\s+)?"
     + _ENGAGEMENTS
@@ -783,13 +786,14 @@ def _dotted_date(match: re.Match[str]) -> str:
 #: What says a day.month without the year's dot is a date (`_DAY_DOT_MONTH`): a time after it, or
 #: a word before it that goes before a date, not an hour.
 _TIME_AFTER = (
-    r"\s+(?:(?:at|um|à|a\s+las|om|alle|às|o|@)\s*\d{1,2}(?:[:.h]\d\d)?|\d{1,2}:\d\d)(?![\d.:])|"
+    r"\s+(?:(?:at|um|à|a\s+las|om|alle|às|@)\s*\d{1,2}(?:[:.h]\d\d)?|o\s+\d{1,2}:\d\d|\d{1,2}:\d\d)(?![\d.:])|"
     r"\s+\d{1,2}(?:[:.]\d\d)?\s*(?:[ap]m|uhr|h)\b"
 )
-_DATE_WORDS = ("on", "the", "el", "le", "am", "den", "dem", "vom", "bis", "zum", "il", "al", "del", "dia")
+_DATE_WORDS = ("on", "el", "le", "am", "den", "dem", "vom", "bis", "zum", "il", "al", "del", "dia")
 _DATE_WORD_BEFORE = "|".join(rf"(?<=\b{word}\s)" for word in _DATE_WORDS)
 _DAY_DOT_MONTH = re.compile(
-    r"(?<![\d.$€£v])(?<!version\s)(?<!release\s)\b"
+    # (not right after "at": "a las 10.10 o 11.10" is two times)
+    r"(?<![\d.$€£v])(?<!version\s)(?<!release\s)(?<!\bat\s)(?<!\bum\s)(?<!\bom\s)\b"
     rf"(?:(?:{_DATE_WORD_BEFORE})(?=[0-3]?\d\.[01]\d(?![\d.:]))|(?=[0-3]?\d\.[01]\d(?:{_TIME_AFTER})))"
     r"([0-3]?\d)\.([01]\d)()",  # (no year: its group is left empty for `_dotted_date`)
     re.IGNORECASE,
@@ -916,8 +920,8 @@ _MONTH_PARTS = (
 _MONTH_PART_OF = [(re.compile(f"(?:{words})$", re.IGNORECASE), part) for part, words in _MONTH_PARTS]
 _FOREIGN_MONTH_SAID = re.compile(
     # a day before it, with its dot or "de" ("10. Dezember", "10 de diciembre"; English months too,
-    # as the typos' fixing leaves "Dezember")
-    rf"\b([0-3]?\d)(?:\.\s*|\s+(?:de\s+)?)({_FOREIGN_MONTH}|{'|'.join(MONTHS)})\b|"
+    # in lower case as the typos' fixing leaves "Dezember": not a list's "2. December 10 at 2pm")
+    rf"\b([0-3]?\d)(?:\.\s*|\s+(?:de\s+)?)({_FOREIGN_MONTH}|(?-i:{'|'.join(MONTHS)}))\b(?!\s+\d)|"
     rf"\b({'|'.join(words for _part, words in _MONTH_PARTS)})\s*({_FOREIGN_MONTH}|{'|'.join(MONTHS)})\b|"
     rf"\b(?:im|en|em|nel|in|w|au\s+mois\s+d[e'])\s+({_FOREIGN_MONTH}|{'|'.join(MONTHS)})\b",
     re.IGNORECASE,
@@ -1191,7 +1195,7 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
             r"\bkann\s+ich\s+(?:da\s+|dann\s+|leider\s+)?nicht\b|\bno\s+(?:me\s+viene\s+bien|puedo|me\s+va\s+bien)\b|"
             r"\bn[ãa]o\s+(?:vou\s+conseguir|posso|d[aá])\b|\bnie\s+dam\s+rady\b|\bnon\s+(?:posso|riesco|mi\s+va)\b|"
             r"\bje\s+ne\s+(?:peux|pourrai)\s+pas\b|\b(?:lukt|past)\s+(?:me\s+)?niet\b|\bik\s+kan\s+(?:dan\s+)?niet\b|"
-            r"\bkan\s+ik\s+(?:dan\s+|helaas\s+)?niet\b|"
+            r"(?<!\bmeer\s)\bkan\s+ik\s+(?:dan\s+|helaas\s+)?niet\b(?!\s+(?:vragen|wachten|geloven)\b)|"
             r"\bgeht\s+(?:bei\s+mir\s+)?(?:leider\s+)?nicht\b|\bne\s+me\s+convient\s+pas\b|"
             # "no me funciona", "tampoco me viene bien", "me va fatal", "passt mir schlecht"
             # (not "si no me funciona", "no me va mal", "no estoy libre hasta las 20")
@@ -1502,7 +1506,7 @@ _DIGIT_REWRITES: tuple[_Rewrite, ...] = (
         re.compile(r"\d\d\d"),
         re.compile(
             r"\b((?:at|@|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*|tomorrow|today)\.?\s+)(0?[6-9]|1\d)([0-5][05])\b"
-            r"(?=\s*(?:$|[?!.,;)\-]|(?:or|ok|okay|works?|good|fine|pls|please|instead|then|sharp|ish|my|your|"
+            r"(?=\s*(?:$|[?!.,;)]|(?:or|ok|okay|works?|good|fine|pls|please|instead|then|sharp|ish|my|your|"
             r"[a-z]{2,4}\s+time|et|pt|ct|gmt|utc|cet|bst)\b))",
             _I,
         ),

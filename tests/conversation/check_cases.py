@@ -78,7 +78,7 @@ TOOLS = {"Zoom", "Google Meet", "Microsoft Teams", "Webex", "phone"}
 REPEATS = {"FREQ=WEEKLY", "FREQ=WEEKLY;INTERVAL=2", "FREQ=MONTHLY"}
 
 INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z\Z")
-CASE_ID = re.compile(r"[a-z]+(?:-[a-z0-9]+)*-\d{3}\Z")
+CASE_ID = re.compile(r"[a-z]+(?:-[a-z0-9]+)*-\d{3,4}\Z")
 URL = re.compile(r"https?://\S+\Z")
 URL_TRAILING = ".,;:!?)]}>'\""
 YOUR_TIME = re.compile(r"\d\s*(?:[ap]\.?m\.?)?,?\s+your time\b", re.IGNORECASE)
