@@ -257,6 +257,10 @@ _A_TIME_OR_DAY = (
 )
 #: A day's meeting moved, said by its day ("move tomorrow to 5:30", "need to move tomorrow").
 _MOVE_A_DAY = r"(?:move|shift)\s+(?:tomorrow|today|tmrw|\w+day)"
+#: What a day is moved to ("move tomorrow to 5:30", "to Friday"; not "to the new desk").
+_MOVED_TO = (
+    rf"(?=\s+to\s+(?:\d|{WEEKDAY_WORD}|next|later|earlier|the\s+(?:\d|next|following)|another|a\s+different))"
+)
 _RESCHEDULE = re.compile(
     r"(?=[abcimnprsw])\b(?:re-?schedul\w*|re-?arrang\w*|postpon\w*|prepon\w*|"
     r"(?:push|bump)(?:ed|ing)?\s+(?:it|this|that|our|the|back|out|tomorrow'?s|today'?s|\w+day'?s)|"
@@ -266,7 +270,7 @@ _RESCHEDULE = re.compile(
     rf"punt(?:ed|ing)?\s+(?:(?:it|this|that)(?!\s+(?!{MEETING_NOUNS}\b)[a-z]{{3,}})|(?:our|the|this|that)\s+{MEETING_NOUNS})|"
     r"mov(?:e|ing)\s+(?:it|this|that|our|the|to|things|tomorrow'?s|today'?s|\w+day'?s)|"
     # "Can we move tomorrow to 5:30?", "Need to move tomorrow - does Friday work?" (not "I'm moving tomorrow")
-    rf"{_MOVE_A_DAY}(?=\s+to\b)|(?:(?<=need\sto\s)|(?<=have\sto\s)){_MOVE_A_DAY}(?=\s*[-–—,;.?!]|\s*$)|"
+    rf"{_MOVE_A_DAY}{_MOVED_TO}|(?:(?<=need\sto\s)|(?<=have\sto\s)){_MOVE_A_DAY}(?=\s*[-–—,;.?!]|\s*$)|"
     r"(?:if\s+we|we\s+could\s+have)\s+moved\s+(?:it|this|that|our|the|tomorrow'?s|today'?s|\w+day'?s)|"
     rf"shift\w*\s+(?:it|this|that|our|the|to|(?:tomorrow|today|\w+day)'?s\s+{MEETING_NOUNS})|"
     r"bring\s+(?:it|this|that|our|the)?\s*(?:\w+\s+)?forward|change\s+(?:the|our)\s+(?:time|day|date)|"
@@ -390,7 +394,12 @@ _NOT_OUR_MOVE = re.compile(
     r"\b(?:i'?m|i\s+am|we'?re|we\s+are|is|are)\s+moving\s+to\s+(?!\d|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b|"
     r"(?:tomorrow|today|tonight|next|later|earlier|the\s+(?:\d|next|following))\b)\w+|"
     # Thanks for a move already made ("Works for me, thanks for moving it").
-    r"\bthank(?:s|\s+you)\s+(?:\w+\s+){0,2}for\s+(?:moving|rescheduling|changing|shifting|pushing|re-?arranging)\b",
+    r"\bthank(?:s|\s+you)\s+(?:\w+\s+){0,2}for\s+(?:moving|rescheduling|changing|shifting|pushing|re-?arranging)\b|"
+    # No move expected ("I don't think I'll need to reschedule"), or one spoken of ("Hope the
+    # rescheduling wasn't a pain")
+    r"n't\s+(?:think|expect|believe)\s+(?:(?:we|i)(?:'ll|\s+will)?\s+)?(?:need|have)\s+to\s+"
+    r"(?:re-?schedul|mov|postpon|push|shift)\w*\b|"
+    r"\b(?:the|that|this)\s+re-?schedul\w*\s+(?:was|wasn'?t|is|isn'?t|went|has|hasn'?t)\b",
 )
 _CONFIRM_ANYWHERE = re.compile(
     r"\bi\s+(?:hereby\s+)?confirm\b|\b(?:the|that|this)\s+(?:proposed\s+|suggested\s+)?(?:date|time|slot|day|option)\s+"
@@ -1503,8 +1512,9 @@ _MESSAGE = at_word_start(
     # colleague?", "I need to leave at 3:30 sharp", "I start my new job on the 14th").
     r"(?:is\s+it|would\s+it\s+be)\s+(?:ok|okay|alright|all\s+right|fine)\s+(?:if|to\s+(?:bring|invite|record))\b",
     r"(?:can|could|may)\s+i\s+(?:bring|invite|record|share)\b",
-    r"(?:i\s+need\s+to|i\s+have\s+to|i'?ll\s+(?:need|have)\s+to|i\s+must)\s+(?:leave|drop\s+off|head\s+off|go)\s+"
-    r"(?:at|by|early|before|around|promptly|sharp)\b",
+    r"(?:i\s+need\s+to|i\s+have\s+to|i'?ll\s+(?:need|have)\s+to|i\s+must)\s+(?:leave|(?:drop|hop|head)\s+off|go)\s+"
+    r"(?:at|by|early|before|around|promptly|sharp|then)\b",
+    r"hard\s+stop\b",
     r"i\s+(?:start|begin)\s+(?:my|a)\s+new\s+(?:job|role|position)\b",
     r"i(?:\s+will|'ll)\s+be\s+(?:preparing|bringing|reading|working\s+on)\b",
     r"i'?m\s+(?:running|working\s+on|halfway|loving|so\s+sorry\s+(?:to\s+hear|for\s+your|about\s+(?:your|the)))",

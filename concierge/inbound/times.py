@@ -343,7 +343,9 @@ _REFUSED = re.compile(r"\b(?:not|never|cannot)\b|n't\b")
 #: Words beside an offset that are not about the meeting's time: being late to it ("I'll join 10
 #: minutes later"), or something else done earlier ("send the agenda an hour earlier").
 _SHIFT_NOT_OURS = re.compile(
-    r"\b(?:join|joining|arrive|arriving|be\s+there|be\s+late|running|log\s+on|dial\s+in|send|share|finish|leave)\b"
+    r"\b(?:join|joining|arrive|arriving|be\s+there|be\s+late|running|log\s+on|dial\s+in|send|share|finish|leave|"
+    # the sender's own day ("I start 30 minutes later on Thursdays")
+    r"i\s+(?:start|begin|finish|get\s+off|get\s+in))\b"
 )
 #: Words beside an offset or "same time" that ask for another meeting besides the one booked
 #: ("a follow-up the following week, same day and time", "another one a week later").
@@ -408,7 +410,7 @@ _ENGAGEMENTS = (
     r"stand-?up|town\s*hall|review|demo|class|training|workshop)s?\b"
 )
 _BUSY = re.compile(
-    r"(?=['abcdefghijmnorstw])\b(?:(?:i'?m|i\s+am|i'?ll\s+be|i\s+will\s+be|we'?re|we\s+are)\s+(?:\w+\s+)?"
+    r"(?=['abcdefhijmnorstw])\b(?:(?:i'?m|i\s+am|i'?ll\s+be|i\s+will\s+be|we'?re|we\s+are)\s+(?:\w+\s+)?"
     r"(?:busy|booked|out|away|travell?ing|flying|unavailable|not\s+(?:free|available|around|in)|"
     r"in\s+(?:a\s+)?meetings?|at\s+(?:a|the)\s+\w+|on\s+(?:leave|holiday|vacation|a\s+flight|call))|"
     r"(?:can'?t|cannot|can\s+not|couldn'?t|won'?t\s+be\s+able\s+to)\s+(?:do|make|meet|manage|join)|"
@@ -429,8 +431,6 @@ _BUSY = re.compile(
     r"(?<!after\s)(?<!outside\s)(?<!outside\sof\s)(?:office|opening|business|working)\s+hours|train\b|bus\b|flight\b(?<!before\sflight)(?<!after\sflight)"
     r"(?<!before\smy\sflight)(?<!after\smy\sflight)(?<!before\sthe\sflight)(?<!after\sthe\sflight)|"
     r"(?:will|'ll)\s+(?:join|be\s+there|arrive|dial\s+in)\s+(?:at|by|around)|"
-    # leaving the meeting at a time: "I'll need to drop off at 3:30" (not "I can step out at 2")
-    r"(?:need|have|got)\s+to\s+(?:drop|hop|jump|duck|head)\s+(?:off|out)\s+(?:at|by|around)\b|"
     # an event's own times: "doors open at 7", "tickets are $45"
     r"doors\s+(?:open|close)\b|tickets?\s+(?:are|is|costs?)\b|"
     r"(?:running|be|i'?m|am)\s+(?:\w+\s+){0,3}late\b|running\s+(?:a\s+(?:bit|little)\s+)?behind\b|"
@@ -1500,6 +1500,17 @@ _DIGIT_REWRITES: tuple[_Rewrite, ...] = (
         re.compile(r"(?<![\d.$€£v])\b([01]?\d|2[0-3])\.([0-5]\d)(?![\d.]|\s*%)"),
         r"\1:\2",
     ),  # "12.30"
+    # when the sender must leave the meeting, which is no time offered: "hard stop at 3:45", "need to
+    # hop off at 2:45" (the words stay; the time goes)
+    (
+        ("stop", "off", "out", "leave"),
+        re.compile(
+            r"\b(hard\s+stop|(?:need|have|got)\s+to\s+(?:(?:drop|hop|jump|duck|head)\s+(?:off|out)|leave))"
+            r"\s+(?:at|by|around|@)?\s*(?:\d{3,4}|\d{1,2}(?:[:.]\d\d)?)(?!\d)(?:\s*[ap]m\b)?(?:\s+sharp\b)?",
+            _I,
+        ),
+        r"\1 then",
+    ),
     # "thurs 1030", "at 930": a working day's hour and minutes typed without their colon, after a day
     # or "at", before what may follow a time (not a year, "at 2019", nor a count, "Tuesday 1000 people")
     (

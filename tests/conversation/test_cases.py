@@ -32,6 +32,8 @@ GOAL = 0.95
 KNOWN_MISSES: dict[str, str] = {
     "propose-counter-451": 'an hour alone after a turn ("but not at 4, how about 5?") is not read on the day '
     "named before the turn, so the day named is taken for a pick",
+    "passon-a16-946": 'a leaving time on the booked day with "hope that\'s ok" is also read as a yes to the '
+    "meeting (which is booked already: the yes changes nothing)",
 }
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
 
