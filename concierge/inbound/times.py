@@ -686,7 +686,7 @@ _KNOWN_WORDS = frozenset(
     {"money", "mondays", "monkey", "sunny", "friend", "friends", "fried", "marching", "mayday", "junior",
      "satisfy", "thursdays", "tuesdays", "fridays", "sundays", "saturdays", "wednesdays", "decision",
      "decembers", "another", "tomorrows", "janitor", "octopus", "novel", "sunset", "summary", "season",
-     "marcher", "juniper", "setup", "sometime", "tomato", "monthly", "monster", "fridge", "sundry",
+     "marcher", "marche", "juniper", "setup", "sometime", "tomato", "monthly", "monster", "fridge", "sundry",
      "thanks", "tuned", "decent", "novice", "octave", "jumbo", "sunder", "satire", "jungle", "nobody",
      "decades", "decade", "marched", "mayors", "satin", "sunlit", "frida", "mondo", "tuesday's", "cancer",
      "cancels", "canceled", "secure", "seconds", "seconded", "rescheduled", "reschedules", "secondary"}
@@ -1197,6 +1197,7 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
             r"\bje\s+ne\s+(?:peux|pourrai)\s+pas\b|\b(?:lukt|past)\s+(?:me\s+)?niet\b|\bik\s+kan\s+(?:dan\s+)?niet\b|"
             r"(?<!\bmeer\s)\bkan\s+ik\s+(?:dan\s+|helaas\s+)?niet\b(?!\s+(?:vragen|wachten|geloven)\b)|"
             r"\bgeht\s+(?:bei\s+mir\s+)?(?:leider\s+)?nicht\b|\bne\s+me\s+convient\s+pas\b|"
+            r"\bce\s+n'est\s+pas\s+(?:bon|possible)\b|\bça\s+ne\s+marche\s+pas\b|"
             # "no me funciona", "tampoco me viene bien", "me va fatal", "passt mir schlecht"
             # (not "si no me funciona", "no me va mal", "no estoy libre hasta las 20")
             r"(?<!\bsi\s)(?<!\bse\s)\b(?:no|n[ãa]o)\s+(?:me\s+)?funciona\b(?!\s+mal\b)|"
@@ -1259,6 +1260,7 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
     (
         re.compile(
             r"\b(?:me\s+viene\s+bien|me\s+va\s+bien|me\s+sirve|va\s+bene|(?:ça|cela)\s+me\s+va|me\s+convient|"
+            r"c'est\s+(?:bon|parfait|ok)|ça\s+marche|"
             r"funciona|(?:zou\s+)?(?:mij\s+)?goed\s+uitkomen|passt(?:\s+(?:es\s+)?mir)?)\b",
             _I,
         ),
@@ -1302,7 +1304,7 @@ _FOREIGN_TIME_LOOKED_FOR = """
     tercera terceira troisième troisieme dritte derde terza aber pero mais maar tapi dispo disponible
     libre livre frei verfügbar disponível disponivel libero libera disponibile vrij beschikbaar wolny
     wolna bien bene va funciona passt uitkomen kann kan peux vormittag abend matinée soirée middag
-    ochtend avond południu rano wieczorem mudar sirve
+    ochtend avond południu rano wieczorem mudar sirve parfait marche bon pas
     queda otro outro autre anderen altro andere esta cette diese questa deze cualquier qualquer
     jeden qualsiasi elke partir depois dopo ab
 """
@@ -1639,6 +1641,7 @@ _SENTENCE_END = re.compile(
 _CLAUSE_BREAK = re.compile(
     r"(?=[\s;,])(?:;\s*|,\s*(?:but\s+|(?=(?:i|i'm|i\s+am|i'll|i've|we|we're|it's|that's|this\s+is|my|as|since|"
     r"because|so|sorry|thanks|thank|how\s+about|what\s+about|(?:can|could|would|shall)\s+(?:we|you|i)|maybe|"
+    r"(?:and\s+)?(?:yes|yeah)|"
     r"perhaps|(?:please\s+)?cancel\s+(?:that|it|this|the|our))\b|"
     # another day asked for ("Tuesday doesn't work for me, another day this week?"; not "another
     # time I'll bring my laptop", "Happy to, some time next week?")

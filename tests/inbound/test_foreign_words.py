@@ -56,6 +56,9 @@ from concierge.inbound.times import _FOREIGN_TIME_LOOK_WORDS, _foreign_time_look
         ("Ab 17 Uhr kann ich jeden Tag.", "after 17:00 I can do any day."),
         ("Dienstag passt mir leider nicht", "Tuesday passt mir leider nicht"),
         ("Ça ne me va pas", "Ça ne me va pas"),
+        ("Mardi 15h, ça marche !", "Tuesday 15:00, works for me !"),
+        ("Oui mardi à 15h c'est parfait.", "Oui Tuesday à 15:00 works for me."),
+        ("Non, mardi ce n'est pas bon", "Non, Tuesday can't make it"),
     ],
 )
 def test_time_words_of_other_languages_are_put_in_english(written: str, read: str) -> None:
