@@ -425,6 +425,8 @@ _CONFIRM = re.compile(
     # "Happy to!", "happy to do that"; not "Happy to meet in person" (a wish, not a yes)
     r"happy\s+to(?=\W*$|\s+(?:do\s+(?:it|that|either)|go\s+ahead|confirm))|"
     # "of course not" is no; "yes, not a problem" and "absolutely not a problem" are yes
+    # "Booked, send me the link", "Alright!" (not "Booked a flight", "Alright then, what about 4?")
+    r"booked(?=\W*$|\s*[,!.])|(?:alright|all\s+right)(?=\W*$|\s*[,!.]\s*(?:send|see|thanks?|$))|"
     r"no\s+problem|👍|✅|👌)(?:(?<=\W)|\b)(?!\s+not\b(?!\s+(?:a\s+)?(?:problem|issue|bother)\b))",
 )
 #: A yes in other words, as people mix them in ("Perfecto, see you then!", "Ja, passt!", "Can
