@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -186,32 +187,20 @@ def situation_of(
     # "Your time" or "their time" in a circle is the others' zone when they share one.
     zones = {zone_of(other.timezone, program.timezone) for other in others}
     other_zone = zones.pop() if len(zones) == 1 else None
-    names = tuple(other.name.split()[0].lower() for other in others if other.name and other.name.split())
+    # Every answer in the mentorship is read with who the others are, besides what it answers.
+    names = tuple(other.first_name.lower() for other in others if other.name)
+    answering = partial(Situation, role, zone, now, thread, other_zone=other_zone, other_names=names)
     pending, upcoming = session.execute(
         _PENDING_AND_UPCOMING, {"mentorship_id": mentorship.id, "now": now}
     ).one()
     times = tuple(from_iso(option["start"]) for option in pending.options) if pending is not None else ()
     own = times if pending is not None and pending.proposer_id == sender.id else ()
     if pending is not None and sender.id in (pending.asked_ids or []):
-        situation = Situation(
-            role, zone, now, thread, "confirm", times, other_zone=other_zone, other_names=names
-        )
+        situation = answering("confirm", times)
     elif upcoming is not None:
-        situation = Situation(
-            role,
-            zone,
-            now,
-            thread,
-            "invite",
-            meeting=upcoming.starts_at,
-            other_zone=other_zone,
-            proposed=own,
-            other_names=names,
-        )
+        situation = answering("invite", meeting=upcoming.starts_at, proposed=own)
     else:
-        situation = Situation(
-            role, zone, now, thread, "time", other_zone=other_zone, proposed=own, other_names=names
-        )
+        situation = answering("time", proposed=own)
     return situation, pending, upcoming
 
 

@@ -17,6 +17,7 @@ from concierge.inbound.calendar import CalendarAnswer
 from concierge.inbound.times import (
     ANOTHER_MEETING,
     DEFAULT_MINUTES,
+    LEAVING,
     LONGEST_MEETING,
     MEETING_HOST,
     MEETING_LINK,
@@ -59,7 +60,7 @@ _STOP_ASKED = re.compile(
     r"(?:dadme|darme|denme|d[eé]nme)\s+de\s+baja|quiero\s+darme\s+de\s+baja|no\s+me\s+(?:env[ií]en|mand[ae]n)\s+m[aá]s\s+(?:correos|e-?mails|mensajes)|"
     r"d[ée]sabonnez-moi|d[ée]sinscrivez-moi|je\s+(?:veux|souhaite|voudrais)\s+me\s+d[ée](?:sabonner|sinscrire)|"
     r"n'envoyez\s+plus|"
-    # whole requests only: not "… à cette adresse", "… le dimanche", "… an meine Arbeitsadresse", "… von Maya"
+    # these two only whole: not "… à cette adresse", "… le dimanche", "… an meine Arbeitsadresse"
     r"merci\s+de\s+ne\s+plus\s+m'(?:envoyer|[ée]crire|contacter)(?:\s+(?:d'e-?mails?|de\s+(?:mails?|messages?|courriels?)))?"
     r"(?=\s*(?:$|[.!,;]|merci\b))|"
     r"(?:bitte\s+)?keine\s+(?:e-?mails|nachrichten)\s+mehr(?:\s+bitte)?(?=\s*(?:$|[.!;]|danke\b))|parem\s+de\s+me\s+enviar|n[ãa]o\s+quero\s+(?:mais\s+)?receber|descadastr\w+|"
@@ -257,9 +258,10 @@ _A_TIME_OR_DAY = (
 )
 #: A day's meeting moved, said by its day ("move tomorrow to 5:30", "need to move tomorrow").
 _MOVE_A_DAY = r"(?:move|shift)\s+(?:tomorrow|today|tmrw|\w+day)"
-#: What a day is moved to ("move tomorrow to 5:30", "to Friday"; not "to the new desk").
+#: What a day is moved to ("move tomorrow to 5:30", "to Friday", "to the morning"; not "to the new desk").
 _MOVED_TO = (
-    rf"(?=\s+to\s+(?:\d|{WEEKDAY_WORD}|next|later|earlier|the\s+(?:\d|next|following)|another|a\s+different))"
+    rf"(?=\s+to\s+(?:{_A_TIME_OR_DAY}|\d|later\b|earlier\b|another\b|a\s+different\b|"
+    r"(?:the\s+)?(?:morning|afternoon|evening)\b))"
 )
 _RESCHEDULE = re.compile(
     r"(?=[abcimnprsw])\b(?:re-?schedul\w*|re-?arrang\w*|postpon\w*|prepon\w*|"
@@ -290,7 +292,7 @@ _MONTH_DAY = (
 #: to Jan 5"): not read as a time, so that the time goes with the day it is moved to.
 _MOVED_FROM = re.compile(
     rf"\b(?:push|bump|mov|shift|chang|switch)\w*\s+(?:our\s+|the\s+|my\s+)?(?P<moved>(?:{WEEKDAY_WORD}|{_MONTH_DAY}|"
-    rf"(?:tomorrow|today)(?=(?:'?s)?\s+(?:{MEETING_NOUNS}\s+)?to\s+(?:\d|{WEEKDAY_WORD}|next|later|the\s+\d)))(?:'?s)?"
+    rf"(?:tomorrow|today)(?=(?:'?s)?(?:\s+{MEETING_NOUNS})?{_MOVED_TO}))(?:'?s)?"
     r"(?:\s+(?:at\s+)?\d{1,2}(?::\d\d)?\s*(?:am|pm)?)?)"
     rf"(?=\s+(?:{MEETING_NOUNS}\s+)?to\b)|"
     # "the Jan 7 one: can we do Jan 8 instead?": the meeting named first, then its new time.
@@ -341,12 +343,16 @@ def _blanked(match: re.Match[str]) -> str:
     return match.group(0)[:start] + " " * (end - start) + match.group(0)[end:]
 
 
+#: New times to come ("a few new times", "some other slots", "a different day").
+_NEW_TIMES = (
+    r"(?:a\s+few\s+|some\s+)?(?:another|a\s+new|new|a\s+different|other|more)\s+"
+    r"(?:times?|days?|slots?|dates?|options?)\b"
+)
 #: Asking the other side for another time ("could you suggest another time?"), or promising one
 #: ("I'll send over a few new times", "Can I get back to you with a new time?").
 _ANOTHER_TIME = re.compile(
     r"\b(?:suggest|find|pick|propose|choose)\s+(?:another|a\s+new|a\s+different|other)\s+(?:time|day|slot|date)s?\b|"
-    r"\b(?:send(?:\s+over|\s+you)?|get\s+back\s+to\s+you\s+with|come\s+back\s+(?:to\s+you\s+)?with)\s+"
-    r"(?:a\s+few\s+|some\s+)?(?:another|a\s+new|new|a\s+different|other)\s+(?:times?|days?|slots?|dates?)\b",
+    rf"\b(?:send(?:\s+over|\s+you)?|get\s+back\s+to\s+you\s+with|come\s+back\s+(?:to\s+you\s+)?with)\s+{_NEW_TIMES}",
     re.IGNORECASE,
 )
 #: The other side asked to choose ("can you suggest another time?"): not the sender's time to give.
@@ -424,9 +430,9 @@ _CONFIRM = re.compile(
     r"that'?s\s+(?:great|perfect|good|grand)|i\s+can\s+(?:make\s+it|do\s+(?:it|that))|"
     # "Happy to!", "happy to do that"; not "Happy to meet in person" (a wish, not a yes)
     r"happy\s+to(?=\W*$|\s+(?:do\s+(?:it|that|either)|go\s+ahead|confirm))|"
-    # "of course not" is no; "yes, not a problem" and "absolutely not a problem" are yes
     # "Booked, send me the link", "Alright!" (not "Booked a flight", "Alright then, what about 4?")
     r"booked(?=\W*$|\s*[,!.])|(?:alright|all\s+right)(?=\W*$|\s*[,!.]\s*(?:send|see|thanks?|$))|"
+    # "of course not" is no; "yes, not a problem" and "absolutely not a problem" are yes
     r"no\s+problem|👍|✅|👌)(?:(?<=\W)|\b)(?!\s+not\b(?!\s+(?:a\s+)?(?:problem|issue|bother)\b))",
 )
 #: A yes in other words, as people mix them in ("Perfecto, see you then!", "Ja, passt!", "Can
@@ -762,8 +768,8 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
         cannot_make = situation.asked == "invite" and answered is not None and answered.type == "decline"
         # (The meeting's own day in the reason is no other time: "my trip overlaps with Wednesday
         # so I'll miss this one".)
-        another = any(c.vague and not _of_the_booked_day(c, situation) for c in reading.clauses)
-        if cannot_make and (another or _ANOTHER_TIME.search(text)):
+        other_day_asked = any(c.vague and not _of_the_booked_day(c, situation) for c in reading.clauses)
+        if cannot_make and (other_day_asked or _ANOTHER_TIME.search(text)):
             intents.append(Intent("reschedule"))
         elif any(
             c.vague
@@ -1452,7 +1458,7 @@ _MESSAGE = at_word_start(
     r"be\s+(?:dialing|calling|joining)\s+(?:in\s+)?from|dial\s+in\s+from)\b"
     r"(?!\s+(?:you\s+)?(?:a|an|the)?\s*(?:teams|zoom|meet|calendar|new)?\s*(?:invite|invitation|link|calendar))"
     # (nor times to come: "I'll send over a few new times")
-    r"(?!\s+(?:you\s+|over\s+)?(?:a\s+few\s+|some\s+)?(?:new\s+|other\s+|more\s+)?(?:times?|slots?|dates?|options?)\b)",
+    rf"(?!\s+(?:you\s+|over\s+)?{_NEW_TIMES})",
     r"(?:please|(?:could|can|would)\s+(?:you|someone|anyone|everyone|somebody)(?:\s+else)?)\s+(?:please\s+)?(?:each\s+)?"
     r"(?:send|bring|share|read|look|review|prepare|think|forward|take\s+notes|lead|host|facilitate|cover)\b",
     r"should\s+i\s+(?:bring|prepare|read|send)\b",
@@ -1514,9 +1520,7 @@ _MESSAGE = at_word_start(
     # colleague?", "I need to leave at 3:30 sharp", "I start my new job on the 14th").
     r"(?:is\s+it|would\s+it\s+be)\s+(?:ok|okay|alright|all\s+right|fine)\s+(?:if|to\s+(?:bring|invite|record))\b",
     r"(?:can|could|may)\s+i\s+(?:bring|invite|record|share)\b",
-    r"(?:i\s+need\s+to|i\s+have\s+to|i'?ll\s+(?:need|have)\s+to|i\s+must)\s+(?:leave|(?:drop|hop|head)\s+off|go)\s+"
-    r"(?:at|by|early|before|around|promptly|sharp|then)\b",
-    r"hard\s+stop\b",
+    rf"{LEAVING}\s+(?:at|by|early|before|around|promptly|sharp|then)\b",
     r"i\s+(?:start|begin)\s+(?:my|a)\s+new\s+(?:job|role|position)\b",
     r"i(?:\s+will|'ll)\s+be\s+(?:preparing|bringing|reading|working\s+on)\b",
     r"i'?m\s+(?:running|working\s+on|halfway|loving|so\s+sorry\s+(?:to\s+hear|for\s+your|about\s+(?:your|the)))",
@@ -1545,40 +1549,50 @@ _ADDRESSED = re.compile(
 )
 
 
+#: A person's name as written: capitalised ("Priya", "José").
+_NAME = r"[A-Z][^\W\d_]+"
 #: Thanks for being introduced to someone ("thanks for the intro to Priya", "thank you for
 #: connecting me with Sam"): the name is the word after it.
 _THANKS_FOR_AN_INTRO = re.compile(
     r"\b(?i:thank(?:s|\s+you))\b[^.!?]{0,20}?\b(?i:for\s+(?:the\s+|your\s+)?(?:intro(?:duction)?|introducing\s+me|"
-    r"connecting\s+me|putting\s+me\s+in\s+touch)\s+(?:to|with))\s+(?:(?i:dr|mr|mrs|ms|miss|prof)\.?\s+)?"
-    r"([A-Z][^\W\d_]+)"
+    rf"connecting\s+me|putting\s+me\s+in\s+touch)\s+(?:to|with))\s+({_NAME})"
 )
-#: Who an introduction thanked for may be without being someone else (the mentor, us all).
-_NOT_SOMEONE_ELSE = frozenset(("you", "me", "my", "our", "us", "the", "this", "everyone", "concierge"))
+#: What the word after "the intro to" may be without naming someone else: us, or a title (whose
+#: name after it is a surname, which `other_names` do not hold: who it is cannot be told).
+_NOT_SOMEONE_ELSE = frozenset(
+    ("concierge", "the", "this", "my", "our", "dr", "mr", "mrs", "ms", "miss", "prof")
+)
+#: Words `_THANKS_FOR_AN_INTRO` needs, looked for first.
+_INTRO_WORDS = ("ntro", "onnect", "touch")
+#: A clause that opens with a name and a comma ("Ana, keep going with the drafts").
+_OPENS_WITH_A_NAME = re.compile(rf"\W*({_NAME}),\s+[a-z]")
+
+
+def _another_members(name: str, other_names: tuple[str, ...]) -> bool:
+    """Whether `name` is another member's first name, or the start of it, or it of `name` ("Alex",
+    "Alexander")."""
+    name = name.lower()
+    return any(name.startswith(other) or other.startswith(name) for other in other_names)
 
 
 def _thanks_for_another_intro(text: str, other_names: tuple[str, ...]) -> bool:
     """Thanks for an introduction to someone, by name, who is not another member (the other
     member was introduced by us: that is courtesy; someone else by the mentor: that is for
-    them). A name is another member's when either is the start of the other ("Alex", "Alexander")."""
-    if "ntro" not in text and "onnect" not in text and "touch" not in text:
+    them)."""
+    if not any(word in text for word in _INTRO_WORDS):
         return False
     match = _THANKS_FOR_AN_INTRO.search(text)
-    if match is None:
-        return False
-    name = match.group(1).lower()
-    return name not in _NOT_SOMEONE_ELSE and not any(
-        name.startswith(other) or other.startswith(name) for other in other_names
+    return (
+        match is not None
+        and match.group(1).lower() not in _NOT_SOMEONE_ELSE
+        and not _another_members(match.group(1), other_names)
     )
-
-
-#: A clause that opens with a name and a comma ("Ana, keep going with the drafts").
-_OPENS_WITH_A_NAME = re.compile(r"\W*([A-Z][a-z]+),\s+[a-z]")
 
 
 def _addressed_by_name(text: str, other_names: tuple[str, ...]) -> bool:
     """The clause opens by addressing another member by their first name."""
     match = _OPENS_WITH_A_NAME.match(text)
-    return match is not None and match.group(1).lower() in other_names
+    return match is not None and _another_members(match.group(1), other_names)
 
 
 def _courteous(text: str) -> bool:

@@ -165,7 +165,7 @@ _ZONE_WORDS = sorted(
 #: "GMT+5.5". Not the end of a range ("10:00 UTC-11:00 UTC") nor a sum ("GMT + 2 more people").
 _OFFSET = r"(?:utc|gmt)\s?[+\-−–]\d{1,2}(?:[:.]?\d\d|\.5)?(?![\d.:])(?!\s*(?:utc|gmt|[ap]\.?m)\b)"
 _NAMED_ZONE = "|".join(re.escape(z).replace(r"\ ", r"\s+") for z in reversed(_ZONE_WORDS))
-#: (Not after an apostrophe: French "c'est" is no EST.)
+#: A zone named or an offset (not after an apostrophe: French "c'est" is no EST).
 _ZONE_RE = re.compile(
     rf"(?=[(abcdeghijklmnoprstuvwyz])(?<!['’])\(?\b({_OFFSET}|{_NAMED_ZONE})(?:\b|(?<=\d))\)?"
 )
@@ -340,6 +340,11 @@ _ASKS = re.compile(
 )
 _REFUSED = re.compile(r"\b(?:not|never|cannot)\b|n't\b")
 
+#: The sender having to leave the meeting ("hard stop", "I need to leave", "got to hop off").
+LEAVING = (
+    r"(?:hard\s+stop|(?:(?:need|have|got)\s+to|must)\s+"
+    r"(?:(?:drop|hop|jump|duck|head)\s+(?:off|out)|leave|go))"
+)
 #: Words beside an offset that are not about the meeting's time: being late to it ("I'll join 10
 #: minutes later"), or something else done earlier ("send the agenda an hour earlier").
 _SHIFT_NOT_OURS = re.compile(
@@ -410,7 +415,7 @@ _ENGAGEMENTS = (
     r"stand-?up|town\s*hall|review|demo|class|training|workshop)s?\b"
 )
 _BUSY = re.compile(
-    r"(?=['abcdefhijmnorstw])\b(?:(?:i'?m|i\s+am|i'?ll\s+be|i\s+will\s+be|we'?re|we\s+are)\s+(?:\w+\s+)?"
+    r"(?=['abcdfhimnortw])\b(?:(?:i'?m|i\s+am|i'?ll\s+be|i\s+will\s+be|we'?re|we\s+are)\s+(?:\w+\s+)?"
     r"(?:busy|booked|out|away|travell?ing|flying|unavailable|not\s+(?:free|available|around|in)|"
     r"in\s+(?:a\s+)?meetings?|at\s+(?:a|the)\s+\w+|on\s+(?:leave|holiday|vacation|a\s+flight|call))|"
     r"(?:can'?t|cannot|can\s+not|couldn'?t|won'?t\s+be\s+able\s+to)\s+(?:do|make|meet|manage|join)|"
@@ -502,6 +507,7 @@ def _windows(low: str) -> list[int]:
 
 
 _NAMED_IN_WINDOW = re.compile(r"\b(?:say|ideally|preferably)\W+\d")
+#: Another option turned to after a comma ("…, or Wednesday at 12:30").
 _COMMA_OR = re.compile(r",\s*or\b")
 _VAGUE = re.compile(
     r"(?=[abdefilmnst])\b(?:(?:some\s*time|any\s*time|anytime|early|late|later|mid|end\s+of|beginning\s+of|"
@@ -727,6 +733,8 @@ def _fix_word(word: str) -> str:
         return _SPELLINGS[lower]
     if len(lower) < 5 or lower in _KNOWN_WORDS or lower in _TYPO_TARGETS or not lower.isalpha():
         return word
+    if lower in _FOREIGN_MONTHS:  # a month of another language, read as such (`_FOREIGN_MONTH_SAID`)
+        return word
     for target in _TYPO_TARGETS:
         if target[0] != lower[0] or lower == target:
             continue
@@ -919,38 +927,22 @@ _MONTH_PARTS = (
 )  # fmt: skip
 _MONTH_PART_OF = [(re.compile(f"(?:{words})$", re.IGNORECASE), part) for part, words in _MONTH_PARTS]
 _FOREIGN_MONTH_SAID = re.compile(
-    # a day before it, with its dot or "de" ("10. Dezember", "10 de diciembre"; English months too,
-    # in lower case as the typos' fixing leaves "Dezember": not a list's "2. December 10 at 2pm")
-    rf"\b([0-3]?\d)(?:\.\s*|\s+(?:de\s+)?)({_FOREIGN_MONTH}|(?-i:{'|'.join(MONTHS)}))\b(?!\s+\d)|"
-    rf"\b({'|'.join(words for _part, words in _MONTH_PARTS)})\s*({_FOREIGN_MONTH}|{'|'.join(MONTHS)})\b|"
-    rf"\b(?:im|en|em|nel|in|w|au\s+mois\s+d[e'])\s+({_FOREIGN_MONTH}|{'|'.join(MONTHS)})\b",
+    # a day before it ("10. Dezember", "10 de diciembre")
+    rf"\b([0-3]?\d)(?:\.\s*|\s+(?:de\s+)?)({_FOREIGN_MONTH})\b|"
+    rf"\b({'|'.join(words for _part, words in _MONTH_PARTS)})\s*({_FOREIGN_MONTH})\b|"
+    rf"\b(?:im|en|em|nel|in|w|au\s+mois\s+d[e'])\s+({_FOREIGN_MONTH})\b",
     re.IGNORECASE,
 )
-#: The words `_FOREIGN_MONTH_SAID` needs, looked for first: a month of those languages, or an
-#: English one (as the typos' fixing leaves "Januar") after a day's dot, a word of `_MONTH_PARTS`
-#: or a foreign "in".
-_FOREIGN_MONTH_WORDS = frozenset(_FOREIGN_MONTHS)
-_MONTH_PART_WORDS_SAID = """
-    anfang mitte ende principios comienzos mediados finales fines début debut início inicio começo comeco
-    inizio begin początek poczatek początkiem poczatkiem meados metà meta half połowa polowa połowie polowie
-    fin final fim fine eind koniec końcem koncem mi im em nel
-"""
-_MONTH_PART_WORDS = frozenset(_MONTH_PART_WORDS_SAID.split())
 
 
 def _foreign_month_look(text: str) -> bool:
-    """Whether `text` may say a month in another language (`_FOREIGN_MONTH_SAID`)."""
-    low = text.lower()
-    words = set(_LETTERS.findall(low))
-    if not _FOREIGN_MONTH_WORDS.isdisjoint(words):
-        return True
-    return not words.isdisjoint(MONTHS) and ("." in low or not _MONTH_PART_WORDS.isdisjoint(words))
+    """Whether `text` says a month in another language (`_FOREIGN_MONTH_SAID`), looked for first."""
+    return not _FOREIGN_MONTHS.keys().isdisjoint(_LETTERS.findall(text.lower()))
 
 
 def _foreign_month(match: re.Match[str]) -> str:
     day, month, part, parted, after_in = match.groups()
-    written = month or parted or after_in
-    english = _FOREIGN_MONTHS.get(written.lower(), written.title())
+    english = _FOREIGN_MONTHS[(month or parted or after_in).lower()]
     if day is not None:
         return f"{day} {english}"
     if part is not None:
@@ -1491,8 +1483,8 @@ _DIGIT_REWRITES: tuple[_Rewrite, ...] = (
         re.compile(r"\b([0-3]?\d)\.([01]?\d)\.(\d{2,4})?(?=[\s,;!?)]|$)"),
         _dotted_date,
     ),  # "10.12."
-    # "10.12" before the time on it ("Thursday 10.12 at 3pm", "10.12 um 15 Uhr") or after "on", "the",
-    # "el", "am" … ("el 10.12, así que …"); not a version's
+    # "10.12" before the time on it ("Thursday 10.12 at 3pm", "10.12 um 15 Uhr") or after "on", "el",
+    # "am" … ("el 10.12, así que …"); not a version's
     (_DIGIT_DOT_DIGIT, _DAY_DOT_MONTH, _dotted_date),
     (re.compile(r"(?=[@a])(?:@|\bat\s*\d)"), re.compile(r"(?:\bat|@)\s*(\d)", _I), r"at \1"),
     # "12 January 2027, 16:00": with a year, the library reads "January 2027" and loses the day.
@@ -1503,12 +1495,12 @@ _DIGIT_REWRITES: tuple[_Rewrite, ...] = (
         r"\1:\2",
     ),  # "12.30"
     # when the sender must leave the meeting, which is no time offered: "hard stop at 3:45", "need to
-    # hop off at 2:45" (the words stay; the time goes)
+    # hop off at 2:45" (the words stay, for the other side to be told: `intents._MESSAGE`; the time goes)
     (
-        ("stop", "off", "out", "leave"),
+        ("stop", "off", "out", "leave", "go"),
         re.compile(
-            r"\b(hard\s+stop|(?:need|have|got)\s+to\s+(?:(?:drop|hop|jump|duck|head)\s+(?:off|out)|leave))"
-            r"\s+(?:at|by|around|@)?\s*(?:\d{3,4}|\d{1,2}(?:[:.]\d\d)?)(?!\d)(?:\s*[ap]m\b)?(?:\s+sharp\b)?",
+            rf"\b({LEAVING})\s+(?:at|by|around|@)?\s*(?:\d{{3,4}}|\d{{1,2}}(?:[:.]\d\d)?)(?!\d)(?:\s*[ap]m\b)?"
+            r"(?:\s+sharp\b)?",
             _I,
         ),
         r"\1 then",
@@ -1519,8 +1511,8 @@ _DIGIT_REWRITES: tuple[_Rewrite, ...] = (
         re.compile(r"\d\d\d"),
         re.compile(
             r"\b((?:at|@|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*|tomorrow|today)\.?\s+)(0?[6-9]|1\d)([0-5][05])\b"
-            r"(?=\s*(?:$|[?!.,;)]|(?:or|ok|okay|works?|good|fine|pls|please|instead|then|sharp|ish|my|your|"
-            r"[a-z]{2,4}\s+time|et|pt|ct|gmt|utc|cet|bst)\b))",
+            r"(?=\s*(?:$|[?!.,;)]|(?:or|ok|okay|works?|good|fine|pls|please|instead|then|sharp|ish|"
+            rf"{_NAMED_ZONE})\b))",
             _I,
         ),
         r"\1\2:\3",
@@ -1638,9 +1630,11 @@ _SENTENCE_END = re.compile(
     r"(?<=[.!?])(?=[A-Z]))"
 )
 #: After a space, the words that break are looked for only before one of their first letters.
+#: What opens a question that asks for a time ("how about …", "could we …").
+_QUESTION_OPENS = r"(?:how\s+about|what\s+about|(?:can|could|would|shall)\s+(?:we|you|i))"
 _CLAUSE_BREAK = re.compile(
     r"(?=[\s;,])(?:;\s*|,\s*(?:but\s+|(?=(?:i|i'm|i\s+am|i'll|i've|we|we're|it's|that's|this\s+is|my|as|since|"
-    r"because|so|sorry|thanks|thank|how\s+about|what\s+about|(?:can|could|would|shall)\s+(?:we|you|i)|maybe|"
+    rf"because|so|sorry|thanks|thank|{_QUESTION_OPENS}|maybe|"
     r"(?:and\s+)?(?:yes|yeah)|"
     r"perhaps|(?:please\s+)?cancel\s+(?:that|it|this|the|our))\b|"
     # another day asked for ("Tuesday doesn't work for me, another day this week?"; not "another
@@ -1648,7 +1642,7 @@ _CLAUSE_BREAK = re.compile(
     r"(?=(?:another\s+day|any\s+other\s+(?:day|time)|some\s*other\s+(?:day|time))\b[^.!]*\?)))|\s+(?=[;bhtas\-—–])(?:;\s*|but\s+|however,?\s+|though,?\s+|although\s+|[-—–]+\s+|"
     r"so\s+(?=(?:i|we)\b|\d{1,2}(?::\d\d)?\s*(?:am|pm)\b|\d{1,2}:\d\d))|"
     # an apology, then a question, unpunctuated: "cant do tmrw sorry can we do thurs same time"
-    r"(?<=sorry)\s+(?=(?:can|could|how|what)\s))",
+    rf"(?<=sorry)\s+(?={_QUESTION_OPENS}\b))",
 )  # searched in the lower-cased text (`_split_at_turns`)
 #: A day refused and, after a comma, another offered ("can't do thursday anymore, friday 3pm?",
 #: "I'm out Monday, Tuesday at 9:30 works", "Monday's no good, could do Tuesday 10"): two

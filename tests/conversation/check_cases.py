@@ -55,7 +55,15 @@ THREADS = {"welcome", "mentorship"}
 ASKED = {"time", "confirm", "invite", "goals", "none"}
 REQUIRED_KEYS = {"id", "text", "role", "asked", "expect"}
 OPTIONAL_KEYS = {
-    *("zone", "other_zone", "other_names", "thread", "offered", "meeting", "proposed", "now", "why"),
+    "zone",
+    "other_zone",
+    "other_names",
+    "thread",
+    "offered",
+    "meeting",
+    "proposed",
+    "now",
+    "why",
 }
 DEFAULT_ZONE = "America/New_York"
 DEFAULT_NOW = "2026-12-04T14:47:00Z"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from concierge.inbound.times import _FOREIGN_TIME_LOOK_WORDS, _foreign_time_look, normalize
+from concierge.inbound.times import _FOREIGN_TIME_LOOK_WORDS, MONTHS, _foreign_time_look, normalize
 
 
 @pytest.mark.parametrize(
@@ -131,7 +131,14 @@ def test_months_of_other_languages_are_read_with_a_day_or_a_part_of_month(writte
 
 @pytest.mark.parametrize(
     "english",
-    ["A Mars bar at 3pm?", "Fine. Mid-week in December works.", "Mai can join at 3pm.", "Fine in June."],
+    [
+        "A Mars bar at 3pm?",
+        "Fine. Mid-week in December works.",
+        "Mai can join at 3pm.",
+        "Fine in June.",
+        "Tuesday at 3 may be tricky.",
+        "Fine may I bring a friend?",
+    ],
 )
 def test_english_beside_those_month_words_is_left_as_written(english: str) -> None:
     assert normalize(english) == english
@@ -146,9 +153,15 @@ def test_english_beside_those_month_words_is_left_as_written(english: str) -> No
         # a time, a list of times, a version, a figure: as before
         ("Tuesday 10.30 at the office", "Tuesday 10:30 at the office"),
         ("9.10 or 9.40?", "9:10 or 9:40?"),
-        ("version 2.10 at 3pm", "version 2:10 at 3pm"),
         ("3.5 at 4pm", "3.5 at 4pm"),
     ],
 )
 def test_a_day_and_month_with_a_dot_before_a_time_is_a_date(written: str, read: str) -> None:
     assert normalize(written) == read
+
+
+@pytest.mark.parametrize(
+    "written", ["version 2.10 at 3pm", "release 1.12 at 10am", "the 9.10 slot on Tuesday"]
+)
+def test_a_version_or_a_slot_before_a_time_is_no_date(written: str) -> None:
+    assert not any(month.title() in normalize(written) for month in MONTHS)
