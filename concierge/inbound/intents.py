@@ -219,7 +219,8 @@ _CANCEL = re.compile(
     # "stop the weekly Monday calls", "take that one out of the calendar"; not "end the calls
     # early", "stop the meetings running over".
     rf"{_STOP_THE_MEETINGS}|"
-    r"take\s+(?:it|that(?:\s+one)?|this(?:\s+one)?|the\s+\w+(?:\s+\w+)?)\s+(?:out\s+of|off)\s+(?:the|my|our)\s+calendars?)\b",
+    r"take\s+(?:it|that(?:\s+one)?|this(?:\s+one)?|(?:all\s+)?the\s+\w+(?:\s+\w+){0,2})\s+(?:out\s+of|off)\s+"
+    r"(?:the|my|our)\s+calendars?)\b",
 )
 #: Skipping a meeting ("let's skip the one on the 4th", "drop the follow-up on the 18th", "skip the
 #: Dec 15 one", "skip next week's session"; not
@@ -247,7 +248,16 @@ _CANCEL_ALL = re.compile(
     r"(?:meetings|sessions|calls|ones)|(?:stop|end|cancel)\s+(?:the\s+|our\s+)?(?:whole\s+)?"
     r"(?:series|recurring|repeating|regular)|the\s+(?:whole|entire)\s+series|every\s+(?:future\s+)?(?:meeting|session)|"
     r"recurring\s+(?:meeting|session|call)s?|(?:the\s+)?rest\s+of\s+(?:the|our)\s+(?:series|meetings|sessions)|"
-    r"(?:the|our)\s+remaining\s+(?:(?:circle|group|mentoring)\s+)?(?:meetings|sessions|calls|ones))\b",
+    rf"(?:the|our)\s+remaining\s+(?:(?:circle|group|mentoring|{WEEKDAY_WORD})\s+)?(?:meetings|sessions|calls|ones))\b",
+)
+#: One meeting called off, the others kept ("cancel just tomorrow's", "this week only", "not the
+#: whole series", "the rest of the series is fine", "keep the rest").
+_ONE_ONLY = re.compile(
+    rf"\b(?:just|only)\s+(?:(?:the|this|our|tomorrow'?s|today'?s|{WEEKDAY_WORD}'?s?)\s+)?(?:{MEETING_NOUNS}|week|one)\b|"
+    rf"\b(?:{MEETING_NOUNS}|week|one|tomorrow|today|{WEEKDAY_WORD})\s+only\b|"
+    r"\bnot\s+(?:the\s+)?(?:whole|entire|rest\s+of\s+the)\s+(?:series|meetings|sessions)\b|"
+    r"\b(?:the\s+)?rest\s+(?:of\s+(?:the|our)\s+(?:series|meetings|sessions)\s+)?(?:is|are|stays?|can\s+stay)\s+"
+    r"(?:fine|ok(?:ay)?|good|on|as\s+(?:is|planned))\b|\bkeep\s+the\s+rest\b"
 )
 #: A time or a day, as a move names where to ("switch to 4pm", "change it to Thursday"; not
 #: "switch to 2 sessions a month", "switch it to Zoom").
@@ -492,6 +502,9 @@ _DECLINE = at_word_start(
     r"(?:bad|tricky|difficult|impossible|out)\b",
     r"afraid\s+not\b",
     r"(?<!n't\s)(?<!not\s)(?<!never\s)sit\s+this\s+one\s+out\b",
+    # "I'll have to sit out Thursday's circle" (not "sit out in the sun")
+    rf"(?:have\s+to|need\s+to|'ll|will|gonna|going\s+to)\s+sit\s+out\s+(?:this|the|our|tomorrow'?s|today'?s|"
+    rf"{WEEKDAY_WORD}'?s?)\b",
     r"count\s+me\s+out\b",
     r"no\s+can\s+do\b",
     r"none\s+of\s+(?:these|those|them)\b",
@@ -515,7 +528,8 @@ _DECLINE = at_word_start(
 #: Any of the options offered will do ("Either works", "both fine!"); a bare "fine" or "good" only
 #: ends the clause ("any good restaurants nearby?" is no answer).
 _EITHER = re.compile(
-    r"\b(?:either|both|any|whichever)(?:'s)?\s+(?:one\s+|of\s+(?:them|those|these)\s+|time\s+)?"
+    r"\b(?:either|both|any|whichever)(?:'s)?\s+(?:one\s+|of\s+(?:them|those|these)(?:\s+(?:two|three|four|options|times))?\s+|"
+    r"time\s+)?"
     r"(?:(?:works?|is\s+fine|are\s+fine|suits?|is\s+good|are\s+good|would\s+(?:work|be\s+fine)|is\s+ok(?:ay)?)\b|"
     r"(?:fine|good|ok(?:ay)?)\W*$)"
 )
@@ -910,7 +924,9 @@ def _cancel(reading: Reading, situation: Situation, used: set[int]) -> list[Inte
                 before = read_times(clause.text[: reason.start()], situation.zone, situation.now)
                 named = [day for c in before.clauses for day in c.days]
             named = sorted(set(named))
-            every = bool(_CANCEL_ALL.search(reading.text.lower()))
+            low = reading.text.lower()
+            # (not "just tomorrow's session … the rest of the series is fine", "not the whole series")
+            every = bool(_CANCEL_ALL.search(low)) and not _ONE_ONLY.search(low)
             if every or not named:
                 return [Intent("cancel", all=every)]
             return [Intent("cancel", day=day) for day in named[:MAX_DAYS_CALLED_OFF]]
@@ -1454,7 +1470,7 @@ def _where_named(text: str, when: datetime) -> tuple[int, int] | None:
 _MESSAGE = at_word_start(
     r"looking\s+forward\b",
     r"(?:i'?ll|i\s+will|i'?m\s+going\s+to|i\s+am\s+going\s+to)\s+(?:bring|share|read|keep|prepare|finish|"
-    r"circulate|forward|draft|write|look|think|print|email|send|set\s+up|"
+    r"circulate|forward|draft|write|look|think|print|email|send|set\s+up|catch\s+up\s+on|"
     r"be\s+(?:dialing|calling|joining)\s+(?:in\s+)?from|dial\s+in\s+from)\b"
     r"(?!\s+(?:you\s+)?(?:a|an|the)?\s*(?:teams|zoom|meet|calendar|new)?\s*(?:invite|invitation|link|calendar))"
     # (nor times to come: "I'll send over a few new times")

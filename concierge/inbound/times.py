@@ -183,7 +183,9 @@ MEETING_LINK = re.compile(rf"https?://{MEETING_HOST}/\S*", re.IGNORECASE)
 _TOOLS = re.compile(
     r"(?=[abcghmoprstvwz])\b(?:(?P<Zoom>zoom)|(?P<Google_Meet>google\s+meet|g\s?meet|hangouts?)|"
     r"(?P<Microsoft_Teams>ms\s+teams|microsoft\s+teams|on\s+teams|via\s+teams|a\s+teams\s+call|(?-i:Teams))|"
-    r"(?P<Webex>webex)|(?P<phone>(?:by|on\s+the|over\s+the|via)\s+phone|phone\s+call|call\s+me\s+on|ring\s+me))\b",
+    r"(?P<Webex>webex)|(?P<phone>(?:by|on\s+the|over\s+the|via)\s+phone|phone\s+call|call\s+me\s+on|ring\s+me|"
+    # in the languages programs run in ("telefonieren", "bellen", "por teléfono")
+    r"telefonieren|telefonisch|bellen|por\s+tel[ée]fono|par\s+t[ée]l[ée]phone|al\s+telefono|por\s+telefone))\b",
     re.IGNORECASE,
 )
 
@@ -274,11 +276,12 @@ _TWO_WEEKS = (
 )
 _REPEAT_BIWEEKLY = re.compile(r"\b(?:" + _TWO_WEEKS + r")\b")
 _REPEAT_WEEKLY = re.compile(
-    r"\b(?:every\s+(?:week|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*)|each\s+(?:week|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*)|"
+    r"\b(?:every\s+(?:week|(?!month)(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*)|"
+    r"each\s+(?:week|(?!month)(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*)|"
     rf"weekly|once\s+a\s+week|going\s+forward|recurring|from\s+now\s+on|{WEEKDAY_IN_FULL}s)\b",
 )  # fmt: skip
-_REPEAT_MONTHLY = re.compile(r"\b(?:monthly|every\s+month|once\s+a\s+month)\b")
-_SERIES_START = re.compile(r"\b(?:starting|beginning|from|as\s+of|commencing)\s*(?:on\s+)?$")
+_REPEAT_MONTHLY = re.compile(r"\b(?:monthly|(?:every|each)\s+month|once\s+a\s+month)\b")
+_SERIES_START = re.compile(r"\b(?:starting|beginning|from|as\s+of|commencing)\s*(?:on\s+)?(?:the\s+)?$")
 
 #: The spaces or hyphens between words said as one number ("forty five", "forty-five").
 _NUMBER_WORD_GAP = re.compile(r"[\s-]+")
@@ -303,7 +306,10 @@ _MINUTE_WORDS = "|".join(word.replace(" ", "[\\s-]") for word in _MINUTES_IN_WOR
 _DURATION = re.compile(
     r"(?=[\dahoftsn])\b(?:(?P<half>half\s+an?\s+hour)|(?P<hour_half>an?\s+hour\s+and\s+a\s+half|1\.5\s*(?:hours?|hrs?|h))|"
     rf"(?P<words>{_MINUTE_WORDS})\s+(?:minutes?|mins?)\b|"
-    r"(?P<an>an|one)\s+hour(?!\s+(?:earlier|later|before|after))|"
+    r"(?P<an>an|one|(?:the|a)\s+(?:full|whole))\s+hour(?!\s+(?:earlier|later|before|after))|"
+    r"(?P<hours>two|three)\s+hours(?!\s+(?:earlier|later|before|after|ago))|"
+    # "a quick 20", "a quick 30" (minutes)
+    r"a\s+quick\s+(?P<quick>[1-5][05])\b(?!\s*(?::|am|pm|minutes?|mins?|hours?))|"
     r"(?P<n>\d{1,3})\s*(?:-\s*)?(?P<unit>minutes?|mins?|m\b|hours?|hrs?|h\b)(?!\s+(?:earlier|later|before|after|ago)))",
 )  # fmt: skip
 #: What people call a meeting when they move it or name it ("push our session", "the Jan 7 one").
@@ -458,7 +464,7 @@ _CUE = re.compile(
     r"catch\s+up|sync|talk|speak|connect|book|schedule|pencil|plan|ok|okay|good|fine|best|great|perfect|"
     r"please|another|make\s+it|(?:i'?d|i\s+would|we'?d)\s+rather|i\s+can|i\s+could|we\s+can|we\s+could|up\s+for|happy\s+to|let\s+me\s+know|either|or|instead|"
     r"then|is\s+that|does\s+that|do\s+you|are\s+you|move|push|bump|shift|reschedule|postpone|bring|"
-    r"sounds?|right|session|call|convenient|possible|every|each|weekly|biweekly|fortnightly|monthly|slot|window|"
+    r"sounds?|right|session|call|circle|convenient|possible|every|each|weekly|biweekly|fortnightly|monthly|slot|window|"
     r"opening|choice|preference|ideal|ideally|if\s+(?:that|this|it)(?:'s|\s+is)?|too\s+(?:late|early)\s+for\s+you)\b",
 )  # fmt: skip
 _OFFER = re.compile(
@@ -1049,7 +1055,7 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
     (
         re.compile(
             r"(?<!\bat\s)\b(segunda|ter[cç]a|quarta|quinta|sexta)"
-            r"(?=\s+(?:às|as\s+\d|at\s+\d|à\s+tarde|in\s+the\s+afternoon|de\s+manh|dia\s+\d|\d{1,2}h|"
+            r"(?=,?\s+(?:às|as\s+\d|at\s+\d|à\s+tarde|in\s+the\s+afternoon|de\s+manh|dia\s+\d|\d{1,2}h|"
             r"no\s+mesmo\s+hor|na\s+mesma\s+hora|[àa]\s+noite))"
             rf"(?!.{{0,40}}\b{WEEKDAY_IN_FULL}\b)",
             _I,
@@ -1180,12 +1186,78 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
         ),
         "same time",
     ),
+    # a length ("media hora", "für eine Stunde", "een halfuurtje")
+    (
+        re.compile(
+            r"\bmedia\s+hora\b|\bmeia\s+hora\b|\bdemi-heure\b|\bmezz'?\s*ora\b|\b(?:een\s+)?half\s*uur(?:tje)?\b|"
+            r"\beine\s+halbe\s+stunde\b",
+            _I,
+        ),
+        "half an hour",
+    ),
+    (
+        re.compile(
+            r"\bfür\s+eine\s+stunde\b|\bpor\s+una\s+hora\b|\bpendant\s+une\s+heure\b|\bper\s+un'?\s*ora\b|"
+            r"\bvoor\s+een\s+uur(?:tje)?\b",
+            _I,
+        ),
+        "for an hour",
+    ),
+    # any of the options offered ("Beide opties zijn prima", "Cualquiera de las dos me sirve")
+    (
+        re.compile(
+            r"\bbeide\s+(?:opties\s+|tijden\s+|momenten\s+)?(?:zijn\s+)?(?:prima|goed|oké|ok)\b|"
+            r"\bbeides?\s+(?:termine\s+)?(?:passt|passen|geht|gehen|sind\s+(?:gut|ok))\b|"
+            r"\bcualquiera\s+(?:de\s+(?:las|los)\s+dos\s+)?(?:me\s+)?(?:sirve|va\s+bien|funciona|est[áa]\s+bien)\b|"
+            r"\b(?:ambas|ambos|las\s+dos|los\s+dos|os\s+dois|as\s+duas)\s+(?:me\s+)?(?:sirven|van\s+bien|funcionan|"
+            r"est[áa]n\s+bien|servem|funcionam)\b|\bqualquer\s+(?:um|uma)(?:\s+(?:dos|das)\s+(?:dois|duas))?\s+"
+            r"(?:serve|funciona)\b|\bles\s+deux\s+(?:me\s+)?(?:vont|conviennent)\b|"
+            r"\b(?:vanno\s+bene\s+)?(?:entrambi|entrambe|tutti\s+e\s+due)(?:\s+vanno\s+bene)?\b",
+            _I,
+        ),
+        "either works",
+    ),
+    # a rhythm ("tous les quinze jours", "cada dos semanas", "todos los lunes", "jeden Montag"), the weekdays
+    # already in English, and where a series starts ("empezando el 14")
+    (
+        re.compile(
+            r"\btous\s+les\s+quinze\s+jours\b|\btoutes\s+les\s+deux\s+semaines\b|\bcada\s+(?:dos|2)\s+semanas\b|"
+            r"\bcada\s+quince\s+d[ií]as\b|\balle\s+(?:zwei|2)\s+wochen\b|\balle\s+14\s+tage\b|"
+            r"\ba\s+cada\s+(?:duas|2)\s+semanas\b|\bquinzenalmente\b|\bogni\s+due\s+settimane\b|"
+            r"\bom\s+de\s+(?:week|twee\s+weken)\b",
+            _I,
+        ),
+        "every other week",
+    ),
+    (
+        re.compile(rf"\b(?:todos\s+los|todas\s+as|jeden|tous\s+les|ogni|elke)\s+(?={WEEKDAY_IN_FULL}\b)", _I),
+        "every ",
+    ),
+    (
+        re.compile(
+            r"\b(?:empezando|comenzando|começando|a\s+partir\s+do)\s+(?:el\s+|dia\s+)?(\d{1,2})\b(?![:.h\d])",
+            _I,
+        ),
+        lambda m: f"starting {_the_day_nth(m)}",
+    ),
+    # all the meetings to come ("alle weiteren Termine absagen", "todas las sesiones")
+    (
+        re.compile(
+            r"\b(?:alle\s+(?:weiteren|künftigen|zukünftigen|restlichen|kommenden|unsere[n]?)?\s*(?:termine|treffen|sitzungen)|"
+            r"tod[ao]s\s+(?:las|los|as|os)\s+(?:próxim[ao]s\s+|futur[ao]s\s+|demás\s+)?(?:sesiones|reuniones|sess[õo]es|"
+            r"reuni[õo]es|encuentros|encontros)|toutes\s+les\s+(?:prochaines\s+|futures\s+)?(?:séances|seances|réunions|"
+            r"reunions|sessions|rencontres)|tutti\s+gli\s+(?:incontri|appuntamenti)(?:\s+futuri)?|"
+            r"alle\s+(?:volgende\s+|toekomstige\s+)?(?:afspraken|sessies|gesprekken))",
+            _I,
+        ),
+        "all future meetings",
+    ),
     # a refusal of the time asked about ("Leider kann ich da nicht", "esa hora no me viene bien",
     # "não vou conseguir nesse horário", "nie dam rady", "dinsdag lukt niet")
     (
         re.compile(
             r"\bkann\s+ich\s+(?:da\s+|dann\s+|leider\s+)?nicht\b|\bno\s+(?:me\s+viene\s+bien|puedo|me\s+va\s+bien)\b|"
-            r"\bn[ãa]o\s+(?:vou\s+conseguir|posso|d[aá])\b|\bnie\s+dam\s+rady\b|\bnon\s+(?:posso|riesco|mi\s+va)\b|"
+            r"\bn[ãa]o\s+(?:vou\s+conseguir|consigo|posso|d[aá])\b|\bnie\s+dam\s+rady\b|\bnon\s+(?:posso|riesco|mi\s+va)\b|"
             r"\bje\s+ne\s+(?:peux|pourrai)\s+pas\b|\b(?:lukt|past)\s+(?:me\s+)?niet\b|\bik\s+kan\s+(?:dan\s+)?niet\b|"
             r"(?<!\bmeer\s)\bkan\s+ik\s+(?:dan\s+|helaas\s+)?niet\b(?!\s+(?:vragen|wachten|geloven)\b)|"
             r"\bgeht\s+(?:bei\s+mir\s+)?(?:leider\s+)?nicht\b|\bne\s+me\s+convient\s+pas\b|"
@@ -1291,13 +1363,16 @@ _FOREIGN_TIME_LOOKED_FOR = """
     reprogramar décaler decaler reporter verschieben verlegen spostare rimandare remarcar adiar
     verzetten przełożyć ertelemek jadwal misma mesmo mesma zelfde même meme gleiche gleichen selbe selben
     stessa aynı ayni segunda terça terca quarta quinta sexta senin rabu kamis cuma sabtu stunde stunden
-    nicht puedo viene conseguir posso rady riesco pourrai niet convient primer primera premier
+    nicht puedo viene conseguir consigo posso rady riesco pourrai niet convient primer primera premier
     premiere première premièr erste eerste segundo seconde zweite tweede seconda
     tercera terceira troisième troisieme dritte derde terza aber pero mais maar tapi dispo disponible
     libre livre frei verfügbar disponível disponivel libero libera disponibile vrij beschikbaar wolny
     wolna bien bene va funciona passt uitkomen kann kan peux vormittag abend matinée soirée middag
     ochtend avond południu rano wieczorem mudar sirve parfait marche bon pas
     queda otro outro autre anderen altro andere esta cette diese questa deze cualquier qualquer
+    media meia demi mezz halfuurtje halfuur uur halbe stunde hora heure ora todas todos toutes tutti beide
+    beides cualquiera ambas ambos dos dois duas deux entrambi entrambe quinze quince cada zwei wochen
+    quinzenalmente settimane weken jeden tous ogni elke empezando comenzando começando
     jeden qualsiasi elke partir depois dopo ab
 """
 _FOREIGN_TIME_LOOK_WORDS = frozenset(_FOREIGN_TIME_LOOKED_FOR.split())
@@ -1411,6 +1486,14 @@ def _spoken_minutes(match: re.Match[str]) -> str:
     return f"{match.group(1)}:{_SPOKEN_MINUTES[_number_said(match.group(2))]:02d}"
 
 
+_MOVE_WORDS = re.compile(r"\b(?:mov|push|shift|chang|switch|bump|re-?schedul)", _I)
+
+
+def _a_range_said(text: str) -> bool:
+    """Whether "H to H:MM" in `text` may be a range (`_DIGIT_REWRITES`): said, not moved from."""
+    return " to " in text and not _MOVE_WORDS.search(text)
+
+
 _DIGIT_REWRITES: tuple[_Rewrite, ...] = (
     # "your Monday 9am", "9am your Monday": the other side's clock, as "Monday 9am your time".
     (
@@ -1478,6 +1561,9 @@ _DIGIT_REWRITES: tuple[_Rewrite, ...] = (
         ),
         r"\1-",
     ),
+    # "10 to 10:50": a range, its start an hour alone (the library reads only "10:50"); not a move
+    # ("could we move it from 10 to 10:30?")
+    (_a_range_said, re.compile(r"\b(\d{1,2})\s+to\s+(?=\d{1,2}:\d\d\b)", _I), r"\1-"),
     (
         _DIGIT_DOT_DIGIT,
         re.compile(r"\b([0-3]?\d)\.([01]?\d)\.(\d{2,4})?(?=[\s,;!?)]|$)"),
@@ -2859,6 +2945,10 @@ def _duration(text: str, ranges: list[int]) -> int:
             return 90
         if match.group("an"):
             return 60
+        if match.group("hours"):
+            return 120 if match.group("hours").lower() == "two" else 180
+        if match.group("quick"):
+            return int(match.group("quick"))
         amount, unit = int(match.group("n")), match.group("unit").lower()
         minutes = amount * 60 if unit.startswith("h") else amount
         if 5 <= minutes <= LONGEST_MEETING:

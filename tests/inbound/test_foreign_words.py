@@ -59,6 +59,15 @@ from concierge.inbound.times import _FOREIGN_TIME_LOOK_WORDS, MONTHS, _foreign_t
         ("Mardi 15h, ça marche !", "Tuesday 15:00, works for me !"),
         ("Oui mardi à 15h c'est parfait.", "Oui Tuesday à 15:00 works for me."),
         ("Non, mardi ce n'est pas bon", "Non, Tuesday can't make it"),
+        ("Con media hora nos alcanza.", "Con half an hour nos alcanza."),
+        ("Mittwoch um 17 Uhr für eine Stunde?", "Wednesday at 17:00 for an hour?"),
+        ("Beide opties zijn prima voor mij.", "either works voor mij."),
+        ("Cualquiera de las dos me sirve.", "either works."),
+        ("Bitte alle weiteren Termine absagen.", "Bitte all future meetings cancel."),
+        ("On se voit tous les quinze jours ?", "On se voit every other week ?"),
+        ("Jeden Montag um 9 Uhr?", "every Monday at 9:00?"),
+        ("todos los lunes, empezando el 14", "every Monday, starting the 14th"),
+        ("Infelizmente não consigo nesse horário", "Infelizmente can't make it nesse horário"),
     ],
 )
 def test_time_words_of_other_languages_are_put_in_english(written: str, read: str) -> None:
