@@ -528,7 +528,8 @@ _DECLINE = at_word_start(
 #: Any of the options offered will do ("Either works", "both fine!"); a bare "fine" or "good" only
 #: ends the clause ("any good restaurants nearby?" is no answer).
 _EITHER = re.compile(
-    r"\b(?:either|both|any|whichever)(?:'s)?\s+(?:one\s+|of\s+(?:them|those|these)(?:\s+(?:two|three|four|options|times))?\s+|"
+    r"\b(?:either|both|any|whichever)(?:'s)?\s+(?:one\s+|of\s+(?:them|those|these|the\s+others?)"
+    r"(?:\s+(?:two|three|four|ones|options|times))?\s+|"
     r"time\s+)?"
     r"(?:(?:works?|is\s+fine|are\s+fine|suits?|is\s+good|are\s+good|would\s+(?:work|be\s+fine)|is\s+ok(?:ay)?)\b|"
     r"(?:fine|good|ok(?:ay)?)\W*$)"
@@ -1052,6 +1053,26 @@ _ANOTHER_DAY = re.compile(r"\b(?:week|weekend|month|sometime|tomorrow)\b")
 _ASKS_FOR_IT = re.compile(r"\?|\b(?:instead|let'?s|can\s+we|could\s+we|shall\s+we|so\s+\w+\s+can)\b")
 
 
+def _either_of(reading: Reading, situation: Situation) -> list[int]:
+    """The options "either works" leaves to choose from: those not refused by their place, of
+    them those whose day the reply names, and of those the ones said to be better ("Wednesday
+    or Thursday both work, Thursday slightly better")."""
+    low = reading.text.lower()
+    days = [option.astimezone(situation.zone).weekday() for option in situation.offered]
+    refused = {_ORDINALS.get(m.group(1), len(days)) - 1 for m in _NOT_THE_ORDINAL.finditer(low)}
+    left = [i for i in range(len(days)) if i not in refused] or list(range(len(days)))
+    named = [i for i in left if _DAY_NAMED[days[i]].search(low)]
+    better = [i for i in named if re.search(_DAY_NAMED[days[i]].pattern + _SAID_BETTER, low)]
+    return better or named or left
+
+
+#: An option refused by its place ("Not the first - but either of the other two is ok"; "last" is
+#: the last).
+_NOT_THE_ORDINAL = re.compile(r"\bnot\s+(?:the\s+)?(first|1st|second|2nd|third|3rd|fourth|4th|last)\b")
+#: After a day: it said to suit best ("Thursday slightly better", "Thursday ideally").
+_SAID_BETTER = r"[a-z]*\W+(?:\w+\s+)?(?:better|best|preferred|ideally|if\s+possible)\b"
+
+
 def _meeting_day(situation: Situation) -> date:
     """The booked meeting's day in the sender's zone."""
     assert situation.meeting is not None  # an answer to an invite
@@ -1271,9 +1292,11 @@ def _answer(reading: Reading, situation: Situation, options: list[Option], used:
             return Intent("pick", option=choice)
         for index, clause in enumerate(reading.clauses):
             if _EITHER.search(clause.low) and not options:
-                # "Either works": the earliest, which the answer names so it can be changed.
+                # "Either works": the earliest (of those named, or said better), which the answer
+                # names so it can be changed.
                 used.add(index)
-                return Intent("pick", option=min(range(len(offered)), key=lambda i: offered[i]) + 1)
+                earliest = min(_either_of(reading, situation), key=lambda i: offered[i])
+                return Intent("pick", option=earliest + 1)
     matching = [o for o in options if _same_as_offered(o.start, situation)]
     if situation.asked == "confirm" and len(offered) == 1 and matching:
         used.update(i for i, c in enumerate(reading.clauses) if c.times)

@@ -1257,7 +1257,7 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
     (
         re.compile(
             r"\bkann\s+ich\s+(?:da\s+|dann\s+|leider\s+)?nicht\b|\bno\s+(?:me\s+viene\s+bien|puedo|me\s+va\s+bien)\b|"
-            r"\bn[ãa]o\s+(?:vou\s+conseguir|consigo|posso|d[aá])\b|\bnie\s+dam\s+rady\b|\bnon\s+(?:posso|riesco|mi\s+va)\b|"
+            r"\bn[ãa]o\s+(?:vou\s+conseguir|consigo|posso|d[aá]|fica\s+bom)\b|\bnie\s+dam\s+rady\b|\bnon\s+(?:posso|riesco|mi\s+va)\b|"
             r"\bje\s+ne\s+(?:peux|pourrai)\s+pas\b|\b(?:lukt|past)\s+(?:me\s+)?niet\b|\bik\s+kan\s+(?:dan\s+)?niet\b|"
             r"(?<!\bmeer\s)\bkan\s+ik\s+(?:dan\s+|helaas\s+)?niet\b(?!\s+(?:vragen|wachten|geloven)\b)|"
             r"\bgeht\s+(?:bei\s+mir\s+)?(?:leider\s+)?nicht\b|\bne\s+me\s+convient\s+pas\b|"
@@ -1324,7 +1324,7 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
     (
         re.compile(
             r"\b(?:me\s+viene\s+bien|me\s+va\s+bien|me\s+sirve|va\s+bene|(?:ça|cela)\s+me\s+va|me\s+convient|"
-            r"c'est\s+(?:bon|parfait|ok)|ça\s+marche|"
+            r"c'est\s+(?:bon|parfait|ok)|ça\s+marche|fica\s+(?:ótimo|otimo|bom|perfeito)|pode\s+ser\s+sim|"
             r"funciona|(?:zou\s+)?(?:mij\s+)?goed\s+uitkomen|passt(?:\s+(?:es\s+)?mir)?)\b",
             _I,
         ),
@@ -1368,7 +1368,7 @@ _FOREIGN_TIME_LOOKED_FOR = """
     tercera terceira troisième troisieme dritte derde terza aber pero mais maar tapi dispo disponible
     libre livre frei verfügbar disponível disponivel libero libera disponibile vrij beschikbaar wolny
     wolna bien bene va funciona passt uitkomen kann kan peux vormittag abend matinée soirée middag
-    ochtend avond południu rano wieczorem mudar sirve parfait marche bon pas
+    ochtend avond południu rano wieczorem mudar sirve parfait marche bon pas fica pode
     queda otro outro autre anderen altro andere esta cette diese questa deze cualquier qualquer
     media meia demi mezz halfuurtje halfuur uur halbe stunde hora heure ora todas todos toutes tutti beide
     beides cualquiera ambas ambos dos dois duas deux entrambi entrambe quinze quince cada zwei wochen
