@@ -219,8 +219,9 @@ _CANCEL = re.compile(
     # "stop the weekly Monday calls", "take that one out of the calendar"; not "end the calls
     # early", "stop the meetings running over".
     rf"{_STOP_THE_MEETINGS}|"
-    r"take\s+(?:it|that(?:\s+one)?|this(?:\s+one)?|(?:all\s+)?the\s+\w+(?:\s+\w+){0,2})\s+(?:out\s+of|off)\s+"
-    r"(?:the|my|our)\s+calendars?)\b",
+    r"take\s+(?:it|that(?:\s+one)?|this(?:\s+one)?|the\s+\w+(?:\s+\w+)?|"
+    rf"all\s+(?:of\s+)?(?:the|our)\s+(?:remaining\s+)?(?:{WEEKDAY_WORD}\s+)?(?:sessions|meetings|calls))\s+"
+    r"(?:out\s+of|off)\s+(?:the|my|our)\s+calendars?)\b",
 )
 #: Skipping a meeting ("let's skip the one on the 4th", "drop the follow-up on the 18th", "skip the
 #: Dec 15 one", "skip next week's session"; not
@@ -248,16 +249,18 @@ _CANCEL_ALL = re.compile(
     r"(?:meetings|sessions|calls|ones)|(?:stop|end|cancel)\s+(?:the\s+|our\s+)?(?:whole\s+)?"
     r"(?:series|recurring|repeating|regular)|the\s+(?:whole|entire)\s+series|every\s+(?:future\s+)?(?:meeting|session)|"
     r"recurring\s+(?:meeting|session|call)s?|(?:the\s+)?rest\s+of\s+(?:the|our)\s+(?:series|meetings|sessions)|"
-    rf"(?:the|our)\s+remaining\s+(?:(?:circle|group|mentoring|{WEEKDAY_WORD})\s+)?(?:meetings|sessions|calls|ones))\b",
+    r"(?:the|our)\s+remaining\s+(?:(?:circle|group|mentoring)\s+)?(?:meetings|sessions|calls|ones)|"
+    rf"all\s+(?:of\s+)?(?:the|our)\s+remaining\s+{WEEKDAY_WORD}\s+(?:meetings|sessions|calls))\b",
 )
 #: One meeting called off, the others kept ("cancel just tomorrow's", "this week only", "not the
 #: whole series", "the rest of the series is fine", "keep the rest").
 _ONE_ONLY = re.compile(
-    rf"\b(?:just|only)\s+(?:(?:the|this|our|tomorrow'?s|today'?s|{WEEKDAY_WORD}'?s?)\s+)?(?:{MEETING_NOUNS}|week|one)\b|"
-    rf"\b(?:{MEETING_NOUNS}|week|one|tomorrow|today|{WEEKDAY_WORD})\s+only\b|"
-    r"\bnot\s+(?:the\s+)?(?:whole|entire|rest\s+of\s+the)\s+(?:series|meetings|sessions)\b|"
-    r"\b(?:the\s+)?rest\s+(?:of\s+(?:the|our)\s+(?:series|meetings|sessions)\s+)?(?:is|are|stays?|can\s+stay)\s+"
-    r"(?:fine|ok(?:ay)?|good|on|as\s+(?:is|planned))\b|\bkeep\s+the\s+rest\b"
+    rf"(?<!not\s)\b(?:just|only)\s+(?:tomorrow'?s|today'?s|this\s+week'?s?|{WEEKDAY_WORD}'?s?)\b"
+    rf"(?!(?:\s+{MEETING_NOUNS})?\s+(?:is|are|was|stays?|still|can|will|made|showed|i|we)\b)|"
+    rf"\b(?:tomorrow'?s?|today'?s?|this\s+week'?s?)\s+(?:{MEETING_NOUNS}\s+)?only\b(?!\s+(?:was|is|i|made))|"
+    r"\bnot\s+(?:the\s+)?(?:whole|entire)\s+series\b|"
+    r"\b(?:the\s+)?rest\s+of\s+(?:the|our)\s+(?:series|meetings|sessions)\s+(?:is|are|stays?|can\s+stay)\s+"
+    r"(?:fine|ok(?:ay)?|good|on|as\s+(?:is|planned))\b|\bbut\s+keep\s+the\s+rest\b(?!\s+of)"
 )
 #: A time or a day, as a move names where to ("switch to 4pm", "change it to Thursday"; not
 #: "switch to 2 sessions a month", "switch it to Zoom").
@@ -270,7 +273,7 @@ _A_TIME_OR_DAY = (
 _MOVE_A_DAY = r"(?:move|shift)\s+(?:tomorrow|today|tmrw|\w+day)"
 #: What a day is moved to ("move tomorrow to 5:30", "to Friday", "to the morning"; not "to the new desk").
 _MOVED_TO = (
-    rf"(?=\s+to\s+(?:{_A_TIME_OR_DAY}|\d|later\b|earlier\b|another\b|a\s+different\b|"
+    rf"(?=\s+to\s+(?:{_A_TIME_OR_DAY}|\d|later\b|earlier\b|next\b|another\b|a\s+different\b|"
     r"(?:the\s+)?(?:morning|afternoon|evening)\b))"
 )
 _RESCHEDULE = re.compile(
@@ -503,8 +506,8 @@ _DECLINE = at_word_start(
     r"afraid\s+not\b",
     r"(?<!n't\s)(?<!not\s)(?<!never\s)sit\s+this\s+one\s+out\b",
     # "I'll have to sit out Thursday's circle" (not "sit out in the sun")
-    rf"(?:have\s+to|need\s+to|'ll|will|gonna|going\s+to)\s+sit\s+out\s+(?:this|the|our|tomorrow'?s|today'?s|"
-    rf"{WEEKDAY_WORD}'?s?)\b",
+    rf"(?:have\s+to|need\s+to|'ll|will|gonna|going\s+to)\s+sit\s+out\s+(?:this|tomorrow'?s|today'?s|"
+    rf"{WEEKDAY_WORD}'?s?)\s+(?:{MEETING_NOUNS}|circle|one)\b",
     r"count\s+me\s+out\b",
     r"no\s+can\s+do\b",
     r"none\s+of\s+(?:these|those|them)\b",
@@ -534,6 +537,9 @@ _EITHER = re.compile(
     r"(?:(?:works?|is\s+fine|are\s+fine|suits?|is\s+good|are\s+good|would\s+(?:work|be\s+fine)|is\s+ok(?:ay)?)\b|"
     r"(?:fine|good|ok(?:ay)?)\W*$)"
 )
+#: A doubt, a no or a question about the options ("I don't think any of those work", "Would any of
+#: those work for 90 minutes?"): no "either works".
+_NOT_EITHER = re.compile(r"\?|\b(?:not|no|never|doubt|sure|whether|if|check|unfortunately|sadly)\b|n't\b")
 _ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4}
 #: Accepting a meeting already confirmed (an invite), as a calendar's "Yes" would.
 _ATTEND = re.compile(
@@ -1291,7 +1297,7 @@ def _answer(reading: Reading, situation: Situation, options: list[Option], used:
         if choice is not None:
             return Intent("pick", option=choice)
         for index, clause in enumerate(reading.clauses):
-            if _EITHER.search(clause.low) and not options:
+            if _EITHER.search(clause.low) and not options and not _NOT_EITHER.search(clause.low):
                 # "Either works": the earliest (of those named, or said better), which the answer
                 # names so it can be changed.
                 used.add(index)
@@ -1493,7 +1499,7 @@ def _where_named(text: str, when: datetime) -> tuple[int, int] | None:
 _MESSAGE = at_word_start(
     r"looking\s+forward\b",
     r"(?:i'?ll|i\s+will|i'?m\s+going\s+to|i\s+am\s+going\s+to)\s+(?:bring|share|read|keep|prepare|finish|"
-    r"circulate|forward|draft|write|look|think|print|email|send|set\s+up|catch\s+up\s+on|"
+    r"circulate|forward|draft|write|look|think|print|email|send|set\s+up|catch\s+up\s+on\s+the\s+(?:notes|recording)|"
     r"be\s+(?:dialing|calling|joining)\s+(?:in\s+)?from|dial\s+in\s+from)\b"
     r"(?!\s+(?:you\s+)?(?:a|an|the)?\s*(?:teams|zoom|meet|calendar|new)?\s*(?:invite|invitation|link|calendar))"
     # (nor times to come: "I'll send over a few new times")
@@ -1608,10 +1614,17 @@ _OPENS_WITH_A_NAME = re.compile(rf"\W*({_NAME}),\s+[a-z]")
 
 
 def _another_members(name: str, other_names: tuple[str, ...]) -> bool:
-    """Whether `name` is another member's first name, or the start of it, or it of `name` ("Alex",
-    "Alexander")."""
+    """Whether `name` is another member's first name, or a short form of it ("Alex" for
+    "Alexander"; not a word that opens replies, "Yes" for "Yesenia", "Sure" for "Suresh")."""
     name = name.lower()
-    return any(name.startswith(other) or other.startswith(name) for other in other_names)
+    return any(
+        name == other or (len(name) >= 3 and other.startswith(name) and name not in _NOT_NAMES)
+        for other in other_names
+    )
+
+
+#: Words that open replies and begin some names.
+_NOT_NAMES = frozenset(("yes", "yep", "yeah", "sure", "okay", "fine", "great", "cool", "thanks", "hey"))
 
 
 def _thanks_for_another_intro(text: str, other_names: tuple[str, ...]) -> bool:

@@ -184,8 +184,8 @@ _TOOLS = re.compile(
     r"(?=[abcghmoprstvwz])\b(?:(?P<Zoom>zoom)|(?P<Google_Meet>google\s+meet|g\s?meet|hangouts?)|"
     r"(?P<Microsoft_Teams>ms\s+teams|microsoft\s+teams|on\s+teams|via\s+teams|a\s+teams\s+call|(?-i:Teams))|"
     r"(?P<Webex>webex)|(?P<phone>(?:by|on\s+the|over\s+the|via)\s+phone|phone\s+call|call\s+me\s+on|ring\s+me|"
-    # in the languages programs run in ("telefonieren", "bellen", "por teléfono")
-    r"telefonieren|telefonisch|bellen|por\s+tel[ée]fono|par\s+t[ée]l[ée]phone|al\s+telefono|por\s+telefone))\b",
+    # the call asked for in German or Dutch ("… für eine Stunde telefonieren?", "Zullen we … bellen?")
+    r"(?-i:telefonieren|bellen)(?=\s*\?)))\b",
     re.IGNORECASE,
 )
 
@@ -281,7 +281,9 @@ _REPEAT_WEEKLY = re.compile(
     rf"weekly|once\s+a\s+week|going\s+forward|recurring|from\s+now\s+on|{WEEKDAY_IN_FULL}s)\b",
 )  # fmt: skip
 _REPEAT_MONTHLY = re.compile(r"\b(?:monthly|(?:every|each)\s+month|once\s+a\s+month)\b")
-_SERIES_START = re.compile(r"\b(?:starting|beginning|from|as\s+of|commencing)\s*(?:on\s+)?(?:the\s+)?$")
+_SERIES_START = re.compile(
+    r"\b(?:(?:starting|beginning|commencing)\s*(?:on\s+)?(?:the\s+)?|(?:from|as\s+of)\s*(?:on\s+)?)$"
+)
 
 #: The spaces or hyphens between words said as one number ("forty five", "forty-five").
 _NUMBER_WORD_GAP = re.compile(r"[\s-]+")
@@ -306,10 +308,12 @@ _MINUTE_WORDS = "|".join(word.replace(" ", "[\\s-]") for word in _MINUTES_IN_WOR
 _DURATION = re.compile(
     r"(?=[\dahoftsn])\b(?:(?P<half>half\s+an?\s+hour)|(?P<hour_half>an?\s+hour\s+and\s+a\s+half|1\.5\s*(?:hours?|hrs?|h))|"
     rf"(?P<words>{_MINUTE_WORDS})\s+(?:minutes?|mins?)\b|"
-    r"(?P<an>an|one|(?:the|a)\s+(?:full|whole))\s+hour(?!\s+(?:earlier|later|before|after))|"
-    r"(?P<hours>two|three)\s+hours(?!\s+(?:earlier|later|before|after|ago))|"
-    # "a quick 20", "a quick 30" (minutes)
-    r"a\s+quick\s+(?P<quick>[1-5][05])\b(?!\s*(?::|am|pm|minutes?|mins?|hours?))|"
+    r"(?P<an>an|one|(?<!need\sfor\s)(?<=for\s)(?:the|a)\s+(?:full|whole))\s+hour(?!\s+(?:earlier|later|before|after))|"
+    # "block two hours", "for two hours?" (not "three hours apart", "up for two hours by then")
+    r"(?:(?<=ock\s|ook\s)(?P<hours>two)\s+hours|(?<=for\s)(?P<for_hours>two)\s+hours(?=\s*(?:$|[?.!,]|on\b|at\b|if\b)))|"
+    # "a quick 20" (not "I have a quick 15 with my manager")
+    r"(?<!have\s)(?<!grab\s)a\s+quick\s+(?P<quick>[1-5][05])\b"
+    r"(?!\s*(?::|am|pm|minutes?|mins?|hours?|with|before|beforehand|after|first)\b)|"
     r"(?P<n>\d{1,3})\s*(?:-\s*)?(?P<unit>minutes?|mins?|m\b|hours?|hrs?|h\b)(?!\s+(?:earlier|later|before|after|ago)))",
 )  # fmt: skip
 #: What people call a meeting when they move it or name it ("push our session", "the Jan 7 one").
@@ -457,14 +461,14 @@ _BUSY = re.compile(
 #: The sender's own proposal in so many words ("I'm proposing …"; not "my doctor is suggesting …").
 _PROPOSING = r"(?:i'?m|i\s+am|we'?re|we\s+are)\s+(?:proposing|suggesting)"
 _CUE = re.compile(
-    r"\?|(?=[abcdefghilmoprstuw])\b(?:how\s+about|what\s+about|could|can|shall|should|would|will|let'?s|lets|maybe|perhaps|"
+    r"\?|(?=[abcdefghilmnoprstuw])\b(?:how\s+about|what\s+about|could|can|shall|should|would|will|let'?s|lets|maybe|perhaps|"
     r"works?|working|suits?|suit|free|available|around|open|prefer|propose|suggest|meet|meeting|chat|"
     + _PROPOSING
     + r"|"
     r"catch\s+up|sync|talk|speak|connect|book|schedule|pencil|plan|ok|okay|good|fine|best|great|perfect|"
     r"please|another|make\s+it|(?:i'?d|i\s+would|we'?d)\s+rather|i\s+can|i\s+could|we\s+can|we\s+could|up\s+for|happy\s+to|let\s+me\s+know|either|or|instead|"
     r"then|is\s+that|does\s+that|do\s+you|are\s+you|move|push|bump|shift|reschedule|postpone|bring|"
-    r"sounds?|right|session|call|circle|convenient|possible|every|each|weekly|biweekly|fortnightly|monthly|slot|window|"
+    r"sounds?|right|session|call|next\s+circle|convenient|possible|every|each|weekly|biweekly|fortnightly|monthly|slot|window|"
     r"opening|choice|preference|ideal|ideally|if\s+(?:that|this|it)(?:'s|\s+is)?|too\s+(?:late|early)\s+for\s+you)\b",
 )  # fmt: skip
 _OFFER = re.compile(
@@ -946,6 +950,22 @@ def _foreign_month_look(text: str) -> bool:
     return not _FOREIGN_MONTHS.keys().isdisjoint(_LETTERS.findall(text.lower()))
 
 
+#: A month spelled as in English after a German "10." or "Anfang" ("am 12. december", "Anfang
+#: November"): lower case after the dot, as typed in those languages ("Tuesday at 4. December is
+#: busy" is two sentences), and not before a day ("2. December 10" is a list's item 2).
+_MONTH_AS_IN_ENGLISH = re.compile(
+    rf"\b([0-3]?\d)\.\s*((?-i:{'|'.join(MONTHS)}))\b(?!\s+\d)|\b(anfang|mitte|ende)\s+({'|'.join(MONTHS)})\b",
+    re.IGNORECASE,
+)
+
+
+def _month_as_in_english(match: re.Match[str]) -> str:
+    day, month, part, parted = match.groups()
+    if day is not None:
+        return f"{day} {month.title()}"
+    return f"{dict(anfang='early', mitte='mid', ende='late')[part.lower()]} {parted.title()}"
+
+
 def _foreign_month(match: re.Match[str]) -> str:
     day, month, part, parted, after_in = match.groups()
     english = _FOREIGN_MONTHS[(month or parted or after_in).lower()]
@@ -970,6 +990,7 @@ _NO_IN_THOSE_LANGUAGES = re.compile(
     r"\b(?:no(?!\s+(?:dia|s[aá]bado|domingo|mesmo|hor[aá]rio|fim|final|come[cç]o|in[ií]cio|m[eê]s|ano|"
     rf"{WEEKDAY_IN_FULL})\b)|n[ãa]o|"
     r"nao|non|nicht(?!\s+wahr)|niet|nie|kein\w*|geen|tampoco|nunca|jamais|pas|ni|nem|weder|né|fatal|schlecht|"
+    r"ningun[ao]?|nenhum[a]?|nessun[ao]?|aucun[e]?|mal|sei|sé|weiß|weiss|sais|ob|whether|"
     r"imposible|impossibile|imposs[ií]vel|dif[ií]cil|difficile|schwierig|lastig|peggio|peor|pior)\b",
     re.IGNORECASE,
 )
@@ -1189,16 +1210,18 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
     # a length ("media hora", "für eine Stunde", "een halfuurtje")
     (
         re.compile(
-            r"\bmedia\s+hora\b|\bmeia\s+hora\b|\bdemi-heure\b|\bmezz'?\s*ora\b|\b(?:een\s+)?half\s*uur(?:tje)?\b|"
-            r"\beine\s+halbe\s+stunde\b",
+            r"(?:\bmedia\s+hora\b|\bmeia\s+hora\b|\bdemi-heure\b|\bmezz'?\s*ora\b|\b(?:een\s+)?half\s*uur(?:tje)?\b|"
+            r"\beine\s+halbe\s+stunde\b)(?!\s+(?:antes|despu[ée]s|tarde|de\s+retraso|prima|dopo|di\s+ritardo|eerder|"
+            r"later|te\s+laat|avant|apr[èe]s|de\s+retard|fr[üu]her|sp[äa]ter|depois|atrasad[oa]|in\b|de\s+atraso))",
             _I,
         ),
         "half an hour",
     ),
     (
         re.compile(
-            r"\bfür\s+eine\s+stunde\b|\bpor\s+una\s+hora\b|\bpendant\s+une\s+heure\b|\bper\s+un'?\s*ora\b|"
-            r"\bvoor\s+een\s+uur(?:tje)?\b",
+            r"(?:\bfür\s+eine\s+stunde\b|\bpor\s+una\s+hora\b|\bpendant\s+une\s+heure\b|\bper\s+un'?\s*ora\b|"
+            r"\bvoor\s+een\s+uur(?:tje)?\b)(?=\s*(?:$|[.,!?;]|telefonieren|bellen|sprechen|reden|hablar|parler|"
+            r"parlare|praten|treffen|vernos|nous\s+voir|vederci|afspreken))",
             _I,
         ),
         "for an hour",
@@ -1212,10 +1235,11 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
             r"\b(?:ambas|ambos|las\s+dos|los\s+dos|os\s+dois|as\s+duas)\s+(?:me\s+)?(?:sirven|van\s+bien|funcionan|"
             r"est[áa]n\s+bien|servem|funcionam)\b|\bqualquer\s+(?:um|uma)(?:\s+(?:dos|das)\s+(?:dois|duas))?\s+"
             r"(?:serve|funciona)\b|\bles\s+deux\s+(?:me\s+)?(?:vont|conviennent)\b|"
-            r"\b(?:vanno\s+bene\s+)?(?:entrambi|entrambe|tutti\s+e\s+due)(?:\s+vanno\s+bene)?\b",
+            r"\bvanno\s+bene\s+(?:entrambi|entrambe|tutti\s+e\s+due)\b|"
+            r"\b(?:entrambi|entrambe|tutti\s+e\s+due)\s+vanno\s+bene\b",
             _I,
         ),
-        "either works",
+        lambda m: _said_without_no(m, "either works"),
     ),
     # a rhythm ("tous les quinze jours", "cada dos semanas", "todos los lunes", "jeden Montag"), the weekdays
     # already in English, and where a series starts ("empezando el 14")
@@ -1223,14 +1247,16 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
         re.compile(
             r"\btous\s+les\s+quinze\s+jours\b|\btoutes\s+les\s+deux\s+semaines\b|\bcada\s+(?:dos|2)\s+semanas\b|"
             r"\bcada\s+quince\s+d[ií]as\b|\balle\s+(?:zwei|2)\s+wochen\b|\balle\s+14\s+tage\b|"
-            r"\ba\s+cada\s+(?:duas|2)\s+semanas\b|\bquinzenalmente\b|\bogni\s+due\s+settimane\b|"
-            r"\bom\s+de\s+(?:week|twee\s+weken)\b",
+            r"\ba\s+cada\s+(?:duas|2)\s+semanas\b|\bquinzenalmente\b|\bogni\s+due\s+settimane\b",
             _I,
         ),
         "every other week",
     ),
     (
-        re.compile(rf"\b(?:todos\s+los|todas\s+as|jeden|tous\s+les|ogni|elke)\s+(?={WEEKDAY_IN_FULL}\b)", _I),
+        re.compile(
+            rf"\b(?:todos\s+los|todas\s+as|jeden|tous\s+les|ogni|elke)\s+(?={WEEKDAY_IN_FULL}\s+(?:at\s+)?\d)",
+            _I,
+        ),
         "every ",
     ),
     (
@@ -1243,11 +1269,13 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
     # all the meetings to come ("alle weiteren Termine absagen", "todas las sesiones")
     (
         re.compile(
-            r"\b(?:alle\s+(?:weiteren|künftigen|zukünftigen|restlichen|kommenden|unsere[n]?)?\s*(?:termine|treffen|sitzungen)|"
-            r"tod[ao]s\s+(?:las|los|as|os)\s+(?:próxim[ao]s\s+|futur[ao]s\s+|demás\s+)?(?:sesiones|reuniones|sess[õo]es|"
-            r"reuni[õo]es|encuentros|encontros)|toutes\s+les\s+(?:prochaines\s+|futures\s+)?(?:séances|seances|réunions|"
-            r"reunions|sessions|rencontres)|tutti\s+gli\s+(?:incontri|appuntamenti)(?:\s+futuri)?|"
-            r"alle\s+(?:volgende\s+|toekomstige\s+)?(?:afspraken|sessies|gesprekken))",
+            r"\b(?:alle\s+(?:weiteren|künftigen|zukünftigen|restlichen|kommenden)\s+(?:termine|treffen|sitzungen)|"
+            r"tod[ao]s\s+(?:las|los|as|os)\s+(?:sesiones|reuniones|sess[õo]es|reuni[õo]es)\s+(?:futur[ao]s|próxim[ao]s|"
+            r"restantes|que\s+quedan)|"
+            r"tod[ao]s\s+(?:las|los|as|os)\s+(?:próxim[ao]s|futur[ao]s|demás)\s+(?:sesiones|reuniones|sess[õo]es|"
+            r"reuni[õo]es|encuentros|encontros)|toutes\s+les\s+(?:prochaines|futures)\s+(?:séances|seances|réunions|"
+            r"reunions|sessions|rencontres)|tutti\s+gli\s+(?:incontri|appuntamenti)\s+futuri|"
+            r"alle\s+(?:volgende|toekomstige)\s+(?:afspraken|sessies|gesprekken))",
             _I,
         ),
         "all future meetings",
@@ -1257,7 +1285,8 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
     (
         re.compile(
             r"\bkann\s+ich\s+(?:da\s+|dann\s+|leider\s+)?nicht\b|\bno\s+(?:me\s+viene\s+bien|puedo|me\s+va\s+bien)\b|"
-            r"\bn[ãa]o\s+(?:vou\s+conseguir|consigo|posso|d[aá]|fica\s+bom)\b|\bnie\s+dam\s+rady\b|\bnon\s+(?:posso|riesco|mi\s+va)\b|"
+            r"\bn[ãa]o\s+(?:vou\s+conseguir|posso|d[aá]|fica\s+bom)\b|\bn[ãa]o\s+consigo(?=\s+(?:n[ea]ss[ea]|"
+            r"n[ea]st[ea]|ir\b|participar|comparecer))|\bnie\s+dam\s+rady\b|\bnon\s+(?:posso|riesco|mi\s+va)\b|"
             r"\bje\s+ne\s+(?:peux|pourrai)\s+pas\b|\b(?:lukt|past)\s+(?:me\s+)?niet\b|\bik\s+kan\s+(?:dan\s+)?niet\b|"
             r"(?<!\bmeer\s)\bkan\s+ik\s+(?:dan\s+|helaas\s+)?niet\b(?!\s+(?:vragen|wachten|geloven)\b)|"
             r"\bgeht\s+(?:bei\s+mir\s+)?(?:leider\s+)?nicht\b|\bne\s+me\s+convient\s+pas\b|"
@@ -1439,6 +1468,7 @@ _WORD_REWRITES: tuple[_Rewrite, ...] = (
     (re.compile(r"(.)\1\1"), re.compile(r"([a-z])\1{2,}", _I), r"\1\1"),  # "goood" → "good"
     (_has_typos, _WORDISH, lambda m: _fix_word(m.group(0))),
     (_foreign_month_look, _FOREIGN_MONTH_SAID, _foreign_month),
+    (re.compile(r"\d\.\s*[a-z]|anfang|mitte|ende"), _MONTH_AS_IN_ENGLISH, _month_as_in_english),
     ("christmas", _HOLIDAY, _holiday),
     (_FOREIGN_WEEKDAY_LOW, _FOREIGN_WEEKDAY, lambda m: _FOREIGN_WEEKDAYS[m.group(0).lower()]),
     (_foreign_time_look, _ANY, _in_english),
@@ -1598,7 +1628,7 @@ _DIGIT_REWRITES: tuple[_Rewrite, ...] = (
         re.compile(
             r"\b((?:at|@|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*|tomorrow|today)\.?\s+)(0?[6-9]|1\d)([0-5][05])\b"
             r"(?=\s*(?:$|[?!.,;)]|(?:or|ok|okay|works?|good|fine|pls|please|instead|then|sharp|ish|"
-            rf"{_NAMED_ZONE})\b))",
+            rf"[a-z]{{2,4}}\s+time|{_NAMED_ZONE})\b))",
             _I,
         ),
         r"\1\2:\3",
@@ -1728,7 +1758,7 @@ _CLAUSE_BREAK = re.compile(
     r"(?=(?:another\s+day|any\s+other\s+(?:day|time)|some\s*other\s+(?:day|time))\b[^.!]*\?)))|\s+(?=[;bhtas\-—–])(?:;\s*|but\s+|however,?\s+|though,?\s+|although\s+|[-—–]+\s+|"
     r"so\s+(?=(?:i|we)\b|\d{1,2}(?::\d\d)?\s*(?:am|pm)\b|\d{1,2}:\d\d))|"
     # an apology, then a question, unpunctuated: "cant do tmrw sorry can we do thurs same time"
-    rf"(?<=sorry)\s+(?={_QUESTION_OPENS}\b))",
+    r"(?<=sorry)\s+(?=(?:can|could|how|what)\s))",
 )  # searched in the lower-cased text (`_split_at_turns`)
 #: A day refused and, after a comma, another offered ("can't do thursday anymore, friday 3pm?",
 #: "I'm out Monday, Tuesday at 9:30 works", "Monday's no good, could do Tuesday 10"): two
@@ -2945,8 +2975,8 @@ def _duration(text: str, ranges: list[int]) -> int:
             return 90
         if match.group("an"):
             return 60
-        if match.group("hours"):
-            return 120 if match.group("hours").lower() == "two" else 180
+        if match.group("hours") or match.group("for_hours"):
+            return 120
         if match.group("quick"):
             return int(match.group("quick"))
         amount, unit = int(match.group("n")), match.group("unit").lower()

@@ -66,7 +66,8 @@ from concierge.inbound.times import _FOREIGN_TIME_LOOK_WORDS, MONTHS, _foreign_t
         ("Bitte alle weiteren Termine absagen.", "Bitte all future meetings cancel."),
         ("On se voit tous les quinze jours ?", "On se voit every other week ?"),
         ("Jeden Montag um 9 Uhr?", "every Monday at 9:00?"),
-        ("todos los lunes, empezando el 14", "every Monday, starting the 14th"),
+        ("todos los lunes a las 8, empezando el 14", "every Monday at 8, starting the 14th"),
+        ("Todos los lunes tengo clase", "Todos los Monday tengo clase"),
         ("Infelizmente não consigo nesse horário", "Infelizmente can't make it nesse horário"),
     ],
 )
