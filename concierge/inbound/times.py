@@ -945,9 +945,16 @@ _FOREIGN_MONTH_SAID = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=16)
+def _words_of(low: str) -> frozenset[str]:
+    """The words of a lower-cased text, for the looks of the rewrites that need one of a set of
+    words (made once for the looks that ask in turn about the same text)."""
+    return frozenset(_LETTERS.findall(low))
+
+
 def _foreign_month_look(text: str) -> bool:
     """Whether `text` says a month in another language (`_FOREIGN_MONTH_SAID`), looked for first."""
-    return not _FOREIGN_MONTHS.keys().isdisjoint(_LETTERS.findall(text.lower()))
+    return not _FOREIGN_MONTHS.keys().isdisjoint(_words_of(text.lower()))
 
 
 #: A month spelled as in English after a German "10." or "Anfang" ("am 12. december", "Anfang
@@ -1399,7 +1406,7 @@ _FOREIGN_TIME_LOOKED_FOR = """
     wolna bien bene va funciona passt uitkomen kann kan peux vormittag abend matinée soirée middag
     ochtend avond południu rano wieczorem mudar sirve parfait marche bon pas fica pode
     queda otro outro autre anderen altro andere esta cette diese questa deze cualquier qualquer
-    media meia demi mezz halfuurtje halfuur uur halbe stunde hora heure ora todas todos toutes tutti beide
+    halfuurtje halfuur uur stunde hora heure ora todas todos toutes tutti beide
     beides cualquiera ambas ambos dos dois duas deux entrambi entrambe quinze quince cada zwei wochen
     quinzenalmente settimane weken jeden tous ogni elke empezando comenzando começando
     jeden qualsiasi elke partir depois dopo ab
@@ -1418,7 +1425,7 @@ _LETTERS = re.compile(r"[^\W\d_]+")
 def _foreign_time_look(text: str) -> bool:
     """Whether `text` holds a word any of `_FOREIGN_TIME_WORDS` needs."""
     low = text.lower()
-    if not _FOREIGN_TIME_LOOK_WORDS.isdisjoint(_LETTERS.findall(low)):
+    if not _FOREIGN_TIME_LOOK_WORDS.isdisjoint(_words_of(low)):
         return True
     # The rest only where what it needs stands (most replies have none of it).
     needed = low.startswith("o ") or any(needle in low for needle in _FOREIGN_TIME_LOOK_NEEDLES)
@@ -1468,7 +1475,11 @@ _WORD_REWRITES: tuple[_Rewrite, ...] = (
     (re.compile(r"(.)\1\1"), re.compile(r"([a-z])\1{2,}", _I), r"\1\1"),  # "goood" → "good"
     (_has_typos, _WORDISH, lambda m: _fix_word(m.group(0))),
     (_foreign_month_look, _FOREIGN_MONTH_SAID, _foreign_month),
-    (re.compile(r"\d\.\s*[a-z]|anfang|mitte|ende"), _MONTH_AS_IN_ENGLISH, _month_as_in_english),
+    (
+        re.compile(r"\d\.\s*(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)|\b(?:anfang|mitte|ende)\s"),
+        _MONTH_AS_IN_ENGLISH,
+        _month_as_in_english,
+    ),
     ("christmas", _HOLIDAY, _holiday),
     (_FOREIGN_WEEKDAY_LOW, _FOREIGN_WEEKDAY, lambda m: _FOREIGN_WEEKDAYS[m.group(0).lower()]),
     (_foreign_time_look, _ANY, _in_english),
@@ -1613,7 +1624,7 @@ _DIGIT_REWRITES: tuple[_Rewrite, ...] = (
     # when the sender must leave the meeting, which is no time offered: "hard stop at 3:45", "need to
     # hop off at 2:45" (the words stay, for the other side to be told: `intents._MESSAGE`; the time goes)
     (
-        ("stop", "off", "out", "leave", "go"),
+        re.compile(r"hard\s+stop|(?:need|have|got)\s+to\s|must\s"),
         re.compile(
             rf"\b({LEAVING})\s+(?:at|by|around|@)?\s*(?:\d{{3,4}}|\d{{1,2}}(?:[:.]\d\d)?)(?!\d)(?:\s*[ap]m\b)?"
             r"(?:\s+sharp\b)?",
