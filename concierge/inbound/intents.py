@@ -511,6 +511,8 @@ _DECLINE = at_word_start(
     r"count\s+me\s+out\b",
     r"no\s+can\s+do\b",
     r"none\s+of\s+(?:these|those|them)\b",
+    # "I don't think any of those work", "not any of those three" (the options refused)
+    r"(?:don'?t|do\s+not)\s+think\s+any\s+of\s+(?:these|those|them)\b|not\s+any\s+of\s+(?:these|those|them)\b",
     r"neither\b",
     r"won'?t\s+(?:be\s+able\s+to\s+)?make\b",
     r"can'?t\s+make\b",
@@ -539,7 +541,10 @@ _EITHER = re.compile(
 )
 #: A doubt, a no or a question about the options ("I don't think any of those work", "Would any of
 #: those work for 90 minutes?"): no "either works".
-_NOT_EITHER = re.compile(r"\?|\b(?:not|no|never|doubt|sure|whether|if|check|unfortunately|sadly)\b|n't\b")
+_NOT_EITHER = re.compile(
+    r"^\W*(?:(?:hmm+|so|and|ok|okay|well)\W+)?(?:would|could|can|does|do|is|are|will|did|should)\b|"
+    r"\b(?:not|no|never|doubt|sure|whether|if|check|unfortunately|sadly)\b|n't\b"
+)
 _ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4}
 #: Accepting a meeting already confirmed (an invite), as a calendar's "Yes" would.
 _ATTEND = re.compile(
@@ -1531,6 +1536,9 @@ _MESSAGE = at_word_start(
     # (not the reason for a time: "I talked to my manager and Tuesday is fine")
     r"i\s+finally\s+(?:talked|spoke)\s+(?:to|with)\b|i\s+(?:talked|spoke)\s+(?:to|with)\s+(?:\w+\s+){1,3}about\b",
     r"happy\s+to\s+share\b",
+    # praise and asks of their own beside a time ("great job on the demo", "do you think it's worth it?")
+    r"(?:great|nice|good)\s+job\b|well\s+done\b|worth\s+it\b|would\s+you\s+recommend\b|"
+    r"your\s+honest\s+(?:read|take|opinion|view)\b",
     # the same in the languages programs run in: "ti mando il CV", "te mando", "je t'envoie"
     r"(?:(?:ti|te)\s+(?:mando|envío|envio)|je\s+t'envoie|ich\s+(?:schicke|sende)\s+dir)\b(?!\s+(?:gleich\s+)?"
     r"(?:la|el|le|les|die|den|il|o|a)?\s*(?:invitaci[oó]n|enlace|link|lien|einladung|convite|invito|zoom|calendario|"

@@ -1233,6 +1233,17 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
         ),
         "for an hour",
     ),
+    # none of the options offered ("Aucune des deux ne me convient", "Ninguna de las dos me sirve")
+    (
+        re.compile(
+            r"\bningun[ao]\s+de\s+(?:las|los)\s+dos\b|\baucun[e]?\s+des\s+deux\b|\bnenhum[a]?\s+(?:dos|das)\s+"
+            r"(?:dois|duas)\b|\bnessun[oa]\s+(?:dei|delle)\s+due\b|\bgeen\s+van\s+(?:beide|de\s+twee)\b|"
+            r"\bkeine[rn]?\s+der\s+beiden\b|\bbeide\s+(?:termine\s+|opties\s+)?(?:passen|gehen|gaan|zijn)\s+"
+            r"(?:mir\s+|bei\s+mir\s+|voor\s+mij\s+)?(?:leider\s+|helaas\s+)?(?:nicht|niet)\b",
+            _I,
+        ),
+        "none of those",
+    ),
     # any of the options offered ("Beide opties zijn prima", "Cualquiera de las dos me sirve")
     (
         re.compile(
@@ -1408,6 +1419,7 @@ _FOREIGN_TIME_LOOKED_FOR = """
     queda otro outro autre anderen altro andere esta cette diese questa deze cualquier qualquer
     halfuurtje halfuur uur stunde hora heure ora todas todos toutes tutti beide
     beides cualquiera ambas ambos dos dois duas deux entrambi entrambe quinze quince cada zwei wochen
+    ninguna ninguno aucune aucun nenhum nenhuma nessuno nessuna geen keine keiner keinen
     quinzenalmente settimane weken jeden tous ogni elke empezando comenzando começando
     jeden qualsiasi elke partir depois dopo ab
 """
