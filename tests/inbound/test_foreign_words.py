@@ -62,7 +62,7 @@ from concierge.inbound.times import _FOREIGN_TIME_LOOK_WORDS, MONTHS, _foreign_t
         ("Con media hora nos alcanza.", "Con half an hour nos alcanza."),
         ("Mittwoch um 17 Uhr für eine Stunde?", "Wednesday at 17:00 for an hour?"),
         ("Beide opties zijn prima voor mij.", "either works voor mij."),
-        ("Aucune des deux ne me convient.", "none of those ne me convient."),
+        ("Aucune des deux ne me convient.", "none of those ne works for me."),
         ("Cualquiera de las dos me sirve.", "either works."),
         ("Bitte alle weiteren Termine absagen.", "Bitte all future meetings cancel."),
         ("On se voit tous les quinze jours ?", "On se voit every other week ?"),
