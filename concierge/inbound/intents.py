@@ -1073,15 +1073,13 @@ def _either_of(reading: Reading, situation: Situation) -> list[int]:
     refused = {_ORDINALS.get(m.group(1), len(days)) - 1 for m in _NOT_THE_ORDINAL.finditer(low)}
     left = [i for i in range(len(days)) if i not in refused] or list(range(len(days)))
     named = [i for i in left if _DAY_NAMED[days[i]].search(low)]
-    better = [i for i in named if re.search(_DAY_NAMED[days[i]].pattern + _SAID_BETTER, low)]
+    better = [i for i in named if _DAY_SAID_BETTER[days[i]].search(low)]
     return better or named or left
 
 
 #: An option refused by its place ("Not the first - but either of the other two is ok"; "last" is
 #: the last).
 _NOT_THE_ORDINAL = re.compile(r"\bnot\s+(?:the\s+)?(first|1st|second|2nd|third|3rd|fourth|4th|last)\b")
-#: After a day: it said to suit best ("Thursday slightly better", "Thursday ideally").
-_SAID_BETTER = r"[a-z]*\W+(?:\w+\s+)?(?:better|best|preferred|ideally|if\s+possible)\b"
 
 
 def _meeting_day(situation: Situation) -> date:
@@ -1215,6 +1213,11 @@ _NO_LONGER = re.compile(
 )
 #: Each weekday by the start of its English name ("Tue is grand", "Thursday works").
 _DAY_NAMED = tuple(re.compile(rf"\b{name[:3]}") for name in WEEKDAYS)
+#: Each weekday said to suit best ("Thursday slightly better", "Thursday ideally").
+_DAY_SAID_BETTER = tuple(
+    re.compile(day.pattern + r"[a-z]*\W+(?:\w+\s+)?(?:better|best|preferred|ideally|if\s+possible)\b")
+    for day in _DAY_NAMED
+)
 
 
 def _beside_the_meeting(

@@ -966,11 +966,16 @@ _MONTH_AS_IN_ENGLISH = re.compile(
 )
 
 
+def _month_part(part: str) -> str:
+    """ "Anfang", "mediados de", "fin" … as "early", "mid" or "late" (`_MONTH_PARTS`)."""
+    return next(name for pattern, name in _MONTH_PART_OF if pattern.match(part))
+
+
 def _month_as_in_english(match: re.Match[str]) -> str:
     day, month, part, parted = match.groups()
     if day is not None:
         return f"{day} {month.title()}"
-    return f"{dict(anfang='early', mitte='mid', ende='late')[part.lower()]} {parted.title()}"
+    return f"{_month_part(part)} {parted.title()}"
 
 
 def _foreign_month(match: re.Match[str]) -> str:
@@ -979,7 +984,7 @@ def _foreign_month(match: re.Match[str]) -> str:
     if day is not None:
         return f"{day} {english}"
     if part is not None:
-        return next(f"{name} {english}" for pattern, name in _MONTH_PART_OF if pattern.match(part))
+        return f"{_month_part(part)} {english}"
     return f"in {english}"
 
 
