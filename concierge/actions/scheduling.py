@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 
 from concierge.actions.conversation import Turn, names_of, time_for
 from concierge.inbound.intents import Intent
-from concierge.inbound.times import DEFAULT_MINUTES, REPEAT_WORDS, TOOL_NAMES, Option
+from concierge.inbound.times import DEFAULT_MINUTES, TOOL_NAMES, Option, repeat_words
 from concierge.mail.ics import Attendee, Invite, Method, is_link
 from concierge.models import Meeting, MeetingAnswer, MeetingSeries, Person, Proposal
 from concierge.when import minutes, zone_of
@@ -44,7 +44,7 @@ def _describe(turn: Turn, option: Option, reader: Person) -> str:
     if option.location:
         text += f" {_place_said(option.location)}"
     if option.repeat:
-        text += f", {REPEAT_WORDS.get(option.repeat, 'repeating')}"
+        text += f", {repeat_words(option.repeat)}"
     return text
 
 

@@ -244,12 +244,24 @@ _FLOOR = (
     r"(?:(?:\s*,\s*|\s+)(?i:on\s+)?(?i:the\s+)?(?:\d+(?:st|nd|rd|th)|(?i:ground|top|first|second|third|fourth|fifth|"
     r"sixth|seventh|eighth|ninth|tenth))\s+(?i:floor)\b)?"
 )
+#: A street address: its number, up to three words of its name and the street's word ("221B Baker
+#: Street", "315 Linden St", "1600 Amphitheatre Pkwy"), said after a place's name ("at Blue Bottle,
+#: 315 Linden St", "the cafe at 221 Baker Street") or alone ("Tue 3pm, 221 Baker Street").
+_ADDRESS = (
+    rf"\d{{1,5}}[A-Za-z]?\s+(?:{_NAME_WORD}\s+){{1,3}}(?:{_STREET}|(?i:way|drive|dr|boulevard|place|pl|"
+    r"parkway|pkwy|court|ct|terrace|crescent|row|close)\b\.?)"
+)
+_AFTER_A_PLACE = (
+    rf"(?:(?:\s*,\s*|\s+(?i:at|on)\s+){_ADDRESS}|"
+    # a street named without its word, with a number no hour has ("the WeWork at 115 Broadway")
+    rf"\s+(?i:at)\s+\d{{3,5}}[A-Za-z]?(?:\s+{_NAME_WORD}){{1,3}})?"
+)
 #: A place to meet in words: "at/in", an article (never "my"/"your": whose office that is the
 #: other side could not tell), up to four words of its name, its noun (or nouns), its name or
 #: number after it ("Café Hugo", "room 4B", "Conference Room B"), where it is and its floor.
 _PLACE = re.compile(
     rf"(?=[aAiI])\b(?i:at|in)\s+(?P<place>(?:(?i:the|a)\s+)?(?:{_PLACE_WORD}\s+){{0,4}}?(?i:{_PLACE_NOUN}"
-    rf"(?:\s+{_PLACE_NOUN})*)\b(?:\s+{_NAME_WORD}){{0,3}}{_PLACE_WHERE}{_FLOOR})"
+    rf"(?:\s+{_PLACE_NOUN})*)\b(?:\s+{_NAME_WORD}){{0,3}}{_PLACE_WHERE}{_FLOOR}{_AFTER_A_PLACE})"
 )
 #: A place named by its name alone after "at" ("at Starbucks", "at Joe's on Main St", "at the WeWork"):
 #: one to three capitalised words, the first a word (not "at 3", "at A"), none a day's, a month's
@@ -258,8 +270,13 @@ _PLACE = re.compile(
 _NAMED_PLACE = re.compile(
     r"\b(?i:at)\s+(?P<place>(?!(?i:noon|midnight|midday|lunch|breakfast|dinner|work|home|school|mine|yours|"
     rf"ours|theirs|hers|his|christmas|easter|thanksgiving|latest|earliest|moment|end|start|weekend|same|{'|'.join(_NUMBERS)})\b)(?:(?i:the)\s+)?"
-    rf"(?=[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]){_NAME_WORD}(?:\s+(?:{_NAME_JOIN}\s+)?{_NAME_WORD}){{0,2}}{_PLACE_WHERE}{_FLOOR})"
+    rf"(?=[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]){_NAME_WORD}(?:\s+(?:{_NAME_JOIN}\s+)?{_NAME_WORD}){{0,2}}{_PLACE_WHERE}{_FLOOR}{_AFTER_A_PLACE})"
 )
+#: A street address alone, where to meet: after "at" or a comma ("Tue 3pm, 221 Baker Street").
+_ADDRESS_PLACE = re.compile(rf"(?:\b(?i:at)\s+|,\s*)(?P<place>{_ADDRESS}{_FLOOR})")
+#: A street address anywhere, whose number is no hour ("at 10 Downing Street"); its name is
+#: capitalised, so it is looked for in the text as written.
+_STREET_ADDRESS = re.compile(rf"\b{_ADDRESS}")
 #: Where someone is, works or was, or a place refused, not where to meet ("I'm in the office until
 #: 5", "I'll be at the gym before", "my wife works at the bakery", "not at the library").
 _NOT_TO_MEET = re.compile(
@@ -282,7 +299,10 @@ _REPEAT_WEEKLY = re.compile(
 )  # fmt: skip
 _REPEAT_MONTHLY = re.compile(r"\b(?:monthly|(?:every|each)\s+month|once\s+a\s+month)\b")
 _SERIES_START = re.compile(
-    r"\b(?:(?:starting|beginning|commencing)\s*(?:on\s+)?(?:the\s+)?|(?:from|as\s+of)\s*(?:on\s+)?)$"
+    r"\b(?:(?:starting|beginning|commencing)\s*(?:on\s+|in\s+)?(?:the\s+)?|(?:from|as\s+of)\s*(?:on\s+)?|"
+    # "Every other Wednesday at 9, first one on January 13"
+    r"(?:the\s+)?first\s+(?:one|session|meeting|call|chat)\s+(?:is\s+|will\s+be\s+|would\s+be\s+|being\s+)?"
+    r"(?:on\s+)?(?:the\s+)?)$"
 )
 
 #: The spaces or hyphens between words said as one number ("forty five", "forty-five").
@@ -415,7 +435,7 @@ _IF_NOT = re.compile(
 
 # Sentences that tell of the past, or of something else the person has on, hold no proposal.
 _PAST = re.compile(
-    r"(?=[acdefghlmstuwy])\b(?:was|were|had|did|didn'?t|went|met|won|lost|last|ago|yesterday|earlier\s+today|used\s+to|got\s+back|"
+    r"(?=[acdefghlmstuwy])\b(?:was|were|had|did|didn'?t|went|met|won|lost|last(?!\s+\w+\s+(?:of|in)\s+(?:each|every|the)\s+month)|ago|yesterday|earlier\s+today|used\s+to|got\s+back|"
     r"came\s+back|happened|spent|finished|saved|thanks?\s+(?:again\s+)?for|thank\s+you\s+for|since)\b",
 )
 #: What people have on, by name (a clause led by one, or "3pm is my dentist", is no offer).
@@ -2148,7 +2168,7 @@ def _found_in(clause: str, local_now: datetime, zone: ZoneInfo, other: ZoneInfo 
         return []
     masked = _blank(_URL, clause) if "://" in clause else clause
     if _DIGIT.search(masked):
-        masked = _blank(_JUNK, masked, _low(masked))
+        masked = _blank(_JUNK, _blank(_STREET_ADDRESS, masked), _low(masked))
     if "-" in low or " to " in low or "thr" in low:  # "Mon-Fri", "Monday to Friday", "through", "thru"
         masked = _blank(_DAY_RANGE, masked, _low(masked))
     zones = _names_zone(masked)
@@ -2428,7 +2448,23 @@ def read_times(
     if not options:  # nothing to book: its length, place and repeat are not looked for
         return Reading(normalized, clauses, [], any(c.vague for c in clauses), facts.shifted)
     repeat = _repeat_of(clauses)
-    if facts.series_start is not None and repeat:
+    low = _low(normalized)
+    if repeat and facts.series_start is None and ("start" in low or "from" in low):
+        in_month = _STARTS_IN_MONTH.search(low)
+        if in_month is not None:
+            month = [m[:3] for m in MONTHS].index(in_month.group("month")) + 1
+            first = _roll_year(month, 1, None, today)
+            facts.series_start = max(first, today) if first is not None else None
+    by_weekday = _monthly_by_weekday(clauses, repeat)
+    if by_weekday is not None:
+        # "the first Tuesday of each month at noon": the first such day to come (or from the start).
+        nth, weekday = by_weekday
+        repeat = f"FREQ=MONTHLY;BYDAY={nth}{_RRULE_DAYS[weekday]}"
+        earliest = local_now
+        if facts.series_start is not None:
+            earliest = max(earliest, datetime.combine(facts.series_start, time(), tzinfo=local_now.tzinfo))
+        options = [_nth_weekday_from(nth, weekday, options[0], earliest)]
+    elif facts.series_start is not None and repeat:
         options = [_first_on_or_after(options[0], facts.series_start)]
     duration = _duration(_blank(_SHIFT, _low(normalized)), facts.durations)
     location = _location(text, clauses)
@@ -2902,6 +2938,60 @@ def _shift_of(match: re.Match[str]) -> timedelta:
     return -delta if way in ("earlier", "forward", "up") else delta
 
 
+#: A series said to start in a month, with no day ("starting in February", "from January on").
+_STARTS_IN_MONTH = re.compile(
+    r"\b(?:starting|beginning|commencing|from)\s+(?:in\s+)?(?P<month>jan|feb|mar|apr|(?<=in\s)may|jun|jul|aug|sep|oct|nov|dec)"
+    r"[a-z]*\b(?!\s*\d)"
+)
+#: A monthly day by its place among the month's weekdays: "the first Tuesday of each month", "last
+#: Friday of the month", "every first Monday", "monthly on the second Wednesday" (not "every second
+#: Wednesday", which is every other week).
+_NTH_WEEKDAY = re.compile(
+    r"\b(?P<every>(?:every|each)\s+)?(?:the\s+)?(?P<nth>first|1st|second|2nd|third|3rd|fourth|4th|last)\s+"
+    r"(?P<day>mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?(?P<month>\s+(?:of|in)\s+(?:each|every|the|a)\s+month)?"
+)
+_NTH = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "last": -1}
+_NTH_WORDS = {1: "first", 2: "second", 3: "third", 4: "fourth", -1: "last"}
+_RRULE_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+_BY_WEEKDAY_RULE = re.compile(r"FREQ=MONTHLY;BYDAY=(-1|[1-4])(MO|TU|WE|TH|FR|SA|SU)")
+
+
+def _monthly_by_weekday(clauses: list[Clause], repeat: str | None) -> tuple[int, int] | None:
+    """(n, weekday) of a monthly series said by the weekday's place in the month (n = -1: the
+    last), in a clause that offers the time or a rhythm, not one that says what the sender has on
+    ("Book club is the first Tuesday of each month, so Wednesday?")."""
+    for clause in clauses:
+        if not (clause.times or (not clause.unavailable and not clause.mentions)):
+            continue
+        for match in _NTH_WEEKDAY.finditer(clause.low):
+            every_first = match.group("every") and match.group("nth") not in ("second", "2nd")
+            if match.group("month") or every_first or repeat == "FREQ=MONTHLY":
+                return _NTH[match.group("nth")], _weekday_index(match.group("day"))
+    return None
+
+
+def _nth_weekday_from(nth: int, weekday: int, option: datetime, earliest: datetime) -> datetime:
+    """The first day that is the `nth` `weekday` of its month (-1: the last), at the option's
+    time, not before `earliest`."""
+    month = earliest.date().replace(day=1)
+    while True:
+        days = [month + timedelta(days=d) for d in range(31)]
+        days = [d for d in days if d.month == month.month and d.weekday() == weekday]
+        moment = datetime.combine(days[nth - 1] if nth > 0 else days[-1], option.timetz())
+        if moment >= earliest:
+            return moment
+        month = (month + timedelta(days=31)).replace(day=1)
+
+
+def repeat_words(rule: str) -> str:
+    """A repeat rule as an answer says it ("every other week", "every month on the first Tuesday")."""
+    by_weekday = _BY_WEEKDAY_RULE.fullmatch(rule)
+    if by_weekday is not None:
+        day = WEEKDAYS[_RRULE_DAYS.index(by_weekday.group(2))].title()
+        return f"every month on the {_NTH_WORDS[int(by_weekday.group(1))]} {day}"
+    return REPEAT_WORDS.get(rule, "repeating")
+
+
 def _first_on_or_after(option: datetime, start: date) -> datetime:
     """A weekly option's first occurrence on or after the day a series is said to start."""
     days = (option.weekday() - start.weekday()) % 7
@@ -2962,9 +3052,17 @@ def _mostly_times(text: str, found: list[_Found]) -> bool:
     rest = _BEFORE_MINE.sub(" ", _TOOLS.sub(" ", _URL.sub(" ", rest)))
     if _words_said(rest) <= 2:
         return True
-    for place in sorted(_places_in(rest), key=lambda p: -p.start()):
+    places = _places_in(rest)
+    for place in sorted(places, key=lambda p: -p.start()):
         rest = rest[: place.start()] + " " + rest[place.end() :]
+    if places:
+        # What the place is or where in it: "221 Baker St (the corner cafe)", "1 Market Plaza, lobby".
+        rest = _PLACE_NOUN_ALONE.sub(" ", _ASIDE.sub(" ", rest) if "(" in rest else rest)
     return _words_said(rest) == 0
+
+
+_ASIDE = re.compile(r"\([^()]*\)")
+_PLACE_NOUN_ALONE = re.compile(rf"\b(?i:{_PLACE_NOUN})\b")
 
 
 #: A length said of something else: lateness ("5 min late"), a lead ("10 minutes before").
@@ -3080,6 +3178,9 @@ def _places_in(text: str) -> list[re.Match[str]]:
             continue
         if not any(p.start() < named.end() and named.start() < p.end() for p in places):
             places.append(named)
+    for address in _ADDRESS_PLACE.finditer(text) if _DIGIT.search(text) else ():
+        if not any(p.start() < address.end() and address.start() < p.end() for p in places):
+            places.append(address)
     return places
 
 

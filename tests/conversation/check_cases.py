@@ -84,6 +84,8 @@ INTENT_FIELDS = {
 OPTION_KEYS = {"start", "duration", "location", "repeat"}
 TOOLS = {"Zoom", "Google Meet", "Microsoft Teams", "Webex", "phone"}
 REPEATS = {"FREQ=WEEKLY", "FREQ=WEEKLY;INTERVAL=2", "FREQ=MONTHLY"}
+#: A monthly series on a weekday's place in the month ("the first Tuesday": BYDAY=1TU; the last: -1).
+MONTHLY_BY_WEEKDAY = re.compile(r"FREQ=MONTHLY;BYDAY=(?:-1|[1-4])(?:MO|TU|WE|TH|FR|SA|SU)\Z")
 
 INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z\Z")
 CASE_ID = re.compile(r"[a-z]+(?:-[a-z0-9]+)*-\d{3,4}\Z")
@@ -158,8 +160,9 @@ class Checker:
                 self.error(at, f"duration {duration!r} must be a whole number of minutes (1-1440)")
             self.location(option.get("location"), at)
             repeat = option.get("repeat")
-            if repeat is not None and repeat not in REPEATS:
-                self.error(at, f"repeat {repeat!r} must be null or one of {sorted(REPEATS)}")
+            if repeat is not None and repeat not in REPEATS and not MONTHLY_BY_WEEKDAY.match(str(repeat)):
+                rules = f"null, one of {sorted(REPEATS)} or FREQ=MONTHLY;BYDAY=<n><day>"
+                self.error(at, f"repeat {repeat!r} must be {rules}")
 
     def location(self, location: object, where: str) -> None:
         if location is None or location in TOOLS:

@@ -324,6 +324,19 @@ def test_a_series_keeps_its_wall_clock_time_and_cancel_takes_the_next_occurrence
     assert statuses[0] == "cancelled" and set(statuses[1:]) == {"confirmed"}
 
 
+def test_a_monthly_series_on_the_first_tuesday_keeps_to_first_tuesdays(settings, work):
+    pair, invites = confirmed(settings, work, "How about the first Tuesday of each month at 3pm?")
+    event = check_invite(settings, invites[ANA])
+    assert event.rrule.value == "FREQ=MONTHLY;BYDAY=1TU"
+    # December's first Tuesday (the 1st) is past on December 4: the series starts on January 5.
+    assert event.dtstart.value.date().isoformat() == "2027-01-05" and event.dtstart.value.hour == 15
+    assert "every month on the first Tuesday" in invites[ANA].text
+    with session_scope(settings) as s:
+        starts = s.scalars(select(Meeting.starts_at).order_by(Meeting.starts_at)).all()
+    # The occurrences made so far: each a first Tuesday at 3pm New York time.
+    assert [start.strftime("%Y-%m-%d %H") for start in starts] == ["2027-01-05 20", "2027-02-02 20"]
+
+
 def test_cancel_all_cancels_the_whole_series(settings, work):
     pair, invites = confirmed(settings, work, "every Tuesday at 3pm")
     before = last_outbound_id(settings)
