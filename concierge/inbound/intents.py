@@ -616,11 +616,22 @@ def only_courtesy(text: str) -> bool:
 
 #: A sentence that promises an answer later ("I'll think about it and reply over the weekend").
 _ANSWER_LATER = re.compile(
-    r"^\W*(?:i'?ll|i\s+will)\s+(?:have\s+a\s+)?(?:think\s+(?:about\s+(?:it|this|that)|it\s+over)|"
+    r"^\W*(?:(?:i'?ll|i\s+will)\s+(?:have\s+a\s+)?(?:think\s+(?:about\s+(?:it|this|that)|it\s+over)|"
     r"get\s+back\s+to\s+you|reply|write\s+back|answer|send\s+(?:them|it|my\s+goals|you\s+my\s+goals)|"
-    r"come\s+back\s+to\s+(?:you|this|it))\b",
+    r"come\s+back\s+to\s+(?:you|this|it))|(?:can|could|may)\s+i\s+(?:get|come)\s+back\s+to\s+you|"
+    r"let\s+me\s+(?:get|come)\s+back\s+to\s+you)\b",
     re.IGNORECASE,
 )
+#: What is said beside such a promise: that the sender needs time or is not sure yet ("I need a few
+#: days to think about this properly", "not sure what to write tbh").
+_NOT_YET = re.compile(
+    r"^\W*(?:i\s+need\s+(?:a\s+few|some|a\s+couple\s+of|more|a\s+bit\s+of)\s+(?:more\s+)?(?:days|time)|"
+    r"(?:tbh\s+|honestly\s+)?(?:i'?m\s+)?not\s+(?:quite\s+)?sure(?:\s+yet|\s+what\s+to\s+(?:write|say|put))?(?:\s+tbh)?\W*$|"
+    r"let\s+me\s+(?:think|mull))\b",
+    re.IGNORECASE,
+)
+#: The parts of a sentence ("I need a few days — I'll send my goals by Friday", "not sure, can I …").
+_SENTENCE_PARTS = re.compile(r"\s+[—–-]+\s+|,\s+")
 
 
 #: Goals promised for later in so many words ("will send goals next week", "goals to follow").
@@ -636,12 +647,23 @@ def _promises_an_answer(text: str) -> bool:
     Such a promise is short: a long reply is not one (and is not read through for it)."""
     if len(text) > MAX_STOP_CHARS * 2:
         return False
+
+    def promises(part: str) -> bool:
+        return bool(_ANSWER_LATER.match(part) or _GOALS_LATER.search(part))
+
+    def courteous(part: str) -> bool:
+        return bool(_COURTESY.match(part)) or part.lower().startswith(("thank", "many thanks"))
+
+    def only_promises(line: str) -> bool:
+        """A sentence that promises, with only courtesy or not-yet beside it in its own parts."""
+        parts = [part for part in _SENTENCE_PARTS.split(line) if _LETTERS.search(part)]
+        return any(promises(p) for p in parts) and all(
+            promises(p) or _NOT_YET.match(p) or courteous(p) for p in parts
+        )
+
     sentences = [line for line in _sentences(text) if _LETTERS.search(line)]
-    promised = [line for line in sentences if _ANSWER_LATER.match(line) or _GOALS_LATER.search(line)]
-    return bool(promised) and all(
-        line in promised or _COURTESY.match(line) or line.lower().startswith(("thank", "many thanks"))
-        for line in sentences
-    )
+    promised = [line for line in sentences if promises(line) or only_promises(line)]
+    return bool(promised) and all(line in promised or courteous(line) for line in sentences)
 
 
 def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
@@ -1460,6 +1482,9 @@ _HOURS_LIMITED = re.compile(r"\b(?:after|before|from|until|till|between|not\s+be
 #: problem": "No, the first one please", "Not fussed, the second works", "the second, not the first".
 _REFUSED_BEFORE = re.compile(
     r"(?:\b(?:not|no)\b(?!\s+(?:problem|prob|worries|worry|rush|doubt|bother|matter|preference)\b)"
+    # "any but Tuesday", "anything except the first", "any day other than Tuesday"
+    r"|\b(?:any|anything|anytime|any\s+(?:day|time|one|of\s+them))\s+(?:but|except(?:\s+for)?|other\s+than|apart\s+from|besides)\b"
+    r"|\b(?:except(?:\s+for)?|other\s+than|apart\s+from)\b"
     r"|\b(?:can'?t|cannot|won'?t\s+be\s+able\s+to)\s+(?:do|make)\b)[^,.;:!?]{0,24}$"
 )
 _REFUSED_AFTER = re.compile(

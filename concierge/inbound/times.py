@@ -344,7 +344,8 @@ _UNIT = r"days?|hours?|hrs?|h|minutes?|mins?"
 # being answered.
 _SHIFT = re.compile(
     rf"(?=[\dabdhmopst])\b(?:(?P<amount>{_AMOUNT})\s*(?P<unit>{_UNIT})\s+(?P<way>earlier|later)|"
-    r"(?P<verb>push(?:ed)?|move|shift|bring|pull)\s+(?:it|this|that|the\s+\w+|our\s+\w+)?\s*"
+    r"(?P<verb>push(?:ed)?|bump(?:ed)?|move|shift|bring|pull)\s+"
+    r"(?:it|this|that|the\s+\w+|our\s+\w+|(?:tomorrow|today)(?:'s\s+\w+)?)?\s*"
     rf"(?P<dir>back|forward|out|up|later|earlier)\s+(?:by\s+)?(?P<amount2>{_AMOUNT})\s*(?P<unit2>{_UNIT})|"
     # Later, without saying so: "postpone by a day", "push it a day".
     rf"(?:postpone|delay|push)\s+(?:it|this|that|(?:the|our)\s+{MEETING_NOUNS})?\s*(?:by\s+)?"
@@ -447,7 +448,8 @@ _ENGAGEMENTS = (
 _BUSY = re.compile(
     r"(?=['abcdfhimnortw])\b(?:(?:i'?m|i\s+am|i'?ll\s+be|i\s+will\s+be|we'?re|we\s+are)\s+(?:\w+\s+)?"
     r"(?:busy|booked|out|away|travell?ing|flying|unavailable|not\s+(?:free|available|around|in)|"
-    r"in\s+(?:a\s+)?meetings?|at\s+(?:a|the)\s+\w+|on\s+(?:leave|holiday|vacation|a\s+flight|call))|"
+    r"in\s+(?:a\s+)?meetings?|at\s+(?:(?:a|the)\s+\w+|uni|university|school|college|work|class)\b|"
+    r"on\s+(?:leave|holiday|vacation|a\s+flight|call))|"
     r"(?:can'?t|cannot|can\s+not|couldn'?t|won'?t\s+be\s+able\s+to)\s+(?:do|make|meet|manage|join)|"
     r"(?:doesn'?t|does\s+not|won'?t|will\s+not|wouldn'?t|isn'?t|is\s+not)\s+(?:work|suit|good|great|possible|ideal)|"
     r"not\s+(?:possible|ideal|good|great)|no\s+good|conflict|clash|"
@@ -1297,7 +1299,7 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
     ),
     (
         re.compile(
-            rf"\b(?:todos\s+los|todas\s+as|jeden|tous\s+les|ogni|elke)\s+(?={WEEKDAY_IN_FULL}\s+(?:at\s+)?\d)",
+            rf"\b(?:todos\s+los|todas\s+as|toda|todo|cada|jeden|tous\s+les|ogni|elke)\s+(?={WEEKDAY_IN_FULL}\s+(?:at\s+)?\d)",
             _I,
         ),
         "every ",
@@ -1332,7 +1334,7 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
             r"n[ea]st[ea]|ir\b|participar|comparecer))|\bnie\s+dam\s+rady\b|\bnon\s+(?:posso|riesco|mi\s+va)\b|"
             r"\bje\s+ne\s+(?:peux|pourrai)\s+pas\b|\b(?:lukt|past)\s+(?:me\s+)?niet\b|\bik\s+kan\s+(?:dan\s+)?niet\b|"
             r"(?<!\bmeer\s)\bkan\s+ik\s+(?:dan\s+|helaas\s+)?niet\b(?!\s+(?:vragen|wachten|geloven)\b)|"
-            r"\bgeht\s+(?:bei\s+mir\s+)?(?:leider\s+)?nicht\b|\bne\s+me\s+convient\s+pas\b|"
+            r"\b(?:geht|klappt)\s+(?:es\s+)?(?:bei\s+mir\s+)?(?:leider\s+)?nicht(?:\s+mehr)?\b|\bne\s+me\s+convient\s+pas\b|"
             r"\bce\s+n'est\s+pas\s+(?:bon|possible)\b|\bça\s+ne\s+marche\s+pas\b|"
             # "no me funciona", "tampoco me viene bien", "me va fatal", "passt mir schlecht"
             # (not "si no me funciona", "no me va mal", "no estoy libre hasta las 20")
@@ -1345,6 +1347,15 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
             _I,
         ),
         "can't make it",
+    ),
+    # what the sender has on ("que el miércoles tengo clase": "as on Wednesday I have a class"), the
+    # weekdays already in English
+    (
+        re.compile(
+            rf",\s*que\s+(?:el\s+|la\s+|o\s+|a\s+|na\s+|no\s+)?({WEEKDAY_IN_FULL})\s+(?:tengo|tenho)\s+(?:una?\s+|uma?\s+)?",
+            _I,
+        ),
+        r", as on \1 I have a ",
     ),
     # "but" after a comma, where a refusal turns to another time ("Dienstag geht nicht, aber Mittwoch?")
     (re.compile(r",\s*(?:aber|pero|mais|mas|maar|ma|ale|ama|tapi)\s+", _I), ", but "),
@@ -1369,7 +1380,7 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
     (
         # moving a meeting (not "our mover", "the reporter": the verb before its object)
         re.compile(
-            r"\b(?:cambiar|reprogramar|d[ée]caler|verschieben|verlegen|spostare|rimandare|remarcar|adiar|"
+            r"\b(?:cambiar|reprogramar|d[ée]caler|verschieben|verlegen|ausweichen|spostare|rimandare|remarcar|adiar|"
             r"verzetten|przełożyć|ertelemek|jadwal\s+ulang)\b|\bmover(?=\s+(?:la|el|a|o|nuestra|nossa)\b)|"
             # "mudar" of a meeting or to a day ("mudar para quinta"; not "mudar para Lisboa", "mudar o voo")
             r"\bmudar(?=\s+(?:(?:(?:a|o)\s+)?(?:(?:nossa|nosso|minha|meu)\s+)?(?:reuni|sess|encontro|chamada|call|hor|"
@@ -1397,7 +1408,7 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
         re.compile(
             r"\b(?:me\s+viene\s+bien|me\s+va\s+bien|me\s+sirve|va\s+bene|(?:ça|cela)\s+me\s+va|me\s+convient|"
             r"c'est\s+(?:bon|parfait|ok)|ça\s+marche|fica\s+(?:ótimo|otimo|bom|perfeito)|pode\s+ser\s+sim|"
-            r"funciona|(?:zou\s+)?(?:mij\s+)?goed\s+uitkomen|passt(?:\s+(?:es\s+)?mir)?)\b",
+            r"funciona|(?:zou\s+)?(?:mij\s+)?goed\s+uitkomen|passt(?:\s+(?:es\s+)?mir)?|klappt(?:\s+(?:bei\s+mir|für\s+mich))?)\b",
             _I,
         ),
         lambda m: _said_without_no(m, "works for me"),
@@ -1432,7 +1443,8 @@ _FOREIGN_TIME_LOOKED_FOR = """
     vormittags matin demain amanhã amanha domani jutro yarın yarin besok morgen aujourd hoy hoje oggi
     heute vandaag dzisiaj dziś bugün hari semana semaine woche volgende settimana tygodniu día dia
     cancelar cancelo cancela absagen abzusagen afzeggen odwołać anulować iptal batalkan cambiar mover
-    reprogramar décaler decaler reporter verschieben verlegen spostare rimandare remarcar adiar
+    reprogramar décaler decaler reporter verschieben verlegen ausweichen klappt spostare rimandare
+    remarcar adiar
     verzetten przełożyć ertelemek jadwal misma mesmo mesma zelfde même meme gleiche gleichen selbe selben
     stessa aynı ayni segunda terça terca quarta quinta sexta senin rabu kamis cuma sabtu stunde stunden
     nicht puedo viene conseguir consigo posso rady riesco pourrai niet convient primer primera premier
@@ -1442,7 +1454,7 @@ _FOREIGN_TIME_LOOKED_FOR = """
     wolna bien bene va funciona passt uitkomen kann kan peux vormittag abend matinée soirée middag
     ochtend avond południu rano wieczorem mudar sirve parfait marche bon pas fica pode
     queda otro outro autre anderen altro andere esta cette diese questa deze cualquier qualquer
-    halfuurtje halfuur uur stunde hora heure ora todas todos toutes tutti beide
+    halfuurtje halfuur uur stunde hora heure ora todas todos toda todo cada toutes tutti beide que
     beides cualquiera ambas ambos dos dois duas deux entrambi entrambe quinze quince cada zwei wochen
     ninguna ninguno aucune aucun nenhum nenhuma nessuno nessuna geen keine keiner keinen
     quinzenalmente settimane weken jeden tous ogni elke empezando comenzando começando
@@ -1567,6 +1579,27 @@ def _spoken_minutes(match: re.Match[str]) -> str:
 _MOVE_WORDS = re.compile(r"\b(?:mov|push|shift|chang|switch|bump|re-?schedul)", _I)
 
 
+_BARE_RANGE_LOOK = re.compile(r"\d\s*(?:-|to\b|till\b|until\b)\s*\d", _I)
+
+
+def _bare_range(match: re.Match[str]) -> str:
+    """ "fri 2-3" → "fri 2pm-3pm": a range of bare hours, each read as a bare hour is; left as
+    written unless it runs forwards for a meeting's length (15 minutes to 3 hours)."""
+
+    def minutes(hour: str, minute: str | None) -> int:
+        value = int(hour)
+        return (value + 12 if 1 <= value <= 7 else value) * 60 + int(minute or 0)
+
+    def said(total: int) -> str:
+        hour, minute = divmod(total, 60)
+        return f"{hour % 12 or 12}{f':{minute:02d}' if minute else ''}{'pm' if hour >= 12 else 'am'}"
+
+    start, end = minutes(match["h1"], match["m1"]), minutes(match["h2"], match["m2"])
+    if not 15 <= end - start <= 180:
+        return match.group(0)
+    return f"{match['day']} {said(start)}-{said(end)}"
+
+
 def _a_range_said(text: str) -> bool:
     """Whether "H to H:MM" in `text` may be a range (`_DIGIT_REWRITES`): said, not moved from."""
     return " to " in text and not _MOVE_WORDS.search(text)
@@ -1618,6 +1651,28 @@ _DIGIT_REWRITES: tuple[_Rewrite, ...] = (
         re.compile(r"\d\d\d\s*[ap]"),
         re.compile(r"\b(1[0-2]|0?[1-9])([0-5]\d)\s*([ap]m)\b", _I),
         r"\1:\2\3",
+    ),
+    # "fri from 2 to 3", "tue 11-11:30": a range of bare hours after a day, one meeting; its hours
+    # read as bare hours are (1-7 afternoon, 8-11 morning), written out for the library.
+    (
+        _BARE_RANGE_LOOK,
+        re.compile(
+            rf"\b(?P<day>{WEEKDAY_NAME}|today|tomorrow)\s+(?:from\s+)?(?P<h1>1[0-2]|0?[1-9])(?::(?P<m1>[0-5]\d))?"
+            r"\s*(?:-|to|till|until)\s*(?P<h2>1[0-2]|0?[1-9])(?::(?P<m2>[0-5]\d))?"
+            r"(?![:\d]|\s*(?:am|pm|[ap]\b|a\.m|p\.m|o'?\s*clock|people|persons|days?|weeks?|hours?|hrs?|mins?|minutes|"
+            r"months?|times|of\b|[hu]\b|uhr\b))",
+            _I,
+        ),
+        _bare_range,
+    ),
+    # "move the 22nd to Jan 5": the day moved and the day moved to, not "the 22nd of January".
+    (
+        " to ",
+        re.compile(
+            r"\b((?:mov|push|shift|bump|chang|switch|re-?schedul)\w*\s+(?:the\s+)?\d{1,2}(?:st|nd|rd|th))\s+to\s+",
+            _I,
+        ),
+        r"\1, to ",
     ),
     # "from 3 to 4pm" → "3-4pm": one range, which the library reads as such (not two times).
     (
@@ -1803,7 +1858,12 @@ _CLAUSE_BREAK = re.compile(
     r"perhaps|(?:please\s+)?cancel\s+(?:that|it|this|the|our))\b|"
     # another day asked for ("Tuesday doesn't work for me, another day this week?"; not "another
     # time I'll bring my laptop", "Happy to, some time next week?")
-    r"(?=(?:another\s+day|any\s+other\s+(?:day|time)|some\s*other\s+(?:day|time))\b[^.!]*\?)))|\s+(?=[;bhtas\-—–])(?:;\s*|but\s+|however,?\s+|though,?\s+|although\s+|[-—–]+\s+|"
+    r"(?=(?:another\s+day|any\s+other\s+(?:day|time)|some\s*other\s+(?:day|time))\b[^.!]*\?)))|"
+    # (not the "but" of "any but Tuesday", "anything but the first", "any day but Monday")
+    r"(?<!\bany)(?<!anything)(?<!anytime)(?<!any\sday)(?<!any\stime)"
+    r"\s+(?=[;bhtas\-—–])(?:;\s*|but\s+|however,?\s+|though,?\s+|although\s+|[-—–]+\s+|"
+    # a reason after an answer: "the 5pm one suits me better as I'm at uni in the morning"
+    r"as\s+(?=(?:i'?m|i\s+am|i\s+have|i'?ve|i'?ll\s+be|we'?re|we\s+have)\b)|"
     r"so\s+(?=(?:i|we)\b|\d{1,2}(?::\d\d)?\s*(?:am|pm)\b|\d{1,2}:\d\d))|"
     # an apology, then a question, unpunctuated: "cant do tmrw sorry can we do thurs same time"
     r"(?<=sorry)\s+(?=(?:can|could|how|what)\s))",
@@ -2466,12 +2526,15 @@ def read_times(
         options = [_nth_weekday_from(nth, weekday, options[0], earliest)]
     elif facts.series_start is not None and repeat:
         options = [_first_on_or_after(options[0], facts.series_start)]
-    duration = _duration(_blank(_SHIFT, _low(normalized)), facts.durations)
+    durations = _durations(_blank(_SHIFT, _low(normalized)), facts.durations, len(options))
     location = _location(text, clauses)
     return Reading(
         text=normalized,
         clauses=clauses,
-        options=[Option(t.astimezone(UTC), duration, location, repeat) for t in options],
+        options=[
+            Option(t.astimezone(UTC), minutes, location, repeat)
+            for t, minutes in zip(options, durations, strict=True)
+        ],
         vague=any(c.vague for c in clauses) and not options,
         shifted=facts.shifted,
     )
@@ -3083,7 +3146,16 @@ _ANOTHER_LENGTH = re.compile(
 )
 
 
-def _duration(text: str, ranges: list[int]) -> int:
+def _durations(text: str, ranges: list[int], count: int) -> list[int]:
+    """The length of each of `count` options: the one said, else each range's own when every
+    option is a range ("thurs 11-11:30 or fri 2-3"), else the first range's, else the default."""
+    said = _length_said(text)
+    if said is None and count > 1 and len(ranges) == count:
+        return ranges
+    return [said or (ranges[0] if ranges else DEFAULT_MINUTES)] * count
+
+
+def _length_said(text: str) -> int | None:
     match = next(
         (
             m
@@ -3109,7 +3181,7 @@ def _duration(text: str, ranges: list[int]) -> int:
         minutes = amount * 60 if unit.startswith("h") else amount
         if 5 <= minutes <= LONGEST_MEETING:
             return minutes
-    return ranges[0] if ranges else DEFAULT_MINUTES
+    return None
 
 
 def _location(text: str, clauses: list[Clause]) -> str | None:

@@ -70,6 +70,15 @@ from concierge.inbound.times import _FOREIGN_TIME_LOOK_WORDS, MONTHS, _foreign_t
         ("todos los lunes a las 8, empezando el 14", "every Monday at 8, starting the 14th"),
         ("Todos los lunes tengo clase", "Todos los Monday tengo clase"),
         ("Infelizmente não consigo nesse horário", "Infelizmente can't make it nesse horário"),
+        ("Am Dienstag klappt es bei mir leider nicht mehr.", "Am Tuesday can't make it."),
+        ("Können wir auf Mittwoch ausweichen?", "Können wir auf Wednesday reschedule?"),
+        ("Das klappt!", "Das works for me!"),
+        ("Podemos fazer toda terça às 19h?", "Podemos fazer every Tuesday at 19:00?"),
+        ("Cada lunes a las 9", "every Monday at 9"),
+        (
+            "El jueves me viene mejor, que el miércoles tengo clase.",
+            "El Thursday me viene mejor, as on Wednesday I have a clase.",
+        ),
     ],
 )
 def test_time_words_of_other_languages_are_put_in_english(written: str, read: str) -> None:
