@@ -1334,7 +1334,9 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
             r"n[ea]st[ea]|ir\b|participar|comparecer))|\bnie\s+dam\s+rady\b|\bnon\s+(?:posso|riesco|mi\s+va)\b|"
             r"\bje\s+ne\s+(?:peux|pourrai)\s+pas\b|\b(?:lukt|past)\s+(?:me\s+)?niet\b|\bik\s+kan\s+(?:dan\s+)?niet\b|"
             r"(?<!\bmeer\s)\bkan\s+ik\s+(?:dan\s+|helaas\s+)?niet\b(?!\s+(?:vragen|wachten|geloven)\b)|"
-            r"\b(?:geht|klappt)\s+(?:es\s+)?(?:bei\s+mir\s+)?(?:leider\s+)?nicht(?:\s+mehr)?\b|\bne\s+me\s+convient\s+pas\b|"
+            r"\bgeht\s+(?:bei\s+mir\s+)?(?:leider\s+)?nicht\b|\bne\s+me\s+convient\s+pas\b|"
+            # "(Am Dienstag) klappt es (bei mir) leider nicht mehr" (not "das Büro klappt nicht mehr")
+            r"(?:^|(?<=day\s)|(?<=tomorrow\s))klappt\s+(?:es\s+)?(?:bei\s+mir\s+)?(?:leider\s+)?nicht(?:\s+mehr)?\b(?!\s+(?:so|mit|wegen)\b)|"
             r"\bce\s+n'est\s+pas\s+(?:bon|possible)\b|\bça\s+ne\s+marche\s+pas\b|"
             # "no me funciona", "tampoco me viene bien", "me va fatal", "passt mir schlecht"
             # (not "si no me funciona", "no me va mal", "no estoy libre hasta las 20")
@@ -1356,6 +1358,15 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
             _I,
         ),
         r", as on \1 I have a ",
+    ),
+    # "auf Mittwoch, 16 Uhr ausweichen": a move to a day or time (not "auf Zoom ausweichen")
+    (
+        re.compile(
+            rf"\b(auf\s+(?:den\s+)?(?:{WEEKDAY_IN_FULL}|tomorrow|today|\d|abend|morgen|nachmittag|vormittag)"
+            r"[^.?!]{0,30}?)\s+ausweichen\b",
+            _I,
+        ),
+        r"\1 reschedule",
     ),
     # "but" after a comma, where a refusal turns to another time ("Dienstag geht nicht, aber Mittwoch?")
     (re.compile(r",\s*(?:aber|pero|mais|mas|maar|ma|ale|ama|tapi)\s+", _I), ", but "),
@@ -1380,7 +1391,7 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
     (
         # moving a meeting (not "our mover", "the reporter": the verb before its object)
         re.compile(
-            r"\b(?:cambiar|reprogramar|d[ée]caler|verschieben|verlegen|ausweichen|spostare|rimandare|remarcar|adiar|"
+            r"\b(?:cambiar|reprogramar|d[ée]caler|verschieben|verlegen|spostare|rimandare|remarcar|adiar|"
             r"verzetten|przełożyć|ertelemek|jadwal\s+ulang)\b|\bmover(?=\s+(?:la|el|a|o|nuestra|nossa)\b)|"
             # "mudar" of a meeting or to a day ("mudar para quinta"; not "mudar para Lisboa", "mudar o voo")
             r"\bmudar(?=\s+(?:(?:(?:a|o)\s+)?(?:(?:nossa|nosso|minha|meu)\s+)?(?:reuni|sess|encontro|chamada|call|hor|"
@@ -1660,7 +1671,9 @@ _DIGIT_REWRITES: tuple[_Rewrite, ...] = (
             rf"\b(?P<day>{WEEKDAY_NAME}|today|tomorrow)\s+(?:from\s+)?(?P<h1>1[0-2]|0?[1-9])(?::(?P<m1>[0-5]\d))?"
             r"\s*(?:-|to|till|until)\s*(?P<h2>1[0-2]|0?[1-9])(?::(?P<m2>[0-5]\d))?"
             r"(?![:\d]|\s*(?:am|pm|[ap]\b|a\.m|p\.m|o'?\s*clock|people|persons|days?|weeks?|hours?|hrs?|mins?|minutes|"
-            r"months?|times|of\b|[hu]\b|uhr\b))",
+            r"months?|times|of\b|[hu]\b|uhr\b))"
+            # offered, not what the sender has on then ("Wed 1-2 is lunch, so 3pm?")
+            r"(?=\s*(?:[?.!]|$|or\b|works?\b|would\b|is\s+(?:good|fine|great|ok)|for\s+me\b|please\b|ok\b|okay\b))",
             _I,
         ),
         _bare_range,
