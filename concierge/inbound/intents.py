@@ -304,10 +304,12 @@ _MONTH_DAY = (
 #: The day a meeting is moved from ("push Tuesday to Thursday at 3pm", "move the Jan 4 session
 #: to Jan 5"): not read as a time, so that the time goes with the day it is moved to.
 _MOVED_FROM = re.compile(
-    rf"\b(?:push|bump|mov|shift|chang|switch)\w*\s+(?:our\s+|the\s+|my\s+)?(?P<moved>(?:{WEEKDAY_WORD}|{_MONTH_DAY}|"
-    rf"(?:tomorrow|today)(?=(?:'?s)?(?:\s+{MEETING_NOUNS})?{_MOVED_TO}))(?:'?s)?"
+    rf"\b(?:push|bump|mov|shift|chang|switch|slid)\w*\s+(?:our\s+|the\s+|my\s+)?(?P<moved>(?:{WEEKDAY_WORD}|{_MONTH_DAY}|"
+    # "move the 22nd to Jan 5"
+    r"(?<=the\s)\d{1,2}(?:st|nd|rd|th)|"
+    rf"(?:tomorrow|today)(?=(?:'?s)?(?:\s+{MEETING_NOUNS})?(?:\s+(?:up|back|forward))?{_MOVED_TO}))(?:'?s)?"
     r"(?:\s+(?:at\s+)?\d{1,2}(?::\d\d)?\s*(?:am|pm)?)?)"
-    rf"(?=\s+(?:{MEETING_NOUNS}\s+)?to\b)|"
+    rf"(?=\s+(?:{MEETING_NOUNS}\s+)?(?:(?:up|back|forward|over)\s+)?to\b)|"
     # "the Jan 7 one: can we do Jan 8 instead?": the meeting named first, then its new time.
     rf"\b(?:the|our)\s+(?P<named>(?:{WEEKDAY_WORD}|{_MONTH_DAY})(?:'?s)?)\s+{MEETING_NOUNS}\s*[:,\-–—]"
     r"(?=.{0,80}\binstead\b)|"
@@ -327,7 +329,7 @@ def _day_moved_from(moved_from: re.Match[str] | None, situation: Situation) -> d
 
 
 #: `_MOVED_FROM`'s words, looked for first.
-_MOVING_VERBS = ("push", "bump", "mov", "shift", "chang", "switch", "instead", "rather")
+_MOVING_VERBS = ("push", "bump", "mov", "shift", "chang", "switch", "slid", "instead", "rather")
 
 
 def _without_moved_from(text: str) -> tuple[str, re.Match[str] | None]:
@@ -1529,6 +1531,13 @@ def _where_named(text: str, when: datetime) -> tuple[int, int] | None:
 
 #: In a reply that schedules, what else it says is mostly about the scheduling ("this week is
 #: packed", "I'm an early bird anyway"); these mark what is meant for the other person.
+#: What the sender has on at a time, said as the reason for another ("I've got a dentist appt at
+#: 3"): no news (not "I got the second-round interview").
+_AN_ENGAGEMENT = (
+    r"(?:[\w'-]+\s+){0,2}(?:appts?|appointments?|meetings?|class|classes|calls?|dentist|doctor|conflict|clash|"
+    r"interview|flight|exam|commitment|school\s+run|pick-?up)\b"
+    r"(?=[^.!?]{0,20}\b(?:at|on|tomorrow|today|tonight|this|then|\d))"
+)
 _MESSAGE = at_word_start(
     r"looking\s+forward\b",
     r"(?:i'?ll|i\s+will|i'?m\s+going\s+to|i\s+am\s+going\s+to)\s+(?:bring|share|read|keep|prepare|finish|"
@@ -1576,9 +1585,10 @@ _MESSAGE = at_word_start(
     r"have\s+a\s+(?:great|good|nice|lovely)\s+(?:session|meeting|time)\b",
     r"i\s+(?:finally\s+|just\s+|already\s+)?(?:passed|found(?!\s+(?:a\s+)?(?:slot|time|window|gap))|accepted|finished|"
     r"submitted|launched|shipped|landed|changed(?!\s+my\s+mind)|started|read\s+your|"
-    r"got\s+(?:the|a|an|my)\s+(?!conflict|(?:calendar\s+)?invit(?:e|ation)))\b",
+    rf"got\s+(?:the|a|an|my)\s+(?!conflict|(?:calendar\s+)?invit(?:e|ation)|{_AN_ENGAGEMENT}))\b",
     r"i'?ve\s+(?:accepted|changed|finished|read|found|put|started|got)\b"
-    r"(?!\s+(?:an?\s+)?(?:free\s+|open\s+|spare\s+)?(?:opening|window|slot|gap|availability|spot)\b)",
+    r"(?!\s+(?:an?\s+)?(?:free\s+|open\s+|spare\s+)?(?:opening|window|slot|gap|availability|spot)\b)"
+    rf"(?!\s+(?:a|an|my|another)\s+{_AN_ENGAGEMENT})",
     r"(?:let'?s|we\s+(?:could|should))\s+(?:spend|focus|talk|discuss|go\s+through|look\s+at|catch\s+up|cover|use)\b",
     r"i'?d\s+(?:like|love)\s+to\s+(?:talk|discuss|go\s+through|focus|cover|share|ask|show|hear|read|learn)\b",
     r"feel\s+free\s+to\s+(?!(?:suggest|propose|pick|choose|change|move|reschedule|let\s+me\s+know|say|tell\s+me|"

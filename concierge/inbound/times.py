@@ -1687,6 +1687,17 @@ _DIGIT_REWRITES: tuple[_Rewrite, ...] = (
         ),
         r"\1, to ",
     ),
+    # "de 12:30 à 13:15", "von 12:30 bis 13:15", "dalle 12:30 alle 13:15" (the hours already
+    # written as clocks): one range, as "from 12:30 to 13:15" is.
+    (
+        re.compile(r"\d[:h]\d\d"),
+        re.compile(
+            r"\b(?:de|desde|de\s+las|desde\s+las|von|das|dalle|van)\s+(\d{1,2})[:h](\d\d)\s+"
+            r"(?:à|a|at|bis|às|alle|tot|hasta|hasta\s+las)\s+(\d{1,2})[:h](\d\d)\b",
+            _I,
+        ),
+        r"\1:\2-\3:\4",
+    ),
     # "from 3 to 4pm" → "3-4pm": one range, which the library reads as such (not two times).
     (
         "from",
@@ -2508,6 +2519,9 @@ def read_times(
     for index, after in enumerate(clauses):
         if index and clauses[index - 1].times:
             _zone_said_after(clauses[:index], after, zone, other_zone)
+    for clause in clauses:
+        if len(clause.times) == 2 and "you" in clause.low and _RESTATED.search(clause.low):
+            del clause.times[1]  # "Friday 9pm SGT, which should be 8am Friday for you": one instant
     for reason, offer in zip(clauses, clauses[1:], strict=False):
         if _is_the_reason_for(reason, offer, normalized):
             reason.times.clear()
@@ -2553,6 +2567,12 @@ def read_times(
     )
 
 
+#: A time said again as the other side reads it ("…, which should be 8am Friday for you", "that's
+#: 3pm your time"): the same instant, not a second option.
+_RESTATED = re.compile(
+    r"\b(?:which|that|this)(?:'s|\s+is|\s+(?:should|would|will|must)\s+be|\s+works\s+out\s+(?:to|as|at)|\s+means)"
+    r"\s+[^.?!]{0,30}?\b(?:for\s+you|your\s+time|your\s+end|on\s+your\s+(?:side|end))\b"
+)
 #: Words that make the second of two times an addition or a fallback, not the offer the first
 #: is the reason for ("…, so Wednesday 2pm would also work", "…, so Wednesday 2pm as a backup").
 _BESIDE_IT = re.compile(
