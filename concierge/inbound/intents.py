@@ -310,6 +310,9 @@ _MOVED_FROM = re.compile(
     rf"(?:tomorrow|today)(?=(?:'?s)?(?:\s+{MEETING_NOUNS})?(?:\s+(?:up|back|forward))?{_MOVED_TO}))(?:'?s)?"
     r"(?:\s+(?:at\s+)?\d{1,2}(?::\d\d)?\s*(?:am|pm)?)?)"
     rf"(?=\s+(?:{MEETING_NOUNS}\s+)?(?:(?:up|back|forward|over)\s+)?to\b)|"
+    # "bump tomorrow back an hour", "push Tuesday's call out a day": the meeting shifted.
+    rf"\b(?:push|bump|mov|shift|slid)\w*\s+(?:our\s+|the\s+|my\s+)?(?P<shifted>(?:tomorrow|today|{WEEKDAY_WORD})(?:'?s)?)"
+    rf"(?=(?:\s+{MEETING_NOUNS})?\s+(?:back|forward|up|out)\s+(?:by\s+)?(?:an?|\d+|half|one|two)\b)|"
     # "the Jan 7 one: can we do Jan 8 instead?": the meeting named first, then its new time.
     rf"\b(?:the|our)\s+(?P<named>(?:{WEEKDAY_WORD}|{_MONTH_DAY})(?:'?s)?)\s+{MEETING_NOUNS}\s*[:,\-–—]"
     r"(?=.{0,80}\binstead\b)|"
@@ -343,7 +346,7 @@ def _without_moved_from(text: str) -> tuple[str, re.Match[str] | None]:
 
 
 #: The groups of `_MOVED_FROM`'s forms, one of which holds the day moved from.
-_MOVED_FROM_GROUPS = ("moved", "named", "instead")
+_MOVED_FROM_GROUPS = ("moved", "shifted", "named", "instead")
 
 
 def _moved_day_said(match: re.Match[str]) -> str:
@@ -819,7 +822,12 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
         # (The meeting's own day in the reason is no other time: "my trip overlaps with Wednesday
         # so I'll miss this one".)
         other_day_asked = any(c.vague and not _of_the_booked_day(c, situation) for c in reading.clauses)
-        if cannot_make and (other_day_asked or _ANOTHER_TIME.search(text)):
+        # "Something came up, can we do next week instead?": the meeting moved, its time to come.
+        moved_vaguely = situation.asked == "invite" and any(
+            c.vague and _INSTEAD.search(c.low) and not _of_the_booked_day(c, situation)
+            for c in reading.clauses
+        )
+        if (cannot_make and (other_day_asked or _ANOTHER_TIME.search(text))) or moved_vaguely:
             intents.append(Intent("reschedule"))
         elif any(
             c.vague
@@ -1582,6 +1590,7 @@ _MESSAGE = at_word_start(
     r"calendrier|kalender))",
     r"i\s+learned\b",
     r"congrat",
+    r"wish\s+me\s+luck\b",
     r"have\s+a\s+(?:great|good|nice|lovely)\s+(?:session|meeting|time)\b",
     r"i\s+(?:finally\s+|just\s+|already\s+)?(?:passed|found(?!\s+(?:a\s+)?(?:slot|time|window|gap))|accepted|finished|"
     r"submitted|launched|shipped|landed|changed(?!\s+my\s+mind)|started|read\s+your|"

@@ -184,6 +184,8 @@ _TOOLS = re.compile(
     r"(?=[abcghmoprstvwz])\b(?:(?P<Zoom>zoom)|(?P<Google_Meet>google\s+meet|g\s?meet|hangouts?)|"
     r"(?P<Microsoft_Teams>ms\s+teams|microsoft\s+teams|on\s+teams|via\s+teams|a\s+teams\s+call|(?-i:Teams))|"
     r"(?P<Webex>webex)|(?P<phone>(?:by|on\s+the|over\s+the|via)\s+phone|phone\s+call|call\s+me\s+on|ring\s+me|"
+    # the phone said to do ("Phone is fine, I'll call you"; not "my phone is fine")
+    r"(?<!my\s)(?<!the\s)(?<!your\s)phone\s+(?:is|would\s+be)\s+(?:fine|good|ok|okay|great|easiest|best|easier)|"
     # the call asked for in German or Dutch ("… für eine Stunde telefonieren?", "Zullen we … bellen?")
     r"(?-i:telefonieren|bellen)(?=\s*\?)))\b",
     re.IGNORECASE,
@@ -285,7 +287,10 @@ _NOT_TO_MEET = re.compile(
     r"congrats|talk|meetup)\b|n't)\s+(?:\w+\s+){0,2}$"
 )
 #: A sentence without a time that says where to meet ("Let's meet at the library.").
-_MEET_AT = re.compile(r"\b(?:meet|meet\s+(?:me|you|up)|see\s+you|join\s+me)\s+$")
+_MEET_AT = re.compile(
+    r"\b(?:meet|meet\s+(?:me|you|up)|see\s+you|join\s+me|"
+    r"(?:grab|get)\s+(?:a\s+)?(?:table|coffee|tea|lunch|breakfast|bite|drink|seat))\s+$"
+)
 
 
 _TWO_WEEKS = (
@@ -345,7 +350,7 @@ _UNIT = r"days?|hours?|hrs?|h|minutes?|mins?"
 _SHIFT = re.compile(
     rf"(?=[\dabdhmopst])\b(?:(?P<amount>{_AMOUNT})\s*(?P<unit>{_UNIT})\s+(?P<way>earlier|later)|"
     r"(?P<verb>push(?:ed)?|bump(?:ed)?|move|shift|bring|pull)\s+"
-    r"(?:it|this|that|the\s+\w+|our\s+\w+|(?:tomorrow|today)(?:'s\s+\w+)?)?\s*"
+    rf"(?:it|this|that|the\s+\w+|our\s+\w+|(?:tomorrow|today)(?:'s\s+\w+)?|{MEETING_NOUNS})?\s*"
     rf"(?P<dir>back|forward|out|up|later|earlier)\s+(?:by\s+)?(?P<amount2>{_AMOUNT})\s*(?P<unit2>{_UNIT})|"
     # Later, without saying so: "postpone by a day", "push it a day".
     rf"(?:postpone|delay|push)\s+(?:it|this|that|(?:the|our)\s+{MEETING_NOUNS})?\s*(?:by\s+)?"
@@ -542,14 +547,14 @@ _NAMED_IN_WINDOW = re.compile(r"\b(?:say|ideally|preferably)\W+\d")
 #: Another option turned to after a comma ("…, or Wednesday at 12:30").
 _COMMA_OR = re.compile(r",\s*or\b")
 _VAGUE = re.compile(
-    r"(?=[abdefilmnst])\b(?:(?:some\s*time|any\s*time|anytime|early|late|later|mid|end\s+of|beginning\s+of|"
+    r"(?=[abdefilmnstw])\b(?:(?:some\s*time|any\s*time|anytime|early|late|later|mid|end\s+of|beginning\s+of|"
     r"(?:first|second|latter)\s+half\s+of)\s+"
     r"(?:next|this|in)?\s*(?:the\s+)?(?:week|month|january|february|march|april|may|june|july|august|september|"
     r"october|november|december)|next\s+week|this\s+week|the\s+week\s+after|next\s+month|this\s+month|"
     r"(?:later|earlier)\s+(?:in|this|next)\s+(?:the\s+)?week|another\s+(?:day|time)|a\s+different\s+(?:day|time)|"
     r"any\s+other\s+(?:day|time)|the\s+week\s+of|"
     r"after\s+the\s+holidays|in\s+the\s+new\s+year|(?:this|next)\s+weekend|the\s+weekend|"
-    r"(?:any|some)\s+(?:morning|afternoon|evening|day)|mornings|afternoons|evenings|in\s+the\s+(?:morning|afternoon|evening)|"
+    r"(?:any|some)\s+(?:morning|afternoon|evening|day)|mornings|afternoons|evenings|weekends|in\s+the\s+(?:morning|afternoon|evening)|"
     r"after\s+(?:office|work|business|working)\s+hours|"
     r"(?:in|during)\s+(?:january|february|march|april|june|july|august|september|october|november|december)|"
     r"(?:early|late|mid)[\s-](?:january|february|march|april|may|june|july|august|september|october|"
@@ -1888,7 +1893,7 @@ _CLAUSE_BREAK = re.compile(
     r"\s+(?=[;bhtas\-—–])(?:;\s*|but\s+|however,?\s+|though,?\s+|although\s+|[-—–]+\s+|"
     # a reason after an answer: "the 5pm one suits me better as I'm at uni in the morning"
     r"as\s+(?=(?:i'?m|i\s+am|i\s+have|i'?ve|i'?ll\s+be|we'?re|we\s+have)\b)|"
-    r"so\s+(?=(?:i|we)\b|\d{1,2}(?::\d\d)?\s*(?:am|pm)\b|\d{1,2}:\d\d))|"
+    r"so\s+(?=(?:i|we|weekends|mornings|afternoons|evenings)\b|\d{1,2}(?::\d\d)?\s*(?:am|pm)\b|\d{1,2}:\d\d))|"
     # an apology, then a question, unpunctuated: "cant do tmrw sorry can we do thurs same time"
     r"(?<=sorry)\s+(?=(?:can|could|how|what)\s))",
 )  # searched in the lower-cased text (`_split_at_turns`)
@@ -3262,7 +3267,7 @@ def _place(clauses: list[Clause]) -> str | None:
             return None  # theirs to settle
         for place in places:
             before = clause.low[max(0, place.start() - 40) : place.start()]
-            to_meet = not _NOT_TO_MEET.search(before) if clause.times else _MEET_AT.search(before)
+            to_meet = not _NOT_TO_MEET.search(before) and (clause.times or _MEET_AT.search(before))
             if to_meet:
                 found.add(_place_name(place))
     return found.pop() if len(found) == 1 else None
@@ -3286,8 +3291,21 @@ def _places_in(text: str) -> list[re.Match[str]]:
     for address in _ADDRESS_PLACE.finditer(text) if _DIGIT.search(text) else ():
         if not any(p.start() < address.end() and address.start() < p.end() for p in places):
             places.append(address)
+    if len(places) == 2:
+        first, second = sorted(places, key=lambda p: p.start())
+        within = _WITHIN.fullmatch(text, first.end(), second.start() + 3)
+        if within is not None:
+            # a place within another ("at the cafe in the lobby of 200 Park Ave") is one place
+            return [_PLACE_WITHIN.match(text, first.start()) or first]
     return places
 
+
+_WITHIN = re.compile(r"\s*(?i:in\s|on\s)")
+#: A place and the place it is in, read as one ("at the cafe in the lobby of 200 Park Ave").
+_PLACE_WITHIN = re.compile(
+    rf"(?i:at|in)\s+(?P<place>(?:(?!\s(?i:in|on)\s).)+?\s(?i:in|on)\s+(?:(?i:the)\s+)?"
+    rf"(?i:{_PLACE_NOUN})\b(?:\s+(?i:of|at)\s+(?:{_ADDRESS}|(?:{_NAME_WORD}\s*){{1,3}}))?)"
+)
 
 #: The names `_location` gives the tools it reads.
 TOOL_NAMES = frozenset(name.replace("_", " ") for name in _TOOLS.groupindex)
