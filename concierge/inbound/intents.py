@@ -305,14 +305,17 @@ _MONTH_DAY = (
 #: to Jan 5"): not read as a time, so that the time goes with the day it is moved to.
 _MOVED_FROM = re.compile(
     rf"\b(?:push|bump|mov|shift|chang|switch|slid)\w*\s+(?:our\s+|the\s+|my\s+)?(?P<moved>(?:{WEEKDAY_WORD}|{_MONTH_DAY}|"
-    # "move the 22nd to Jan 5"
-    r"(?<=the\s)\d{1,2}(?:st|nd|rd|th)|"
+    # "move the 22nd to Jan 5" (to a day or a time: not "change the 3rd to a later date")
+    rf"(?<=the\s)\d{{1,2}}(?:st|nd|rd|th)(?=\s+to\s+(?:{_A_TIME_OR_DAY}|\d))|"
     rf"(?:tomorrow|today)(?=(?:'?s)?(?:\s+{MEETING_NOUNS})?(?:\s+(?:up|back|forward))?{_MOVED_TO}))(?:'?s)?"
     r"(?:\s+(?:at\s+)?\d{1,2}(?::\d\d)?\s*(?:am|pm)?)?)"
-    rf"(?=\s+(?:{MEETING_NOUNS}\s+)?(?:(?:up|back|forward|over)\s+)?to\b)|"
-    # "bump tomorrow back an hour", "push Tuesday's call out a day": the meeting shifted.
-    rf"\b(?:push|bump|mov|shift|slid)\w*\s+(?:our\s+|the\s+|my\s+)?(?P<shifted>(?:tomorrow|today|{WEEKDAY_WORD})(?:'?s)?)"
-    rf"(?=(?:\s+{MEETING_NOUNS})?\s+(?:back|forward|up|out)\s+(?:by\s+)?(?:an?|\d+|half|one|two)\b)|"
+    # "… to 4pm", "… up to 1:30" (not "up to the top of my list")
+    rf"(?=\s+(?:{MEETING_NOUNS}\s+)?(?:to\b|(?:up|back|forward|over)\s+to\s+(?:{_A_TIME_OR_DAY}|\d)))|"
+    # "bump tomorrow back an hour", "push Tuesday's call out a day": the meeting shifted, asked
+    # for (not "my boss bumped tomorrow back an hour", "move Tuesday forward a bit in my head").
+    rf"\b(?:push|bump|move|shift|slide)\s+(?:our\s+|the\s+|my\s+)?(?P<shifted>(?:tomorrow|today|{WEEKDAY_WORD})(?:'?s)?)"
+    rf"(?=(?:\s+{MEETING_NOUNS})?\s+(?:back|forward|up|out)\s+(?:by\s+)?(?:an?|\d+|half(?:\s+an)?|one|two)\s+"
+    r"(?:hours?|hrs?|days?|weeks?|min\w*)\b)|"
     # "the Jan 7 one: can we do Jan 8 instead?": the meeting named first, then its new time.
     rf"\b(?:the|our)\s+(?P<named>(?:{WEEKDAY_WORD}|{_MONTH_DAY})(?:'?s)?)\s+{MEETING_NOUNS}\s*[:,\-–—]"
     r"(?=.{0,80}\binstead\b)|"
@@ -328,7 +331,9 @@ def _day_moved_from(moved_from: re.Match[str] | None, situation: Situation) -> d
     if moved_from is None:
         return None
     said = read_times(_moved_day_said(moved_from), situation.zone, situation.now).clauses
-    return next((day for clause in said for day in clause.days), None)
+    day = next((day for clause in said for day in clause.days), None)
+    # A day past is no meeting to move ("we had to change the 3rd …").
+    return day if day is None or day >= situation.now.astimezone(situation.zone).date() else None
 
 
 #: `_MOVED_FROM`'s words, looked for first.
@@ -399,6 +404,9 @@ _CANT_DAY = re.compile(
     rf"\b(?:can'?t|cannot)\s+(?:do\s+|make\s+)?(?:{WEEKDAY_WORD}|tomorrow|the\s+\d{{1,2}}(?:st|nd|rd|th)|{_MONTH_DAY})\b",
     re.IGNORECASE,
 )
+#: Another time asked for in place of the meeting ("can we do next week instead?"; not "next week
+#: instead of this one works too").
+_INSTEAD_ASKED = re.compile(r"\b(?:can|could|shall)\s+we\b.*\binstead\b(?!\s+of\b)")
 #: A time offered "instead" of a meeting already confirmed moves it ("Thursday works better").
 _INSTEAD = re.compile(
     r"\b(?:instead|works?\s+better|would\s+be\s+better|(?:i'?d|i\s+would|we'?d)\s+rather)\b"
@@ -701,6 +709,11 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
         # "move the Dec 17 session to 4pm": a time alone is on the day moved from, not the next meeting's.
         anchor = datetime.combine(moved_day, anchor.astimezone(situation.zone).time(), tzinfo=situation.zone)
     reading = read_times(readable, situation.zone, situation.now, situation.other_zone, anchor)
+    if moved_from is not None and anchor is None and not reading.options:
+        # No meeting to take a time alone to ("shift tomorrow's meeting up to 1:30" with none
+        # booked): the day moved from is the time's own day.
+        whole = read_times(text, situation.zone, situation.now, situation.other_zone)
+        reading = whole if whole.options else reading
     intents: list[Intent] = []
     used: set[int] = set()
     late = situation.asked == "invite" and _LATE.search(text.lower()) is not None
@@ -824,7 +837,10 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
         other_day_asked = any(c.vague and not _of_the_booked_day(c, situation) for c in reading.clauses)
         # "Something came up, can we do next week instead?": the meeting moved, its time to come.
         moved_vaguely = situation.asked == "invite" and any(
-            c.vague and _INSTEAD.search(c.low) and not _of_the_booked_day(c, situation)
+            c.vague
+            and "?" in c.text
+            and _INSTEAD_ASKED.search(c.low)
+            and not _of_the_booked_day(c, situation)
             for c in reading.clauses
         )
         if (cannot_make and (other_day_asked or _ANOTHER_TIME.search(text))) or moved_vaguely:
@@ -1540,10 +1556,11 @@ def _where_named(text: str, when: datetime) -> tuple[int, int] | None:
 #: In a reply that schedules, what else it says is mostly about the scheduling ("this week is
 #: packed", "I'm an early bird anyway"); these mark what is meant for the other person.
 #: What the sender has on at a time, said as the reason for another ("I've got a dentist appt at
-#: 3"): no news (not "I got the second-round interview").
+#: 3"): no news (not "I got the second-round interview", "I got a meeting at my dream company
+#: this Thursday!", "I got a call from the recruiter today").
 _AN_ENGAGEMENT = (
-    r"(?:[\w'-]+\s+){0,2}(?:appts?|appointments?|meetings?|class|classes|calls?|dentist|doctor|conflict|clash|"
-    r"interview|flight|exam|commitment|school\s+run|pick-?up)\b"
+    r"(?:[\w'-]+\s+){0,2}(?:appts?|appointments?|dentist|doctor|conflict|clash|flight|exam|commitment|"
+    r"school\s+run|pick-?up)\b"
     r"(?=[^.!?]{0,20}\b(?:at|on|tomorrow|today|tonight|this|then|\d))"
 )
 _MESSAGE = at_word_start(
@@ -1591,6 +1608,16 @@ _MESSAGE = at_word_start(
     r"i\s+learned\b",
     r"congrat",
     r"wish\s+me\s+luck\b",
+    # a self-introduction beside a time ("I'm Maya, I lead the data team here")
+    r"i\s+(?:lead|run|manage|head)\s+(?:the|a|an|our)\s+\w+(?![^.!?]{0,15}\b(?:at|on|from)\s+\d)",
+    r"my\s+name\s+is\b",
+    r"between\s+(?:19|20)\d\d\s+and\s+(?:19|20)\d\d\b",
+    r"(?:then\s+)?moved\s+into\s+(?:product|engineering|design|management|leadership|sales|marketing|data|consulting|"
+    r"research|finance|operations|tech)\b",
+    r"(?:a\s+(?:little|bit)\s+about\s+(?:me|myself)|to\s+introduce\s+myself)\b",
+    r"i'?ve\s+been\s+(?:at|with)\s+[\w&.-]+\s+(?:for|since)\b",
+    r"i'?m\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,2}(?:engineer|manager|designer|director|analyst|developer|scientist|"
+    r"consultant|researcher|architect|founder|product\s+lead|team\s+lead|tech\s+lead)\b",
     r"have\s+a\s+(?:great|good|nice|lovely)\s+(?:session|meeting|time)\b",
     r"i\s+(?:finally\s+|just\s+|already\s+)?(?:passed|found(?!\s+(?:a\s+)?(?:slot|time|window|gap))|accepted|finished|"
     r"submitted|launched|shipped|landed|changed(?!\s+my\s+mind)|started|read\s+your|"

@@ -185,7 +185,8 @@ _TOOLS = re.compile(
     r"(?P<Microsoft_Teams>ms\s+teams|microsoft\s+teams|on\s+teams|via\s+teams|a\s+teams\s+call|(?-i:Teams))|"
     r"(?P<Webex>webex)|(?P<phone>(?:by|on\s+the|over\s+the|via)\s+phone|phone\s+call|call\s+me\s+on|ring\s+me|"
     # the phone said to do ("Phone is fine, I'll call you"; not "my phone is fine")
-    r"(?<!my\s)(?<!the\s)(?<!your\s)phone\s+(?:is|would\s+be)\s+(?:fine|good|ok|okay|great|easiest|best|easier)|"
+    r"(?<!my\s)(?<!the\s)(?<!your\s)phone\s+(?:is|would\s+be)\s+(?:fine|good|ok|okay|great|easiest|best|easier)"
+    r"(?!\s*,?\s*but\b)|"
     # the call asked for in German or Dutch ("… für eine Stunde telefonieren?", "Zullen we … bellen?")
     r"(?-i:telefonieren|bellen)(?=\s*\?)))\b",
     re.IGNORECASE,
@@ -289,7 +290,9 @@ _NOT_TO_MEET = re.compile(
 #: A sentence without a time that says where to meet ("Let's meet at the library.").
 _MEET_AT = re.compile(
     r"\b(?:meet|meet\s+(?:me|you|up)|see\s+you|join\s+me|"
-    r"(?:grab|get)\s+(?:a\s+)?(?:table|coffee|tea|lunch|breakfast|bite|drink|seat))\s+$"
+    # "we could grab a table at …" (not "I'll grab coffee at Starbucks beforehand")
+    r"(?:we\s+(?:could|can|should)|let'?s|shall\s+we|can\s+we|could\s+we)\s+(?:\w+\s+)?(?:grab|get)\s+"
+    r"(?:a\s+)?(?:table|coffee|tea|lunch|breakfast|bite|drink|seat))\s+$"
 )
 
 
@@ -349,7 +352,7 @@ _UNIT = r"days?|hours?|hrs?|h|minutes?|mins?"
 # being answered.
 _SHIFT = re.compile(
     rf"(?=[\dabdhmopst])\b(?:(?P<amount>{_AMOUNT})\s*(?P<unit>{_UNIT})\s+(?P<way>earlier|later)|"
-    r"(?P<verb>push(?:ed)?|bump(?:ed)?|move|shift|bring|pull)\s+"
+    r"(?P<verb>push(?:ed)?|bump|move|shift|bring|pull)\s+"
     rf"(?:it|this|that|the\s+\w+|our\s+\w+|(?:tomorrow|today)(?:'s\s+\w+)?|{MEETING_NOUNS})?\s*"
     rf"(?P<dir>back|forward|out|up|later|earlier)\s+(?:by\s+)?(?P<amount2>{_AMOUNT})\s*(?P<unit2>{_UNIT})|"
     # Later, without saying so: "postpone by a day", "push it a day".
@@ -456,6 +459,7 @@ _BUSY = re.compile(
     r"in\s+(?:a\s+)?meetings?|at\s+(?:(?:a|the)\s+\w+|uni|university|school|college|work|class)\b|"
     r"on\s+(?:leave|holiday|vacation|a\s+flight|call))|"
     r"(?:can'?t|cannot|can\s+not|couldn'?t|won'?t\s+be\s+able\s+to)\s+(?:do|make|meet|manage|join)|"
+    r"i\s+work\s+(?:on\s+)?(?:weekends|evenings|nights|saturdays|sundays)\b|"
     r"(?:doesn'?t|does\s+not|won'?t|will\s+not|wouldn'?t|isn'?t|is\s+not)\s+(?:work|suit|good|great|possible|ideal)|"
     r"not\s+(?:possible|ideal|good|great)|no\s+good|conflict|clash|"
     r"(?:is|'s)\s+(?:a\s+bit\s+|really\s+|pretty\s+)?(?:tough|tricky|difficult|hard|rough|impossible|bad)\b|"
@@ -1061,7 +1065,16 @@ def _said_without_no(match: re.Match[str], english: str) -> str:
             start = edge.start()
     clause = _NO_PROBLEM.sub(" ", text[start + 1 : stop])
     asks = text[stop : stop + 1] == "?" or (start >= 0 and text[start] == "¿")
-    return match.group(0) if asks or _NO_IN_THOSE_LANGUAGES.search(clause) else english
+    # "Beide opties zijn prima voor Maya, maar voor mij niet": the no is the clause after, of the sender.
+    not_mine = _BUT_NOT_FOR_ME.match(text, stop) is not None
+    return match.group(0) if asks or not_mine or _NO_IN_THOSE_LANGUAGES.search(clause) else english
+
+
+_BUT_NOT_FOR_ME = re.compile(
+    r"\W*(?:maar|aber|pero|mais|mas|ma|but)\s+(?:voor\s+mij|für\s+mich|para\s+m[ií]|pour\s+moi|per\s+me|"
+    r"for\s+me|para\s+mim)\s+(?:niet|nicht|no|non|pas|n[ãa]o|not)\b",
+    re.IGNORECASE,
+)
 
 
 #: A part of the day in those languages: afternoon, morning or evening (the group that matched);
@@ -1340,6 +1353,8 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
             r"\bje\s+ne\s+(?:peux|pourrai)\s+pas\b|\b(?:lukt|past)\s+(?:me\s+)?niet\b|\bik\s+kan\s+(?:dan\s+)?niet\b|"
             r"(?<!\bmeer\s)\bkan\s+ik\s+(?:dan\s+|helaas\s+)?niet\b(?!\s+(?:vragen|wachten|geloven)\b)|"
             r"\bgeht\s+(?:bei\s+mir\s+)?(?:leider\s+)?nicht\b|\bne\s+me\s+convient\s+pas\b|"
+            # "…, maar voor mij niet", "…, aber für mich nicht": not for the sender
+            r"\b(?:maar|aber|pero|mais)\s+(?:voor\s+mij|für\s+mich|para\s+m[ií]|pour\s+moi)\s+(?:niet|nicht|no|pas)\b|"
             # "(Am Dienstag) klappt es (bei mir) leider nicht mehr" (not "das Büro klappt nicht mehr")
             r"(?:^|(?<=day\s)|(?<=tomorrow\s))klappt\s+(?:es\s+)?(?:bei\s+mir\s+)?(?:leider\s+)?nicht(?:\s+mehr)?\b(?!\s+(?:so|mit|wegen)\b)|"
             r"\bce\s+n'est\s+pas\s+(?:bon|possible)\b|\bça\s+ne\s+marche\s+pas\b|"
@@ -1372,6 +1387,12 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
             _I,
         ),
         r"\1 reschedule",
+    ),
+    # "so" after a comma, where what the sender has on turns to a time ("lavoro dalle 9 alle 18,
+    # quindi martedì alle 19?", "ik werk tot 17:00, dus dinsdag om 17:30?")
+    (
+        re.compile(r",\s*(?:quindi|dunque|dus|donc|entonces|así\s+que|daher|deshalb|então|portanto)\s+", _I),
+        ", so ",
     ),
     # "but" after a comma, where a refusal turns to another time ("Dienstag geht nicht, aber Mittwoch?")
     (re.compile(r",\s*(?:aber|pero|mais|mas|maar|ma|ale|ama|tapi)\s+", _I), ", but "),
@@ -1471,6 +1492,7 @@ _FOREIGN_TIME_LOOKED_FOR = """
     ochtend avond południu rano wieczorem mudar sirve parfait marche bon pas fica pode
     queda otro outro autre anderen altro andere esta cette diese questa deze cualquier qualquer
     halfuurtje halfuur uur stunde hora heure ora todas todos toda todo cada toutes tutti beide que
+    quindi dunque dus donc entonces así daher deshalb então portanto
     beides cualquiera ambas ambos dos dois duas deux entrambi entrambe quinze quince cada zwei wochen
     ninguna ninguno aucune aucun nenhum nenhuma nessuno nessuna geen keine keiner keinen
     quinzenalmente settimane weken jeden tous ogni elke empezando comenzando começando
@@ -1616,6 +1638,16 @@ def _bare_range(match: re.Match[str]) -> str:
     return f"{match['day']} {said(start)}-{said(end)}"
 
 
+def _clock_range(match: re.Match[str]) -> str:
+    """ "de 12:30 à 13:15" → "12:30-13:15", a meeting's length (15 minutes to 3 hours); a longer
+    range is left as written ("lavoro dalle 9:00 alle 18:00": working hours)."""
+    start = int(match.group(1)) * 60 + int(match.group(2))
+    end = int(match.group(3)) * 60 + int(match.group(4))
+    if not 15 <= end - start <= 180:
+        return match.group(0)
+    return f"{match.group(1)}:{match.group(2)}-{match.group(3)}:{match.group(4)}"
+
+
 def _a_range_said(text: str) -> bool:
     """Whether "H to H:MM" in `text` may be a range (`_DIGIT_REWRITES`): said, not moved from."""
     return " to " in text and not _MOVE_WORDS.search(text)
@@ -1701,7 +1733,16 @@ _DIGIT_REWRITES: tuple[_Rewrite, ...] = (
             r"(?:à|a|at|bis|às|alle|tot|hasta|hasta\s+las)\s+(\d{1,2})[:h](\d\d)\b",
             _I,
         ),
-        r"\1:\2-\3:\4",
+        _clock_range,
+    ),
+    # French "et" between two times is "and", not Eastern Time ("12:30-13:15 et 17:00-18:00")
+    (
+        " et ",
+        re.compile(
+            r"(?<=\d)(h?)\s+et\s+(?=\d|de\s|à\s|le\s|(?i:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|"
+            r"(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b)"
+        ),
+        r"\1 and ",
     ),
     # "from 3 to 4pm" → "3-4pm": one range, which the library reads as such (not two times).
     (
@@ -2525,8 +2566,13 @@ def read_times(
         if index and clauses[index - 1].times:
             _zone_said_after(clauses[:index], after, zone, other_zone)
     for clause in clauses:
-        if len(clause.times) == 2 and "you" in clause.low and _RESTATED.search(clause.low):
-            del clause.times[1]  # "Friday 9pm SGT, which should be 8am Friday for you": one instant
+        restated = len(clause.times) == 2 and other_zone is not None and "you" in clause.low
+        if restated and _RESTATED.search(clause.low):
+            # "Friday 9pm SGT, which should be 8am Friday for you": one instant, said again in the
+            # other side's zone (not "Tuesday 3pm, or Wed 9am which would be better for you").
+            first, again = clause.times
+            if same_moment(again.replace(tzinfo=other_zone), first):
+                del clause.times[1]
     for reason, offer in zip(clauses, clauses[1:], strict=False):
         if _is_the_reason_for(reason, offer, normalized):
             reason.times.clear()
@@ -3304,7 +3350,7 @@ _WITHIN = re.compile(r"\s*(?i:in\s|on\s)")
 #: A place and the place it is in, read as one ("at the cafe in the lobby of 200 Park Ave").
 _PLACE_WITHIN = re.compile(
     rf"(?i:at|in)\s+(?P<place>(?:(?!\s(?i:in|on)\s).)+?\s(?i:in|on)\s+(?:(?i:the)\s+)?"
-    rf"(?i:{_PLACE_NOUN})\b(?:\s+(?i:of|at)\s+(?:{_ADDRESS}|(?:{_NAME_WORD}\s*){{1,3}}))?)"
+    rf"(?i:{_PLACE_NOUN})\b(?:\s+(?i:of|at)\s+(?:{_ADDRESS}|(?:(?i:the)\s+)?(?:{_NAME_WORD}\s*){{1,3}}))?)"
 )
 
 #: The names `_location` gives the tools it reads.

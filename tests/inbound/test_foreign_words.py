@@ -75,6 +75,8 @@ from concierge.inbound.times import _FOREIGN_TIME_LOOK_WORDS, MONTHS, _foreign_t
         ("Das klappt!", "Das works for me!"),
         ("Podemos fazer toda terça às 19h?", "Podemos fazer every Tuesday at 19:00?"),
         ("Cada lunes a las 9", "every Monday at 9"),
+        ("ik werk tot 17:00, dus dinsdag om 17:30?", "ik werk tot 17:00, so Tuesday at 17:30?"),
+        ("Prima voor Maya, maar voor mij niet.", "Prima voor Maya, can't make it."),
         ("Mittwoch von 12:30 bis 13:15?", "Wednesday 12:30-13:15?"),
         ("mercredi de 12h30 à 13h15 ?", "Wednesday 12:30-13:15 ?"),
         (
