@@ -2553,7 +2553,9 @@ def read_times(
     """
     local_now = now.astimezone(zone)
     today = local_now.date()
-    normalized = _dates_pinned(_beside_a_weekday(_weeks_apart(normalize(text), today), today), today)
+    normalized = _dates_pinned(
+        _beside_a_weekday(_weeks_apart(_nth_weekdays_named(normalize(text), today), today), today), today
+    )
     local_anchor = anchor.astimezone(zone) if anchor is not None else None
     clauses = clauses_of(normalized)
     facts = _Facts()
@@ -2602,6 +2604,14 @@ def read_times(
         if facts.series_start is not None:
             earliest = max(earliest, datetime.combine(facts.series_start, time(), tzinfo=local_now.tzinfo))
         options = [_nth_weekday_from(nth, weekday, options[0], earliest)]
+    elif repeat == "FREQ=WEEKLY" and len(options) == 1 and (on := _weekly_days(clauses, options[0])):
+        # "every Tuesday and Thursday at 3": one series on both days, from the first of them to come.
+        repeat = "FREQ=WEEKLY;BYDAY=" + ",".join(
+            _RRULE_DAYS[d.weekday()] for d in sorted(on, key=date.weekday)
+        )
+        start = facts.series_start or today
+        firsts = [_first_on_or_after(datetime.combine(d, options[0].timetz()), start) for d in on]
+        options = [min(t if t >= local_now else t + timedelta(days=7) for t in firsts)]
     elif facts.series_start is not None and repeat:
         options = [_first_on_or_after(options[0], facts.series_start)]
     durations = _durations(_blank(_SHIFT, _low(normalized)), facts.durations, len(options))
@@ -2975,6 +2985,34 @@ _BESIDE_WEEKDAY = re.compile(
 )
 
 
+#: A day by its place among a month's weekdays ("the first Tuesday in January", "the 2nd Wednesday
+#: of March"): that date.
+_NTH_WEEKDAY_OF = re.compile(
+    rf"\b(?:the\s+)?(?P<nth>first|1st|second|2nd|third|3rd|fourth|4th|last)\s+(?P<day>{WEEKDAY_NAME})\s+"
+    r"(?:of|in)\s+(?P<month>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?(?!\s*\d)",
+    re.IGNORECASE,
+)
+
+
+def _nth_weekdays_named(text: str, today: date) -> str:
+    """ "the first Tuesday in January" → "January 5": the library would read the Tuesday alone."""
+    if " of " not in text and " in " not in text and " Of " not in text and " In " not in text:
+        return text
+
+    def pinned(match: re.Match[str]) -> str:
+        month = [m[:3] for m in MONTHS].index(match["month"].lower()[:3]) + 1
+        first = _roll_year(month, 1, None, today)
+        if first is None:
+            return match.group(0)
+        weekday = _weekday_index(match["day"])
+        days = [first + timedelta(days=d) for d in range(31)]
+        days = [d for d in days if d.month == month and d.weekday() == weekday]
+        nth = _NTH[match["nth"].lower()]
+        return _date_words(days[nth - 1] if nth > 0 else days[-1])
+
+    return _NTH_WEEKDAY_OF.sub(pinned, text)
+
+
 def _beside_a_weekday(text: str, today: date) -> str:
     """ "The day after Tuesday" pinned to its date: the day after the coming Tuesday (said on a
     Tuesday, next week's), as "Tuesday" alone is read."""
@@ -3130,12 +3168,33 @@ def _nth_weekday_from(nth: int, weekday: int, option: datetime, earliest: dateti
         month = (month + timedelta(days=31)).replace(day=1)
 
 
+#: Weekdays said together ("Tuesday and Thursday", "Mondays & Wednesdays").
+_DAYS_AND = re.compile(rf"\b{WEEKDAY_NAME}s?\s+(?:and|&)\s+(?:on\s+)?{WEEKDAY_NAME}s?\b", re.IGNORECASE)
+
+
+def _weekly_days(clauses: list[Clause], option: datetime) -> list[date]:
+    """The days of a weekly series said on two or more weekdays together, in the clause that
+    offers the time ("every Tuesday and Thursday at 3"); [] for one day."""
+    for clause in clauses:
+        if any(same_moment(t, option) for t in clause.times) and _DAYS_AND.search(clause.low):
+            days = {day.weekday(): day for day in clause.days}
+            return list(days.values()) if len(days) > 1 else []
+    return []
+
+
+_BY_WEEKDAYS_RULE = re.compile(r"FREQ=WEEKLY;BYDAY=((?:MO|TU|WE|TH|FR|SA|SU)(?:,(?:MO|TU|WE|TH|FR|SA|SU))+)")
+
+
 def repeat_words(rule: str) -> str:
     """A repeat rule as an answer says it ("every other week", "every month on the first Tuesday")."""
     by_weekday = _BY_WEEKDAY_RULE.fullmatch(rule)
     if by_weekday is not None:
         day = WEEKDAYS[_RRULE_DAYS.index(by_weekday.group(2))].title()
         return f"every month on the {_NTH_WORDS[int(by_weekday.group(1))]} {day}"
+    by_weekdays = _BY_WEEKDAYS_RULE.fullmatch(rule)
+    if by_weekdays is not None:
+        days = [WEEKDAYS[_RRULE_DAYS.index(code)].title() for code in by_weekdays.group(1).split(",")]
+        return "every week on " + ", ".join(days[:-1]) + " and " + days[-1]
     return REPEAT_WORDS.get(rule, "repeating")
 
 

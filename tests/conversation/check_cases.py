@@ -85,7 +85,9 @@ OPTION_KEYS = {"start", "duration", "location", "repeat"}
 TOOLS = {"Zoom", "Google Meet", "Microsoft Teams", "Webex", "phone"}
 REPEATS = {"FREQ=WEEKLY", "FREQ=WEEKLY;INTERVAL=2", "FREQ=MONTHLY"}
 #: A monthly series on a weekday's place in the month ("the first Tuesday": BYDAY=1TU; the last: -1).
-MONTHLY_BY_WEEKDAY = re.compile(r"FREQ=MONTHLY;BYDAY=(?:-1|[1-4])(?:MO|TU|WE|TH|FR|SA|SU)\Z")
+MONTHLY_BY_WEEKDAY = re.compile(
+    r"FREQ=MONTHLY;BYDAY=(?:-1|[1-4])(?:MO|TU|WE|TH|FR|SA|SU)\Z|FREQ=WEEKLY;BYDAY=(?:MO|TU|WE|TH|FR|SA|SU)(?:,(?:MO|TU|WE|TH|FR|SA|SU))+\Z"
+)
 
 INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z\Z")
 CASE_ID = re.compile(r"[a-z]+(?:-[a-z0-9]+)*-\d{3,4}\Z")
@@ -161,7 +163,9 @@ class Checker:
             self.location(option.get("location"), at)
             repeat = option.get("repeat")
             if repeat is not None and repeat not in REPEATS and not MONTHLY_BY_WEEKDAY.match(str(repeat)):
-                rules = f"null, one of {sorted(REPEATS)} or FREQ=MONTHLY;BYDAY=<n><day>"
+                rules = (
+                    f"null, one of {sorted(REPEATS)}, FREQ=MONTHLY;BYDAY=<n><day> or FREQ=WEEKLY;BYDAY=<days>"
+                )
                 self.error(at, f"repeat {repeat!r} must be {rules}")
 
     def location(self, location: object, where: str) -> None:

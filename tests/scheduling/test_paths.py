@@ -337,6 +337,22 @@ def test_a_monthly_series_on_the_first_tuesday_keeps_to_first_tuesdays(settings,
     assert [start.strftime("%Y-%m-%d %H") for start in starts] == ["2027-01-05 20", "2027-02-02 20"]
 
 
+def test_a_weekly_series_on_two_weekdays_meets_on_both(settings, work):
+    pair, invites = confirmed(settings, work, "Every Tuesday and Thursday at 3pm?")
+    event = check_invite(settings, invites[ANA])
+    assert event.rrule.value == "FREQ=WEEKLY;BYDAY=TU,TH"
+    assert "every week on Tuesday and Thursday" in invites[ANA].text
+    with session_scope(settings) as s:
+        starts = s.scalars(select(Meeting.starts_at).order_by(Meeting.starts_at)).all()
+    # From Friday December 4: Tuesday the 8th, then Thursday the 10th, at 3pm New York time.
+    assert [start.strftime("%a %m-%d %H") for start in starts[:4]] == [
+        "Tue 12-08 20",
+        "Thu 12-10 20",
+        "Tue 12-15 20",
+        "Thu 12-17 20",
+    ]
+
+
 def test_cancel_all_cancels_the_whole_series(settings, work):
     pair, invites = confirmed(settings, work, "every Tuesday at 3pm")
     before = last_outbound_id(settings)
