@@ -714,6 +714,13 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
         # booked): the day moved from is the time's own day.
         whole = read_times(text, situation.zone, situation.now, situation.other_zone)
         reading = whole if whole.options else reading
+    if (
+        situation.asked == "confirm"
+        and reading.options
+        and _AGREED.search(text)
+        and not _COUNTERED.search(text)
+    ):
+        reading = _as_they_wrote_them(reading, situation)
     intents: list[Intent] = []
     used: set[int] = set()
     late = situation.asked == "invite" and _LATE.search(text.lower()) is not None
@@ -1291,6 +1298,32 @@ def _beside_the_meeting(
     refused = any(_NO_LONGER.search(clause) for clause in restating)
     confirms = not moving and bool(_STILL_ON.search(text)) and not refused
     return kept, confirms
+
+
+#: Agreeing words ("… works for me", "… is fine"), and words that offer another time instead.
+_AGREED = re.compile(
+    r"\b(?:works?|is\s+(?:fine|good|great|perfect|ok|okay)|suits?|sounds\s+good|perfect)\b", re.I
+)
+_COUNTERED = re.compile(
+    r"\b(?:instead|how\s+about|what\s+about|could\s+we|can\s+we|would\s+\w+\s+work|rather|but)\b|\?", re.I
+)
+
+
+def _as_they_wrote_them(reading: Reading, situation: Situation) -> Reading:
+    """An answer that agrees to an offered time as its proposer wrote it, in their zone ("Wednesday
+    at 9am works for me!" from Los Angeles to "Wednesday at 9am (my time, IST)" from Kolkata),
+    names that option; read in the sender's zone it would be another time, never offered."""
+    other = situation.other_zone
+    if other is None or other == situation.zone:
+        return reading
+    options = []
+    for option in reading.options:
+        if _same_as_offered(option.start, situation):
+            return reading  # an offered time as the sender reads it: theirs
+        wall = option.start.astimezone(situation.zone).replace(tzinfo=other)
+        meant = next((t for t in situation.offered if same_moment(wall, t)), None)
+        options.append(replace(option, start=meant) if meant is not None else option)
+    return replace(reading, options=options)
 
 
 def _same_as_offered(start: datetime, situation: Situation) -> bool:

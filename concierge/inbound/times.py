@@ -2591,10 +2591,13 @@ def read_times(
     low = _low(normalized)
     if repeat and facts.series_start is None and ("start" in low or "from" in low):
         in_month = _STARTS_IN_MONTH.search(low)
+        relative = _STARTS_RELATIVE.search(low)
         if in_month is not None:
             month = [m[:3] for m in MONTHS].index(in_month.group("month")) + 1
             first = _roll_year(month, 1, None, today)
             facts.series_start = max(first, today) if first is not None else None
+        elif relative is not None:
+            facts.series_start = _relative_start(relative.group("when"), today)
     by_weekday = _monthly_by_weekday(clauses, repeat)
     if by_weekday is not None:
         # "the first Tuesday of each month at noon": the first such day to come (or from the start).
@@ -3128,6 +3131,26 @@ _STARTS_IN_MONTH = re.compile(
     r"\b(?:starting|beginning|commencing|from)\s+(?:in\s+)?(?P<month>jan|feb|mar|apr|(?<=in\s)may|jun|jul|aug|sep|oct|nov|dec)"
     r"[a-z]*\b(?!\s*\d)"
 )
+#: A series said to start a week or a month on ("starting next week", "from next month on").
+_STARTS_RELATIVE = re.compile(
+    r"\b(?:starting|beginning|commencing|from)\s+(?P<when>next\s+week|next\s+month|the\s+week\s+after(?:\s+next)?|"
+    r"(?:in\s+)?(?:two|2)\s+weeks(?:'?\s+time)?)\b"
+)
+
+
+def _relative_start(when: str, today: date) -> date:
+    """The first day of "next week" (its Monday), "next month" (its 1st), "the week after (next)"
+    or "two weeks" on."""
+    next_monday = today + timedelta(days=7 - today.weekday())
+    if when.startswith("next week"):
+        return next_monday
+    if when.startswith("next month"):
+        return (today.replace(day=1) + timedelta(days=32)).replace(day=1)
+    if when.startswith("the week after"):
+        return next_monday + timedelta(days=7)
+    return today + timedelta(days=14)
+
+
 #: A monthly day by its place among the month's weekdays: "the first Tuesday of each month", "last
 #: Friday of the month", "every first Monday", "monthly on the second Wednesday" (not "every second
 #: Wednesday", which is every other week).

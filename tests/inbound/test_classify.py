@@ -67,6 +67,9 @@ def test_header_rules(headers: dict[str, str], expected: str) -> None:
         "Estou fora do escritório até 10 de junho, volto dia 11.",
         "Ik ben afwezig tot 10 juni en ben daarna terug.",
         "Sono fuori ufficio fino al 10 giugno, rientro l'11.",
+        # no autoreply header and no quote: the words alone (from an end-to-end audit)
+        "Automatic reply: I'm out of office until Wednesday. I will reply when I'm back. Back Thursday.",
+        "I'm OOO until Monday, back Tuesday.",
     ],
 )
 def test_out_of_office_bodies_are_auto_replies(body: str) -> None:
