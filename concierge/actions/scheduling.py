@@ -713,7 +713,13 @@ def _meeting_calendar(turn: Turn, meeting: Meeting, method: Method) -> Invite:
 
 
 def _series_calendar(turn: Turn, series: MeetingSeries, method: Method) -> Invite:
-    """The invite for a whole series: its start in its zone and its RRULE."""
+    """The invite for a whole series: its start in its zone and its RRULE, which ends with the
+    series' last meeting (UNTIL, in UTC as RFC 5545 asks beside a TZID): Concierge makes the
+    meetings to the program's end (or half a year on), and a calendar should not show more."""
+    rrule = series.rrule
+    last = turn.session.scalar(select(func.max(Meeting.occurrence_of)).where(Meeting.series_id == series.id))
+    if last is not None and "UNTIL=" not in rrule and "COUNT=" not in rrule:
+        rrule += f";UNTIL={last.astimezone(UTC):%Y%m%dT%H%M%SZ}"
     return Invite(
         method=method,
         uid=series.uid,
@@ -724,6 +730,6 @@ def _series_calendar(turn: Turn, series: MeetingSeries, method: Method) -> Invit
         description=_description(turn),
         location=series.location,
         attendees=_attendees(turn),
-        rrule=series.rrule,
+        rrule=rrule,
         zone=series.zone,
     )
