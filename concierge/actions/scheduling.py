@@ -373,7 +373,8 @@ def reschedule(turn: Turn, intent: Intent) -> None:
                              "for example “Tuesday at 3pm”.")  # fmt: skip
         return
     if upcoming:
-        _offer(turn, upcoming, meeting)
+        # A move keeps the meeting's place unless the reply names another ("on Zoom" stays said).
+        _offer(turn, [replace(o, location=o.location or meeting.location) for o in upcoming], meeting)
         return
     if past:
         _say_past(turn, past)
@@ -571,6 +572,7 @@ def _book(turn: Turn, option: Option, moving: Meeting | None, proposer: Person |
         moving.starts_at = option.start
         moving.duration_minutes = option.duration
         moving.location = option.location or moving.location
+        option = replace(option, location=moving.location)  # said with the move, as the invite has it
         moving.sequence += 1
         moving.move_asked_by_id = None
         calendar = _meeting_calendar(turn, moving, "REQUEST")

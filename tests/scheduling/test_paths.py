@@ -246,6 +246,17 @@ def test_moving_a_meeting_sends_an_update_with_the_same_uid_and_a_higher_sequenc
     assert moved.id == meeting.id and moved.sequence == 1
 
 
+def test_a_move_keeps_and_says_the_meetings_place(settings, work):
+    pair, invites = confirmed(settings, work, "Tuesday at 3pm on Zoom")
+    before = last_outbound_id(settings)
+    reply(settings, invites[MAYA].row.id, "Can we push it to Thursday at 11am?")
+    work()
+    sent = sent_since(settings, before)
+    assert all(check_invite(settings, mail).location.value == "Zoom" for mail in sent)
+    # Each says where, as the invite does (it had said only "45 minutes").
+    assert all("on Zoom" in mail.text for mail in sent)
+
+
 def test_a_move_without_a_time_asks_for_one_and_the_next_time_moves_it(settings, work):
     pair, invites = confirmed(settings, work)
     before = last_outbound_id(settings)
