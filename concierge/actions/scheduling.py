@@ -525,6 +525,15 @@ def _cancel_meetings(
         meeting.status = "cancelled"
         meeting.cancelled_at = turn.now
         meeting.sequence += 1
+    # A new time waiting for one of them goes with it ("Monday is no good either, let's just
+    # cancel Thursday"): a later "yes" to it must not book a meeting called off.
+    pending = turn.pending
+    moved_off = (
+        pending is not None and pending.status == "pending" and pending.meeting_id in {m.id for m in meetings}
+    )
+    if moved_off:
+        assert pending is not None
+        _close(turn, pending, "declined" if turn.sender.id in (pending.asked_ids or []) else "withdrawn")
     if whole_series is not None:
         whole_series.status = "cancelled"
         whole_series.sequence += 1
@@ -542,6 +551,7 @@ def _cancel_meetings(
             "when": when,
             "all": whole_series is not None or len(meetings) > 1,
             "declined": reason == "declined",
+            "their_time_off": moved_off and pending is not None and pending.proposer_id == person.id,
         }
         turn.tell(person, block, calendars[0])
         for calendar in calendars[1:]:

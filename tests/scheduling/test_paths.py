@@ -246,6 +246,43 @@ def test_moving_a_meeting_sends_an_update_with_the_same_uid_and_a_higher_sequenc
     assert moved.id == meeting.id and moved.sequence == 1
 
 
+def test_cancelling_a_meeting_takes_the_new_time_waiting_for_it_off_too(settings, work):
+    pair, result, question = propose(settings, work)  # Ana proposes Tuesday 3pm; no auto-confirm
+    reply(settings, question[0].row.id, "yes")
+    work()
+    invites = {s.row.to_email: s for s in sent_since(settings) if s.calendar is not None}
+    reply(settings, invites[MAYA].row.id, "Can we move it to Thursday at 11am?")
+    work()
+    (asked,) = [s for s in sent_since(settings) if s.row.to_email == ANA and "move your meeting" in s.text]
+    reply(settings, asked.row.id, "Thursday doesn't work, how about Friday at 10am?")
+    work()
+    (countered,) = [s for s in sent_since(settings) if s.row.to_email == MAYA and "Fri Dec 11" in s.text]
+    before = last_outbound_id(settings)
+    reply(
+        settings,
+        countered.row.id,
+        "Friday is no good either. Let's just cancel Tuesday, I'll come back with times.",
+    )
+    work()
+    (told,) = to(sent_since(settings, before), ANA)
+    assert (
+        "cancelled your meeting" in told.text and "The new time you suggested for it is off too." in told.text
+    )
+    with session_scope(settings) as s:
+        # Ana's time, then Maya's move it answered, then Ana's Friday: declined with the cancel.
+        assert [p.status for p in s.scalars(select(Proposal).order_by(Proposal.id))] == [
+            "confirmed",
+            "superseded",
+            "declined",
+        ]
+    # A later "yes" to Ana's Friday books nothing: it is no longer waiting.
+    before = last_outbound_id(settings)
+    reply(settings, countered.row.id, "yes")
+    work()
+    assert [m.status for m in meetings(settings)] == ["cancelled"]
+    assert all(s.calendar is None for s in sent_since(settings, before))
+
+
 def test_a_move_keeps_and_says_the_meetings_place(settings, work):
     pair, invites = confirmed(settings, work, "Tuesday at 3pm on Zoom")
     before = last_outbound_id(settings)
