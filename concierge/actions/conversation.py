@@ -10,6 +10,7 @@ sender is answering; `dispatch` maps each intent, in that situation, to its acti
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
@@ -204,6 +205,30 @@ def situation_of(
     return situation, pending, upcoming
 
 
+#: The notices that tell of a meeting called off or moved, or of a time refused: the sender's own
+#: words go with them when they say more than the request (a reason, an apology, a promise).
+_TOLD_WITH_WORDS = frozenset({"cancelled", "move_asked", "declined"})
+_SENTENCE_END = re.compile(r"[.!?;]+\s+|\n+")
+#: A reply of one sentence of this many words or fewer is taken for the request alone.
+_BARE_REQUEST_WORDS = 12
+
+
+def _with_their_words(turn: Turn, notice: Notice) -> None:
+    """Add the sender's words to a notice of a meeting called off or moved ("Unfortunately I have
+    to cancel Friday - my daughter is sick… I'll send a new time next week"), as a careful
+    assistant would pass them on, unless they are passed on already or are the request alone
+    ("Please cancel Friday.", "Can we move it to Thursday at 11am?")."""
+    kinds = {block["kind"] for block in notice.blocks}
+    moving = any(block["kind"] == "question" and block.get("moving") for block in notice.blocks)
+    if "passed_on" in kinds or not (kinds & _TOLD_WITH_WORDS or moving):
+        return
+    text = turn.parsed.text.strip()
+    sentences = [part for part in _SENTENCE_END.split(text) if any(c.isalpha() for c in part)]
+    if len(sentences) < 2 and len(text.split()) <= _BARE_REQUEST_WORDS:
+        return
+    notice.blocks.append({"kind": "passed_on", "from": turn.sender.display_name, "text": text})
+
+
 def send_what_was_said(turn: Turn) -> None:
     """One answer to the sender (unless another action answered, or there is nothing to say)
     and one update to each member who has something to be told."""
@@ -244,6 +269,7 @@ def send_what_was_said(turn: Turn) -> None:
         # (read with the reply's key: none to look up here), even when the reply answered an
         # agenda or log prompt: a question put to them there would be read as their agenda.
         key = member.conversation_key
+        _with_their_words(turn, notice)
         calendars = notice.calendars or [None]
         for number, calendar in enumerate(calendars):
             queue_email(

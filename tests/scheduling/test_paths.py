@@ -283,6 +283,22 @@ def test_cancelling_a_meeting_takes_the_new_time_waiting_for_it_off_too(settings
     assert all(s.calendar is None for s in sent_since(settings, before))
 
 
+def test_a_cancel_with_a_reason_passes_the_senders_words_on_and_a_bare_one_does_not(settings, work):
+    pair, invites = confirmed(settings, work)
+    before = last_outbound_id(settings)
+    words = "Unfortunately I have to cancel Tuesday - my daughter is sick. I'll send a new time next week."
+    reply(settings, invites[ANA].row.id, words)
+    work()
+    (told,) = to(sent_since(settings, before), MAYA)
+    assert "Ana cancelled your meeting" in told.text and "my daughter is sick" in told.text
+    pair, invites = confirmed(settings, work, "Wednesday at 3pm")
+    before = last_outbound_id(settings)
+    reply(settings, invites[ANA].row.id, "Please cancel Wednesday.")
+    work()
+    (told,) = to(sent_since(settings, before), MAYA)
+    assert "Ana cancelled your meeting" in told.text and "wrote:" not in told.text
+
+
 def test_a_move_keeps_and_says_the_meetings_place(settings, work):
     pair, invites = confirmed(settings, work, "Tuesday at 3pm on Zoom")
     before = last_outbound_id(settings)
