@@ -763,7 +763,8 @@ def _drop_signature_cards(lines: list[str], sender: _Sender | None) -> list[str]
         ):
             cut = first
             continue
-        if any(len(line.strip()) > 100 or _is_prose(line) for line in block):
+        # (A card's field can end like a sentence: "VP Product | Fabrikam Inc.")
+        if any(len(line.strip()) > 100 or (_is_prose(line) and not _is_contact_line(line)) for line in block):
             break
         contact = any(_is_contact_line(line) for line in block)
         names = sender is not None and _names_sender(block[0], sender)

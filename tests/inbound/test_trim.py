@@ -129,6 +129,12 @@ def test_trim_keeps_only_the_new_text(client: str, body: str) -> None:
         ("Yes.\n\nMaria Mentee\nvia mobile", "Yes."),  # a name over a device line is a signature
         ("I will be there.\n\nMaria Mentee\nProduct designer, Acme\n+1 555 0100", "I will be there."),
         ("Sure thing.\n\n-Maria", "Sure thing."),
+        # a card whose field ends like a sentence ("VP Product | Fabrikam Inc.", from an end-to-end audit)
+        (
+            "Please cancel the 22nd.\n\nThanks,\nMaria\n\nMaria Mentee\nVP Product | Fabrikam Inc.\n"
+            "tel: 312-555-0123\nwww.fabrikam.example",
+            "Please cancel the 22nd.\n\nThanks,\nMaria",
+        ),
         # the sender's name over short lines of title, place and hours, no contact line
         (
             "Thanks!\n\nProf. Maria Mentee\nDepartment of Economics\nOffice hours: Mon-Fri 9-5\n"
