@@ -418,7 +418,17 @@ def _shift_in(low: str) -> timedelta | None:
         return timedelta(days=-1 if next_day.group(1) == "before" else 1)
     if "week" in low and _WEEK_SHIFT.search(low):
         return timedelta(days=7)
+    if "weeks" in low and (weeks := _WEEKS_SHIFT.search(low)) is not None:
+        return timedelta(weeks=2 if next(g for g in weeks.groups() if g) in ("two", "2") else 3)
     return None
+
+
+#: Two or three weeks on from the anchor, at its time: "in two weeks, same time", "same time in 2
+#: weeks", "two weeks later, same time".
+_WEEKS_SHIFT = re.compile(
+    r"\b(?:in\s+(two|2|three|3)\s+weeks(?:'?\s+time)?|(two|2|three|3)\s+weeks\s+later),?\s+(?:at\s+)?(?:the\s+)?same\s+time\b|"
+    r"\bsame\s+time\s+(?:in\s+)?(two|2|three|3)\s+weeks(?:\s+later|\s+from\s+then)?\b"
+)
 
 
 def _asks_for_days(low: str) -> bool:
@@ -525,7 +535,9 @@ _NOT_AN_OFFER = re.compile(
 _WINDOW = re.compile(
     r"(?=[abfntuw])\b(?:any\s*time|anytime|whenever|after(?!\s+tomorrow|\s+that\b)|before(?!\s+that\b)|between|until|till|"
     r"not\s+before|not\s+after|"
-    r"from\s+\S+\s+on(?:wards?)?)\b",
+    r"from\s+\S+\s+on(?:wards?)?|"
+    # "from 2, say 2:30": from when the sender is free, the time named after it
+    r"from(?=\s+\d{1,2}(?::\d\d)?\s*(?:am|pm)?\s*,?\s*(?:say|ideally|preferably)\b))\b",
 )
 #: So is a range of two hours or more ("I'm free Thursday from 2 to 5pm", "10am-12pm"): a
 #: mentoring meeting is shorter, so that is when the person is free; a shorter range is a
@@ -1694,6 +1706,14 @@ _DIGIT_REWRITES: tuple[_Rewrite, ...] = (
     ),
     # "12:00 noon", "12 noon (ET)": one time said twice.
     ("noon", re.compile(r"\b12(?:[:.]00)?\s*(?:pm\s*)?\(?\s*(noon|midday)\b\)?", _I), r"\1"),
+    # "9ish" → "9 ish": the hour apart, for the library ("Friday morning at 9ish"), still about then.
+    ("ish", re.compile(r"\b(\d{1,2}(?::\d\d)?(?:\s*[ap]m)?)ish\b", _I), r"\1 ish"),
+    # "1500 hrs", "0930h": a 24-hour clock written without its colon.
+    (
+        re.compile(r"\d\d\d\d\s*h"),
+        re.compile(r"\b([01]\d|2[0-3])([0-5]\d)\s*(?:hrs|hours|h)\b", _I),
+        r"\1:\2",
+    ),
     # "930am", "1030am": the hour and its minutes run together before am/pm.
     (
         re.compile(r"\d\d\d\s*[ap]"),
@@ -2947,6 +2967,9 @@ def _weeks_apart(text: str, today: date) -> str:
         return _date_words(day)
 
     low = text.lower()
+    if " from " in low and ("today" in low or "now" in low):
+        # "2 weeks from today", "a week from now", "ten days from today": that date
+        text = _FROM_TODAY.sub(lambda m: _date_words(today + _span_of(m)), text)
     if "next week" in low:
         text = _DAYS_NEXT_WEEK.sub(lambda match: _each_next_week(match, today), text)
     if "after next" in low or "week" in low:
@@ -2959,6 +2982,21 @@ def _weeks_apart(text: str, today: date) -> str:
     if said_this:
         text = _NEXT_DAY.sub(lambda m: pinned(m) if m.group(1).lower() in said_this else m.group(0), text)
     return text
+
+
+#: A span counted from today ("2 weeks from today", "a week from now", "ten days from today").
+_FROM_TODAY = re.compile(
+    r"\b(?:in\s+)?(?P<amount>a|an|one|two|three|four|\d{1,2})\s+(?P<unit>days?|weeks?)\s+from\s+(?:today|now)\b",
+    re.IGNORECASE,
+)
+_AMOUNTS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4}
+
+
+def _span_of(match: re.Match[str]) -> timedelta:
+    """The days a `_FROM_TODAY` match counts."""
+    amount = match["amount"].lower()
+    number = _AMOUNTS[amount] if amount in _AMOUNTS else int(amount)
+    return timedelta(weeks=number) if match["unit"].lower().startswith("w") else timedelta(days=number)
 
 
 _DAY_AND_HOUR = rf"{WEEKDAY_NAME}(?:\s+(?:at\s+)?\d{{1,2}}(?::\d\d)?\s*(?:am|pm)?)?"
