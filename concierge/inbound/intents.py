@@ -526,6 +526,7 @@ _DECLINE = at_word_start(
     r"none\s+of\s+(?:these|those|them)\b",
     # "I don't think any of those work", "not any of those three" (the options refused)
     r"(?:don'?t|do\s+not)\s+think\s+any\s+of\s+(?:these|those|them)\b|not\s+any\s+of\s+(?:these|those|them)\b",
+    r"(?:can'?t|cannot|can\s+not|couldn'?t)\s+(?:do|make)\s+any\s+of\s+(?:these|those|them|the\s+(?:times|options|slots))\b",
     r"neither\b",
     r"won'?t\s+(?:be\s+able\s+to\s+)?make\b",
     r"can'?t\s+make\b",
@@ -550,7 +551,7 @@ _EITHER = re.compile(
     r"(?:\s+(?:two|three|four|ones|options|times))?\s+|"
     r"time\s+)?"
     r"(?:(?:works?|is\s+fine|are\s+fine|suits?|is\s+good|are\s+good|would\s+(?:work|be\s+fine)|is\s+ok(?:ay)?)\b|"
-    r"(?:fine|good|ok(?:ay)?)\W*$)"
+    r"(?:fine|good|ok(?:ay)?)(?:\s+(?:by|with|for)\s+me)?\W*$)"
 )
 #: A doubt, a no or a question about the options ("I don't think any of those work", "Would any of
 #: those work for 90 minutes?"): no "either works".
@@ -1641,6 +1642,9 @@ _MESSAGE = at_word_start(
     r"i\s+learned\b",
     r"congrat",
     r"wish\s+me\s+luck\b",
+    # the meeting's tool asked for beside an answer ("Yes! On Zoom please", "can we do it on Zoom?")
+    r"(?:can|could)\s+we\s+(?:do\s+it\s+|meet\s+|have\s+it\s+)?(?:on|via|over)\s+(?:zoom|teams|google\s+meet|webex|the\s+phone)\b",
+    r"(?:on|via|over)\s+(?:zoom|teams|google\s+meet|webex|the\s+phone)\s+(?:please|pls|if\s+possible|ideally)\b",
     # a self-introduction beside a time ("I'm Maya, I lead the data team here")
     r"i\s+(?:lead|run|manage|head)\s+(?:the|a|an|our)\s+\w+(?![^.!?]{0,15}\b(?:at|on|from)\s+\d)",
     r"my\s+name\s+is\b",
@@ -1695,7 +1699,7 @@ _MESSAGE = at_word_start(
     r"(?:free|available|around)|you\s+(?:could|can)\s+(?:meet|do|move|make))",
     r"heads[\s-]*up\b(?![^.!?]*\b(?:move|moving|reschedul|push|cancel|can'?t\s+make))",
     r"i\s+(?:have\s+|'ve\s+)?(?:long\s+|always\s+)?admired?\b",
-    starts="abcdfghijlmnprstwy",
+    starts="abcdfghijlmnoprstvwy",
 )
 #: Someone addressed by name ("Sorry Jo, …"): names are capitalised, so this is looked for in the
 #: text as written (`_MESSAGE` in the lower-cased text, a third of the cost of a case-blind search).
