@@ -230,7 +230,9 @@ _CANCEL = re.compile(
 _SKIP = re.compile(
     r"\b(?:(?:skip|drop)(?:ping)?\s+(?:(?:the|this|that|our|next|tomorrow'?s|today'?s|\w+day'?s)\s+)?(?:[\w']+\s+){0,2}"
     rf"(?:{_MEETING_WORDS}|follow-?up)s?"
-    r"(?=\s*(?:$|[.,;:!?)\-–—]|(?:on|this|next|for|after|tomorrow|today|in|please|pls)\b))|"
+    r"(?=\s*(?:$|[.,;:!?)\-–—]|(?:on|this|next|for|after|tomorrow|today|in|please|pls|and|as|since|because)\b))|"
+    # "Can we skip this week's?", "Let's skip next week's - I'm on leave"
+    r"skip(?:ping)?\s+(?:this|next)\s+week'?s(?=\s*(?:$|[.,;:!?)\-–—]|(?:one|and|as|since|because|please)\b))|"
     r"skip(?:ping)?\s+(?:it|this\s+week|next\s+week|the\s+\d+(?:st|nd|rd|th)?|"
     r"(?:tomorrow|today)(?:'?s(?=\s*(?:$|[.,;:!?\-–—]|(?:since|because|so|as)\b)))?|"
     r"(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?)\b(?!'))",
@@ -241,7 +243,12 @@ _NOT_CANCEL = re.compile(
     # Only maybe, later ("I might cancel that one if work gets busy").
     r"\b(?:i|we)\s+(?:might|may)\s+(?:have\s+to\s+|need\s+to\s+)?(?:cancel|skip)|"
     r"\b(?:flight|train|bus|class|event|concert|game|trip|appointment|order|plan|plans|party|conference)s?\s+"
-    r"(?:\w+\s+)?(?:got\s+|was\s+|were\s+|is\s+|has\s+been\s+)?cancel",
+    r"(?:\w+\s+)?(?:got\s+|was\s+|were\s+|is\s+|has\s+been\s+)?cancel|"
+    # the sender's own other things ("I cancelled my gym membership", "had to cancel my trip"), and
+    # a room or a booking ("Shall I cancel the meeting room I booked?"), not the meeting
+    rf"\bcancel(?:l?ed|l?ing)?\s+(?:my|his|her|their)\s+(?!(?:[\w-]+\s+)?(?:{MEETING_NOUNS}|sessions|meetings|calls|1:1)\b)|"
+    r"\bcancel(?:l?ed|l?ing)?\s+(?:the|our|that)\s+(?:meeting\s+)?(?:room|booking|reservation|table|hotel|order|"
+    r"subscription|membership)\b",
 )
 _CANCEL_ALL = re.compile(
     r"\b(?:cancel\s+(?:them\s+)?all|cancel\s+everything(?!\s+(?:from|after|before|until|in|on)\b)|"
@@ -431,7 +438,16 @@ _NOT_OUR_MOVE = re.compile(
     # rescheduling wasn't a pain")
     r"n't\s+(?:think|expect|believe)\s+(?:(?:we|i)(?:'ll|\s+will)?\s+)?(?:need|have)\s+to\s+"
     r"(?:re-?schedul|mov|postpon|push|shift)\w*\b|"
-    r"\b(?:the|that|this)\s+re-?schedul\w*\s+(?:was|wasn'?t|is|isn'?t|went|has|hasn'?t)\b",
+    r"\b(?:the|that|this)\s+re-?schedul\w*\s+(?:was|wasn'?t|is|isn'?t|went|has|hasn'?t)\b|"
+    # someone else's move ("My manager wants to move our 1:1 to Thursdays"), one refused ("Rather
+    # than move it, let's just skip this one"), a deadline's ("is there room to push it?"), pushing
+    # back as resisting ("push back in writing"), moving on in life ("move to a data science role")
+    r"\b(?:manager|boss|team|colleague|client|he|she|they)\s+(?:\w+\s+)?(?:wants?|asked|needs?|decided|is\s+going)\s+to\s+"
+    r"(?:move|reschedule|push|shift)\b|"
+    r"\b(?:rather\s+than|instead\s+of)\s+(?:mov|re-?schedul|push|shift)\w*\b|"
+    r"\broom\s+to\s+(?:push|move|shift)\b|"
+    r"\bpush(?:ed|ing)?\s+back\s+(?:in|on|against|hard|when|if)\b|"
+    r"\bmove\s+(?:in)?to\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,2}(?:role|job|position|team|career|field|industry|city|house|flat)\b",
 )
 _CONFIRM_ANYWHERE = re.compile(
     r"\bi\s+(?:hereby\s+)?confirm\b|\b(?:the|that|this)\s+(?:proposed\s+|suggested\s+)?(?:date|time|slot|day|option)\s+"
@@ -541,7 +557,8 @@ _DECLINE = at_word_start(
     anchored=(
         r"^\W*(?:(?:sorry|unfortunately|alas)\W+)?(?:no|nope|nah|can'?t|cannot)\W*$",
         r"^\W*(?:no|nope|nah)\b(?!\W*(?:problem|prob|worries|worry|rush|stress|pressure|doubt|need|conflicts?|"
-        r"clash(?:es)?|issues?|objections?)\b|\.\s*\d)",
+        r"clash(?:es)?|issues?|objections?|agenda|news|updates?|idea|clue|plans?|questions?|changes?|preference|"
+        r"word|reply|answer|luck|one|more|further|other|new)\b|\.\s*\d)",
     ),
 )
 #: Any of the options offered will do ("Either works", "both fine!"); a bare "fine" or "good" only
@@ -1642,6 +1659,18 @@ _MESSAGE = at_word_start(
     r"i\s+learned\b",
     r"congrat",
     r"wish\s+me\s+luck\b",
+    # feedback, news and questions beside an answer ("The draft looks good. One question: …", "The
+    # migration plan was approved!", "How do you handle stakeholders who …?")
+    r"(?:the|your|my)\s+(?:[\w-]+\s+)?(?:draft|deck|doc|document|plan|proposal|slides|cv|resume|portfolio)\s+"
+    r"(?:looks|reads|was|got|is\s+(?:great|good|approved|done))\b",
+    r"(?:one|a|quick)\s+question\s*[:,-]",
+    r"how\s+do\s+you\s+(?:handle|deal\s+with|manage|approach)\b",
+    r"(?:was|got|has\s+been|have\s+been)\s+(?:approved|accepted|promoted|hired|published|merged|funded|signed\s+off)\b",
+    # a question put to the other side ("Shall I cancel the room I booked, or do you still want to
+    # meet in person?")
+    r"shall\s+i\s+(?!(?:send|propose|suggest|move|reschedule|cancel\s+(?:it|the\s+(?:meeting|session|call)))\b)",
+    r"do\s+you\s+(?:still\s+)?(?:want|prefer|need)\s+(?:to|me\s+to)\s+(?!(?:move|reschedule|cancel|meet\s+(?:on|at|"
+    r"tomorrow|today)))",
     # the meeting's tool asked for beside an answer ("Yes! On Zoom please", "can we do it on Zoom?")
     r"(?:can|could)\s+we\s+(?:do\s+it\s+|meet\s+|have\s+it\s+)?(?:on|via|over)\s+(?:zoom|teams|google\s+meet|webex|the\s+phone)\b",
     r"(?:on|via|over)\s+(?:zoom|teams|google\s+meet|webex|the\s+phone)\s+(?:please|pls|if\s+possible|ideally)\b",
@@ -1699,7 +1728,7 @@ _MESSAGE = at_word_start(
     r"(?:free|available|around)|you\s+(?:could|can)\s+(?:meet|do|move|make))",
     r"heads[\s-]*up\b(?![^.!?]*\b(?:move|moving|reschedul|push|cancel|can'?t\s+make))",
     r"i\s+(?:have\s+|'ve\s+)?(?:long\s+|always\s+)?admired?\b",
-    starts="abcdfghijlmnoprstvwy",
+    starts="abcdfghijlmnopqrstvwy",
 )
 #: Someone addressed by name ("Sorry Jo, …"): names are capitalised, so this is looked for in the
 #: text as written (`_MESSAGE` in the lower-cased text, a third of the cost of a case-blind search).

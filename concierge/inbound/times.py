@@ -470,6 +470,8 @@ _BUSY = re.compile(
     r"on\s+(?:leave|holiday|vacation|a\s+flight|call))|"
     r"(?:can'?t|cannot|can\s+not|couldn'?t|won'?t\s+be\s+able\s+to)\s+(?:do|make|meet|manage|join)|"
     r"i\s+work\s+(?:on\s+)?(?:weekends|evenings|nights|saturdays|sundays)\b|"
+    # a standing meeting of the sender's ("My other mentor and I meet Tuesdays at 4")
+    r"and\s+i\s+(?:already\s+|usually\s+|always\s+)?(?:meet|catch\s+up|have\s+(?:a|our))\b|"
     r"(?:doesn'?t|does\s+not|won'?t|will\s+not|wouldn'?t|isn'?t|is\s+not)\s+(?:work|suit|good|great|possible|ideal)|"
     r"not\s+(?:possible|ideal|good|great)|no\s+good|conflict|clash|"
     r"(?:is|'s)\s+(?:a\s+bit\s+|really\s+|pretty\s+)?(?:tough|tricky|difficult|hard|rough|impossible|bad)\b|"
@@ -478,7 +480,7 @@ _BUSY = re.compile(
     r"(?:my|our|the|a|an|his|her|their)\s+(?!(?:\w+\s+)?(?:slot|time|option|window|gap|availability|opening|choice)s?\b)"
     r"(?:[\w'-]+\s+){0,3}(?:is|are|was|starts?|begins?|ends?|runs?|"
     r"happens?|lands?|departs?|leaves?|closes?|(?<!is\s)(?<!are\s)(?<!wide\s)opens?|turns?)\s+"
-    r"(?:on|at|from|this|next|tomorrow|today|tonight|"
+    r"(?:on|at|from|this|next|tomorrow|today|tonight|every|"
     r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*|\d)|"
     r"(?:my|our|his|her|their)\s+(?:[\w'-]+\s+){0,2}(?:wants?|asked|scheduled|booked|called|set|has|have|"
     r"needs?|invited|moved)\b|"
@@ -1943,7 +1945,7 @@ _SENTENCE_END = re.compile(
 _QUESTION_OPENS = r"(?:how\s+about|what\s+about|(?:can|could|would|shall)\s+(?:we|you|i))"
 _CLAUSE_BREAK = re.compile(
     r"(?=[\s;,])(?:;\s*|,\s*(?:but\s+|(?=(?:i|i'm|i\s+am|i'll|i've|we|we're|it's|that's|this\s+is|my|as|since|"
-    rf"because|so|sorry|thanks|thank|{_QUESTION_OPENS}|maybe|"
+    rf"because|so|sorry|thanks|thank|{_QUESTION_OPENS}|maybe|is\s+(?:it\s+)?possible|"
     r"(?:and\s+)?(?:yes|yeah)|"
     r"perhaps|(?:please\s+)?cancel\s+(?:that|it|this|the|our))\b|"
     # another day asked for ("Tuesday doesn't work for me, another day this week?"; not "another
@@ -2595,6 +2597,11 @@ def read_times(
             first, again = clause.times
             if same_moment(again.replace(tzinfo=other_zone), first):
                 del clause.times[1]
+    for said, refused in zip(clauses, clauses[1:], strict=False):
+        if said.times and not refused.mentions and _NOT_THEN.search(refused.low):
+            # "Dec 25 at 10am we open presents, so let's definitely not meet then": refused after.
+            said.times.clear()
+            said.unavailable = True
     for reason, offer in zip(clauses, clauses[1:], strict=False):
         if _is_the_reason_for(reason, offer, normalized):
             reason.times.clear()
@@ -2651,6 +2658,11 @@ def read_times(
     )
 
 
+#: The time said just before refused ("…, so let's definitely not meet then", "so not then").
+_NOT_THEN = re.compile(
+    r"\b(?:(?:let'?s|we\s+(?:should|shouldn'?t|can'?t)|better)\s+(?:\w+\s+)?not\s+meet\s+then|"
+    r"(?:so\s+)?not\s+then|(?:so\s+)?that'?s\s+out|(?:so\s+)?no\s+meeting\s+then)\b(?!\s*\?)"
+)
 #: A time said again as the other side reads it ("…, which should be 8am Friday for you", "that's
 #: 3pm your time"): the same instant, not a second option.
 _RESTATED = re.compile(
