@@ -246,9 +246,9 @@ _NOT_CANCEL = re.compile(
     r"(?:\w+\s+)?(?:got\s+|was\s+|were\s+|is\s+|has\s+been\s+)?cancel|"
     # the sender's own other things ("I cancelled my gym membership", "had to cancel my trip"), and
     # a room or a booking ("Shall I cancel the meeting room I booked?"), not the meeting
-    rf"\bcancel(?:l?ed|l?ing)?\s+(?:my|his|her|their)\s+(?!(?:[\w-]+\s+)?(?:{MEETING_NOUNS}|sessions|meetings|calls|1:1)\b)|"
-    r"\bcancel(?:l?ed|l?ing)?\s+(?:the|our|that)\s+(?:meeting\s+)?(?:room|booking|reservation|table|hotel|order|"
-    r"subscription|membership)\b",
+    rf"\bcancel(?:l?ed|l?ing)?\s+(?:my|his|her|their)\s+(?!(?:[\w-]+\s+)?(?:{MEETING_NOUNS}|sessions|meetings|calls|1:1|"
+    rf"slot|spot|booking|appointment|mentoring|{WEEKDAY_IN_FULL}|tomorrow|today)\b)(?!{WEEKDAY_IN_FULL}|tomorrow|today)|"
+    r"\bcancel(?:l?ed|l?ing)?\s+(?:the|our|that)\s+(?:meeting\s+)?(?:room|table|hotel|order|subscription|membership)\b",
 )
 _CANCEL_ALL = re.compile(
     r"\b(?:cancel\s+(?:them\s+)?all|cancel\s+everything(?!\s+(?:from|after|before|until|in|on)\b)|"
@@ -324,10 +324,14 @@ _MOVED_FROM = re.compile(
     rf"(?=(?:\s+{MEETING_NOUNS})?\s+(?:back|forward|up|out)\s+(?:by\s+)?(?:an?|\d+|half(?:\s+an)?|one|two)\s+"
     r"(?:hours?|hrs?|days?|weeks?|min\w*)\b)|"
     # "the Jan 7 one: can we do Jan 8 instead?": the meeting named first, then its new time.
-    rf"\b(?:the|our)\s+(?P<named>(?:{WEEKDAY_WORD}|{_MONTH_DAY})(?:'?s)?)\s+{MEETING_NOUNS}\s*[:,\-–—]"
+    # ("For the Jan 19 session only, could we do Wednesday the 20th at 3 instead?")
+    rf"\b(?:the|our)\s+(?P<named>(?:{WEEKDAY_WORD}|{_MONTH_DAY})(?:'?s)?)\s+{MEETING_NOUNS}(?:\s+only)?\s*[:,\-–—]"
     r"(?=.{0,80}\binstead\b)|"
-    # "… at 12:30 instead of our Tuesday call?": the meeting replaced, not the day of the new time.
-    rf"\b(?:instead\s+of|rather\s+than)\s+(?:our\s+|the\s+|my\s+)?(?P<instead>(?:{WEEKDAY_WORD}|{_MONTH_DAY})(?:'?s)?)"
+    # "… at 12:30 instead of our Tuesday call?", "… instead of the Thursday 11th one": the meeting
+    # replaced, not the day of the new time.
+    rf"\b(?:instead\s+of|rather\s+than)\s+(?:our\s+|the\s+|my\s+)?(?P<instead>(?:{WEEKDAY_WORD}"
+    r"(?:\s+(?:the\s+)?\d{1,2}(?:st|nd|rd|th)?)?|"
+    rf"{_MONTH_DAY}|the\s+\d{{1,2}}(?:st|nd|rd|th))(?:'?s)?)"
     rf"(?=\s+{MEETING_NOUNS}\b)",
     re.IGNORECASE,
 )
@@ -443,14 +447,17 @@ _NOT_OUR_MOVE = re.compile(
     # than move it, let's just skip this one"), a deadline's ("is there room to push it?"), pushing
     # back as resisting ("push back in writing"), moving on in life ("move to a data science role")
     r"\b(?:manager|boss|team|colleague|client|he|she|they)\s+(?:\w+\s+)?(?:wants?|asked|needs?|decided|is\s+going)\s+to\s+"
-    r"(?:move|reschedule|push|shift)\b|"
+    r"(?:move|reschedule|push|shift)\b(?!\s+(?:our|the|this)\s+(?:meeting|session|call|catch-?up)\b|\s+it\b)|"
     r"\b(?:rather\s+than|instead\s+of)\s+(?:mov|re-?schedul|push|shift)\w*\b|"
-    r"\broom\s+to\s+(?:push|move|shift)\b|"
-    r"\bpush(?:ed|ing)?\s+back\s+(?:in|on|against|hard|when|if)\b|"
+    r"\broom\s+to\s+(?:push|move|shift)\s+(?:it|this|that)(?=\s*(?:[?.!,]|$))|"
+    r"\bpush(?:ed|ing)?\s+back\s+(?:in|against|hard|when|if)\b|"
     r"\bmove\s+(?:in)?to\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,2}(?:role|job|position|team|career|field|industry|city|house|flat)\b",
 )
 _CONFIRM_ANYWHERE = re.compile(
-    r"\bi\s+(?:hereby\s+)?confirm\b|\b(?:the|that|this)\s+(?:proposed\s+|suggested\s+)?(?:date|time|slot|day|option)\s+"
+    r"\bi\s+(?:hereby\s+)?confirm\b|"
+    # "I am agree with the hour you propose", "I agree to the proposed time"
+    r"\bi\s+(?:am\s+)?agree[ds]?\s+(?:with|to)\s+(?:the|this|that|your)\s+(?:proposed\s+|suggested\s+)?"
+    r"(?:hour|time|date|day|proposal|slot|option)\b|\b(?:the|that|this)\s+(?:proposed\s+|suggested\s+)?(?:date|time|slot|day|option)\s+"
     r"(?:is\s+(?:fine|good|great|perfect|ok(?:ay)?|convenient|best|ideal|no\s+problem)|works|suits)\b(?!\s+not)|\bi\s+(?:will|'ll)\s+be\s+(?:available|free|there)\b|"
     r"\b(?:would|will|does|should)\s+suit\s+(?:me|us)\b|\bworks\s+for\s+(?:me|us)\b|\bsounds\s+(?:good|great|perfect)\b|"
     # "Noted, will join at the said time." (not "Not sure I will attend at the proposed time")
@@ -558,7 +565,7 @@ _DECLINE = at_word_start(
         r"^\W*(?:(?:sorry|unfortunately|alas)\W+)?(?:no|nope|nah|can'?t|cannot)\W*$",
         r"^\W*(?:no|nope|nah)\b(?!\W*(?:problem|prob|worries|worry|rush|stress|pressure|doubt|need|conflicts?|"
         r"clash(?:es)?|issues?|objections?|agenda|news|updates?|idea|clue|plans?|questions?|changes?|preference|"
-        r"word|reply|answer|luck|one|more|further|other|new)\b|\.\s*\d)",
+        r"word|reply|answer|one|further|other|new)\b|\.\s*\d)",
     ),
 )
 #: Any of the options offered will do ("Either works", "both fine!"); a bare "fine" or "good" only
@@ -615,6 +622,9 @@ _PICK = re.compile(
 _COURTESY = re.compile(
     r"^\W*(?:(?:hi|hello|hey|dear|morning|good\s+(?:morning|afternoon|evening)|greetings)\b[\w\s.'-]{0,30}|"
     r"(?:many\s+)?thanks?(?:\s+you)?(?:\s+(?:so|very)\s+much)?(?:\s+(?:again|a\s+lot|a\s+ton))?(?:\s+\w+)?|"
+    # thanks for our own email ("Thanks for the briefing", "thanks for the reminder")
+    r"(?:many\s+)?thanks?(?:\s+you)?(?:\s+(?:so|very)\s+much)?\s+for\s+(?:the|your|this)\s+(?:summary|briefing|reminder|"
+    r"invite|invitation|update|heads[\s-]*up|email|note|message|confirmation|calendar\s+invite)|"
     r"thx|ty|tysm|cheers|best(?:\s+wishes)?|regards|kind\s+regards|best\s+regards|warm(?:est)?\s+regards|"
     r"all\s+the\s+best|talk\s+soon|speak\s+soon|take\s+care|sincerely|yours|warmly|(?:see|c)\s+(?:you|u|ya)(?:\s+\w+){0,3}|cya(?:\s+\w+){0,3}|"
     r"have\s+a\s+(?:great|good|nice|lovely)\s+(?:day|weekend|week|evening)|ok|okay|great|cool|awesome|"
@@ -1054,7 +1064,11 @@ _CANT_THE_DAY = re.compile(
     re.IGNORECASE,
 )
 #: A meeting called off by a day said elsewhere ("…on Dec 15, so please cancel that one").
-_THAT_ONE = re.compile(rf"\bthat\s+(?:{_MEETING_WORDS}|day)\b")
+_THAT_ONE = re.compile(
+    rf"\bthat\s+(?:{_MEETING_WORDS}|day)\b|"
+    # "The Dec 22 session we can't do, so let's cancel it", "… así que mejor la cancel(amos)"
+    r"\b(?:cancel|skip|scrap|drop)\s+(?:it|that)\b|\b(?:la|lo)\s+cancel\b"
+)
 #: The most days one reply calls off one by one (more is a range, or a series' end).
 MAX_DAYS_CALLED_OFF = 6
 #: A range of meetings to call off, which is neither one nor all of them.
@@ -1668,12 +1682,15 @@ _MESSAGE = at_word_start(
     r"(?:was|got|has\s+been|have\s+been)\s+(?:approved|accepted|promoted|hired|published|merged|funded|signed\s+off)\b",
     # a question put to the other side ("Shall I cancel the room I booked, or do you still want to
     # meet in person?")
-    r"shall\s+i\s+(?!(?:send|propose|suggest|move|reschedule|cancel\s+(?:it|the\s+(?:meeting|session|call)))\b)",
-    r"do\s+you\s+(?:still\s+)?(?:want|prefer|need)\s+(?:to|me\s+to)\s+(?!(?:move|reschedule|cancel|meet\s+(?:on|at|"
-    r"tomorrow|today)))",
+    r"shall\s+i\s+cancel\s+(?:the|my)\s+(?:room|booking|table|reservation)\b",
+    r"do\s+you\s+(?:still\s+)?(?:want|prefer|need)\s+(?:to|me\s+to)\s+(?!(?:move|reschedule|cancel|call|come|join)\b|"
+    r"meet\s+(?!in\s+person))",
     # the meeting's tool asked for beside an answer ("Yes! On Zoom please", "can we do it on Zoom?")
-    r"(?:can|could)\s+we\s+(?:do\s+it\s+|meet\s+|have\s+it\s+)?(?:on|via|over)\s+(?:zoom|teams|google\s+meet|webex|the\s+phone)\b",
-    r"(?:on|via|over)\s+(?:zoom|teams|google\s+meet|webex|the\s+phone)\s+(?:please|pls|if\s+possible|ideally)\b",
+    # (not when a time follows, which the tool goes with: "Can we meet on Zoom Thursday at 3?")
+    r"(?:can|could)\s+we\s+(?:do\s+it\s+|meet\s+|have\s+it\s+)?(?:on|via|over)\s+(?:zoom|teams|google\s+meet|webex|the\s+phone)\b"
+    r"(?![^.!?]*\b(?:\d|mon|tue|wed|thu|fri|sat|sun|tomorrow|today))",
+    r"(?:on|via|over)\s+(?:zoom|teams|google\s+meet|webex|the\s+phone)\s+(?:please|pls|if\s+possible|ideally)\b"
+    r"(?![^.!?]*\b(?:\d|mon|tue|wed|thu|fri|sat|sun|tomorrow|today))",
     # a self-introduction beside a time ("I'm Maya, I lead the data team here")
     r"i\s+(?:lead|run|manage|head)\s+(?:the|a|an|our)\s+\w+(?![^.!?]{0,15}\b(?:at|on|from)\s+\d)",
     r"my\s+name\s+is\b",

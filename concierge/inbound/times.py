@@ -427,7 +427,7 @@ def _shift_in(low: str) -> timedelta | None:
 #: weeks", "two weeks later, same time".
 _WEEKS_SHIFT = re.compile(
     r"\b(?:in\s+(two|2|three|3)\s+weeks(?:'?\s+time)?|(two|2|three|3)\s+weeks\s+later),?\s+(?:at\s+)?(?:the\s+)?same\s+time\b|"
-    r"\bsame\s+time\s+(?:in\s+)?(two|2|three|3)\s+weeks(?:\s+later|\s+from\s+then)?\b"
+    r"\bsame\s+time\s+(?:in\s+)?(two|2|three|3)\s+weeks(?:\s+later|\s+from\s+then)?\b(?!\s+(?:after\s+that|as\s+well|too))"
 )
 
 
@@ -477,7 +477,8 @@ _BUSY = re.compile(
     r"(?:is|'s)\s+(?:a\s+bit\s+|really\s+|pretty\s+)?(?:tough|tricky|difficult|hard|rough|impossible|bad)\b|"
     r"^not\b|\b(?:is|'s|are)\s+(?:a\s+bit|bit|rather|quite|a\s+little|way|much)\s+(?:too\s+)?(?:late|early)\b|"
     r"(?<!not\s)\btoo\s+(?:late|early)\s+for\s+me\b|"
-    r"(?:my|our|the|a|an|his|her|their)\s+(?!(?:\w+\s+)?(?:slot|time|option|window|gap|availability|opening|choice)s?\b)"
+    r"(?:my|our|the|a|an|his|her|their)\s+(?!(?:\w+\s+)?(?:slot|time|option|window|gap|availability|opening|choice|"
+    r"preference|best|suggestion|proposal|idea)s?\b)"
     r"(?:[\w'-]+\s+){0,3}(?:is|are|was|starts?|begins?|ends?|runs?|"
     r"happens?|lands?|departs?|leaves?|closes?|(?<!is\s)(?<!are\s)(?<!wide\s)opens?|turns?)\s+"
     r"(?:on|at|from|this|next|tomorrow|today|tonight|every|"
@@ -756,6 +757,7 @@ _SPELLINGS = {
     "tmrw": "tomorrow", "tmw": "tomorrow", "tmr": "tomorrow", "2moro": "tomorrow", "2morrow": "tomorrow",
     "tomoz": "tomorrow", "weds": "wed", "thur": "thu", "thurs": "thu", "tues": "tue", "tu": "tue",
     "th": "thu", "noonish": "noon", "midday": "noon", "u": "you", "pls": "please", "plz": "please",
+    "arvo": "afternoon",
     "cancle": "cancel", "cancell": "cancel", "cancl": "cancel", "cansel": "cancel", "resched": "reschedule",
     "wk": "week", "wks": "weeks", "r": "are", "wfm": "works for me", "yse": "yes", "ys": "yes",
     "thx": "thanks", "mtg": "meeting", "mtgs": "meetings", "moev": "move", "mvoe": "move",
@@ -1408,6 +1410,13 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
         re.compile(r",\s*(?:quindi|dunque|dus|donc|entonces|así\s+que|daher|deshalb|então|portanto)\s+", _I),
         ", so ",
     ),
+    # "a partir de 1 de fevereiro" (the month already in English): where a series starts
+    (re.compile(r"\ba\s+partir\s+de\s+(?=\d{1,2}\s+(?:of\s+)?[A-Z][a-z]+)", _I), "starting "),
+    # "todas as segundas às 8h30": every Monday (the plural, which the weekday table does not hold)
+    (
+        re.compile(r"\btodas\s+as\s+(segunda|ter[cç]a|quarta|quinta|sexta)s\b", _I),
+        lambda m: "every " + _PORTUGUESE_DAYS[m.group(1).lower()],
+    ),
     # "but" after a comma, where a refusal turns to another time ("Dienstag geht nicht, aber Mittwoch?")
     (re.compile(r",\s*(?:aber|pero|mais|mas|maar|ma|ale|ama|tapi)\s+", _I), ", but "),
     # an option picked by its place ("la segunda opción", "a segunda opção", "le premier créneau")
@@ -1422,7 +1431,8 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
     ),
     (
         re.compile(
-            r"\b(?:cancelar|cancelo|annuler|annule|absagen|abzusagen|annullare|annullo|afzeggen|"
+            r"\b(?:cancelar|cancelo|cancelamos|cancelemos|cancelarla|cancelarlo|annuler|annule|absagen|abzusagen|annullare|"
+            r"annullo|afzeggen|"
             r"odwołać|anulować|iptal\s+etmem|iptal\s+etmek|batalkan)\b",
             _I,
         ),
@@ -1433,6 +1443,8 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
         re.compile(
             r"\b(?:cambiar|reprogramar|d[ée]caler|verschieben|verlegen|spostare|rimandare|remarcar|adiar|"
             r"verzetten|przełożyć|ertelemek|jadwal\s+ulang)\b|\bmover(?=\s+(?:la|el|a|o|nuestra|nossa)\b)|"
+            # "¿Podemos pasar la sesión del jueves al viernes?"
+            r"\bpasar(?=\s+(?:la|el|nuestra|nuestro)\s+(?:sesi[oó]n|reuni[oó]n|llamada|cita|encuentro)\b)|"
             # "mudar" of a meeting or to a day ("mudar para quinta"; not "mudar para Lisboa", "mudar o voo")
             r"\bmudar(?=\s+(?:(?:(?:a|o)\s+)?(?:(?:nossa|nosso|minha|meu)\s+)?(?:reuni|sess|encontro|chamada|call|hor|"
             r"dia|data|mentoria|conversa)|"
@@ -1493,7 +1505,8 @@ _FOREIGN_TIME_LOOKED_FOR = """
     abends nachmittags nachmittag soir midi mañana manana manhã manha mattina mattino pagi morgens
     vormittags matin demain amanhã amanha domani jutro yarın yarin besok morgen aujourd hoy hoje oggi
     heute vandaag dzisiaj dziś bugün hari semana semaine woche volgende settimana tygodniu día dia
-    cancelar cancelo cancela absagen abzusagen afzeggen odwołać anulować iptal batalkan cambiar mover
+    cancelar cancelo cancela cancelamos cancelemos cancelarla cancelarlo pasar absagen abzusagen afzeggen
+    odwołać anulować iptal batalkan cambiar mover
     reprogramar décaler decaler reporter verschieben verlegen ausweichen klappt spostare rimandare
     remarcar adiar
     verzetten przełożyć ertelemek jadwal misma mesmo mesma zelfde même meme gleiche gleichen selbe selben
@@ -1727,12 +1740,14 @@ _DIGIT_REWRITES: tuple[_Rewrite, ...] = (
     (
         _BARE_RANGE_LOOK,
         re.compile(
-            rf"\b(?P<day>{WEEKDAY_NAME}|today|tomorrow)\s+(?:from\s+)?(?P<h1>1[0-2]|0?[1-9])(?::(?P<m1>[0-5]\d))?"
+            rf"\b(?P<day>(?:{WEEKDAY_NAME}|today|tomorrow)(?:\s+(?:morning|afternoon|evening))?)\s+(?:from\s+)?"
+            r"(?P<h1>1[0-2]|0?[1-9])(?::(?P<m1>[0-5]\d))?"
             r"\s*(?:-|to|till|until)\s*(?P<h2>1[0-2]|0?[1-9])(?::(?P<m2>[0-5]\d))?"
             r"(?![:\d]|\s*(?:am|pm|[ap]\b|a\.m|p\.m|o'?\s*clock|people|persons|days?|weeks?|hours?|hrs?|mins?|minutes|"
             r"months?|times|of\b|[hu]\b|uhr\b))"
             # offered, not what the sender has on then ("Wed 1-2 is lunch, so 3pm?")
-            r"(?=\s*(?:[?.!]|$|or\b|works?\b|would\b|is\s+(?:good|fine|great|ok)|for\s+me\b|please\b|ok\b|okay\b))",
+            r"(?=\s*(?:[?.!]|$|or\b|works?\b|would\b|is\s+(?:good|fine|great|ok)|for\s+me\b|please\b|ok\b|okay\b|"
+            r"if\s+(?:that|it)\s+(?:suits|works)\b))",
             _I,
         ),
         _bare_range,
@@ -2661,7 +2676,7 @@ def read_times(
 #: The time said just before refused ("…, so let's definitely not meet then", "so not then").
 _NOT_THEN = re.compile(
     r"\b(?:(?:let'?s|we\s+(?:should|shouldn'?t|can'?t)|better)\s+(?:\w+\s+)?not\s+meet\s+then|"
-    r"(?:so\s+)?not\s+then|(?:so\s+)?that'?s\s+out|(?:so\s+)?no\s+meeting\s+then)\b(?!\s*\?)"
+    r"(?:so\s+)?(?<!if\s)not\s+then|(?:so\s+)?that'?s\s+out|(?:so\s+)?no\s+meeting\s+then)\b(?!\s*\?)"
 )
 #: A time said again as the other side reads it ("…, which should be 8am Friday for you", "that's
 #: 3pm your time"): the same instant, not a second option.
@@ -2863,8 +2878,10 @@ def _read_clause(
                 facts.waiting.append(item)
             clause.vague = clause.vague or (offers and bool(_OFFER.search(low)))
             continue
-        # A day and a time with little else ("Tue 3pm") offer themselves; a time alone needs a cue.
-        if not offers or not (cue or (item.day is not None and _mostly_times(clause.text, found))):
+        # A day and a time with little else ("Tue 3pm") offer themselves; a time alone needs a cue,
+        # or to be the one named within a window ("Thursday from 2pm, say 3pm").
+        named = windows and _NAMED_IN_WINDOW.search(low, max(0, item.start - 12), item.end) is not None
+        if not offers or not (cue or named or (item.day is not None and _mostly_times(clause.text, found))):
             continue
         start = datetime.combine(day, clock, tzinfo=item.zone or zone)
         if _ISH.match(low, item.end, item.end + 6):
