@@ -1012,6 +1012,9 @@ def _cancel(reading: Reading, situation: Situation, used: set[int]) -> list[Inte
             named = days or [day for said in refused for day in said]
             if not named and _THAT_ONE.search(clause.low):
                 named = _day_meant(reading, clause, situation)
+            elif not named and _CANCEL_IT.search(clause.low):
+                # "The Dec 22 session we can't do, so let's cancel it": a day said of a meeting.
+                named = _day_meant(reading, clause, situation, of_a_meeting=True)
             reason = _BECAUSE.search(clause.low, called_off.end())
             if reason is not None and clause.days:
                 # "skip tomorrow's since we're meeting Wednesday anyway": the days after the
@@ -1028,16 +1031,21 @@ def _cancel(reading: Reading, situation: Situation, used: set[int]) -> list[Inte
     return []
 
 
-def _day_meant(reading: Reading, called_off: Clause, situation: Situation) -> list[date]:
+def _day_meant(
+    reading: Reading, called_off: Clause, situation: Situation, of_a_meeting: bool = False
+) -> list[date]:
     """The day "cancel that one" means: the one day still ahead said elsewhere in the reply ("I'll
     be travelling on Dec 15, so please cancel that one", "Please cancel that one - I'm away on
     Dec 22"), leaving out days said to be fine ("Dec 15: I'm travelling. Dec 22: fine.") and days
-    past ("Our Dec 1 call was great!"); none when that is not one day."""
+    past ("Our Dec 1 call was great!"); none when that is not one day. `of_a_meeting`: only days
+    said beside a meeting's word ("the Dec 22 session"; not "I'm in Paris until the 20th")."""
     today = situation.now.astimezone(situation.zone).date()
     days = {
         day
         for clause in reading.clauses
-        if clause is not called_off and not (_FINE.search(clause.low) and not _NO_LONGER.search(clause.low))
+        if clause is not called_off
+        and not (_FINE.search(clause.low) and not _NO_LONGER.search(clause.low))
+        and (not of_a_meeting or _A_MEETING_WORD.search(clause.low))
         for day in clause.days
         if day >= today
     }
@@ -1064,11 +1072,10 @@ _CANT_THE_DAY = re.compile(
     re.IGNORECASE,
 )
 #: A meeting called off by a day said elsewhere ("…on Dec 15, so please cancel that one").
-_THAT_ONE = re.compile(
-    rf"\bthat\s+(?:{_MEETING_WORDS}|day)\b|"
-    # "The Dec 22 session we can't do, so let's cancel it", "… así que mejor la cancel(amos)"
-    r"\b(?:cancel|skip|scrap|drop)\s+(?:it|that)\b|\b(?:la|lo)\s+cancel\b"
-)
+_THAT_ONE = re.compile(rf"\bthat\s+(?:{_MEETING_WORDS}|day)\b")
+#: "… so let's cancel it", "… así que mejor la cancel(amos)": the meeting named elsewhere, if one is.
+_CANCEL_IT = re.compile(r"\b(?:cancel|skip|scrap|drop)\s+(?:it|that)\b|\b(?:la|lo)\s+cancel\b")
+_A_MEETING_WORD = re.compile(rf"\b(?:{_MEETING_WORDS}s?|sesi[oó]n|reuni[oó]n|sess[aã]o|sitzung|termin)\b")
 #: The most days one reply calls off one by one (more is a range, or a series' end).
 MAX_DAYS_CALLED_OFF = 6
 #: A range of meetings to call off, which is neither one nor all of them.
