@@ -246,9 +246,12 @@ _NOT_CANCEL = re.compile(
     r"(?:\w+\s+)?(?:got\s+|was\s+|were\s+|is\s+|has\s+been\s+)?cancel|"
     # the sender's own other things ("I cancelled my gym membership", "had to cancel my trip"), and
     # a room or a booking ("Shall I cancel the meeting room I booked?"), not the meeting
-    rf"\bcancel(?:l?ed|l?ing)?\s+(?:my|his|her|their)\s+(?!(?:[\w-]+\s+)?(?:{MEETING_NOUNS}|sessions|meetings|calls|1:1|"
-    rf"slot|spot|booking|appointment|mentoring|{WEEKDAY_IN_FULL}|tomorrow|today)\b)(?!{WEEKDAY_IN_FULL}|tomorrow|today)|"
-    r"\bcancel(?:l?ed|l?ing)?\s+(?:the|our|that)\s+(?:meeting\s+)?(?:room|table|hotel|order|subscription|membership)\b",
+    r"\bcancel(?:l?ed|l?ing)?\s+(?:my|his|her|their)\s+(?:[\w'-]+\s+){0,2}(?:gym|membership|trip|flight|dentist|doctor|"
+    r"lunch|dinner|breakfast|plans?|class|classes|lesson|reservation|subscription|holiday|vacation|travel|hotel|order|"
+    r"tickets?|train|party|appointment\s+with|booking\s+at)\b|"
+    r"\bcancel(?:l?ed|l?ing)?\s+(?:the|our|that)\s+(?:meeting\s+)?(?:room|table|hotel|order|subscription|membership|"
+    r"reservation|booking\s+(?:for|of|at)\s+the\s+(?:room|table|restaurant))\b|"
+    r"\bcancel\s+(?:la|el)\s+(?:reserva|mesa|sala|vuelo|viaje)\b",
 )
 _CANCEL_ALL = re.compile(
     r"\b(?:cancel\s+(?:them\s+)?all|cancel\s+everything(?!\s+(?:from|after|before|until|in|on)\b)|"
@@ -326,7 +329,7 @@ _MOVED_FROM = re.compile(
     # "the Jan 7 one: can we do Jan 8 instead?": the meeting named first, then its new time.
     # ("For the Jan 19 session only, could we do Wednesday the 20th at 3 instead?")
     rf"\b(?:the|our)\s+(?P<named>(?:{WEEKDAY_WORD}|{_MONTH_DAY})(?:'?s)?)\s+{MEETING_NOUNS}(?:\s+only)?\s*[:,\-–—]"
-    r"(?=.{0,80}\binstead\b)|"
+    r"(?=[^.]{0,80}\b(?:could|can|shall|would)\s+we\b[^.]{0,60}\binstead\b)|"
     # "… at 12:30 instead of our Tuesday call?", "… instead of the Thursday 11th one": the meeting
     # replaced, not the day of the new time.
     rf"\b(?:instead\s+of|rather\s+than)\s+(?:our\s+|the\s+|my\s+)?(?P<instead>(?:{WEEKDAY_WORD}"
@@ -447,7 +450,7 @@ _NOT_OUR_MOVE = re.compile(
     # than move it, let's just skip this one"), a deadline's ("is there room to push it?"), pushing
     # back as resisting ("push back in writing"), moving on in life ("move to a data science role")
     r"\b(?:manager|boss|team|colleague|client|he|she|they)\s+(?:\w+\s+)?(?:wants?|asked|needs?|decided|is\s+going)\s+to\s+"
-    r"(?:move|reschedule|push|shift)\b(?!\s+(?:our|the|this)\s+(?:meeting|session|call|catch-?up)\b|\s+it\b)|"
+    r"(?:move|reschedule|push|shift)\b(?!\s+(?:our|this)\s+(?:meeting|session|call|catch-?up)\b(?!\s+with\b))|"
     r"\b(?:rather\s+than|instead\s+of)\s+(?:mov|re-?schedul|push|shift)\w*\b|"
     r"\broom\s+to\s+(?:push|move|shift)\s+(?:it|this|that)(?=\s*(?:[?.!,]|$))|"
     r"\bpush(?:ed|ing)?\s+back\s+(?:in|against|hard|when|if)\b|"
@@ -456,8 +459,8 @@ _NOT_OUR_MOVE = re.compile(
 _CONFIRM_ANYWHERE = re.compile(
     r"\bi\s+(?:hereby\s+)?confirm\b|"
     # "I am agree with the hour you propose", "I agree to the proposed time"
-    r"\bi\s+(?:am\s+)?agree[ds]?\s+(?:with|to)\s+(?:the|this|that|your)\s+(?:proposed\s+|suggested\s+)?"
-    r"(?:hour|time|date|day|proposal|slot|option)\b|\b(?:the|that|this)\s+(?:proposed\s+|suggested\s+)?(?:date|time|slot|day|option)\s+"
+    r"(?<!sure\s)(?<!n't\s)(?<!not\s)\bi\s+(?:am\s+)?agree[ds]?\s+(?:with|to)\s+(?:the|this|that|your)\s+"
+    r"(?:proposed\s+|suggested\s+)?(?:hour|time|date|day|proposal|slot|option)\b(?!\s+(?:only|if|but|as\s+long)\b)|\b(?:the|that|this)\s+(?:proposed\s+|suggested\s+)?(?:date|time|slot|day|option)\s+"
     r"(?:is\s+(?:fine|good|great|perfect|ok(?:ay)?|convenient|best|ideal|no\s+problem)|works|suits)\b(?!\s+not)|\bi\s+(?:will|'ll)\s+be\s+(?:available|free|there)\b|"
     r"\b(?:would|will|does|should)\s+suit\s+(?:me|us)\b|\bworks\s+for\s+(?:me|us)\b|\bsounds\s+(?:good|great|perfect)\b|"
     # "Noted, will join at the said time." (not "Not sure I will attend at the proposed time")
@@ -1696,8 +1699,7 @@ _MESSAGE = at_word_start(
     # (not when a time follows, which the tool goes with: "Can we meet on Zoom Thursday at 3?")
     r"(?:can|could)\s+we\s+(?:do\s+it\s+|meet\s+|have\s+it\s+)?(?:on|via|over)\s+(?:zoom|teams|google\s+meet|webex|the\s+phone)\b"
     r"(?![^.!?]*\b(?:\d|mon|tue|wed|thu|fri|sat|sun|tomorrow|today))",
-    r"(?:on|via|over)\s+(?:zoom|teams|google\s+meet|webex|the\s+phone)\s+(?:please|pls|if\s+possible|ideally)\b"
-    r"(?![^.!?]*\b(?:\d|mon|tue|wed|thu|fri|sat|sun|tomorrow|today))",
+    r"(?:on|via|over)\s+(?:zoom|teams|google\s+meet|webex|the\s+phone)\s+(?:please|pls|if\s+possible|ideally)\b",
     # a self-introduction beside a time ("I'm Maya, I lead the data team here")
     r"i\s+(?:lead|run|manage|head)\s+(?:the|a|an|our)\s+\w+(?![^.!?]{0,15}\b(?:at|on|from)\s+\d)",
     r"my\s+name\s+is\b",

@@ -477,8 +477,8 @@ _BUSY = re.compile(
     r"(?:is|'s)\s+(?:a\s+bit\s+|really\s+|pretty\s+)?(?:tough|tricky|difficult|hard|rough|impossible|bad)\b|"
     r"^not\b|\b(?:is|'s|are)\s+(?:a\s+bit|bit|rather|quite|a\s+little|way|much)\s+(?:too\s+)?(?:late|early)\b|"
     r"(?<!not\s)\btoo\s+(?:late|early)\s+for\s+me\b|"
-    r"(?:my|our|the|a|an|his|her|their)\s+(?!(?:\w+\s+)?(?:slot|time|option|window|gap|availability|opening|choice|"
-    r"preference|best|suggestion|proposal|idea)s?\b)"
+    r"(?:my|our|the|a|an|his|her|their)\s+(?!(?:\w+\s+)?(?:slot|time|option|window|gap|availability|opening|choice)s?\b|"
+    r"(?<=my\s)(?:preference|suggestion|proposal|idea)s?\b|(?<=the\s)best\s+for\s+(?:me|us)\b)"
     r"(?:[\w'-]+\s+){0,3}(?:is|are|was|starts?|begins?|ends?|runs?|"
     r"happens?|lands?|departs?|leaves?|closes?|(?<!is\s)(?<!are\s)(?<!wide\s)opens?|turns?)\s+"
     r"(?:on|at|from|this|next|tomorrow|today|tonight|every|"
@@ -1067,6 +1067,10 @@ _CLAUSE_EDGE = re.compile(
 )
 
 
+#: A Portuguese offer's opening ("Que tal …", "Pode ser …", "Podemos …", "Vamos …").
+_ASKED_IN_PORTUGUESE = re.compile(r"\b(?:que\s+tal|pode\s+ser|podemos|vamos|proponho|sugiro)\b", _I)
+
+
 def _said_without_no(match: re.Match[str], english: str) -> str:
     """`english` for what `match` says, if its clause says no nowhere and asks nothing ("Passt
     dir Dienstag?", "El martes me va a ser imposible", "El miércoles es difícil, pero …" keeps its
@@ -1415,7 +1419,11 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
     # "todas as segundas às 8h30": every Monday (the plural, which the weekday table does not hold)
     (
         re.compile(r"\btodas\s+as\s+(segunda|ter[cç]a|quarta|quinta|sexta)s\b", _I),
-        lambda m: "every " + _PORTUGUESE_DAYS[m.group(1).lower()],
+        lambda m: (
+            "every " + _PORTUGUESE_DAYS[m.group(1).lower()]
+            if _ASKED_IN_PORTUGUESE.search(m.string, max(0, m.start() - 25), m.start())
+            else m.group(0)  # a habit said ("faço ginástica todas as segundas às 8h"), not an offer
+        ),
     ),
     # "but" after a comma, where a refusal turns to another time ("Dienstag geht nicht, aber Mittwoch?")
     (re.compile(r",\s*(?:aber|pero|mais|mas|maar|ma|ale|ama|tapi)\s+", _I), ", but "),
@@ -1431,8 +1439,7 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
     ),
     (
         re.compile(
-            r"\b(?:cancelar|cancelo|cancelamos|cancelemos|cancelarla|cancelarlo|annuler|annule|absagen|abzusagen|annullare|"
-            r"annullo|afzeggen|"
+            r"\b(?:cancelar|cancelo|cancelamos|annuler|annule|absagen|abzusagen|annullare|annullo|afzeggen|"
             r"odwołać|anulować|iptal\s+etmem|iptal\s+etmek|batalkan)\b",
             _I,
         ),
@@ -1444,7 +1451,7 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
             r"\b(?:cambiar|reprogramar|d[ée]caler|verschieben|verlegen|spostare|rimandare|remarcar|adiar|"
             r"verzetten|przełożyć|ertelemek|jadwal\s+ulang)\b|\bmover(?=\s+(?:la|el|a|o|nuestra|nossa)\b)|"
             # "¿Podemos pasar la sesión del jueves al viernes?"
-            r"\bpasar(?=\s+(?:la|el|nuestra|nuestro)\s+(?:sesi[oó]n|reuni[oó]n|llamada|cita|encuentro)\b)|"
+            r"\bpasar(?=\s+(?:la|el|nuestra|nuestro)\s+(?:sesi[oó]n|reuni[oó]n|llamada|cita|encuentro)\b(?!\s+con\b))|"
             # "mudar" of a meeting or to a day ("mudar para quinta"; not "mudar para Lisboa", "mudar o voo")
             r"\bmudar(?=\s+(?:(?:(?:a|o)\s+)?(?:(?:nossa|nosso|minha|meu)\s+)?(?:reuni|sess|encontro|chamada|call|hor|"
             r"dia|data|mentoria|conversa)|"
@@ -1505,7 +1512,7 @@ _FOREIGN_TIME_LOOKED_FOR = """
     abends nachmittags nachmittag soir midi mañana manana manhã manha mattina mattino pagi morgens
     vormittags matin demain amanhã amanha domani jutro yarın yarin besok morgen aujourd hoy hoje oggi
     heute vandaag dzisiaj dziś bugün hari semana semaine woche volgende settimana tygodniu día dia
-    cancelar cancelo cancela cancelamos cancelemos cancelarla cancelarlo pasar absagen abzusagen afzeggen
+    cancelar cancelo cancela cancelamos pasar absagen abzusagen afzeggen
     odwołać anulować iptal batalkan cambiar mover
     reprogramar décaler decaler reporter verschieben verlegen ausweichen klappt spostare rimandare
     remarcar adiar
