@@ -10,7 +10,6 @@ sender is answering; `dispatch` maps each intent, in that situation, to its acti
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
@@ -24,7 +23,7 @@ from concierge.actions.introductions import thread_subject
 from concierge.config import Settings
 from concierge.db import insert_all_unless_exist
 from concierge.inbound import ParsedMessage
-from concierge.inbound.intents import Situation, strip_reply_prefixes
+from concierge.inbound.intents import Situation, says_more_than_a_request, strip_reply_prefixes
 from concierge.keys import reply_key_for
 from concierge.mail.ics import Invite
 from concierge.models import (
@@ -208,9 +207,6 @@ def situation_of(
 #: The notices that tell of a meeting called off or moved, or of a time refused: the sender's own
 #: words go with them when they say more than the request (a reason, an apology, a promise).
 _TOLD_WITH_WORDS = frozenset({"cancelled", "move_asked", "declined"})
-_SENTENCE_END = re.compile(r"[.!?;]+\s+|\n+")
-#: A reply of one sentence of this many words or fewer is taken for the request alone.
-_BARE_REQUEST_WORDS = 12
 
 
 def _with_their_words(turn: Turn, notice: Notice) -> None:
@@ -223,10 +219,8 @@ def _with_their_words(turn: Turn, notice: Notice) -> None:
     if "passed_on" in kinds or not (kinds & _TOLD_WITH_WORDS or moving):
         return
     text = turn.parsed.text.strip()
-    sentences = [part for part in _SENTENCE_END.split(text) if any(c.isalpha() for c in part)]
-    if len(sentences) < 2 and len(text.split()) <= _BARE_REQUEST_WORDS:
-        return
-    notice.blocks.append({"kind": "passed_on", "from": turn.sender.display_name, "text": text})
+    if says_more_than_a_request(text):
+        notice.blocks.append({"kind": "passed_on", "from": turn.sender.display_name, "text": text})
 
 
 def send_what_was_said(turn: Turn) -> None:
@@ -265,11 +259,11 @@ def send_what_was_said(turn: Turn) -> None:
         member = members.get(person_id)
         if member is None:
             continue
+        _with_their_words(turn, notice)
         # Always in the mentorship's conversation, on their own key of it, with their enrolment
         # (read with the reply's key: none to look up here), even when the reply answered an
         # agenda or log prompt: a question put to them there would be read as their agenda.
         key = member.conversation_key
-        _with_their_words(turn, notice)
         calendars = notice.calendars or [None]
         for number, calendar in enumerate(calendars):
             queue_email(

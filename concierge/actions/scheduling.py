@@ -373,8 +373,7 @@ def reschedule(turn: Turn, intent: Intent) -> None:
                              "for example “Tuesday at 3pm”.")  # fmt: skip
         return
     if upcoming:
-        # A move keeps the meeting's place unless the reply names another ("on Zoom" stays said).
-        _offer(turn, [replace(o, location=o.location or meeting.location) for o in upcoming], meeting)
+        _offer(turn, [_keeping_place(o, meeting) for o in upcoming], meeting)
         return
     if past:
         _say_past(turn, past)
@@ -501,6 +500,22 @@ def cancel(turn: Turn, intent: Intent) -> None:
         _cancel_meetings(turn, singles, whole_series=None, reason="cancelled")
 
 
+def _close_pending_for(turn: Turn, meetings: list[Meeting]) -> Proposal | None:
+    """Close the new time waiting for one of `meetings` ("Monday is no good either, let's just
+    cancel Thursday"), so that a later "yes" to it books no meeting called off; the proposal
+    closed, if any: declined by whoever it asked, else withdrawn by its proposer."""
+    pending = turn.pending
+    if pending is None or pending.status != "pending" or pending.meeting_id not in {m.id for m in meetings}:
+        return None
+    _close(turn, pending, "declined" if turn.sender.id in (pending.asked_ids or []) else "withdrawn")
+    return pending
+
+
+def _keeping_place(option: Option, meeting: Meeting) -> Option:
+    """A move keeps the meeting's place unless the reply names another ("on Zoom" stays said)."""
+    return replace(option, location=option.location or meeting.location)
+
+
 def _withdraw(turn: Turn) -> None:
     """Take back the sender's own waiting proposal (once per message, however many cancels)."""
     if not turn.once("withdraw"):
@@ -519,21 +534,14 @@ def _withdraw(turn: Turn) -> None:
 def _cancel_meetings(
     turn: Turn, meetings: list[Meeting], whole_series: MeetingSeries | None, reason: str
 ) -> None:
-    """Cancel meetings: each member's calendar gets a CANCEL (one for a whole series)."""
+    """Cancel meetings: each member's calendar gets a CANCEL (one for a whole series), and a new
+    time waiting for one of them is closed with them (its proposer is told)."""
     members = _members(turn)
     for meeting in meetings:
         meeting.status = "cancelled"
         meeting.cancelled_at = turn.now
         meeting.sequence += 1
-    # A new time waiting for one of them goes with it ("Monday is no good either, let's just
-    # cancel Thursday"): a later "yes" to it must not book a meeting called off.
-    pending = turn.pending
-    moved_off = (
-        pending is not None and pending.status == "pending" and pending.meeting_id in {m.id for m in meetings}
-    )
-    if moved_off:
-        assert pending is not None
-        _close(turn, pending, "declined" if turn.sender.id in (pending.asked_ids or []) else "withdrawn")
+    closed = _close_pending_for(turn, meetings)
     if whole_series is not None:
         whole_series.status = "cancelled"
         whole_series.sequence += 1
@@ -551,7 +559,7 @@ def _cancel_meetings(
             "when": when,
             "all": whole_series is not None or len(meetings) > 1,
             "declined": reason == "declined",
-            "their_time_off": moved_off and pending is not None and pending.proposer_id == person.id,
+            "their_time_off": closed is not None and closed.proposer_id == person.id,
         }
         turn.tell(person, block, calendars[0])
         for calendar in calendars[1:]:
@@ -581,8 +589,8 @@ def _book(turn: Turn, option: Option, moving: Meeting | None, proposer: Person |
     if moving is not None:
         moving.starts_at = option.start
         moving.duration_minutes = option.duration
-        moving.location = option.location or moving.location
-        option = replace(option, location=moving.location)  # said with the move, as the invite has it
+        option = _keeping_place(option, moving)  # said with the move, as the invite has it
+        moving.location = option.location
         moving.sequence += 1
         moving.move_asked_by_id = None
         calendar = _meeting_calendar(turn, moving, "REQUEST")

@@ -651,6 +651,18 @@ def _sentences(text: str) -> list[str]:
     return [line.strip() for line in re.split(r"(?<=[.!?])\s+|\n+", text) if line.strip()]
 
 
+#: A reply of one sentence of this many words or fewer is taken for a request alone.
+_BARE_REQUEST_WORDS = 12
+
+
+def says_more_than_a_request(text: str) -> bool:
+    """Whether a reply says more than its request ("Unfortunately I have to cancel Friday - my
+    daughter is sick. I'll send a new time next week."; not "Please cancel Friday." nor "Can we
+    move it to Thursday at 11am?"): two sentences or more, or one long one."""
+    sentences = [line for line in _sentences(text) if _LETTERS.search(line)]
+    return len(sentences) > 1 or len(text.split()) > _BARE_REQUEST_WORDS
+
+
 def only_courtesy(text: str) -> bool:
     """The reply says nothing but courtesy ("Thanks!", "ok", "Hi Maya, … Best, Ana")."""
     if _LATER_COMMANDS.match(text):
@@ -1628,8 +1640,6 @@ def _where_named(text: str, when: datetime) -> tuple[int, int] | None:
     return None
 
 
-#: In a reply that schedules, what else it says is mostly about the scheduling ("this week is
-#: packed", "I'm an early bird anyway"); these mark what is meant for the other person.
 #: What the sender has on at a time, said as the reason for another ("I've got a dentist appt at
 #: 3"): no news (not "I got the second-round interview", "I got a meeting at my dream company
 #: this Thursday!", "I got a call from the recruiter today").
@@ -1638,6 +1648,8 @@ _AN_ENGAGEMENT = (
     r"school\s+run|pick-?up)\b"
     r"(?=[^.!?]{0,20}\b(?:at|on|tomorrow|today|tonight|this|then|\d))"
 )
+#: In a reply that schedules, what else it says is mostly about the scheduling ("this week is
+#: packed", "I'm an early bird anyway"); these mark what is meant for the other person.
 _MESSAGE = at_word_start(
     r"looking\s+forward\b",
     r"(?:i'?ll|i\s+will|i'?m\s+going\s+to|i\s+am\s+going\s+to)\s+(?:bring|share|read|keep|prepare|finish|"

@@ -15,7 +15,8 @@ small rules here settle what a person means, where the library reads it otherwis
 - sentences about the past or about other commitments ("I was busy on Tuesday", "my review is
   on Friday at 2pm") hold no proposal, nor do numbers that only look like times (phone
   numbers, versions, scores, "9-5", "24/7", "1:1");
-- a duration ("for 30 minutes", "3-3:30") applies to every option; a video link, a named tool
+- a duration ("for 30 minutes") applies to every option, and a range ("3-3:30") to its own (each
+  option its range's length when every option is one); a video link, a named tool
   or a place in words ("at the library") is the place; "every other Tuesday" is a repeat (an RRULE).
 
 The library and its grammar load once per process (`warm_up()` at worker start).
@@ -73,6 +74,13 @@ MONTHS = (
     "january", "february", "march", "april", "may", "june",
     "july", "august", "september", "october", "november", "december",
 )  # fmt: skip
+#: A weekday's place in its month, as said, and its number (-1: the last); each number as said.
+_NTH = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "last": -1}
+_NTH_SAID = "|".join(_NTH)
+_NTH_WORDS = {1: "first", 2: "second", 3: "third", 4: "fourth", -1: "last"}
+#: The weekdays as an RRULE writes them (BYDAY), Monday first.
+_RRULE_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+_RRULE_DAY = "(?:" + "|".join(_RRULE_DAYS) + ")"
 
 #: The hours in words ("at two").
 _NUMBERS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
@@ -563,6 +571,8 @@ def _windows(low: str) -> list[int]:
 
 
 _NAMED_IN_WINDOW = re.compile(r"\b(?:say|ideally|preferably)\W+\d")
+#: How far before a time its "say"/"ideally" is looked for ("…, say 3pm").
+_NAMED_REACH = 12
 #: Another option turned to after a comma ("…, or Wednesday at 12:30").
 _COMMA_OR = re.compile(r",\s*or\b")
 _VAGUE = re.compile(
@@ -879,9 +889,14 @@ _DAY_MONTH_YEAR = re.compile(
 )
 
 
+def _month_number(word: str) -> int:
+    """1-12 for a month's English name or its first three letters ("Jan", "january")."""
+    return [m[:3] for m in MONTHS].index(word.lower()[:3]) + 1
+
+
 def _month_first(match: re.Match[str]) -> str:
     """ "12 January 2027, 16:00" → "January 12, 2027 at 16:00", as the library reads it."""
-    month = [m[:3] for m in MONTHS].index(match.group(2).lower()) + 1
+    month = _month_number(match.group(2))
     time_follows = " at " if match.group(4) else ""
     return f"{MONTHS[month - 1].title()} {int(match.group(1))}, {match.group(3)}{time_follows}"
 
@@ -1067,6 +1082,11 @@ _CLAUSE_EDGE = re.compile(
 )
 
 
+#: "…, but not for me" in the languages read ("maar voor mij niet", "aber für mich nicht").
+_NOT_FOR_ME = (
+    r"(?:maar|aber|pero|mais|mas|ma|but)\s+(?:voor\s+mij|für\s+mich|para\s+m[ií]|pour\s+moi|per\s+me|"
+    r"for\s+me|para\s+mim)\s+(?:niet|nicht|no|non|pas|n[ãa]o|not)"
+)
 #: A Portuguese offer's opening ("Que tal …", "Pode ser …", "Podemos …", "Vamos …").
 _ASKED_IN_PORTUGUESE = re.compile(r"\b(?:que\s+tal|pode\s+ser|podemos|vamos|proponho|sugiro)\b", _I)
 
@@ -1090,11 +1110,7 @@ def _said_without_no(match: re.Match[str], english: str) -> str:
     return match.group(0) if asks or not_mine or _NO_IN_THOSE_LANGUAGES.search(clause) else english
 
 
-_BUT_NOT_FOR_ME = re.compile(
-    r"\W*(?:maar|aber|pero|mais|mas|ma|but)\s+(?:voor\s+mij|für\s+mich|para\s+m[ií]|pour\s+moi|per\s+me|"
-    r"for\s+me|para\s+mim)\s+(?:niet|nicht|no|non|pas|n[ãa]o|not)\b",
-    re.IGNORECASE,
-)
+_BUT_NOT_FOR_ME = re.compile(rf"\W*{_NOT_FOR_ME}\b", re.IGNORECASE)
 
 
 #: A part of the day in those languages: afternoon, morning or evening (the group that matched);
@@ -1374,7 +1390,7 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
             r"(?<!\bmeer\s)\bkan\s+ik\s+(?:dan\s+|helaas\s+)?niet\b(?!\s+(?:vragen|wachten|geloven)\b)|"
             r"\bgeht\s+(?:bei\s+mir\s+)?(?:leider\s+)?nicht\b|\bne\s+me\s+convient\s+pas\b|"
             # "…, maar voor mij niet", "…, aber für mich nicht": not for the sender
-            r"\b(?:maar|aber|pero|mais)\s+(?:voor\s+mij|für\s+mich|para\s+m[ií]|pour\s+moi)\s+(?:niet|nicht|no|pas)\b|"
+            rf"\b{_NOT_FOR_ME}\b|"
             # "(Am Dienstag) klappt es (bei mir) leider nicht mehr" (not "das Büro klappt nicht mehr")
             r"(?:^|(?<=day\s)|(?<=tomorrow\s))klappt\s+(?:es\s+)?(?:bei\s+mir\s+)?(?:leider\s+)?nicht(?:\s+mehr)?\b(?!\s+(?:so|mit|wegen)\b)|"
             r"\bce\s+n'est\s+pas\s+(?:bon|possible)\b|\bça\s+ne\s+marche\s+pas\b|"
@@ -1651,6 +1667,16 @@ def _spoken_minutes(match: re.Match[str]) -> str:
 _MOVE_WORDS = re.compile(r"\b(?:mov|push|shift|chang|switch|bump|re-?schedul)", _I)
 
 
+#: A range said of one meeting runs 15 minutes to 3 hours; a longer one is when someone is free or
+#: busy ("9-5", "dalle 9:00 alle 18:00"), and is left as written for the window rules.
+SHORTEST_RANGED, LONGEST_RANGED = 15, 180
+
+
+def _a_meetings_length(minutes: int) -> bool:
+    """Whether a range of `minutes` is one meeting's length (`SHORTEST_RANGED`-`LONGEST_RANGED`)."""
+    return SHORTEST_RANGED <= minutes <= LONGEST_RANGED
+
+
 _BARE_RANGE_LOOK = re.compile(r"\d\s*(?:-|to\b|till\b|until\b)\s*\d", _I)
 
 
@@ -1667,7 +1693,7 @@ def _bare_range(match: re.Match[str]) -> str:
         return f"{hour % 12 or 12}{f':{minute:02d}' if minute else ''}{'pm' if hour >= 12 else 'am'}"
 
     start, end = minutes(match["h1"], match["m1"]), minutes(match["h2"], match["m2"])
-    if not 15 <= end - start <= 180:
+    if not _a_meetings_length(end - start):
         return match.group(0)
     return f"{match['day']} {said(start)}-{said(end)}"
 
@@ -1677,7 +1703,7 @@ def _clock_range(match: re.Match[str]) -> str:
     range is left as written ("lavoro dalle 9:00 alle 18:00": working hours)."""
     start = int(match.group(1)) * 60 + int(match.group(2))
     end = int(match.group(3)) * 60 + int(match.group(4))
-    if not 15 <= end - start <= 180:
+    if not _a_meetings_length(end - start):
         return match.group(0)
     return f"{match.group(1)}:{match.group(2)}-{match.group(3)}:{match.group(4)}"
 
@@ -2530,9 +2556,7 @@ def _days(masked: str, found: list[_Found], today: date, zone_name: str) -> list
         if any(start <= match.start() < end or match.start() <= start < match.end() for start, end in taken):
             continue
         if match.re is _MONTH_DAY:
-            month = [m[:3] for m in MONTHS].index(
-                (match.group("month") or match.group("month2")).lower()[:3]
-            ) + 1
+            month = _month_number(match.group("month") or match.group("month2"))
             number = int(match.group("day") or match.group("day2"))
             year = int(match.group("year")) if match.group("year") else None
             day = _roll_year(month, number, year, today)
@@ -2639,33 +2663,8 @@ def read_times(
     repeat = _repeat_of(clauses)
     low = _low(normalized)
     if repeat and facts.series_start is None and ("start" in low or "from" in low):
-        in_month = _STARTS_IN_MONTH.search(low)
-        relative = _STARTS_RELATIVE.search(low)
-        if in_month is not None:
-            month = [m[:3] for m in MONTHS].index(in_month.group("month")) + 1
-            first = _roll_year(month, 1, None, today)
-            facts.series_start = max(first, today) if first is not None else None
-        elif relative is not None:
-            facts.series_start = _relative_start(relative.group("when"), today)
-    by_weekday = _monthly_by_weekday(clauses, repeat)
-    if by_weekday is not None:
-        # "the first Tuesday of each month at noon": the first such day to come (or from the start).
-        nth, weekday = by_weekday
-        repeat = f"FREQ=MONTHLY;BYDAY={nth}{_RRULE_DAYS[weekday]}"
-        earliest = local_now
-        if facts.series_start is not None:
-            earliest = max(earliest, datetime.combine(facts.series_start, time(), tzinfo=local_now.tzinfo))
-        options = [_nth_weekday_from(nth, weekday, options[0], earliest)]
-    elif repeat == "FREQ=WEEKLY" and len(options) == 1 and (on := _weekly_days(clauses, options[0])):
-        # "every Tuesday and Thursday at 3": one series on both days, from the first of them to come.
-        repeat = "FREQ=WEEKLY;BYDAY=" + ",".join(
-            _RRULE_DAYS[d.weekday()] for d in sorted(on, key=date.weekday)
-        )
-        start = facts.series_start or today
-        firsts = [_first_on_or_after(datetime.combine(d, options[0].timetz()), start) for d in on]
-        options = [min(t if t >= local_now else t + timedelta(days=7) for t in firsts)]
-    elif facts.series_start is not None and repeat:
-        options = [_first_on_or_after(options[0], facts.series_start)]
+        facts.series_start = _series_start_said(low, today)
+    options, repeat = _series_first(clauses, options, repeat, facts.series_start, local_now)
     durations = _durations(_blank(_SHIFT, _low(normalized)), facts.durations, len(options))
     location = _location(text, clauses)
     return Reading(
@@ -2873,11 +2872,14 @@ def _read_clause(
         # "after lunch, say 1:30": the exact time named inside a window is offered.
         # (A window said before another option is not this one's: "8:30 before my staff meeting, or
         # Wednesday at 12:30".)
-        window = any(
+        named_in_window = bool(windows) and bool(
+            _NAMED_IN_WINDOW.search(low, max(0, item.start - _NAMED_REACH), item.end)
+        )
+        window = not named_in_window and any(
             item.start - 30 <= at < max(item.end, item.phrase_end or 0)
             and not (at < item.start and _COMMA_OR.search(low, at, item.start))
             for at in windows
-        ) and not _NAMED_IN_WINDOW.search(low, max(0, item.start - 12), item.end)
+        )
         if clock is None or day is None or window:
             if day is not None and clock is None and offers:
                 days_alone.append(day)
@@ -2887,8 +2889,9 @@ def _read_clause(
             continue
         # A day and a time with little else ("Tue 3pm") offer themselves; a time alone needs a cue,
         # or to be the one named within a window ("Thursday from 2pm, say 3pm").
-        named = windows and _NAMED_IN_WINDOW.search(low, max(0, item.start - 12), item.end) is not None
-        if not offers or not (cue or named or (item.day is not None and _mostly_times(clause.text, found))):
+        if not offers or not (
+            cue or named_in_window or (item.day is not None and _mostly_times(clause.text, found))
+        ):
             continue
         start = datetime.combine(day, clock, tzinfo=item.zone or zone)
         if _ISH.match(low, item.end, item.end + 6):
@@ -3065,8 +3068,8 @@ _BESIDE_WEEKDAY = re.compile(
 #: A day by its place among a month's weekdays ("the first Tuesday in January", "the 2nd Wednesday
 #: of March"): that date.
 _NTH_WEEKDAY_OF = re.compile(
-    rf"\b(?:the\s+)?(?P<nth>first|1st|second|2nd|third|3rd|fourth|4th|last)\s+(?P<day>{WEEKDAY_NAME})\s+"
-    r"(?:of|in)\s+(?P<month>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?(?!\s*\d)",
+    rf"\b(?:the\s+)?(?P<nth>{_NTH_SAID})\s+(?P<day>{WEEKDAY_NAME})\s+"
+    rf"(?:of|in)\s+(?P<month>{'|'.join(m[:3] for m in MONTHS)})[a-z]*\.?(?!\s*\d)",
     re.IGNORECASE,
 )
 
@@ -3077,15 +3080,10 @@ def _nth_weekdays_named(text: str, today: date) -> str:
         return text
 
     def pinned(match: re.Match[str]) -> str:
-        month = [m[:3] for m in MONTHS].index(match["month"].lower()[:3]) + 1
-        first = _roll_year(month, 1, None, today)
+        first = _roll_year(_month_number(match["month"]), 1, None, today)
         if first is None:
             return match.group(0)
-        weekday = _weekday_index(match["day"])
-        days = [first + timedelta(days=d) for d in range(31)]
-        days = [d for d in days if d.month == month and d.weekday() == weekday]
-        nth = _NTH[match["nth"].lower()]
-        return _date_words(days[nth - 1] if nth > 0 else days[-1])
+        return _date_words(_nth_weekday_of(first, _NTH[match["nth"].lower()], _weekday_index(match["day"])))
 
     return _NTH_WEEKDAY_OF.sub(pinned, text)
 
@@ -3118,7 +3116,7 @@ def _dates_pinned(text: str, today: date) -> str:
         written = _MONTH_DAY.search(match.group(2))
         if written is None:
             return match.group(0)
-        month = [m[:3] for m in MONTHS].index((written.group("month2") or "").lower()[:3]) + 1
+        month = _month_number(written.group("month2") or "")
         base = _roll_year(month, int(written.group("day2")), None, today)
         if base is None:
             return match.group(0)
@@ -3200,6 +3198,50 @@ def _shift_of(match: re.Match[str]) -> timedelta:
     return -delta if way in ("earlier", "forward", "up") else delta
 
 
+def _series_start_said(low: str, today: date) -> date | None:
+    """Where a series is said to start without a day: "starting in February" (its 1st, or today
+    if that is past), "starting next week" (its Monday), "next month", "the week after"."""
+    in_month = _STARTS_IN_MONTH.search(low)
+    if in_month is not None:
+        first = _roll_year(_month_number(in_month.group("month")), 1, None, today)
+        return max(first, today) if first is not None else None
+    relative = _STARTS_RELATIVE.search(low)
+    return _relative_start(relative.group("when"), today) if relative is not None else None
+
+
+def _series_first(
+    clauses: list[Clause],
+    options: list[datetime],
+    repeat: str | None,
+    start: date | None,
+    local_now: datetime,
+) -> tuple[list[datetime], str | None]:
+    """A series' first meeting and its rule: "the first Tuesday of each month at noon" (monthly
+    on that weekday, from the first such day to come), "every Tuesday and Thursday at 3" (weekly
+    on both, from the first of them to come), or a weekly series from the day it is said to start."""
+    by_weekday = _monthly_by_weekday(clauses, repeat)
+    if by_weekday is not None:
+        nth, weekday = by_weekday
+        earliest = local_now
+        if start is not None:
+            earliest = max(earliest, datetime.combine(start, time(), tzinfo=local_now.tzinfo))
+        return [
+            _nth_weekday_from(nth, weekday, options[0], earliest)
+        ], f"FREQ=MONTHLY;BYDAY={nth}{_RRULE_DAYS[weekday]}"
+    if repeat == "FREQ=WEEKLY" and len(options) == 1 and (on := _weekly_days(clauses, options[0])):
+        days = ",".join(_RRULE_DAYS[d.weekday()] for d in sorted(on, key=date.weekday))
+        firsts = [
+            _first_on_or_after(datetime.combine(d, options[0].timetz()), start or local_now.date())
+            for d in on
+        ]
+        return [
+            min(t if t >= local_now else t + timedelta(days=7) for t in firsts)
+        ], f"FREQ=WEEKLY;BYDAY={days}"
+    if start is not None and repeat:
+        return [_first_on_or_after(options[0], start)], repeat
+    return options, repeat
+
+
 #: A series said to start in a month, with no day ("starting in February", "from January on").
 _STARTS_IN_MONTH = re.compile(
     r"\b(?:starting|beginning|commencing|from)\s+(?:in\s+)?(?P<month>jan|feb|mar|apr|(?<=in\s)may|jun|jul|aug|sep|oct|nov|dec)"
@@ -3229,13 +3271,10 @@ def _relative_start(when: str, today: date) -> date:
 #: Friday of the month", "every first Monday", "monthly on the second Wednesday" (not "every second
 #: Wednesday", which is every other week).
 _NTH_WEEKDAY = re.compile(
-    r"\b(?P<every>(?:every|each)\s+)?(?:the\s+)?(?P<nth>first|1st|second|2nd|third|3rd|fourth|4th|last)\s+"
-    r"(?P<day>mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?(?P<month>\s+(?:of|in)\s+(?:each|every|the|a)\s+month)?"
+    rf"\b(?P<every>(?:every|each)\s+)?(?:the\s+)?(?P<nth>{_NTH_SAID})\s+"
+    rf"(?P<day>{WEEKDAY_NAME})\.?(?P<month>\s+(?:of|in)\s+(?:each|every|the|a)\s+month)?"
 )
-_NTH = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "last": -1}
-_NTH_WORDS = {1: "first", 2: "second", 3: "third", 4: "fourth", -1: "last"}
-_RRULE_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-_BY_WEEKDAY_RULE = re.compile(r"FREQ=MONTHLY;BYDAY=(-1|[1-4])(MO|TU|WE|TH|FR|SA|SU)")
+_BY_WEEKDAY_RULE = re.compile(rf"FREQ=MONTHLY;BYDAY=(-1|[1-4])({_RRULE_DAY})")
 
 
 def _monthly_by_weekday(clauses: list[Clause], repeat: str | None) -> tuple[int, int] | None:
@@ -3257,12 +3296,17 @@ def _nth_weekday_from(nth: int, weekday: int, option: datetime, earliest: dateti
     time, not before `earliest`."""
     month = earliest.date().replace(day=1)
     while True:
-        days = [month + timedelta(days=d) for d in range(31)]
-        days = [d for d in days if d.month == month.month and d.weekday() == weekday]
-        moment = datetime.combine(days[nth - 1] if nth > 0 else days[-1], option.timetz())
+        moment = datetime.combine(_nth_weekday_of(month, nth, weekday), option.timetz())
         if moment >= earliest:
             return moment
         month = (month + timedelta(days=31)).replace(day=1)
+
+
+def _nth_weekday_of(month: date, nth: int, weekday: int) -> date:
+    """The `nth` `weekday` of `month`'s month (-1: the last; nth is 1-4, which every month has)."""
+    days = [month.replace(day=1) + timedelta(days=d) for d in range(31)]
+    days = [d for d in days if d.month == month.month and d.weekday() == weekday]
+    return days[nth - 1] if nth > 0 else days[-1]
 
 
 #: Weekdays said together ("Tuesday and Thursday", "Mondays & Wednesdays").
@@ -3279,7 +3323,7 @@ def _weekly_days(clauses: list[Clause], option: datetime) -> list[date]:
     return []
 
 
-_BY_WEEKDAYS_RULE = re.compile(r"FREQ=WEEKLY;BYDAY=((?:MO|TU|WE|TH|FR|SA|SU)(?:,(?:MO|TU|WE|TH|FR|SA|SU))+)")
+_BY_WEEKDAYS_RULE = re.compile(rf"FREQ=WEEKLY;BYDAY=({_RRULE_DAY}(?:,{_RRULE_DAY})+)")
 
 
 def repeat_words(rule: str) -> str:
@@ -3396,6 +3440,8 @@ def _durations(text: str, ranges: list[int], count: int) -> list[int]:
 
 
 def _length_said(text: str) -> int | None:
+    """The meeting's length said in words ("for 30 minutes", "a quick 20", "for two hours"), in
+    minutes; None when none is (a range's own length is `_durations`')."""
     match = next(
         (
             m

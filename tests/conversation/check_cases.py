@@ -84,8 +84,9 @@ INTENT_FIELDS = {
 OPTION_KEYS = {"start", "duration", "location", "repeat"}
 TOOLS = {"Zoom", "Google Meet", "Microsoft Teams", "Webex", "phone"}
 REPEATS = {"FREQ=WEEKLY", "FREQ=WEEKLY;INTERVAL=2", "FREQ=MONTHLY"}
-#: A monthly series on a weekday's place in the month ("the first Tuesday": BYDAY=1TU; the last: -1).
-MONTHLY_BY_WEEKDAY = re.compile(
+#: Rules by weekday: monthly on a weekday's place in the month ("the first Tuesday": BYDAY=1TU; the
+#: last: -1), or weekly on several weekdays (BYDAY=TU,TH).
+BY_DAY_RULES = re.compile(
     r"FREQ=MONTHLY;BYDAY=(?:-1|[1-4])(?:MO|TU|WE|TH|FR|SA|SU)\Z|FREQ=WEEKLY;BYDAY=(?:MO|TU|WE|TH|FR|SA|SU)(?:,(?:MO|TU|WE|TH|FR|SA|SU))+\Z"
 )
 
@@ -162,7 +163,7 @@ class Checker:
                 self.error(at, f"duration {duration!r} must be a whole number of minutes (1-1440)")
             self.location(option.get("location"), at)
             repeat = option.get("repeat")
-            if repeat is not None and repeat not in REPEATS and not MONTHLY_BY_WEEKDAY.match(str(repeat)):
+            if repeat is not None and repeat not in REPEATS and not BY_DAY_RULES.match(str(repeat)):
                 rules = (
                     f"null, one of {sorted(REPEATS)}, FREQ=MONTHLY;BYDAY=<n><day> or FREQ=WEEKLY;BYDAY=<days>"
                 )

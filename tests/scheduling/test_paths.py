@@ -305,6 +305,7 @@ def test_a_move_keeps_and_says_the_meetings_place(settings, work):
     reply(settings, invites[MAYA].row.id, "Can we push it to Thursday at 11am?")
     work()
     sent = sent_since(settings, before)
+    assert sorted(mail.row.to_email for mail in sent) == [ANA, MAYA]
     assert all(check_invite(settings, mail).location.value == "Zoom" for mail in sent)
     # Each says where, as the invite does (it had said only "45 minutes").
     assert all("on Zoom" in mail.text for mail in sent)
