@@ -53,7 +53,10 @@ _STOP_ASKED = re.compile(
     r"(?:list|emails?|mails?|program(?:me)?)|the\s+mailing\s+list)\b(?!\s+(?:of|for|on|in|with|about|thread|channel))|"
     r"stop\s+(?:sending\s+(?:me|us)(?:\s+(?:these|your|this|any\s+more|more))?(?:\s+(?:e-?mails?|mails?|messages?))?|"
     r"(?:e-?mailing|mailing|contacting|messaging)\s+(?:me|us))(?=\s*(?:$|[.!,;]|please|thanks?|thank\s+you))|"
-    r"i\s+(?:want|would\s+like|'?d\s+like)\s+to\s+unsubscribe\b)|"
+    r"i\s+(?:want|would\s+like|'?d\s+like)\s+to\s+unsubscribe\b|"
+    # leaving the program ("I no longer want to participate in the program")
+    r"i\s+(?:no\s+longer|don'?t|do\s+not)\s+(?:want|wish)\s+to\s+(?:participate|take\s+part|be\s+part\s+of\s+(?:this|the|it))"
+    r"(?:\s+in\s+(?:this|the)\s+(?:program(?:me)?|mentoring(?:\s+program(?:me)?)?))?(?=\s*(?:$|[.!,;]|any\s*more\b)))|"
     # the same in the languages programs run in ("Bitte schicken Sie mir keine E-Mails mehr", "dadme de baja")
     r"^\W*(?:(?:por\s+favor|bitte|s'il\s+vous\s+pla[iî]t|per\s+favore|alstublieft|graag)\W*)?"
     r"(?:(?:schicken|senden)\s+sie\s+mir\s+keine\s+(?:e-?mails|nachrichten)\s+mehr|ich\s+m[öo]chte\s+mich\s+abmelden|"
@@ -111,6 +114,9 @@ _STOP_CUES = (
     "afmeld",
     "meld me af",
     "geen",
+    "participate",
+    "take part",
+    "be part",
 )
 
 
@@ -681,9 +687,9 @@ _ANSWER_LATER = re.compile(
 #: What is said beside such a promise: that the sender needs time or is not sure yet ("I need a few
 #: days to think about this properly", "not sure what to write tbh").
 _NOT_YET = re.compile(
-    r"^\W*(?:i\s+need\s+(?:a\s+few|some|a\s+couple\s+of|more|a\s+bit\s+of)\s+(?:more\s+)?(?:days|time)|"
-    r"(?:tbh\s+|honestly\s+)?(?:i'?m\s+)?not\s+(?:quite\s+)?sure(?:\s+yet|\s+what\s+to\s+(?:write|say|put))?(?:\s+tbh)?\W*$|"
-    r"let\s+me\s+(?:think|mull))\b",
+    r"^\W*(?:(?:i\s+need\s+(?:a\s+few|some|a\s+couple\s+of|more|a\s+bit\s+of)\s+(?:more\s+)?(?:days|time)|"
+    r"let\s+me\s+(?:think|mull))\b|"
+    r"(?:tbh\s+|honestly\s+)?(?:i'?m\s+)?not\s+(?:quite\s+)?sure(?:\s+yet|\s+what\s+to\s+(?:write|say|put))?(?:\s+tbh)?\W*$)",
     re.IGNORECASE,
 )
 #: The parts of a sentence ("I need a few days — I'll send my goals by Friday", "not sure, can I …").
@@ -695,6 +701,20 @@ _GOALS_LATER = re.compile(
     r"\bwill\s+send\s+(?:you\s+)?(?:my\s+|the\s+|some\s+)?goals\b|\bgoals\s+(?:to\s+follow|later|soon|next\s+week)\b",
     re.IGNORECASE,
 )
+
+
+def _only_not_yet(text: str) -> bool:
+    """The reply only says the sender is not sure yet, with courtesy around it ("Not sure yet!",
+    "Hmm, not sure yet, thanks"): no goals yet, and none to thank them for."""
+    parts = [
+        part for line in _sentences(text) for part in _SENTENCE_PARTS.split(line) if _LETTERS.search(part)
+    ]
+    return any(_NOT_YET.match(part) for part in parts) and all(
+        _NOT_YET.match(part)
+        or _COURTESY.match(part)
+        or part.strip().lower() in ("hmm", "hm", "um", "honestly")
+        for part in parts
+    )
 
 
 def _promises_an_answer(text: str) -> bool:
@@ -735,7 +755,7 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
     if situation.thread == WELCOME:
         # SPEC §3.1.14: an answer to a welcome that is not goals (a command, a promise of them
         # later) is not taken for them.
-        not_goals = _LATER_COMMANDS.match(text) or _promises_an_answer(text)
+        not_goals = _LATER_COMMANDS.match(text) or _promises_an_answer(text) or _only_not_yet(text)
         return [Intent("goals")] if situation.role in ("mentee", "peer") and not not_goals else []
     if _LATER_COMMANDS.match(text):
         return []
