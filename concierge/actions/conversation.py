@@ -218,9 +218,13 @@ def _with_their_words(turn: Turn, notice: Notice) -> None:
     moving = any(block["kind"] == "question" and block.get("moving") for block in notice.blocks)
     if "passed_on" in kinds or not (kinds & _TOLD_WITH_WORDS or moving):
         return
-    text = turn.parsed.text.strip()
-    if says_more_than_a_request(text):
-        notice.blocks.append({"kind": "passed_on", "from": turn.sender.display_name, "text": text})
+    if says_more_than_a_request(turn.parsed.text):
+        notice.blocks.append(passed_on(turn))
+
+
+def passed_on(turn: Turn) -> dict[str, Any]:
+    """The block that passes the sender's words on to another member ("Ana Lima wrote: …")."""
+    return {"kind": "passed_on", "from": turn.sender.display_name, "text": turn.parsed.text.strip()}
 
 
 def send_what_was_said(turn: Turn) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import bindparam, select
 
-from concierge.actions.conversation import Turn, answer_reply
+from concierge.actions.conversation import Turn, answer_reply, passed_on
 from concierge.actions.subscriptions import unsubscribe
 from concierge.inbound.intents import Intent
 from concierge.models import Mentorship, MentorshipMember
@@ -62,6 +62,5 @@ def pass_on(turn: Turn, intent: Intent) -> None:
     prefixed with the sender's name; the sender is not answered for it."""
     if not turn.once("pass_on"):
         return
-    text = turn.parsed.text.strip()
     for person in turn.others():
-        turn.tell(person, {"kind": "passed_on", "from": turn.sender.display_name, "text": text})
+        turn.tell(person, passed_on(turn))

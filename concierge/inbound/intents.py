@@ -1668,6 +1668,8 @@ _AN_ENGAGEMENT = (
     r"school\s+run|pick-?up)\b"
     r"(?=[^.!?]{0,20}\b(?:at|on|tomorrow|today|tonight|this|then|\d))"
 )
+#: A meeting tool asked for ("on Zoom", "via Teams", "over the phone").
+_ON_A_TOOL = r"(?:on|via|over)\s+(?:zoom|teams|google\s+meet|webex|the\s+phone)"
 #: In a reply that schedules, what else it says is mostly about the scheduling ("this week is
 #: packed", "I'm an early bird anyway"); these mark what is meant for the other person.
 _MESSAGE = at_word_start(
@@ -1729,9 +1731,9 @@ _MESSAGE = at_word_start(
     r"meet\s+(?!in\s+person))",
     # the meeting's tool asked for beside an answer ("Yes! On Zoom please", "can we do it on Zoom?")
     # (not when a time follows, which the tool goes with: "Can we meet on Zoom Thursday at 3?")
-    r"(?:can|could)\s+we\s+(?:do\s+it\s+|meet\s+|have\s+it\s+)?(?:on|via|over)\s+(?:zoom|teams|google\s+meet|webex|the\s+phone)\b"
+    rf"(?:can|could)\s+we\s+(?:do\s+it\s+|meet\s+|have\s+it\s+)?{_ON_A_TOOL}\b"
     r"(?![^.!?]*\b(?:\d|mon|tue|wed|thu|fri|sat|sun|tomorrow|today))",
-    r"(?:on|via|over)\s+(?:zoom|teams|google\s+meet|webex|the\s+phone)\s+(?:please|pls|if\s+possible|ideally)\b",
+    rf"{_ON_A_TOOL}\s+(?:please|pls|if\s+possible|ideally)\b",
     # a self-introduction beside a time ("I'm Maya, I lead the data team here")
     r"i\s+(?:lead|run|manage|head)\s+(?:the|a|an|our)\s+\w+(?![^.!?]{0,15}\b(?:at|on|from)\s+\d)",
     r"my\s+name\s+is\b",

@@ -325,6 +325,15 @@ _SERIES_START = re.compile(
 _NUMBER_WORD_GAP = re.compile(r"[\s-]+")
 
 
+#: Counts said in words ("a week", "two weeks", "an hour").
+_COUNTS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4}
+
+
+def _count(word: str) -> int:
+    """A count said in words or digits ("a" → 1, "two" → 2, "14" → 14)."""
+    return _COUNTS.get(word.lower()) or int(word)
+
+
 def _number_said(words: str) -> str:
     """Words said as one number, as the tables of them list it ("Forty-five" → "forty five")."""
     return _NUMBER_WORD_GAP.sub(" ", words.lower())
@@ -427,7 +436,7 @@ def _shift_in(low: str) -> timedelta | None:
     if "week" in low and _WEEK_SHIFT.search(low):
         return timedelta(days=7)
     if "weeks" in low and (weeks := _WEEKS_SHIFT.search(low)) is not None:
-        return timedelta(weeks=2 if next(g for g in weeks.groups() if g) in ("two", "2") else 3)
+        return timedelta(weeks=_count(next(g for g in weeks.groups() if g)))
     return None
 
 
@@ -1686,7 +1695,7 @@ def _bare_range(match: re.Match[str]) -> str:
 
     def minutes(hour: str, minute: str | None) -> int:
         value = int(hour)
-        return (value + 12 if 1 <= value <= 7 else value) * 60 + int(minute or 0)
+        return (value + 12 if value in BARE_PM_HOURS else value) * 60 + int(minute or 0)
 
     def said(total: int) -> str:
         hour, minute = divmod(total, 60)
@@ -2240,6 +2249,10 @@ _EVENING = re.compile(r"\b(?:tonight|evening|night)\b", re.IGNORECASE)
 _ZERO_HOUR = re.compile(r"\b0\d:\d\d")  # "07:00" is 7am, as 24-hour times are
 
 
+#: Hours said bare ("at 3", "2-3") that are in the afternoon; 8-11 are the morning's.
+BARE_PM_HOURS = range(1, 8)
+
+
 def _pm(clock: time, written: str, before: str = "", *after: str) -> time:
     """A bare hour 1–7 (no am/pm, not 24-hour) is in the afternoon: "at 3" → 15:00; any hour
     before noon said of the evening (in `written`, the words right `before` it, or those
@@ -2257,7 +2270,7 @@ def _pm(clock: time, written: str, before: str = "", *after: str) -> time:
     )
     if evening and 1 <= clock.hour <= 11:
         return clock.replace(hour=clock.hour + 12)  # "tonight at 8", "Tuesday night at 9"
-    if 1 <= clock.hour <= 7 and not _ZERO_HOUR.search(written):
+    if clock.hour in BARE_PM_HOURS and not _ZERO_HOUR.search(written):
         return clock.replace(hour=clock.hour + 12)
     return clock
 
@@ -3028,13 +3041,11 @@ _FROM_TODAY = re.compile(
     r"\b(?:in\s+)?(?P<amount>a|an|one|two|three|four|\d{1,2})\s+(?P<unit>days?|weeks?)\s+from\s+(?:today|now)\b",
     re.IGNORECASE,
 )
-_AMOUNTS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4}
 
 
 def _span_of(match: re.Match[str]) -> timedelta:
     """The days a `_FROM_TODAY` match counts."""
-    amount = match["amount"].lower()
-    number = _AMOUNTS[amount] if amount in _AMOUNTS else int(amount)
+    number = _count(match["amount"])
     return timedelta(weeks=number) if match["unit"].lower().startswith("w") else timedelta(days=number)
 
 
@@ -3179,15 +3190,7 @@ def _shift_of(match: re.Match[str]) -> timedelta:
     amount = (match.group("amount") or match.group("amount2") or match.group("amount3") or "1").lower()
     unit = _unit_of(match)
     way = (match.group("way") or match.group("dir") or "later").lower()
-    number = (
-        0.5
-        if amount.startswith("half")
-        else 1
-        if amount in ("a", "an", "one")
-        else 2
-        if amount == "two"
-        else int(amount)
-    )
+    number = 0.5 if amount.startswith("half") else _count(amount)
     delta = (
         timedelta(days=number)
         if unit.startswith("d")

@@ -110,6 +110,14 @@ def last_outbound_id(settings) -> int:
         return s.scalar(select(OutboundMessage.id).order_by(OutboundMessage.id.desc()).limit(1)) or 0
 
 
+def answered(settings, work, outbound_id: int, body: str) -> list[Sent]:
+    """Reply to one of our emails, run the jobs, and return the emails that reply made."""
+    before = last_outbound_id(settings)
+    reply(settings, outbound_id, body)
+    work()
+    return sent_since(settings, before)
+
+
 def to(sent: list[Sent], address: str) -> list[Sent]:
     """The emails among `sent` that went to `address`."""
     return [s for s in sent if s.row.to_email == address]

@@ -28,6 +28,7 @@ from concierge.models import (
 )
 from tests.scheduling.helpers import (
     NOW,
+    answered,
     introduction_to,
     last_outbound_id,
     pair_in_zones,
@@ -78,10 +79,7 @@ def test_propose_then_confirm_sends_both_the_same_invite(settings, work):
     pair, result, question = propose(settings, work)
     assert "Tue Dec 8, 12:00 PM PT (3:00 PM ET for Ana)" in question[0].text
     assert 'Reply "yes"' in question[0].text
-    before = last_outbound_id(settings)
-    reply(settings, question[0].row.id, "Sounds good, see you then!")
-    work()
-    sent = sent_since(settings, before)
+    sent = answered(settings, work, question[0].row.id, "Sounds good, see you then!")
     assert sorted(s.row.to_email for s in sent) == [ANA, MAYA]
     events = [check_invite(settings, mail) for mail in sent]
     assert {e.uid.value for e in events} == {meetings(settings)[0].uid}
@@ -152,10 +150,7 @@ def test_a_counter_proposal_goes_back_to_the_proposer(settings, work):
 
 def test_a_decline_asks_the_proposer_for_another_time(settings, work):
     _, _, question = propose(settings, work)
-    before = last_outbound_id(settings)
-    reply(settings, question[0].row.id, "Sorry, that doesn't work for me.")
-    work()
-    sent = sent_since(settings, before)
+    sent = answered(settings, work, question[0].row.id, "Sorry, that doesn't work for me.")
     assert "can't make" in to(sent, ANA)[0].text and "another time" in to(sent, ANA)[0].text
     assert "asked for another time" in to(sent, MAYA)[0].text
     with session_scope(settings) as s:
@@ -187,10 +182,9 @@ def test_a_vague_time_is_asked_to_be_exact(settings, work):
 
 def test_auto_confirm_books_at_once(settings, work):
     pair = pair_in_zones(settings, work, auto_confirm=True)
-    before = last_outbound_id(settings)
-    reply(settings, pair["mentee_intro"], "Tuesday at 3pm for 30 minutes on Zoom https://zoom.us/j/123")
-    work()
-    sent = sent_since(settings, before)
+    sent = answered(
+        settings, work, pair["mentee_intro"], "Tuesday at 3pm for 30 minutes on Zoom https://zoom.us/j/123"
+    )
     assert sorted(s.row.to_email for s in sent) == [ANA, MAYA]
     events = [check_invite(settings, mail) for mail in sent]
     assert all(e.url.value == "https://zoom.us/j/123" for e in events)
@@ -199,10 +193,12 @@ def test_auto_confirm_books_at_once(settings, work):
 
 def test_a_place_in_words_is_said_back_and_is_the_invites_location(settings, work):
     pair = pair_in_zones(settings, work)
-    before = last_outbound_id(settings)
-    reply(settings, pair["mentee_intro"], "Could we meet Tuesday at 3pm at the Blue Bottle cafe on Main St?")
-    work()
-    sent = sent_since(settings, before)
+    sent = answered(
+        settings,
+        work,
+        pair["mentee_intro"],
+        "Could we meet Tuesday at 3pm at the Blue Bottle cafe on Main St?",
+    )
     assert "45 minutes at the Blue Bottle cafe on Main St" in to(sent, ANA)[0].text
     assert "45 minutes at the Blue Bottle cafe on Main St" in to(sent, MAYA)[0].text
     before = last_outbound_id(settings)
@@ -292,19 +288,13 @@ def test_a_cancel_with_a_reason_passes_the_senders_words_on_and_a_bare_one_does_
     (told,) = to(sent_since(settings, before), MAYA)
     assert "Ana cancelled your meeting" in told.text and "my daughter is sick" in told.text
     pair, invites = confirmed(settings, work, "Wednesday at 3pm")
-    before = last_outbound_id(settings)
-    reply(settings, invites[ANA].row.id, "Please cancel Wednesday.")
-    work()
-    (told,) = to(sent_since(settings, before), MAYA)
+    (told,) = to(answered(settings, work, invites[ANA].row.id, "Please cancel Wednesday."), MAYA)
     assert "Ana cancelled your meeting" in told.text and "wrote:" not in told.text
 
 
 def test_a_move_keeps_and_says_the_meetings_place(settings, work):
     pair, invites = confirmed(settings, work, "Tuesday at 3pm on Zoom")
-    before = last_outbound_id(settings)
-    reply(settings, invites[MAYA].row.id, "Can we push it to Thursday at 11am?")
-    work()
-    sent = sent_since(settings, before)
+    sent = answered(settings, work, invites[MAYA].row.id, "Can we push it to Thursday at 11am?")
     assert sorted(mail.row.to_email for mail in sent) == [ANA, MAYA]
     assert all(check_invite(settings, mail).location.value == "Zoom" for mail in sent)
     # Each says where, as the invite does (it had said only "45 minutes").
@@ -313,10 +303,7 @@ def test_a_move_keeps_and_says_the_meetings_place(settings, work):
 
 def test_a_move_without_a_time_asks_for_one_and_the_next_time_moves_it(settings, work):
     pair, invites = confirmed(settings, work)
-    before = last_outbound_id(settings)
-    reply(settings, invites[ANA].row.id, "Can we reschedule?")
-    work()
-    sent = sent_since(settings, before)
+    sent = answered(settings, work, invites[ANA].row.id, "Can we reschedule?")
     assert "What time would suit instead" in to(sent, ANA)[0].text
     assert "needs to move" in to(sent, MAYA)[0].text
     reply(settings, to(sent, ANA)[0].row.id, "Wednesday at 2pm", now=NOW + timedelta(minutes=5))
@@ -328,10 +315,7 @@ def test_a_move_without_a_time_asks_for_one_and_the_next_time_moves_it(settings,
 def test_cancel_sends_a_cancel_to_both(settings, work):
     pair, invites = confirmed(settings, work)
     (meeting,) = meetings(settings)
-    before = last_outbound_id(settings)
-    reply(settings, invites[MAYA].row.id, "I need to cancel, sorry")
-    work()
-    sent = sent_since(settings, before)
+    sent = answered(settings, work, invites[MAYA].row.id, "I need to cancel, sorry")
     events = [check_invite(settings, mail, "CANCEL") for mail in sent]
     assert sorted(s.row.to_email for s in sent) == [ANA, MAYA]
     assert {e.uid.value for e in events} == {meeting.uid} and all(int(e.sequence.value) == 1 for e in events)
@@ -380,10 +364,7 @@ def test_a_series_keeps_its_wall_clock_time_and_cancel_takes_the_next_occurrence
     # Mar 9 is before the US change to daylight time, Mar 23 after it: 3pm New York both times.
     hours = {start.date().isoformat(): start.hour for start in starts}
     assert hours["2026-12-08"] == 20 and hours["2027-02-16"] == 20 and hours.get("2027-03-02") in (None, 20)
-    before = last_outbound_id(settings)
-    reply(settings, invites[MAYA].row.id, "cancel")
-    work()
-    sent = sent_since(settings, before)
+    sent = answered(settings, work, invites[MAYA].row.id, "cancel")
     cancel = check_invite(settings, sent[0], "CANCEL")
     assert cancel.uid.value == series.uid and cancel.recurrence_id.value.hour == 15
     statuses = [m.status for m in meetings(settings)]
@@ -421,10 +402,7 @@ def test_a_weekly_series_on_two_weekdays_meets_on_both(settings, work):
 
 def test_cancel_all_cancels_the_whole_series(settings, work):
     pair, invites = confirmed(settings, work, "every Tuesday at 3pm")
-    before = last_outbound_id(settings)
-    reply(settings, invites[MAYA].row.id, "Please cancel all our future meetings")
-    work()
-    sent = sent_since(settings, before)
+    sent = answered(settings, work, invites[MAYA].row.id, "Please cancel all our future meetings")
     cancel = check_invite(settings, sent[0], "CANCEL")
     assert not cancel.contents.get("recurrence-id")
     assert {m.status for m in meetings(settings)} == {"cancelled"}
@@ -473,28 +451,21 @@ def test_a_circle_facilitators_time_is_final_and_every_member_is_invited(setting
         circle_id = made.id
     work()
     intro = introduction_to(settings, emails[0], "introduction_peer")
-    before = last_outbound_id(settings)
-    reply(settings, intro, "Next session Thursday at 6pm on Zoom")
-    work()
-    sent = sent_since(settings, before)
+    sent = answered(settings, work, intro, "Next session Thursday at 6pm on Zoom")
     assert sorted(s.row.to_email for s in sent) == sorted(emails)
     assert all(s.calendar is not None and len(s.calendar.vevent.attendee_list) == 4 for s in sent)
     (meeting,) = meetings(settings)
     assert meeting.mentorship_id == circle_id and meeting.starts_at.isoformat() == "2026-12-10T17:00:00+00:00"
     # A member's "cancel" is their decline, told to the facilitator; the meeting stands for the rest.
     member_invite = to(sent, emails[2])[0]
-    before = last_outbound_id(settings)
-    reply(settings, member_invite.row.id, "Sorry, I have to cancel for Thursday")
-    work()
-    sent = sent_since(settings, before)
+    sent = answered(settings, work, member_invite.row.id, "Sorry, I have to cancel for Thursday")
     assert sorted(s.row.to_email for s in sent) == sorted([emails[0], emails[2]])
     assert all(s.calendar is None for s in sent)
     assert meetings(settings)[0].status == "confirmed"
     # Nor does a member's "cancel all": it declines their next meeting only.
-    before = last_outbound_id(settings)
-    reply(settings, to(sent_since(settings, 0), emails[3])[-1].row.id, "Please cancel all our meetings")
-    work()
-    sent = sent_since(settings, before)
+    sent = answered(
+        settings, work, to(sent_since(settings, 0), emails[3])[-1].row.id, "Please cancel all our meetings"
+    )
     assert sorted(s.row.to_email for s in sent) == sorted([emails[0], emails[3]])
     assert all(s.calendar is None for s in sent)
     assert [m.status for m in meetings(settings)] == ["confirmed"]
@@ -542,10 +513,7 @@ def test_cancel_all_reaches_both_sides_for_every_meeting(settings, work):
     reply(settings, pair["mentee_intro"], "And another one on Thursday Dec 17 at 3pm please")
     work()
     assert [m.status for m in meetings(settings)] == ["confirmed", "confirmed"]
-    before = last_outbound_id(settings)
-    reply(settings, pair["mentee_intro"], "Please cancel all our meetings")
-    work()
-    sent = sent_since(settings, before)
+    sent = answered(settings, work, pair["mentee_intro"], "Please cancel all our meetings")
     for person in (ANA, MAYA):
         uids = {mail.calendar.vevent.uid.value for mail in to(sent, person) if mail.calendar}
         assert uids == {m.uid for m in meetings(settings)}, person
@@ -569,10 +537,7 @@ def test_an_invite_that_cannot_be_written_fails_its_email_with_the_reason(settin
 
 def test_a_cancellation_names_both_sides_zones(settings, work):
     pair, invites = confirmed(settings, work)
-    before = last_outbound_id(settings)
-    reply(settings, invites[MAYA].row.id, "I need to cancel, sorry")
-    work()
-    sent = sent_since(settings, before)
+    sent = answered(settings, work, invites[MAYA].row.id, "I need to cancel, sorry")
     assert "12:00 PM PT (3:00 PM ET for Ana)" in to(sent, MAYA)[0].text
     assert "3:00 PM ET (12:00 PM PT for Maya)" in to(sent, ANA)[0].text
 
