@@ -6,10 +6,11 @@ import base64
 import re
 import secrets
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import ColumnElement, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
+from concierge.inbound.keys import KEY_LENGTH
 from concierge.models import Mentorship, MentorshipMember, Person, Program, ReplyKey
 
 KEY_RE = re.compile(r"^[a-z2-7]{26}$")
@@ -67,29 +68,47 @@ def reply_key_for(
     return created
 
 
+#: What a reply to a key reads, loaded with the key in the same statement: its program, person
+#: and enrolment, and in a mentorship its members (who to answer, who to tell) and where each is
+#: written to: their own key of its conversation, their enrolment.
+WITH_WHAT_A_REPLY_READS = (
+    joinedload(ReplyKey.program),
+    joinedload(ReplyKey.person),
+    joinedload(ReplyKey.enrolment),
+    joinedload(ReplyKey.mentorship)
+    .joinedload(Mentorship.members)
+    .options(
+        joinedload(MentorshipMember.person),
+        joinedload(MentorshipMember.conversation_key).joinedload(ReplyKey.enrolment),
+    ),
+)
+
 #: The keys among candidates, with what a reply to one reads; built once (a query per reply).
 _KNOWN_KEYS = (
     select(ReplyKey)
-    .options(
-        joinedload(ReplyKey.program),
-        joinedload(ReplyKey.person),
-        joinedload(ReplyKey.enrolment),
-        # A reply in a mentorship reads its members (who to answer, who to tell) and where each
-        # is written to: their own key of its conversation, their enrolment.
-        joinedload(ReplyKey.mentorship)
-        .joinedload(Mentorship.members)
-        .options(
-            joinedload(MentorshipMember.person),
-            joinedload(MentorshipMember.conversation_key).joinedload(ReplyKey.enrolment),
-        ),
-    )
+    .options(*WITH_WHAT_A_REPLY_READS)
     .where(ReplyKey.key.in_(bindparam("candidates", expanding=True)))
 )
 
 
-def first_known_key(session: Session, candidates: list[str]) -> ReplyKey | None:
-    """The first of `candidates` (in the order `inbound.keys` gives them) that is a known key."""
+def key_in_address(address: ColumnElement[str | None]) -> ColumnElement[str | None]:
+    """SQL for the key a `reply+<key>@…` address would carry: the 26 characters after `reply+`,
+    lowercased. Anything else gives a string no key equals, or one that `first_known_key`'s
+    candidates then do not confirm (another domain's)."""
+    return func.lower(func.substr(address, len("reply+") + 1, KEY_LENGTH))
+
+
+def first_known_key(
+    session: Session, candidates: list[str], read_already: ReplyKey | None = None
+) -> ReplyKey | None:
+    """The first of `candidates` (in the order `inbound.keys` gives them) that is a known key.
+
+    `read_already` is a key read beforehand with what a reply reads (the processing job reads
+    the key of the envelope recipient with the message it claims): when it is the first
+    candidate, it is the answer without another query."""
     if not candidates:
         return None
+    if read_already is not None and read_already.key == candidates[0]:
+        return read_already
     known = {key.key: key for key in session.scalars(_KNOWN_KEYS, {"candidates": candidates}).unique()}
     return next((known[candidate] for candidate in candidates if candidate in known), None)

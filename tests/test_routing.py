@@ -38,7 +38,7 @@ def two_conversations(settings, work) -> list[dict]:
         ]
 
 
-def routed(settings, headers: dict[str, str], n: int) -> int:
+def routed(settings, headers: dict[str, str], n: int, envelope: str = "concierge@mentoring.example") -> int:
     msg = EmailMessage()
     msg["From"] = "Ana <ana@example.org>"
     msg["Subject"] = "Re: Welcome"
@@ -46,7 +46,7 @@ def routed(settings, headers: dict[str, str], n: int) -> int:
     for name, value in headers.items():
         msg[name] = value
     msg.set_content("Lead a team by spring.")
-    stored = store_inbound(settings, msg.as_bytes(), "concierge@mentoring.example")
+    stored = store_inbound(settings, msg.as_bytes(), envelope)
     process_now(settings, stored.id)
     with session_scope(settings) as s:
         return s.scalar(select(InboundMessage.reply_key_id).where(InboundMessage.id == stored.id))
@@ -58,6 +58,17 @@ def test_the_first_key_in_the_documented_order_wins(settings, two_conversations)
     assert routed(settings, {"To": first["address"], "Cc": second["address"]}, 2) == first["key_id"]
     headers = {"To": "concierge@mentoring.example", "Cc": second["address"], "Delivered-To": first["address"]}
     assert routed(settings, headers, 3) == second["key_id"]
+
+
+def test_the_key_read_with_the_message_is_used_only_where_it_comes_first(settings, two_conversations):
+    """The processing job reads the key its envelope recipient names with the message it claims
+    (one statement): the message's own addresses still decide, in the documented order."""
+    first, second = two_conversations
+    assert routed(settings, {"To": second["address"]}, 6, envelope=first["address"]) == second["key_id"]
+    assert routed(settings, {"To": "list@mentoring.example"}, 7, envelope=first["address"]) == first["key_id"]
+    # The same key at another domain is not ours: nothing routes the reply.
+    elsewhere = first["address"].replace("mentoring.example", "elsewhere.example")
+    assert routed(settings, {"To": "list@mentoring.example"}, 8, envelope=elsewhere) is None
 
 
 def test_threading_follows_in_reply_to_before_references(settings, two_conversations):

@@ -81,10 +81,17 @@ def _key_by_threading(session: Session, parsed: ParsedMessage) -> ReplyKey | Non
     return next((found[message_id] for message_id in ids if message_id in found), None)
 
 
-def route(session: Session, settings: Settings, parsed: ParsedMessage, now: datetime) -> Route:
-    """Find the reply key and the sending participant, or the reason the reply cannot act."""
+def route(
+    session: Session,
+    settings: Settings,
+    parsed: ParsedMessage,
+    now: datetime,
+    read_already: ReplyKey | None = None,
+) -> Route:
+    """Find the reply key and the sending participant, or the reason the reply cannot act.
+    `read_already`: a key read with the message (see `first_known_key`)."""
     candidates = reply_key_candidates(parsed, settings.reply_domain)
-    key = first_known_key(session, candidates)
+    key = first_known_key(session, candidates, read_already)
     if key is None:
         key = _key_by_threading(session, parsed)
     if key is None and parsed.calendar_answer is not None:
