@@ -10,11 +10,10 @@ from sqlalchemy import ColumnElement, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
-from concierge.inbound.keys import KEY_LENGTH
+from concierge.inbound.keys import KEY_LENGTH, REPLY_PREFIX
 from concierge.models import Mentorship, MentorshipMember, Person, Program, ReplyKey
 
 KEY_RE = re.compile(r"^[a-z2-7]{26}$")
-REPLY_ADDRESS_RE = re.compile(r"^reply\+([a-z2-7]{26})@(.+)$", re.IGNORECASE)
 
 
 def new_key() -> str:
@@ -24,15 +23,7 @@ def new_key() -> str:
 
 def reply_address(key: str, reply_domain: str) -> str:
     """`reply+<key>@<REPLY_DOMAIN>`."""
-    return f"reply+{key}@{reply_domain}"
-
-
-def key_from_address(address: str, reply_domain: str) -> str | None:
-    """The key in a reply address at our domain (matched case-insensitively), else None."""
-    match = REPLY_ADDRESS_RE.match(address.strip())
-    if not match or match.group(2).lower() != reply_domain.lower():
-        return None
-    return match.group(1).lower()
+    return f"{REPLY_PREFIX}{key}@{reply_domain}"
 
 
 def reply_key_for(
@@ -94,21 +85,21 @@ _KNOWN_KEYS = (
 def key_in_address(address: ColumnElement[str | None]) -> ColumnElement[str | None]:
     """SQL for the key a `reply+<key>@…` address would carry: the 26 characters after `reply+`,
     lowercased. Anything else gives a string no key equals, or one that `first_known_key`'s
-    candidates then do not confirm (another domain's)."""
-    return func.lower(func.substr(address, len("reply+") + 1, KEY_LENGTH))
+    candidates then do not confirm (another domain's, another prefix's)."""
+    return func.lower(func.substr(address, len(REPLY_PREFIX) + 1, KEY_LENGTH))
 
 
 def first_known_key(
-    session: Session, candidates: list[str], read_already: ReplyKey | None = None
+    session: Session, candidates: list[str], envelope_key: ReplyKey | None = None
 ) -> ReplyKey | None:
     """The first of `candidates` (in the order `inbound.keys` gives them) that is a known key.
 
-    `read_already` is a key read beforehand with what a reply reads (the processing job reads
-    the key of the envelope recipient with the message it claims): when it is the first
-    candidate, it is the answer without another query."""
+    `envelope_key` is the key the envelope recipient names, read beforehand with what a reply
+    reads (the processing job reads it with the message it claims, `key_in_address`): when it is
+    the first candidate, it is the answer without another query; otherwise it is not used."""
     if not candidates:
         return None
-    if read_already is not None and read_already.key == candidates[0]:
-        return read_already
+    if envelope_key is not None and envelope_key.key == candidates[0]:
+        return envelope_key
     known = {key.key: key for key in session.scalars(_KNOWN_KEYS, {"candidates": candidates}).unique()}
     return next((known[candidate] for candidate in candidates if candidate in known), None)

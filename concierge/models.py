@@ -516,7 +516,7 @@ class InboundMessage(Base):
     processed_at: Mapped[datetime | None] = Timestamp()
     raw_deleted_at: Mapped[datetime | None] = Timestamp()
     #: What was understood (SPEC §4.2's `intents`), as printed by `concierge inbound --now`.
-    intents: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    intents: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON(none_as_null=True))
 
 
 class InboundEffect(Base):

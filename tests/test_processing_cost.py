@@ -146,7 +146,8 @@ def test_a_reply_in_a_mentorship_costs_few_statements(settings, work):
     needs (the sender's enrolment, each member's own key of the conversation and their
     enrolment) in one statement, and the mentorship's pending proposal and next meeting in
     another, then writes the proposal, the answer, the other side's question, the effects (one
-    statement) and the message's outcome."""
+    statement) and the message's outcome. (Stored without an envelope recipient, as here, the
+    message's To address stands for it.)"""
     from sqlalchemy.engine import Engine
 
     from concierge.models import InboundMessage

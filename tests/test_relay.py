@@ -243,3 +243,31 @@ def test_a_peers_goals_are_shared_with_their_circle_not_a_mentor(settings, cli, 
     work()
     (thanks,) = [m for m in sent_since(settings) if m.row.template == "goals_thanks"]
     assert "with your circle" in thanks.text and "your mentor" not in thanks.text
+
+
+def test_a_message_not_acted_on_keeps_no_intents_in_sql(settings, cli):
+    """`intents` is NULL (not JSON null) where nothing was understood: SQL that asks for the
+    messages that were understood (`intents IS NOT NULL`) finds none of these."""
+    raw = gmail_reply(
+        sender="ana@example.org", to="someone@mentoring.example", subject="hi", body="hello", quoted="x"
+    )
+    line = ingest(cli, raw, "--now")
+    with session_scope(settings) as s:
+        assert s.scalar(select(InboundMessage.id).where(InboundMessage.intents.is_(None))) == line["id"]
+
+
+def test_a_change_to_the_message_that_processing_does_not_write_is_an_error(settings):
+    """The outcome is written by one statement of the columns processing sets: setting any
+    other would be lost without a word, so it fails instead."""
+    from concierge.ingress.store import store_inbound
+    from workers.inbound import _write_outcome
+
+    stored = store_inbound(
+        settings, gmail_reply(sender="a@x.org", to="b@x.org", subject="s", body="b", quoted="q")
+    )
+    with session_scope(settings) as s:
+        message = s.get(InboundMessage, stored.id)
+        message.status, message.source = "processed", "mailgun"
+        with pytest.raises(RuntimeError, match="never written: source"):
+            _write_outcome(s, message)
+        s.rollback()

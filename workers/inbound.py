@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, inspect, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -50,6 +50,7 @@ class Result:
 #: Built once: the first statement of every message's processing. It reads, with the message,
 #: the key its envelope recipient names and what a reply to that key reads: for a reply, one
 #: round trip instead of two (the key is used once the message's own addresses confirm it).
+#: No LIMIT: with one, SQLAlchemy would wrap the joined rows in a subquery.
 _CLAIM = (
     select(InboundMessage, ReplyKey)
     .outerjoin(ReplyKey, ReplyKey.key == key_in_address(InboundMessage.envelope_recipient))
@@ -57,13 +58,23 @@ _CLAIM = (
     .where(InboundMessage.id == bindparam("inbound_id"))
     .with_for_update(of=InboundMessage)
 )
+#: A reprocess may wait for a worker that holds the message: after the wait PostgreSQL reads the
+#: locked row again but not the rows joined to it, so it claims the message alone and routing
+#: reads the key afterwards, as it stands then.
+_CLAIM_ALONE = select(InboundMessage).where(InboundMessage.id == bindparam("inbound_id")).with_for_update()
 
 
-def _claim(
-    session: Session, inbound_id: int, reprocess: bool
-) -> tuple[InboundMessage, ReplyKey | None] | None:
+@dataclass(frozen=True)
+class Claimed:
+    """A message claimed for processing, with the key its envelope recipient names (if read)."""
+
+    message: InboundMessage
+    envelope_key: ReplyKey | None
+
+
+def _claim(session: Session, inbound_id: int, reprocess: bool) -> Claimed | None:
     """The message, locked, if it is waiting (or, to reprocess, finished), with the key its
-    envelope recipient names (None if it names none).
+    envelope recipient names (None if it names none, or to reprocess).
 
     The claim is the first statement of the processing transaction: on PostgreSQL the row
     lock makes a second worker wait and then find the message no longer waiting; on SQLite
@@ -71,11 +82,14 @@ def _claim(
     the end, with its outcome (`_write_outcome`): `processing` would be seen by nobody, since the
     transaction is the processing. An error rolls it all back.
     """
-    allowed = ("pending", *REPROCESSABLE) if reprocess else ("pending",)
+    if reprocess:
+        message = session.scalar(_CLAIM_ALONE, {"inbound_id": inbound_id})
+        allowed = message is not None and message.status in ("pending", *REPROCESSABLE)
+        return Claimed(message, None) if allowed else None
     row = session.execute(_CLAIM, {"inbound_id": inbound_id}).unique().first()
-    if row is None or row[0].status not in allowed:
+    if row is None or row.InboundMessage.status != "pending":
         return None
-    return row[0], row[1]
+    return Claimed(row.InboundMessage, row.ReplyKey)
 
 
 def _record(message: InboundMessage, outcome: Outcome, parsed: ParsedMessage | None, now: datetime) -> None:
@@ -110,22 +124,22 @@ _OUTCOME_COLUMNS = (
     "processed_at",
     "intents",
 )
+_INBOUND = InboundMessage.__table__
 _WRITE_OUTCOME = (
-    update(InboundMessage.__table__)
-    .where(InboundMessage.__table__.c.id == bindparam("inbound_id"))
-    .values(
-        {
-            name: bindparam(f"new_{name}", type_=InboundMessage.__table__.c[name].type)
-            for name in _OUTCOME_COLUMNS
-        }
-    )
+    update(_INBOUND)
+    .where(_INBOUND.c.id == bindparam("inbound_id"))
+    .values({name: bindparam(f"new_{name}", type_=_INBOUND.c[name].type) for name in _OUTCOME_COLUMNS})
 )
 
 
 def _write_outcome(session: Session, message: InboundMessage) -> None:
     """Write what processing set on the message (`_record`, and the routing before it) in one
     statement, and let the session forget the message: written by the ORM, one changed object
-    costs the commit's flush more than the statement itself (README, Benchmarks)."""
+    costs the commit's flush more than the statement itself (README, Benchmarks). A change to a
+    column the statement does not write is an error, not a change lost."""
+    unwritten = set(inspect(message).committed_state) - set(_OUTCOME_COLUMNS)
+    if unwritten:
+        raise RuntimeError(f"set on the inbound message but never written: {', '.join(sorted(unwritten))}")
     session.execute(
         _WRITE_OUTCOME,
         {"inbound_id": message.id, **{f"new_{name}": getattr(message, name) for name in _OUTCOME_COLUMNS}},
@@ -244,8 +258,8 @@ def process(
                 return None
             # The message's own changes are written once, at the end, not before every query.
             with session.no_autoflush:
-                result = _understand_and_act(session, settings, *claimed, now)
-                _write_outcome(session, claimed[0])
+                result = _understand_and_act(session, settings, claimed.message, claimed.envelope_key, now)
+                _write_outcome(session, claimed.message)
             return result
     except Exception as exc:
         _note_error(settings, inbound_id, error_text(exc))

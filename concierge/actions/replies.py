@@ -86,12 +86,12 @@ def route(
     settings: Settings,
     parsed: ParsedMessage,
     now: datetime,
-    read_already: ReplyKey | None = None,
+    envelope_key: ReplyKey | None = None,
 ) -> Route:
     """Find the reply key and the sending participant, or the reason the reply cannot act.
-    `read_already`: a key read with the message (see `first_known_key`)."""
+    `envelope_key`: the key the envelope names, read with the message (see `first_known_key`)."""
     candidates = reply_key_candidates(parsed, settings.reply_domain)
-    key = first_known_key(session, candidates, read_already)
+    key = first_known_key(session, candidates, envelope_key)
     if key is None:
         key = _key_by_threading(session, parsed)
     if key is None and parsed.calendar_answer is not None:

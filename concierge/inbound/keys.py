@@ -6,6 +6,8 @@ from concierge.inbound.message import ParsedMessage
 
 #: A key is 26 characters of the RFC 4648 base32 alphabet, compared in lowercase.
 KEY_LENGTH = 26
+#: What a reply address's local part starts with, before the key.
+REPLY_PREFIX = "reply+"
 _ALPHABET = frozenset("abcdefghijklmnopqrstuvwxyz234567")
 
 
@@ -14,9 +16,9 @@ def key_from_address(address: str | None, reply_domain: str) -> str | None:
     if not address:
         return None
     local, at, domain = address.strip().strip("<>").lower().rpartition("@")
-    if not at or domain != reply_domain.strip().lower() or not local.startswith("reply+"):
+    if not at or domain != reply_domain.strip().lower() or not local.startswith(REPLY_PREFIX):
         return None
-    key = local[len("reply+") :]
+    key = local[len(REPLY_PREFIX) :]
     if len(key) == KEY_LENGTH and set(key) <= _ALPHABET:
         return key
     return None
