@@ -742,6 +742,14 @@ def _promises_an_answer(text: str) -> bool:
     return bool(promised) and all(line in promised or courteous(line) for line in sentences)
 
 
+def _shared_clock(situation: Situation) -> datetime | None:
+    """One of several options offered, when all share their time of day in the sender's zone
+    ("Tue 3pm or Wed 3pm": "neither day works, but the same time on Friday?" is at 3pm)."""
+    offered = situation.offered
+    clocks = {option.astimezone(situation.zone).time() for option in offered}
+    return offered[0] if len(offered) > 1 and len(clocks) == 1 else None
+
+
 def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
     """What a trimmed reply asks for, read in its situation (SPEC §3.1.3, §3.1.12); [] for nothing.
 
@@ -771,7 +779,9 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
     if moved_day is not None and anchor is not None:
         # "move the Dec 17 session to 4pm": a time alone is on the day moved from, not the next meeting's.
         anchor = datetime.combine(moved_day, anchor.astimezone(situation.zone).time(), tzinfo=situation.zone)
-    reading = read_times(readable, situation.zone, situation.now, situation.other_zone, anchor)
+    reading = read_times(
+        readable, situation.zone, situation.now, situation.other_zone, anchor, _shared_clock(situation)
+    )
     if moved_from is not None and anchor is None and not reading.options:
         # No meeting to take a time alone to ("shift tomorrow's meeting up to 1:30" with none
         # booked): the day moved from is the time's own day.

@@ -2624,13 +2624,15 @@ def read_times(
     now: datetime,
     other_zone: ZoneInfo | None = None,
     anchor: datetime | None = None,
+    shared_clock: datetime | None = None,
 ) -> Reading:
     """Every clause of `text` with the times it offers, and the options of the reply gathered.
 
     `zone` is the sender's; `other_zone` the other side's ("3pm your time"). `anchor` is the
     time the email being answered was about (the option it offered, the meeting it confirmed):
     a time alone ("could we do 4pm instead?") is on its day, "same time" is its time, and
-    "an hour earlier" is relative to it.
+    "an hour earlier" is relative to it. `shared_clock`, without an anchor: one of several options
+    being answered that all share their time of day, which "same time" then is.
     """
     local_now = now.astimezone(zone)
     today = local_now.date()
@@ -2639,7 +2641,7 @@ def read_times(
     )
     local_anchor = anchor.astimezone(zone) if anchor is not None else None
     clauses = clauses_of(normalized)
-    facts = _Facts()
+    facts = _Facts(shared_clock=shared_clock.astimezone(zone) if shared_clock is not None else None)
     previous: Clause | None = None
     for clause in clauses:
         _read_clause(clause, previous, facts, local_now, zone, other_zone, local_anchor)
@@ -2774,6 +2776,9 @@ class _Facts:
     #: The last day named so far, offered or not ("…is when my team has its retro, so that's out.
     #: How about 4:30 that day?").
     last_day: date | None = None
+    #: The time of day the options being answered share, where there are several ("Neither day
+    #: works, but the same time on Friday?"), in the sender's zone.
+    shared_clock: datetime | None = None
 
 
 #: Another hour asked for in so many words ("can we go to 1:30?", "could we do 4pm?", "make it
@@ -2882,6 +2887,8 @@ def _read_clause(
             clock = anchor.time().replace(tzinfo=None)
             # "Same time on Wednesday?" moves the meeting, as an offset does.
             facts.shifted = facts.shifted or not ANOTHER_MEETING.search(low)
+        elif clock is None and day is not None and same_time and facts.shared_clock is not None:
+            clock = facts.shared_clock.time().replace(tzinfo=None)
         # "after lunch, say 1:30": the exact time named inside a window is offered.
         # (A window said before another option is not this one's: "8:30 before my staff meeting, or
         # Wednesday at 12:30".)
