@@ -1722,6 +1722,13 @@ def _a_range_said(text: str) -> bool:
     return " to " in text and not _MOVE_WORDS.search(text)
 
 
+#: A day or "at" before an hour written without its colon ("thurs 1030", "at 1 30").
+_DAY_OR_AT = r"\b((?:at|@|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*|tomorrow|today)\.?\s+)"
+#: What may follow such an hour: the end, a mark, a zone, or a word that ends an offer.
+_WHAT_FOLLOWS_A_TIME = (
+    r"\s*(?:$|[?!.,;)]|(?:or|ok|okay|works?|good|fine|pls|please|instead|then|sharp|ish|"
+    rf"[a-z]{{2,4}}\s+time|{_NAMED_ZONE})\b)"
+)
 _DIGIT_REWRITES: tuple[_Rewrite, ...] = (
     # "your Monday 9am", "9am your Monday": the other side's clock, as "Monday 9am your time".
     (
@@ -1877,12 +1884,14 @@ _DIGIT_REWRITES: tuple[_Rewrite, ...] = (
     # or "at", before what may follow a time (not a year, "at 2019", nor a count, "Tuesday 1000 people")
     (
         re.compile(r"\d\d\d"),
-        re.compile(
-            r"\b((?:at|@|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*|tomorrow|today)\.?\s+)(0?[6-9]|1\d)([0-5][05])\b"
-            r"(?=\s*(?:$|[?!.,;)]|(?:or|ok|okay|works?|good|fine|pls|please|instead|then|sharp|ish|"
-            rf"[a-z]{{2,4}}\s+time|{_NAMED_ZONE})\b))",
-            _I,
-        ),
+        re.compile(rf"{_DAY_OR_AT}(0?[6-9]|1\d)([0-5][05])\b(?={_WHAT_FOLLOWS_A_TIME})", _I),
+        r"\1\2:\3",
+    ),
+    # "at 1 30", "Tuesday 10 45 pm": hour and minutes said aloud and dictated, after a day or "at",
+    # before what may follow a time (not "at 2 30-minute slots", "Tuesday at 3 45 minutes long")
+    (
+        re.compile(r"\d \d\d"),
+        re.compile(rf"{_DAY_OR_AT}(1[0-2]|0?[1-9]) ([0-5]\d)(?=\s*[ap]m\b|{_WHAT_FOLLOWS_A_TIME})", _I),
         r"\1\2:\3",
     ),
     # "14h", "15h30" (French, Polish…): the hours of a working day; "1h" is an hour, not 1:00.
