@@ -369,18 +369,32 @@ def inbound(file: str, now: bool, recipient: str | None) -> None:
     stored = store_inbound(settings(), raw, recipient, source="relay")
     line: dict[str, object] = {"id": stored.id, "status": stored.status, "duplicate": stored.duplicate}
     if now:
+        from workers.errors import error_text
         from workers.inbound import process_now
 
-        result = (
-            stored_result(settings(), stored.id) if stored.duplicate else process_now(settings(), stored.id)
-        )
-        line.update(
-            status=result.status,
-            kind=result.kind,
-            reason=result.reason,
-            text=result.text,
-            intents=result.intents,
-        )
+        try:
+            result = (
+                stored_result(settings(), stored.id)
+                if stored.duplicate
+                else process_now(settings(), stored.id)
+            )
+        except Exception as exc:
+            # Stored, so the mail server must not send it again (exit 0, SPEC §4.2): the error is
+            # kept on the message, which stays pending for a worker to try again.
+            click.echo(
+                f"concierge: stored as {stored.id}, but processing it failed ({_one_line(error_text(exc))}); "
+                "a worker will try it again",
+                err=True,
+            )
+            line.update(kind=None, reason=None, text=None, intents=[])
+        else:
+            line.update(
+                status=result.status,
+                kind=result.kind,
+                reason=result.reason,
+                text=result.text,
+                intents=result.intents,
+            )
     say(json.dumps(line, ensure_ascii=False))
 
 

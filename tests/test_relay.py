@@ -271,3 +271,48 @@ def test_a_change_to_the_message_that_processing_does_not_write_is_an_error(sett
         with pytest.raises(RuntimeError, match="never written: source"):
             _write_outcome(s, message)
         s.rollback()
+
+
+def _refuse_processed_outcomes(settings) -> list[str]:
+    """SQL that makes the database refuse to record a message as processed, and SQL that undoes it."""
+    if settings.is_sqlite:
+        return [
+            "CREATE TRIGGER refuse BEFORE UPDATE ON inbound_messages WHEN NEW.status = 'processed' "
+            "BEGIN SELECT RAISE(ABORT, 'refused by a trigger'); END",
+        ], ["DROP TRIGGER refuse"]
+    return [
+        "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN IF NEW.status = 'processed' THEN "
+        "RAISE EXCEPTION 'refused by a trigger'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql",
+        "CREATE TRIGGER refuse BEFORE UPDATE ON inbound_messages FOR EACH ROW EXECUTE FUNCTION refuse()",
+    ], ["DROP TRIGGER refuse ON inbound_messages", "DROP FUNCTION refuse()"]
+
+
+def test_now_exits_0_once_stored_even_when_processing_fails(settings, cli, work, welcomed):
+    """SPEC §4.2: exit 0 once stored, whatever its status (75 would make the mail server send it
+    again); the error is said on stderr in one line and kept on the message, still pending."""
+    from sqlalchemy import text
+
+    from concierge.db import get_engine
+
+    raw = reply_to_outbound(settings, welcomed, "I'd like to learn to lead a team.")
+    create, drop = _refuse_processed_outcomes(settings)
+    with get_engine(settings).begin() as connection:
+        for statement in create:
+            connection.execute(text(statement))
+    try:
+        result = cli("inbound", "-", "--now", input=raw)
+    finally:
+        with get_engine(settings).begin() as connection:
+            for statement in drop:
+                connection.execute(text(statement))
+    assert result.code == 0, result
+    line = json.loads(result.stdout.strip().splitlines()[-1])
+    assert (line["status"], line["duplicate"], line["intents"]) == ("pending", False, [])
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert f"stored as {line['id']}" in result.stderr and "refused by a trigger" in result.stderr
+    with session_scope(settings) as s:
+        message = s.get(InboundMessage, line["id"])
+        assert message.status == "pending" and "refused by a trigger" in message.error
+    work()  # the worker it was enqueued for processes it once the database lets it
+    with session_scope(settings) as s:
+        assert s.get(InboundMessage, line["id"]).status == "processed"
