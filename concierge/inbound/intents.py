@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from concierge.inbound.calendar import CalendarAnswer
 from concierge.inbound.times import (
     ANOTHER_MEETING,
+    AS_AN_OPTION,
     DEFAULT_MINUTES,
     LEAVING,
     LONGEST_MEETING,
@@ -623,6 +624,9 @@ _SEE_YOU = re.compile(
     r"^\W*(?:(?:ok(?:ay)?|k|cool|defo|deffo|def)\W+)*(?:(?:see|c)\s+(?:you|u|ya)|cya)\s+"
     r"(?:then|there|(?P<tomorrow>tomorrow|tmrw?))\b(?![^?]*\?)|^\W*still\s+on[^\w?]*$"
 )
+#: An option named as the one whose time another day keeps ("the same time as the first one, but on
+#: Friday"): no pick of it where the reply offers that other day.
+_SAME_TIME_AS = re.compile(rf"\bsame\s+(?:time|hour){AS_AN_OPTION}")
 _PICK = re.compile(
     r"\b(?:the\s+)?(first|1st|second|2nd|third|3rd|fourth|4th|last|latter|former|earlier|later|middle)\s*"
     r"(?:one|option|slot|time|choice|suggestion)?\b|\boption\s*#?\s*(\d)\b|(?:#\s*|\(\s*(?=\d\s*\)))(\d)\b|"
@@ -742,12 +746,20 @@ def _promises_an_answer(text: str) -> bool:
     return bool(promised) and all(line in promised or courteous(line) for line in sentences)
 
 
-def _shared_clock(situation: Situation) -> datetime | None:
-    """One of several options offered, when all share their time of day in the sender's zone
-    ("Tue 3pm or Wed 3pm": "neither day works, but the same time on Friday?" is at 3pm)."""
+def _shared_clock(text: str, situation: Situation) -> datetime | None:
+    """Of several options offered, the one whose time of day "same time" keeps: the one named
+    ("the same time as the second one, but on Friday"), else any, when all share their time of day
+    in the sender's zone ("Tue 3pm or Wed 3pm": "neither day works, but the same time on Friday?")."""
     offered = situation.offered
+    if len(offered) < 2:
+        return None
+    named = _SAME_TIME_AS.search(text.lower())
+    if named is not None:
+        word = named.group(1)
+        position = _ORDINALS.get(word, 1 if word == "former" else len(offered))
+        return offered[position - 1] if position <= len(offered) else None
     clocks = {option.astimezone(situation.zone).time() for option in offered}
-    return offered[0] if len(offered) > 1 and len(clocks) == 1 else None
+    return offered[0] if len(clocks) == 1 else None
 
 
 def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
@@ -780,7 +792,7 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
         # "move the Dec 17 session to 4pm": a time alone is on the day moved from, not the next meeting's.
         anchor = datetime.combine(moved_day, anchor.astimezone(situation.zone).time(), tzinfo=situation.zone)
     reading = read_times(
-        readable, situation.zone, situation.now, situation.other_zone, anchor, _shared_clock(situation)
+        readable, situation.zone, situation.now, situation.other_zone, anchor, _shared_clock(text, situation)
     )
     if moved_from is not None and anchor is None and not reading.options:
         # No meeting to take a time alone to ("shift tomorrow's meeting up to 1:30" with none
@@ -1558,7 +1570,15 @@ def _picked(reading: Reading, situation: Situation, used: set[int], countered: b
     the latter not in a reply that offers a time of its own ("Wed but not at 4, how about 5?")."""
     offered = situation.offered
     for index, clause in enumerate(reading.clauses):
-        match = next((m for m in _PICK.finditer(clause.low) if not _refused(clause.low, m)), None)
+        kept = [(m.start(1), m.end(1)) for m in _SAME_TIME_AS.finditer(clause.low)]
+        match = next(
+            (
+                m
+                for m in _PICK.finditer(clause.low)
+                if not _refused(clause.low, m) and not (countered and (m.start(1), m.end(1)) in kept)
+            ),
+            None,
+        )
         if match is None:
             continue
         word = (match.group(1) or "").lower()

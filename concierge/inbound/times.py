@@ -454,11 +454,16 @@ def _asks_for_days(low: str) -> bool:
 
 
 _SAME_TIME = re.compile(r"\b(?:same\s+(?:time|hour|timing)|(?:the|our)\s+usual\s+time)\b")
+#: After "same time": the option offered whose time is meant ("… as the first one"), its word a group.
+AS_AN_OPTION = (
+    r"\s+as\s+(?:the\s+)?(first|1st|second|2nd|third|3rd|fourth|4th|last|latter|former)"
+    r"(?:\s+(?:one|option|slot|time|suggestion))?\b"
+)
 #: A clause that only keeps the time ("Same time,", "Can we keep the same time"; not "I can't do the
 #: same time", "two jobs at the same time").
 _SAME_TIME_KEPT = re.compile(
     r"\W*(?:ideally\s+)?(?:(?:can|could|shall)\s+we\s+|let'?s\s+|we\s+(?:can|could)\s+)?"
-    r"(?:keep|do|stick\s+(?:with|to)|make\s+it)?\s*(?:the\s+)?same\s+(?:time|hour)"
+    rf"(?:keep|do|stick\s+(?:with|to)|make\s+it)?\s*(?:the\s+)?same\s+(?:time|hour)(?:{AS_AN_OPTION})?"
     r"(?:\s+(?:as\s+usual|please|works(?:\s+for\s+(?:me|us))?|is\s+(?:fine|good|great|perfect|ok(?:ay)?)|"
     r"would\s+be\s+(?:great|good|perfect|ideal|best)))?\W*"
 )
@@ -2897,7 +2902,9 @@ def _read_clause(
             # "Same time on Wednesday?" moves the meeting, as an offset does.
             facts.shifted = facts.shifted or not ANOTHER_MEETING.search(low)
         elif clock is None and day is not None and same_time and facts.shared_clock is not None:
-            clock = facts.shared_clock.time().replace(tzinfo=None)
+            # Not beside a shift ("same time on Friday, or an hour later on Saturday"): the shift
+            # would need the one time it is from.
+            clock = None if _SHIFT.search(low) else facts.shared_clock.time().replace(tzinfo=None)
         # "after lunch, say 1:30": the exact time named inside a window is offered.
         # (A window said before another option is not this one's: "8:30 before my staff meeting, or
         # Wednesday at 12:30".)
