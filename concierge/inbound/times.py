@@ -2970,6 +2970,10 @@ def _read_clause(
         facts.shifted = facts.shifted or not ANOTHER_MEETING.search(low)
     if not clause.times and offers and vague_words and _OFFER.search(low):
         clause.vague = True
+    elif not clause.times and offers and same_time and days_alone:
+        # "Neither day works, but the same time on Friday would", the options at different hours:
+        # a day offered, at a time to be asked for.
+        clause.vague = True
 
 
 def _on_days(found: list[_Found], days: tuple[date, ...]) -> list[_Found]:
