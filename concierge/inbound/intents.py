@@ -583,7 +583,7 @@ _DECLINE = at_word_start(
 _EITHER = re.compile(
     r"\b(?:either|both|any|whichever)(?:'s)?\s+(?:one\s+|of\s+(?:them|those|these|the\s+others?)"
     r"(?:\s+(?:two|three|four|ones|options|times))?\s+|"
-    r"time\s+)?"
+    r"(?:time|day|date|slot|option)\s+)?"
     r"(?:(?:works?|is\s+fine|are\s+fine|suits?|is\s+good|are\s+good|would\s+(?:work|be\s+fine)|is\s+ok(?:ay)?)\b|"
     r"(?:fine|good|ok(?:ay)?)(?:\s+(?:by|with|for)\s+me)?\W*$)"
 )
