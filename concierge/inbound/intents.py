@@ -557,8 +557,11 @@ _DECLINE = at_word_start(
     r"count\s+me\s+out\b",
     r"no\s+can\s+do\b",
     r"none\s+of\s+(?:these|those|them)\b",
-    # "I don't think any of those work", "not any of those three" (the options refused)
+    # "I don't think any of those work", "not any of those three", "I don't think either day works"
+    # (the options refused)
     r"(?:don'?t|do\s+not)\s+think\s+any\s+of\s+(?:these|those|them)\b|not\s+any\s+of\s+(?:these|those|them)\b",
+    r"(?:don'?t|do\s+not)\s+think\s+(?:either|any)(?:\s+(?:one|day|date|slot|option|time)s?)?\s+"
+    r"(?:works?|suits?|is\s+(?:good|fine|possible|ok(?:ay)?))\b",
     r"(?:can'?t|cannot|can\s+not|couldn'?t)\s+(?:do|make)\s+any\s+of\s+(?:these|those|them|the\s+(?:times|options|slots))\b",
     r"neither\b",
     r"won'?t\s+(?:be\s+able\s+to\s+)?make\b",
