@@ -379,11 +379,13 @@ def inbound(file: str, now: bool, recipient: str | None) -> None:
                 else process_now(settings(), stored.id)
             )
         except Exception as exc:
-            # Stored, so the mail server must not send it again (exit 0, SPEC §4.2): the error is
-            # kept on the message, which stays pending for a worker to try again.
+            # Stored, so the mail server must not send it again (exit 0, SPEC §4.2). A message just
+            # stored keeps the error and stays pending for a worker to try again; a redelivery's
+            # stored outcome could not be read.
+            failed = "its stored outcome could not be read" if stored.duplicate else "processing it failed"
+            retried = "" if stored.duplicate else "; a worker will try it again"
             click.echo(
-                f"concierge: stored as {stored.id}, but processing it failed ({_one_line(error_text(exc))}); "
-                "a worker will try it again",
+                f"concierge: stored as {stored.id}, but {failed} ({_one_line(error_text(exc))}){retried}",
                 err=True,
             )
             line.update(kind=None, reason=None, text=None, intents=[])

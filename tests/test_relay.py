@@ -6,9 +6,9 @@ import json
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
-from concierge.db import session_scope, utcnow
+from concierge.db import get_engine, session_scope, utcnow
 from concierge.keys import new_key, reply_address
 from concierge.models import Enrolment, InboundMessage, Mentorship, OutboundMessage, Person
 from tests import factories
@@ -273,7 +273,7 @@ def test_a_change_to_the_message_that_processing_does_not_write_is_an_error(sett
         s.rollback()
 
 
-def _refuse_processed_outcomes(settings) -> list[str]:
+def _refuse_processed_outcomes(settings) -> tuple[list[str], list[str]]:
     """SQL that makes the database refuse to record a message as processed, and SQL that undoes it."""
     if settings.is_sqlite:
         return [
@@ -290,10 +290,6 @@ def _refuse_processed_outcomes(settings) -> list[str]:
 def test_now_exits_0_once_stored_even_when_processing_fails(settings, cli, work, welcomed):
     """SPEC §4.2: exit 0 once stored, whatever its status (75 would make the mail server send it
     again); the error is said on stderr in one line and kept on the message, still pending."""
-    from sqlalchemy import text
-
-    from concierge.db import get_engine
-
     raw = reply_to_outbound(settings, welcomed, "I'd like to learn to lead a team.")
     create, drop = _refuse_processed_outcomes(settings)
     with get_engine(settings).begin() as connection:

@@ -23,6 +23,7 @@ from concierge.inbound.times import (
     MEETING_HOST,
     MEETING_LINK,
     MEETING_NOUNS,
+    SAME_TIME_WORDS,
     WEEKDAY_IN_FULL,
     WEEKDAY_NAME,
     WEEKDAY_WORD,
@@ -559,9 +560,9 @@ _DECLINE = at_word_start(
     r"none\s+of\s+(?:these|those|them)\b",
     # "I don't think any of those work", "not any of those three", "I don't think either day works"
     # (the options refused)
-    r"(?:don'?t|do\s+not)\s+think\s+any\s+of\s+(?:these|those|them)\b|not\s+any\s+of\s+(?:these|those|them)\b",
-    r"(?:don'?t|do\s+not)\s+think\s+(?:either|any)(?:\s+(?:one|day|date|slot|option|time)s?)?\s+"
-    r"(?:works?|suits?|is\s+(?:good|fine|possible|ok(?:ay)?))\b",
+    r"(?:don'?t|do\s+not)\s+think\s+(?:any\s+of\s+(?:these|those|them)\b|(?:either|any)(?:\s+(?:one|day|date|"
+    r"slot|option|time)s?|\s+of\s+(?:them|those|these))?\s+(?:works?|suits?|is\s+(?:good|fine|possible|ok(?:ay)?))\b)|"
+    r"not\s+any\s+of\s+(?:these|those|them)\b",
     r"(?:can'?t|cannot|can\s+not|couldn'?t)\s+(?:do|make)\s+any\s+of\s+(?:these|those|them|the\s+(?:times|options|slots))\b",
     r"neither\b",
     r"won'?t\s+(?:be\s+able\s+to\s+)?make\b",
@@ -586,7 +587,7 @@ _DECLINE = at_word_start(
 _EITHER = re.compile(
     r"\b(?:either|both|any|whichever)(?:'s)?\s+(?:one\s+|of\s+(?:them|those|these|the\s+others?)"
     r"(?:\s+(?:two|three|four|ones|options|times))?\s+|"
-    r"(?:time|day|date|slot|option)\s+)?"
+    r"(?:time|day|date|slot|option)s?\s+)?"
     r"(?:(?:works?|is\s+fine|are\s+fine|suits?|is\s+good|are\s+good|would\s+(?:work|be\s+fine)|is\s+ok(?:ay)?)\b|"
     r"(?:fine|good|ok(?:ay)?)(?:\s+(?:by|with|for)\s+me)?\W*$)"
 )
@@ -629,7 +630,7 @@ _SEE_YOU = re.compile(
 )
 #: An option named as the one whose time another day keeps ("the same time as the first one, but on
 #: Friday"): no pick of it where the reply offers that other day.
-_SAME_TIME_AS = re.compile(rf"\bsame\s+(?:time|hour){AS_AN_OPTION}")
+_SAME_TIME_AS = re.compile(rf"\b{SAME_TIME_WORDS}{AS_AN_OPTION}")
 _PICK = re.compile(
     r"\b(?:the\s+)?(first|1st|second|2nd|third|3rd|fourth|4th|last|latter|former|earlier|later|middle)\s*"
     r"(?:one|option|slot|time|choice|suggestion)?\b|\boption\s*#?\s*(\d)\b|(?:#\s*|\(\s*(?=\d\s*\)))(\d)\b|"
@@ -749,9 +750,9 @@ def _promises_an_answer(text: str) -> bool:
     return bool(promised) and all(line in promised or courteous(line) for line in sentences)
 
 
-def _shared_clock(text: str, situation: Situation) -> datetime | None:
-    """Of several options offered, the one whose time of day "same time" keeps: the one named
-    ("the same time as the second one, but on Friday"), else any, when all share their time of day
+def _time_kept_from(text: str, situation: Situation) -> datetime | None:
+    """Of several options offered, the one whose hour "same time" keeps for another day: the one
+    named ("the same time as the second one, but on Friday"), else any, when all share their hour
     in the sender's zone ("Tue 3pm or Wed 3pm": "neither day works, but the same time on Friday?")."""
     offered = situation.offered
     if len(offered) < 2:
@@ -795,7 +796,12 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
         # "move the Dec 17 session to 4pm": a time alone is on the day moved from, not the next meeting's.
         anchor = datetime.combine(moved_day, anchor.astimezone(situation.zone).time(), tzinfo=situation.zone)
     reading = read_times(
-        readable, situation.zone, situation.now, situation.other_zone, anchor, _shared_clock(text, situation)
+        readable,
+        situation.zone,
+        situation.now,
+        situation.other_zone,
+        anchor,
+        _time_kept_from(readable, situation),
     )
     if moved_from is not None and anchor is None and not reading.options:
         # No meeting to take a time alone to ("shift tomorrow's meeting up to 1:30" with none

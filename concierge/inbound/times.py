@@ -453,17 +453,22 @@ def _asks_for_days(low: str) -> bool:
     return bool(_ASKS.search(low)) and not _REFUSED.search(low)
 
 
-_SAME_TIME = re.compile(r"\b(?:same\s+(?:time|hour|timing)|(?:the|our)\s+usual\s+time)\b")
+#: "Same time", as people say it.
+SAME_TIME_WORDS = r"same\s+(?:time|hour|timing)"
+_SAME_TIME = re.compile(rf"\b(?:{SAME_TIME_WORDS}|(?:the|our)\s+usual\s+time)\b")
 #: After "same time": the option offered whose time is meant ("… as the first one"), its word a group.
 AS_AN_OPTION = (
     r"\s+as\s+(?:the\s+)?(first|1st|second|2nd|third|3rd|fourth|4th|last|latter|former)"
     r"(?:\s+(?:one|option|slot|time|suggestion))?\b"
 )
+#: "The same time as the second one": an option named, whose words name no date ("2nd") and tell
+#: of no past ("the last one").
+_SAME_TIME_AS_AN_OPTION = re.compile(rf"\b{SAME_TIME_WORDS}{AS_AN_OPTION}")
 #: A clause that only keeps the time ("Same time,", "Can we keep the same time"; not "I can't do the
 #: same time", "two jobs at the same time").
 _SAME_TIME_KEPT = re.compile(
     r"\W*(?:ideally\s+)?(?:(?:can|could|shall)\s+we\s+|let'?s\s+|we\s+(?:can|could)\s+)?"
-    rf"(?:keep|do|stick\s+(?:with|to)|make\s+it)?\s*(?:the\s+)?same\s+(?:time|hour)(?:{AS_AN_OPTION})?"
+    rf"(?:keep|do|stick\s+(?:with|to)|make\s+it)?\s*(?:the\s+)?{SAME_TIME_WORDS}(?:{AS_AN_OPTION})?"
     r"(?:\s+(?:as\s+usual|please|works(?:\s+for\s+(?:me|us))?|is\s+(?:fine|good|great|perfect|ok(?:ay)?)|"
     r"would\s+be\s+(?:great|good|perfect|ideal|best)))?\W*"
 )
@@ -1892,12 +1897,17 @@ _DIGIT_REWRITES: tuple[_Rewrite, ...] = (
         re.compile(rf"{_DAY_OR_AT}(0?[6-9]|1\d)([0-5][05])\b(?={_WHAT_FOLLOWS_A_TIME})", _I),
         r"\1\2:\3",
     ),
-    # "at 1 30", "Tuesday 10 45 pm": hour and minutes said aloud and dictated, after a day or "at",
-    # before what may follow a time (not "at 2 30-minute slots", "Tuesday at 3 45 minutes long")
+    # "at 1 30", "Tuesday 10 45 pm": hour and minutes said aloud and dictated, after a day or "at"
+    # or after another time and "or" ("at 1 30 or 1 45"), before what may follow a time (not "at 2
+    # 30-minute slots", "Tuesday at 3 45 minutes long")
     (
         re.compile(r"\d \d\d"),
-        re.compile(rf"{_DAY_OR_AT}(1[0-2]|0?[1-9]) ([0-5]\d)(?=\s*[ap]m\b|{_WHAT_FOLLOWS_A_TIME})", _I),
-        r"\1\2:\3",
+        re.compile(
+            rf"(?:{_DAY_OR_AT}|((?<=\d)\s*(?:[ap]m\s*)?(?:or|,)\s*))"
+            rf"(1[0-2]|0?[1-9]) ([0-5]\d)(?=\s*[ap]m\b|{_WHAT_FOLLOWS_A_TIME})",
+            _I,
+        ),
+        r"\1\2\3:\4",
     ),
     # "14h", "15h30" (French, Polish…): the hours of a working day; "1h" is an hour, not 1:00.
     (re.compile(r"\dh"), re.compile(r"\b(0?[89]|1\d|2[0-3])h([0-5]\d)?\b"), _french_hour),
@@ -2396,6 +2406,8 @@ def _found_in(clause: str, local_now: datetime, zone: ZoneInfo, other: ZoneInfo 
     masked = _blank(_URL, clause) if "://" in clause else clause
     if _DIGIT.search(masked):
         masked = _blank(_JUNK, _blank(_STREET_ADDRESS, masked), _low(masked))
+    if "same" in low:  # "the same time as the 2nd one" names no date
+        masked = _blank(_SAME_TIME_AS_AN_OPTION, masked, _low(masked))
     if "-" in low or " to " in low or "thr" in low:  # "Mon-Fri", "Monday to Friday", "through", "thru"
         masked = _blank(_DAY_RANGE, masked, _low(masked))
     zones = _names_zone(masked)
@@ -2638,15 +2650,16 @@ def read_times(
     now: datetime,
     other_zone: ZoneInfo | None = None,
     anchor: datetime | None = None,
-    shared_clock: datetime | None = None,
+    time_kept_from: datetime | None = None,
 ) -> Reading:
     """Every clause of `text` with the times it offers, and the options of the reply gathered.
 
     `zone` is the sender's; `other_zone` the other side's ("3pm your time"). `anchor` is the
     time the email being answered was about (the option it offered, the meeting it confirmed):
     a time alone ("could we do 4pm instead?") is on its day, "same time" is its time, and
-    "an hour earlier" is relative to it. `shared_clock`, without an anchor: one of several options
-    being answered that all share their time of day, which "same time" then is.
+    "an hour earlier" is relative to it. `time_kept_from`, without an anchor: the option offered whose
+    hour "same time" keeps for another day (the one named, "the same time as the second one", or
+    any where all share their hour).
     """
     local_now = now.astimezone(zone)
     today = local_now.date()
@@ -2655,7 +2668,7 @@ def read_times(
     )
     local_anchor = anchor.astimezone(zone) if anchor is not None else None
     clauses = clauses_of(normalized)
-    facts = _Facts(shared_clock=shared_clock.astimezone(zone) if shared_clock is not None else None)
+    facts = _Facts(time_kept_from=time_kept_from.astimezone(zone) if time_kept_from is not None else None)
     previous: Clause | None = None
     for clause in clauses:
         _read_clause(clause, previous, facts, local_now, zone, other_zone, local_anchor)
@@ -2790,9 +2803,9 @@ class _Facts:
     #: The last day named so far, offered or not ("…is when my team has its retro, so that's out.
     #: How about 4:30 that day?").
     last_day: date | None = None
-    #: The time of day the options being answered share, where there are several ("Neither day
-    #: works, but the same time on Friday?"), in the sender's zone.
-    shared_clock: datetime | None = None
+    #: The option being answered whose hour "same time" keeps for another day ("Neither day works,
+    #: but the same time on Friday?"), in the sender's zone (`read_times`).
+    time_kept_from: datetime | None = None
 
 
 #: Another hour asked for in so many words ("can we go to 1:30?", "could we do 4pm?", "make it
@@ -2852,7 +2865,8 @@ def _read_clause(
     busy = _BUSY.search(_IF_NOT.sub(" ", low) if "if" in low else low)
     # What the sender has on, named first without offering it ("Class at 6 on Thursday"), is as busy.
     engaged = _ENGAGEMENT_FIRST.match(low) is not None and _OFFER.search(low) is None
-    clause.unavailable = bool(_PAST.search(low) or busy or engaged)
+    told = _blank(_SAME_TIME_AS_AN_OPTION, low) if "same" in low else low  # "… as the last one"
+    clause.unavailable = bool(_PAST.search(told) or busy or engaged)
     offers = not clause.unavailable and not _NOT_AN_OFFER.search(low)
     cue = bool(_CUE.search(low))
     carried = facts.carried_days
@@ -2901,10 +2915,10 @@ def _read_clause(
             clock = anchor.time().replace(tzinfo=None)
             # "Same time on Wednesday?" moves the meeting, as an offset does.
             facts.shifted = facts.shifted or not ANOTHER_MEETING.search(low)
-        elif clock is None and day is not None and same_time and facts.shared_clock is not None:
+        elif clock is None and day is not None and same_time and facts.time_kept_from is not None:
             # Not beside a shift ("same time on Friday, or an hour later on Saturday"): the shift
             # would need the one time it is from.
-            clock = None if _SHIFT.search(low) else facts.shared_clock.time().replace(tzinfo=None)
+            clock = None if _SHIFT.search(low) else facts.time_kept_from.time().replace(tzinfo=None)
         # "after lunch, say 1:30": the exact time named inside a window is offered.
         # (A window said before another option is not this one's: "8:30 before my staff meeting, or
         # Wednesday at 12:30".)
