@@ -23,6 +23,7 @@ from concierge.inbound.times import (
     MEETING_HOST,
     MEETING_LINK,
     MEETING_NOUNS,
+    ORDINAL_WORDS,
     SAME_TIME_WORDS,
     WEEKDAY_IN_FULL,
     WEEKDAY_NAME,
@@ -598,6 +599,15 @@ _NOT_EITHER = re.compile(
     r"\b(?:not|no|never|doubt|sure|whether|if|check|unfortunately|sadly)\b|n't\b"
 )
 _ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4}
+#: The words that name an option by its place among `count` ("the latter"), with `_position`.
+_PLACES = frozenset({*_ORDINALS, "last", "latter", "former"})
+
+
+def _position(word: str, count: int) -> int:
+    """The place (from 1) among `count` options that a word of `_PLACES` names."""
+    return _ORDINALS.get(word, 1 if word == "former" else count)
+
+
 #: Accepting a meeting already confirmed (an invite), as a calendar's "Yes" would.
 _ATTEND = re.compile(
     r"^\W*(?:yes|yep|i'?ll\s+be\s+there|count\s+me\s+in|i\s+can\s+make\s+it|i'?m\s+in|accept(?:ed)?|confirm(?:ed)?|"
@@ -632,7 +642,7 @@ _SEE_YOU = re.compile(
 #: Friday"): no pick of it where the reply offers that other day.
 _SAME_TIME_AS = re.compile(rf"\b{SAME_TIME_WORDS}{AS_AN_OPTION}")
 _PICK = re.compile(
-    r"\b(?:the\s+)?(first|1st|second|2nd|third|3rd|fourth|4th|last|latter|former|earlier|later|middle)\s*"
+    rf"\b(?:the\s+)?({ORDINAL_WORDS}|last|latter|former|earlier|later|middle)\s*"
     r"(?:one|option|slot|time|choice|suggestion)?\b|\boption\s*#?\s*(\d)\b|(?:#\s*|\(\s*(?=\d\s*\)))(\d)\b|"
     r"^\W*(?:(?:number|no\.|nr\.?)\s*)?(\d)\W*(?:(?:please|pls|works|is\s+(?:fine|good|best|great)|for\s+me|thanks)\W*)*$",
 )
@@ -760,7 +770,7 @@ def _time_kept_from(text: str, situation: Situation) -> datetime | None:
     named = _SAME_TIME_AS.search(text.lower())
     if named is not None:
         word = named.group(1)
-        position = _ORDINALS.get(word, 1 if word == "former" else len(offered))
+        position = _position(word, len(offered))
         return offered[position - 1] if position <= len(offered) else None
     clocks = {option.astimezone(situation.zone).time() for option in offered}
     return offered[0] if len(clocks) == 1 else None
@@ -1230,7 +1240,7 @@ def _either_of(reading: Reading, situation: Situation) -> list[int]:
     or Thursday both work, Thursday slightly better")."""
     low = reading.text.lower()
     days = [option.astimezone(situation.zone).weekday() for option in situation.offered]
-    refused = {_ORDINALS.get(m.group(1), len(days)) - 1 for m in _NOT_THE_ORDINAL.finditer(low)}
+    refused = {_position(m.group(1), len(days)) - 1 for m in _NOT_THE_ORDINAL.finditer(low)}
     left = [i for i in range(len(days)) if i not in refused] or list(range(len(days)))
     named = [i for i in left if _DAY_NAMED[days[i]].search(low)]
     better = [i for i in named if _DAY_SAID_BETTER[days[i]].search(low)]
@@ -1239,7 +1249,7 @@ def _either_of(reading: Reading, situation: Situation) -> list[int]:
 
 #: An option refused by its place ("Not the first - but either of the other two is ok"; "last" is
 #: the last).
-_NOT_THE_ORDINAL = re.compile(r"\bnot\s+(?:the\s+)?(first|1st|second|2nd|third|3rd|fourth|4th|last)\b")
+_NOT_THE_ORDINAL = re.compile(rf"\bnot\s+(?:the\s+)?({ORDINAL_WORDS}|last)\b")
 
 
 def _meeting_day(situation: Situation) -> date:
@@ -1595,12 +1605,8 @@ def _picked(reading: Reading, situation: Situation, used: set[int], countered: b
         choice: int | None = None
         if number:
             choice = int(number)
-        elif word in _ORDINALS:
-            choice = _ORDINALS[word]
-        elif word in ("last", "latter"):
-            choice = len(offered)
-        elif word == "former":
-            choice = 1
+        elif word in _PLACES:
+            choice = _position(word, len(offered))
         elif word == "middle" and len(offered) % 2:
             choice = len(offered) // 2 + 1
         elif word in ("earlier", "later") and _ORDER_NAMED.search(

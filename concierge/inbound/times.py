@@ -456,9 +456,11 @@ def _asks_for_days(low: str) -> bool:
 #: "Same time", as people say it.
 SAME_TIME_WORDS = r"same\s+(?:time|hour|timing)"
 _SAME_TIME = re.compile(rf"\b(?:{SAME_TIME_WORDS}|(?:the|our)\s+usual\s+time)\b")
+#: The words that name an option by its place ("the second one").
+ORDINAL_WORDS = r"first|1st|second|2nd|third|3rd|fourth|4th"
 #: After "same time": the option offered whose time is meant ("… as the first one"), its word a group.
 AS_AN_OPTION = (
-    r"\s+as\s+(?:the\s+)?(first|1st|second|2nd|third|3rd|fourth|4th|last|latter|former)"
+    rf"\s+as\s+(?:the\s+)?({ORDINAL_WORDS}|last|latter|former)"
     r"(?:\s+(?:one|option|slot|time|suggestion))?\b"
 )
 #: "The same time as the second one": an option named, whose words name no date ("2nd") and tell
