@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 from concierge.inbound.calendar import CalendarAnswer
 from concierge.inbound.times import (
     ANOTHER_MEETING,
-    AS_AN_OPTION,
     DEFAULT_MINUTES,
     LEAVING,
     LONGEST_MEETING,
@@ -24,7 +23,7 @@ from concierge.inbound.times import (
     MEETING_LINK,
     MEETING_NOUNS,
     ORDINAL_WORDS,
-    SAME_TIME_WORDS,
+    SAME_TIME_AS_AN_OPTION,
     WEEKDAY_IN_FULL,
     WEEKDAY_NAME,
     WEEKDAY_WORD,
@@ -638,9 +637,6 @@ _SEE_YOU = re.compile(
     r"^\W*(?:(?:ok(?:ay)?|k|cool|defo|deffo|def)\W+)*(?:(?:see|c)\s+(?:you|u|ya)|cya)\s+"
     r"(?:then|there|(?P<tomorrow>tomorrow|tmrw?))\b(?![^?]*\?)|^\W*still\s+on[^\w?]*$"
 )
-#: An option named as the one whose time another day keeps ("the same time as the first one, but on
-#: Friday"): no pick of it where the reply offers that other day.
-_SAME_TIME_AS = re.compile(rf"\b{SAME_TIME_WORDS}{AS_AN_OPTION}")
 _PICK = re.compile(
     rf"\b(?:the\s+)?({ORDINAL_WORDS}|last|latter|former|earlier|later|middle)\s*"
     r"(?:one|option|slot|time|choice|suggestion)?\b|\boption\s*#?\s*(\d)\b|(?:#\s*|\(\s*(?=\d\s*\)))(\d)\b|"
@@ -767,7 +763,7 @@ def _time_kept_from(text: str, situation: Situation) -> datetime | None:
     offered = situation.offered
     if len(offered) < 2:
         return None
-    named = _SAME_TIME_AS.search(text.lower())
+    named = SAME_TIME_AS_AN_OPTION.search(text.lower())
     if named is not None:
         word = named.group(1)
         position = _position(word, len(offered))
@@ -1589,7 +1585,9 @@ def _picked(reading: Reading, situation: Situation, used: set[int], countered: b
     the latter not in a reply that offers a time of its own ("Wed but not at 4, how about 5?")."""
     offered = situation.offered
     for index, clause in enumerate(reading.clauses):
-        kept = [(m.start(1), m.end(1)) for m in _SAME_TIME_AS.finditer(clause.low)]
+        # An option named as the one whose time another day keeps ("the same time as the first one,
+        # but on Friday"): no pick of it where the reply offers that other day.
+        kept = [(m.start(1), m.end(1)) for m in SAME_TIME_AS_AN_OPTION.finditer(clause.low)]
         match = next(
             (
                 m

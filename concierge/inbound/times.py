@@ -465,7 +465,7 @@ AS_AN_OPTION = (
 )
 #: "The same time as the second one": an option named, whose words name no date ("2nd") and tell
 #: of no past ("the last one").
-_SAME_TIME_AS_AN_OPTION = re.compile(rf"\b{SAME_TIME_WORDS}{AS_AN_OPTION}")
+SAME_TIME_AS_AN_OPTION = re.compile(rf"\b{SAME_TIME_WORDS}{AS_AN_OPTION}")
 #: A clause that only keeps the time ("Same time,", "Can we keep the same time"; not "I can't do the
 #: same time", "two jobs at the same time").
 _SAME_TIME_KEPT = re.compile(
@@ -2409,7 +2409,7 @@ def _found_in(clause: str, local_now: datetime, zone: ZoneInfo, other: ZoneInfo 
     if _DIGIT.search(masked):
         masked = _blank(_JUNK, _blank(_STREET_ADDRESS, masked), _low(masked))
     if "same" in low:  # "the same time as the 2nd one" names no date
-        masked = _blank(_SAME_TIME_AS_AN_OPTION, masked, _low(masked))
+        masked = _blank(SAME_TIME_AS_AN_OPTION, masked, _low(masked))
     if "-" in low or " to " in low or "thr" in low:  # "Mon-Fri", "Monday to Friday", "through", "thru"
         masked = _blank(_DAY_RANGE, masked, _low(masked))
     zones = _names_zone(masked)
@@ -2867,7 +2867,7 @@ def _read_clause(
     busy = _BUSY.search(_IF_NOT.sub(" ", low) if "if" in low else low)
     # What the sender has on, named first without offering it ("Class at 6 on Thursday"), is as busy.
     engaged = _ENGAGEMENT_FIRST.match(low) is not None and _OFFER.search(low) is None
-    told = _blank(_SAME_TIME_AS_AN_OPTION, low) if "same" in low else low  # "… as the last one"
+    told = _blank(SAME_TIME_AS_AN_OPTION, low) if "same" in low else low  # "… as the last one"
     clause.unavailable = bool(_PAST.search(told) or busy or engaged)
     offers = not clause.unavailable and not _NOT_AN_OFFER.search(low)
     cue = bool(_CUE.search(low))
