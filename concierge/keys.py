@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, joinedload
 from concierge.inbound.keys import KEY_LENGTH, REPLY_PREFIX
 from concierge.models import Mentorship, MentorshipMember, Person, Program, ReplyKey
 
-KEY_RE = re.compile(r"^[a-z2-7]{26}$")
+KEY_RE = re.compile(rf"^[a-z2-7]{{{KEY_LENGTH}}}$")
 
 
 def new_key() -> str:

@@ -203,7 +203,7 @@ def _understand_and_act(
                 outcome = Outcome("ignored", "reply", "duplicate")
             else:
                 outcome = act_on_reply(session, settings, message, parsed, found.key, found.sender, now)
-        # Set after acting, so the message's row is written once with its outcome.
+        # Where it belongs, for `_write_outcome` to write with the outcome.
         if found.key is not None:
             message.reply_key_id = found.key.id
             message.program_id = found.key.program_id
@@ -256,7 +256,8 @@ def process(
             claimed = _claim(session, inbound_id, reprocess)
             if claimed is None:
                 return None
-            # The message's own changes are written once, at the end, not before every query.
+            # Changes are written at the end (the message's by `_write_outcome`, the rest by the
+            # commit's one flush), not before every query.
             with session.no_autoflush:
                 result = _understand_and_act(session, settings, claimed.message, claimed.envelope_key, now)
                 _write_outcome(session, claimed.message)
