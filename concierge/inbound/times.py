@@ -31,7 +31,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from lark.exceptions import LarkError
@@ -1002,7 +1002,7 @@ _FOREIGN_MONTH_NAMES = (
     "juli juillet julio julho luglio lipca lipcu temmuz",
     "août aout agosto augustus sierpnia sierpniu ağustos agustos agustus",
     "septembre septiembre setembro settembre września wrzesnia wrześniu wrzesniu eylül eylul",
-    "oktober octobre octubre outubro ottobre października pazdziernika październiku pazdzierniku ekim",
+    ("oktober octobre octubre outubro ottobre października pazdziernika październiku pazdzierniku ekim"),
     "novembre noviembre novembro listopada listopadzie kasım kasim nopember",
     "dezember décembre decembre diciembre dezembro dicembre grudnia grudniu aralık aralik desember",
 )
@@ -1026,6 +1026,9 @@ _FOREIGN_MONTH_SAID = re.compile(
     rf"\b(?:im|en|em|nel|in|w|au\s+mois\s+d[e'])\s+({_FOREIGN_MONTH})\b",
     re.IGNORECASE,
 )
+
+
+_LETTERS = re.compile(r"[^\W\d_]+")
 
 
 @functools.lru_cache(maxsize=16)
@@ -1149,6 +1152,42 @@ def _part_of_day(match: re.Match[str]) -> str:
     return next(part for part in ("afternoon", "morning", "evening") if match.group(part))
 
 
+class _Foreign(NamedTuple):
+    """A rule of `_FOREIGN_TIME_WORDS`: a pattern and its English, tried only on a text that holds
+    one of `words` (or where `also` finds something): every text the pattern changes does."""
+
+    words: frozenset[str]
+    also: re.Pattern[str] | None
+    pattern: re.Pattern[str]
+    english: Any
+
+    def wanted(self, low: str, words: frozenset[str]) -> bool:
+        """Whether the rule is tried on a text, given in lower case and as its words."""
+        return not self.words.isdisjoint(words) or (
+            self.also is not None and self.also.search(low) is not None
+        )
+
+
+def _foreign(look: str | tuple[str, re.Pattern[str]], pattern: re.Pattern[str], english: Any) -> _Foreign:
+    """A rule from what it looks for (its words, and what else names it where that is not a word
+    of its own) and what it does."""
+    words, also = look if isinstance(look, tuple) else (look, None)
+    return _Foreign(frozenset(words.split()), also, pattern, english)
+
+
+#: The words of `_PARTS_OF_DAY`, and their plurals ("nachmittags", "abends").
+_PART_OF_DAY_SINGULARS = (
+    "après apres nachmittag pomeriggio tarde middag południu matin matinée mañana manana manhã manha "
+    "vormittag morgen mattina mattino ochtend rano soir soirée abend sera noche noite avond wieczorem"
+)
+_PART_OF_DAY_WORDS = " ".join(f"{word} {word}s" for word in _PART_OF_DAY_SINGULARS.split())
+#: A weekday and its part of the day written as one word ("donderdagmiddag", "Mittwochabend").
+_COMPOUND_PART_OF_DAY = re.compile(rf"(?:dag|tag|woch){_PARTS_OF_DAY}")
+#: Polish "o" before an hour ("o 15:00"), and French "c'est" (no word of their own).
+_O_BEFORE_AN_HOUR = re.compile(r"\bo\s+\d")
+_C_EST = re.compile(r"c'est")
+
+
 #: Time words of the languages programs run in, put in English before anything reads them, in
 #: this order (each rule relies on those before it): hours moved ("um eine Stunde nach hinten");
 #: "halb 3" and "om half 4" (half past two, three; "half 4" alone is British, 4:30); "por la mañana"
@@ -1160,29 +1199,39 @@ def _part_of_day(match: re.Match[str]) -> str:
 #: refusals, being free and a time suiting said in a clause that says no nowhere
 #: (`_said_without_no`). Each rule's words are in `_FOREIGN_TIME_LOOK_WORDS`, and
 #: tests/inbound/test_foreign_words.py holds an example of each.
-_FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
+_FOREIGN_TIME_WORDS: tuple[_Foreign, ...] = (
     # "um eine Stunde nach hinten verschieben": an hour later (before "um" is read as "at")
-    (
+    _foreign(
+        "stunde stunden",
         re.compile(r"\bum\s+(eine|\d{1,2})\s+stunden?\s+(nach\s+hinten|später|nach\s+vorne|früher)", _I),
         _hours_moved,
     ),
-    (
+    _foreign(
+        "halb om",
         re.compile(
             r"\b(?:(?:um\s+)?halb|om\s+half)\s+(\d{1,2})\b", _I
         ),  # ("um half 4" is English "um, half 4")
         lambda m: f"at {(int(m.group(1)) - 2) % 12 + 1}:30",
     ),
-    (
+    _foreign(
+        "mañana manana manhã manha morgen",
         re.compile(r"\b(?:por|en|de)\s+la\s+ma[nñ]ana\b|\bpela\s+manh[aã]\b|\bam\s+morgen\b", _I),
         "in the morning",
     ),
-    (re.compile(r"\b(?:por|en)\s+la\s+tarde\b|\b[àa]\s+tarde\b|\bam\s+nachmittag\b", _I), "in the afternoon"),
+    _foreign(
+        "tarde nachmittag",
+        re.compile(r"\b(?:por|en)\s+la\s+tarde\b|\b[àa]\s+tarde\b|\bam\s+nachmittag\b", _I),
+        "in the afternoon",
+    ),
     # Indonesian: the hour and its part of the day ("jam 7 pagi", "jam 8 malam"; English "sore" is no pm)
-    (re.compile(r"\b(?:jam|pukul)\s+(\d{1,2}(?::\d\d)?)\s+(?:sore|malam)\b", _I), r"at \1pm"),
-    (re.compile(r"\b(?:jam|pukul)\s+(\d{1,2}(?::\d\d)?)\s+pagi\b", _I), r"at \1am"),
+    _foreign(
+        "jam pukul", re.compile(r"\b(?:jam|pukul)\s+(\d{1,2}(?::\d\d)?)\s+(?:sore|malam)\b", _I), r"at \1pm"
+    ),
+    _foreign("jam pukul", re.compile(r"\b(?:jam|pukul)\s+(\d{1,2}(?::\d\d)?)\s+pagi\b", _I), r"at \1am"),
     # Portuguese weekdays without "-feira", only before an hour ("quinta às 10h"; "segunda" is also
     # "second", "Quinta" a restaurant), and the Indonesian and Turkish ones that are also names
-    (
+    _foreign(
+        "segunda terça terca quarta quinta sexta",
         re.compile(
             r"(?<!\bat\s)\b(segunda|ter[cç]a|quarta|quinta|sexta)"
             r"(?=,?\s+(?:às|as\s+\d|at\s+\d|à\s+tarde|in\s+the\s+afternoon|de\s+manh|dia\s+\d|\d{1,2}h|"
@@ -1192,20 +1241,23 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
         ),
         lambda m: _PORTUGUESE_DAYS[m.group(1).lower()],
     ),
-    (
+    _foreign(
+        "senin rabu kamis cuma sabtu",
         re.compile(r"\b(senin|rabu|kamis|cuma|sabtu)(?=\s+(?:(?:jam|pukul|saat|at)\s+\d|gün))", _I),
         lambda m: _FOREIGN_NAMED_DAYS[m.group(1).lower()],
     ),
     # the part of a day named ("jeudi après-midi", "Donnerstag nachmittag", "quinta de manhã",
     # "giovedì pomeriggio", "donderdagmiddag"): before "morgen" is read as "tomorrow"
-    (
+    _foreign(
+        _PART_OF_DAY_WORDS,
         re.compile(
             rf"\b({WEEKDAY_NAME})\s+(?:(?:de|à|a|la|el|al|am|in\s+de|di|nel|po)\s+)?(?:l')?{_PARTS_OF_DAY}s?\b",
             _I,
         ),
         lambda m: f"{m.group(1)} {_part_of_day(m)}",
     ),
-    (
+    _foreign(
+        ("", _COMPOUND_PART_OF_DAY),
         re.compile(
             r"\b((?:maan|dins|woens|donder|vrij|zater|zon)dag|(?:mon|diens|donners|frei|sams|sonn)tag|mittwoch)"
             rf"{_PARTS_OF_DAY}s?\b",
@@ -1213,7 +1265,8 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
         ),
         lambda m: f"{_FOREIGN_WEEKDAYS[m.group(1).lower()]} {_part_of_day(m)}",
     ),
-    (
+    _foreign(
+        ("las la às saat jam pukul alle um om vers", _O_BEFORE_AN_HOUR),
         # the hour's preposition, not a count ("um 2 Stunden verschieben", "alle 14 Tage")
         re.compile(
             r"\b(?:a\s+las|a\s+la|às|saat|jam|pukul)\s+(?=\d)|"
@@ -1225,11 +1278,13 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
         ),
         "at ",
     ),
-    (
+    _foreign(
+        "uhr uur",
         re.compile(r"\b(\d{1,2})(?:[:.](\d\d))?\s*(?:uhr|uur)\b", _I),
         lambda m: f"{m.group(1)}:{m.group(2) or '00'}",
     ),
-    (
+    _foreign(
+        "tarde noche noite pomeriggio sera abends nachmittags soir après apres",
         re.compile(
             r"\b(\d{1,2}(?::\d\d)?)\s+(?:de\s+la\s+(?:tarde|noche)|da\s+(?:tarde|noite)|di\s+(?:pomeriggio|sera)|"
             r"del\s+pomeriggio|della\s+sera|abends|nachmittags|du\s+soir|de\s+l'apr[eè]s-midi)\b",
@@ -1237,7 +1292,8 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
         ),
         r"\1pm",
     ),
-    (
+    _foreign(
+        "mañana manana manhã manha mattina mattino morgens vormittags matin",
         re.compile(
             r"\b(\d{1,2}(?::\d\d)?)\s+(?:de\s+la\s+ma[nñ]ana|da\s+manh[aã]|di\s+mattina|del\s+mattino|morgens|"
             r"vormittags|du\s+matin)\b",
@@ -1245,10 +1301,11 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
         ),
         r"\1am",
     ),
-    (re.compile(r"\b[Mm]orgen\s+fr(?:ü|ue)h\b"), "tomorrow morning"),
+    _foreign("morgen", re.compile(r"\b[Mm]orgen\s+fr(?:ü|ue)h\b"), "tomorrow morning"),
     # "tomorrow"; German "morgen" in lower case, or opening a question about a time ("Morgen um 10?"),
     # not "Guten Morgen" nor a Ms Morgen
-    (
+    _foreign(
+        "mañana manana demain amanhã amanha domani jutro yarın yarin besok morgen",
         re.compile(
             r"\b(?:ma[nñ]ana|demain|amanh[aã]|domani|jutro|yar[ıi]n|besok)\b|(?<!guten\s)(?<!am\s)\b(?-i:morgen)\b|"
             r"^\W*Morgen\b(?=\s+(?:um|at\s+\d|früh|vormittag|nachmittag|abend|\d|passt|geht|kann|ginge))",
@@ -1257,7 +1314,8 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
         "tomorrow",
     ),
     # "today" ("hoy" in lower case or before Spanish: "Hoy!" is a greeting, Hoy a name)
-    (
+    _foreign(
+        "aujourd hoje oggi heute vandaag dzisiaj dziś bugün hari hoy",
         re.compile(
             r"\b(?:aujourd'hui|hoje|oggi|heute|vandaag|dzisiaj|dziś|bugün|hari\s+ini)(?!\w)|\b(?-i:hoy)\b|"
             r"\bHoy\b(?=\s+(?:no|a|por|mismo|en|es|tengo|puedo)\b)",
@@ -1265,7 +1323,8 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
         ),
         "today",
     ),
-    (
+    _foreign(
+        "semana semaine woche volgende settimana tygodniu",
         re.compile(
             r"\b(?:la\s+semana\s+que\s+viene|la\s+pr[oó]xima\s+semana|la\s+semaine\s+prochaine|n[äa]chste\s+woche|"
             r"(?:a\s+)?pr[oó]xima\s+semana|volgende\s+week|la\s+prossima\s+settimana|przyszłym\s+tygodniu)\b",
@@ -1275,7 +1334,8 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
     ),
     # another day, this week, any day, and "from" an hour ("¿otro día de esta semana?", "cualquier día a
     # partir de las 17", "ab 17 Uhr")
-    (
+    _foreign(
+        "otro outro autre anderen altro andere",
         re.compile(
             r"\b(?:otro\s+d[ií]a|outro\s+dia|un\s+autre\s+jour|einen?\s+anderen\s+tag|un\s+altro\s+giorno|"
             r"een\s+andere\s+dag)\b",
@@ -1283,7 +1343,8 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
         ),
         "another day",
     ),
-    (
+    _foreign(
+        "esta cette diese questa deze",
         re.compile(
             r"\b(?:(?:de\s+)?esta\s+semana|(?:de\s+)?cette\s+semaine|diese\s+woche|(?:di\s+)?questa\s+settimana|"
             r"deze\s+week)\b",
@@ -1291,7 +1352,8 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
         ),
         "this week",
     ),
-    (
+    _foreign(
+        "cualquier qualquer importe jeden qualsiasi elke",
         re.compile(
             r"\b(?:cualquier\s+d[ií]a|qualquer\s+dia|n'importe\s+quel\s+jour|jeden\s+tag|qualsiasi\s+giorno|"
             r"elke\s+dag)\b",
@@ -1299,15 +1361,21 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
         ),
         "any day",
     ),
-    (
+    _foreign(
+        "partir depois dopo ab",
         re.compile(
             r"\b(?:a\s+partir\s+de\s+las?|depois\s+das?|à\s+partir\s+de|dopo\s+le)\s+(?=\d)|\bab\s+(?=\d{1,2}:\d\d)",
             _I,
         ),
         "after ",
     ),
-    (re.compile(r"\bd[ií]a\s+(\d{1,2})\b(?!\s*(?:de\s+)?(?:horas?|d[ií]as))", _I), lambda m: _the_day_nth(m)),
-    (
+    _foreign(
+        "dia día",
+        re.compile(r"\bd[ií]a\s+(\d{1,2})\b(?!\s*(?:de\s+)?(?:horas?|d[ií]as))", _I),
+        lambda m: _the_day_nth(m),
+    ),
+    _foreign(
+        "misma mesmo mesma zelfde même meme gleiche gleichen selbe selben stessa aynı ayni",
         re.compile(
             r"\b(?:a\s+)?la\s+misma\s+hora|\bno\s+mesmo\s+hor[aá]rio|\b(?:à\s+)?mesma\s+hora|\bzelfde\s+tijd|"
             r"\b(?:à\s+la\s+)?m[eê]me\s+heure|\b(?:zur\s+)?(?:gleichen?|selben?)\s+(?:uhr)?zeit|\b(?:alla\s+)?stessa\s+ora|"
@@ -1317,7 +1385,8 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
         "same time",
     ),
     # a length ("media hora", "für eine Stunde", "een halfuurtje")
-    (
+    _foreign(
+        "media meia demi mezz mezzora uur uurtje halfuur halfuurtje halbe",
         re.compile(
             r"(?:\bmedia\s+hora\b|\bmeia\s+hora\b|\bdemi-heure\b|\bmezz'?\s*ora\b|\b(?:een\s+)?half\s*uur(?:tje)?\b|"
             r"\beine\s+halbe\s+stunde\b)(?!\s+(?:antes|despu[ée]s|tarde|de\s+retraso|prima|dopo|di\s+ritardo|eerder|"
@@ -1326,7 +1395,8 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
         ),
         "half an hour",
     ),
-    (
+    _foreign(
+        "stunde hora heure ora unora uur uurtje",
         re.compile(
             r"(?:\bfür\s+eine\s+stunde\b|\bpor\s+una\s+hora\b|\bpendant\s+une\s+heure\b|\bper\s+un'?\s*ora\b|"
             r"\bvoor\s+een\s+uur(?:tje)?\b)(?=\s*(?:$|[.,!?;]|telefonieren|bellen|sprechen|reden|hablar|parler|"
@@ -1336,7 +1406,8 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
         "for an hour",
     ),
     # none of the options offered ("Aucune des deux ne me convient", "Ninguna de las dos me sirve")
-    (
+    _foreign(
+        "ninguna ninguno aucune aucun nenhum nenhuma nessuno nessuna geen keine keiner keinen beide",
         re.compile(
             r"\bningun[ao]\s+de\s+(?:las|los)\s+dos\b|\baucun[e]?\s+des\s+deux\b|\bnenhum[a]?\s+(?:dos|das)\s+"
             r"(?:dois|duas)\b|\bnessun[oa]\s+(?:dei|delle)\s+due\b|\bgeen\s+van\s+(?:beide|de\s+twee)\b|"
@@ -1347,7 +1418,8 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
         "none of those",
     ),
     # any of the options offered ("Beide opties zijn prima", "Cualquiera de las dos me sirve")
-    (
+    _foreign(
+        "beide beides cualquiera ambas ambos dos dois duas qualquer deux vanno entrambi entrambe tutti",
         re.compile(
             r"\bbeide\s+(?:opties\s+|tijden\s+|momenten\s+)?(?:zijn\s+)?(?:prima|goed|oké|ok)\b|"
             r"\bbeides?\s+(?:termine\s+)?(?:passt|passen|geht|gehen|sind\s+(?:gut|ok))\b|"
@@ -1363,7 +1435,8 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
     ),
     # a rhythm ("tous les quinze jours", "cada dos semanas", "todos los lunes", "jeden Montag"), the weekdays
     # already in English, and where a series starts ("empezando el 14")
-    (
+    _foreign(
+        "quinze toutes cada alle quinzenalmente ogni",
         re.compile(
             r"\btous\s+les\s+quinze\s+jours\b|\btoutes\s+les\s+deux\s+semaines\b|\bcada\s+(?:dos|2)\s+semanas\b|"
             r"\bcada\s+quince\s+d[ií]as\b|\balle\s+(?:zwei|2)\s+wochen\b|\balle\s+14\s+tage\b|"
@@ -1372,14 +1445,16 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
         ),
         "every other week",
     ),
-    (
+    _foreign(
+        "todos todas toda todo cada jeden tous ogni elke",
         re.compile(
             rf"\b(?:todos\s+los|todas\s+as|toda|todo|cada|jeden|tous\s+les|ogni|elke)\s+(?={WEEKDAY_IN_FULL}\s+(?:at\s+)?\d)",
             _I,
         ),
         "every ",
     ),
-    (
+    _foreign(
+        "empezando comenzando começando partir",
         re.compile(
             r"\b(?:empezando|comenzando|começando|a\s+partir\s+do)\s+(?:el\s+|dia\s+)?(\d{1,2})\b(?![:.h\d])",
             _I,
@@ -1387,7 +1462,8 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
         lambda m: f"starting {_the_day_nth(m)}",
     ),
     # all the meetings to come ("alle weiteren Termine absagen", "todas las sesiones")
-    (
+    _foreign(
+        "alle todos todas toutes tutti",
         re.compile(
             r"\b(?:alle\s+(?:weiteren|künftigen|zukünftigen|restlichen|kommenden)\s+(?:termine|treffen|sitzungen)|"
             r"tod[ao]s\s+(?:las|los|as|os)\s+(?:sesiones|reuniones|sess[õo]es|reuni[õo]es)\s+(?:futur[ao]s|próxim[ao]s|"
@@ -1402,7 +1478,11 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
     ),
     # a refusal of the time asked about ("Leider kann ich da nicht", "esa hora no me viene bien",
     # "não vou conseguir nesse horário", "nie dam rady", "dinsdag lukt niet")
-    (
+    _foreign(
+        (
+            "kann viene puedo va não nao rady posso riesco peux pourrai niet nicht convient maar aber "
+            "pero mais mas ma pas klappt funciona tampoco queda passt sono estoy estou suis frei"
+        ),
         re.compile(
             r"\bkann\s+ich\s+(?:da\s+|dann\s+|leider\s+)?nicht\b|\bno\s+(?:me\s+viene\s+bien|puedo|me\s+va\s+bien)\b|"
             r"\bn[ãa]o\s+(?:vou\s+conseguir|posso|d[aá]|fica\s+bom)\b|\bn[ãa]o\s+consigo(?=\s+(?:n[ea]ss[ea]|"
@@ -1429,7 +1509,8 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
     ),
     # what the sender has on ("que el miércoles tengo clase": "as on Wednesday I have a class"), the
     # weekdays already in English
-    (
+    _foreign(
+        "tengo tenho",
         re.compile(
             rf",\s*que\s+(?:el\s+|la\s+|o\s+|a\s+|na\s+|no\s+)?({WEEKDAY_IN_FULL})\s+(?:tengo|tenho)\s+(?:una?\s+|uma?\s+)?",
             _I,
@@ -1437,7 +1518,8 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
         r", as on \1 I have a ",
     ),
     # "auf Mittwoch, 16 Uhr ausweichen": a move to a day or time (not "auf Zoom ausweichen")
-    (
+    _foreign(
+        "ausweichen",
         re.compile(
             rf"\b(auf\s+(?:den\s+)?(?:{WEEKDAY_IN_FULL}|tomorrow|today|\d|abend|morgen|nachmittag|vormittag)"
             r"[^.?!]{0,30}?)\s+ausweichen\b",
@@ -1447,14 +1529,18 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
     ),
     # "so" after a comma, where what the sender has on turns to a time ("lavoro dalle 9 alle 18,
     # quindi martedì alle 19?", "ik werk tot 17:00, dus dinsdag om 17:30?")
-    (
+    _foreign(
+        "quindi dunque dus donc entonces así daher deshalb então portanto",
         re.compile(r",\s*(?:quindi|dunque|dus|donc|entonces|así\s+que|daher|deshalb|então|portanto)\s+", _I),
         ", so ",
     ),
     # "a partir de 1 de fevereiro" (the month already in English): where a series starts
-    (re.compile(r"\ba\s+partir\s+de\s+(?=\d{1,2}\s+(?:of\s+)?[A-Z][a-z]+)", _I), "starting "),
+    _foreign(
+        "partir", re.compile(r"\ba\s+partir\s+de\s+(?=\d{1,2}\s+(?:of\s+)?[A-Z][a-z]+)", _I), "starting "
+    ),
     # "todas as segundas às 8h30": every Monday (the plural, which the weekday table does not hold)
-    (
+    _foreign(
+        "todas",
         re.compile(r"\btodas\s+as\s+(segunda|ter[cç]a|quarta|quinta|sexta)s\b", _I),
         lambda m: (
             "every " + _PORTUGUESE_DAYS[m.group(1).lower()]
@@ -1463,9 +1549,18 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
         ),
     ),
     # "but" after a comma, where a refusal turns to another time ("Dienstag geht nicht, aber Mittwoch?")
-    (re.compile(r",\s*(?:aber|pero|mais|mas|maar|ma|ale|ama|tapi)\s+", _I), ", but "),
+    _foreign(
+        "aber pero mais mas maar ma ale ama tapi",
+        re.compile(r",\s*(?:aber|pero|mais|mas|maar|ma|ale|ama|tapi)\s+", _I),
+        ", but ",
+    ),
     # an option picked by its place ("la segunda opción", "a segunda opção", "le premier créneau")
-    (
+    _foreign(
+        (
+            "primer primera premier premiere première premièr premièr erste eerste prima primo "
+            "segunda segundo seconde zweite tweede seconda tercera terceira troisieme troisième "
+            "dritte derde terza"
+        ),
         re.compile(
             r"\b(?:la|a|le|die|das|de|il)\s+(primera?|premi[eè]re?|erste|eerste|prim[ao]|segund[ao]|second[e]?|zweite|"
             r"tweede|seconda|terc(?:era|eira)|troisi[eè]me|dritte|derde|terza)\s+"
@@ -1474,7 +1569,11 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
         ),
         lambda m: f"the {_FOREIGN_ORDINALS[m.group(1).lower()[:4]]} option",
     ),
-    (
+    _foreign(
+        (
+            "cancelar cancelo cancelamos annuler annule absagen abzusagen annullare annullo afzeggen "
+            "odwołać anulować iptal batalkan"
+        ),
         re.compile(
             r"\b(?:cancelar|cancelo|cancelamos|annuler|annule|absagen|abzusagen|annullare|annullo|afzeggen|"
             r"odwołać|anulować|iptal\s+etmem|iptal\s+etmek|batalkan)\b",
@@ -1482,7 +1581,11 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
         ),
         "cancel",
     ),
-    (
+    _foreign(
+        (
+            "cambiar reprogramar décaler decaler verschieben verlegen spostare rimandare remarcar "
+            "adiar verzetten przełożyć ertelemek jadwal mover pasar mudar reporter"
+        ),
         # moving a meeting (not "our mover", "the reporter": the verb before its object)
         re.compile(
             r"\b(?:cambiar|reprogramar|d[ée]caler|verschieben|verlegen|spostare|rimandare|remarcar|adiar|"
@@ -1502,7 +1605,8 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
     # being free ("je suis dispo", "estoy libre", "sono libera", "ik ben vrij"), a time suiting ("me
     # viene bien", "va bene", "ça me va", "passt mir", "funciona") and "I can", after the refusals
     # above, and only in a clause that says no nowhere and asks nothing
-    (
+    _foreign(
+        "suis estoy estou frei verfügbar sono vrij beschikbaar jestem",
         re.compile(
             r"\bje\s+suis\s+(?:dispo(?:nible)?|libre)\b|\b(?:estoy|estou)\s+(?:libre|livre|disponible|dispon[ií]vel)\b|"
             r"\bich\s+bin\s+(?:frei|verfügbar)\b|\bsono\s+(?:abbastanza\s+)?(?:liber[oa]|disponibile)\b|"
@@ -1511,7 +1615,8 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
         ),
         lambda m: _said_without_no(m, "I'm free"),
     ),
-    (
+    _foreign(
+        ("viene va sirve bene convient marche fica pode funciona uitkomen passt klappt", _C_EST),
         re.compile(
             r"\b(?:me\s+viene\s+bien|me\s+va\s+bien|me\s+sirve|va\s+bene|(?:ça|cela)\s+me\s+va|me\s+convient|"
             r"c'est\s+(?:bon|parfait|ok)|ça\s+marche|fica\s+(?:ótimo|otimo|bom|perfeito)|pode\s+ser\s+sim|"
@@ -1520,7 +1625,8 @@ _FOREIGN_TIME_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (
         ),
         lambda m: _said_without_no(m, "works for me"),
     ),
-    (
+    _foreign(
+        "kann kan posso puedo peux",
         re.compile(r"\b(?:ich\s+kann|ik\s+kan|kann\s+ich|kan\s+ik|posso|puedo|je\s+peux)\b", _I),
         lambda m: _said_without_no(m, "I can do"),
     ),
@@ -1544,57 +1650,35 @@ _FOREIGN_NAMED_DAYS = {
 }
 #: The words any of `_FOREIGN_TIME_WORDS` needs, looked for first (most replies have none): the
 #: reply's words against this set cost a fifth of one pattern of them all.
-_FOREIGN_TIME_LOOKED_FOR = """
-    halb om um las às alle saat jam pukul vers uhr uur tarde noche noite pomeriggio sera sore malam
-    abends nachmittags nachmittag soir midi mañana manana manhã manha mattina mattino pagi morgens
-    vormittags matin demain amanhã amanha domani jutro yarın yarin besok morgen aujourd hoy hoje oggi
-    heute vandaag dzisiaj dziś bugün hari semana semaine woche volgende settimana tygodniu día dia
-    cancelar cancelo cancela cancelamos pasar absagen abzusagen afzeggen
-    odwołać anulować iptal batalkan cambiar mover
-    reprogramar décaler decaler reporter verschieben verlegen ausweichen klappt spostare rimandare
-    remarcar adiar
-    verzetten przełożyć ertelemek jadwal misma mesmo mesma zelfde même meme gleiche gleichen selbe selben
-    stessa aynı ayni segunda terça terca quarta quinta sexta senin rabu kamis cuma sabtu stunde stunden
-    nicht puedo viene conseguir consigo posso rady riesco pourrai niet convient primer primera premier
-    premiere première premièr erste eerste segundo seconde zweite tweede seconda
-    tercera terceira troisième troisieme dritte derde terza aber pero mais maar tapi dispo disponible
-    libre livre frei verfügbar disponível disponivel libero libera disponibile vrij beschikbaar wolny
-    wolna bien bene va funciona passt uitkomen kann kan peux vormittag abend matinée soirée middag
-    ochtend avond południu rano wieczorem mudar sirve parfait marche bon pas fica pode
-    queda otro outro autre anderen altro andere esta cette diese questa deze cualquier qualquer
-    halfuurtje halfuur uur stunde hora heure ora todas todos toda todo cada toutes tutti beide que
-    quindi dunque dus donc entonces así daher deshalb então portanto
-    beides cualquiera ambas ambos dos dois duas deux entrambi entrambe quinze quince cada zwei wochen
-    ninguna ninguno aucune aucun nenhum nenhuma nessuno nessuna geen keine keiner keinen
-    quinzenalmente settimane weken jeden tous ogni elke empezando comenzando começando
-    jeden qualsiasi elke partir depois dopo ab
-"""
-_FOREIGN_TIME_LOOK_WORDS = frozenset(_FOREIGN_TIME_LOOKED_FOR.split())
-#: ... and what is no single word: "annuler", "annulé…" (any ending), "o 10" (Polish), "não dá",
-#: a weekday and its part of the day in one ("donderdagmiddag", "Mittwochabend").
-_FOREIGN_TIME_LOOK_REST = re.compile(
-    r"annul|\bo\s+\d|\bn[ãa]o\s+d[aá]\b|(?:dag|tag|woch)(?:ochtend|middag|avond|vormittag|nachmittag|abend|morgen)"
-)
-#: What `_FOREIGN_TIME_LOOK_REST` needs, as plain text ("o 15:00" as its own word, "não dá").
-_FOREIGN_TIME_LOOK_NEEDLES = ("annul", " o ", "\no ", "\to ", "ão d", "ao d", "dag", "tag", "woch")
-_LETTERS = re.compile(r"[^\W\d_]+")
+_FOREIGN_TIME_LOOK_WORDS = frozenset().union(*(rule.words for rule in _FOREIGN_TIME_WORDS))
+#: ... and what the rules look for that is no word, where it may stand (most replies have none of it).
+_FOREIGN_TIME_LOOK_REST = tuple(rule.also for rule in _FOREIGN_TIME_WORDS if rule.also is not None)
+_FOREIGN_TIME_LOOK_NEEDLES = ("o ", "c'est", "dag", "tag", "woch")
 
 
 def _foreign_time_look(text: str) -> bool:
-    """Whether `text` holds a word any of `_FOREIGN_TIME_WORDS` needs."""
+    """Whether `text` holds what any of `_FOREIGN_TIME_WORDS` needs."""
     low = text.lower()
     if not _FOREIGN_TIME_LOOK_WORDS.isdisjoint(_words_of(low)):
         return True
-    # The rest only where what it needs stands (most replies have none of it).
-    needed = low.startswith("o ") or any(needle in low for needle in _FOREIGN_TIME_LOOK_NEEDLES)
-    return needed and _FOREIGN_TIME_LOOK_REST.search(low) is not None
+    return any(needle in low for needle in _FOREIGN_TIME_LOOK_NEEDLES) and any(
+        also.search(low) for also in _FOREIGN_TIME_LOOK_REST
+    )
 
 
 def _in_english(match: re.Match[str]) -> str:
-    """The text (all of it: `_ANY` matches it whole) with its time words put in English."""
+    """The text (all of it: `_ANY` matches it whole) with its time words put in English: each rule
+    tried only where what it needs stands (a reply in another language needs a few of them)."""
     text = match.group(0)
-    for pattern, replacement in _FOREIGN_TIME_WORDS:
-        text = pattern.sub(replacement, text)
+    low = text.lower()
+    words = _words_of(low)
+    for rule in _FOREIGN_TIME_WORDS:
+        if not rule.wanted(low, words):
+            continue
+        text, changed = rule.pattern.subn(rule.english, text)
+        if changed:
+            low = text.lower()
+            words = _words_of(low)
     return text
 
 
