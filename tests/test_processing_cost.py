@@ -142,12 +142,12 @@ def test_a_suspended_worker_still_stops(settings, work):
 
 
 def test_a_reply_in_a_mentorship_costs_few_statements(settings, work):
-    """A proposal reads the message it claims with the key its envelope names, what answering
+    """A proposal reads the message it claims with the key its envelope names and what answering
     needs (the sender's enrolment, each member's own key of the conversation and their
-    enrolment) and the mentorship's pending proposal and next meeting in one statement, then
-    writes the proposal, the answer, the other side's question (after reading where its
-    conversation's thread ends), the effects (one statement) and the message's outcome. (Stored
-    without an envelope recipient, as here, the message's To address stands for it.)"""
+    enrolment) in one statement, and the mentorship's pending proposal and next meeting in
+    another, then writes the proposal, the answer, the other side's question, the effects (one
+    statement) and the message's outcome. (Stored without an envelope recipient, as here, the
+    message's To address stands for it.)"""
     from sqlalchemy.engine import Engine
 
     from concierge.models import InboundMessage
@@ -173,7 +173,7 @@ def test_a_reply_in_a_mentorship_costs_few_statements(settings, work):
         event.remove(Engine, "before_cursor_execute", count)
     assert [intent["type"] for intent in result.intents] == ["propose"]
     statements = [s for s in seen if not s.startswith("BEGIN")]  # SQLite's own BEGIN IMMEDIATE
-    assert len(statements) == 7, "\n".join(s.split("\n")[0] for s in statements)
+    assert len(statements) == 8, "\n".join(s.split("\n")[0] for s in statements)
     with session_scope(settings) as s:
         assert s.get(InboundMessage, stored.id).status == "processed"
 

@@ -17,7 +17,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from concierge.actions.bounces import record_bounce, record_events
-from concierge.actions.conversation import Standing, with_standing
 from concierge.actions.replies import Outcome, act_on_reply, note_expired_key, route
 from concierge.config import Settings
 from concierge.db import session_scope, utcnow
@@ -49,16 +48,12 @@ class Result:
 
 
 #: Built once: the first statement of every message's processing. It reads, with the message,
-#: the key its envelope recipient names, what a reply to that key reads and where its
-#: conversation stands: for a reply, one round trip instead of three (the key is used once the
-#: message's own addresses confirm it). No LIMIT: with one, SQLAlchemy would wrap the joined rows
-#: in a subquery.
+#: the key its envelope recipient names and what a reply to that key reads: for a reply, one
+#: round trip instead of two (the key is used once the message's own addresses confirm it).
+#: No LIMIT: with one, SQLAlchemy would wrap the joined rows in a subquery.
 _CLAIM = (
-    with_standing(
-        select(InboundMessage, ReplyKey).outerjoin(
-            ReplyKey, ReplyKey.key == key_in_address(InboundMessage.envelope_recipient)
-        )
-    )
+    select(InboundMessage, ReplyKey)
+    .outerjoin(ReplyKey, ReplyKey.key == key_in_address(InboundMessage.envelope_recipient))
     .options(*WITH_WHAT_A_REPLY_READS)
     .where(InboundMessage.id == bindparam("inbound_id"))
     .with_for_update(of=InboundMessage)
@@ -71,18 +66,15 @@ _CLAIM_ALONE = select(InboundMessage).where(InboundMessage.id == bindparam("inbo
 
 @dataclass(frozen=True)
 class Claimed:
-    """A message claimed for processing, with the key its envelope recipient names and where
-    that key's conversation stands (if read)."""
+    """A message claimed for processing, with the key its envelope recipient names (if read)."""
 
     message: InboundMessage
-    envelope_key: ReplyKey | None = None
-    standing: Standing | None = None
+    envelope_key: ReplyKey | None
 
 
-def _claim(session: Session, inbound_id: int, reprocess: bool, now: datetime) -> Claimed | None:
+def _claim(session: Session, inbound_id: int, reprocess: bool) -> Claimed | None:
     """The message, locked, if it is waiting (or, to reprocess, finished), with the key its
-    envelope recipient names and where that key's conversation stands at `now` (None if it
-    names none, or to reprocess).
+    envelope recipient names (None if it names none, or to reprocess).
 
     The claim is the first statement of the processing transaction: on PostgreSQL the row
     lock makes a second worker wait and then find the message no longer waiting; on SQLite
@@ -93,14 +85,11 @@ def _claim(session: Session, inbound_id: int, reprocess: bool, now: datetime) ->
     if reprocess:
         message = session.scalar(_CLAIM_ALONE, {"inbound_id": inbound_id})
         allowed = message is not None and message.status in ("pending", *REPROCESSABLE)
-        return Claimed(message) if allowed else None
-    row = session.execute(_CLAIM, {"inbound_id": inbound_id, "now": now}).unique().first()
+        return Claimed(message, None) if allowed else None
+    row = session.execute(_CLAIM, {"inbound_id": inbound_id}).unique().first()
     if row is None or row.InboundMessage.status != "pending":
         return None
-    if row.ReplyKey is None:
-        return Claimed(row.InboundMessage)
-    standing = Standing(row.ReplyKey.id, row.Proposal, row.Meeting, bool(row.paired))
-    return Claimed(row.InboundMessage, row.ReplyKey, standing)
+    return Claimed(row.InboundMessage, row.ReplyKey)
 
 
 def _record(message: InboundMessage, outcome: Outcome, parsed: ParsedMessage | None, now: datetime) -> None:
@@ -176,8 +165,13 @@ def _act_on_events(
     return Result(outcome.status, outcome.kind, outcome.reason, message.text)
 
 
-def _understand_and_act(session: Session, settings: Settings, claimed: Claimed, now: datetime) -> Result:
-    message = claimed.message
+def _understand_and_act(
+    session: Session,
+    settings: Settings,
+    message: InboundMessage,
+    envelope_key: ReplyKey | None,
+    now: datetime,
+) -> Result:
     provider = event_provider(message.source)
     if provider is not None:
         return _act_on_events(session, settings, message, provider, now)
@@ -198,7 +192,7 @@ def _understand_and_act(session: Session, settings: Settings, claimed: Claimed, 
     elif parsed.kind in NEVER_ACTED_ON:
         outcome = Outcome("ignored", parsed.kind, NEVER_ACTED_ON[parsed.kind])
     else:
-        found = route(session, settings, parsed, now, claimed.envelope_key)
+        found = route(session, settings, parsed, now, envelope_key)
         if found.problem is not None:
             outcome = found.problem
             if outcome.reason == "expired_key" and found.key is not None and found.sender is not None:
@@ -208,9 +202,7 @@ def _understand_and_act(session: Session, settings: Settings, claimed: Claimed, 
             if found.addressed > 1 and _another_copy_acted_on(session, message, found.key, found.sender):
                 outcome = Outcome("ignored", "reply", "duplicate")
             else:
-                outcome = act_on_reply(
-                    session, settings, message, parsed, found.key, found.sender, now, claimed.standing
-                )
+                outcome = act_on_reply(session, settings, message, parsed, found.key, found.sender, now)
         # Where it belongs, for `_write_outcome` to write with the outcome.
         if found.key is not None:
             message.reply_key_id = found.key.id
@@ -261,13 +253,13 @@ def process(
     now = now or utcnow()
     try:
         with session_scope(settings) as session:
-            claimed = _claim(session, inbound_id, reprocess, now)
+            claimed = _claim(session, inbound_id, reprocess)
             if claimed is None:
                 return None
             # Changes are written at the end (the message's by `_write_outcome`, the rest by the
             # commit's one flush), not before every query.
             with session.no_autoflush:
-                result = _understand_and_act(session, settings, claimed, now)
+                result = _understand_and_act(session, settings, claimed.message, claimed.envelope_key, now)
                 _write_outcome(session, claimed.message)
             return result
     except Exception as exc:

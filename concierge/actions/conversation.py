@@ -16,8 +16,8 @@ from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, bindparam, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
 
 from concierge.actions.introductions import thread_subject
 from concierge.config import Settings
@@ -32,7 +32,6 @@ from concierge.models import (
     InboundMessage,
     Meeting,
     Mentorship,
-    MentorshipMember,
     OutboundMessage,
     Person,
     Program,
@@ -42,18 +41,6 @@ from concierge.models import (
 from concierge.outbox import queue_email
 from concierge.threads import AGENDA, LOG, MENTORSHIP, WELCOME
 from concierge.when import for_reader, from_iso, zone_of
-
-
-@dataclass(frozen=True)
-class Standing:
-    """Where a key's conversation stands: its mentorship's latest pending proposal and next
-    confirmed meeting (None, None without a mentorship), and whether the key's person is a member
-    of a mentorship of its program (what the answer to a welcome says)."""
-
-    key_id: int
-    pending: Proposal | None
-    upcoming: Meeting | None
-    paired: bool
 
 
 @dataclass
@@ -77,8 +64,6 @@ class Turn:
     enrolment: Enrolment | None
     now: datetime
     situation: Situation
-    #: Where the conversation stood when the reply was read.
-    standing: Standing
     pending: Proposal | None = None
     upcoming: Meeting | None = None
     #: The sentences of the one answer to the sender, and the calendars it carries.
@@ -154,61 +139,40 @@ def names_of(people: list[Person]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1] if names else ""
 
 
-def with_standing(statement: Select[Any]) -> Select[Any]:
-    """`statement`, which reads `ReplyKey`, reading besides where the key's conversation stands:
-    the columns `Proposal`, `Meeting` and `paired` of a `Standing`, as of `bindparam("now")`.
-
-    The processing job reads them with the message it claims (a round trip fewer for every reply:
-    README, Benchmarks); `standing_of` reads them alone."""
-    latest = aliased(Proposal)
-    upcoming = aliased(Meeting)
-    member, mentorship = aliased(MentorshipMember), aliased(Mentorship)
-    paired = (
-        select(member.id)
-        .join(mentorship, mentorship.id == member.mentorship_id)
-        .where(mentorship.program_id == ReplyKey.program_id, member.person_id == ReplyKey.person_id)
-        .exists()
+#: A mentorship's latest pending proposal and its next confirmed meeting (either None), in one
+#: statement, built once: every reply in a mentorship reads them.
+_PENDING_AND_UPCOMING = (
+    select(Proposal, Meeting)
+    .select_from(Mentorship)
+    .outerjoin(
+        Proposal,
+        Proposal.id
+        == select(Proposal.id)
+        .where(Proposal.mentorship_id == bindparam("mentorship_id"), Proposal.status == "pending")
+        .order_by(Proposal.id.desc())
+        .limit(1)
+        .scalar_subquery(),
     )
-    return (
-        statement.add_columns(Proposal, Meeting, paired.label("paired"))
-        .outerjoin(
-            Proposal,
-            Proposal.id
-            == select(latest.id)
-            .where(latest.mentorship_id == ReplyKey.mentorship_id, latest.status == "pending")
-            .order_by(latest.id.desc())
-            .limit(1)
-            .scalar_subquery(),
+    .outerjoin(
+        Meeting,
+        Meeting.id
+        == select(Meeting.id)
+        .where(
+            Meeting.mentorship_id == bindparam("mentorship_id"),
+            Meeting.status == "confirmed",
+            Meeting.starts_at > bindparam("now"),
         )
-        .outerjoin(
-            Meeting,
-            Meeting.id
-            == select(upcoming.id)
-            .where(
-                upcoming.mentorship_id == ReplyKey.mentorship_id,
-                upcoming.status == "confirmed",
-                upcoming.starts_at > bindparam("now"),
-            )
-            .order_by(upcoming.starts_at, upcoming.id)
-            .limit(1)
-            .scalar_subquery(),
-        )
+        .order_by(Meeting.starts_at, Meeting.id)
+        .limit(1)
+        .scalar_subquery(),
     )
-
-
-#: Where a key's conversation stands, read alone (built once).
-_STANDING = with_standing(select(ReplyKey.id).select_from(ReplyKey)).where(ReplyKey.id == bindparam("key_id"))
-
-
-def standing_of(session: Session, key: ReplyKey, now: datetime) -> Standing:
-    """Where the key's conversation stands now (one statement)."""
-    row = session.execute(_STANDING, {"key_id": key.id, "now": now}).one()
-    return Standing(key.id, row.Proposal, row.Meeting, bool(row.paired))
+    .where(Mentorship.id == bindparam("mentorship_id"))
+)
 
 
 def situation_of(
-    key: ReplyKey, standing: Standing, sender: Person, role: str | None, now: datetime
-) -> Situation:
+    session: Session, key: ReplyKey, sender: Person, role: str | None, now: datetime
+) -> tuple[Situation, Proposal | None, Meeting | None]:
     """What the sender is answering: the proposal waiting for their answer, else the next
     meeting, else (in a mentorship) a request for a time, with the times the sender proposed
     themself if they wait on an answer; a welcome asks for goals. In the
@@ -217,7 +181,7 @@ def situation_of(
     program, mentorship = key.program, key.mentorship
     zone = zone_of(sender.timezone, program.timezone)
     if key.thread == WELCOME or mentorship is None:
-        return Situation(role, zone, now, WELCOME, "goals")
+        return Situation(role, zone, now, WELCOME, "goals"), None, None
     thread = key.thread if key.thread in (AGENDA, LOG) else MENTORSHIP
     others = [m.person for m in mentorship.members if m.person_id != sender.id]
     # "Your time" or "their time" in a circle is the others' zone when they share one.
@@ -226,14 +190,18 @@ def situation_of(
     # Every answer in the mentorship is read with who the others are, besides what it answers.
     names = tuple(other.first_name.lower() for other in others if other.name)
     answering = partial(Situation, role, zone, now, thread, other_zone=other_zone, other_names=names)
-    pending, upcoming = standing.pending, standing.upcoming
+    pending, upcoming = session.execute(
+        _PENDING_AND_UPCOMING, {"mentorship_id": mentorship.id, "now": now}
+    ).one()
     times = tuple(from_iso(option["start"]) for option in pending.options) if pending is not None else ()
     own = times if pending is not None and pending.proposer_id == sender.id else ()
     if pending is not None and sender.id in (pending.asked_ids or []):
-        return answering("confirm", times)
-    if upcoming is not None:
-        return answering("invite", meeting=upcoming.starts_at, proposed=own)
-    return answering("time", proposed=own)
+        situation = answering("confirm", times)
+    elif upcoming is not None:
+        situation = answering("invite", meeting=upcoming.starts_at, proposed=own)
+    else:
+        situation = answering("time", proposed=own)
+    return situation, pending, upcoming
 
 
 #: The notices that tell of a meeting called off or moved, or of a time refused: the sender's own

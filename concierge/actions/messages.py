@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+from sqlalchemy import bindparam, select
+
 from concierge.actions.conversation import Turn, answer_reply, passed_on
 from concierge.actions.subscriptions import unsubscribe
 from concierge.inbound.intents import Intent
+from concierge.models import Mentorship, MentorshipMember
 
 
 def stop(turn: Turn, intent: Intent) -> None:
     """`stop` / `unsubscribe`: no more mail from this program (the coordinator is told)."""
     unsubscribe(turn.session, turn.settings, turn.sender, turn.program)
     turn.answered_elsewhere = True
+
+
+#: Whether the person is a member of a mentorship of the program.
+_PAIRED = select(
+    select(MentorshipMember.id)
+    .join(Mentorship)
+    .where(
+        Mentorship.program_id == bindparam("program_id"),
+        MentorshipMember.person_id == bindparam("person_id"),
+    )
+    .exists()
+)
 
 
 def goals(turn: Turn, intent: Intent) -> None:
@@ -21,6 +36,7 @@ def goals(turn: Turn, intent: Intent) -> None:
     text = turn.parsed.text.strip()
     enrolment.goals = text
     enrolment.goals_inbound_id = turn.inbound.id
+    paired = turn.session.scalar(_PAIRED, {"program_id": turn.program.id, "person_id": turn.sender.id})
     answer_reply(
         turn.session,
         turn.settings,
@@ -34,7 +50,7 @@ def goals(turn: Turn, intent: Intent) -> None:
         context={
             "program_name": turn.program.name,
             "goals": text,
-            "paired": turn.standing.paired,  # of the key's person: a welcome's is the sender's own
+            "paired": bool(paired),
             "peer": enrolment.role == "peer",
         },
     )

@@ -17,15 +17,7 @@ from sqlalchemy.orm import Session
 
 from concierge.actions import ActionError
 from concierge.actions.bounces import clear_bouncing
-from concierge.actions.conversation import (
-    ANSWER_EVERY,
-    Standing,
-    Turn,
-    answer_reply,
-    answer_subject,
-    situation_of,
-    standing_of,
-)
+from concierge.actions.conversation import ANSWER_EVERY, Turn, answer_reply, answer_subject, situation_of
 from concierge.actions.dispatch import act_on_intents
 from concierge.actions.people import find_person
 from concierge.config import Settings
@@ -189,12 +181,8 @@ def act_on_reply(
     key: ReplyKey,
     sender: Person,
     now: datetime,
-    standing: Standing | None = None,
 ) -> Outcome:
     """Read a routed reply from a participant and do what it asks; the outcome says what was understood.
-
-    `standing`: where a key's conversation stands, when read beforehand (the processing job reads
-    it with the message it claims, for the key the envelope names); read here unless it is this key's.
 
     The intents read are kept on the message (`inbound.intents`, what `inbound --now` prints).
     A reply with nothing actionable is passed on to the other member(s) when there are any
@@ -221,10 +209,9 @@ def act_on_reply(
             select(Enrolment).where(Enrolment.program_id == program.id, Enrolment.person_id == sender.id)
         )
     )
-    if standing is None or standing.key_id != key.id:
-        standing = standing_of(session, key, now)
-    situation = situation_of(key, standing, sender, enrolment.role if enrolment else None, now)
-    upcoming = standing.upcoming
+    situation, pending, upcoming = situation_of(
+        session, key, sender, enrolment.role if enrolment else None, now
+    )
     calendar = parsed.calendar_answer
     if calendar is not None:
         about = meeting_of_calendar(session, key, calendar, now)
@@ -254,8 +241,7 @@ def act_on_reply(
         enrolment=enrolment,
         now=now,
         situation=situation,
-        standing=standing,
-        pending=standing.pending,
+        pending=pending,
         upcoming=upcoming,
     )
     act_on_intents(turn, intents)
