@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from concierge.inbound.keys import KEY_LENGTH, REPLY_PREFIX
-from concierge.models import Mentorship, MentorshipMember, Person, Program, ReplyKey
+from concierge.models import Enrolment, Mentorship, MentorshipMember, Person, Program, ReplyKey
 
 KEY_RE = re.compile(rf"^[a-z2-7]{{{KEY_LENGTH}}}$")
 
@@ -60,12 +60,13 @@ def reply_key_for(
 
 
 #: What a reply to a key reads, loaded with the key in the same statement: its program, person
-#: and enrolment, and in a mentorship its members (who to answer, who to tell) and where each is
-#: written to: their own key of its conversation, their enrolment.
+#: and enrolment (with whether its person is paired, for the answer to a welcome), and in a
+#: mentorship its members (who to answer, who to tell) and where each is written to: their own
+#: key of its conversation, their enrolment.
 WITH_WHAT_A_REPLY_READS = (
     joinedload(ReplyKey.program),
     joinedload(ReplyKey.person),
-    joinedload(ReplyKey.enrolment),
+    joinedload(ReplyKey.enrolment).undefer(Enrolment.paired),
     joinedload(ReplyKey.mentorship)
     .joinedload(Mentorship.members)
     .options(

@@ -25,8 +25,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    select,
 )
-from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, foreign, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from concierge.db import Base, utcnow
@@ -268,6 +269,23 @@ class MentorshipMember(Base):
         uselist=False,
     )
     person: Mapped[Person] = relationship()
+
+
+#: Whether the enrolled person is a member of a mentorship of the program (what the answer to
+#: their welcome says). Deferred: a reply's key reads it with its enrolment
+#: (`keys.WITH_WHAT_A_REPLY_READS`), anything else on first use. A scalar subquery, not EXISTS:
+#: PostgreSQL may answer an EXISTS in a select list by hashing every membership, where this
+#: looks up the person's own by its index.
+Enrolment.paired = column_property(
+    select(MentorshipMember.id)
+    .join(Mentorship, Mentorship.id == MentorshipMember.mentorship_id)
+    .where(Mentorship.program_id == Enrolment.program_id, MentorshipMember.person_id == Enrolment.person_id)
+    .limit(1)
+    .correlate_except(MentorshipMember, Mentorship)
+    .scalar_subquery()
+    .is_not(None),
+    deferred=True,
+)
 
 
 class MeetingSeries(Base):

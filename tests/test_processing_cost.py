@@ -178,6 +178,29 @@ def test_a_reply_in_a_mentorship_costs_few_statements(settings, work):
         assert s.get(InboundMessage, stored.id).status == "processed"
 
 
+def test_an_answer_to_a_welcome_costs_few_statements(settings, work):
+    """Goals: the claim reads the message with the key, the enrolment and whether the mentee is
+    paired (what the thanks says), then the thanks, the message's outcome and the goals are written."""
+    from workers.inbound import process_now
+
+    (raw,) = replies(settings, 1, 400)
+    work()  # the welcome
+    stored = store_inbound(settings, raw, None)
+    seen: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        seen.append(statement)
+
+    event.listen(get_engine(settings), "before_cursor_execute", count)
+    try:
+        result = process_now(settings, stored.id)
+    finally:
+        event.remove(get_engine(settings), "before_cursor_execute", count)
+    assert [i["type"] for i in result.intents] == ["goals"]
+    statements = [s for s in seen if not s.startswith("BEGIN")]  # SQLite's own BEGIN IMMEDIATE
+    assert len(statements) == 4, "\n".join(s.split("\n")[0] for s in statements)
+
+
 def test_a_reply_that_changes_a_row_and_is_answered_flushes_once(settings, work):
     """Goals read from a reply change the enrolment, and the answer is a new outbound row: the
     change waits for the commit rather than being flushed before the answer's insert."""

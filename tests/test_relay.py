@@ -43,6 +43,28 @@ def test_reply_to_welcome_stores_goals_without_the_quote_and_thanks(settings, cl
         assert thanks.in_reply_to == "<CAGmail-0001@mail.gmail.com>"
 
 
+@pytest.mark.parametrize("paired", [False, True], ids=["not_paired", "paired"])
+@pytest.mark.parametrize("recipient", [None, "relay@mentoring.example"], ids=["envelope_key", "to_key"])
+def test_the_thanks_for_goals_says_whether_the_mentee_has_a_mentor_yet(
+    settings, cli, work, welcomed, paired, recipient
+):
+    """Whether she is paired is read with her key and enrolment, with the message the job claims
+    when the envelope names her key, or with the key when only the To address does."""
+    if paired:
+        from concierge.actions.pairing import pair
+
+        with session_scope(settings) as s:
+            ana = s.scalar(select(Enrolment).join(Person).where(Person.email == "ana@example.org"))
+            mentor = factories.participant(s, ana.program, "mentor")
+            pair(s, settings, ana.program, mentor.person.email, "ana@example.org")
+    raw = reply_to_outbound(settings, welcomed, "Lead a team.")
+    line = ingest(cli, raw, "--now", *(["--recipient", recipient] if recipient else []))
+    assert line["status"] == "processed"
+    with session_scope(settings) as s:
+        thanks = s.scalar(select(OutboundMessage).where(OutboundMessage.template == "goals_thanks"))
+        assert thanks.context["paired"] is paired
+
+
 def test_without_now_the_line_is_pending_and_a_worker_processes_it(settings, cli, work, welcomed):
     raw = reply_to_outbound(settings, welcomed, "Become a better public speaker.")
     line = ingest(cli, raw)

@@ -2,30 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select
-
 from concierge.actions.conversation import Turn, answer_reply, passed_on
 from concierge.actions.subscriptions import unsubscribe
 from concierge.inbound.intents import Intent
-from concierge.models import Mentorship, MentorshipMember
 
 
 def stop(turn: Turn, intent: Intent) -> None:
     """`stop` / `unsubscribe`: no more mail from this program (the coordinator is told)."""
     unsubscribe(turn.session, turn.settings, turn.sender, turn.program)
     turn.answered_elsewhere = True
-
-
-#: Whether the person is a member of a mentorship of the program.
-_PAIRED = select(
-    select(MentorshipMember.id)
-    .join(Mentorship)
-    .where(
-        Mentorship.program_id == bindparam("program_id"),
-        MentorshipMember.person_id == bindparam("person_id"),
-    )
-    .exists()
-)
 
 
 def goals(turn: Turn, intent: Intent) -> None:
@@ -36,7 +21,6 @@ def goals(turn: Turn, intent: Intent) -> None:
     text = turn.parsed.text.strip()
     enrolment.goals = text
     enrolment.goals_inbound_id = turn.inbound.id
-    paired = turn.session.scalar(_PAIRED, {"program_id": turn.program.id, "person_id": turn.sender.id})
     answer_reply(
         turn.session,
         turn.settings,
@@ -50,7 +34,7 @@ def goals(turn: Turn, intent: Intent) -> None:
         context={
             "program_name": turn.program.name,
             "goals": text,
-            "paired": bool(paired),
+            "paired": enrolment.paired,
             "peer": enrolment.role == "peer",
         },
     )
