@@ -276,7 +276,7 @@ class MentorshipMember(Base):
 #: (`keys.WITH_WHAT_A_REPLY_READS`), anything else on first use. A scalar subquery, not EXISTS:
 #: PostgreSQL may answer an EXISTS in a select list by hashing every membership, where this
 #: looks up the person's own by its index.
-Enrolment.paired = column_property(
+Enrolment.paired: Mapped[bool] = column_property(
     select(MentorshipMember.id)
     .join(Mentorship, Mentorship.id == MentorshipMember.mentorship_id)
     .where(Mentorship.program_id == Enrolment.program_id, MentorshipMember.person_id == Enrolment.person_id)

@@ -19,6 +19,7 @@ def goals(turn: Turn, intent: Intent) -> None:
     if enrolment is None or enrolment.role not in ("mentee", "peer"):
         return
     text = turn.parsed.text.strip()
+    paired = enrolment.paired  # read with the key (before the goals change, which would flush first)
     enrolment.goals = text
     enrolment.goals_inbound_id = turn.inbound.id
     answer_reply(
@@ -34,7 +35,7 @@ def goals(turn: Turn, intent: Intent) -> None:
         context={
             "program_name": turn.program.name,
             "goals": text,
-            "paired": enrolment.paired,
+            "paired": paired,
             "peer": enrolment.role == "peer",
         },
     )

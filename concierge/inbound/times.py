@@ -1002,7 +1002,7 @@ _FOREIGN_MONTH_NAMES = (
     "juli juillet julio julho luglio lipca lipcu temmuz",
     "août aout agosto augustus sierpnia sierpniu ağustos agustos agustus",
     "septembre septiembre setembro settembre września wrzesnia wrześniu wrzesniu eylül eylul",
-    ("oktober octobre octubre outubro ottobre października pazdziernika październiku pazdzierniku ekim"),
+    "oktober octobre octubre outubro ottobre października pazdziernika październiku pazdzierniku ekim",
     "novembre noviembre novembro listopada listopadzie kasım kasim nopember",
     "dezember décembre decembre diciembre dezembro dicembre grudnia grudniu aralık aralik desember",
 )
@@ -1034,8 +1034,9 @@ _LETTERS = re.compile(r"[^\W\d_]+")
 @functools.lru_cache(maxsize=16)
 def _words_of(low: str) -> frozenset[str]:
     """The words of a lower-cased text, for the looks of the rewrites that need one of a set of
-    words (made once for the looks that ask in turn about the same text)."""
-    return frozenset(_LETTERS.findall(low))
+    words (made once for the looks that ask in turn about the same text). A Turkish capital İ
+    lowers to "i" and a dot above: read as "i", as the patterns do ("İptal")."""
+    return frozenset(_LETTERS.findall(low.replace("i\u0307", "i") if "\u0307" in low else low))
 
 
 def _foreign_month_look(text: str) -> bool:
@@ -1152,14 +1153,15 @@ def _part_of_day(match: re.Match[str]) -> str:
     return next(part for part in ("afternoon", "morning", "evening") if match.group(part))
 
 
-class _Foreign(NamedTuple):
-    """A rule of `_FOREIGN_TIME_WORDS`: a pattern and its English, tried only on a text that holds
-    one of `words` (or where `also` finds something): every text the pattern changes does."""
+class _ForeignRule(NamedTuple):
+    """A rule of `_FOREIGN_TIME_WORDS`: a pattern and its English (a replacement or a function of
+    the match), tried only on a text that holds one of `words`, or where `also` finds what no word
+    of its own says: every text the pattern changes does."""
 
     words: frozenset[str]
     also: re.Pattern[str] | None
     pattern: re.Pattern[str]
-    english: Any
+    english: str | Callable[[re.Match[str]], str]
 
     def wanted(self, low: str, words: frozenset[str]) -> bool:
         """Whether the rule is tried on a text, given in lower case and as its words."""
@@ -1168,24 +1170,34 @@ class _Foreign(NamedTuple):
         )
 
 
-def _foreign(look: str | tuple[str, re.Pattern[str]], pattern: re.Pattern[str], english: Any) -> _Foreign:
-    """A rule from what it looks for (its words, and what else names it where that is not a word
-    of its own) and what it does."""
+def _foreign(
+    look: str | re.Pattern[str] | tuple[str, re.Pattern[str]],
+    pattern: re.Pattern[str],
+    english: str | Callable[[re.Match[str]], str],
+) -> _ForeignRule:
+    """A rule from what it looks for (its words, what else names it, or both) and what it does."""
+    if isinstance(look, re.Pattern):
+        return _ForeignRule(frozenset(), look, pattern, english)
     words, also = look if isinstance(look, tuple) else (look, None)
-    return _Foreign(frozenset(words.split()), also, pattern, english)
+    return _ForeignRule(frozenset(words.split()), also, pattern, english)
 
 
-#: The words of `_PARTS_OF_DAY`, and their plurals ("nachmittags", "abends").
+#: The words of `_PARTS_OF_DAY`, each also with the "s" it may take ("nachmittags", "abends").
 _PART_OF_DAY_SINGULARS = (
     "après apres nachmittag pomeriggio tarde middag południu matin matinée mañana manana manhã manha "
     "vormittag morgen mattina mattino ochtend rano soir soirée abend sera noche noite avond wieczorem"
 )
 _PART_OF_DAY_WORDS = " ".join(f"{word} {word}s" for word in _PART_OF_DAY_SINGULARS.split())
-#: A weekday and its part of the day written as one word ("donderdagmiddag", "Mittwochabend").
+#: What some rules read that is no word of their own language: a weekday and its part of the day
+#: in one word ("donderdagmiddag", "Mittwochabend"), Polish "o" before an hour ("o 15:00"), French
+#: "c'est"; these three also open the look (`_foreign_time_look`). And English phrases a rule
+#: reads beside its own words, but only in a reply the look found in another language ("…, but
+#: for me not", "le second créneau").
 _COMPOUND_PART_OF_DAY = re.compile(rf"(?:dag|tag|woch){_PARTS_OF_DAY}")
-#: Polish "o" before an hour ("o 15:00"), and French "c'est" (no word of their own).
 _O_BEFORE_AN_HOUR = re.compile(r"\bo\s+\d")
 _C_EST = re.compile(r"c'est")
+_NOT_FOR_ME_LOW = re.compile(rf"\b{_NOT_FOR_ME}\b")
+_SECOND = re.compile(r"\bsecond\b")
 
 
 #: Time words of the languages programs run in, put in English before anything reads them, in
@@ -1197,9 +1209,9 @@ _C_EST = re.compile(r"c'est")
 #: the part of the day after it ("5 de la tarde"); "tomorrow", "today", "next week"; "dia 15" (the
 #: 15th); "the same time"; the verbs of calling off and moving a meeting; and, last, after the
 #: refusals, being free and a time suiting said in a clause that says no nowhere
-#: (`_said_without_no`). Each rule's words are in `_FOREIGN_TIME_LOOK_WORDS`, and
+#: (`_said_without_no`). Each rule names the words it needs (`_ForeignRule`), and
 #: tests/inbound/test_foreign_words.py holds an example of each.
-_FOREIGN_TIME_WORDS: tuple[_Foreign, ...] = (
+_FOREIGN_TIME_WORDS: tuple[_ForeignRule, ...] = (
     # "um eine Stunde nach hinten verschieben": an hour later (before "um" is read as "at")
     _foreign(
         "stunde stunden",
@@ -1257,7 +1269,7 @@ _FOREIGN_TIME_WORDS: tuple[_Foreign, ...] = (
         lambda m: f"{m.group(1)} {_part_of_day(m)}",
     ),
     _foreign(
-        ("", _COMPOUND_PART_OF_DAY),
+        _COMPOUND_PART_OF_DAY,
         re.compile(
             r"\b((?:maan|dins|woens|donder|vrij|zater|zon)dag|(?:mon|diens|donners|frei|sams|sonn)tag|mittwoch)"
             rf"{_PARTS_OF_DAY}s?\b",
@@ -1481,7 +1493,8 @@ _FOREIGN_TIME_WORDS: tuple[_Foreign, ...] = (
     _foreign(
         (
             "kann viene puedo va não nao rady posso riesco peux pourrai niet nicht convient maar aber "
-            "pero mais mas ma pas klappt funciona tampoco queda passt sono estoy estou suis frei"
+            "pero mais mas ma pas klappt funciona tampoco queda passt sono estoy estou suis frei",
+            _NOT_FOR_ME_LOW,
         ),
         re.compile(
             r"\bkann\s+ich\s+(?:da\s+|dann\s+|leider\s+)?nicht\b|\bno\s+(?:me\s+viene\s+bien|puedo|me\s+va\s+bien)\b|"
@@ -1557,9 +1570,9 @@ _FOREIGN_TIME_WORDS: tuple[_Foreign, ...] = (
     # an option picked by its place ("la segunda opción", "a segunda opção", "le premier créneau")
     _foreign(
         (
-            "primer primera premier premiere première premièr premièr erste eerste prima primo "
-            "segunda segundo seconde zweite tweede seconda tercera terceira troisieme troisième "
-            "dritte derde terza"
+            "primer primera premier premiere première premièr erste eerste prima primo segunda segundo "
+            "seconde zweite tweede seconda tercera terceira troisieme troisième dritte derde terza",
+            _SECOND,
         ),
         re.compile(
             r"\b(?:la|a|le|die|das|de|il)\s+(primera?|premi[eè]re?|erste|eerste|prim[ao]|segund[ao]|second[e]?|zweite|"
@@ -1651,8 +1664,9 @@ _FOREIGN_NAMED_DAYS = {
 #: The words any of `_FOREIGN_TIME_WORDS` needs, looked for first (most replies have none): the
 #: reply's words against this set cost a fifth of one pattern of them all.
 _FOREIGN_TIME_LOOK_WORDS = frozenset().union(*(rule.words for rule in _FOREIGN_TIME_WORDS))
-#: ... and what the rules look for that is no word, where it may stand (most replies have none of it).
-_FOREIGN_TIME_LOOK_REST = tuple(rule.also for rule in _FOREIGN_TIME_WORDS if rule.also is not None)
+#: ... and what no word says (`_COMPOUND_PART_OF_DAY`), where it may stand: most replies hold none
+#: of these pieces of it.
+_FOREIGN_TIME_LOOK_REST = (_O_BEFORE_AN_HOUR, _C_EST, _COMPOUND_PART_OF_DAY)
 _FOREIGN_TIME_LOOK_NEEDLES = ("o ", "c'est", "dag", "tag", "woch")
 
 

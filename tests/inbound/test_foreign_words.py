@@ -95,6 +95,12 @@ EXAMPLES = [
         "El jueves me viene mejor, que el miércoles tengo clase.",
         "El Thursday me viene mejor, as on Wednesday I have a clase.",
     ),
+    # what a rule reads beside its own words, once the reply is found in another language
+    ("Hoy works for Maya but for me not.", "Hoy works for Maya can't make it."),
+    ("Demain, le second créneau est mieux.", "tomorrow, the second option est mieux."),
+    # a Turkish capital İ, which lowers to two characters
+    ("İptal etmek istiyorum, yarın saat 3", "cancel istiyorum, tomorrow at 3"),
+    ("A la 1 nos vemos", "at 1 nos vemos"),
 ]
 
 
