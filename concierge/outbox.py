@@ -110,7 +110,7 @@ def _insert_once(session: Session, row: OutboundMessage) -> int | None:
     if session.new or session.deleted:
         # Rows added or deleted before this one are written before it, in the order they were
         # made (its own ids are copied above: it never refers to an unwritten row). Changes to
-        # rows already written (goals read from a reply, say) wait for the commit's flush: one
+        # rows already written (a proposal answered, say) wait for the commit's flush: one
         # flush per processed reply rather than two.
         session.flush()
     return insert_unless_exists(session.connection(), OutboundMessage, values, "idempotency_key")
