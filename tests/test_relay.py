@@ -65,6 +65,36 @@ def test_the_thanks_for_goals_says_whether_the_mentee_has_a_mentor_yet(
         assert thanks.context["paired"] is paired
 
 
+def test_thanks_for_the_thanks_keeps_the_goals_and_is_not_answered(settings, cli, work, welcomed):
+    """A mentee who answers the thanks for her goals ("Great, thank you so much!") neither
+    replaces them nor gets another thanks, nor a "not understood" answer."""
+    ingest(cli, reply_to_outbound(settings, welcomed, "Lead a team."), "--now")
+    work()
+    with session_scope(settings) as s:
+        thanks = s.scalar(select(OutboundMessage).where(OutboundMessage.template == "goals_thanks"))
+    raw = reply_to_outbound(settings, thanks.id, "Great, thank you so much!", message_id="<thx@x.org>")
+    line = ingest(cli, raw, "--now")
+    assert line["status"] == "processed" and line["intents"] == [] and line["reason"] is None
+    work()
+    with session_scope(settings) as s:
+        assert s.scalar(select(Enrolment.goals)) == "Lead a team."
+        sent = s.scalars(select(OutboundMessage.template).where(OutboundMessage.template != "welcome_mentee"))
+        assert list(sent) == ["goals_thanks"]
+
+
+def test_an_earlier_answer_processed_again_leaves_the_later_goals(settings, cli, work, welcomed):
+    first = ingest(cli, reply_to_outbound(settings, welcomed, "Lead a team."), "--now")
+    second = reply_to_outbound(settings, welcomed, "Speak at a conference.", message_id="<later@x.org>")
+    ingest(cli, second, "--now")
+    result = cli("reprocess", str(first["id"]))
+    assert result.code == 0, result
+    work()
+    with session_scope(settings) as s:
+        assert s.scalar(select(Enrolment.goals)) == "Speak at a conference."
+        thanks = s.scalars(select(OutboundMessage).where(OutboundMessage.template == "goals_thanks")).all()
+        assert len(thanks) == 2
+
+
 def test_without_now_the_line_is_pending_and_a_worker_processes_it(settings, cli, work, welcomed):
     raw = reply_to_outbound(settings, welcomed, "Become a better public speaker.")
     line = ingest(cli, raw)

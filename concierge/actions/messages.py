@@ -32,6 +32,10 @@ def goals(turn: Turn, intent: Intent) -> None:
     enrolment = turn.enrolment
     if enrolment is None or enrolment.role not in ("mentee", "peer"):
         return
+    if enrolment.goals_inbound_id is not None and enrolment.goals_inbound_id > turn.inbound.id:
+        # A later answer's goals stand (this one is processed again, or came late): nothing changes.
+        turn.answered_elsewhere = True
+        return
     text = turn.parsed.text.strip()
     turn.session.execute(
         _WRITE_GOALS, {"enrolment_id": enrolment.id, "new_goals": text, "inbound_id": turn.inbound.id}

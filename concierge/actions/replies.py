@@ -186,9 +186,9 @@ def act_on_reply(
 
     The intents read are kept on the message (`inbound.intents`, what `inbound --now` prints).
     A reply with nothing actionable is passed on to the other member(s) when there are any
-    (SPEC §3.1.12); courtesy alone ("thanks!") in a mentorship needs no answer; anything else
-    (a mentor's answer to their welcome, a command a later part of the product acts on) gets
-    the "not understood" answer (SPEC §3.1.14).
+    (SPEC §3.1.12); courtesy alone ("thanks!", to a welcome or in a mentorship) needs no
+    answer; anything else (a mentor's answer to their welcome, a command a later part of the
+    product acts on) gets the "not understood" answer (SPEC §3.1.14).
     """
     program = key.program
     if parsed.sender == sender.email:
@@ -248,7 +248,7 @@ def act_on_reply(
     if (
         intents
         or calendar is not None
-        or (key.mentorship is not None and turn.others() and only_courtesy(parsed.text))
+        or ((key.mentorship is None or turn.others()) and only_courtesy(parsed.text))
     ):
         return Outcome("processed", "reply", intents=understood)
     # Not understood: kept for the coordinator's review, answered unless it reads like a machine.

@@ -684,10 +684,13 @@ def says_more_than_a_request(text: str) -> bool:
 
 
 def only_courtesy(text: str) -> bool:
-    """The reply says nothing but courtesy ("Thanks!", "ok", "Hi Maya, … Best, Ana")."""
+    """The reply says nothing but courtesy ("Thanks!", "ok", "Hi Maya, … Best, Ana", "Great,
+    thank you so much!")."""
     if _LATER_COMMANDS.match(text):
         return False
-    return all(not _LETTERS.search(line) or _COURTESY.match(line) for line in _sentences(text))
+    return all(
+        not _LETTERS.search(line) or _COURTESY.match(line) for line in _sentences(text)
+    ) or _only_acknowledges(text)
 
 
 #: A sentence that promises an answer later ("I'll think about it and reply over the weekend").
@@ -729,6 +732,22 @@ def _only_not_yet(text: str) -> bool:
         or part.strip().lower() in ("hmm", "hm", "um", "honestly")
         for part in parts
     )
+
+
+def _only_acknowledges(text: str) -> bool:
+    """The reply only thanks or acknowledges, perhaps signed ("Thanks!", "Great, thank you so
+    much!", "Sounds good, see you then.", "Thanks, Ana"): no goals, and nothing to thank them for
+    (a mentee who answers the thanks for her goals does not replace them). A name alone is not
+    one ("Leadership", "Leadership, Python" are goals)."""
+    parts = [
+        part for line in _sentences(text) for part in _SENTENCE_PARTS.split(line) if _LETTERS.search(part)
+    ]
+    if not all(_COURTESY.match(part) for part in parts):
+        return False
+    # Courtesy still in lower case says something; the rest is a name or initials, signing, last.
+    says = [_COURTESY.match(part.lower()) is not None for part in parts]
+    signed_from = says.index(False) if False in says else len(says)
+    return not parts or (signed_from > 0 and not any(says[signed_from:]))
 
 
 def _promises_an_answer(text: str) -> bool:
@@ -785,7 +804,12 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
     if situation.thread == WELCOME:
         # SPEC §3.1.14: an answer to a welcome that is not goals (a command, a promise of them
         # later) is not taken for them.
-        not_goals = _LATER_COMMANDS.match(text) or _promises_an_answer(text) or _only_not_yet(text)
+        not_goals = (
+            _LATER_COMMANDS.match(text)
+            or _promises_an_answer(text)
+            or _only_not_yet(text)
+            or _only_acknowledges(text)
+        )
         return [Intent("goals")] if situation.role in ("mentee", "peer") and not not_goals else []
     if _LATER_COMMANDS.match(text):
         return []
