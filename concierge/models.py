@@ -509,6 +509,7 @@ class InboundMessage(Base):
         CheckConstraint(f"kind IS NULL OR {_one_of('kind', INBOUND_KINDS)}", name="kind"),
         Index("ix_inbound_messages_status", "status"),
         Index("ix_inbound_messages_person_id", "person_id"),
+        Index("ix_inbound_messages_message_id", "message_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

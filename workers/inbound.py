@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, inspect, select, update
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from concierge.actions.bounces import record_bounce, record_events
 from concierge.actions.replies import Outcome, act_on_reply, note_expired_key, route
@@ -49,10 +49,23 @@ class Result:
 
 #: Built once: the first statement of every message's processing. It reads, with the message,
 #: the key its envelope recipient names and what a reply to that key reads: for a reply, one
-#: round trip instead of two (the key is used once the message's own addresses confirm it).
+#: round trip instead of two (the key is used once the message's own addresses confirm it); and
+#: whether another copy of it is stored.
 #: No LIMIT: with one, SQLAlchemy would wrap the joined rows in a subquery.
+_OTHER = aliased(InboundMessage)
 _CLAIM = (
-    select(InboundMessage, ReplyKey)
+    select(
+        InboundMessage,
+        ReplyKey,
+        # Whether another copy of the email is stored (by its Message-ID's index): a scalar
+        # subquery, which PostgreSQL looks up per row, where it may hash a table for an EXISTS.
+        select(_OTHER.id)
+        .where(_OTHER.message_id == InboundMessage.message_id, _OTHER.id != InboundMessage.id)
+        .limit(1)
+        .scalar_subquery()
+        .is_not(None)
+        .label("copies"),
+    )
     .outerjoin(ReplyKey, ReplyKey.key == key_in_address(InboundMessage.envelope_recipient))
     .options(*WITH_WHAT_A_REPLY_READS)
     .where(InboundMessage.id == bindparam("inbound_id"))
@@ -66,10 +79,12 @@ _CLAIM_ALONE = select(InboundMessage).where(InboundMessage.id == bindparam("inbo
 
 @dataclass(frozen=True)
 class Claimed:
-    """A message claimed for processing, with the key its envelope recipient names (if read)."""
+    """A message claimed for processing, with the key its envelope recipient names (if read) and
+    whether another copy of it may be stored."""
 
     message: InboundMessage
     envelope_key: ReplyKey | None
+    copies: bool = True
 
 
 def _claim(session: Session, inbound_id: int, reprocess: bool) -> Claimed | None:
@@ -89,7 +104,7 @@ def _claim(session: Session, inbound_id: int, reprocess: bool) -> Claimed | None
     row = session.execute(_CLAIM, {"inbound_id": inbound_id}).unique().first()
     if row is None or row.InboundMessage.status != "pending":
         return None
-    return Claimed(row.InboundMessage, row.ReplyKey)
+    return Claimed(row.InboundMessage, row.ReplyKey, bool(row.copies))
 
 
 def _record(message: InboundMessage, outcome: Outcome, parsed: ParsedMessage | None, now: datetime) -> None:
@@ -165,13 +180,8 @@ def _act_on_events(
     return Result(outcome.status, outcome.kind, outcome.reason, message.text)
 
 
-def _understand_and_act(
-    session: Session,
-    settings: Settings,
-    message: InboundMessage,
-    envelope_key: ReplyKey | None,
-    now: datetime,
-) -> Result:
+def _understand_and_act(session: Session, settings: Settings, claimed: Claimed, now: datetime) -> Result:
+    message, envelope_key = claimed.message, claimed.envelope_key
     provider = event_provider(message.source)
     if provider is not None:
         return _act_on_events(session, settings, message, provider, now)
@@ -199,7 +209,8 @@ def _understand_and_act(
                 note_expired_key(session, settings, message, parsed, found.key, found.sender, now)
         else:
             assert found.key is not None and found.sender is not None
-            if found.addressed > 1 and _another_copy_acted_on(session, message, found.key, found.sender):
+            copies = found.addressed > 1 or claimed.copies
+            if copies and _another_copy_acted_on(session, message, found.key, found.sender):
                 outcome = Outcome("ignored", "reply", "duplicate")
             else:
                 outcome = act_on_reply(session, settings, message, parsed, found.key, found.sender, now)
@@ -220,17 +231,31 @@ def _understand_and_act(
     )
 
 
+class CopyInProgress(Exception):
+    """Another copy of the email is being acted on by another worker: this one waits its turn
+    (RQ tries it again, and it then finds that copy's outcome)."""
+
+
 def _another_copy_acted_on(session: Session, message: InboundMessage, key: ReplyKey, sender: Person) -> bool:
-    """For an email sent to several of our addresses (`Route.addressed`): it arrives once per
-    address and each copy is stored (SPEC §4.3 dedupes on Message-ID plus envelope recipient);
-    the sender's words are acted on once. The key's row is locked first, so that two copies
-    processed at once take turns and the second sees the first's outcome. A message that
-    acted itself (a reprocess) is left to `act_on_reply`, which sees its effects. Known limit:
-    a copy that names only one of our addresses (the others were Bcc'd) is not looked at, so
-    if the copy that names several is acted on first, the other acts too."""
+    """For an email that reached several of our addresses (`Route.addressed`), or that is stored
+    more than once (`Claimed.copies`: it arrived once per address it was delivered to, a reply
+    key or not, and SPEC §4.3 dedupes on Message-ID plus envelope recipient): the sender's words
+    are acted on once. The key's row is locked first, so that two copies processed at once take
+    turns and the second sees the first's outcome; a copy still waiting that another worker holds
+    (claimed before this one was stored, so not taking turns on the key) is waited for by trying
+    again (`CopyInProgress`). A message that acted itself (a reprocess) is left to
+    `act_on_reply`, which sees its effects."""
     if message.status == "processed" or not message.message_id:
         return False
     session.execute(select(ReplyKey.id).where(ReplyKey.id == key.id).with_for_update())
+    waiting = select(InboundMessage.id).where(
+        InboundMessage.message_id == message.message_id,
+        InboundMessage.id != message.id,
+        InboundMessage.status == "pending",
+    )
+    others = set(session.scalars(waiting))
+    if others and others - set(session.scalars(waiting.with_for_update(skip_locked=True))):
+        raise CopyInProgress(f"another copy of {message.message_id} is being processed")
     earlier = select(InboundMessage.id).where(
         InboundMessage.person_id == sender.id,
         InboundMessage.message_id == message.message_id,
@@ -259,7 +284,7 @@ def process(
             # Changes are written at the end (the message's by `_write_outcome`, the rest by the
             # commit's one flush), not before every query.
             with session.no_autoflush:
-                result = _understand_and_act(session, settings, claimed.message, claimed.envelope_key, now)
+                result = _understand_and_act(session, settings, claimed, now)
                 _write_outcome(session, claimed.message)
             return result
     except Exception as exc:

@@ -85,3 +85,50 @@ def test_processing_a_reply_again_repeats_none_of_its_effects(settings, work, in
     assert counts(settings) == after_first
     with session_scope(settings) as s:
         assert s.get(InboundMessage, stored.id).attempts == 3
+
+
+@pytest.mark.parametrize("first_to", ["key", "other"], ids=["key_first", "other_address_first"])
+def test_a_copy_delivered_to_an_address_that_is_no_reply_key_acts_once(settings, work, first_to):
+    """The email reached us twice: at the sender's reply address and at another address of ours
+    (a program's own address in Cc, an archive alias): stored twice, acted on once, in either order."""
+    outbound_id = question_for_maya(settings, work)
+    raw = reply_to_outbound(settings, outbound_id, "yes", sender=MAYA, message_id="<twice@example.org>")
+    raw = raw.replace(b"\nSubject:", b"\nCc: program@mentoring.example\nSubject:", 1)
+    with session_scope(settings) as s:
+        key = next(key for key in s.scalars(select(ReplyKey.key)) if key.encode() in raw)
+    envelopes = {"key": reply_address(key, settings.reply_domain), "other": "program@mentoring.example"}
+    order = [first_to, "other" if first_to == "key" else "key"]
+    stored = [store_inbound(settings, raw, envelopes[name], source="relay") for name in order]
+    assert not stored[1].duplicate
+    results = [process_now(settings, copy.id, now=NOW) for copy in stored]
+    assert results[0].intents == [{"type": "confirm"}]
+    assert results[1].reason == "duplicate"
+    with session_scope(settings) as s:
+        assert s.scalar(select(func.count()).select_from(Meeting)) == 1
+
+
+def test_a_copy_another_worker_holds_is_waited_for(settings, work, database_url):
+    """A copy claimed by another worker before this one was stored does not take turns on the key:
+    this one tries again later (RQ's retry) rather than acting beside it."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL only: SQLite lets one writer in at a time")
+    from sqlalchemy import create_engine, text
+
+    from workers.inbound import CopyInProgress
+
+    outbound_id = question_for_maya(settings, work)
+    raw = reply_to_outbound(settings, outbound_id, "yes", sender=MAYA, message_id="<held@example.org>")
+    first = store_inbound(settings, raw, None, source="relay")
+    second = store_inbound(settings, raw, "archive@mentoring.example", source="relay")
+    other_worker = create_engine(database_url)
+    try:
+        with other_worker.connect() as held:
+            held.execute(text("SELECT id FROM inbound_messages WHERE id = :id FOR UPDATE"), {"id": first.id})
+            with pytest.raises(CopyInProgress):
+                process(settings, second.id, now=NOW)
+        with session_scope(settings) as s:
+            assert s.get(InboundMessage, second.id).status == "pending"
+    finally:
+        other_worker.dispose()
+    assert process_now(settings, first.id, now=NOW).intents == [{"type": "confirm"}]
+    assert process_now(settings, second.id, now=NOW).reason == "duplicate"
