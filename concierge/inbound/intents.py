@@ -1690,6 +1690,9 @@ _REFUSED_BEFORE = re.compile(
 _REFUSED_AFTER = re.compile(
     r"^(?:'s|\s+is)\s+(?:(?:a\s+bit|way|a\s+little|rather|quite|slightly)\s+(?:too\s+)?|too\s+)"
     r"(?:late|early|soon)\b(?!\s+enough)|^(?:'s|\s+is)\s+(?:no\s+good|out|bad|tricky|tough|a\s+no)\b|"
+    # "the first one is taken", "Tuesday's gone" (not "Tuesday is booked!", which may be the booking)
+    r"^\s*(?:one|option|slot|time|choice)?\s*(?:'s|is|has\s+been)\s+(?:now\s+)?(?:taken|gone|full|already\s+"
+    r"(?:booked|taken|gone|full))\b|"
     r"^\s*(?:one|option|slot|time|choice)?\s*(?:doesn'?t|does\s+not|won'?t|isn'?t|is\s+not|can'?t|"
     r"wouldn'?t|is\s+no\s+good|is\s+out|(?:is\s+)?not\s+(?:ideal|great|good|possible|an\s+option))\b|"
     r"^\s*,?\s*(?:no|nope)\b(?!\s+(?:problem|worries))"
