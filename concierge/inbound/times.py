@@ -1615,6 +1615,30 @@ _FOREIGN_TIME_WORDS: tuple[_ForeignRule, ...] = (
         ),
         "reschedule",
     ),
+    # "instead of" a meeting's day ("el jueves a las 10 en vez del viernes", "Donnerstag statt
+    # Freitag", "au lieu de vendredi", "Cuma yerine": the weekdays already in English), and
+    # "instead" alone ("stattdessen", "invece", "in plaats daarvan"): a move, as in English
+    _foreign(
+        "vez lugar lieu statt anstatt anstelle invece plaats zamiast invés",
+        re.compile(
+            r"\b(?:en\s+(?:vez|lugar)\s+del?|em\s+vez\s+d[eoa]|ao\s+inv[ée]s\s+d[eoa]|no\s+lugar\s+d[eoa]|"
+            r"au\s+lieu\s+(?:de|du|d')|(?:an)?statt(?!dessen)|anstelle\s+von|invece\s+(?:di|del|della)|"
+            r"in\s+plaats\s+van|zamiast)\b\s*",
+            _I,
+        ),
+        "instead of ",
+    ),
+    _foreign(
+        "stattdessen invece plaats",
+        re.compile(r"\b(?:stattdessen|invece|in\s+plaats\s+daarvan)\b", _I),
+        "instead",
+    ),
+    _foreign(
+        "yerine",
+        # ("Cuma", Friday, is also a name: read only here and before an hour)
+        re.compile(rf"\b(?:({WEEKDAY_IN_FULL})|cuma)\s+yerine\b", _I),
+        lambda m: f"instead of {m.group(1) or 'Friday'}",
+    ),
     # being free ("je suis dispo", "estoy libre", "sono libera", "ik ben vrij"), a time suiting ("me
     # viene bien", "va bene", "ça me va", "passt mir", "funciona") and "I can", after the refusals
     # above, and only in a clause that says no nowhere and asks nothing
