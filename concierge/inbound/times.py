@@ -2169,11 +2169,13 @@ _CLAUSE_BREAK = re.compile(
 #: "I'm out Monday, Tuesday at 9:30 works", "Monday's no good, could do Tuesday 10"): two
 #: clauses, so that the refusal does not take the offer with it.
 _REFUSED_THEN_A_DAY = re.compile(
-    r"(?=['cinw])\b(?:can'?t|cannot|won'?t|(?<!if\s)not|no\s+longer|no\s+good|"
+    r"(?=['cdinw])\b(?:can'?t|cannot|won'?t|(?<!if\s)not|no\s+longer|no\s+good|"
+    r"(?:doesn'?t|does\s+not|don'?t|do\s+not)\s+(?:work|suit)|"
     r"(?:i'?m|i\s+am|i'?ll\s+be)\s+(?:\w+\s+)?(?:busy|booked|out|away|off|travell?ing|flying)|"
     r"(?:is|'s)\s+(?:out|bad|tough|tricky|full))\b"
     r"[^,;]*?,\s*(?=(?:(?:i\s+)?(?:could|can)\s+do\s+|let'?s\s+(?:meet|do|say|make\s+it)\s+(?:on\s+)?)?"
-    rf"(?:{WEEKDAY_WORD}|tomorrow|today|the\s+\d{{1,2}}(?:st|nd|rd|th)|"
+    # (an article before the day, as other languages write it: "…, el Friday at 10?")
+    rf"(?:(?:on|the|el|la|le|il|am|o|a)\s+)?(?:{WEEKDAY_WORD}|tomorrow|today|the\s+\d{{1,2}}(?:st|nd|rd|th)|"
     r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d+)\b[^,;]*\d)",
     re.IGNORECASE,
 )
