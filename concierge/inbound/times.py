@@ -1570,17 +1570,24 @@ _FOREIGN_TIME_WORDS: tuple[_ForeignRule, ...] = (
     # an option picked by its place ("la segunda opción", "a segunda opção", "le premier créneau")
     _foreign(
         (
-            "primer primera premier premiere première premièr erste eerste prima primo segunda segundo "
-            "seconde zweite tweede seconda tercera terceira troisieme troisième dritte derde terza",
+            "primer primera primero premier premiere première premièr erste ersten erster eerste prima "
+            "primo segunda segundo seconde secondo deuxieme deuxième zweite zweiten zweiter tweede seconda "
+            "tercera tercero terceira troisieme troisième dritte dritten dritter derde terza terzo",
             _SECOND,
         ),
+        # (with the option named, or alone at the end of its sentence: "Oui, le deuxième", "La
+        # segunda."; not Portuguese "a segunda" alone, which is Monday)
         re.compile(
-            r"\b(?:la|a|le|die|das|de|il)\s+(primera?|premi[eè]re?|erste|eerste|prim[ao]|segund[ao]|second[e]?|zweite|"
-            r"tweede|seconda|terc(?:era|eira)|troisi[eè]me|dritte|derde|terza)\s+"
-            r"(?:opci[oó]n|op[cç][aã]o|option|cr[eé]neau|horario|hor[aá]rio|termin|optie|opzione|alternativa)",
+            r"\b(?:(?:la|a|le|die|das|de|il|der|den|el|o|lo|het)\s+(?P<named>primer[ao]?|premi[eè]re?|erste[nr]?|"
+            r"eerste|prim[ao]|segund[ao]|second[eao]?|deuxi[eè]me|zweite[nr]?|tweede|terc(?:er[ao]|eira)|"
+            r"troisi[eè]me|dritte[nr]?|derde|terz[ao])\s+(?:opci[oó]n|op[cç][aã]o|option|cr[eé]neau|horario|"
+            r"hor[aá]rio|termin|optie|opzione|alternativa)|"
+            r"(?:la|le|die|der|den|el|o|lo|il|het)\s+(?P<alone>primer[ao]?|premi[eè]re?|erste[nr]?|eerste|prim[ao]|"
+            r"segund[ao]|second[eao]?|deuxi[eè]me|zweite[nr]?|tweede|terc(?:er[ao]|eira)|troisi[eè]me|"
+            r"dritte[nr]?|derde|terz[ao])(?=\s*(?:[.!?;]|$|,\s*(?:gracias|merci|danke|grazie|bedankt|obrigad[oa]))))",
             _I,
         ),
-        lambda m: f"the {_FOREIGN_ORDINALS[m.group(1).lower()[:4]]} option",
+        lambda m: f"the {_FOREIGN_ORDINALS[(m['named'] or m['alone']).lower()[:4]]} option",
     ),
     _foreign(
         (
@@ -1670,7 +1677,7 @@ _FOREIGN_TIME_WORDS: tuple[_ForeignRule, ...] = (
 )
 _FOREIGN_ORDINALS = {
     **dict.fromkeys(("prim", "prem", "erst", "eers"), "first"),
-    **dict.fromkeys(("segu", "seco", "zwei", "twee"), "second"),
+    **dict.fromkeys(("segu", "seco", "deux", "zwei", "twee"), "second"),
     **dict.fromkeys(("terc", "troi", "drit", "derd", "terz"), "third"),
 }
 _PORTUGUESE_DAYS = {

@@ -98,6 +98,8 @@ EXAMPLES = [
     ("¿Podemos el jueves a las 10 en vez del viernes?", "Podemos el Thursday at 10 instead of Friday?"),
     ("Donnerstag um 10 stattdessen?", "Thursday at 10 instead?"),
     ("Perşembe saat 10 Cuma yerine olabilir mi?", "Thursday at 10 instead of Friday olabilir mi?"),
+    ("Oui, le deuxième", "Yes, the second option"),
+    ("Der zweite Termin passt", "the second option works for me"),
     # what a rule reads beside its own words, once the reply is found in another language
     ("Hoy works for Maya but for me not.", "Hoy works for Maya can't make it."),
     ("Demain, le second créneau est mieux.", "tomorrow, the second option est mieux."),
