@@ -574,10 +574,12 @@ _DECLINE = at_word_start(
     r"that'?s\s+not\s+(?:good|great|ideal)",
     r"(?:absolutely|definitely|certainly|of\s+course)\s+not\b(?!\s+(?:a\s+)?(?:problem|issue|bother)\b)",
     starts=r"\d'acdfghimnostuw",
-    # The whole clause ("No.", "Can't.") or its first word ("Nope, …").
+    # The whole clause ("No.", "Can't.", "Nein.") or its first word ("Nope, …"), perhaps after a
+    # hesitation ("Um, no, sorry.", "Hmm no").
     anchored=(
-        r"^\W*(?:(?:sorry|unfortunately|alas)\W+)?(?:no|nope|nah|can'?t|cannot)\W*$",
-        r"^\W*(?:no|nope|nah)\b(?!\W*(?:problem|prob|worries|worry|rush|stress|pressure|doubt|need|conflicts?|"
+        r"^\W*(?:(?:um+|hmm*|uh+|er+m?|well)\W+)?(?:(?:sorry|unfortunately|alas)\W+)?"
+        r"(?:no|nope|nah|can'?t|cannot|nein|non|não|nee|nie)\W*$",
+        r"^\W*(?:(?:um+|hmm*|uh+|er+m?|well)\W+)?(?:no|nope|nah)\b(?!\W*(?:problem|prob|worries|worry|rush|stress|pressure|doubt|need|conflicts?|"
         r"clash(?:es)?|issues?|objections?|agenda|news|updates?|idea|clue|plans?|questions?|changes?|preference|"
         r"word|reply|answer|one|further|other|new)\b|\.\s*\d)",
     ),
