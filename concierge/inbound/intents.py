@@ -476,8 +476,9 @@ _CONFIRM_ANYWHERE = re.compile(
     r"(?:said|given|proposed|suggested|mentioned|agreed)\s+time\b",
 )
 _CONFIRM = re.compile(
-    # "Thanks, that works.", "Cheers, yes": a yes after courtesy only as the clause's end
-    r"^\W*(?:thanks|thank\s+you|many\s+thanks|cheers)\W+(?:yes|yep|yeah|that\s+works|works\s+for\s+me|confirmed|"
+    # "Thanks, that works.", "Cheers, yes", "No worries, that works": a yes after courtesy only as
+    # the clause's end
+    r"^\W*(?:thanks|thank\s+you|many\s+thanks|cheers|no\s+(?:worries|problem|prob)|np)\W+(?:yes|yep|yeah|that\s+works|works\s+for\s+me|confirmed|"
     r"sounds\s+good|perfect|great|fine|ok(?:ay)?)\W*$|"
     r"^\W*(?:yes+|yep|yeah|yup|ya|y(?=\W*$)|sure|ok|okay|k|absolutely|definitely|of\s+course|confirm(?:ed)?|"
     # in the languages most often mixed into English ("Va bene, confermo", "Confirmo, nos vemos")
