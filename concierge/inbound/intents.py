@@ -1652,16 +1652,25 @@ def _picked(reading: Reading, situation: Situation, used: set[int], countered: b
     local = [t.astimezone(situation.zone) for t in offered]
     for index, clause in enumerate(reading.clauses):
         named = [(p, at) for p, t in enumerate(local, 1) if (at := _where_named(clause.low, t)) is not None]
-        # The one named and not refused ("8am is good, not 4pm").
+        # The one named and not refused ("8am is good, not 4pm"), where what is said of it, up to
+        # the commas around it, declines nothing: a refusal beside it is of another option
+        # ("Tuesday doesn't work for me, Wednesday works").
         kept = [
-            position
+            (position, _phrase_around(clause.low, at))
             for position, (at, end) in named
             if not _REFUSED_BEFORE.search(clause.low[:at]) and not _REFUSED_AFTER.match(clause.low[end:])
         ]
-        if len(kept) == 1 and not _DECLINE.search(clause.low) and not _HOURS_LIMITED.search(clause.low):
+        if len(kept) == 1 and not _DECLINE.search(kept[0][1]) and not _HOURS_LIMITED.search(clause.low):
             used.add(index)
-            return kept[0]
+            return kept[0][0]
     return None
+
+
+def _phrase_around(low: str, at: int) -> str:
+    """The part of a clause between the commas or semicolons around position `at`."""
+    start = max(low.rfind(",", 0, at), low.rfind(";", 0, at)) + 1
+    ends = [end for end in (low.find(",", at), low.find(";", at)) if end >= 0]
+    return low[start : min(ends, default=len(low))]
 
 
 #: "Earlier" or "later" naming an offered option ("the earlier one", "later is better", "I'd

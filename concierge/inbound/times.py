@@ -1502,7 +1502,7 @@ _FOREIGN_TIME_WORDS: tuple[_ForeignRule, ...] = (
             r"n[ea]st[ea]|ir\b|participar|comparecer))|\bnie\s+dam\s+rady\b|\bnon\s+(?:posso|riesco|mi\s+va)\b|"
             r"\bje\s+ne\s+(?:peux|pourrai)\s+pas\b|\b(?:lukt|past)\s+(?:me\s+)?niet\b|\bik\s+kan\s+(?:dan\s+)?niet\b|"
             r"(?<!\bmeer\s)\bkan\s+ik\s+(?:dan\s+|helaas\s+)?niet\b(?!\s+(?:vragen|wachten|geloven)\b)|"
-            r"\bgeht\s+(?:bei\s+mir\s+)?(?:leider\s+)?nicht\b|\bne\s+me\s+convient\s+pas\b|"
+            r"\bgeht\s+(?:bei\s+mir\s+)?(?:leider\s+)?nicht\b|\bne\s+me\s+(?:convient|va)\s+pas\b|"
             # "…, maar voor mij niet", "…, aber für mich nicht": not for the sender
             rf"\b{_NOT_FOR_ME}\b|"
             # "(Am Dienstag) klappt es (bei mir) leider nicht mehr" (not "das Büro klappt nicht mehr")

@@ -67,7 +67,7 @@ EXAMPLES = [
     ("Cualquier día a partir de las 17 me sirve.", "any day after 17 works for me."),
     ("Ab 17 Uhr kann ich jeden Tag.", "after 17:00 I can do any day."),
     ("Dienstag passt mir leider nicht", "Tuesday passt mir leider nicht"),
-    ("Ça ne me va pas", "Ça ne me va pas"),
+    ("Ça ne me va pas", "Ça can't make it"),
     ("Mardi 15h, ça marche !", "Tuesday 15:00, works for me !"),
     ("Oui mardi à 15h c'est parfait.", "Oui Tuesday à 15:00 works for me."),
     ("Non, mardi ce n'est pas bon", "Non, Tuesday can't make it"),
