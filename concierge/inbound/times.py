@@ -1596,7 +1596,7 @@ _FOREIGN_TIME_WORDS: tuple[_ForeignRule, ...] = (
         ),
         re.compile(
             r"\b(?:cancelar|cancelo|cancelamos|annuler|annule|absagen|abzusagen|annullare|annullo|afzeggen|"
-            r"odwołać|anulować|iptal\s+etmem|iptal\s+etmek|batalkan)\b",
+            r"odwołać|anulować|iptal(?:\s+(?:etmem|etmek|edelim|edebilir\w*|ediyorum|edin|edilsin))?|batalkan)\b",
             _I,
         ),
         "cancel",

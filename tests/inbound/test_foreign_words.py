@@ -106,6 +106,7 @@ EXAMPLES = [
     # a Turkish capital İ, which lowers to two characters
     ("İptal etmek istiyorum, yarın saat 3", "cancel istiyorum, tomorrow at 3"),
     ("A la 1 nos vemos", "at 1 nos vemos"),
+    ("Perşembe toplantısını iptal edelim mi?", "Thursday toplantısını cancel mi?"),
 ]
 
 
