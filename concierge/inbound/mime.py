@@ -25,6 +25,7 @@ from __future__ import annotations
 import email.header
 import email.utils
 import logging
+import re
 from datetime import UTC, datetime
 from email.message import Message
 
@@ -83,16 +84,43 @@ def parse_mail(raw: bytes) -> MailParser | None:
 
     Blank lines before the header are skipped first: mail-parser would read the whole message
     as a body. mail-parser's warnings about parts it does not handle (a calendar, say) are kept
-    out of the logs (set once, at import): those parts are read here.
+    out of the logs (set once, at import): those parts are read here. A multipart that names no
+    boundary is read with the one its body opens with (`_with_boundary_found`).
     """
     start = 0
     while start < len(raw) and raw[start : start + 1] in (b"\n", b"\r", b" ", b"\t"):
         start += 1
-    mail = mailparser.parse_from_bytes(raw[start:] if start else raw)
+    raw = raw[start:] if start else raw
+    mail = mailparser.parse_from_bytes(raw)
     message = mail.message
     if message is None or not {key.lower() for key in message}.intersection(_EMAIL_HEADERS):
         return None
+    if message.get_content_maintype() == "multipart" and not message.is_multipart():
+        mail = _with_boundary_found(raw) or mail
     return mail
+
+
+#: mail-parser (and the email package under it) reads a multipart whose Content-Type names no
+#: boundary as one text part, its delimiters and its parts' headers read as the sender's words
+#: ("--zzz\nContent-Type: text/plain\n\nThursday at 2pm?"): where its body opens with a
+#: delimiter line, that is the boundary the sender meant.
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+_OPENING_DELIMITER = re.compile(rb"\s*--([^\s\"]{1,70})[ \t]*\r?\n")  # matched where the body starts
+_MULTIPART_TYPE = re.compile(rb"(?im)^(content-type:[ \t]*multipart/[\w.+-]+)")
+
+
+def _with_boundary_found(raw: bytes) -> MailParser | None:
+    """The message read again with the boundary its multipart body opens with, if it is one."""
+    end = _HEADER_END.search(raw)
+    delimiter = _OPENING_DELIMITER.match(raw, end.end()) if end else None
+    if end is None or delimiter is None:
+        return None
+    boundary = delimiter.group(1)
+    header = _MULTIPART_TYPE.sub(
+        lambda m: m.group(1) + b'; boundary="' + boundary + b'"', raw[: end.start()], 1
+    )
+    mail = mailparser.parse_from_bytes(header + raw[end.start() :])
+    return mail if mail.message is not None and mail.message.is_multipart() else None
 
 
 def _from_surrogates(value: str) -> str:

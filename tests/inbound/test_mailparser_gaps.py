@@ -100,3 +100,18 @@ def test_mail_parser_reads_the_headers_attachments_and_defects() -> None:
         ("cv.pdf", "application/pdf", 9)
     ]
     assert "CloseBoundaryNotFoundDefect" in parsed.defects
+
+
+def test_a_multipart_that_names_no_boundary_is_read_with_the_one_its_body_opens_with() -> None:
+    raw = (
+        HEAD
+        + b"MIME-Version: 1.0\r\nContent-Type: multipart/alternative\r\n\r\n"
+        + b"--zzz\r\nContent-Type: text/plain\r\n\r\nThursday at 2pm?\r\n--zzz--\r\n"
+    )
+    assert "--zzz" in mailparser.parse_from_bytes(raw).body  # the delimiters read as words
+    assert understand(raw).text == "Thursday at 2pm?"
+
+
+def test_a_multipart_body_that_opens_with_no_delimiter_is_read_as_it_stands() -> None:
+    raw = HEAD + b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed\r\n\r\nThursday at 2pm?\r\n"
+    assert understand(raw).text == "Thursday at 2pm?"

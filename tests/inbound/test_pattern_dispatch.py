@@ -119,9 +119,9 @@ def _covers(klass: list, char: str, caseless: bool) -> bool:
 
 
 def _patterns_in(value: object) -> list[re.Pattern[str]]:
-    """The patterns a module holds: itself one, or in its tables (tuples of rewrites)."""
+    """The text patterns a module holds: itself one, or in its tables (tuples of rewrites)."""
     if isinstance(value, re.Pattern):
-        return [value]
+        return [value] if isinstance(value.pattern, str) else []  # (not those read in raw bytes)
     if isinstance(value, tuple):
         return [pattern for item in value for pattern in _patterns_in(item)]
     return []
