@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -76,9 +77,9 @@ def answer(settings, template: str, text: str, now: datetime):
             .where(OutboundMessage.template == template)
             .order_by(OutboundMessage.id.desc())
         )
-    return process_now(
-        settings, store_inbound(settings, reply_to_outbound(settings, prompt, text), None).id, now=now
-    )
+    # Each answer its own email, with a Message-ID of its own (copies of one email act once).
+    raw = reply_to_outbound(settings, prompt, text, message_id=f"<{uuid.uuid4().hex}@mail.example.org>")
+    return process_now(settings, store_inbound(settings, raw, None).id, now=now)
 
 
 def meeting_mail(settings) -> list[tuple[str, str, datetime]]:

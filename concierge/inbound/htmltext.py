@@ -233,8 +233,11 @@ class _TextWriter(HTMLParser):
 def html_to_text(html: str) -> str:
     """Convert an HTML mail body to readable plain text; never raises on malformed markup."""
     writer = _TextWriter()
+    kept = html[:MAX_HTML_CHARS]
+    if len(html) > MAX_HTML_CHARS and kept.rfind("<") > kept.rfind(">"):
+        kept = kept[: kept.rfind("<")]  # not a tag cut short, which the parser would give as text
     try:
-        writer.feed(html[:MAX_HTML_CHARS].replace("\x00", ""))
+        writer.feed(kept.replace("\x00", ""))
         writer.close()
     except (AssertionError, ValueError):  # html.parser's rare complaints on broken markup
         pass

@@ -278,3 +278,12 @@ def test_a_persons_sentence_about_their_phone_is_kept():
         trim_reply("Tuesday 3pm works!\nI sent it from my mobile.")
         == "Tuesday 3pm works!\nI sent it from my mobile."
     )
+
+
+def test_html_cut_at_its_length_limit_leaves_no_piece_of_a_tag() -> None:
+    from concierge.inbound.htmltext import MAX_HTML_CHARS
+
+    html = "<p>Thursday at 2pm?</p>" + "<div>x</div>" * (MAX_HTML_CHARS // 12)
+    assert len(html) > MAX_HTML_CHARS and html[:MAX_HTML_CHARS].rfind("<") > html[:MAX_HTML_CHARS].rfind(">")
+    text = html_to_text(html)
+    assert text.startswith("Thursday at 2pm?") and "<" not in text
