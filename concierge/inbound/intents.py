@@ -723,12 +723,17 @@ _GOALS_LATER = re.compile(
 )
 
 
+def _parts_of(text: str) -> list[str]:
+    """The parts of a text's sentences (`_SENTENCE_PARTS`) that hold a word."""
+    return [
+        part for line in _sentences(text) for part in _SENTENCE_PARTS.split(line) if _LETTERS.search(part)
+    ]
+
+
 def _only_not_yet(text: str) -> bool:
     """The reply only says the sender is not sure yet, with courtesy around it ("Not sure yet!",
     "Hmm, not sure yet, thanks"): no goals yet, and none to thank them for."""
-    parts = [
-        part for line in _sentences(text) for part in _SENTENCE_PARTS.split(line) if _LETTERS.search(part)
-    ]
+    parts = _parts_of(text)
     return any(_NOT_YET.match(part) for part in parts) and all(
         _NOT_YET.match(part)
         or _COURTESY.match(part)
@@ -742,9 +747,7 @@ def _only_acknowledges(text: str) -> bool:
     much!", "Sounds good, see you then.", "Thanks, Ana"): no goals, and nothing to thank them for
     (a mentee who answers the thanks for her goals does not replace them). A name alone is not
     one ("Leadership", "Leadership, Python" are goals)."""
-    parts = [
-        part for line in _sentences(text) for part in _SENTENCE_PARTS.split(line) if _LETTERS.search(part)
-    ]
+    parts = _parts_of(text)
     if not all(_COURTESY.match(part) for part in parts):
         return False
     # Courtesy still in lower case says something; the rest is a name or initials, signing, last.
