@@ -7,14 +7,15 @@ so that RQ retries; after the last retry, `process_failed` marks the message `fa
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, inspect, select, update
+from sqlalchemy import Update, bindparam, inspect, select, update
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, load_only
 
 from concierge.actions.bounces import record_bounce, record_events
 from concierge.actions.replies import Outcome, act_on_reply, note_expired_key, route
@@ -51,7 +52,10 @@ class Result:
 #: the key its envelope recipient names and what a reply to that key reads: for a reply, one
 #: round trip instead of two (the key is used once the message's own addresses confirm it); and
 #: whether another copy of it is stored.
-#: No LIMIT: with one, SQLAlchemy would wrap the joined rows in a subquery.
+#: No LIMIT: with one, SQLAlchemy would wrap the joined rows in a subquery. Of the message, the
+#: columns processing reads (its bytes, where it came from, what it is, where it belongs); what
+#: processing sets and never reads (its outcome, its text) is written without having been read
+#: (`_write_outcome`).
 _OTHER = aliased(InboundMessage)
 _CLAIM = (
     select(
@@ -67,7 +71,21 @@ _CLAIM = (
         .label("copies"),
     )
     .outerjoin(ReplyKey, ReplyKey.key == key_in_address(InboundMessage.envelope_recipient))
-    .options(*WITH_WHAT_A_REPLY_READS)
+    .options(
+        load_only(
+            InboundMessage.raw,
+            InboundMessage.source,
+            InboundMessage.message_id,
+            InboundMessage.envelope_recipient,
+            InboundMessage.status,
+            InboundMessage.attempts,
+            InboundMessage.reply_key_id,
+            InboundMessage.person_id,
+            InboundMessage.program_id,
+            InboundMessage.mentorship_id,
+        ),
+        *WITH_WHAT_A_REPLY_READS,
+    )
     .where(InboundMessage.id == bindparam("inbound_id"))
     .with_for_update(of=InboundMessage)
 )
@@ -140,24 +158,33 @@ _OUTCOME_COLUMNS = (
     "intents",
 )
 _INBOUND = InboundMessage.__table__
-_WRITE_OUTCOME = (
-    update(_INBOUND)
-    .where(_INBOUND.c.id == bindparam("inbound_id"))
-    .values({name: bindparam(f"new_{name}", type_=_INBOUND.c[name].type) for name in _OUTCOME_COLUMNS})
-)
+
+
+@functools.cache
+def _outcome_update(names: tuple[str, ...]) -> Update:
+    """The statement writing these of `_OUTCOME_COLUMNS`, built once per set of them."""
+    return (
+        update(_INBOUND)
+        .where(_INBOUND.c.id == bindparam("inbound_id"))
+        .values({name: bindparam(f"new_{name}", type_=_INBOUND.c[name].type) for name in names})
+    )
 
 
 def _write_outcome(session: Session, message: InboundMessage) -> None:
     """Write what processing set on the message (`_record`, and the routing before it) in one
     statement, and let the session forget the message: written by the ORM, one changed object
-    costs the commit's flush more than the statement itself (README, Benchmarks). A change to a
-    column the statement does not write is an error, not a change lost."""
-    unwritten = set(inspect(message).committed_state) - set(_OUTCOME_COLUMNS)
+    costs the commit's flush more than the statement itself (README, Benchmarks). A column the
+    claim did not read and processing did not set (the text of a message it could not parse)
+    keeps what it holds. A change to a column the statement does not write is an error, not a
+    change lost."""
+    state = inspect(message)
+    unwritten = set(state.committed_state) - set(_OUTCOME_COLUMNS)
     if unwritten:
         raise RuntimeError(f"set on the inbound message but never written: {', '.join(sorted(unwritten))}")
+    names = tuple(name for name in _OUTCOME_COLUMNS if name not in state.unloaded)
     session.execute(
-        _WRITE_OUTCOME,
-        {"inbound_id": message.id, **{f"new_{name}": getattr(message, name) for name in _OUTCOME_COLUMNS}},
+        _outcome_update(names),
+        {"inbound_id": message.id, **{f"new_{name}": getattr(message, name) for name in names}},
     )
     session.expunge(message)
 
