@@ -1640,7 +1640,7 @@ def _picked(reading: Reading, situation: Situation, used: set[int], countered: b
         elif word in ("earlier", "later") and _ORDER_NAMED.search(
             clause.low[: match.end() + 24], match.start()
         ):
-            ordered = sorted(range(len(offered)), key=lambda i: offered[i])
+            ordered = sorted(_among_named_day(reading.text.lower(), situation), key=lambda i: offered[i])
             choice = (ordered[0] if word == "earlier" else ordered[-1]) + 1
         if choice is not None and 1 <= choice <= len(offered):
             used.add(index)
@@ -1667,6 +1667,28 @@ def _picked(reading: Reading, situation: Situation, used: set[int], countered: b
             used.add(index)
             return kept[0][0]
     return None
+
+
+#: The options of one day named together ("either of the Friday ones", "both Tuesday slots").
+_OPTIONS_OF_A_DAY = re.compile(
+    rf"\b(?:the|both|either\s+of\s+the|one\s+of\s+the)\s+(?P<day>{WEEKDAY_WORD})\s+(?:ones|options|slots|times)\b|"
+    rf"\bboth\s+(?:of\s+)?(?:the\s+)?(?:ones|options|slots|times)\s+on\s+(?P<on>{WEEKDAY_WORD})\b",
+    re.IGNORECASE,
+)
+
+
+def _among_named_day(low: str, situation: Situation) -> list[int]:
+    """The offered options (indexes) "the earlier" or "the later" chooses among: those of the day
+    the reply names them by ("Either of the Friday ones is fine, maybe the later one"), in the
+    sender's calendar; else all of them."""
+    every = list(range(len(situation.offered)))
+    named = _OPTIONS_OF_A_DAY.search(low)
+    if named is None:
+        return every
+    day = (named["day"] or named["on"])[:3]
+    local = [start.astimezone(situation.zone) for start in situation.offered]
+    among = [i for i in every if local[i].strftime("%a").lower() == day]
+    return among or every
 
 
 def _phrase_around(low: str, at: int) -> str:

@@ -516,6 +516,9 @@ _BUSY = re.compile(
     r"needs?|invited|moved)\b|"
     r"(?:i\s+have\s+(?:a|an|my|the|another|\d)|i'?ve\s+got\s+(?:a|an|my))\b(?!\s+(?:free\s+|open\s+|spare\s+)?"
     r"(?:opening|window|slot|gap|availability|free|spot|opportunity)\b)|deadline|due\b|"
+    # what the sender gives or goes to ("I'm giving a talk to the leadership team on Friday at 10am")
+    r"(?:i'?m|i\s+am|i'?ll\s+be|i\s+will\s+be|we'?re|we\s+are)\s+(?:giving|presenting|hosting|teaching|attending|"
+    r"pitching|speaking\s+at)\s+(?:a|an|my|our|the|\w+'s)\b|"
     r"(?<!after\s)(?<!outside\s)(?<!outside\sof\s)(?:office|opening|business|working)\s+hours|train\b|bus\b|flight\b(?<!before\sflight)(?<!after\sflight)"
     r"(?<!before\smy\sflight)(?<!after\smy\sflight)(?<!before\sthe\sflight)(?<!after\sthe\sflight)|"
     r"(?:will|'ll)\s+(?:join|be\s+there|arrive|dial\s+in)\s+(?:at|by|around)|"
@@ -1212,6 +1215,20 @@ _SECOND = re.compile(r"\bsecond\b")
 #: (`_said_without_no`). Each rule names the words it needs (`_ForeignRule`), and
 #: tests/inbound/test_foreign_words.py holds an example of each.
 _FOREIGN_TIME_WORDS: tuple[_ForeignRule, ...] = (
+    # The writer's or the other side's clock, said right after a time ("às 13h no meu horário",
+    # "a las 10 tu hora", "um 10 Uhr deiner Zeit", "à 10h votre heure", "om 10 uur jouw tijd"),
+    # not a time of one's own ("a las 13 es mi hora de comer").
+    _foreign(
+        "meu minha seu sua teu tua mi tu su mein meiner meine dein deiner deine ihrer mon ton votre mijn "
+        "jouw uw mio tuo",
+        re.compile(
+            r"(?<=\d)(?P<gap>\s*(?:h|uhr|uur)?\s*[(,]?\s*)(?:(?:no|na|en|nach|à|in|op)\s+)?"
+            r"(?:(?P<mine>meu|minha|mi|mein(?:er|e)?|mon|mijn|mio)|seu|sua|teu|tua|tu|su|dein(?:er|e)?|ihrer|ton|"
+            r"votre|jouw|uw|tuo)\s+(?:fuso(?:\s+hor[áa]rio)?|hor[áa]rio|hora|zeit|heure|tijd|orario)\b(?!\s+de\b)",
+            _I,
+        ),
+        lambda m: f"{m['gap']}{'my' if m['mine'] else 'your'} time",
+    ),
     # "um eine Stunde nach hinten verschieben": an hour later (before "um" is read as "at")
     _foreign(
         "stunde stunden",
@@ -1500,8 +1517,9 @@ _FOREIGN_TIME_WORDS: tuple[_ForeignRule, ...] = (
             r"\bkann\s+ich\s+(?:da\s+|dann\s+|leider\s+)?nicht\b|\bno\s+(?:me\s+viene\s+bien|puedo|me\s+va\s+bien)\b|"
             r"\bn[ãa]o\s+(?:vou\s+conseguir|posso|d[aá]|fica\s+bom)\b|\bn[ãa]o\s+consigo(?=\s+(?:n[ea]ss[ea]|"
             r"n[ea]st[ea]|ir\b|participar|comparecer))|\bnie\s+dam\s+rady\b|\bnon\s+(?:posso|riesco|mi\s+va)\b|"
-            r"\bje\s+ne\s+(?:peux|pourrai)\s+pas\b|\b(?:lukt|past)\s+(?:me\s+)?niet\b|\bik\s+kan\s+(?:dan\s+)?niet\b|"
-            r"(?<!\bmeer\s)\bkan\s+ik\s+(?:dan\s+|helaas\s+)?niet\b(?!\s+(?:vragen|wachten|geloven)\b)|"
+            r"\bje\s+ne\s+(?:peux|pourrai)\s+pas\b|\b(?:lukt|past)\s+(?:me\s+|mij\s+)?(?:(?:helaas|toch|echt|dan)\s+){0,2}niet\b|"
+            r"\bik\s+kan\s+(?:(?:dan|helaas|toch|echt|juist)\s+){0,2}niet\b|"
+            r"(?<!\bmeer\s)\bkan\s+ik\s+(?:(?:dan|helaas|toch|echt|juist)\s+){0,2}niet\b(?!\s+(?:vragen|wachten|geloven)\b)|"
             r"\bgeht\s+(?:bei\s+mir\s+)?(?:leider\s+)?nicht\b|\bne\s+me\s+(?:convient|va)\s+pas\b|"
             # "…, maar voor mij niet", "…, aber für mich nicht": not for the sender
             rf"\b{_NOT_FOR_ME}\b|"
@@ -1640,6 +1658,19 @@ _FOREIGN_TIME_WORDS: tuple[_ForeignRule, ...] = (
         re.compile(r"\b(?:stattdessen|invece|in\s+plaats\s+daarvan)\b", _I),
         "instead",
     ),
+    # another option offered ("Alternativ ginge auch Mittwoch um 9:30", "Woensdag kan ook",
+    # "También podría el miércoles", "Também posso na quarta", "Je pourrais aussi mercredi")
+    _foreign(
+        "ginge geht wäre würde kan zou podría podria puedo posso pourrais peux",
+        re.compile(
+            r"\b(?:(?:es\s+)?(?:ginge|geht)\s+(?:(?:bei\s+mir\s+)?(?:aber\s+)?auch|ebenfalls)|"
+            r"(?:wäre|würde)\s+(?:mir\s+)?(?:auch|ebenfalls)\s+(?:möglich|gehen|passen)|"
+            r"(?:kan|zou)\s+(?:ik\s+)?ook(?:\s+kunnen)?|"
+            r"tambi[ée]n\s+(?:podr[ií]a|puedo)|tamb[ée]m\s+(?:poderia|posso)|je\s+(?:pourrais|peux)\s+aussi)\b",
+            _I,
+        ),
+        "I could also do",
+    ),
     _foreign(
         "yerine",
         # ("Cuma", Friday, is also a name: read only here and before an hour)
@@ -1660,11 +1691,18 @@ _FOREIGN_TIME_WORDS: tuple[_ForeignRule, ...] = (
         lambda m: _said_without_no(m, "I'm free"),
     ),
     _foreign(
-        ("viene va sirve bene convient marche fica pode funciona uitkomen passt klappt", _C_EST),
+        (
+            "viene va queda sirve bene convient marche fica está esta tá ta pode funciona uitkomen goed "
+            "prima lukt passt klappt",
+            _C_EST,
+        ),
         re.compile(
-            r"\b(?:me\s+viene\s+bien|me\s+va\s+bien|me\s+sirve|va\s+bene|(?:ça|cela)\s+me\s+va|me\s+convient|"
-            r"c'est\s+(?:bon|parfait|ok)|ça\s+marche|fica\s+(?:ótimo|otimo|bom|perfeito)|pode\s+ser\s+sim|"
-            r"funciona|(?:zou\s+)?(?:mij\s+)?goed\s+uitkomen|passt(?:\s+(?:es\s+)?mir)?|klappt(?:\s+(?:bei\s+mir|für\s+mich))?)\b",
+            r"\b(?:me\s+(?:viene|va|queda)\s+(?:bien|perfecto|genial|de\s+maravilla)|me\s+sirve|va\s+bene|"
+            r"(?:ça|cela)\s+me\s+va|me\s+convient|c'est\s+(?:bon|parfait|ok)|ça\s+marche|"
+            r"(?:fica|est[áa]|t[áa])\s+(?:ótimo|otimo|[óo]tima|bom|perfeito|bem)|pode\s+ser\s+sim|"
+            r"funciona|(?:zou\s+)?(?:mij\s+)?goed\s+uitkomen|(?:is|lijkt\s+me)\s+(?:goed|prima)|"
+            r"lukt\s+(?:me\s+|mij\s+)?(?:wel|prima|goed)|"
+            r"passt(?:\s+(?:es\s+)?mir)?|klappt(?:\s+(?:bei\s+mir|für\s+mich))?)\b",
             _I,
         ),
         lambda m: _said_without_no(m, "works for me"),
@@ -1732,7 +1770,12 @@ def _in_english(match: re.Match[str]) -> str:
 #: reply says no anywhere in those languages (whose refusals are not read: "Ja, aber … nicht").
 _FOREIGN_YES = re.compile(
     r"^(\W*)(?:sí|ja|oui|sim|tak|evet|iya|combinado|perfecto|perfeito|parfait|perfetto|claro|oke|d'accord|passt|prima|"
-    r"va\s+bene|genau|certo|vale|bien\s+s[uû]r)(?=\s*[,.!]|\s*$)(?!\W*(?:i|i'm|i'll|my|let|we|thanks)\b)",
+    r"va\s+bene|genau|certo|vale|bien\s+s[uû]r|"
+    # Said for "OK" in Mexico and Argentina, Brazil, Germany, the Netherlands, France, Turkey,
+    # Poland, Indonesia ("Va, el martes a las 10 entonces", "Fechado!", "Alles klar.").
+    r"va|dale|sale|listo|de\s+acuerdo|beleza|fechado|t[áa]\s+bom|[óo]timo|gerne?|alles\s+klar|klar|einverstanden|"
+    r"akkoord|entendu|[çc]a\s+marche|c'est\s+bon|tamam|olur|dobrze|pasuje|baik|boleh)"
+    r"(?=\s*[,.!]|\s*$)(?!\W*(?:i|i'm|i'll|my|let|we|thanks)\b)",
     re.IGNORECASE,
 )
 #: No, a doubt or a condition, in those languages or in English ("Si, I can't make it", "Sí, tengo
@@ -2797,7 +2840,10 @@ def read_times(
     local_now = now.astimezone(zone)
     today = local_now.date()
     normalized = _dates_pinned(
-        _beside_a_weekday(_weeks_apart(_nth_weekdays_named(normalize(text), today), today), today), today
+        _beside_a_weekday(
+            _weeks_apart(_nth_weekdays_named(_in_the_week_named(normalize(text), today), today), today), today
+        ),
+        today,
     )
     local_anchor = anchor.astimezone(zone) if anchor is not None else None
     clauses = clauses_of(normalized)
@@ -3271,6 +3317,40 @@ def _nth_weekdays_named(text: str, today: date) -> str:
         return _date_words(_nth_weekday_of(first, _NTH[match["nth"].lower()], _weekday_index(match["day"])))
 
     return _NTH_WEEKDAY_OF.sub(pinned, text)
+
+
+#: A weekday named alone: not "next", "this", "last", "every" or "each" Tuesday, nor one written
+#: beside its date ("Wednesday 16", "Wednesday, December 16", "Wednesday the 16th").
+_BARE_WEEKDAY = re.compile(
+    rf"(?<!next\s)(?<!this\s)(?<!last\s)(?<!every\s)(?<!each\s)\b(?P<day>{WEEKDAY_WORD})\b"
+    r"(?!\s*,?\s*(?:the\s+)?\d)(?!\s*,?\s*(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s*\d)",
+    re.IGNORECASE,
+)
+
+
+_AT_AN_HOUR = re.compile(r"\s*,?\s*(?:at\s+|@\s*)?\d")
+
+
+def _in_the_week_named(text: str, today: date) -> str:
+    """Said on a Tuesday, "Tuesday at 10, or Wednesday at 9:30?" offers next week's Tuesday (as
+    "Tuesday" alone is read on a Tuesday) and the Wednesday after it, not tomorrow: the weekdays
+    named after one that is today's own, offered at an hour, are pinned to the days of that week.
+    (Not where a week is named: "Mon or Tue next week" has its rule.)"""
+    named = list(_BARE_WEEKDAY.finditer(text))
+    if (
+        len(named) < 2
+        or _weekday_index(named[0]["day"]) != today.weekday()
+        or not _AT_AN_HOUR.match(text, named[0].end())
+        or " week" in text.lower()
+    ):
+        return text
+    pieces, at = [], 0
+    for match in named[1:]:
+        day = _next_weekday(today, _weekday_index(match["day"]))
+        if day < today + timedelta(days=7):
+            pieces += [text[at : match.end()], f" {_date_words(day + timedelta(days=7))}"]
+            at = match.end()
+    return "".join(pieces) + text[at:]
 
 
 def _beside_a_weekday(text: str, today: date) -> str:

@@ -26,6 +26,7 @@ CONVERSATION = Path(__file__).resolve().parents[1] / "conversation"
 
 #: One example of each rule: (written, read).
 EXAMPLES = [
+    ("Sexta às 13h no meu horário?", "Friday at 13:00 my time?"),
     ("Können wir um eine Stunde nach hinten verschieben?", "Können wir an hour later reschedule?"),
     ("Mittwoch um halb 3?", "Wednesday at 2:30?"),
     ("Donderdag om half 4?", "Thursday at 3:30?"),
