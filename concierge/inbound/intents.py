@@ -402,7 +402,11 @@ _ANOTHER_TIME = re.compile(
 )
 #: The other side asked to choose ("can you suggest another time?"): not the sender's time to give.
 _YOU_CHOOSE = re.compile(
-    r"\b(?:can|could|would|will)\s+you\s+(?:please\s+)?(?:suggest|send|pick|propose|choose|find)\b"
+    r"\b(?:can|could|would|will)\s+you\s+(?:please\s+)?(?:suggest|send|pick|propose|choose|find)\b|"
+    # a window given, the time left to them ("anytime between 8 and 11, so pick whatever works
+    # for you", "you choose", "your call")
+    r"(?:^|\bso\s+|,\s*|\bjust\s+)(?:please\s+)?(?:pick|choose|grab|book)\s+(?:whatever|whichever|any|a\s+(?:time|slot))\b|"
+    r"\byou\s+(?:pick|choose|decide)\b|\b(?:your\s+call|up\s+to\s+you)\b"
 )
 #: Taking back one's own proposal: "please ignore my suggestion", "forget the times I sent".
 _WITHDRAW = re.compile(
@@ -854,6 +858,9 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
     intents: list[Intent] = []
     used: set[int] = set()
     late = situation.asked == "invite" and _LATE.search(text.lower()) is not None
+    # Hours given for the other side to choose from ("anytime Thursday, you pick"), where the
+    # sender was not the one asked for a time (who is asked again for an exact one).
+    left_to_them = situation.asked != "time" and _YOU_CHOOSE.search(text.lower()) is not None
     for index, clause in enumerate(reading.clauses):
         vague = (
             clause.vague
@@ -988,9 +995,10 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
             and not _of_the_booked_day(c, situation)
             and not _arrival(c, situation, late)
             for c in reading.clauses
-        ):
+        ) and not left_to_them:
             # (A day said in a cancel that is not one offers nothing: "I might cancel our Tuesday
-            # session if work gets busy".)
+            # session if work gets busy". Hours left to the other side ask the sender for
+            # nothing: passed on, they are the other side's to pick.)
             intents.append(Intent("vague_time"))
     if any(i.type in ("propose", "vague_time", "cancel", "reschedule") for i in intents):
         # A counter-proposal declines by itself, and so do calling the meeting off and moving it.
@@ -1022,6 +1030,8 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
             not options and any(i.type == "confirm" for i in intents) and MEETING_LINK.search(text)
         )
         or (situation.asked == "invite" and [i.type for i in intents] == ["confirm"] and _more_than_yes(text))
+        # Days or hours left to the other side to choose from ("anytime Thursday, you pick").
+        or (not intents and left_to_them and any(c.vague for c in reading.clauses))
     ):
         intents.append(Intent("pass_on"))
     return intents
@@ -1345,13 +1355,27 @@ def _of_the_booked_day(clause: Clause, situation: Situation) -> bool:
     if asked_about is None or not clause.days:
         return False
     day = asked_about.astimezone(situation.zone).date()
+    # ("Could we make Friday a phone call instead of video?" changes how, not when.)
+    low = _ANOTHER_WAY.sub(" ", clause.low) if "instead" in clause.low else clause.low
     return (
         all(d == day for d in clause.days)
-        and not _ANOTHER_PART.search(clause.low)
-        and not _RESCHEDULE.search(clause.low)
-        and not _NEXT_WEEKDAY.search(clause.low)
-        and not any(verb in clause.low for verb in _MOVING_VERBS)
+        and not _ANOTHER_PART.search(low)
+        and not _RESCHEDULE.search(low)
+        and not _NEXT_WEEKDAY.search(low)
+        and not any(verb in low for verb in _MOVING_VERBS)
     )
+
+
+#: Another way to meet asked for instead of the one planned ("a phone call instead of video",
+#: "in person instead", "instead of Zoom"): the meeting's how, not its time.
+_WAY = (
+    r"(?:(?:a\s+|the\s+)?(?:phone|video|zoom|teams|google\s+meet|skype|whatsapp)(?:\s+call)?|(?:a\s+|the\s+)?call|"
+    r"in[\s-]person|(?:over\s+)?(?:a\s+)?coffee|online|remote(?:ly)?|virtual(?:ly)?)"
+)
+_ANOTHER_WAY = re.compile(
+    rf"\b{_WAY}\s+instead(?:\s+of\s+{_WAY})?\b|\binstead\s+of\s+{_WAY}\b|"
+    rf"\b(?:by|on|via|over)\s+{_WAY}\s+instead\b"
+)
 
 
 def _taken_by_something_else(
