@@ -989,13 +989,16 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
         )
         if (cannot_make and (other_day_asked or _ANOTHER_TIME.search(text))) or moved_vaguely:
             intents.append(Intent("reschedule"))
-        elif any(
-            c.vague
-            and not _NOT_CANCEL.search(c.low)
-            and not _of_the_booked_day(c, situation)
-            and not _arrival(c, situation, late)
-            for c in reading.clauses
-        ) and not left_to_them:
+        elif (
+            any(
+                c.vague
+                and not _NOT_CANCEL.search(c.low)
+                and not _of_the_booked_day(c, situation)
+                and not _arrival(c, situation, late)
+                for c in reading.clauses
+            )
+            and not left_to_them
+        ):
             # (A day said in a cancel that is not one offers nothing: "I might cancel our Tuesday
             # session if work gets busy". Hours left to the other side ask the sender for
             # nothing: passed on, they are the other side's to pick.)
