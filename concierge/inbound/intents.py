@@ -1136,7 +1136,8 @@ def _cancel(reading: Reading, situation: Situation, used: set[int]) -> list[Inte
                 # reason are not called off.
                 before = read_times(clause.text[: reason.start()], situation.zone, situation.now)
                 named = [day for c in before.clauses for day in c.days]
-            named = sorted(set(named))
+            meeting_day = _meeting_day(situation) if situation.meeting is not None else None
+            named = sorted({_the_weekday_met(day, clause, meeting_day) for day in named})
             low = reading.text.lower()
             # (not "just tomorrow's session … the rest of the series is fine", "not the whole series")
             every = bool(_CANCEL_ALL.search(low)) and not _ONE_ONLY.search(low)
@@ -1224,11 +1225,25 @@ def _declined_days(reading: Reading, situation: Situation, used: set[int]) -> li
     next_day = _meeting_day(situation)
     for index, clause in enumerate(reading.clauses):
         if _DECLINE.search(clause.low) and not clause.times and clause.days and _A_MEETING.search(clause.low):
-            days = sorted(set(clause.days) - {next_day})
-            if days and len(days) == len(set(clause.days)):
+            named = {_the_weekday_met(day, clause, next_day) for day in clause.days}
+            days = sorted(named - {next_day})
+            if days and len(days) == len(named):
                 used.add(index)
                 return [Intent("cancel", day=day) for day in days[:MAX_DAYS_CALLED_OFF]]
     return []
+
+
+#: A day written as a date ("the 10th", "Dec 10", "10/12"), not as a weekday alone.
+_A_DATE = re.compile(rf"{_MONTH_DAY}|\b\d{{1,2}}(?:st|nd|rd|th)\b|\d/\d", re.IGNORECASE)
+
+
+def _the_weekday_met(day: date, clause: Clause, meeting_day: date | None) -> date:
+    """A weekday named for a meeting ("I'll have to miss Thursday's session") is the booked
+    meeting's day when it falls on that weekday a week after the coming one, which has none: said
+    the week before, it means that meeting. A date written is that date."""
+    if meeting_day is None or (meeting_day - day).days != 7 or _A_DATE.search(clause.low):
+        return day
+    return meeting_day
 
 
 def _refuses_the_meeting(clause: Clause, situation: Situation) -> bool:
