@@ -280,9 +280,17 @@ def decline(turn: Turn, intent: Intent) -> None:
 
 
 def accept_meeting(turn: Turn, intent: Intent) -> None:
-    """Yes to a meeting already confirmed: noted, nothing to send."""
-    if turn.upcoming is not None and turn.once(f"meeting-answer:{turn.upcoming.id}"):
-        _record_answer(turn, turn.upcoming, "accepted")
+    """Yes to a meeting already confirmed: noted, nothing to send; asked as a question ("Are we
+    still on for Friday?"), answered with the meeting as it stands."""
+    meeting = turn.upcoming
+    if meeting is None:
+        return
+    if turn.once(f"meeting-answer:{meeting.id}"):
+        _record_answer(turn, meeting, "accepted")
+    if "?" in turn.parsed.text:
+        when = _when(turn, meeting.starts_at, turn.sender)
+        place = f" {_place_said(meeting.location)}" if meeting.location else ""
+        turn.said.append(f"Yes, you're still on: {when}, {minutes(meeting.duration_minutes)}{place}.")
 
 
 def decline_meeting(turn: Turn, intent: Intent) -> None:

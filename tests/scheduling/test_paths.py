@@ -783,3 +783,21 @@ def test_taking_back_ones_own_move_leaves_the_meeting_booked(settings, work):
     assert meeting.status == "confirmed" and meeting.starts_at.isoformat() == "2026-12-08T20:00:00+00:00"
     with session_scope(settings) as s:
         assert s.scalar(select(Proposal.status).order_by(Proposal.id.desc())) == "withdrawn"
+
+
+def test_still_on_asked_of_the_booked_meeting_is_answered_with_it(settings, work):
+    """ "Are we still on for Tuesday?" with nothing pending changes nothing and books nothing, but
+    the question gets its answer: the meeting as it stands (an outside audit found it unanswered)."""
+    pair, invites = confirmed(settings, work)
+    (meeting,) = meetings(settings)
+    before = last_outbound_id(settings)
+    asked = reply(settings, invites[ANA].row.id, "Hi Maya, just checking, are we still on for Tuesday?")
+    assert [i["type"] for i in asked.intents] == ["confirm"]
+    work()
+    sent = sent_since(settings, before)
+    (answer,) = to(sent, ANA)
+    assert "Yes, you're still on: Tue Dec 8, 3:00 PM ET" in answer.text and answer.calendar is None
+    assert not to(sent, MAYA) and [m.id for m in meetings(settings)] == [meeting.id]
+    said = reply(settings, invites[ANA].row.id, "Great, see you Tuesday!", now=NOW + timedelta(minutes=5))
+    work()
+    assert [i["type"] for i in said.intents] == ["confirm"] and not sent_since(settings, before + 1)
