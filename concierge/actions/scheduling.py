@@ -156,9 +156,16 @@ def _offer(turn: Turn, options: list[Option], moving: Meeting | None) -> None:
     facilitator = _facilitator(turn, moving)
     if moving is not None:
         # A move keeps the meeting's length unless the reply gives another ("push it an hour"
-        # does not make a 30-minute meeting 45).
+        # does not make a 30-minute meeting 45); said to hold from now on ("7:30 instead of 7
+        # going forward"), it moves a series from this meeting on with the series' own rule
+        # (every other week stays every other week), and a single meeting alone.
+        rule = moving.series.rrule if moving.series is not None else None
         options = [
-            replace(o, duration=moving.duration_minutes) if o.duration == DEFAULT_MINUTES else o
+            replace(
+                o,
+                duration=moving.duration_minutes if o.duration == DEFAULT_MINUTES else o.duration,
+                repeat=rule if o.repeat else None,
+            )
             for o in options
         ]
     final = len(options) == 1 and (
@@ -602,7 +609,11 @@ def _book(turn: Turn, option: Option, moving: Meeting | None, proposer: Person |
     proposer is no longer known (the program's zone then)."""
     mentorship = turn.mentorship
     assert mentorship is not None
-    if moving is not None:
+    if moving is not None and moving.series is not None and option.repeat:
+        option = _keeping_place(option, moving)
+        calendar = _move_series_on(turn, moving.series, moving, option)
+        updated = True
+    elif moving is not None:
         moving.starts_at = option.start
         moving.duration_minutes = option.duration
         option = _keeping_place(option, moving)  # said with the move, as the invite has it
@@ -672,9 +683,19 @@ def _new_series(turn: Turn, option: Option, proposer: Person | None) -> MeetingS
     )
     turn.session.add(series)
     turn.session.flush()
+    _add_occurrences(turn, series, occurrences(series, turn.program.end_date))
+    return series
+
+
+def _add_occurrences(turn: Turn, series: MeetingSeries, starts: list[datetime], first: int = 0) -> None:
+    """Meetings of the series at these starts, `first` the number of the first among them."""
+    mentorship = turn.mentorship
+    assert mentorship is not None
+    if not starts:
+        return
     members = [m.person_id for m in mentorship.members] if turn.program.format == "peer" else []
     booked = _meetings_booked(turn) if members else 0
-    for number, start in enumerate(occurrences(series, turn.program.end_date)):
+    for number, start in enumerate(starts, first):
         turn.session.add(
             Meeting(
                 mentorship_id=mentorship.id,
@@ -692,7 +713,37 @@ def _new_series(turn: Turn, option: Option, proposer: Person | None) -> MeetingS
             )
         )
     turn.session.flush()
-    return series
+
+
+def _move_series_on(turn: Turn, series: MeetingSeries, moving: Meeting, option: Option) -> Invite:
+    """A series moved from one of its meetings on ("could we do 7:30 instead of 7 going
+    forward?"): the series starts at the new time (calendars then hold it from there; the
+    meetings before it are past or kept as they were), and each of its meetings from the one
+    moved on takes the new time in turn; one it no longer reaches is cancelled. An updated
+    invite of the whole series (same UID, higher SEQUENCE)."""
+    series.starts_at, series.duration_minutes = option.start, option.duration
+    series.location = option.location
+    series.sequence += 1
+    ahead = turn.session.scalars(
+        select(Meeting)
+        .where(
+            Meeting.series_id == series.id,
+            Meeting.status == "confirmed",
+            Meeting.starts_at >= moving.starts_at,
+        )
+        .order_by(Meeting.starts_at)
+    ).all()
+    starts = occurrences(series, turn.program.end_date)
+    for meeting, start in zip(ahead, starts, strict=False):
+        meeting.starts_at = meeting.occurrence_of = start
+        meeting.duration_minutes, meeting.location = series.duration_minutes, series.location
+        meeting.sequence += 1
+        meeting.move_asked_by_id = None
+    for meeting in ahead[len(starts) :]:
+        meeting.status = "cancelled"
+        meeting.sequence += 1
+    _add_occurrences(turn, series, starts[len(ahead) :], len(ahead))
+    return _series_calendar(turn, series, "REQUEST")
 
 
 def occurrences(series: MeetingSeries, end_date: Any = None) -> list[datetime]:

@@ -9,6 +9,7 @@ VALARM, the recipient's own reply address as ORGANIZER and both sides as attende
 from __future__ import annotations
 
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select, update
@@ -801,3 +802,39 @@ def test_still_on_asked_of_the_booked_meeting_is_answered_with_it(settings, work
     said = reply(settings, invites[ANA].row.id, "Great, see you Tuesday!", now=NOW + timedelta(minutes=5))
     work()
     assert [i["type"] for i in said.intents] == ["confirm"] and not sent_since(settings, before + 1)
+
+
+def test_a_series_moved_going_forward_keeps_its_rule_and_moves_every_meeting_from_there(settings, work):
+    """ "9:30 instead of 9 going forward" on an every-other-week series: every meeting from the next
+    on moves, the series keeps every other week, and one updated invite of the series goes out (an
+    outside audit found one meeting moved and "every week" said)."""
+    pair, invites = confirmed(settings, work, "every other Monday at 9am")
+    (series_uid,) = {check_invite(settings, mail).uid.value for mail in invites.values()}
+    before = last_outbound_id(settings)
+    result = reply(settings, invites[ANA].row.id, "Could we do 9:30 instead of 9 going forward?")
+    assert [i["type"] for i in result.intents] == ["reschedule"]
+    work()
+    ahead = [m for m in meetings(settings) if m.status == "confirmed"]
+    assert ahead and all(
+        m.starts_at.astimezone(ZoneInfo("America/New_York")).strftime("%H:%M") == "09:30" for m in ahead
+    )
+    days = [m.starts_at.astimezone(ZoneInfo("America/New_York")).date() for m in ahead]
+    assert [(b - a).days for a, b in zip(days, days[1:], strict=False)] == [14] * (len(days) - 1)
+    sent = sent_since(settings, before)
+    events = [check_invite(settings, mail) for mail in sent if mail.calendar is not None]
+    assert events and {e.uid.value for e in events} == {series_uid}
+    assert all(int(e.sequence.value) == 1 and "INTERVAL=2" in e.rrule.value for e in events)
+    assert {e.dtstart.value.strftime("%H:%M") for e in events} == {"09:30"}  # in the series' zone
+    (answer,) = to(sent, ANA)
+    assert "every other week" in answer.text and "every week" not in answer.text
+
+
+def test_a_single_meeting_moved_going_forward_is_moved_alone_and_said_so(settings, work):
+    pair, invites = confirmed(settings, work)
+    before = last_outbound_id(settings)
+    reply(settings, invites[ANA].row.id, "Could we do 3:30 instead of 3 going forward?")
+    work()
+    (moved,) = meetings(settings)
+    assert moved.starts_at.astimezone(ZoneInfo("America/New_York")).strftime("%H:%M") == "15:30"
+    assert moved.series_id is None
+    assert all("every" not in mail.text for mail in sent_since(settings, before))
