@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from concierge.inbound.calendar import CalendarAnswer
 from concierge.inbound.times import (
     ANOTHER_MEETING,
+    BARE_WEEKDAY,
     DEFAULT_MINUTES,
     LEAVING,
     LONGEST_MEETING,
@@ -32,6 +33,7 @@ from concierge.inbound.times import (
     Option,
     Reading,
     at_word_start,
+    normalize,
     read_times,
     same_moment,
     writes_month_first,
@@ -958,6 +960,7 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
     if moving and not (cancel is not None and not options):
         # (Called off, it is not also to be moved: "I'm moving to a new role, please cancel all".)
         intents = [i for i in intents if i.type != "confirm"]
+        options = _near_the_meeting(options, text, situation, moved_day)
         intents.append(Intent("reschedule", tuple(options), day=moved_day))
     elif options:
         intents.append(Intent("propose", tuple(options)))
@@ -1362,6 +1365,46 @@ def _arrival(clause: Clause, situation: Situation, late: bool) -> bool:
         and not _ASKS_FOR_IT.search(clause.low)
         and not _ANOTHER_DAY.search(clause.low)
     )
+
+
+#: "The following Monday": the first after the meeting moved.
+_FOLLOWING = re.compile(rf"\bfollowing\s+(?P<day>{WEEKDAY_WORD})\b", re.IGNORECASE)
+
+
+def _near_the_meeting(
+    options: list[Option], text: str, situation: Situation, moved_day: date | None
+) -> list[Option]:
+    """A meeting moved to a weekday alone ("Can we move it to Thursday, same time?") goes to that
+    weekday nearest the meeting's own day, not to the coming one: Wednesday the 16th moved to
+    Thursday meets on the 17th, not the 10th (of two as near, the later; never a day past). "The
+    following Monday" is the first after the meeting. A date written, or a week named, is as said."""
+    meeting = situation.meeting.astimezone(situation.zone).date() if situation.meeting else None
+    meeting_day = moved_day or meeting
+    plain = normalize(text)
+    if meeting_day is None or not options or _A_DATE.search(plain) or "week" in plain.lower():
+        return options
+    named = {m["day"][:3].lower() for m in BARE_WEEKDAY.finditer(plain)}
+    following = {m["day"][:3].lower() for m in _FOLLOWING.finditer(plain)}
+    moved = []
+    for option in options:
+        local = option.start.astimezone(situation.zone)
+        weekday = local.strftime("%a").lower()
+        if weekday not in named:
+            moved.append(option)
+            continue
+        ahead = [
+            day
+            for weeks in range(-1, 3)
+            if (day := local + timedelta(weeks=weeks)) > situation.now
+            and (weekday not in following or day.date() > meeting_day)
+        ]
+        best = min(
+            ahead,
+            key=lambda day: (abs((day.date() - meeting_day).days), meeting_day - day.date()),
+            default=local,
+        )
+        moved.append(replace(option, start=best.astimezone(option.start.tzinfo)))
+    return moved
 
 
 def _of_the_booked_day(clause: Clause, situation: Situation) -> bool:

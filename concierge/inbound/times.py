@@ -3321,7 +3321,7 @@ def _nth_weekdays_named(text: str, today: date) -> str:
 
 #: A weekday named alone: not "next", "this", "last", "every" or "each" Tuesday, nor one written
 #: beside its date ("Wednesday 16", "Wednesday, December 16", "Wednesday the 16th").
-_BARE_WEEKDAY = re.compile(
+BARE_WEEKDAY = re.compile(
     rf"(?<!next\s)(?<!this\s)(?<!last\s)(?<!every\s)(?<!each\s)\b(?P<day>{WEEKDAY_WORD})\b"
     r"(?!\s*,?\s*(?:the\s+)?\d)(?!\s*,?\s*(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s*\d)",
     re.IGNORECASE,
@@ -3336,7 +3336,7 @@ def _in_the_week_named(text: str, today: date) -> str:
     "Tuesday" alone is read on a Tuesday) and the Wednesday after it, not tomorrow: the weekdays
     named after one that is today's own, offered at an hour, are pinned to the days of that week.
     (Not where a week is named: "Mon or Tue next week" has its rule.)"""
-    named = list(_BARE_WEEKDAY.finditer(text))
+    named = list(BARE_WEEKDAY.finditer(text))
     if (
         len(named) < 2
         or _weekday_index(named[0]["day"]) != today.weekday()
