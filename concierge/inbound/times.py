@@ -234,7 +234,7 @@ _NAME_WORD = (
     r"see|cheers|best|ok|okay)\b)(?:[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ][\w'’&.-]*|[A-Z]?\d+[A-Za-z]?|[A-Z])(?=[\s.,;:!?)]|$)"
 )
 #: A name's small words between its capitalised ones ("Unter den Linden", "Parque de la Paz").
-_NAME_JOIN = r"(?:de|den|der|del|la|le|da|di|van|von|of|and|&)"
+_NAME_JOIN = r"(?:de|den|der|del|la|le|da|di|van|von|of|to|and|&)"
 #: The few common words a place is said to be by ("by the river", "on the 4th floor").
 _LANDMARK = (
     r"(?:\d+(?:st|nd|rd|th)\s+)?(?:floor|station|river|park|square|mall|fountain|lake|beach|corner|entrance|"
