@@ -107,7 +107,18 @@ def propose(turn: Turn, intent: Intent) -> None:
         _say_past(turn, past)
         return
     moving = _meeting_asked_to_move(turn) or _meeting_being_moved(turn)
-    _offer(turn, upcoming, moving)
+    _offer(turn, [_keeping_the_answered_place(turn, o) for o in upcoming], moving)
+
+
+def _keeping_the_answered_place(turn: Turn, option: Option) -> Option:
+    """Another time offered in answer to a proposal keeps the place all its options shared
+    ("Tuesday 3pm on Zoom?" answered "Wednesday 10am instead?" is still on Zoom), unless it names
+    its own."""
+    proposal = turn.pending
+    if option.location or proposal is None or proposal.proposer_id == turn.sender.id:
+        return option
+    places = {o.get("location") for o in proposal.options}
+    return replace(option, location=places.pop()) if len(places) == 1 else option
 
 
 def _split_past(turn: Turn, options: list[Option]) -> tuple[list[Option], list[Option]]:

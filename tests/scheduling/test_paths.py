@@ -838,3 +838,20 @@ def test_a_single_meeting_moved_going_forward_is_moved_alone_and_said_so(setting
     assert moved.starts_at.astimezone(ZoneInfo("America/New_York")).strftime("%H:%M") == "15:30"
     assert moved.series_id is None
     assert all("every" not in mail.text for mail in sent_since(settings, before))
+
+
+def test_a_counter_proposal_keeps_the_place_of_the_time_it_answers(settings, work):
+    """ "Wednesday at 10 instead?" to "next Tuesday at 3pm on Zoom" is still on Zoom (an outside
+    audit found the tool dropped); a place of its own wins."""
+    _, _, question = propose(settings, work, "Could we meet next Tuesday at 3pm on Zoom?")
+    before = last_outbound_id(settings)
+    reply(settings, question[0].row.id, "Tuesday doesn't work, but Wednesday at 10 would.")
+    work()
+    (back,) = to(sent_since(settings, before), ANA)
+    assert "Wed Dec 9, 1:00 PM ET (10:00 AM PT for Maya), 45 minutes on Zoom" in back.text
+    (again,) = [s for s in sent_since(settings, before) if s.row.to_email == ANA]
+    before = last_outbound_id(settings)
+    reply(settings, again.row.id, "Thursday at 1pm at the library instead?", now=NOW + timedelta(minutes=5))
+    work()
+    (last,) = to(sent_since(settings, before), MAYA)
+    assert "at the library" in last.text and "Zoom" not in last.text
