@@ -862,7 +862,11 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
     late = situation.asked == "invite" and _LATE.search(text.lower()) is not None
     # Hours given for the other side to choose from ("anytime Thursday, you pick"), where the
     # sender was not the one asked for a time (who is asked again for an exact one).
-    left_to_them = situation.asked != "time" and _YOU_CHOOSE.search(text.lower()) is not None
+    left_to_them = (
+        situation.asked != "time"
+        and any(c.vague for c in reading.clauses)
+        and _YOU_CHOOSE.search(text.lower()) is not None
+    )
     for index, clause in enumerate(reading.clauses):
         vague = (
             clause.vague
@@ -1037,7 +1041,7 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
         )
         or (situation.asked == "invite" and [i.type for i in intents] == ["confirm"] and _more_than_yes(text))
         # Days or hours left to the other side to choose from ("anytime Thursday, you pick").
-        or (not intents and left_to_them and any(c.vague for c in reading.clauses))
+        or (not intents and left_to_them)
     ):
         intents.append(Intent("pass_on"))
     return intents

@@ -3336,6 +3336,8 @@ def _in_the_week_named(text: str, today: date) -> str:
     "Tuesday" alone is read on a Tuesday) and the Wednesday after it, not tomorrow: the weekdays
     named after one that is today's own, offered at an hour, are pinned to the days of that week.
     (Not where a week is named: "Mon or Tue next week" has its rule.)"""
+    if WEEKDAYS[today.weekday()][:3] not in text.lower():
+        return text
     named = list(BARE_WEEKDAY.finditer(text))
     if (
         len(named) < 2
