@@ -63,9 +63,9 @@ def reply_key_for(
 #: a program's name and how it schedules, a person's address, name, zone and whether mail may
 #: go to them, an enrolment's role and whether it unsubscribed, a mentorship's state. The rest
 #: (a program's lead times, a person's bounces, an enrolment's goals …) is read on first use, by
-#: a statement of its own. The claim then reads 63 columns instead of 113, and the ORM and the
-#: driver work per column: the claim costs a sixth less (README, Benchmarks). The tests count
-#: the statements a reply costs (tests/test_processing_cost.py): one read on first use shows.
+#: a statement of its own: the ORM and the driver work per column of the claim (README,
+#: Benchmarks). The tests count the statements a reply costs (tests/test_processing_cost.py):
+#: a column read on first use shows there.
 _PROGRAM = load_only(
     Program.name, Program.slug, Program.format, Program.timezone, Program.auto_confirm, Program.end_date
 )

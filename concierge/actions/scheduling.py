@@ -161,24 +161,50 @@ def _meeting_being_moved(turn: Turn) -> Meeting | None:
 _PROPOSALS = Proposal.__table__
 
 
+def _repeat_moved(turn: Turn, option: Option, moving: Meeting) -> str | None:
+    """The repeat of a move said to hold from now on: a series moved keeps its own rule unless
+    the reply names another ("going forward" says only weekly: every other week stays every
+    other week); a single meeting, or a series with exceptions ahead, moves alone (`_offer`
+    says so)."""
+    if not option.repeat or moving.series is None or _exceptions_ahead(turn, moving):
+        return None
+    return moving.series.rrule if option.repeat == "FREQ=WEEKLY" else option.repeat
+
+
+def _exceptions_ahead(turn: Turn, moving: Meeting) -> bool:
+    """Whether a meeting of the series after this one was cancelled or moved on its own: the
+    calendars hold those as exceptions of the old times, which a series moved as one would lose."""
+    exception = select(Meeting.id).where(
+        Meeting.series_id == moving.series_id,
+        Meeting.occurrence_of > moving.occurrence_of,
+        (Meeting.status != "confirmed") | (Meeting.starts_at != Meeting.occurrence_of),
+    )
+    return turn.session.scalar(exception.limit(1)) is not None
+
+
 def _offer(turn: Turn, options: list[Option], moving: Meeting | None) -> None:
     """A proposal to the other side, or (final) a booking now. In a circle the facilitator's time
     is final: for a move, the facilitator of the meeting moved, not of the next one to book."""
+    options_said = options
     facilitator = _facilitator(turn, moving)
     if moving is not None:
         # A move keeps the meeting's length unless the reply gives another ("push it an hour"
         # does not make a 30-minute meeting 45); said to hold from now on ("7:30 instead of 7
         # going forward"), it moves a series from this meeting on with the series' own rule
         # (every other week stays every other week), and a single meeting alone.
-        rule = moving.series.rrule if moving.series is not None else None
         options = [
             replace(
                 o,
                 duration=moving.duration_minutes if o.duration == DEFAULT_MINUTES else o.duration,
-                repeat=rule if o.repeat else None,
+                repeat=_repeat_moved(turn, o, moving),
             )
             for o in options
         ]
+        if any(o.repeat for o in options) != any(o.repeat for o in options_said):
+            turn.said.append(
+                "Only this meeting moves: to meet at a regular time, reply with it, for example "
+                "“every Tuesday at 3pm”."
+            )
     final = len(options) == 1 and (
         turn.program.auto_confirm or (facilitator is not None and facilitator.id == turn.sender.id)
     )
@@ -305,7 +331,7 @@ def accept_meeting(turn: Turn, intent: Intent) -> None:
         return
     if turn.once(f"meeting-answer:{meeting.id}"):
         _record_answer(turn, meeting, "accepted")
-    if "?" in turn.parsed.text:
+    if intent.asks:
         when = _when(turn, meeting.starts_at, turn.sender)
         place = f" {_place_said(meeting.location)}" if meeting.location else ""
         turn.said.append(f"Yes, you're still on: {when}, {minutes(meeting.duration_minutes)}{place}.")
@@ -698,15 +724,16 @@ def _new_series(turn: Turn, option: Option, proposer: Person | None) -> MeetingS
     return series
 
 
-def _add_occurrences(turn: Turn, series: MeetingSeries, starts: list[datetime], first: int = 0) -> None:
-    """Meetings of the series at these starts, `first` the number of the first among them."""
+def _add_occurrences(turn: Turn, series: MeetingSeries, starts: list[datetime]) -> None:
+    """Meetings of the series at these starts (in a circle, each facilitated in turn after the
+    meetings booked so far)."""
     mentorship = turn.mentorship
     assert mentorship is not None
     if not starts:
         return
     members = [m.person_id for m in mentorship.members] if turn.program.format == "peer" else []
     booked = _meetings_booked(turn) if members else 0
-    for number, start in enumerate(starts, first):
+    for number, start in enumerate(starts):
         turn.session.add(
             Meeting(
                 mentorship_id=mentorship.id,
@@ -732,19 +759,21 @@ def _move_series_on(turn: Turn, series: MeetingSeries, moving: Meeting, option: 
     meetings before it are past or kept as they were), and each of its meetings from the one
     moved on takes the new time in turn; one it no longer reaches is cancelled. An updated
     invite of the whole series (same UID, higher SEQUENCE)."""
+    assert option.repeat is not None
     series.starts_at, series.duration_minutes = option.start, option.duration
-    series.location = option.location
+    series.location, series.rrule = option.location, option.repeat
     series.sequence += 1
     ahead = turn.session.scalars(
         select(Meeting)
-        .where(
-            Meeting.series_id == series.id,
-            Meeting.status == "confirmed",
-            Meeting.starts_at >= moving.starts_at,
-        )
-        .order_by(Meeting.starts_at)
+        .where(Meeting.series_id == series.id, Meeting.occurrence_of >= moving.occurrence_of)
+        .order_by(Meeting.occurrence_of)
     ).all()
     starts = occurrences(series, turn.program.end_date)
+    # Each takes its new time in turn; the old times are let go first, so that no two meetings
+    # of the series hold one time between the two (a move by whole weeks).
+    for meeting in ahead:
+        meeting.occurrence_of = None
+    turn.session.flush()
     for meeting, start in zip(ahead, starts, strict=False):
         meeting.starts_at = meeting.occurrence_of = start
         meeting.duration_minutes, meeting.location = series.duration_minutes, series.location
@@ -753,7 +782,8 @@ def _move_series_on(turn: Turn, series: MeetingSeries, moving: Meeting, option: 
     for meeting in ahead[len(starts) :]:
         meeting.status = "cancelled"
         meeting.sequence += 1
-    _add_occurrences(turn, series, starts[len(ahead) :], len(ahead))
+    turn.session.flush()
+    _add_occurrences(turn, series, starts[len(ahead) :])
     return _series_calendar(turn, series, "REQUEST")
 
 

@@ -166,6 +166,9 @@ class Intent:
     #: cancel: the sender takes back their own waiting proposal ("nvm, the original time is
     #: fine"), not a meeting, though one is booked.
     withdraw: bool = False
+    #: confirm of a meeting booked: asked as a question ("Are we still on for Friday?"), which
+    #: the answer answers with the meeting as it stands.
+    asks: bool = False
 
     def as_json(self) -> dict[str, Any]:
         """The intent as `concierge inbound --now` prints it."""
@@ -408,7 +411,7 @@ _YOU_CHOOSE = re.compile(
     # a window given, the time left to them ("anytime between 8 and 11, so pick whatever works
     # for you", "you choose", "your call")
     r"(?:^|\bso\s+|,\s*|\bjust\s+)(?:please\s+)?(?:pick|choose|grab|book)\s+(?:whatever|whichever|any|a\s+(?:time|slot))\b|"
-    r"\byou\s+(?:pick|choose|decide)\b|\b(?:your\s+call|up\s+to\s+you)\b"
+    r"\byou\s+(?:pick|choose)\b"
 )
 #: Taking back one's own proposal: "please ignore my suggestion", "forget the times I sent".
 _WITHDRAW = re.compile(
@@ -809,6 +812,23 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
     Pure. A reply may ask for several things; what the email being answered asked settles what
     a short answer means ("yes" confirms what it offered, "the second one" picks from it).
     """
+    intents = _intents(text, subject, situation)
+    if situation.asked == "invite" and _STILL_ON_ASKED.search(text):
+        return [replace(i, asks=True) if i.type == "confirm" else i for i in intents]
+    return intents
+
+
+#: Whether a meeting booked still stands, asked ("Are we still on for Friday?", "Is Tuesday still
+#: happening?", "Still good for tomorrow?").
+_STILL_ON_ASKED = re.compile(
+    r"\b(?:still\s+(?:on|happening|good|ok(?:ay)?|on\s+track|meeting)|are\s+we\s+(?:still\s+)?(?:on|meeting)|"
+    r"is\s+(?:it|this|that|our\s+\w+|\w+day)\s+still\s+(?:on|happening))\b[^.!?]*\?",
+    re.IGNORECASE,
+)
+
+
+def _intents(text: str, subject: str, situation: Situation) -> list[Intent]:
+    """`read_intents`, before a yes is marked as asked."""
     if is_stop(text, subject):
         return [Intent("stop")]
     if not text.strip():
@@ -862,10 +882,9 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
     late = situation.asked == "invite" and _LATE.search(text.lower()) is not None
     # Hours given for the other side to choose from ("anytime Thursday, you pick"), where the
     # sender was not the one asked for a time (who is asked again for an exact one).
-    left_to_them = (
-        situation.asked != "time"
-        and any(c.vague for c in reading.clauses)
-        and _YOU_CHOOSE.search(text.lower()) is not None
+    left_to_them = situation.asked != "time" and any(
+        c.vague and any(_YOU_CHOOSE.search(after.low) for after in reading.clauses[i : i + 3])
+        for i, c in enumerate(reading.clauses)
     )
     for index, clause in enumerate(reading.clauses):
         vague = (
@@ -964,7 +983,7 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
     if moving and not (cancel is not None and not options):
         # (Called off, it is not also to be moved: "I'm moving to a new role, please cancel all".)
         intents = [i for i in intents if i.type != "confirm"]
-        options = _near_the_meeting(options, text, situation, moved_day)
+        options = _weekday_nearest_meeting(options, text, situation, moved_day)
         intents.append(Intent("reschedule", tuple(options), day=moved_day))
     elif options:
         intents.append(Intent("propose", tuple(options)))
@@ -1144,7 +1163,7 @@ def _cancel(reading: Reading, situation: Situation, used: set[int]) -> list[Inte
                 before = read_times(clause.text[: reason.start()], situation.zone, situation.now)
                 named = [day for c in before.clauses for day in c.days]
             meeting_day = _meeting_day(situation) if situation.meeting is not None else None
-            named = sorted({_the_weekday_met(day, clause, meeting_day) for day in named})
+            named = sorted({_booked_day_for_weekday(day, clause, meeting_day) for day in named})
             low = reading.text.lower()
             # (not "just tomorrow's session … the rest of the series is fine", "not the whole series")
             every = bool(_CANCEL_ALL.search(low)) and not _ONE_ONLY.search(low)
@@ -1232,7 +1251,7 @@ def _declined_days(reading: Reading, situation: Situation, used: set[int]) -> li
     next_day = _meeting_day(situation)
     for index, clause in enumerate(reading.clauses):
         if _DECLINE.search(clause.low) and not clause.times and clause.days and _A_MEETING.search(clause.low):
-            named = {_the_weekday_met(day, clause, next_day) for day in clause.days}
+            named = {_booked_day_for_weekday(day, clause, next_day) for day in clause.days}
             days = sorted(named - {next_day})
             if days and len(days) == len(named):
                 used.add(index)
@@ -1244,12 +1263,14 @@ def _declined_days(reading: Reading, situation: Situation, used: set[int]) -> li
 _A_DATE = re.compile(rf"{_MONTH_DAY}|\b\d{{1,2}}(?:st|nd|rd|th)\b|\d/\d", re.IGNORECASE)
 
 
-def _the_weekday_met(day: date, clause: Clause, meeting_day: date | None) -> date:
+def _booked_day_for_weekday(day: date, clause: Clause, meeting_day: date | None) -> date:
     """A weekday named for a meeting ("I'll have to miss Thursday's session") is the booked
     meeting's day when it falls on that weekday a week after the coming one, which has none: said
     the week before, it means that meeting. A date written is that date."""
     if meeting_day is None or (meeting_day - day).days != 7 or _A_DATE.search(clause.low):
         return day
+    if re.search(rf"\b(?:this|next|coming)\s+{day:%A}", clause.low, re.IGNORECASE):
+        return day  # "this Thursday's session" is the coming one
     return meeting_day
 
 
@@ -1371,11 +1392,13 @@ def _arrival(clause: Clause, situation: Situation, late: bool) -> bool:
     )
 
 
+#: A week named ("next week", "this week"): its days are as said.
+_A_WEEK = re.compile(r"\bweek\b", re.IGNORECASE)
 #: "The following Monday": the first after the meeting moved.
 _FOLLOWING = re.compile(rf"\bfollowing\s+(?P<day>{WEEKDAY_WORD})\b", re.IGNORECASE)
 
 
-def _near_the_meeting(
+def _weekday_nearest_meeting(
     options: list[Option], text: str, situation: Situation, moved_day: date | None
 ) -> list[Option]:
     """A meeting moved to a weekday alone ("Can we move it to Thursday, same time?") goes to that
@@ -1385,9 +1408,11 @@ def _near_the_meeting(
     meeting = situation.meeting.astimezone(situation.zone).date() if situation.meeting else None
     meeting_day = moved_day or meeting
     plain = normalize(text)
-    if meeting_day is None or not options or _A_DATE.search(plain) or "week" in plain.lower():
+    if meeting_day is None or not options or _A_DATE.search(plain) or _A_WEEK.search(plain):
         return options
-    named = {m["day"][:3].lower() for m in BARE_WEEKDAY.finditer(plain)}
+    # (The meeting's own weekday names the meeting: "Wednesday is bad for me, tomorrow at 3?")
+    own = meeting_day.strftime("%a").lower()
+    named = {m["day"][:3].lower() for m in BARE_WEEKDAY.finditer(plain)} - {own}
     following = {m["day"][:3].lower() for m in _FOLLOWING.finditer(plain)}
     moved = []
     for option in options:
@@ -1729,7 +1754,7 @@ def _picked(reading: Reading, situation: Situation, used: set[int], countered: b
         elif word in ("earlier", "later") and _ORDER_NAMED.search(
             clause.low[: match.end() + 24], match.start()
         ):
-            ordered = sorted(_among_named_day(reading.text.lower(), situation), key=lambda i: offered[i])
+            ordered = sorted(_options_of_named_day(reading.text.lower(), situation), key=lambda i: offered[i])
             choice = (ordered[0] if word == "earlier" else ordered[-1]) + 1
         if choice is not None and 1 <= choice <= len(offered):
             used.add(index)
@@ -1766,7 +1791,7 @@ _OPTIONS_OF_A_DAY = re.compile(
 )
 
 
-def _among_named_day(low: str, situation: Situation) -> list[int]:
+def _options_of_named_day(low: str, situation: Situation) -> list[int]:
     """The offered options (indexes) "the earlier" or "the later" chooses among: those of the day
     the reply names them by ("Either of the Friday ones is fine, maybe the later one"), in the
     sender's calendar; else all of them."""

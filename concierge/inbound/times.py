@@ -518,7 +518,7 @@ _BUSY = re.compile(
     r"(?:opening|window|slot|gap|availability|free|spot|opportunity)\b)|deadline|due\b|"
     # what the sender gives or goes to ("I'm giving a talk to the leadership team on Friday at 10am")
     r"(?:i'?m|i\s+am|i'?ll\s+be|i\s+will\s+be|we'?re|we\s+are)\s+(?:giving|presenting|hosting|teaching|attending|"
-    r"pitching|speaking\s+at)\s+(?:a|an|my|our|the|\w+'s)\b|"
+    rf"pitching|speaking\s+at)\s+(?:a|an|my|our|the|\w+'s)\b(?!\s+(?:\w+\s+)?(?:{MEETING_NOUNS}|catch-?up)\b)|"
     r"(?<!after\s)(?<!outside\s)(?<!outside\sof\s)(?:office|opening|business|working)\s+hours|train\b|bus\b|flight\b(?<!before\sflight)(?<!after\sflight)"
     r"(?<!before\smy\sflight)(?<!after\smy\sflight)(?<!before\sthe\sflight)(?<!after\sthe\sflight)|"
     r"(?:will|'ll)\s+(?:join|be\s+there|arrive|dial\s+in)\s+(?:at|by|around)|"
@@ -1666,7 +1666,9 @@ _FOREIGN_TIME_WORDS: tuple[_ForeignRule, ...] = (
             r"\b(?:(?:es\s+)?(?:ginge|geht)\s+(?:(?:bei\s+mir\s+)?(?:aber\s+)?auch|ebenfalls)|"
             r"(?:wäre|würde)\s+(?:mir\s+)?(?:auch|ebenfalls)\s+(?:möglich|gehen|passen)|"
             r"(?:kan|zou)\s+(?:ik\s+)?ook(?:\s+kunnen)?|"
-            r"tambi[ée]n\s+(?:podr[ií]a|puedo)|tamb[ée]m\s+(?:poderia|posso)|je\s+(?:pourrais|peux)\s+aussi)\b",
+            r"tambi[ée]n\s+(?:podr[ií]a|puedo)|tamb[ée]m\s+(?:poderia|posso)|je\s+(?:pourrais|peux)\s+aussi)\b"
+            # (not "geht auch nicht", "kan ook niet": a refusal too)
+            r"(?!\s+(?:(?:ik|ich|es)\s+)?(?:nicht|niet|no|não|nao|pas)\b)",
             _I,
         ),
         "I could also do",
@@ -3323,12 +3325,19 @@ def _nth_weekdays_named(text: str, today: date) -> str:
 #: beside its date ("Wednesday 16", "Wednesday, December 16", "Wednesday the 16th").
 BARE_WEEKDAY = re.compile(
     rf"(?<!next\s)(?<!this\s)(?<!last\s)(?<!every\s)(?<!each\s)\b(?P<day>{WEEKDAY_WORD})\b"
-    r"(?!\s*,?\s*(?:the\s+)?\d)(?!\s*,?\s*(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s*\d)",
+    r"(?!\s*,?\s*(?:the\s+)?\d{1,2}(?:st|nd|rd|th)?\b(?!\s*(?:am|pm|:|\.\d|h\b|uhr|uur)))"
+    r"(?!\s*,?\s*(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s*\d)",
     re.IGNORECASE,
 )
 
 
 _AT_AN_HOUR = re.compile(r"\s*,?\s*(?:at\s+|@\s*)?\d")
+#: Options offered one beside the other ("…, or Wednesday", "…, oder Mittwoch", "…? Alternatively
+#: …"), not a day of something else before another ("Tuesday at 3 I have a dentist appointment,
+#: but Thursday at 2?").
+_OR_BETWEEN = re.compile(
+    r"[^.!]*?\b(?:or|oder|ou|o|of|alternatively|otherwise|I\s+could\s+also\s+do)\b", re.IGNORECASE
+)
 
 
 def _in_the_week_named(text: str, today: date) -> str:
@@ -3349,7 +3358,7 @@ def _in_the_week_named(text: str, today: date) -> str:
     pieces, at = [], 0
     for match in named[1:]:
         day = _next_weekday(today, _weekday_index(match["day"]))
-        if day < today + timedelta(days=7):
+        if day < today + timedelta(days=7) and _OR_BETWEEN.match(text, named[0].end(), match.start()):
             pieces += [text[at : match.end()], f" {_date_words(day + timedelta(days=7))}"]
             at = match.end()
     return "".join(pieces) + text[at:]
