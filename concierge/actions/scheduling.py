@@ -168,7 +168,9 @@ def _repeat_moved(turn: Turn, option: Option, moving: Meeting) -> str | None:
     says so)."""
     if not option.repeat or moving.series is None or _exceptions_ahead(turn, moving):
         return None
-    return moving.series.rrule if option.repeat == "FREQ=WEEKLY" else option.repeat
+    rule = moving.series.rrule
+    # (A rule of named weekdays, "every Monday and Wednesday", is no rule for another day.)
+    return rule if option.repeat == "FREQ=WEEKLY" and "BYDAY" not in rule else option.repeat
 
 
 def _exceptions_ahead(turn: Turn, moving: Meeting) -> bool:
@@ -202,7 +204,10 @@ def _offer(turn: Turn, options: list[Option], moving: Meeting | None) -> None:
         ]
         if any(o.repeat for o in options) != any(o.repeat for o in options_said):
             turn.said.append(
-                "Only this meeting moves: to meet at a regular time, reply with it, for example "
+                "Only this meeting moves: other meetings of the series were moved or called off on "
+                "their own, so the series keeps its times."
+                if moving.series is not None
+                else "Only this meeting moves: to meet at a regular time, reply with it, for example "
                 "“every Tuesday at 3pm”."
             )
     final = len(options) == 1 and (

@@ -327,7 +327,7 @@ _MONTH_DAY = (
 #: The day a meeting is moved from ("push Tuesday to Thursday at 3pm", "move the Jan 4 session
 #: to Jan 5"): not read as a time, so that the time goes with the day it is moved to.
 _MOVED_FROM = re.compile(
-    rf"\b(?:push|bump|mov|shift|chang|switch|slid)\w*\s+(?:our\s+|the\s+|my\s+)?(?P<moved>(?:{WEEKDAY_WORD}|{_MONTH_DAY}|"
+    rf"\b(?:push|bump|mov|shift|chang|switch|slid)\w*\s+(?:only\s+|just\s+)?(?:our\s+|the\s+|my\s+)?(?P<moved>(?:{WEEKDAY_WORD}|{_MONTH_DAY}|"
     # "move the 22nd to Jan 5" (to a day or a time: not "change the 3rd to a later date")
     rf"(?<=the\s)\d{{1,2}}(?:st|nd|rd|th)(?=\s+to\s+(?:{_A_TIME_OR_DAY}|\d))|"
     rf"(?:tomorrow|today)(?=(?:'?s)?(?:\s+{MEETING_NOUNS})?(?:\s+(?:up|back|forward))?{_MOVED_TO}))(?:'?s)?"
@@ -1392,8 +1392,17 @@ def _arrival(clause: Clause, situation: Situation, late: bool) -> bool:
     )
 
 
-#: A week named ("next week", "this week"): its days are as said.
-_A_WEEK = re.compile(r"\bweek\b", re.IGNORECASE)
+#: A week named ("next week", "this week", "the week after"): its days are as said (not "a
+#: hectic week").
+_A_WEEK = re.compile(
+    r"\b(?:next|this|following|coming|that|same)\s+week\b|\bweek\s+(?:after|of)\b", re.IGNORECASE
+)
+#: Later or earlier, said of the move ("push it to Monday", "bring it forward to Monday").
+_LATER = re.compile(r"\b(?:push|postpone|delay|bump|put\s+(?:it\s+)?off)", re.IGNORECASE)
+_EARLIER = re.compile(
+    r"\b(?:bring|move|pull)\s+(?:it\s+|this\s+|that\s+|our\s+\w+\s+)?(?:forward|up|earlier)\b", re.IGNORECASE
+)
+_WEEKDAYS_PLURAL = re.compile(r"\b(?P<day>(?:mon|tues|wednes|thurs|fri|satur|sun)day)s\b", re.IGNORECASE)
 #: "The following Monday": the first after the meeting moved.
 _FOLLOWING = re.compile(rf"\bfollowing\s+(?P<day>{WEEKDAY_WORD})\b", re.IGNORECASE)
 
@@ -1404,7 +1413,8 @@ def _weekday_nearest_meeting(
     """A meeting moved to a weekday alone ("Can we move it to Thursday, same time?") goes to that
     weekday nearest the meeting's own day, not to the coming one: Wednesday the 16th moved to
     Thursday meets on the 17th, not the 10th (of two as near, the later; never a day past). "The
-    following Monday" is the first after the meeting. A date written, or a week named, is as said."""
+    following Monday" is the first after the meeting, and so is the day it is pushed to ("push it
+    to Monday"); brought forward, the last before it. A date written, or a week named, is as said."""
     meeting = situation.meeting.astimezone(situation.zone).date() if situation.meeting else None
     meeting_day = moved_day or meeting
     plain = normalize(text)
@@ -1412,8 +1422,12 @@ def _weekday_nearest_meeting(
         return options
     # (The meeting's own weekday names the meeting: "Wednesday is bad for me, tomorrow at 3?")
     own = meeting_day.strftime("%a").lower()
-    named = {m["day"][:3].lower() for m in BARE_WEEKDAY.finditer(plain)} - {own}
+    named = {m["day"][:3].lower() for m in BARE_WEEKDAY.finditer(plain)}
+    # ("switch to Thursdays going forward": the first of them, as near)
+    named |= {m["day"][:3].lower() for m in _WEEKDAYS_PLURAL.finditer(plain)}
+    named -= {own}
     following = {m["day"][:3].lower() for m in _FOLLOWING.finditer(plain)}
+    later, earlier = _LATER.search(plain) is not None, _EARLIER.search(plain) is not None
     moved = []
     for option in options:
         local = option.start.astimezone(situation.zone)
@@ -1425,7 +1439,8 @@ def _weekday_nearest_meeting(
             day
             for weeks in range(-1, 3)
             if (day := local + timedelta(weeks=weeks)) > situation.now
-            and (weekday not in following or day.date() > meeting_day)
+            and (weekday not in following and not later or day.date() > meeting_day)
+            and (not earlier or day.date() < meeting_day)
         ]
         best = min(
             ahead,

@@ -311,8 +311,15 @@ _REPEAT_BIWEEKLY = re.compile(r"\b(?:" + _TWO_WEEKS + r")\b")
 _REPEAT_WEEKLY = re.compile(
     r"\b(?:every\s+(?:week|(?!month)(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*)|"
     r"each\s+(?:week|(?!month)(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*)|"
-    rf"weekly|once\s+a\s+week|going\s+forward|recurring|from\s+now\s+on|{WEEKDAY_IN_FULL}s)\b",
+    rf"weekly|once\s+a\s+week|going\s+forward|moving\s+forward|recurring|from\s+now\s+on|from\s+here\s+on|"
+    r"for\s+(?:all\s+)?(?:the\s+|our\s+)?(?:future|upcoming|remaining)\s+(?:sessions|meetings|calls)|"
+    rf"{WEEKDAY_IN_FULL}s)\b",
 )  # fmt: skip
+#: A clause that only says the time after it holds from now on ("From now on, could we do 9:30?").
+_FROM_NOW_ON = re.compile(
+    r"\W*(?:from\s+now\s+on|going\s+forward|moving\s+forward|from\s+here\s+on(?:\s+out)?|"
+    r"(?:for\s+)?(?:all\s+)?(?:the\s+)?future\s+(?:sessions|meetings))\W*"
+)
 _REPEAT_MONTHLY = re.compile(r"\b(?:monthly|(?:every|each)\s+month|once\s+a\s+month)\b")
 _SERIES_START = re.compile(
     r"\b(?:(?:starting|beginning|commencing)\s*(?:on\s+|in\s+)?(?:the\s+)?|(?:from|as\s+of)\s*(?:on\s+)?|"
@@ -1673,6 +1680,19 @@ _FOREIGN_TIME_WORDS: tuple[_ForeignRule, ...] = (
         ),
         "I could also do",
     ),
+    # whether a meeting still stands, asked ("Gaat donderdag nog door?", "¿Seguimos en pie para el
+    # martes?", "Bleibt es bei Freitag?", "On est toujours bon pour mercredi ?", "A reunião de
+    # quinta ainda está de pé?")
+    _foreign(
+        "gaat seguimos bleibt toujours pé",
+        re.compile(
+            r"\bgaat\s+(?P<gaat>[^?.!]{1,40}?)\s+nog\s+(?:steeds\s+)?door\b|"
+            r"\bseguimos\s+en\s+pie(?:\s+para)?|\bbleibt\s+es\s+(?:bei|am)|"
+            r"\b(?:on\s+est\s+)?toujours\s+(?:bon|ok|d'accord)\s+pour|(?P<pe>\b(?:ainda\s+)?est[áa]\s+de\s+p[ée]\b)",
+            _I,
+        ),
+        lambda m: f"still on for {m['gaat']}" if m["gaat"] else "still on" if m["pe"] else "still on for",
+    ),
     _foreign(
         "yerine",
         # ("Cuma", Friday, is also a name: read only here and before an hour)
@@ -1695,13 +1715,13 @@ _FOREIGN_TIME_WORDS: tuple[_ForeignRule, ...] = (
     _foreign(
         (
             "viene va queda sirve bene convient marche fica está esta tá ta pode funciona uitkomen goed "
-            "prima lukt passt klappt",
+            "prima lukt passt klappt fechado combinado",
             _C_EST,
         ),
         re.compile(
             r"\b(?:me\s+(?:viene|va|queda)\s+(?:bien|perfecto|genial|de\s+maravilla)|me\s+sirve|va\s+bene|"
             r"(?:ça|cela)\s+me\s+va|me\s+convient|c'est\s+(?:bon|parfait|ok)|ça\s+marche|"
-            r"(?:fica|est[áa]|t[áa])\s+(?:ótimo|otimo|[óo]tima|bom|perfeito|bem)|pode\s+ser\s+sim|"
+            r"(?:fica|est[áa]|t[áa])\s+(?:ótimo|otimo|[óo]tima|bom|perfeito|bem)|pode\s+ser\s+sim|fechado|combinado|"
             r"funciona|(?:zou\s+)?(?:mij\s+)?goed\s+uitkomen|(?:is|lijkt\s+me)\s+(?:goed|prima)|"
             r"lukt\s+(?:me\s+|mij\s+)?(?:wel|prima|goed)|"
             r"passt(?:\s+(?:es\s+)?mir)?|klappt(?:\s+(?:bei\s+mir|für\s+mich))?)\b",
@@ -3616,9 +3636,11 @@ def _first_on_or_after(option: datetime, start: date) -> datetime:
 def _repeat_of(clauses: list[Clause]) -> str | None:
     """The repeat of the clause that offers the time, else of one that offers a rhythm alone
     ("Would monthly work for you? First one Thursday at noon.")."""
-    for clause in clauses:
+    for before, clause in zip([None, *clauses], clauses, strict=False):
         if clause.times and (rule := _repeat(clause.low)):
             return rule
+        if clause.times and before is not None and _FROM_NOW_ON.fullmatch(before.low):
+            return _repeat("from now on")
     for clause in clauses:
         if (
             not clause.unavailable
