@@ -409,7 +409,7 @@ _ANOTHER_TIME = re.compile(
 _YOU_CHOOSE = re.compile(
     r"\b(?:can|could|would|will)\s+you\s+(?:please\s+)?(?:suggest|send|pick|propose|choose|find)\b|"
     # a window given, the time left to them ("anytime between 8 and 11, so pick whatever works
-    # for you", "you choose", "your call")
+    # for you", "you choose")
     r"(?:^|\bso\s+|,\s*|\bjust\s+)(?:please\s+)?(?:pick|choose|grab|book)\s+(?:whatever|whichever|any|a\s+(?:time|slot))\b|"
     r"\byou\s+(?:pick|choose)\b"
 )
