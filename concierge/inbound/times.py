@@ -2878,6 +2878,8 @@ def read_times(
     for index, after in enumerate(clauses):
         if index and clauses[index - 1].times:
             _zone_said_after(clauses[:index], after, zone, other_zone)
+        if "following" in after.low:
+            _after_the_day_named(clauses[:index], after)
     for clause in clauses:
         restated = len(clause.times) == 2 and other_zone is not None and "you" in clause.low
         if restated and _RESTATED.search(clause.low):
@@ -3358,6 +3360,29 @@ _AT_AN_HOUR = re.compile(r"\s*,?\s*(?:at\s+|@\s*)?\d")
 _OR_BETWEEN = re.compile(
     r"[^.!]*?\b(?:or|oder|ou|o|of|alternatively|otherwise|I\s+could\s+also\s+do)\b", re.IGNORECASE
 )
+
+
+_FOLLOWING_WEEKDAY = re.compile(rf"\bfollowing\s+(?P<day>{WEEKDAY_WORD})\b", re.IGNORECASE)
+
+
+def _after_the_day_named(before: list[Clause], clause: Clause) -> None:
+    """ "The following Monday" after a Monday named ("Monday the 14th I'm travelling. How about
+    the following Monday, same time?") is the Monday after that one: the clause's times on that
+    weekday, not after it, move to it, at their hour (its days stay as said: "skip this one and
+    pick up again the following Tuesday" calls off this one)."""
+    following = _FOLLOWING_WEEKDAY.search(clause.low)
+    if following is None:
+        return
+    weekday = _weekday_index(following["day"])
+    named = [day for earlier in before for day in earlier.days if day.weekday() == weekday]
+    if not named:
+        return
+    after = max(named) + timedelta(weeks=1)
+    moved = [t.weekday() == weekday and t.date() < after for t in clause.times]
+    clause.times = [
+        datetime.combine(after, t.time(), tzinfo=t.tzinfo) if move else t
+        for t, move in zip(clause.times, moved, strict=True)
+    ]
 
 
 def _in_the_week_named(text: str, today: date) -> str:
