@@ -876,7 +876,7 @@ def _intents(text: str, subject: str, situation: Situation) -> list[Intent]:
         and _AGREED.search(text)
         and not _COUNTERED.search(text)
     ):
-        reading = _as_they_wrote_them(reading, situation)
+        reading = _as_they_wrote_them(_at_the_hour_offered(reading, situation), situation)
     intents: list[Intent] = []
     used: set[int] = set()
     late = situation.asked == "invite" and _LATE.search(text.lower()) is not None
@@ -1593,6 +1593,27 @@ def _as_they_wrote_them(reading: Reading, situation: Situation) -> Reading:
         wall = option.start.astimezone(situation.zone).replace(tzinfo=other)
         meant = next((t for t in situation.offered if same_moment(wall, t)), None)
         options.append(replace(option, start=meant) if meant is not None else option)
+    return replace(reading, options=options)
+
+
+#: An hour written with its half of the day ("7:30am", "7.30 p.m.") or past noon ("19:30").
+_HALF_OF_DAY_SAID = re.compile(r"\d\s*(?:[ap]\.?\s?m\b)|\b(?:1[3-9]|2[0-3])[:.h]\d\d", re.IGNORECASE)
+
+
+def _at_the_hour_offered(reading: Reading, situation: Situation) -> Reading:
+    """An answer that agrees to an hour written without its half of the day ("Sure, 7:30 works
+    for me" to 7:30 in the morning) names the option offered at that hour, not the same hour
+    twelve hours away, never offered."""
+    if _HALF_OF_DAY_SAID.search(reading.text):
+        return reading
+    options = []
+    for option in reading.options:
+        flipped = [option.start + timedelta(hours=hours) for hours in (-12, 12)]
+        meant = next((t for t in situation.offered for f in flipped if same_moment(f, t)), None)
+        if _same_as_offered(option.start, situation) or meant is None:
+            options.append(option)
+        else:
+            options.append(replace(option, start=meant))
     return replace(reading, options=options)
 
 
