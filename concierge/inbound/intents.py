@@ -18,6 +18,7 @@ from concierge.inbound.times import (
     ANOTHER_MEETING,
     BARE_WEEKDAY,
     DEFAULT_MINUTES,
+    FOLLOWING_WEEKDAY,
     LEAVING,
     LONGEST_MEETING,
     MEETING_HOST,
@@ -36,6 +37,7 @@ from concierge.inbound.times import (
     normalize,
     read_times,
     same_moment,
+    weekday_index,
     writes_month_first,
 )
 from concierge.threads import AGENDA, LOG, MENTORSHIP, WELCOME
@@ -1403,8 +1405,6 @@ _EARLIER = re.compile(
     r"\b(?:bring|move|pull)\s+(?:it\s+|this\s+|that\s+|our\s+\w+\s+)?(?:forward|up|earlier)\b", re.IGNORECASE
 )
 _WEEKDAYS_PLURAL = re.compile(r"\b(?P<day>(?:mon|tues|wednes|thurs|fri|satur|sun)day)s\b", re.IGNORECASE)
-#: "The following Monday": the first after the meeting moved.
-_FOLLOWING = re.compile(rf"\bfollowing\s+(?P<day>{WEEKDAY_WORD})\b", re.IGNORECASE)
 
 
 def _weekday_nearest_meeting(
@@ -1421,17 +1421,16 @@ def _weekday_nearest_meeting(
     if meeting_day is None or not options or _A_DATE.search(plain) or _A_WEEK.search(plain):
         return options
     # (The meeting's own weekday names the meeting: "Wednesday is bad for me, tomorrow at 3?")
-    own = meeting_day.strftime("%a").lower()
-    named = {m["day"][:3].lower() for m in BARE_WEEKDAY.finditer(plain)}
+    named = {weekday_index(m["day"]) for m in BARE_WEEKDAY.finditer(plain)}
     # ("switch to Thursdays going forward": the first of them, as near)
-    named |= {m["day"][:3].lower() for m in _WEEKDAYS_PLURAL.finditer(plain)}
-    named -= {own}
-    following = {m["day"][:3].lower() for m in _FOLLOWING.finditer(plain)}
+    named |= {weekday_index(m["day"]) for m in _WEEKDAYS_PLURAL.finditer(plain)}
+    named -= {meeting_day.weekday()}
+    following = {weekday_index(m["day"]) for m in FOLLOWING_WEEKDAY.finditer(plain)}
     later, earlier = _LATER.search(plain) is not None, _EARLIER.search(plain) is not None
     moved = []
     for option in options:
         local = option.start.astimezone(situation.zone)
-        weekday = local.strftime("%a").lower()
+        weekday = local.weekday()
         if weekday not in named:
             moved.append(option)
             continue
@@ -1835,9 +1834,8 @@ def _options_of_named_day(low: str, situation: Situation) -> list[int]:
     named = _OPTIONS_OF_A_DAY.search(low)
     if named is None:
         return every
-    day = (named["day"] or named["on"])[:3]
-    local = [start.astimezone(situation.zone) for start in situation.offered]
-    among = [i for i in every if local[i].strftime("%a").lower() == day]
+    day = weekday_index(named["day"] or named["on"])
+    among = [i for i in every if situation.offered[i].astimezone(situation.zone).weekday() == day]
     return among or every
 
 

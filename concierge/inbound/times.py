@@ -2502,7 +2502,8 @@ def _next_weekday(today: date, weekday: int) -> date:
     return today + timedelta(days=(weekday - today.weekday() - 1) % 7 + 1)
 
 
-def _weekday_index(word: str) -> int:
+def weekday_index(word: str) -> int:
+    """The weekday a word names, Monday 0 ("tue", "Tuesday", "thurs")."""
     return [w[:3] for w in WEEKDAYS].index(word[:3].lower())
 
 
@@ -2531,7 +2532,7 @@ def _resolve_day(written: str, library_day: date | None, today: date, zone_name:
     """The day a phrase names, by our rules where they differ from the library's reading."""
     next_week = _NEXT_WEEK_DAY.search(written)
     if next_week:
-        return _next_week(today, _weekday_index(next_week.group(1) or next_week.group(2)))
+        return _next_week(today, weekday_index(next_week.group(1) or next_week.group(2)))
     relative = _RELATIVE.search(written)
     if relative:
         word = relative.group(1).lower()
@@ -2549,7 +2550,7 @@ def _resolve_day(written: str, library_day: date | None, today: date, zone_name:
         return _roll_year(library_day.month, library_day.day, None, today)
     weekday = _WEEKDAY.search(written)
     if weekday:
-        return _next_weekday(today, _weekday_index(weekday.group(1)))
+        return _next_weekday(today, weekday_index(weekday.group(1)))
     return library_day
 
 
@@ -2801,7 +2802,7 @@ def _days(masked: str, found: list[_Found], today: date, zone_name: str) -> list
             if match.group(0).lower() in ("sat", "sun", "mar", "wed") and not match.group(0)[0].isupper():
                 continue  # "sat", "sun" as words
             day = _resolve_day(masked[max(0, match.start() - 16) : match.end() + 16], None, today, zone_name)
-            day = day or _next_weekday(today, _weekday_index(match.group(1)))
+            day = day or _next_weekday(today, weekday_index(match.group(1)))
         if day is not None:
             extra.append(_Found(match.start(), match.end(), match.group(0), day, None))
             taken.append((match.start(), match.end()))
@@ -3259,7 +3260,7 @@ def _weeks_apart(text: str, today: date) -> str:
 
     def pinned(match: re.Match[str], weeks: int = 1) -> str:
         named = next(group for group in match.groups() if group)
-        day = _next_weekday(today, _weekday_index(named)) + timedelta(weeks=weeks)
+        day = _next_weekday(today, weekday_index(named)) + timedelta(weeks=weeks)
         return _date_words(day)
 
     low = text.lower()
@@ -3308,7 +3309,7 @@ def _each_next_week(match: re.Match[str], today: date) -> str:
     days = match["before"] or match["after"]
     return re.sub(
         WEEKDAY_NAME,
-        lambda day: _date_words(_next_week(today, _weekday_index(day.group(0)))),
+        lambda day: _date_words(_next_week(today, weekday_index(day.group(0)))),
         days,
         flags=re.IGNORECASE,
     )
@@ -3338,7 +3339,7 @@ def _nth_weekdays_named(text: str, today: date) -> str:
         first = _roll_year(_month_number(match["month"]), 1, None, today)
         if first is None:
             return match.group(0)
-        return _date_words(_nth_weekday_of(first, _NTH[match["nth"].lower()], _weekday_index(match["day"])))
+        return _date_words(_nth_weekday_of(first, _NTH[match["nth"].lower()], weekday_index(match["day"])))
 
     return _NTH_WEEKDAY_OF.sub(pinned, text)
 
@@ -3362,7 +3363,8 @@ _OR_BETWEEN = re.compile(
 )
 
 
-_FOLLOWING_WEEKDAY = re.compile(rf"\bfollowing\s+(?P<day>{WEEKDAY_WORD})\b", re.IGNORECASE)
+#: "The following Monday": the one after a day named before it, or after the meeting moved.
+FOLLOWING_WEEKDAY = re.compile(rf"\bfollowing\s+(?P<day>{WEEKDAY_WORD})\b", re.IGNORECASE)
 
 
 def _after_the_day_named(before: list[Clause], clause: Clause) -> None:
@@ -3370,10 +3372,10 @@ def _after_the_day_named(before: list[Clause], clause: Clause) -> None:
     the following Monday, same time?") is the Monday after that one: the clause's times on that
     weekday, not after it, move to it, at their hour (its days stay as said: "skip this one and
     pick up again the following Tuesday" calls off this one)."""
-    following = _FOLLOWING_WEEKDAY.search(clause.low)
+    following = FOLLOWING_WEEKDAY.search(clause.low)
     if following is None:
         return
-    weekday = _weekday_index(following["day"])
+    weekday = weekday_index(following["day"])
     named = [day for earlier in before for day in earlier.days if day.weekday() == weekday]
     if not named:
         return
@@ -3395,14 +3397,14 @@ def _in_the_week_named(text: str, today: date) -> str:
     named = list(BARE_WEEKDAY.finditer(text))
     if (
         len(named) < 2
-        or _weekday_index(named[0]["day"]) != today.weekday()
+        or weekday_index(named[0]["day"]) != today.weekday()
         or not _AT_AN_HOUR.match(text, named[0].end())
         or " week" in text.lower()
     ):
         return text
     pieces, at = [], 0
     for match in named[1:]:
-        day = _next_weekday(today, _weekday_index(match["day"]))
+        day = _next_weekday(today, weekday_index(match["day"]))
         if day < today + timedelta(days=7) and _OR_BETWEEN.match(text, named[0].end(), match.start()):
             pieces += [text[at : match.end()], f" {_date_words(day + timedelta(days=7))}"]
             at = match.end()
@@ -3416,7 +3418,7 @@ def _beside_a_weekday(text: str, today: date) -> str:
         return text
 
     def pinned(match: re.Match[str]) -> str:
-        named = _next_weekday(today, _weekday_index(match.group(2)))
+        named = _next_weekday(today, weekday_index(match.group(2)))
         day = named + timedelta(days=1 if match.group(1).lower() == "after" else -1)
         return _date_words(day)
 
@@ -3441,7 +3443,7 @@ def _dates_pinned(text: str, today: date) -> str:
         base = _roll_year(month, int(written.group("day2")), None, today)
         if base is None:
             return match.group(0)
-        day = _next_weekday(base, _weekday_index(match.group(1)))
+        day = _next_weekday(base, weekday_index(match.group(1)))
         return _date_words(day)
 
     def ahead_of(number: int) -> list[date]:
@@ -3457,7 +3459,7 @@ def _dates_pinned(text: str, today: date) -> str:
     def an_hour(match: re.Match[str]) -> bool:
         """ "wed 10?" when the coming 10th is no Wednesday, or "Wed 2" when that Wednesday the 2nd
         is past: ten or two o'clock."""
-        weekday, number = _weekday_index(match.group(1)), int(match.group(2))
+        weekday, number = weekday_index(match.group(1)), int(match.group(2))
         ahead = ahead_of(number)
         return (
             number <= 12
@@ -3473,7 +3475,7 @@ def _dates_pinned(text: str, today: date) -> str:
     hours_said = any(an_hour(match) for match in said)
 
     def numbered(match: re.Match[str]) -> str:
-        weekday, number = _weekday_index(match.group(1)), int(match.group(2))
+        weekday, number = weekday_index(match.group(1)), int(match.group(2))
         written = text[match.start() : match.end()]
         if an_hour(match) or (hours_said and number <= 12 and not _AS_DATE.search(match.group(0))):
             return written
@@ -3600,7 +3602,7 @@ def _monthly_by_weekday(clauses: list[Clause], repeat: str | None) -> tuple[int,
         for match in _NTH_WEEKDAY.finditer(clause.low):
             every_first = match.group("every") and match.group("nth") not in ("second", "2nd")
             if match.group("month") or every_first or repeat == "FREQ=MONTHLY":
-                return _NTH[match.group("nth")], _weekday_index(match.group("day"))
+                return _NTH[match.group("nth")], weekday_index(match.group("day"))
     return None
 
 
