@@ -7,6 +7,7 @@ times in it. Acting on what is recognised is for `actions/`; this module only re
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -1151,7 +1152,7 @@ def _cancel(reading: Reading, situation: Situation, used: set[int]) -> list[Inte
             used.add(index)
             if _CANCEL_FROM.search(clause.low):
                 return []  # "everything from February onwards": no one meeting, and no series whole
-            refused = (c.days for c in reading.clauses if c is not clause and _DECLINE.search(c.low))
+            refused = (c.days for c in reading.clauses if c is not clause and _declines(c.low))
             named = days or [day for said in refused for day in said]
             if not named and _THAT_ONE.search(clause.low):
                 named = _day_meant(reading, clause, situation)
@@ -1252,7 +1253,7 @@ def _declined_days(reading: Reading, situation: Situation, used: set[int]) -> li
         return []
     next_day = _meeting_day(situation)
     for index, clause in enumerate(reading.clauses):
-        if _DECLINE.search(clause.low) and not clause.times and clause.days and _A_MEETING.search(clause.low):
+        if _declines(clause.low) and not clause.times and clause.days and _A_MEETING.search(clause.low):
             named = {_booked_day_for_weekday(day, clause, next_day) for day in clause.days}
             days = sorted(named - {next_day})
             if days and len(days) == len(named):
@@ -1280,7 +1281,7 @@ def _refuses_the_meeting(clause: Clause, situation: Situation) -> bool:
     """The clause refuses the meeting the email was about: a decline, or a day refused that is
     the meeting's ("can't do thursday anymore"), not another day ("can't do Tuesday" of a
     Thursday meeting)."""
-    if not (_DECLINE.search(clause.low) or _CANT_DAY.search(clause.low)):
+    if not (_declines(clause.low) or _CANT_DAY.search(clause.low)):
         return False
     meeting = situation.meeting
     return meeting is None or not clause.days or meeting.astimezone(situation.zone).date() in clause.days
@@ -1644,10 +1645,7 @@ def _answer(reading: Reading, situation: Situation, options: list[Option], used:
         return None
     if situation.asked == "invite":
         refuses = any(
-            _DECLINE.search(c.low)
-            or _CANT_DAY.search(c.low)
-            or _CANCEL.search(c.low)
-            or _RESCHEDULE.search(c.low)
+            _declines(c.low) or _CANT_DAY.search(c.low) or _CANCEL.search(c.low) or _RESCHEDULE.search(c.low)
             for c in reading.clauses
         )
         for index, clause in enumerate(reading.clauses):
@@ -1701,7 +1699,7 @@ def _answer(reading: Reading, situation: Situation, options: list[Option], used:
             and asked_day not in clause.days
             and any(yes is not clause for yes in yeses)
         )
-        if _DECLINE.search(clause.low) and not options and not another_day:
+        if _declines(clause.low) and not options and not another_day:
             used.add(index)
             return Intent("decline")
     soft_yes = situation.asked == "confirm" and _SOFT_YES.match(reading.text.lower()) is not None
@@ -1709,7 +1707,7 @@ def _answer(reading: Reading, situation: Situation, options: list[Option], used:
         if (
             situation.asked == "confirm"
             and (clause in yeses or soft_yes)
-            and not _DECLINE.search(clause.low)  # "neither works for me"
+            and not _declines(clause.low)  # "neither works for me"
             and not (clause.times and not any(_same_as_offered(t, situation) for t in clause.times))
         ):  # "Thursday 3pm works for me" to an offer of Tuesday is a counter, no yes
             used.add(index)
@@ -1812,7 +1810,7 @@ def _picked(reading: Reading, situation: Situation, used: set[int], countered: b
             for position, (at, end) in named
             if not _REFUSED_BEFORE.search(clause.low[:at]) and not _REFUSED_AFTER.match(clause.low[end:])
         ]
-        if len(kept) == 1 and not _DECLINE.search(kept[0][1]) and not _HOURS_LIMITED.search(clause.low):
+        if len(kept) == 1 and not _declines(kept[0][1]) and not _HOURS_LIMITED.search(clause.low):
             used.add(index)
             return kept[0][0]
     return None
@@ -1923,6 +1921,14 @@ _AN_ENGAGEMENT = (
     r"school\s+run|pick-?up)\b"
     r"(?=[^.!?]{0,20}\b(?:at|on|tomorrow|today|tonight|this|then|\d))"
 )
+
+
+@functools.lru_cache(maxsize=64)
+def _declines(low: str) -> bool:
+    """Whether a clause (in lower case) says no (`_DECLINE`), asked of one clause by several readers."""
+    return _DECLINE.search(low) is not None
+
+
 #: A meeting tool asked for ("on Zoom", "via Teams", "over the phone").
 _ON_A_TOOL = r"(?:on|via|over)\s+(?:zoom|teams|google\s+meet|webex|the\s+phone)"
 #: In a reply that schedules, what else it says is mostly about the scheduling ("this week is

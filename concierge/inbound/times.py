@@ -845,9 +845,22 @@ def _fix_word(word: str) -> str:
 _WORDISH = re.compile(r"[A-Za-z][A-Za-z']+|\b(?:tu|th|tmr|tmw|u|r)\b")
 
 
+#: Words already seen to need no fix, as written: a reply's words are looked up in it together
+#: (one set operation, not a call per word), and only the others go through `_fix_word`. A cache
+#: like `_fix_word`'s own, emptied when it grows as large.
+_NO_TYPO: set[str] = set()
+
+
 def _has_typos(text: str) -> bool:
     """Whether a word needs `_fix_word` (a look costing half the rewrite, which is then rare)."""
-    return any(_fix_word(word) != word for word in _WORDISH.findall(text))
+    unseen = set(_WORDISH.findall(text)).difference(_NO_TYPO)
+    if len(_NO_TYPO) + len(unseen) > 8192:
+        _NO_TYPO.clear()
+    for word in unseen:
+        if _fix_word(word) != word:
+            return True
+        _NO_TYPO.add(word)
+    return False
 
 
 _NUMBER_WORD = re.compile(
@@ -990,12 +1003,9 @@ _FOREIGN_WEEKDAYS = {
 _FOREIGN_WEEKDAY = re.compile(
     rf"(?<![\w-])(?:{'|'.join(map(re.escape, _FOREIGN_WEEKDAYS))})(?![\w-])", re.IGNORECASE
 )
-#: The same looked for first in the lower-cased text: a word's start and its first letter, then the
-#: words (a third of the cost of the case-blind search, on every reply).
-_FOREIGN_WEEKDAY_LOW = re.compile(
-    rf"\b(?=[{''.join(sorted({day[0] for day in _FOREIGN_WEEKDAYS}))}])"
-    rf"(?:{'|'.join(map(re.escape, _FOREIGN_WEEKDAYS))})\b"
-)
+#: The same looked for first among the reply's words (`_words_of`): each name's first word
+#: ("segunda" of "segunda-feira"), which a name found stands as.
+_FOREIGN_WEEKDAY_WORDS = frozenset(re.match(r"[^\W\d_]+", day).group(0) for day in _FOREIGN_WEEKDAYS)
 
 
 #: Months in the same languages, as written with a day ("10. Dezember", "10 de diciembre", "le 10
@@ -1819,9 +1829,10 @@ _ANY = re.compile(r".+", re.DOTALL)
 
 
 #: The rewrites `normalize` makes, in order, each after a cheap look in the lower-cased text for
-#: what it needs (a word, one of several words, a quick pattern, or a test of the text as written): each puts
-#: plainly what the library would misread. Those of `_DIGIT_REWRITES` only concern text with digits.
-_Needle = str | tuple[str, ...] | re.Pattern[str] | Callable[[str], bool]
+#: what it needs (a word, one of several words, one of its words, a quick pattern, or a test of the
+#: text as written): each puts plainly what the library would misread. Those of `_DIGIT_REWRITES`
+#: only concern text with digits.
+_Needle = str | tuple[str, ...] | frozenset[str] | re.Pattern[str] | Callable[[str], bool]
 _Rewrite = tuple[_Needle, re.Pattern[str], Any]
 _WORD_REWRITES: tuple[_Rewrite, ...] = (
     (re.compile(r"(.)\1\1"), re.compile(r"([a-z])\1{2,}", _I), r"\1\1"),  # "goood" → "good"
@@ -1833,7 +1844,7 @@ _WORD_REWRITES: tuple[_Rewrite, ...] = (
         _month_as_in_english,
     ),
     ("christmas", _HOLIDAY, _holiday),
-    (_FOREIGN_WEEKDAY_LOW, _FOREIGN_WEEKDAY, lambda m: _FOREIGN_WEEKDAYS[m.group(0).lower()]),
+    (_FOREIGN_WEEKDAY_WORDS, _FOREIGN_WEEKDAY, lambda m: _FOREIGN_WEEKDAYS[m.group(0).lower()]),
     (_foreign_time_look, _ANY, _in_english),
     (
         lambda text: _FOREIGN_YES.match(text) is not None and not _FOREIGN_NO.search(text),
@@ -1841,7 +1852,7 @@ _WORD_REWRITES: tuple[_Rewrite, ...] = (
         _foreign_yes,
     ),
     ("new year", _HOLIDAY, _holiday),
-    (_NUMBERS, _NUMBER_WORD, _number_word),  # "at two" → "at 2"
+    (frozenset(_NUMBERS), _NUMBER_WORD, _number_word),  # "at two" → "at 2"
     # "Maybe 3:30?" is no date in May (the library reads "May 3"); "perhaps" says the same.
     ("maybe", re.compile(r"\bmay\s*be\b(?=\s+\d)", _I), "perhaps"),
     # "I'm free Monday and Tuesday at 3pm": either day (the library would read only the last); not
@@ -2141,7 +2152,10 @@ _Look = tuple[bool, Callable[[str], object], re.Pattern[str], Any]
 
 def _looks(needle: _Needle) -> tuple[bool, Callable[[str], object]]:
     """A needle as one cheap test, made once, not per reply: a word or words are found by a
-    pattern (as fast as `in`, and no call of ours around it)."""
+    pattern (as fast as `in`, and no call of ours around it); a set of words, among the text's
+    words (one set operation on what `_words_of` made once for the text)."""
+    if isinstance(needle, frozenset):
+        return False, lambda low: not needle.isdisjoint(_words_of(low))
     if isinstance(needle, str | tuple):
         words = (needle,) if isinstance(needle, str) else needle
         needle = re.compile("|".join(re.escape(word) for word in words))
