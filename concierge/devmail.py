@@ -114,6 +114,7 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
                 "from": "Maya",
                 "options": ["Tue Dec 8, 12:00 PM PT (3:00 PM ET for Maya), 45 minutes on Zoom"],
                 "moving": None,
+                "resized": None,
             },
             {"kind": "passed_on", "from": "Maya Lind", "text": "Looking forward to it! I'll bring my CV."},
         ],

@@ -210,6 +210,13 @@ def _offer(turn: Turn, options: list[Option], moving: Meeting | None) -> None:
                 else "Only this meeting moves: to meet at a regular time, reply with it, for example "
                 "“every Tuesday at 3pm”."
             )
+    # Its own time with another length ("Can we make it 30 minutes instead of 45?"): the meeting
+    # stays where it is and only its length changes; asked for the length it has, nothing does.
+    resized = moving is not None and len(options) == 1 and options[0].start == moving.starts_at
+    if resized and moving is not None and options[0].duration == moving.duration_minutes:
+        when = _when(turn, moving.starts_at, turn.sender)
+        turn.said.append(f"Your meeting stays as it is: {when}, {minutes(moving.duration_minutes)}.")
+        return
     final = len(options) == 1 and (
         turn.program.auto_confirm or (facilitator is not None and facilitator.id == turn.sender.id)
     )
@@ -241,10 +248,13 @@ def _offer(turn: Turn, options: list[Option], moving: Meeting | None) -> None:
                 "from": turn.sender.first_name,
                 "options": [_describe(turn, o, person) for o in options],
                 "moving": _when(turn, moving.starts_at, person) if moving is not None else None,
+                "resized": minutes(moving.duration_minutes) if resized and moving is not None else None,
             },
         )
     described = [_describe(turn, o, turn.sender) for o in options]
     verb = "move your meeting to" if moving is not None else ""
+    if resized and moving is not None:
+        verb, described = "your meeting of", [f"{described[0]} instead of {minutes(moving.duration_minutes)}"]
     if len(described) == 1:
         turn.said.append(
             f"Got it: {verb + ' ' if verb else ''}{described[0]}. I've asked {_names(asked)} to confirm."
@@ -651,6 +661,7 @@ def _book(turn: Turn, option: Option, moving: Meeting | None, proposer: Person |
     proposer is no longer known (the program's zone then)."""
     mentorship = turn.mentorship
     assert mentorship is not None
+    resized = moving is not None and moving.starts_at == option.start
     if moving is not None and moving.series is not None and option.repeat:
         option = _keeping_place(option, moving)
         calendar = _move_series_on(turn, moving.series, moving, option)
@@ -693,11 +704,11 @@ def _book(turn: Turn, option: Option, moving: Meeting | None, proposer: Person |
         turn.tell(
             person,
             {"kind": "confirmed", "when": _describe(turn, option, person), "updated": updated,
-             "by": turn.sender.first_name},
+             "resized": resized, "by": turn.sender.first_name},
             calendar,
         )  # fmt: skip
     turn.calendars.append(calendar)
-    word = "Moved" if updated else "Confirmed"
+    word = "Changed" if resized else "Moved" if updated else "Confirmed"
     turn.said.append(
         f"{word}: {_describe(turn, option, turn.sender)}. The calendar invite is attached, and "
         f"{_names(turn.others())} {'has' if len(turn.others()) == 1 else 'have'} one too."

@@ -35,6 +35,7 @@ from concierge.inbound.times import (
     Option,
     Reading,
     at_word_start,
+    length_said,
     normalize,
     read_times,
     same_moment,
@@ -253,6 +254,15 @@ _SKIP = re.compile(
     r"(?:tomorrow|today)(?:'?s(?=\s*(?:$|[.,;:!?\-–—]|(?:since|because|so|as)\b)))?|"
     r"(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?)\b(?!'))",
 )
+#: Calling the meeting off asked of the other side, theirs to answer ("Should we cancel Tuesday given
+#: the holiday?", "Are we still on or should we cancel?", "Do you want to skip this week?"; not the
+#: request of "Can we cancel Tuesday?"): passed on, nothing called off.
+_CANCEL_ASKED = re.compile(
+    r"\b(?:(?:should|shall)\s+(?:we|i)|(?:maybe|perhaps)\s+we\s+should|"
+    r"(?:do|would)\s+you\s+(?:want|like|prefer)\s+(?:us\s+|me\s+)?to|"
+    r"(?:is\s+it|would\s+it\s+be)\s+(?:better|best|easier)\s+to)\s+(?:just\s+|maybe\s+|perhaps\s+)?"
+    r"(?:cancel|skip|call\s+(?:it\s+)?off)\b[^.!?]*\?"
+)
 _NOT_CANCEL = re.compile(
     r"\b(?:don'?t|do\s+not|no\s+need\s+to|not|never|won'?t|will\s+not|wouldn'?t|shan'?t)\s+(?:\w+\s+)?cancel|"
     r"\b(?:got|was|were|been|is|are|get|gets)\s+(?:\w+\s+)?cancel|"
@@ -267,7 +277,7 @@ _NOT_CANCEL = re.compile(
     r"tickets?|train|party|appointment\s+with|booking\s+at)\b|"
     r"\bcancel(?:l?ed|l?ing)?\s+(?:the|our|that)\s+(?:meeting\s+)?(?:room|table|hotel|order|subscription|membership|"
     r"reservation|booking\s+(?:for|of|at)\s+the\s+(?:room|table|restaurant))\b|"
-    r"\bcancel\s+(?:la|el)\s+(?:reserva|mesa|sala|vuelo|viaje)\b",
+    r"\bcancel\s+(?:la|el)\s+(?:reserva|mesa|sala|vuelo|viaje)\b|" + _CANCEL_ASKED.pattern,
 )
 _CANCEL_ALL = re.compile(
     r"\b(?:cancel\s+(?:them\s+)?all|cancel\s+everything(?!\s+(?:from|after|before|until|in|on)\b)|"
@@ -347,11 +357,15 @@ _MOVED_FROM = re.compile(
     rf"\b(?:the|our)\s+(?P<named>(?:{WEEKDAY_WORD}|{_MONTH_DAY})(?:'?s)?)\s+{MEETING_NOUNS}(?:\s+only)?\s*[:,\-–—]"
     r"(?=[^.]{0,80}\b(?:could|can|shall|would)\s+we\b[^.]{0,60}\binstead\b)|"
     # "… at 12:30 instead of our Tuesday call?", "… instead of the Thursday 11th one": the meeting
-    # replaced, not the day of the new time.
+    # replaced, not the day of the new time; so is a day alone replaced where the sentence turns
+    # after it ("Instead of Tuesday, Thursday at 10?", "Rather than Tuesday, how about …").
     rf"\b(?:instead\s+of|rather\s+than)\s+(?:our\s+|the\s+|my\s+)?(?P<instead>(?:{WEEKDAY_WORD}"
     r"(?:\s+(?:the\s+)?\d{1,2}(?:st|nd|rd|th)?)?|"
     rf"{_MONTH_DAY}|the\s+\d{{1,2}}(?:st|nd|rd|th))(?:'?s)?)"
-    rf"(?=\s+{MEETING_NOUNS}\b)",
+    rf"(?=\s+{MEETING_NOUNS}\b|\s*[,:;\-–—]|\s+(?:could|can|would|shall|how|what|let'?s|maybe|perhaps)\b)|"
+    # "Can we swap Tuesday for Thursday at 2pm?", "trade Tuesday's session for Wednesday 4pm"
+    rf"\b(?:swap|trade|exchange|switch)\w*\s+(?:our\s+|the\s+|my\s+)?(?P<swapped>(?:{WEEKDAY_WORD}|{_MONTH_DAY}|"
+    rf"tomorrow|today)(?:'?s)?)(?=(?:\s+{MEETING_NOUNS})?\s+(?:for|with)\s+(?:{_A_TIME_OR_DAY}|\d))",
     re.IGNORECASE,
 )
 
@@ -367,7 +381,20 @@ def _day_moved_from(moved_from: re.Match[str] | None, situation: Situation) -> d
 
 
 #: `_MOVED_FROM`'s words, looked for first.
-_MOVING_VERBS = ("push", "bump", "mov", "shift", "chang", "switch", "slid", "instead", "rather")
+_MOVING_VERBS = (
+    "push",
+    "bump",
+    "mov",
+    "shift",
+    "chang",
+    "switch",
+    "slid",
+    "instead",
+    "rather",
+    "swap",
+    "trade",
+    "exchang",
+)
 
 
 def _without_moved_from(text: str) -> tuple[str, re.Match[str] | None]:
@@ -381,7 +408,7 @@ def _without_moved_from(text: str) -> tuple[str, re.Match[str] | None]:
 
 
 #: The groups of `_MOVED_FROM`'s forms, one of which holds the day moved from.
-_MOVED_FROM_GROUPS = ("moved", "shifted", "named", "instead")
+_MOVED_FROM_GROUPS = ("moved", "shifted", "named", "instead", "swapped")
 
 
 def _moved_day_said(match: re.Match[str]) -> str:
@@ -966,6 +993,10 @@ def _intents(text: str, subject: str, situation: Situation) -> list[Intent]:
         )
     )
     moving = _moves(reading, used, moved_from) or instead
+    if moving and situation.asked == "confirm" and _offered_on(moved_day, situation):
+        # "Instead of Tuesday, Thursday at 10?" answering a Tuesday offered: a counter-proposal
+        # to the time asked about, not a move of a meeting.
+        moving = False
     if (
         situation.asked == "invite"
         and options
@@ -1032,6 +1063,36 @@ def _intents(text: str, subject: str, situation: Situation) -> list[Intent]:
             # session if work gets busy". Hours left to the other side ask the sender for
             # nothing: passed on, they are the other side's to pick.)
             intents.append(Intent("vague_time"))
+    # (Or the meeting restated with a length, asked: "Tuesday 3pm for 30 minutes?")
+    restated = situation.meeting is not None and any(
+        same_moment(o.start, situation.meeting) for o in reading.options
+    )
+    length = _length_asked(text) or (length_said(text) if restated and "?" in text else None)
+    length = length if not options and not cancels else None
+    kinds = [i.type for i in intents]
+    if length is not None:
+        # (What says the length is read: "Yes, but can we keep it to 30 minutes?" is no message.)
+        used.update(index for index, clause in enumerate(reading.clauses) if length_said(clause.text))
+    if (
+        length is not None
+        and situation.asked == "confirm"
+        and len(situation.offered) == 1
+        and kinds in ([], ["confirm"])
+    ):
+        # "Sounds good. Could we do 30 minutes instead of 45?": the time offered, for that long.
+        intents = [Intent("propose", (Option(situation.offered[0], length),))]
+    elif (
+        length is not None
+        and situation.asked == "invite"
+        and situation.meeting is not None
+        and kinds in ([], ["confirm"])
+    ):
+        # "Can we make it 30 minutes instead?": the meeting, as long as that.
+        intents = [Intent("reschedule", (Option(situation.meeting, length),))]
+    if [i.type for i in intents] in ([], ["vague_time"]) and _still_on_for_the_meeting(reading, situation):
+        # "Still on?", "We still on for next week?": asked of the meeting booked, which the
+        # answer states (the yes is marked as asked by `read_intents`).
+        intents = [Intent("confirm")]
     if any(i.type in ("propose", "vague_time", "cancel", "reschedule") for i in intents):
         # A counter-proposal declines by itself, and so do calling the meeting off and moving it.
         intents = [i for i in intents if i.type != "decline"]
@@ -1064,9 +1125,42 @@ def _intents(text: str, subject: str, situation: Situation) -> list[Intent]:
         or (situation.asked == "invite" and [i.type for i in intents] == ["confirm"] and _more_than_yes(text))
         # Days or hours left to the other side to choose from ("anytime Thursday, you pick").
         or (not intents and left_to_them)
+        or (not intents and _CANCEL_ASKED.search(text.lower()))
     ):
         intents.append(Intent("pass_on"))
     return intents
+
+
+#: Words that ask for a meeting's length to change ("make it 30 minutes", "keep it to half an hour",
+#: "an hour instead", "I only have 20 minutes").
+_LENGTH_CHANGED = re.compile(
+    r"\b(?:instead|make\s+it|keep\s+it|cut\s+it|shorten|extend|shorter|longer|limit|cap\s+it|tops|max(?:imum)?|"
+    r"only\s+(?:have|got|do|need|be\s+able\s+to\s+do)|(?:could|can|shall)\s+we\s+(?:do|have|make|keep)|"
+    r"would\s+(?:a\s+)?(?:\w+\s+){0,2}(?:minutes?|mins?|hours?)\s+(?:work|be\s+(?:ok|okay|enough|fine)))\b",
+    re.IGNORECASE,
+)
+
+
+def _length_asked(text: str) -> int | None:
+    """The meeting's length asked for without another time ("Could we do 30 minutes instead of
+    45?", "Can we extend to an hour?"), in minutes."""
+    return length_said(text) if _LENGTH_CHANGED.search(text) else None
+
+
+def _still_on_for_the_meeting(reading: Reading, situation: Situation) -> bool:
+    """Whether the reply asks if the meeting booked still stands, naming no other day than its own
+    ("Still on?", "Are we still meeting?", "We still on for next week?")."""
+    if situation.asked != "invite" or situation.meeting is None or not _STILL_ON_ASKED.search(reading.text):
+        return False
+    if _CANCEL_ASKED.search(reading.text.lower()):
+        return False  # "Are we still on or should we cancel?": the other side's to answer
+    booked = situation.meeting.astimezone(situation.zone).date()
+    return all(day == booked for clause in reading.clauses for day in clause.days)
+
+
+def _offered_on(day: date | None, situation: Situation) -> bool:
+    """Whether a time the email being answered offered is on `day` (the sender's calendar date)."""
+    return day is not None and any(o.astimezone(situation.zone).date() == day for o in situation.offered)
 
 
 #: A yes, and what politely goes with it, at the start of a reply ("Yes please, …", "Sure thing! …").

@@ -3764,13 +3764,13 @@ _ANOTHER_LENGTH = re.compile(
 def _durations(text: str, ranges: list[int], count: int) -> list[int]:
     """The length of each of `count` options: the one said, else each range's own when every
     option is a range ("thurs 11-11:30 or fri 2-3"), else the first range's, else the default."""
-    said = _length_said(text)
+    said = length_said(text)
     if said is None and count > 1 and len(ranges) == count:
         return ranges
     return [said or (ranges[0] if ranges else DEFAULT_MINUTES)] * count
 
 
-def _length_said(text: str) -> int | None:
+def length_said(text: str) -> int | None:
     """The meeting's length said in words ("for 30 minutes", "a quick 20", "for two hours"), in
     minutes; None when none is (a range's own length is `_durations`')."""
     match = next(

@@ -569,6 +569,9 @@ def test_the_proposer_can_change_their_own_time_before_it_is_answered(settings, 
         ("Let's skip Tuesday, how about Thursday at 3?", "2026-12-10T23:00:00+00:00"),  # 3pm LA
         # The meeting's day refused by its date, then another offered.
         ("Can't do the 8th anymore. How about the 9th at 10am?", "2026-12-09T18:00:00+00:00"),  # 10am LA
+        # The day replaced named first, the new one after it; and a day swapped for another.
+        ("Instead of Tuesday, Thursday at 10?", "2026-12-10T18:00:00+00:00"),  # 10am LA
+        ("Can we swap Tuesday for Wednesday at 2pm?", "2026-12-09T22:00:00+00:00"),  # 2pm LA
     ],
 )
 def test_a_move_moves_the_meeting_and_never_books_a_second(settings, work, move, moved_to):
@@ -786,13 +789,18 @@ def test_taking_back_ones_own_move_leaves_the_meeting_booked(settings, work):
         assert s.scalar(select(Proposal.status).order_by(Proposal.id.desc())) == "withdrawn"
 
 
-def test_still_on_asked_of_the_booked_meeting_is_answered_with_it(settings, work):
-    """ "Are we still on for Tuesday?" with nothing pending changes nothing and books nothing, but
-    the question gets its answer: the meeting as it stands. A plain yes gets none."""
+@pytest.mark.parametrize(
+    "question",
+    ["Hi Maya, just checking, are we still on for Tuesday?", "Still on?", "Are we still meeting next week?"],
+)
+def test_still_on_asked_of_the_booked_meeting_is_answered_with_it(settings, work, question):
+    """ "Are we still on for Tuesday?" (or with no day: "Still on?") with nothing pending changes
+    nothing and books nothing, but the question gets its answer: the meeting as it stands. A plain
+    yes gets none."""
     pair, invites = confirmed(settings, work)
     (meeting,) = meetings(settings)
     before = last_outbound_id(settings)
-    asked = reply(settings, invites[ANA].row.id, "Hi Maya, just checking, are we still on for Tuesday?")
+    asked = reply(settings, invites[ANA].row.id, question)
     assert [i["type"] for i in asked.intents] == ["confirm"]
     work()
     sent = sent_since(settings, before)
@@ -803,6 +811,23 @@ def test_still_on_asked_of_the_booked_meeting_is_answered_with_it(settings, work
     work()
     assert [i["type"] for i in said.intents] == ["confirm"], said.intents
     assert len(sent_since(settings, before)) == 1
+
+
+def test_calling_the_meeting_off_asked_of_the_other_side_is_passed_on_not_done(settings, work):
+    """ "Should we cancel Tuesday given the holiday?" is Maya's to answer: passed on to her, the
+    meeting kept and no cancellation sent."""
+    pair, invites = confirmed(settings, work)
+    (meeting,) = meetings(settings)
+    before = last_outbound_id(settings)
+    asked = reply(settings, invites[ANA].row.id, "Should we cancel Tuesday given the holiday?")
+    assert [i["type"] for i in asked.intents] == ["pass_on"]
+    work()
+    sent = sent_since(settings, before)
+    (passed,) = to(sent, MAYA)
+    assert "Should we cancel Tuesday given the holiday?" in passed.text and passed.calendar is None
+    assert not to(sent, ANA)
+    (kept,) = meetings(settings)
+    assert kept.id == meeting.id and kept.status == "confirmed"
 
 
 def test_a_series_moved_going_forward_keeps_its_rule_and_moves_every_meeting_from_there(settings, work):
@@ -879,3 +904,46 @@ def test_a_counter_proposal_keeps_the_place_of_the_time_it_answers(settings, wor
     work()
     (last,) = to(sent_since(settings, before), MAYA)
     assert "at the library" in last.text and "Zoom" not in last.text
+
+
+def test_a_new_length_asked_for_keeps_the_time_and_changes_the_length_once_agreed(settings, work):
+    """ "Can we make it 30 minutes instead of 45?" of a booked meeting asks the other side, who
+    agrees: the same meeting at the same time, 30 minutes long, in an updated invite. Asked for the
+    length it has, nothing is asked of anyone."""
+    _, _, question = propose(settings, work)
+    reply(settings, question[0].row.id, "yes")
+    work()
+    (meeting,) = meetings(settings)
+    before = last_outbound_id(settings)
+    later = NOW + timedelta(minutes=5)
+    result = reply(settings, question[0].row.id, "Can we make it 30 minutes instead of 45?", now=later)
+    assert [i["type"] for i in result.intents] == ["reschedule"]
+    work()
+    sent = sent_since(settings, before)
+    (said,) = to(sent, MAYA)
+    assert (
+        "Got it: your meeting of Tue Dec 8, 12:00 PM PT (3:00 PM ET for Ana), 30 minutes instead of 45"
+        in said.text
+    )
+    (asked,) = to(sent, ANA)
+    assert (
+        "Maya would like your meeting of Tue Dec 8, 3:00 PM ET (12:00 PM PT for Maya) (45 minutes) to be:"
+        in (asked.text)
+    )
+    reply(settings, asked.row.id, "yes that works", now=NOW + timedelta(minutes=10))
+    work()
+    (after,) = meetings(settings)
+    assert after.id == meeting.id and after.starts_at == meeting.starts_at and after.duration_minutes == 30
+    assert after.sequence == meeting.sequence + 1
+    booked = sent_since(settings, before)[2:]
+    assert all("Changed: Tue Dec 8" in mail.text for mail in booked) and len(booked) == 2
+    event = check_invite(settings, booked[0])
+    assert event.dtend.value - event.dtstart.value == timedelta(minutes=30)
+    before = last_outbound_id(settings)
+    same = reply(
+        settings, question[0].row.id, "Could we keep it to 30 minutes?", now=NOW + timedelta(minutes=15)
+    )
+    assert [i["type"] for i in same.intents] == ["reschedule"]
+    work()
+    (unchanged,) = sent_since(settings, before)
+    assert unchanged.row.to_email == MAYA and "Your meeting stays as it is" in unchanged.text
