@@ -212,7 +212,13 @@ def _offer(turn: Turn, options: list[Option], moving: Meeting | None) -> None:
             )
     # Its own time with another length ("Can we make it 30 minutes instead of 45?"): the meeting
     # stays where it is and only its length changes; asked for the length it has, nothing does.
-    resized = moving is not None and len(options) == 1 and options[0].start == moving.starts_at
+    resized = (
+        moving is not None
+        and len(options) == 1
+        and options[0].start == moving.starts_at
+        and options[0].location in (None, moving.location)
+        and not options[0].repeat
+    )
     if resized and moving is not None and options[0].duration == moving.duration_minutes:
         when = _when(turn, moving.starts_at, turn.sender)
         turn.said.append(f"Your meeting stays as it is: {when}, {minutes(moving.duration_minutes)}.")
@@ -254,7 +260,12 @@ def _offer(turn: Turn, options: list[Option], moving: Meeting | None) -> None:
     described = [_describe(turn, o, turn.sender) for o in options]
     verb = "move your meeting to" if moving is not None else ""
     if resized and moving is not None:
-        verb, described = "your meeting of", [f"{described[0]} instead of {minutes(moving.duration_minutes)}"]
+        when = _when(turn, moving.starts_at, turn.sender)
+        turn.said.append(
+            f"Got it: I've asked {_names(asked)} to make your meeting of {when} "
+            f"{minutes(options[0].duration)} instead of {minutes(moving.duration_minutes)}."
+        )
+        return
     if len(described) == 1:
         turn.said.append(
             f"Got it: {verb + ' ' if verb else ''}{described[0]}. I've asked {_names(asked)} to confirm."

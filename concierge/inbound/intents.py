@@ -255,13 +255,18 @@ _SKIP = re.compile(
     r"(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?)\b(?!'))",
 )
 #: Calling the meeting off asked of the other side, theirs to answer ("Should we cancel Tuesday given
-#: the holiday?", "Are we still on or should we cancel?", "Do you want to skip this week?"; not the
-#: request of "Can we cancel Tuesday?"): passed on, nothing called off.
+#: the holiday?", "Are we still on or should we cancel?", "Do you want to skip this week?", "Sollen
+#: wir Donnerstag absagen?"; not the request of "Can we cancel Tuesday?"): with no other time
+#: offered, passed on and nothing called off. Looked for in the whole reply (lower case), whose
+#: clauses may split the question ("Should we cancel Thursday, since the office is closed?").
 _CANCEL_ASKED = re.compile(
-    r"\b(?:(?:should|shall)\s+(?:we|i)|(?:maybe|perhaps)\s+we\s+should|"
-    r"(?:do|would)\s+you\s+(?:want|like|prefer)\s+(?:us\s+|me\s+)?to|"
+    r"\b(?:(?:should|shall)\s+(?:we|i)|(?:maybe|perhaps)\s+we\s+should|(?:do\s+you\s+think|would\s+you\s+rather)\s+we"
+    r"(?:\s+should)?|(?:do|would)\s+you\s+(?:want|like|prefer)\s+(?:us\s+|me\s+)?to|want\s+to|wanna|"
+    r"would\s+it\s+make\s+sense\s+to|do\s+we\s+(?:need|have)\s+to|"
     r"(?:is\s+it|would\s+it\s+be)\s+(?:better|best|easier)\s+to)\s+(?:just\s+|maybe\s+|perhaps\s+)?"
-    r"(?:cancel|skip|call\s+(?:it\s+)?off)\b[^.!?]*\?"
+    r"(?:cancel|skip|call\s+(?:it\s+)?off)\b[^.!?]*\?|"
+    r"\b(?:sollen|sollten)\s+wir\b[^.!?]*\b(?:absagen|ausfallen\s+lassen)\b[^.!?]*\?|"
+    r"\bzullen\s+we\b[^.!?]*\b(?:afzeggen|annuleren|overslaan)\b[^.!?]*\?"
 )
 _NOT_CANCEL = re.compile(
     r"\b(?:don'?t|do\s+not|no\s+need\s+to|not|never|won'?t|will\s+not|wouldn'?t|shan'?t)\s+(?:\w+\s+)?cancel|"
@@ -277,7 +282,7 @@ _NOT_CANCEL = re.compile(
     r"tickets?|train|party|appointment\s+with|booking\s+at)\b|"
     r"\bcancel(?:l?ed|l?ing)?\s+(?:the|our|that)\s+(?:meeting\s+)?(?:room|table|hotel|order|subscription|membership|"
     r"reservation|booking\s+(?:for|of|at)\s+the\s+(?:room|table|restaurant))\b|"
-    r"\bcancel\s+(?:la|el)\s+(?:reserva|mesa|sala|vuelo|viaje)\b|" + _CANCEL_ASKED.pattern,
+    r"\bcancel\s+(?:la|el)\s+(?:reserva|mesa|sala|vuelo|viaje)\b",
 )
 _CANCEL_ALL = re.compile(
     r"\b(?:cancel\s+(?:them\s+)?all|cancel\s+everything(?!\s+(?:from|after|before|until|in|on)\b)|"
@@ -362,9 +367,11 @@ _MOVED_FROM = re.compile(
     rf"\b(?:instead\s+of|rather\s+than)\s+(?:our\s+|the\s+|my\s+)?(?P<instead>(?:{WEEKDAY_WORD}"
     r"(?:\s+(?:the\s+)?\d{1,2}(?:st|nd|rd|th)?)?|"
     rf"{_MONTH_DAY}|the\s+\d{{1,2}}(?:st|nd|rd|th))(?:'?s)?)"
-    rf"(?=\s+{MEETING_NOUNS}\b|\s*[,:;\-–—]|\s+(?:could|can|would|shall|how|what|let'?s|maybe|perhaps)\b)|"
-    # "Can we swap Tuesday for Thursday at 2pm?", "trade Tuesday's session for Wednesday 4pm"
-    rf"\b(?:swap|trade|exchange|switch)\w*\s+(?:our\s+|the\s+|my\s+)?(?P<swapped>(?:{WEEKDAY_WORD}|{_MONTH_DAY}|"
+    rf"(?=\s+{MEETING_NOUNS}\b|\s*[,:;\-–—?.!]|\s*$|\s+(?:could|can|would|shall|how|what|let'?s|maybe|perhaps)\b)|"
+    # "Can we swap Tuesday for Thursday at 2pm?", "trade Tuesday's session for Wednesday 4pm", asked
+    # (not the sender's own: "I'm trying to swap Thursday for Friday at work")
+    r"(?:\b(?:can|could|shall|would|may)\s+(?:we|i|you)\s+(?:please\s+)?(?:just\s+)?|\blet'?s\s+|\bplease\s+|^\W*)"
+    rf"(?:swap|trade|exchange|switch)\w*\s+(?:our\s+|the\s+|my\s+)?(?P<swapped>(?:{WEEKDAY_WORD}[a-z]*|{_MONTH_DAY}|"
     rf"tomorrow|today)(?:'?s)?)(?=(?:\s+{MEETING_NOUNS})?\s+(?:for|with)\s+(?:{_A_TIME_OR_DAY}|\d))",
     re.IGNORECASE,
 )
@@ -380,28 +387,18 @@ def _day_moved_from(moved_from: re.Match[str] | None, situation: Situation) -> d
     return day if day is None or day >= situation.now.astimezone(situation.zone).date() else None
 
 
-#: `_MOVED_FROM`'s words, looked for first.
-_MOVING_VERBS = (
-    "push",
-    "bump",
-    "mov",
-    "shift",
-    "chang",
-    "switch",
-    "slid",
-    "instead",
-    "rather",
-    "swap",
-    "trade",
-    "exchang",
-)
+#: Words that move a meeting (`_MOVED_FROM`'s, looked for first, but for those of a swap).
+_MOVING_VERBS = ("push", "bump", "mov", "shift", "chang", "switch", "slid", "instead", "rather")
+#: ... and of a swap ("swap Tuesday for Thursday at 2pm"), which alone moves nothing ("Can I swap
+#: Thursday's reading for the HBR article?").
+_MOVED_FROM_WORDS = (*_MOVING_VERBS, "swap", "trade", "exchang")
 
 
 def _without_moved_from(text: str) -> tuple[str, re.Match[str] | None]:
     """The text with the day a meeting is moved from blanked out (its length kept), and where
     that was said (a move), if anywhere."""
     low = text.lower()
-    moved = _MOVED_FROM.search(text) if any(verb in low for verb in _MOVING_VERBS) else None
+    moved = _MOVED_FROM.search(text) if any(verb in low for verb in _MOVED_FROM_WORDS) else None
     if moved is None:
         return text, None
     return _MOVED_FROM.sub(_blanked, text), moved
@@ -610,7 +607,8 @@ _DECLINE = at_word_start(
     r"(?:i\s+have\s+to|need\s+to|must)\s+decline\b",
     r"(?:have\s+to|need\s+to|must|will|'ll|going\s+to|gonna)\s+skip\s+(?:it|this\s+one|(?:our|the|this|"
     rf"today'?s|tomorrow'?s|\w+day'?s)\s+{MEETING_NOUNS})\b",
-    r"decline\b",
+    # (not a calendar's button pressed by mistake: "I had to decline the invite by accident")
+    r"decline\b(?![^.!?]{0,40}\b(?:by\s+(?:accident|mistake)|accidentally|mistakenly)\b)",
     r"that'?s\s+not\s+(?:good|great|ideal)",
     r"(?:absolutely|definitely|certainly|of\s+course)\s+not\b(?!\s+(?:a\s+)?(?:problem|issue|bother)\b)",
     starts=r"\d'acdfghimnostuw",
@@ -852,7 +850,12 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
 #: happening?", "Still good for tomorrow?").
 _STILL_ON_ASKED = re.compile(
     r"\b(?:still\s+(?:on|happening|good|ok(?:ay)?|on\s+track|meeting)|are\s+we\s+(?:still\s+)?(?:on|meeting)|"
-    r"is\s+(?:it|this|that|our\s+\w+|\w+day)\s+still\s+(?:on|happening))\b[^.!?]*\?",
+    r"is\s+(?:it|this|that|our\s+\w+|\w+day)\s+still\s+(?:on|happening)|"
+    # the same in the languages the reader knows ("¿Seguimos en pie para el jueves?", "Bleibt es bei
+    # Donnerstag?", "On est toujours bon pour jeudi ?", "Ainda está de pé quinta?", "Gaat donderdag
+    # nog door?")
+    r"seguimos\s+en\s+pie|bleibt\s+es\s+bei|toujours\s+bon|ainda\s+est[áa]\s+de\s+p[ée]|gaat\s+[^.!?]{0,30}\bnog\s+door)"
+    r"\b[^.!?]*\?",
     re.IGNORECASE,
 )
 
@@ -925,6 +928,10 @@ def _intents(text: str, subject: str, situation: Situation) -> list[Intent]:
         if clause.times or clause.zone_note or vague:
             used.add(index)
     cancels = _cancel(reading, situation, used) or _declined_days(reading, situation, used)
+    # Asked of the other side with no other time offered, calling it off is theirs to answer.
+    cancel_asked = not reading.options and _CANCEL_ASKED.search(text.lower()) is not None
+    if cancel_asked:
+        cancels = []
     cancel = cancels[0] if cancels else None
     if (
         cancel is None
@@ -944,6 +951,11 @@ def _intents(text: str, subject: str, situation: Situation) -> list[Intent]:
         options = []
         used.difference_update(i for i, clause in enumerate(reading.clauses) if clause.times)
     answered = _answer(reading, situation, options, used)
+    another_day = (
+        answered is not None and answered.type == "decline" and _refuses_another_day(reading, situation)
+    )
+    if another_day:
+        answered = None  # "I'll have to miss Tuesday" with the meeting on Thursday: passed on, not a no
     if (
         answered is not None
         and cancel is not None
@@ -992,6 +1004,10 @@ def _intents(text: str, subject: str, situation: Situation) -> list[Intent]:
             or _taken_by_something_else(reading, situation, options, text)
         )
     )
+    if moved_from is not None and (moved_from["instead"] or moved_from["swapped"]) and not reading.options:
+        # A day replaced by no time is no move ("Instead of Thursday, I was thinking we could meet
+        # in person at the cafe. Same time?").
+        moved_from, moved_day = None, None
     moving = _moves(reading, used, moved_from) or instead
     if moving and situation.asked == "confirm" and _offered_on(moved_day, situation):
         # "Instead of Tuesday, Thursday at 10?" answering a Tuesday offered: a counter-proposal
@@ -1063,36 +1079,26 @@ def _intents(text: str, subject: str, situation: Situation) -> list[Intent]:
             # session if work gets busy". Hours left to the other side ask the sender for
             # nothing: passed on, they are the other side's to pick.)
             intents.append(Intent("vague_time"))
-    # (Or the meeting restated with a length, asked: "Tuesday 3pm for 30 minutes?")
-    restated = situation.meeting is not None and any(
-        same_moment(o.start, situation.meeting) for o in reading.options
-    )
-    length = _length_asked(text) or (length_said(text) if restated and "?" in text else None)
-    length = length if not options and not cancels else None
+    resized = None if options or cancels else _resized(text, reading, situation)
     kinds = [i.type for i in intents]
-    if length is not None:
+    if resized is not None and kinds in ([], ["confirm"]):
+        # "Sounds good. Could we do 30 minutes instead of 45?": the time offered, for that long (a
+        # counter-proposal); "Can we make it 30 minutes instead?": the meeting, as long as that.
+        intents = [Intent("propose" if situation.asked == "confirm" else "reschedule", (resized,))]
         # (What says the length is read: "Yes, but can we keep it to 30 minutes?" is no message.)
         used.update(index for index, clause in enumerate(reading.clauses) if length_said(clause.text))
-    if (
-        length is not None
-        and situation.asked == "confirm"
-        and len(situation.offered) == 1
-        and kinds in ([], ["confirm"])
-    ):
-        # "Sounds good. Could we do 30 minutes instead of 45?": the time offered, for that long.
-        intents = [Intent("propose", (Option(situation.offered[0], length),))]
-    elif (
-        length is not None
-        and situation.asked == "invite"
-        and situation.meeting is not None
-        and kinds in ([], ["confirm"])
-    ):
-        # "Can we make it 30 minutes instead?": the meeting, as long as that.
-        intents = [Intent("reschedule", (Option(situation.meeting, length),))]
-    if [i.type for i in intents] in ([], ["vague_time"]) and _still_on_for_the_meeting(reading, situation):
+    if cancel_asked:
+        # ("Should we cancel or push to next week?" neither moves nor refuses it.)
+        intents = [i for i in intents if i.type not in ("reschedule", "vague_time", "decline")]
+    still_on = (
+        _still_on_asked(reading, situation) if [i.type for i in intents] in ([], ["vague_time"]) else set()
+    )
+    if still_on:
         # "Still on?", "We still on for next week?": asked of the meeting booked, which the
-        # answer states (the yes is marked as asked by `read_intents`).
+        # answer states (the yes is marked as asked by `read_intents`); what else the reply
+        # says reaches the other side.
         intents = [Intent("confirm")]
+        used.update(still_on)
     if any(i.type in ("propose", "vague_time", "cancel", "reschedule") for i in intents):
         # A counter-proposal declines by itself, and so do calling the meeting off and moving it.
         intents = [i for i in intents if i.type != "decline"]
@@ -1125,37 +1131,127 @@ def _intents(text: str, subject: str, situation: Situation) -> list[Intent]:
         or (situation.asked == "invite" and [i.type for i in intents] == ["confirm"] and _more_than_yes(text))
         # Days or hours left to the other side to choose from ("anytime Thursday, you pick").
         or (not intents and left_to_them)
-        or (not intents and _CANCEL_ASKED.search(text.lower()))
+        or (not intents and (another_day or cancel_asked))
+        or (still_on and _says_more(reading, still_on))
     ):
         intents.append(Intent("pass_on"))
     return intents
 
 
-#: Words that ask for a meeting's length to change ("make it 30 minutes", "keep it to half an hour",
-#: "an hour instead", "I only have 20 minutes").
-_LENGTH_CHANGED = re.compile(
-    r"\b(?:instead|make\s+it|keep\s+it|cut\s+it|shorten|extend|shorter|longer|limit|cap\s+it|tops|max(?:imum)?|"
-    r"only\s+(?:have|got|do|need|be\s+able\s+to\s+do)|(?:could|can|shall)\s+we\s+(?:do|have|make|keep)|"
-    r"would\s+(?:a\s+)?(?:\w+\s+){0,2}(?:minutes?|mins?|hours?)\s+(?:work|be\s+(?:ok|okay|enough|fine)))\b",
+#: A meeting's length, as people write it ("30 minutes", "45 mins", "half an hour", "an hour").
+_A_LENGTH = (
+    r"(?:\d{1,3}\s*(?:-\s*)?(?:minutes?|mins?|hours?|hrs?)|half\s+an\s+hour|an?\s+(?:full\s+)?hour(?:\s+and\s+a\s+half)?|"
+    r"one\s+hour|(?:ten|fifteen|twenty|thirty|forty|forty-five|fifty|sixty|ninety)\s+(?:minutes?|mins?))"
+)
+_A_MEETING_SAID = (
+    rf"(?:it|this|that|(?:the|our)\s+{MEETING_NOUNS}|(?:tomorrow|today|\w+day)'?s(?:\s+{MEETING_NOUNS})?)"
+)
+#: A new length asked of the meeting, in the words that tie it to the meeting: "make it 30 minutes",
+#: "cut it from an hour to 30 min", "extend tomorrow's session to 90 minutes", "30 minutes instead of
+#: 45", "Instead of 45 minutes, could we do 30?", "could we do 30 minutes instead?", "I only have 30
+#: minutes", "would half an hour be enough?" (not a length of something else: "a 10 minute mock
+#: interview", "30 minutes of Q&A", "10 minutes late", "15 minutes extra", "give me 10 minutes max").
+_LENGTH_ASKED = re.compile(
+    rf"\b(?:(?:make|keep|cut|shorten|trim|extend|limit|cap)\s+{_A_MEETING_SAID}|shorten|extend)\s+"
+    rf"(?:down\s+|up\s+)?(?:from\s+(?:{_A_LENGTH}|\d{{1,3}})\s+)?(?:to\s+|at\s+)?(?:just\s+|only\s+)?(?P<made>{_A_LENGTH})|"
+    rf"(?P<instead>{_A_LENGTH})\s+instead\s+of\s+(?:the\s+)?(?:usual\s+)?(?:{_A_LENGTH}|\d{{1,3}})\b|"
+    rf"\binstead\s+of\s+(?:the\s+)?(?:{_A_LENGTH}|\d{{1,3}}),?\s+(?:could|can|shall)\s+we\s+(?:do|have|make\s+it)\s+"
+    rf"(?:just\s+|only\s+)?(?P<rather>{_A_LENGTH}|\d{{1,3}})\b|"
+    rf"\b(?:could|can|shall)\s+we\s+(?:do|have)\s+(?:it\s+in\s+|just\s+|only\s+)?(?P<do>{_A_LENGTH})"
+    r"(?=\s*(?:$|[?.!,;]|instead\b|rather\b|this\s+time\b))|"
+    rf"\bi\s+(?:only|just)\s+(?:have|got|can\s+do|can\s+stay\s+for)\s+(?:about\s+)?(?P<only>{_A_LENGTH})"
+    r"(?=\s*(?:$|[?.!,;]|(?:on|for|so|if|then|that\s+day)\b))|"
+    rf"\bwould\s+(?:a\s+|just\s+)?(?P<enough>{_A_LENGTH})\s+(?:work|be\s+(?:ok|okay|enough|fine))\b",
+    re.IGNORECASE,
+)
+_LENGTH_GROUPS = ("made", "instead", "rather", "do", "only", "enough")
+
+
+def _resized(text: str, reading: Reading, situation: Situation) -> Option | None:
+    """The meeting booked or the one time offered, with a new length asked for and no other time
+    ("Can we make it 30 minutes instead?", or the meeting restated with one: "Tuesday 3pm for 30
+    minutes?"); None when the reply asks no such thing, or names another day for it ("I only
+    have 30 minutes on Friday" of a Thursday meeting), or another place beside it (passed on)."""
+    low = text.lower()
+    if "min" not in low and "hour" not in low and "hr" not in low:
+        return None  # every length said has one of these (`_A_LENGTH`)
+    if situation.asked == "invite" and situation.meeting is not None:
+        time = situation.meeting
+    elif situation.asked == "confirm" and len(situation.offered) == 1:
+        time = situation.offered[0]
+    else:
+        return None
+    restated = next((o for o in reading.options if same_moment(o.start, time)), None)
+    if restated is not None and "?" in text and length_said(text) is not None:
+        return restated  # its length, place and repeat as said with it
+    asked = _LENGTH_ASKED.search(text)
+    if asked is None or MEETING_LINK.search(text) or _A_TOOL_OR_PLACE.search(text):
+        return None
+    said = next(asked[name] for name in _LENGTH_GROUPS if asked[name] is not None)
+    minutes = int(said) if said.isdigit() else length_said(said)
+    if minutes is None or not 10 <= minutes <= LONGEST_MEETING:
+        return None
+    booked = time.astimezone(situation.zone).weekday()
+    clause = next((c for c in reading.clauses if c.start <= asked.start() < c.end), None)
+    if clause is not None and any(day.weekday() != booked for day in clause.days):
+        return None
+    return Option(time, minutes)
+
+
+#: A clause that only asks whether the meeting booked still stands, naming no other day ("Still
+#: on?", "Hi Sam, are we still on for our chat?", "Is our meeting still happening?", "Are we still
+#: meeting this week?"; not "Is it still ok if I bring Priya?", "Are we still on track with my
+#: plan?", "Is the workshop still on?").
+_STILL_ON_ALONE = re.compile(
+    r"\W*(?:(?:hi|hey|hello)\s+\w+\W+)?(?:(?:just\s+)?(?:checking|confirming|wondering)(?:\s+in)?\W+"
+    r"(?:if\s+|whether\s+|that\s+)?)?"
+    rf"(?:are\s+we|we(?:'re|\s+are)?|is\s+(?:it|this|that|(?:our|the)\s+(?:\w+\s+)?{MEETING_NOUNS}))?\s*"
+    r"still\s+(?:on|happening|meeting|going\s+ahead)"
+    rf"(?:\s+for\s+(?:our|the)\s+(?:\w+\s+)?{MEETING_NOUNS}|\s+(?:for\s+)?(?P<week>this|next)\s+week)?"
+    r"(?:\W+(?:right|then))?\W*",
     re.IGNORECASE,
 )
 
 
-def _length_asked(text: str) -> int | None:
-    """The meeting's length asked for without another time ("Could we do 30 minutes instead of
-    45?", "Can we extend to an hour?"), in minutes."""
-    return length_said(text) if _LENGTH_CHANGED.search(text) else None
-
-
-def _still_on_for_the_meeting(reading: Reading, situation: Situation) -> bool:
-    """Whether the reply asks if the meeting booked still stands, naming no other day than its own
-    ("Still on?", "Are we still meeting?", "We still on for next week?")."""
-    if situation.asked != "invite" or situation.meeting is None or not _STILL_ON_ASKED.search(reading.text):
-        return False
-    if _CANCEL_ASKED.search(reading.text.lower()):
-        return False  # "Are we still on or should we cancel?": the other side's to answer
+def _still_on_asked(reading: Reading, situation: Situation) -> set[int]:
+    """The clauses that ask whether the meeting booked still stands (`_STILL_ON_ALONE`), when the
+    week they name, if any, is the meeting's; none when another time is asked about."""
+    if situation.asked != "invite" or situation.meeting is None:
+        return set()
     booked = situation.meeting.astimezone(situation.zone).date()
-    return all(day == booked for clause in reading.clauses for day in clause.days)
+    today = situation.now.astimezone(situation.zone).date()
+    asked = set()
+    for index, clause in enumerate(reading.clauses):
+        alone = _STILL_ON_ALONE.fullmatch(clause.text)
+        if alone is None or any(day != booked for day in clause.days):
+            continue
+        weeks = (
+            booked - timedelta(days=booked.weekday()) - (today - timedelta(days=today.weekday()))
+        ).days // 7
+        if alone["week"] is None or weeks == (1 if alone["week"].lower() == "next" else 0):
+            asked.add(index)
+    return asked
+
+
+def _says_more(reading: Reading, answered: set[int]) -> bool:
+    """Whether clauses other than `answered` say something beyond courtesy ("Are we still on? My
+    flight got delayed so I may not make it")."""
+    return any(
+        _LETTERS.search(clause.text) and not _courteous(clause.text)
+        for index, clause in enumerate(reading.clauses)
+        if index not in answered
+    )
+
+
+def _refuses_another_day(reading: Reading, situation: Situation) -> bool:
+    """Whether, with a meeting booked, what says no names only days of another weekday than the
+    meeting's ("I'll have to miss Tuesday" of a Thursday meeting; "Tuesday" said the week before
+    a Tuesday meeting is its day)."""
+    if situation.asked != "invite" or situation.meeting is None:
+        return False
+    booked = situation.meeting.astimezone(situation.zone).weekday()
+    refusing = [clause for clause in reading.clauses if clause.days and _declines(clause.low)]
+    return bool(refusing) and all(day.weekday() != booked for clause in refusing for day in clause.days)
 
 
 def _offered_on(day: date | None, situation: Situation) -> bool:
@@ -2025,6 +2121,8 @@ def _declines(low: str) -> bool:
 
 #: A meeting tool asked for ("on Zoom", "via Teams", "over the phone").
 _ON_A_TOOL = r"(?:on|via|over)\s+(?:zoom|teams|google\s+meet|webex|the\s+phone)"
+#: Another place or tool asked for beside a length ("45 minutes on Zoom instead?"): passed on.
+_A_TOOL_OR_PLACE = re.compile(rf"\b{_ON_A_TOOL}\b|\bin\s+person\b", re.IGNORECASE)
 #: In a reply that schedules, what else it says is mostly about the scheduling ("this week is
 #: packed", "I'm an early bird anyway"); these mark what is meant for the other person.
 _MESSAGE = at_word_start(

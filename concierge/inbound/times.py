@@ -58,6 +58,12 @@ def at_word_start(
     return re.compile("|".join((*anchored, listed)), flags)
 
 
+def folded(word: str) -> str:
+    """A word in lower case as the patterns read it, whatever its case: a Turkish capital İ lowers
+    to "i" and a dot above, read as "i" ("CUMARTESİ", "GIOVEDİ")."""
+    return word.lower().replace("i\u0307", "i")
+
+
 DEFAULT_MINUTES = 45
 #: The most times one reply offers: beyond a handful it is a list, not a choice to put to someone.
 MAX_OPTIONS = 6
@@ -1087,7 +1093,7 @@ def _month_as_in_english(match: re.Match[str]) -> str:
 
 def _foreign_month(match: re.Match[str]) -> str:
     day, month, part, parted, after_in = match.groups()
-    english = _FOREIGN_MONTHS[(month or parted or after_in).lower()]
+    english = _FOREIGN_MONTHS[folded(month or parted or after_in)]
     if day is not None:
         return f"{day} {english}"
     if part is not None:
@@ -1274,23 +1280,26 @@ _FOREIGN_TIME_WORDS: tuple[_ForeignRule, ...] = (
         "jam pukul", re.compile(r"\b(?:jam|pukul)\s+(\d{1,2}(?::\d\d)?)\s+(?:sore|malam)\b", _I), r"at \1pm"
     ),
     _foreign("jam pukul", re.compile(r"\b(?:jam|pukul)\s+(\d{1,2}(?::\d\d)?)\s+pagi\b", _I), r"at \1am"),
-    # Portuguese weekdays without "-feira", only before an hour ("quinta às 10h"; "segunda" is also
-    # "second", "Quinta" a restaurant), and the Indonesian and Turkish ones that are also names
+    # Portuguese weekdays without "-feira", before an hour ("quinta às 10h") or after the words that
+    # put a day ("na quinta", "até terça", "próxima sexta"; "segunda" is also "second", "Quinta" a
+    # restaurant: not "a segunda opção"), and the Indonesian and Turkish ones that are also names
     _foreign(
         "segunda terça terca quarta quinta sexta",
         re.compile(
             r"(?<!\bat\s)\b(segunda|ter[cç]a|quarta|quinta|sexta)"
             r"(?=,?\s+(?:às|as\s+\d|at\s+\d|à\s+tarde|in\s+the\s+afternoon|de\s+manh|dia\s+\d|\d{1,2}h|"
             r"no\s+mesmo\s+hor|na\s+mesma\s+hora|[àa]\s+noite))"
-            rf"(?!.{{0,40}}\b{WEEKDAY_IN_FULL}\b)",
+            rf"(?!.{{0,40}}\b{WEEKDAY_IN_FULL}\b)|"
+            r"(?:(?<=\bna\s)|(?<=\bnesta\s)|(?<=\bnessa\s)|(?<=\bpróxima\s)|(?<=\bproxima\s)|(?<=\baté\s)|(?<=\bate\s))"
+            r"(segunda|ter[cç]a|quarta|quinta|sexta)\b(?!\s*-|\s+(?:op[çc][ãa]o|vez|semana|pessoa|parte|coisa)\b)",
             _I,
         ),
-        lambda m: _PORTUGUESE_DAYS[m.group(1).lower()],
+        lambda m: _PORTUGUESE_DAYS[(m.group(1) or m.group(2)).lower()],
     ),
     _foreign(
         "senin rabu kamis cuma sabtu",
         re.compile(r"\b(senin|rabu|kamis|cuma|sabtu)(?=\s+(?:(?:jam|pukul|saat|at)\s+\d|gün))", _I),
-        lambda m: _FOREIGN_NAMED_DAYS[m.group(1).lower()],
+        lambda m: _FOREIGN_NAMED_DAYS[folded(m.group(1))],
     ),
     # the part of a day named ("jeudi après-midi", "Donnerstag nachmittag", "quinta de manhã",
     # "giovedì pomeriggio", "donderdagmiddag"): before "morgen" is read as "tomorrow"
@@ -1309,7 +1318,7 @@ _FOREIGN_TIME_WORDS: tuple[_ForeignRule, ...] = (
             rf"{_PARTS_OF_DAY}s?\b",
             _I,
         ),
-        lambda m: f"{_FOREIGN_WEEKDAYS[m.group(1).lower()]} {_part_of_day(m)}",
+        lambda m: f"{_FOREIGN_WEEKDAYS[folded(m.group(1))]} {_part_of_day(m)}",
     ),
     _foreign(
         ("las la às saat jam pukul alle um om vers", _O_BEFORE_AN_HOUR),
@@ -1554,6 +1563,19 @@ _FOREIGN_TIME_WORDS: tuple[_ForeignRule, ...] = (
             _I,
         ),
         "can't make it",
+    ),
+    # missing the meeting or its day: "vou ter que faltar na quinta", "tengo que faltar el jueves"
+    # (the weekdays already in English; not "não vou faltar", nor "vou faltar à aula amanhã")
+    _foreign(
+        "faltar",
+        re.compile(
+            r"(?<!\bn[ãa]o\s)(?<!\bno\s)(?:\b(?:(?:vou|vamos|voy\s+a|vamos\s+a)\s+(?:ter|tener)|tenho|temos|tengo|tenemos)"
+            r"\s+(?:que|de)\s+faltar|\b(?:vou|voy\s+a)\s+faltar)\b"
+            rf"(?=\s+(?:(?:na|no|el|la|o|a|à|ao|en)\s+)?(?:{WEEKDAY_IN_FULL}|amanh[ãa]|hoje|mañana|hoy|"
+            r"(?:esta|essa|nesta|nessa)\s+semana|(?:à|a|la)\s+(?:reuni[ãaó]o?n?|sess[ãa]o|sesi[óo]n|mentoria))\b|\W*$)",
+            _I,
+        ),
+        "I'll have to miss",
     ),
     # what the sender has on ("que el miércoles tengo clase": "as on Wednesday I have a class"), the
     # weekdays already in English
@@ -1844,7 +1866,7 @@ _WORD_REWRITES: tuple[_Rewrite, ...] = (
         _month_as_in_english,
     ),
     ("christmas", _HOLIDAY, _holiday),
-    (_FOREIGN_WEEKDAY_WORDS, _FOREIGN_WEEKDAY, lambda m: _FOREIGN_WEEKDAYS[m.group(0).lower()]),
+    (_FOREIGN_WEEKDAY_WORDS, _FOREIGN_WEEKDAY, lambda m: _FOREIGN_WEEKDAYS[folded(m.group(0))]),
     (_foreign_time_look, _ANY, _in_english),
     (
         lambda text: _FOREIGN_YES.match(text) is not None and not _FOREIGN_NO.search(text),
@@ -2712,7 +2734,10 @@ def _readings(
         day, clock = None, item.replace(tzinfo=None)
     else:
         return []
-    if clock is not None and not _CLOCK.search(written) and not _HOUR_WRITTEN.search(written):
+    # (Of several read in one phrase, this one's own words: "Friday morning, 9:30" is a list to the
+    # library, and its morning's 6:00 no hour said.)
+    own = clause[start:end] if several else written
+    if clock is not None and not _CLOCK.search(own) and not _HOUR_WRITTEN.search(own):
         clock = None  # "Thursday afternoon": the library's 15:00 is its guess, not the person's
     around = clause[max(0, start - 24) : end + 16]
     # The words right after this time, or after the whole phrase it was read in ("8 or 9 tonight").

@@ -59,7 +59,9 @@ EXAMPLES = [
     ("La semana que viene por la tarde me viene bien", "next week in the afternoon works for me"),
     ("Ich kann Donnerstag nachmittag", "I can do Thursday afternoon"),
     ("Posso mudar para quinta no mesmo horário?", "Posso reschedule para Thursday same time?"),
-    ("Vou mudar para Lisboa na terça", "Vou mudar para Lisboa na terça"),
+    # (moving house is no move of the meeting; "na terça", a day put by "na", is Tuesday)
+    ("Vou mudar para Lisboa na terça", "Vou mudar para Lisboa na Tuesday"),
+    ("Prefiro a segunda opção", "Prefiro the second option"),  # (not Monday)
     ("El martes tampoco me viene bien.", "El Tuesday can't make it."),
     ("Passt dir Dienstag?", "Passt dir Tuesday?"),
     ("Estoy libre el martes pero no a las 3.", "Estoy libre el Tuesday pero no at 3."),

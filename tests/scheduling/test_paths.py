@@ -813,6 +813,21 @@ def test_still_on_asked_of_the_booked_meeting_is_answered_with_it(settings, work
     assert len(sent_since(settings, before)) == 1
 
 
+def test_still_on_asked_beside_news_is_answered_and_the_news_passed_on(settings, work):
+    """ "Are we still on? My flight got delayed so I may be late" gets the meeting as it stands, and
+    the other member gets the news."""
+    pair, invites = confirmed(settings, work)
+    before = last_outbound_id(settings)
+    asked = reply(settings, invites[ANA].row.id, "Are we still on? My flight got delayed so I may be late.")
+    assert [i["type"] for i in asked.intents] == ["confirm", "pass_on"]
+    work()
+    sent = sent_since(settings, before)
+    (answer,) = to(sent, ANA)
+    assert "Yes, you're still on: Tue Dec 8, 3:00 PM ET" in answer.text
+    (passed,) = to(sent, MAYA)
+    assert "My flight got delayed so I may be late." in passed.text and passed.calendar is None
+
+
 def test_calling_the_meeting_off_asked_of_the_other_side_is_passed_on_not_done(settings, work):
     """ "Should we cancel Tuesday given the holiday?" is Maya's to answer: passed on to her, the
     meeting kept and no cancellation sent."""
@@ -922,14 +937,17 @@ def test_a_new_length_asked_for_keeps_the_time_and_changes_the_length_once_agree
     sent = sent_since(settings, before)
     (said,) = to(sent, MAYA)
     assert (
-        "Got it: your meeting of Tue Dec 8, 12:00 PM PT (3:00 PM ET for Ana), 30 minutes instead of 45"
-        in said.text
+        "Got it: I've asked Ana to make your meeting of Tue Dec 8, 12:00 PM PT (3:00 PM ET for Ana) "
+        "30 minutes instead of 45 minutes." in said.text
     )
     (asked,) = to(sent, ANA)
-    assert (
-        "Maya would like your meeting of Tue Dec 8, 3:00 PM ET (12:00 PM PT for Maya) (45 minutes) to be:"
-        in (asked.text)
+    changing = (
+        "Maya would like to change the length of your meeting of Tue Dec 8, 3:00 PM ET "
+        "(12:00 PM PT for Maya), now 45"
     )
+    assert f"{changing} minutes:\n  Tue Dec 8, 3:00 PM ET (12:00 PM PT for Maya), 30 minutes\n" in asked.text
+    html = str(asked.message.get_body(("html",)).get_content())
+    assert changing in html and "Tue Dec 8, 3:00 PM ET (12:00 PM PT for Maya), 30 minutes" in html
     reply(settings, asked.row.id, "yes that works", now=NOW + timedelta(minutes=10))
     work()
     (after,) = meetings(settings)
