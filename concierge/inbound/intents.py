@@ -268,6 +268,15 @@ _CANCEL_ASKED = re.compile(
     r"\b(?:sollen|sollten)\s+wir\b[^.!?]*\b(?:absagen|ausfallen\s+lassen)\b[^.!?]*\?|"
     r"\bzullen\s+we\b[^.!?]*\b(?:afzeggen|annuleren|overslaan)\b[^.!?]*\?"
 )
+_CANCEL_ASKED_WORDS = ("cancel", "skip", "call", "absag", "ausfallen", "afzeg", "annuleren", "overslaan")
+
+
+def _cancel_asked(low: str) -> bool:
+    """Whether the reply (in lower case) asks the other side whether to call the meeting off
+    (`_CANCEL_ASKED`), its words looked for first."""
+    return any(word in low for word in _CANCEL_ASKED_WORDS) and _CANCEL_ASKED.search(low) is not None
+
+
 _NOT_CANCEL = re.compile(
     r"\b(?:don'?t|do\s+not|no\s+need\s+to|not|never|won'?t|will\s+not|wouldn'?t|shan'?t)\s+(?:\w+\s+)?cancel|"
     r"\b(?:got|was|were|been|is|are|get|gets)\s+(?:\w+\s+)?cancel|"
@@ -929,7 +938,7 @@ def _intents(text: str, subject: str, situation: Situation) -> list[Intent]:
             used.add(index)
     cancels = _cancel(reading, situation, used) or _declined_days(reading, situation, used)
     # Asked of the other side with no other time offered, calling it off is theirs to answer.
-    cancel_asked = not reading.options and _CANCEL_ASKED.search(text.lower()) is not None
+    cancel_asked = not reading.options and _cancel_asked(text.lower())
     if cancel_asked:
         cancels = []
     cancel = cancels[0] if cancels else None
