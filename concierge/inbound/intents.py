@@ -260,26 +260,40 @@ _SKIP = re.compile(
 #: offered, passed on and nothing called off. Looked for in the whole reply (lower case), whose
 #: clauses may split the question ("Should we cancel Thursday, since the office is closed?").
 _CANCEL_ASKED = re.compile(
-    r"\b(?:(?:should|shall)\s+(?:we|i)|(?:maybe|perhaps)\s+we\s+should|(?:do\s+you\s+think|would\s+you\s+rather)\s+we"
-    r"(?:\s+should)?|(?:do|would)\s+you\s+(?:want|like|prefer)\s+(?:us\s+|me\s+)?to|want\s+to|wanna|"
+    r"(?:\b(?:(?:should|shall)\s+(?:we|i)|(?:maybe|perhaps)\s+we\s+should|(?:do\s+you\s+think|would\s+you\s+rather)\s+we"
+    r"(?:\s+should)?|(?:do|would)\s+you\s+(?:want|like|prefer)\s+(?:us\s+|me\s+)?to|you\s+wanna|"
     r"would\s+it\s+make\s+sense\s+to|do\s+we\s+(?:need|have)\s+to|"
-    r"(?:is\s+it|would\s+it\s+be)\s+(?:better|best|easier)\s+to)\s+(?:just\s+|maybe\s+|perhaps\s+)?"
-    r"(?:cancel|skip|call\s+(?:it\s+)?off)\b[^.!?]*\?|"
+    r"(?:is\s+it|would\s+it\s+be)\s+(?:better|best|easier)\s+to)|(?:^|(?<=[.!?]\s))\W*(?:want\s+to|wanna))\s+"
+    r"(?:just\s+|maybe\s+|perhaps\s+)?"
+    # (or moving it, asked the same way: "Should we reschedule?", "Should we postpone?")
+    r"(?:cancel|skip|call\s+(?:it\s+)?off|reschedule|postpone|move\s+it|push\s+it)\b[^.!?]*\?|"
+    r"\b(?:are|were)\s+we\s+(?:still\s+)?(?:skipping|cancell?ing|postponing|rescheduling)\b[^.!?]*\?|"
     r"\b(?:sollen|sollten)\s+wir\b[^.!?]*\b(?:absagen|ausfallen\s+lassen)\b[^.!?]*\?|"
     r"\bzullen\s+we\b[^.!?]*\b(?:afzeggen|annuleren|overslaan)\b[^.!?]*\?"
 )
-_CANCEL_ASKED_WORDS = ("cancel", "skip", "call", "absag", "ausfallen", "afzeg", "annuleren", "overslaan")
+_CANCEL_ASKED_WORDS = (
+    "cancel", "skip", "call", "reschedul", "postpon", "move", "push",
+    "absag", "ausfallen", "afzeg", "annuleren", "overslaan",
+)  # fmt: skip
 
 
 def _cancel_asked(low: str) -> bool:
-    """Whether the reply (in lower case) asks the other side whether to call the meeting off
-    (`_CANCEL_ASKED`), its words looked for first."""
-    return any(word in low for word in _CANCEL_ASKED_WORDS) and _CANCEL_ASKED.search(low) is not None
+    """Whether the reply (in lower case) asks the other side whether to call the meeting off or
+    move it (`_CANCEL_ASKED`, its words looked for first), and says nothing firm of it besides ("I
+    need to cancel Thursday. Should we skip next week too?" calls Thursday off)."""
+    if not any(word in low for word in _CANCEL_ASKED_WORDS) or _CANCEL_ASKED.search(low) is None:
+        return False
+    rest = _CANCEL_ASKED.sub(" ", low)
+    return not (_CANCEL.search(rest) or _SKIP.search(rest) or _declines(rest) or _RESCHEDULE.search(rest))
 
 
 _NOT_CANCEL = re.compile(
     r"\b(?:don'?t|do\s+not|no\s+need\s+to|not|never|won'?t|will\s+not|wouldn'?t|shan'?t)\s+(?:\w+\s+)?cancel|"
-    r"\b(?:got|was|were|been|is|are|get|gets)\s+(?:\w+\s+)?cancel|"
+    r"\b(?:got|was|were|been|is|are|get|gets)\s+(?:\w+\s+){0,3}cancel|"
+    # asked about, or only if ("Did you cancel the meeting?", "No worries if you need to cancel!",
+    # "Let me know if we should cancel")
+    r"\b(?:did|have|has)\s+(?:you|we|they|\w+)\s+(?:\w+\s+)?cancel\w*\b[^.!?]*\?|"
+    r"\bif\s+(?:you|we|i)\s+(?:need|have|want|decide|should|would\s+like|'d\s+like)\s+(?:to\s+)?(?:cancel|skip)|"
     # Only maybe, later ("I might cancel that one if work gets busy").
     r"\b(?:i|we)\s+(?:might|may)\s+(?:have\s+to\s+|need\s+to\s+)?(?:cancel|skip)|"
     r"\b(?:flight|train|bus|class|event|concert|game|trip|appointment|order|plan|plans|party|conference)s?\s+"
@@ -354,7 +368,7 @@ _MONTH_DAY = (
 #: The day a meeting is moved from ("push Tuesday to Thursday at 3pm", "move the Jan 4 session
 #: to Jan 5"): not read as a time, so that the time goes with the day it is moved to.
 _MOVED_FROM = re.compile(
-    rf"\b(?:push|bump|mov|shift|chang|switch|slid)\w*\s+(?:only\s+|just\s+)?(?:our\s+|the\s+|my\s+)?(?P<moved>(?:{WEEKDAY_WORD}|{_MONTH_DAY}|"
+    rf"\b(?:push|bump|mov|shift|chang|switch|slid)\w*\s+(?:only\s+|just\s+)?(?:it\s+)?(?:from\s+)?(?:our\s+|the\s+|my\s+)?(?P<moved>(?:{WEEKDAY_WORD}|{_MONTH_DAY}|"
     # "move the 22nd to Jan 5" (to a day or a time: not "change the 3rd to a later date")
     rf"(?<=the\s)\d{{1,2}}(?:st|nd|rd|th)(?=\s+to\s+(?:{_A_TIME_OR_DAY}|\d))|"
     rf"(?:tomorrow|today)(?=(?:'?s)?(?:\s+{MEETING_NOUNS})?(?:\s+(?:up|back|forward))?{_MOVED_TO}))(?:'?s)?"
@@ -379,8 +393,8 @@ _MOVED_FROM = re.compile(
     rf"(?=\s+{MEETING_NOUNS}\b|\s*[,:;\-–—?.!]|\s*$|\s+(?:could|can|would|shall|how|what|let'?s|maybe|perhaps)\b)|"
     # "Can we swap Tuesday for Thursday at 2pm?", "trade Tuesday's session for Wednesday 4pm", asked
     # (not the sender's own: "I'm trying to swap Thursday for Friday at work")
-    r"(?:\b(?:can|could|shall|would|may)\s+(?:we|i|you)\s+(?:please\s+)?(?:just\s+)?|\blet'?s\s+|\bplease\s+|^\W*)"
-    rf"(?:swap|trade|exchange|switch)\w*\s+(?:our\s+|the\s+|my\s+)?(?P<swapped>(?:{WEEKDAY_WORD}[a-z]*|{_MONTH_DAY}|"
+    r"(?<!\bi'm\s)(?<!\bi\sam\s)(?<!\bwe're\s)(?<!\btrying\sto\s)(?<!\bneed\sto\s)(?<!\bhave\sto\s)"
+    rf"\b(?:swap|trade|exchange|switch)\w*\s+(?:our\s+|the\s+)?(?P<swapped>(?:{WEEKDAY_WORD}[a-z]*|{_MONTH_DAY}|"
     rf"tomorrow|today)(?:'?s)?)(?=(?:\s+{MEETING_NOUNS})?\s+(?:for|with)\s+(?:{_A_TIME_OR_DAY}|\d))",
     re.IGNORECASE,
 )
@@ -616,8 +630,11 @@ _DECLINE = at_word_start(
     r"(?:i\s+have\s+to|need\s+to|must)\s+decline\b",
     r"(?:have\s+to|need\s+to|must|will|'ll|going\s+to|gonna)\s+skip\s+(?:it|this\s+one|(?:our|the|this|"
     rf"today'?s|tomorrow'?s|\w+day'?s)\s+{MEETING_NOUNS})\b",
-    # (not a calendar's button pressed by mistake: "I had to decline the invite by accident")
-    r"decline\b(?![^.!?]{0,40}\b(?:by\s+(?:accident|mistake)|accidentally|mistakenly)\b)",
+    # (not a calendar's button pressed by mistake: "I had to decline the invite by accident", "I
+    # accidentally hit decline", "Ignore the decline")
+    r"(?<!\bhit\s)(?<!\bpressed\s)(?<!\bclicked\s)(?<!\bthe\s)(?<!\ba\s)(?<!\baccidentally\s)decline\b"
+    r"(?!\s+(?:the\s+|your\s+)?(?:calendar\s+)?(?:invite|invitation|event)?\s*(?:by\s+(?:accident|mistake)|"
+    r"accidentally|mistakenly))",
     r"that'?s\s+not\s+(?:good|great|ideal)",
     r"(?:absolutely|definitely|certainly|of\s+course)\s+not\b(?!\s+(?:a\s+)?(?:problem|issue|bother)\b)",
     starts=r"\d'acdfghimnostuw",
@@ -1140,7 +1157,8 @@ def _intents(text: str, subject: str, situation: Situation) -> list[Intent]:
         or (situation.asked == "invite" and [i.type for i in intents] == ["confirm"] and _more_than_yes(text))
         # Days or hours left to the other side to choose from ("anytime Thursday, you pick").
         or (not intents and left_to_them)
-        or (not intents and (another_day or cancel_asked))
+        or (not intents and another_day)
+        or cancel_asked
         or (still_on and _says_more(reading, still_on))
     ):
         intents.append(Intent("pass_on"))
@@ -1149,7 +1167,7 @@ def _intents(text: str, subject: str, situation: Situation) -> list[Intent]:
 
 #: A meeting's length, as people write it ("30 minutes", "45 mins", "half an hour", "an hour").
 _A_LENGTH = (
-    r"(?:\d{1,3}\s*(?:-\s*)?(?:minutes?|mins?|hours?|hrs?)|half\s+an\s+hour|an?\s+(?:full\s+)?hour(?:\s+and\s+a\s+half)?|"
+    r"(?:\d{1,3}\s*(?:-\s*)?(?:minutes?|mins?|hours?|hrs?)|1\.5\s*(?:hours?|hrs?)|half\s+an\s+hour|an?\s+(?:full\s+)?hour(?:\s+and\s+a\s+half)?|"
     r"one\s+hour|(?:ten|fifteen|twenty|thirty|forty|forty-five|fifty|sixty|ninety)\s+(?:minutes?|mins?))"
 )
 _A_MEETING_SAID = (
@@ -1168,12 +1186,27 @@ _LENGTH_ASKED = re.compile(
     rf"(?:just\s+|only\s+)?(?P<rather>{_A_LENGTH}|\d{{1,3}})\b|"
     rf"\b(?:could|can|shall)\s+we\s+(?:do|have)\s+(?:it\s+in\s+|just\s+|only\s+)?(?P<do>{_A_LENGTH})"
     r"(?=\s*(?:$|[?.!,;]|instead\b|rather\b|this\s+time\b))|"
-    rf"\bi\s+(?:only|just)\s+(?:have|got|can\s+do|can\s+stay\s+for)\s+(?:about\s+)?(?P<only>{_A_LENGTH})"
-    r"(?=\s*(?:$|[?.!,;]|(?:on|for|so|if|then|that\s+day)\b))|"
+    rf"\bi(?:'ll|\s+will|'ve|\s+have|\s+can)?\s+(?:only|just)\s+(?:have|got|do|be\s+able\s+to\s+do|stay\s+for|"
+    rf"can\s+do|can\s+stay\s+for)\s+(?:about\s+|around\s+)?(?P<only>{_A_LENGTH})"
+    r"(?=\s*(?:$|[?.!,;]|(?:on|for|so|if|then|that\s+day|though|tho|today|this\s+time|max)\b))|"
+    # "Works, 30 min max please", "an hour tops", said of itself (not "it takes about 30 minutes
+    # max", nor lateness: see `_resized`)
+    rf"(?:^|[,;:!]\s*|\b(?:but|though|and|please)\s+)(?P<most>{_A_LENGTH})\s+(?:max(?:imum)?|tops|at\s+most)\b|"
+    rf"\blet'?s\s+(?:do|make\s+it|keep\s+it\s+to)\s+(?:just\s+)?(?P<lets>{_A_LENGTH})"
+    r"(?=\s*(?:$|[?.!,;]|instead\b|this\s+time\b))|"
+    # "Could we shorten it to 30?": a number of minutes after a verb that says so
+    r"\b(?:shorten|cut|trim|extend)\s+(?:it\s+)?(?:down\s+|up\s+)?to\s+(?P<minutes>\d{2,3})(?=\s*(?:$|[?.!,;]))|"
     rf"\bwould\s+(?:a\s+|just\s+)?(?P<enough>{_A_LENGTH})\s+(?:work|be\s+(?:ok|okay|enough|fine))\b",
     re.IGNORECASE,
 )
-_LENGTH_GROUPS = ("made", "instead", "rather", "do", "only", "enough")
+_LENGTH_GROUPS = ("made", "instead", "rather", "do", "only", "most", "lets", "minutes", "enough")
+#: A length not asked for: taken back or said not to be needed ("No need to make it an hour", "Let's
+#: not extend it", "Actually never mind, 45 is fine"), or lateness ("give me 10 minutes max").
+_LENGTH_NOT_ASKED = re.compile(
+    r"\b(?:no\s+need\s+to|(?:don'?t|do\s+not)(?:\s+need\s+to|\s+have\s+to)?|let'?s\s+not|not)\s+"
+    r"(?:make|extend|cut|shorten|keep|do)\b|never\s*mind|\bnvm\b|forget\s+it|\blate\b|running\s+behind|delayed",
+    re.IGNORECASE,
+)
 
 
 def _resized(text: str, reading: Reading, situation: Situation) -> Option | None:
@@ -1182,17 +1215,22 @@ def _resized(text: str, reading: Reading, situation: Situation) -> Option | None
     minutes?"); None when the reply asks no such thing, or names another day for it ("I only
     have 30 minutes on Friday" of a Thursday meeting), or another place beside it (passed on)."""
     low = text.lower()
-    if "min" not in low and "hour" not in low and "hr" not in low:
-        return None  # every length said has one of these (`_A_LENGTH`)
+    if not any(word in low for word in ("min", "hour", "hr", "shorten", "extend", "cut", "trim")):
+        return None  # every length asked for says one of these (`_LENGTH_ASKED`)
     if situation.asked == "invite" and situation.meeting is not None:
         time = situation.meeting
     elif situation.asked == "confirm" and len(situation.offered) == 1:
         time = situation.offered[0]
     else:
         return None
+    if _LENGTH_NOT_ASKED.search(text):
+        return None
     restated = next((o for o in reading.options if same_moment(o.start, time)), None)
-    if restated is not None and "?" in text and length_said(text) is not None:
-        return restated  # its length, place and repeat as said with it
+    said_with_it = next((c for c in reading.clauses if any(same_moment(t, time) for t in c.times)), None)
+    if restated is not None and said_with_it is not None and "?" in said_with_it.text:
+        # "Thursday 3pm for 30 minutes?": its length, place and repeat as said with it
+        minutes = length_said(said_with_it.text)
+        return restated if minutes is not None and 10 <= minutes <= LONGEST_MEETING else None
     asked = _LENGTH_ASKED.search(text)
     if asked is None or MEETING_LINK.search(text) or _A_TOOL_OR_PLACE.search(text):
         return None
@@ -1216,7 +1254,9 @@ _STILL_ON_ALONE = re.compile(
     r"(?:if\s+|whether\s+|that\s+)?)?"
     rf"(?:are\s+we|we(?:'re|\s+are)?|is\s+(?:it|this|that|(?:our|the)\s+(?:\w+\s+)?{MEETING_NOUNS}))?\s*"
     r"still\s+(?:on|happening|meeting|going\s+ahead)"
-    rf"(?:\s+for\s+(?:our|the)\s+(?:\w+\s+)?{MEETING_NOUNS}|\s+(?:for\s+)?(?P<week>this|next)\s+week)?"
+    rf"(?:\s+for\s+(?:our|the)\s+(?:\w+\s+)?{MEETING_NOUNS}|\s+(?:for\s+)?(?P<week>this|next)\s+week|"
+    # its day ("Still meeting Thursday?", "Are we still on for the 10th?"), checked against it
+    rf"\s+(?:for\s+|on\s+)?(?:{WEEKDAY_NAME}|tomorrow|today|tmrw|the\s+\d{{1,2}}(?:st|nd|rd|th))(?:'?s)?)?"
     r"(?:\W+(?:right|then))?\W*",
     re.IGNORECASE,
 )
@@ -2250,7 +2290,11 @@ _MESSAGE = at_word_start(
     r"(?:free|available|around)|you\s+(?:could|can)\s+(?:meet|do|move|make))",
     r"heads[\s-]*up\b(?![^.!?]*\b(?:move|moving|reschedul|push|cancel|can'?t\s+make))",
     r"i\s+(?:have\s+|'ve\s+)?(?:long\s+|always\s+)?admired?\b",
-    starts="abcdfghijlmnopqrstvwy",
+    # time added to the meeting, the other side's to grant ("can we add 15 minutes?", "extend it by
+    # half an hour"; a new length of it is a move: `_LENGTH_ASKED`)
+    r"(?:add|extend\s+(?:it\s+|the\s+\w+\s+)?by)\s+(?:an?\s+)?(?:extra\s+|more\s+|another\s+)?(?:\d+|half\s+an|an?)\s*"
+    r"(?:extra\s+|more\s+)?(?:minutes?|mins?|hours?)\b",
+    starts="abcdefghijlmnopqrstvwy",
 )
 #: Someone addressed by name ("Sorry Jo, …"): names are capitalised, so this is looked for in the
 #: text as written (`_MESSAGE` in the lower-cased text, a third of the cost of a case-blind search).

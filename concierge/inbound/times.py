@@ -637,7 +637,7 @@ _CLOCK = re.compile(
 )
 _BARE_HOUR = re.compile(
     r"(?=[@abfmtu])\b(?:at|@|around|by|from|after|make\s+it|to|till|until)\s+(\d{1,2})(?::(\d{2}))?\b"
-    r"(?!\s*(?:am|pm|a\b|p\b|[:/.-]\d|%|people|persons|of\b|minutes|mins|hours|days|weeks|months|sessions?\b|"
+    r"(?!\s*(?:am|pm|a\b|p\b|[:/.-]\d|%|people|persons|of\b|minutes?\b|mins?\b|hours?\b|hrs?\b|days|weeks|months|sessions?\b|"
     r"meetings?\b|calls?\b|times\b|per\b|each\b))",
     re.IGNORECASE,
 )
@@ -1570,7 +1570,7 @@ _FOREIGN_TIME_WORDS: tuple[_ForeignRule, ...] = (
         "faltar",
         re.compile(
             r"(?<!\bn[ãa]o\s)(?<!\bno\s)(?:\b(?:(?:vou|vamos|voy\s+a|vamos\s+a)\s+(?:ter|tener)|tenho|temos|tengo|tenemos)"
-            r"\s+(?:que|de)\s+faltar|\b(?:vou|voy\s+a)\s+faltar)\b"
+            r"\s+(?:que|de)\s+faltar|\b(?:vou|voy\s+a)\s+faltar|\b(?:vou|vamos)\s+precisar\s+faltar)\b"
             rf"(?=\s+(?:(?:na|no|el|la|o|a|à|ao|en)\s+)?(?:{WEEKDAY_IN_FULL}|amanh[ãa]|hoje|mañana|hoy|"
             r"(?:esta|essa|nesta|nessa)\s+semana|(?:à|a|la)\s+(?:reuni[ãaó]o?n?|sess[ãa]o|sesi[óo]n|mentoria))\b|\W*$)",
             _I,
