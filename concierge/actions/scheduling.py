@@ -212,13 +212,7 @@ def _offer(turn: Turn, options: list[Option], moving: Meeting | None) -> None:
             )
     # Its own time with another length ("Can we make it 30 minutes instead of 45?"): the meeting
     # stays where it is and only its length changes; asked for the length it has, nothing does.
-    resized = (
-        moving is not None
-        and len(options) == 1
-        and options[0].start == moving.starts_at
-        and options[0].location in (None, moving.location)
-        and not options[0].repeat
-    )
+    resized = len(options) == 1 and _resizes(options[0], moving)
     if resized and moving is not None and options[0].duration == moving.duration_minutes:
         when = _when(turn, moving.starts_at, turn.sender)
         turn.said.append(f"Your meeting stays as it is: {when}, {minutes(moving.duration_minutes)}.")
@@ -273,6 +267,17 @@ def _offer(turn: Turn, options: list[Option], moving: Meeting | None) -> None:
     else:
         listed = "; ".join(f"({n}) {d}" for n, d in enumerate(described, 1))
         turn.said.append(f"Got it: {listed}. I've asked {_names(asked)} to pick one.")
+
+
+def _resizes(option: Option, moving: Meeting | None) -> bool:
+    """Whether `option` is the meeting moved at its own time and place, only its length said anew
+    ("Can we make it 30 minutes instead?")."""
+    return (
+        moving is not None
+        and option.start == moving.starts_at
+        and option.location in (None, moving.location)
+        and not option.repeat
+    )
 
 
 def _supersede_pending(turn: Turn) -> None:
@@ -672,7 +677,7 @@ def _book(turn: Turn, option: Option, moving: Meeting | None, proposer: Person |
     proposer is no longer known (the program's zone then)."""
     mentorship = turn.mentorship
     assert mentorship is not None
-    resized = moving is not None and moving.starts_at == option.start
+    resized = _resizes(option, moving)
     if moving is not None and moving.series is not None and option.repeat:
         option = _keeping_place(option, moving)
         calendar = _move_series_on(turn, moving.series, moving, option)

@@ -263,14 +263,15 @@ _CANCEL_ASKED = re.compile(
     r"(?:\b(?:(?:should|shall)\s+(?:we|i)|(?:maybe|perhaps)\s+we\s+should|(?:do\s+you\s+think|would\s+you\s+rather)\s+we"
     r"(?:\s+should)?|(?:do|would)\s+you\s+(?:want|like|prefer)\s+(?:us\s+|me\s+)?to|you\s+wanna|"
     r"would\s+it\s+make\s+sense\s+to|do\s+we\s+(?:need|have)\s+to|"
-    r"(?:is\s+it|would\s+it\s+be)\s+(?:better|best|easier)\s+to)|(?:^|(?<=[.!?]\s))\W*(?:want\s+to|wanna))\s+"
+    r"(?:is\s+it|would\s+it\s+be)\s+(?:better|best|easier)\s+to)|(?:^|(?<=[.!?]\s))\W{0,3}(?:want\s+to|wanna))\s+"
     r"(?:just\s+|maybe\s+|perhaps\s+)?"
     # (or moving it, asked the same way: "Should we reschedule?", "Should we postpone?")
     r"(?:cancel|skip|call\s+(?:it\s+)?off|reschedule|postpone|move\s+it|push\s+it)\b[^.!?]*\?|"
     r"\b(?:are|were)\s+we\s+(?:still\s+)?(?:skipping|cancell?ing|postponing|rescheduling)\b[^.!?]*\?|"
-    r"\b(?:sollen|sollten)\s+wir\b[^.!?]*\b(?:absagen|ausfallen\s+lassen)\b[^.!?]*\?|"
-    r"\bzullen\s+we\b[^.!?]*\b(?:afzeggen|annuleren|overslaan)\b[^.!?]*\?"
+    r"\b(?:sollen|sollten)\s+wir\b[^.!?]{0,80}\b(?:absagen|ausfallen\s+lassen)\b[^.!?]{0,80}\?|"
+    r"\bzullen\s+we\b[^.!?]{0,80}\b(?:afzeggen|annuleren|overslaan)\b[^.!?]{0,80}\?"
 )
+#: What every form of `_CANCEL_ASKED` says, looked for first.
 _CANCEL_ASKED_WORDS = (
     "cancel", "skip", "call", "reschedul", "postpon", "move", "push",
     "absag", "ausfallen", "afzeg", "annuleren", "overslaan",
@@ -289,10 +290,11 @@ def _cancel_asked(low: str) -> bool:
 
 _NOT_CANCEL = re.compile(
     r"\b(?:don'?t|do\s+not|no\s+need\s+to|not|never|won'?t|will\s+not|wouldn'?t|shan'?t)\s+(?:\w+\s+)?cancel|"
-    r"\b(?:got|was|were|been|is|are|get|gets)\s+(?:\w+\s+){0,3}cancel|"
+    r"\b(?:got|was|were|been|is|are|get|gets)\s+(?:(?:the|our|this|that|my)\s+\w+\s+)?(?:\w+\s+)?cancel|"
     # asked about, or only if ("Did you cancel the meeting?", "No worries if you need to cancel!",
     # "Let me know if we should cancel")
-    r"\b(?:did|have|has)\s+(?:you|we|they|\w+)\s+(?:\w+\s+)?cancel\w*\b[^.!?]*\?|"
+    r"\b(?:did|have|has)\s+(?:you|we|they|i)\s+(?:\w+\s+)?cancel\w*\b[^.!?]*\?|"
+    r"\b(?:was|were)\s+(?:going|about|planning)\s+to\s+(?:cancel|skip)|"
     r"\bif\s+(?:you|we|i)\s+(?:need|have|want|decide|should|would\s+like|'d\s+like)\s+(?:to\s+)?(?:cancel|skip)|"
     # Only maybe, later ("I might cancel that one if work gets busy").
     r"\b(?:i|we)\s+(?:might|may)\s+(?:have\s+to\s+|need\s+to\s+)?(?:cancel|skip)|"
@@ -393,8 +395,8 @@ _MOVED_FROM = re.compile(
     rf"(?=\s+{MEETING_NOUNS}\b|\s*[,:;\-–—?.!]|\s*$|\s+(?:could|can|would|shall|how|what|let'?s|maybe|perhaps)\b)|"
     # "Can we swap Tuesday for Thursday at 2pm?", "trade Tuesday's session for Wednesday 4pm", asked
     # (not the sender's own: "I'm trying to swap Thursday for Friday at work")
-    r"(?<!\bi'm\s)(?<!\bi\sam\s)(?<!\bwe're\s)(?<!\btrying\sto\s)(?<!\bneed\sto\s)(?<!\bhave\sto\s)"
-    rf"\b(?:swap|trade|exchange|switch)\w*\s+(?:our\s+|the\s+)?(?P<swapped>(?:{WEEKDAY_WORD}[a-z]*|{_MONTH_DAY}|"
+    r"(?<!\bi'm\s)(?<!\bi\sam\s)(?<!\bwe're\s)(?<!\btrying\sto\s)"
+    rf"\b(?:swap|trade|exchange|switch)\w*\s+(?:our\s+|the\s+)?(?P<swapped>(?:(?:{WEEKDAY_NAME}|thurs?|tues|weds)\b|{_MONTH_DAY}|"
     rf"tomorrow|today)(?:'?s)?)(?=(?:\s+{MEETING_NOUNS})?\s+(?:for|with)\s+(?:{_A_TIME_OR_DAY}|\d))",
     re.IGNORECASE,
 )
@@ -632,7 +634,7 @@ _DECLINE = at_word_start(
     rf"today'?s|tomorrow'?s|\w+day'?s)\s+{MEETING_NOUNS})\b",
     # (not a calendar's button pressed by mistake: "I had to decline the invite by accident", "I
     # accidentally hit decline", "Ignore the decline")
-    r"(?<!\bhit\s)(?<!\bpressed\s)(?<!\bclicked\s)(?<!\bthe\s)(?<!\ba\s)(?<!\baccidentally\s)decline\b"
+    r"(?<!\bhit\s)(?<!\bpressed\s)(?<!\bclicked\s)(?<!\bthe\s)(?<!\ba\s)(?<!\bmy\s)(?<!\baccidentally\s)decline\b"
     r"(?!\s+(?:the\s+|your\s+)?(?:calendar\s+)?(?:invite|invitation|event)?\s*(?:by\s+(?:accident|mistake)|"
     r"accidentally|mistakenly))",
     r"that'?s\s+not\s+(?:good|great|ideal)",
@@ -955,7 +957,9 @@ def _intents(text: str, subject: str, situation: Situation) -> list[Intent]:
             used.add(index)
     cancels = _cancel(reading, situation, used) or _declined_days(reading, situation, used)
     # Asked of the other side with no other time offered, calling it off is theirs to answer.
-    cancel_asked = not reading.options and _cancel_asked(text.lower())
+    booked = situation.meeting
+    another_time = any(booked is None or not same_moment(o.start, booked) for o in reading.options)
+    cancel_asked = not another_time and _cancel_asked(text.lower())
     if cancel_asked:
         cancels = []
     cancel = cancels[0] if cancels else None
@@ -1170,6 +1174,7 @@ _A_LENGTH = (
     r"(?:\d{1,3}\s*(?:-\s*)?(?:minutes?|mins?|hours?|hrs?)|1\.5\s*(?:hours?|hrs?)|half\s+an\s+hour|an?\s+(?:full\s+)?hour(?:\s+and\s+a\s+half)?|"
     r"one\s+hour|(?:ten|fifteen|twenty|thirty|forty|forty-five|fifty|sixty|ninety)\s+(?:minutes?|mins?))"
 )
+#: The meeting as a length is asked of it ("make it …", "extend tomorrow's session to …").
 _A_MEETING_SAID = (
     rf"(?:it|this|that|(?:the|our)\s+{MEETING_NOUNS}|(?:tomorrow|today|\w+day)'?s(?:\s+{MEETING_NOUNS})?)"
 )
@@ -1199,12 +1204,16 @@ _LENGTH_ASKED = re.compile(
     rf"\bwould\s+(?:a\s+|just\s+)?(?P<enough>{_A_LENGTH})\s+(?:work|be\s+(?:ok|okay|enough|fine))\b",
     re.IGNORECASE,
 )
+#: The groups of `_LENGTH_ASKED`'s forms, one of which holds the length asked for.
 _LENGTH_GROUPS = ("made", "instead", "rather", "do", "only", "most", "lets", "minutes", "enough")
+#: What every form of `_LENGTH_ASKED` says, looked for first (most replies say none).
+_LENGTH_WORDS = ("min", "hour", "hr", "shorten", "extend", "cut", "trim", "instead")
 #: A length not asked for: taken back or said not to be needed ("No need to make it an hour", "Let's
 #: not extend it", "Actually never mind, 45 is fine"), or lateness ("give me 10 minutes max").
 _LENGTH_NOT_ASKED = re.compile(
     r"\b(?:no\s+need\s+to|(?:don'?t|do\s+not)(?:\s+need\s+to|\s+have\s+to)?|let'?s\s+not|not)\s+"
-    r"(?:make|extend|cut|shorten|keep|do)\b|never\s*mind|\bnvm\b|forget\s+it|\blate\b|running\s+behind|delayed",
+    r"(?:make|extend|cut|shorten|keep|do)\b|never\s*mind|\bnvm\b|forget\s+it|"
+    r"\b(?:running|be|i'?m|am|are|'ll\s+be|minutes?|mins?)\s+(?:\w+\s+){0,2}late\b|running\s+behind",
     re.IGNORECASE,
 )
 
@@ -1214,9 +1223,10 @@ def _resized(text: str, reading: Reading, situation: Situation) -> Option | None
     ("Can we make it 30 minutes instead?", or the meeting restated with one: "Tuesday 3pm for 30
     minutes?"); None when the reply asks no such thing, or names another day for it ("I only
     have 30 minutes on Friday" of a Thursday meeting), or another place beside it (passed on)."""
+    text = reading.text  # (as read: the clauses' places are places in it)
     low = text.lower()
-    if not any(word in low for word in ("min", "hour", "hr", "shorten", "extend", "cut", "trim")):
-        return None  # every length asked for says one of these (`_LENGTH_ASKED`)
+    if not any(word in low for word in _LENGTH_WORDS):
+        return None
     if situation.asked == "invite" and situation.meeting is not None:
         time = situation.meeting
     elif situation.asked == "confirm" and len(situation.offered) == 1:
@@ -1250,13 +1260,19 @@ def _resized(text: str, reading: Reading, situation: Situation) -> Option | None
 #: meeting this week?"; not "Is it still ok if I bring Priya?", "Are we still on track with my
 #: plan?", "Is the workshop still on?").
 _STILL_ON_ALONE = re.compile(
-    r"\W*(?:(?:hi|hey|hello)\s+\w+\W+)?(?:(?:just\s+)?(?:checking|confirming|wondering)(?:\s+in)?\W+"
+    r"\W*(?:(?:hi|hey|hello|hola|oi|ol[áa])\s+\w+\W+)?(?:(?:just\s+)?(?:checking|confirming|wondering)(?:\s+in)?\W+"
     r"(?:if\s+|whether\s+|that\s+)?)?"
+    # the meeting named as other languages do, before the words put in English ("A reunião de
+    # quinta ainda está de pé?": "A reunião de Thursday still on?")
+    r"(?:(?:a|o|la|el|le|die|der|het|de)\s+(?:reuni[ãaó]o?n?|sess[ãaió]o?n?|chamada|llamada|r[ée]union|s[ée]ance|"
+    r"besprechung|sitzung|treffen|afspraak|sessie|gesprek)(?:\s+(?:de|del|da|do|du|von|vom|van)\s+"
+    rf"(?:{WEEKDAY_NAME}|segunda|ter[çc]a|quarta|quinta|sexta))?\s+)?"
     rf"(?:are\s+we|we(?:'re|\s+are)?|is\s+(?:it|this|that|(?:our|the)\s+(?:\w+\s+)?{MEETING_NOUNS}))?\s*"
     r"still\s+(?:on|happening|meeting|going\s+ahead)"
     rf"(?:\s+for\s+(?:our|the)\s+(?:\w+\s+)?{MEETING_NOUNS}|\s+(?:for\s+)?(?P<week>this|next)\s+week|"
     # its day ("Still meeting Thursday?", "Are we still on for the 10th?"), checked against it
-    rf"\s+(?:for\s+|on\s+)?(?:{WEEKDAY_NAME}|tomorrow|today|tmrw|the\s+\d{{1,2}}(?:st|nd|rd|th))(?:'?s)?)?"
+    rf"\s+(?:for\s+|on\s+|para\s+|pour\s+|f[üu]r\s+|voor\s+)?(?:{WEEKDAY_NAME}|tomorrow|today|tmrw|"
+    r"the\s+\d{1,2}(?:st|nd|rd|th))(?:'?s)?)?"
     r"(?:\W+(?:right|then))?\W*",
     re.IGNORECASE,
 )
@@ -1269,14 +1285,12 @@ def _still_on_asked(reading: Reading, situation: Situation) -> set[int]:
         return set()
     booked = situation.meeting.astimezone(situation.zone).date()
     today = situation.now.astimezone(situation.zone).date()
+    weeks = (booked - timedelta(days=booked.weekday()) - (today - timedelta(days=today.weekday()))).days // 7
     asked = set()
     for index, clause in enumerate(reading.clauses):
         alone = _STILL_ON_ALONE.fullmatch(clause.text)
         if alone is None or any(day != booked for day in clause.days):
             continue
-        weeks = (
-            booked - timedelta(days=booked.weekday()) - (today - timedelta(days=today.weekday()))
-        ).days // 7
         if alone["week"] is None or weeks == (1 if alone["week"].lower() == "next" else 0):
             asked.add(index)
     return asked

@@ -1290,7 +1290,8 @@ _FOREIGN_TIME_WORDS: tuple[_ForeignRule, ...] = (
             r"(?=,?\s+(?:às|as\s+\d|at\s+\d|à\s+tarde|in\s+the\s+afternoon|de\s+manh|dia\s+\d|\d{1,2}h|"
             r"no\s+mesmo\s+hor|na\s+mesma\s+hora|[àa]\s+noite))"
             rf"(?!.{{0,40}}\b{WEEKDAY_IN_FULL}\b)|"
-            r"(?:(?<=\bna\s)|(?<=\bnesta\s)|(?<=\bnessa\s)|(?<=\bpróxima\s)|(?<=\bproxima\s)|(?<=\baté\s)|(?<=\bate\s))"
+            r"(?:(?<=\bna\s)|(?<=\bnesta\s)|(?<=\bnessa\s)|(?<=\bpróxima\s)|(?<=\bproxima\s)|(?<=\baté\s)|(?<=\bate\s)|"
+            r"(?<=\bpara\s))"
             r"(segunda|ter[cç]a|quarta|quinta|sexta)\b(?!\s*-|\s+(?:op[çc][ãa]o|vez|semana|pessoa|parte|coisa)\b)",
             _I,
         ),
@@ -2230,7 +2231,9 @@ def normalize(text: str) -> str:
     "15h", "10.12.", "2026-12-09", "half past 3", "a.m.", dashes and odd spaces, zone names
     without their accents. URLs are kept."""
     if not text.isascii():
-        text = _ACCENTED_WORD.sub(_unaccented, unicodedata.normalize("NFC", text).translate(_PLAIN))
+        # (A Turkish capital İ read as I: lowered, it is "i" and a dot above, which no word is.)
+        text = unicodedata.normalize("NFC", text).translate(_PLAIN).replace("İ", "I")
+        text = _ACCENTED_WORD.sub(_unaccented, text)
     if ".m" in text or ". m" in text or ".M" in text or ". M" in text:  # "p.m.", "A. M."
         text = _DOTTED_AM_PM.sub(r"\1m", text)
     parts = _URL_PART.split(text) if "://" in text else [text]
