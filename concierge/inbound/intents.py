@@ -938,6 +938,10 @@ def _intents(text: str, subject: str, situation: Situation) -> list[Intent]:
         and not _COUNTERED.search(text)
     ):
         reading = _as_they_wrote_them(_at_the_hour_offered(reading, situation), situation)
+    # "Could we wrap up by 3:30?" of a 3pm meeting: its end, not its start (a length).
+    ended = _ended_by(text, reading, situation)
+    if ended is not None:
+        reading = replace(reading, options=[])
     intents: list[Intent] = []
     used: set[int] = set()
     late = situation.asked == "invite" and _LATE.search(text.lower()) is not None
@@ -1109,7 +1113,7 @@ def _intents(text: str, subject: str, situation: Situation) -> list[Intent]:
             # session if work gets busy". Hours left to the other side ask the sender for
             # nothing: passed on, they are the other side's to pick.)
             intents.append(Intent("vague_time"))
-    resized = None if options or cancels else _resized(text, reading, situation)
+    resized = ended or (None if options or cancels else _resized(text, reading, situation))
     kinds = [i.type for i in intents]
     if resized is not None and kinds in ([], ["confirm"]):
         # "Sounds good. Could we do 30 minutes instead of 45?": the time offered, for that long (a
@@ -1167,6 +1171,32 @@ def _intents(text: str, subject: str, situation: Situation) -> list[Intent]:
     ):
         intents.append(Intent("pass_on"))
     return intents
+
+
+#: The meeting's end asked for ("Could we wrap up by 3:30?", "Can we finish by 3:30 on Thursday?",
+#: "Let's end at 3:40 so I can make my train"; not "I need to leave by 3:45", passed on).
+_END_ASKED = re.compile(
+    r"\b(?:wrap\s+(?:it\s+|things\s+)?up|finish|end|be\s+done|close\s+(?:it\s+)?out)\s+(?:it\s+|the\s+\w+\s+)?"
+    r"(?:by|at|around|before|no\s+later\s+than)\s+\d",
+    re.IGNORECASE,
+)
+
+
+def _ended_by(text: str, reading: Reading, situation: Situation) -> Option | None:
+    """The meeting booked or the one time offered, as long as the end asked for makes it (the
+    time read on its day, 10 minutes to 8 hours after its start); None when no end is asked."""
+    if "by" not in text and "at" not in text and "before" not in text:
+        return None
+    if situation.asked == "invite" and situation.meeting is not None:
+        start = situation.meeting
+    elif situation.asked == "confirm" and len(situation.offered) == 1:
+        start = situation.offered[0]
+    else:
+        return None
+    if len(reading.options) != 1 or not _END_ASKED.search(text):
+        return None
+    minutes = int((reading.options[0].start - start).total_seconds() // 60)
+    return Option(start, minutes) if 10 <= minutes <= LONGEST_MEETING else None
 
 
 #: A meeting's length, as people write it ("30 minutes", "45 mins", "half an hour", "an hour").
