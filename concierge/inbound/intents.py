@@ -1182,18 +1182,23 @@ _END_ASKED = re.compile(
 )
 
 
+def _time_answered(situation: Situation) -> datetime | None:
+    """The meeting the email being answered was about, or the one time it offered; None when it
+    asked about neither."""
+    if situation.asked == "invite":
+        return situation.meeting
+    if situation.asked == "confirm" and len(situation.offered) == 1:
+        return situation.offered[0]
+    return None
+
+
 def _ended_by(text: str, reading: Reading, situation: Situation) -> Option | None:
     """The meeting booked or the one time offered, as long as the end asked for makes it (the
     time read on its day, 10 minutes to 8 hours after its start); None when no end is asked."""
     if "by" not in text and "at" not in text and "before" not in text:
         return None
-    if situation.asked == "invite" and situation.meeting is not None:
-        start = situation.meeting
-    elif situation.asked == "confirm" and len(situation.offered) == 1:
-        start = situation.offered[0]
-    else:
-        return None
-    if len(reading.options) != 1 or not _END_ASKED.search(text):
+    start = _time_answered(situation)
+    if start is None or len(reading.options) != 1 or not _END_ASKED.search(text):
         return None
     minutes = int((reading.options[0].start - start).total_seconds() // 60)
     return Option(start, minutes) if 10 <= minutes <= LONGEST_MEETING else None
@@ -1257,13 +1262,8 @@ def _resized(text: str, reading: Reading, situation: Situation) -> Option | None
     low = text.lower()
     if not any(word in low for word in _LENGTH_WORDS):
         return None
-    if situation.asked == "invite" and situation.meeting is not None:
-        time = situation.meeting
-    elif situation.asked == "confirm" and len(situation.offered) == 1:
-        time = situation.offered[0]
-    else:
-        return None
-    if _LENGTH_NOT_ASKED.search(text):
+    time = _time_answered(situation)
+    if time is None or _LENGTH_NOT_ASKED.search(text):
         return None
     restated = next((o for o in reading.options if same_moment(o.start, time)), None)
     said_with_it = next((c for c in reading.clauses if any(same_moment(t, time) for t in c.times)), None)
