@@ -282,10 +282,12 @@ def _cancel_asked(low: str) -> bool:
     """Whether the reply (in lower case) asks the other side whether to call the meeting off or
     move it (`_CANCEL_ASKED`, its words looked for first), and says nothing firm of it besides ("I
     need to cancel Thursday. Should we skip next week too?" calls Thursday off)."""
-    if not any(word in low for word in _CANCEL_ASKED_WORDS) or _CANCEL_ASKED.search(low) is None:
+    if not any(word in low for word in _CANCEL_ASKED_WORDS):
         return False
-    rest = _CANCEL_ASKED.sub(" ", low)
-    return not (_CANCEL.search(rest) or _SKIP.search(rest) or _declines(rest) or _RESCHEDULE.search(rest))
+    rest, asked = _CANCEL_ASKED.subn(" ", low)
+    return asked > 0 and not (
+        _CANCEL.search(rest) or _SKIP.search(rest) or _declines(rest) or _RESCHEDULE.search(rest)
+    )
 
 
 _NOT_CANCEL = re.compile(
@@ -862,34 +864,21 @@ def _time_kept_from(text: str, situation: Situation) -> datetime | None:
     return offered[0] if len(clocks) == 1 else None
 
 
+#: Whether a meeting booked still stands, asked ("Are we still on for Friday?", "Is Tuesday still
+#: happening?", "Still good for tomorrow?").
+_STILL_ON_ASKED = re.compile(
+    r"\b(?:still\s+(?:on|happening|good|ok(?:ay)?|on\s+track|meeting)|are\s+we\s+(?:still\s+)?(?:on|meeting)|"
+    r"is\s+(?:it|this|that|our\s+\w+|\w+day)\s+still\s+(?:on|happening))\b[^.!?]*\?",
+    re.IGNORECASE,
+)
+
+
 def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
     """What a trimmed reply asks for, read in its situation (SPEC §3.1.3, §3.1.12); [] for nothing.
 
     Pure. A reply may ask for several things; what the email being answered asked settles what
     a short answer means ("yes" confirms what it offered, "the second one" picks from it).
     """
-    intents = _intents(text, subject, situation)
-    if situation.asked == "invite" and _STILL_ON_ASKED.search(text):
-        return [replace(i, asks=True) if i.type == "confirm" else i for i in intents]
-    return intents
-
-
-#: Whether a meeting booked still stands, asked ("Are we still on for Friday?", "Is Tuesday still
-#: happening?", "Still good for tomorrow?").
-_STILL_ON_ASKED = re.compile(
-    r"\b(?:still\s+(?:on|happening|good|ok(?:ay)?|on\s+track|meeting)|are\s+we\s+(?:still\s+)?(?:on|meeting)|"
-    r"is\s+(?:it|this|that|our\s+\w+|\w+day)\s+still\s+(?:on|happening)|"
-    # the same in the languages the reader knows ("¿Seguimos en pie para el jueves?", "Bleibt es bei
-    # Donnerstag?", "On est toujours bon pour jeudi ?", "Ainda está de pé quinta?", "Gaat donderdag
-    # nog door?")
-    r"seguimos\s+en\s+pie|bleibt\s+es\s+bei|toujours\s+bon|ainda\s+est[áa]\s+de\s+p[ée]|gaat\s+[^.!?]{0,30}\bnog\s+door)"
-    r"\b[^.!?]*\?",
-    re.IGNORECASE,
-)
-
-
-def _intents(text: str, subject: str, situation: Situation) -> list[Intent]:
-    """`read_intents`, before a yes is marked as asked."""
     if is_stop(text, subject):
         return [Intent("stop")]
     if not text.strip():
@@ -1136,6 +1125,10 @@ def _intents(text: str, subject: str, situation: Situation) -> list[Intent]:
     if any(i.type in ("propose", "vague_time", "cancel", "reschedule") for i in intents):
         # A counter-proposal declines by itself, and so do calling the meeting off and moving it.
         intents = [i for i in intents if i.type != "decline"]
+    if situation.asked == "invite" and _STILL_ON_ASKED.search(reading.text):
+        # A yes asked as a question is answered with the meeting as it stands (read as put in
+        # English: "¿Seguimos en pie para el jueves?" is "still on for el Thursday?").
+        intents = [replace(i, asks=True) if i.type == "confirm" else i for i in intents]
     if about:
         # An answer to an agenda or log prompt is the agenda or the notes, unless it schedules
         # ("can we move it to 4pm?" is no agenda); "we didn't meet, Thursday at 3?" is both.
@@ -1195,8 +1188,9 @@ def _time_answered(situation: Situation) -> datetime | None:
 def _ended_by(text: str, reading: Reading, situation: Situation) -> Option | None:
     """The meeting booked or the one time offered, as long as the end asked for makes it (the
     time read on its day, 10 minutes to 8 hours after its start); None when no end is asked."""
-    if "by" not in text and "at" not in text and "before" not in text:
-        return None
+    low = text.lower()
+    if not any(word in low for word in ("wrap", "finish", "end", "done", "close")):
+        return None  # (what every form of `_END_ASKED` says)
     start = _time_answered(situation)
     if start is None or len(reading.options) != 1 or not _END_ASKED.search(text):
         return None
@@ -1247,8 +1241,7 @@ _LENGTH_WORDS = ("min", "hour", "hr", "shorten", "extend", "cut", "trim", "inste
 #: not extend it", "Actually never mind, 45 is fine"), or lateness ("give me 10 minutes max").
 _LENGTH_NOT_ASKED = re.compile(
     r"\b(?:no\s+need\s+to|(?:don'?t|do\s+not)(?:\s+need\s+to|\s+have\s+to)?|let'?s\s+not|not)\s+"
-    r"(?:make|extend|cut|shorten|keep|do)\b|never\s*mind|\bnvm\b|forget\s+it|"
-    r"\b(?:running|be|i'?m|am|are|'ll\s+be|minutes?|mins?)\s+(?:\w+\s+){0,2}late\b|running\s+behind",
+    r"(?:make|extend|cut|shorten|keep|do)\b|never\s*mind|\bnvm\b|forget\s+it",
     re.IGNORECASE,
 )
 
@@ -1263,7 +1256,7 @@ def _resized(text: str, reading: Reading, situation: Situation) -> Option | None
     if not any(word in low for word in _LENGTH_WORDS):
         return None
     time = _time_answered(situation)
-    if time is None or _LENGTH_NOT_ASKED.search(text):
+    if time is None or _LENGTH_NOT_ASKED.search(text) or _LATE.search(low):
         return None
     restated = next((o for o in reading.options if same_moment(o.start, time)), None)
     said_with_it = next((c for c in reading.clauses if any(same_moment(t, time) for t in c.times)), None)

@@ -58,12 +58,6 @@ def at_word_start(
     return re.compile("|".join((*anchored, listed)), flags)
 
 
-def folded(word: str) -> str:
-    """A word in lower case as the patterns read it, whatever its case: a Turkish capital İ lowers
-    to "i" and a dot above, read as "i" ("CUMARTESİ", "GIOVEDİ")."""
-    return word.lower().replace("i\u0307", "i")
-
-
 DEFAULT_MINUTES = 45
 #: The most times one reply offers: beyond a handful it is a list, not a choice to put to someone.
 MAX_OPTIONS = 6
@@ -851,22 +845,9 @@ def _fix_word(word: str) -> str:
 _WORDISH = re.compile(r"[A-Za-z][A-Za-z']+|\b(?:tu|th|tmr|tmw|u|r)\b")
 
 
-#: Words already seen to need no fix, as written: a reply's words are looked up in it together
-#: (one set operation, not a call per word), and only the others go through `_fix_word`. A cache
-#: like `_fix_word`'s own, emptied when it grows as large.
-_NO_TYPO: set[str] = set()
-
-
 def _has_typos(text: str) -> bool:
     """Whether a word needs `_fix_word` (a look costing half the rewrite, which is then rare)."""
-    unseen = set(_WORDISH.findall(text)).difference(_NO_TYPO)
-    if len(_NO_TYPO) + len(unseen) > 8192:
-        _NO_TYPO.clear()
-    for word in unseen:
-        if _fix_word(word) != word:
-            return True
-        _NO_TYPO.add(word)
-    return False
+    return any(_fix_word(word) != word for word in _WORDISH.findall(text))
 
 
 _NUMBER_WORD = re.compile(
@@ -1093,7 +1074,7 @@ def _month_as_in_english(match: re.Match[str]) -> str:
 
 def _foreign_month(match: re.Match[str]) -> str:
     day, month, part, parted, after_in = match.groups()
-    english = _FOREIGN_MONTHS[folded(month or parted or after_in)]
+    english = _FOREIGN_MONTHS[(month or parted or after_in).lower()]
     if day is not None:
         return f"{day} {english}"
     if part is not None:
@@ -1300,7 +1281,7 @@ _FOREIGN_TIME_WORDS: tuple[_ForeignRule, ...] = (
     _foreign(
         "senin rabu kamis cuma sabtu",
         re.compile(r"\b(senin|rabu|kamis|cuma|sabtu)(?=\s+(?:(?:jam|pukul|saat|at)\s+\d|gün))", _I),
-        lambda m: _FOREIGN_NAMED_DAYS[folded(m.group(1))],
+        lambda m: _FOREIGN_NAMED_DAYS[m.group(1).lower()],
     ),
     # the part of a day named ("jeudi après-midi", "Donnerstag nachmittag", "quinta de manhã",
     # "giovedì pomeriggio", "donderdagmiddag"): before "morgen" is read as "tomorrow"
@@ -1319,7 +1300,7 @@ _FOREIGN_TIME_WORDS: tuple[_ForeignRule, ...] = (
             rf"{_PARTS_OF_DAY}s?\b",
             _I,
         ),
-        lambda m: f"{_FOREIGN_WEEKDAYS[folded(m.group(1))]} {_part_of_day(m)}",
+        lambda m: f"{_FOREIGN_WEEKDAYS[m.group(1).lower()]} {_part_of_day(m)}",
     ),
     _foreign(
         ("las la às saat jam pukul alle um om vers", _O_BEFORE_AN_HOUR),
@@ -1867,7 +1848,7 @@ _WORD_REWRITES: tuple[_Rewrite, ...] = (
         _month_as_in_english,
     ),
     ("christmas", _HOLIDAY, _holiday),
-    (_FOREIGN_WEEKDAY_WORDS, _FOREIGN_WEEKDAY, lambda m: _FOREIGN_WEEKDAYS[folded(m.group(0))]),
+    (_FOREIGN_WEEKDAY_WORDS, _FOREIGN_WEEKDAY, lambda m: _FOREIGN_WEEKDAYS[m.group(0).lower()]),
     (_foreign_time_look, _ANY, _in_english),
     (
         lambda text: _FOREIGN_YES.match(text) is not None and not _FOREIGN_NO.search(text),

@@ -270,3 +270,28 @@ def test_a_clause_that_starts_with_its_time_is_not_parsed_whole_by_the_grammar(m
     assert _library(clause, now) == [("Tuesday at 7", (0, 12), datetime(2026, 12, 8, 7, 0))]
     assert not [text for text in parsed_whole if text.endswith("in bed.")]
     assert _library("How about Wednesday?", now) == [("Wednesday", (10, 19), date(2026, 12, 9))]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Still on?",
+        "¿Seguimos en pie para el jueves?",
+        "Bleibt es bei Donnerstag?",
+        "Gaat donderdag nog door?",
+    ],
+)
+def test_a_yes_asked_as_a_question_is_marked_asked_in_any_language(text):
+    """ "Still on?" in English or another language is a yes asked (answered with the meeting as it
+    stands); "Yes, see you Thursday" is one said, and answered with nothing."""
+    where = Situation(
+        role="mentee",
+        zone=ZoneInfo("America/New_York"),
+        now=datetime(2026, 12, 8, 0, 30, tzinfo=UTC),
+        asked="invite",
+        meeting=datetime(2026, 12, 10, 20, 0, tzinfo=UTC),
+    )
+    assert [(i.type, i.asks) for i in read_intents(text, "Re: hello", where)] == [("confirm", True)]
+    assert [(i.type, i.asks) for i in read_intents("Yes, see you Thursday", "Re: hello", where)] == [
+        ("confirm", False)
+    ]
