@@ -1938,6 +1938,33 @@ def _clock_range(match: re.Match[str]) -> str:
     return f"{match.group(1)}:{match.group(2)}-{match.group(3)}:{match.group(4)}"
 
 
+#: A day, its part and an hour without am or pm: "Friday morning 9:30", "tomorrow afternoon, at 3".
+_PART_OF_DAY_THEN_HOUR = re.compile(
+    rf"\b(?P<day>{WEEKDAY_NAME}|today|tomorrow)\s+(?P<part>morning|afternoon|evening|night)\s*,?\s*"
+    r"(?P<at>(?:at|@|around|about)\s*)?(?P<hour>1[0-2]|0?[1-9])(?P<minutes>:[0-5]\d)?\b"
+    r"(?![:.]?\d|\s*(?:[ap]\.?m\b|[ap]\b|h\b|hours?\b|hrs?\b|minutes?\b|mins?\b|o'?\s*clock\b|-|to\b|till\b|until\b))",
+    _I,
+)
+#: The hours each part of the day may mean, and whether they are after noon.
+_PARTS_OF_DAY = {
+    "morning": (range(5, 12), False),
+    "afternoon": (range(1, 8), True),
+    "evening": (range(4, 12), True),
+    "night": (range(6, 12), True),
+}
+
+
+def _day_part_hour(match: re.Match[str]) -> str:
+    """ "Friday morning 9:30" → "Friday 9:30am", "Thursday evening at 7" → "Thursday at 7pm"; an
+    hour the part of the day cannot mean ("Friday morning 3") is left as written."""
+    hours, after_noon = _PARTS_OF_DAY[match["part"].lower()]
+    hour = int(match["hour"])
+    if hour not in hours and not (after_noon and hour == 12 and match["part"].lower() == "afternoon"):
+        return match.group(0)
+    at = "at " if match["at"] else ""
+    return f"{match['day']} {at}{hour}{match['minutes'] or ''}{'pm' if after_noon else 'am'}"
+
+
 def _a_range_said(text: str) -> bool:
     """Whether "H to H:MM" in `text` may be a range (`_DIGIT_REWRITES`): said, not moved from."""
     return " to " in text and not _MOVE_WORDS.search(text)
@@ -2082,6 +2109,16 @@ _DIGIT_REWRITES: tuple[_Rewrite, ...] = (
     # "10.12" before the time on it ("Thursday 10.12 at 3pm", "10.12 um 15 Uhr") or after "on", "el",
     # "am" … ("el 10.12, así que …"); not a version's
     (_DIGIT_DOT_DIGIT, _DAY_DOT_MONTH, _dotted_date),
+    # "Friday around 9:30": at the hour, for the library, which reads "around" as the end of the day's
+    # phrase and the hour as one of what follows it ("Friday around 9:30 or Monday 2pm": 9:30 PM).
+    (
+        ("around", "about", "approx", "roughly", "~"),
+        re.compile(
+            rf"\b({WEEKDAY_NAME}|today|tomorrow)\s+(?:at\s+)?(?:around|about|approx\.?|approximately|roughly|~)\s*(?=\d)",
+            _I,
+        ),
+        r"\1 at ",
+    ),
     (re.compile(r"(?=[@a])(?:@|\bat\s*\d)"), re.compile(r"(?:\bat|@)\s*(\d)", _I), r"at \1"),
     # "12 January 2027, 16:00": with a year, the library reads "January 2027" and loses the day.
     ("20", _DAY_MONTH_YEAR, _month_first),
@@ -2131,6 +2168,10 @@ _DIGIT_REWRITES: tuple[_Rewrite, ...] = (
     ("past", re.compile(r"\bhalf\s+past\s+(\d{1,2})\b", _I), r"\1:30"),
     ("past", re.compile(r"\bquarter\s+past\s+(\d{1,2})\b", _I), r"\1:15"),
     ("quarter", re.compile(r"\bquarter\s+to\s+(\d{1,2})\b", _I), _quarter_to),
+    # "Friday morning 9:30", "Thursday evening at 7": the part of the day is the hour's am or pm,
+    # which the library would give the day alone (6:00) and the hour bare, to share the pm of
+    # a time after it ("Friday morning 9:30 or Monday 2pm" is no Monday at 9:30 PM).
+    (("morning", "afternoon", "evening", "night"), _PART_OF_DAY_THEN_HOUR, _day_part_hour),
     ("morning", re.compile(r"\b(\d{1,2}(?::\d{2})?)\s+(?:in|of)\s+the\s+morning\b", _I), r"\1am"),
     (("afternoon", "evening", "night"), _IN_THE_AFTERNOON, r"\1pm"),
     # "3 pm" → "3pm", "3p" → "3pm"
@@ -2434,9 +2475,11 @@ _LIBRARY_ERRORS = (LarkError, ValueError, TypeError, IndexError, KeyError, Attri
 
 
 @functools.lru_cache(maxsize=64)
-def _library_config(local_now: datetime) -> tfhConfig:
-    """The library's settings for a reply read at `local_now` (made once per reply, not per clause)."""
-    return tfhConfig(now=local_now.replace(tzinfo=None), return_matched_text=True, infer_datetimes=False)
+def _library_config(wall_clock: datetime) -> tfhConfig:
+    """The library's settings for a reply read at `wall_clock`, the sender's local time without its
+    zone (made once per reply, not per clause). Keyed on the wall clock, not the aware time: aware
+    times are equal at the same instant, and 01:30 in Amsterdam is not 19:30 in New York."""
+    return tfhConfig(now=wall_clock, return_matched_text=True, infer_datetimes=False)
 
 
 #: Put before a clause that starts with a word, given to the library: it reads a text that starts
@@ -2451,7 +2494,7 @@ def _library(text: str, local_now: datetime) -> list[tuple[str, tuple[int, int],
     """The times the library finds in `text`: each as written, its span, and its value."""
     lead = _LEAD if text[:1].isalpha() else ""
     try:
-        found = timefhuman(lead + text, config=_library_config(local_now))
+        found = timefhuman(lead + text, config=_library_config(local_now.replace(tzinfo=None)))
     except _LIBRARY_ERRORS:
         return []
     results = []
@@ -2514,6 +2557,27 @@ def _pm(clock: time, written: str, before: str = "", *after: str) -> time:
         return clock.replace(hour=clock.hour + 12)  # "tonight at 8", "Tuesday night at 9"
     if clock.hour in BARE_PM_HOURS and not _ZERO_HOUR.search(written):
         return clock.replace(hour=clock.hour + 12)
+    return clock
+
+
+def _each_its_own_day(written: str) -> bool:
+    """Whether each of the times listed in `written` names its day (a weekday, "tomorrow", a
+    month's day): "Friday at 10 or Monday at 2pm", not "Friday 8 or 9pm"."""
+    parts = [part for part in _BETWEEN_OPTIONS.split(written) if part.strip()]
+    return len(parts) > 1 and all(
+        any(pattern.search(part) for pattern in (_WEEKDAY, _RELATIVE, _MONTH, _ORDINAL_DAY)) for part in parts
+    )
+
+
+_HOURS_WRITTEN = re.compile(r"(?<![\d:])(\d{1,2})(?=:\d\d|(?!\d))")
+
+
+def _unshared(clock: time, own: str) -> time:
+    """The hour `own` writes, where the library put it after noon for a pm said of another."""
+    if clock.hour > 12 and not _DAYTIME_SAID.search(own):
+        written = {int(hour) for hour in _HOURS_WRITTEN.findall(own)}
+        if clock.hour - 12 in written and clock.hour not in written:
+            return clock.replace(hour=clock.hour - 12)
     return clock
 
 
@@ -2727,7 +2791,12 @@ def _readings(
     # The words right after this time, or after the whole phrase it was read in ("8 or 9 tonight").
     after = (clause[end : end + 24], clause[phrase_end : phrase_end + 24])
     before = clause[max(0, start - 24) : start]
-    if clock is not None:
+    if clock is not None and several and until is None and _each_its_own_day(written):
+        # "Friday at 10 or Monday at 2pm", "Friday at 10am or Monday at 2": each day's hour read
+        # in its own words; the library gives one's am or pm to all ("Friday 8 or 9pm", where the
+        # hours share one day, shares it).
+        clock = _pm(_unshared(clock, own), own, before, after[0])
+    elif clock is not None:
         clock = _pm(clock, written, before, *after)
         if until is not None:
             until = _pm(until, written, before, *after)
@@ -3425,13 +3494,15 @@ def _in_the_week_named(text: str, today: date) -> str:
         or " week" in text.lower()
     ):
         return text
-    pieces, at = [], 0
+    # (Today's weekday pinned as well, once a day after it is: in one phrase with a date, the
+    # library's reading of it, today, would stand.)
+    pieces, at = [text[: named[0].end()], f" {_date_words(today + timedelta(days=7))}"], named[0].end()
     for match in named[1:]:
         day = _next_weekday(today, weekday_index(match["day"]))
         if day < today + timedelta(days=7) and _OR_BETWEEN.match(text, named[0].end(), match.start()):
             pieces += [text[at : match.end()], f" {_date_words(day + timedelta(days=7))}"]
             at = match.end()
-    return "".join(pieces) + text[at:]
+    return "".join(pieces) + text[at:] if len(pieces) > 2 else text
 
 
 def _beside_a_weekday(text: str, today: date) -> str:

@@ -295,3 +295,16 @@ def test_a_yes_asked_as_a_question_is_marked_asked_in_any_language(text):
     assert [(i.type, i.asks) for i in read_intents("Yes, see you Thursday", "Re: hello", where)] == [
         ("confirm", False)
     ]
+
+
+def test_a_reply_read_at_the_same_instant_in_another_zone_keeps_its_own_today():
+    """At 00:30 UTC on 8 December it is the 8th in Amsterdam and still the 7th in New York: a
+    reply read in one zone does not lend its today to the next read at the same instant (the
+    library's settings were cached by the aware time, which is equal across zones)."""
+    from concierge.inbound.times import read_times
+
+    instant = datetime(2026, 12, 8, 0, 30, tzinfo=UTC)
+    amsterdam = read_times("Tomorrow at 10?", ZoneInfo("Europe/Amsterdam"), instant)
+    new_york = read_times("Tomorrow at 10?", ZoneInfo("America/New_York"), instant)
+    assert [o.start for o in amsterdam.options] == [datetime(2026, 12, 9, 9, tzinfo=UTC)]
+    assert [o.start for o in new_york.options] == [datetime(2026, 12, 8, 15, tzinfo=UTC)]

@@ -37,7 +37,7 @@ EXAMPLES = [
     ("Pode ser quinta às 10h?", "Pode ser Thursday at 10:00?"),
     ("Donnerstag um 14 Uhr", "Thursday at 14:00"),
     ("a las 5 de la tarde", "at 5pm"),
-    ("Morgen früh um 9?", "tomorrow morning at 9?"),
+    ("Morgen früh um 9?", "tomorrow at 9am?"),  # its part of the day then the hour's am
     ("Amanhã às 9h pode ser?", "tomorrow at 9:00 pode ser?"),
     ("hoy a las 3", "today at 3"),
     ("la semana que viene", "next week"),
