@@ -1424,7 +1424,11 @@ def _cancel(reading: Reading, situation: Situation, used: set[int]) -> list[Inte
         days = [day for day in clause.days if day not in offered]
         skipped = (not reading.options or bool(days)) and ("skip" in clause.low or "drop" in clause.low)
         called_off = _CANCEL.search(clause.low) or (_SKIP.search(clause.low) if skipped else None)
-        if called_off and not _NOT_CANCEL.search(clause.low):
+        # (Asked of the other side without another time, it calls nothing off: "Do you want to skip
+        # the 17th? I have to cancel this Thursday." calls this Thursday's off; a question alone
+        # is `_cancel_asked`'s. "Should we skip the 17th and do the 18th at 3?" moves the 17th.)
+        asked = "?" in clause.low and not clause.times and _CANCEL_ASKED.search(clause.low)
+        if called_off and not _NOT_CANCEL.search(clause.low) and not asked:
             used.add(index)
             if _CANCEL_FROM.search(clause.low):
                 return []  # "everything from February onwards": no one meeting, and no series whole
@@ -1808,6 +1812,12 @@ _STILL_ON = re.compile(
     r"(?:we'?re|we\s+are|all)\s+(?:set|good|on)|booked|locked\s+in|as\s+planned)\b",
     re.IGNORECASE,
 )
+#: Whether something else still stands ("Is the hackathon still happening Thursday?", "Is your
+#: offsite still on Tuesday?"): a question for the other side, no yes to the meeting.
+_SOMETHING_ELSE_STILL_ON = re.compile(
+    rf"\b(?:is|are)\s+(?:the|your|my|his|her|their|that)\s+(?!(?:\w+\s+)?(?:{MEETING_NOUNS}|plan|time|slot)\b)[a-z'-]+"
+    r"(?:\s+[a-z'-]+)?\s+still\b"
+)
 #: ... unless it is refused ("Tuesday at 3pm no longer works", "Tuesday 3pm is tricky now").
 _NO_LONGER = re.compile(
     r"\b(?:no\s+longer|not|cannot|bad|tricky|difficult|impossible|anymore|any\s+more)\b|n't\b", re.IGNORECASE
@@ -2004,6 +2014,7 @@ def _answer(reading: Reading, situation: Situation, options: list[Option], used:
                 and (_STILL_ON.search(clause.low) or _FINE.search(clause.low))
                 and not _NO_LONGER.search(clause.low)
                 and not hedged
+                and not _SOMETHING_ELSE_STILL_ON.search(clause.low)
             )
             # By its weekday, as "tomorrow", or, the time offered, by its date ("Dec 8 works").
             named = day_named.search(clause.low) or (

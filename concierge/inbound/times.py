@@ -2280,7 +2280,12 @@ _SENTENCE_END = re.compile(
 )
 #: After a space, the words that break are looked for only before one of their first letters.
 #: What opens a question that asks for a time ("how about …", "could we …").
-_QUESTION_OPENS = r"(?:how\s+about|what\s+about|(?:can|could|would|shall)\s+(?:we|you|i))"
+#: (And as other languages open it, where the reader leaves their words: "pode ser …?", "podemos …?")
+_QUESTION_OPENS = (
+    r"(?:how\s+about|what\s+about|(?:can|could|would|shall)\s+(?:we|you|i)|(?:can|could|would)\s+it\s+be|"
+    r"pode\s+ser|puede\s+ser|podr[ií]a\s+ser|podemos|podr[ií]amos|poderia|k[öo]nnen\s+wir|k[öo]nnten\s+wir|"
+    r"kunnen\s+we|zullen\s+we|pourrait-on|peut-on|on\s+peut|potremmo|possiamo)"
+)
 _CLAUSE_BREAK = re.compile(
     r"(?=[\s;,])(?:;\s*|,\s*(?:but\s+|(?=(?:i|i'm|i\s+am|i'll|i've|we|we're|it's|that's|this\s+is|my|as|since|"
     rf"because|so|sorry|thanks|thank|{_QUESTION_OPENS}|maybe|is\s+(?:it\s+)?possible|"
