@@ -496,6 +496,37 @@ _INSTEAD_ASKED = re.compile(r"\b(?:can|could|shall)\s+we\b.*\binstead\b(?!\s+of\
 _INSTEAD = re.compile(
     r"\b(?:instead|works?\s+better|would\s+be\s+better|(?:i'?d|i\s+would|we'?d)\s+rather)\b"
 )
+#: The weekday of the one time offered, said of the week after it ("the following Tuesday", "next
+#: Tuesday instead").
+_A_WEEK_ON = re.compile(rf"\b(?P<which>next|following)\s+{WEEKDAY_WORD}\b", re.IGNORECASE)
+
+
+def _a_week_after_the_offered(reading: Reading, situation: Situation) -> Reading:
+    """Of the one time offered on a Tuesday, "Could we do the following Tuesday instead? Same time."
+    and "next Tuesday instead?" ask for the Tuesday after it (read alone, "next Tuesday" said on a
+    Friday is the coming one, the day offered, and would be a yes): its times, on the offered day,
+    a week on. "next" counts only with "instead" and at the very time offered ("next Tuesday at
+    5 instead?" may be the same Tuesday at another hour)."""
+    said = _A_WEEK_ON.search(reading.text)
+    if said is None or not reading.options:
+        return reading
+    offered = situation.offered[0]
+    day = offered.astimezone(situation.zone).date()
+    if weekday_index(said.group(2)) != day.weekday():
+        return reading
+    following = said["which"].lower() == "following"
+    if not following and not _INSTEAD.search(reading.text.lower()):
+        return reading
+
+    def moved(start: datetime) -> bool:
+        return same_moment(start, offered) or (following and start.astimezone(situation.zone).date() == day)
+
+    if not any(moved(o.start) for o in reading.options):
+        return reading
+    later = [replace(o, start=o.start + timedelta(days=7)) if moved(o.start) else o for o in reading.options]
+    return replace(reading, options=later)
+
+
 #: Moves that are not about our meeting ("I had to reschedule my dentist appointment") or not
 #: wanted ("I'd rather not move it").
 _NOT_OUR_MOVE = re.compile(
@@ -613,7 +644,7 @@ _DECLINE = at_word_start(
     r"no\s+longer\s+(?:works?|suits?|fits?|possible|good|ok(?:ay)?)\b",
     # "Tuesday 3pm is now bad for me", "Tuesday at 3pm is tricky now": the day or time refused.
     rf"{WEEKDAY_WORD}(?:\s+(?:at\s+)?\d{{1,2}}(?::\d\d)?\s*(?:am|pm)?)?\s+(?:is|'s)\s+(?:now\s+|a\s+bit\s+)?"
-    r"(?:bad|tricky|difficult|impossible|out)\b",
+    r"(?:bad|tricky|difficult|impossible|out|tough|tight|hard|rough|packed|no\s+good)\b(?!\s+(?:but|though)\b)",
     r"afraid\s+not\b",
     r"(?<!n't\s)(?<!not\s)(?<!never\s)sit\s+this\s+one\s+out\b",
     # "I'll have to sit out Thursday's circle" (not "sit out in the sun")
@@ -927,6 +958,8 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
         and not _COUNTERED.search(text)
     ):
         reading = _as_they_wrote_them(_at_the_hour_offered(reading, situation), situation)
+    if situation.asked == "confirm" and len(situation.offered) == 1:
+        reading = _a_week_after_the_offered(reading, situation)
     # "Could we wrap up by 3:30?" of a 3pm meeting: its end, not its start (a length).
     ended = _ended_by(text, reading, situation)
     if ended is not None:
@@ -1600,18 +1633,29 @@ _ASKS_FOR_IT = re.compile(r"\?|\b(?:instead|let'?s|can\s+we|could\s+we|shall\s+w
 
 
 def _either_of(reading: Reading, situation: Situation) -> list[int]:
-    """The options "either works" leaves to choose from: those not refused by their place, of
+    """The options "either works" leaves to choose from: those not refused by their place or day, of
     them those whose day the reply names, and of those the ones said to be better ("Wednesday
     or Thursday both work, Thursday slightly better")."""
     low = reading.text.lower()
-    days = [option.astimezone(situation.zone).weekday() for option in situation.offered]
+    local = [option.astimezone(situation.zone) for option in situation.offered]
+    days = [option.weekday() for option in local]
     refused = {_position(m.group(1), len(days)) - 1 for m in _NOT_THE_ORDINAL.finditer(low)}
+    # (and by its day: "Not Tuesday. Either of the other two is fine.")
+    refused_days = {
+        day
+        for clause in reading.clauses
+        if _declines(clause.low) or _NOT_THE_DAY.search(clause.low)
+        for day in clause.days
+    }
+    refused |= {i for i, option in enumerate(local) if option.date() in refused_days}
     left = [i for i in range(len(days)) if i not in refused] or list(range(len(days)))
     named = [i for i in left if _DAY_NAMED[days[i]].search(low)]
     better = [i for i in named if _DAY_SAID_BETTER[days[i]].search(low)]
     return better or named or left
 
 
+#: A day refused by name ("Not Tuesday. Either of the other two is fine.").
+_NOT_THE_DAY = re.compile(rf"\bnot\s+(?:on\s+)?{WEEKDAY_WORD}")
 #: An option refused by its place ("Not the first - but either of the other two is ok"; "last" is
 #: the last).
 _NOT_THE_ORDINAL = re.compile(rf"\bnot\s+(?:the\s+)?({ORDINAL_WORDS}|last)\b")
@@ -2159,7 +2203,8 @@ _REFUSED_BEFORE = re.compile(
 )
 _REFUSED_AFTER = re.compile(
     r"^(?:'s|\s+is)\s+(?:(?:a\s+bit|way|a\s+little|rather|quite|slightly)\s+(?:too\s+)?|too\s+)"
-    r"(?:late|early|soon)\b(?!\s+enough)|^(?:'s|\s+is)\s+(?:no\s+good|out|bad|tricky|tough|a\s+no)\b|"
+    r"(?:late|early|soon)\b(?!\s+enough)|^(?:'s|\s+is)\s+(?:(?:a\s+bit|a\s+little|too|very|really|pretty)\s+)?"
+    r"(?:no\s+good|out|bad|tricky|tough|tight|hard|rough|packed|a\s+no)\b|"
     # "the first one is taken", "Tuesday's gone" (not "Tuesday is booked!", which may be the booking)
     r"^\s*(?:one|option|slot|time|choice)?\s*(?:'s|is|has\s+been)\s+(?:now\s+)?(?:taken|gone|full|already\s+"
     r"(?:booked|taken|gone|full))\b|"

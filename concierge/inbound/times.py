@@ -1938,6 +1938,17 @@ def _clock_range(match: re.Match[str]) -> str:
     return f"{match.group(1)}:{match.group(2)}-{match.group(3)}:{match.group(4)}"
 
 
+#: Mornings said to suit the sender best ("Early mornings are best for me", "I'm a morning person").
+_MORNINGS_PREFERRED = re.compile(
+    r"\b(?:early\s+)?mornings?\s+(?:are|is|work|suit|would\s+be)s?\s+(?:\w+\s+)?(?:best|better|good|great|ideal|"
+    r"easiest|easier|preferred)\b|\bprefer\s+(?:\w+\s+)?mornings?\b|\bmorning\s+person\b|\bearly\s+bird\b"
+)
+#: An hour of 5-7 offered without am or pm ("say 7:30", "at 6").
+_EARLY_BARE_HOUR = re.compile(
+    r"\b((?:at|say|around|about|maybe|like)\s+|@\s*)([5-7](?::[0-5]\d)?)\b"
+    r"(?!\s*(?:[ap]\.?m\b|[ap]\b|[:.]\d|h\b|hours?\b|hrs?\b|minutes?\b|mins?\b|o'?\s*clock|-|to\s+\d|people|days?\b|weeks?\b))",
+    _I,
+)
 #: A day, its part and an hour without am or pm: "Friday morning 9:30", "tomorrow afternoon, at 3".
 _PART_OF_DAY_THEN_HOUR = re.compile(
     rf"\b(?P<day>{WEEKDAY_NAME}|today|tomorrow)\s+(?P<part>morning|afternoon|evening|night)\s*,?\s*"
@@ -2088,6 +2099,17 @@ _DIGIT_REWRITES: tuple[_Rewrite, ...] = (
         ),
         r"\1-",
     ),
+    # "Dec 10, 10-10:30am": a range whose start is an hour alone, its end with minutes, written out
+    # ("10:00-10:30am"; after a date the library read "10-10" as a day and the end as the start).
+    (
+        "-",
+        re.compile(
+            r"(?<!jan\s)(?<!feb\s)(?<!mar\s)(?<!apr\s)(?<!may\s)(?<!jun\s)(?<!jul\s)(?<!aug\s)(?<!sep\s)(?<!oct\s)"
+            r"(?<!nov\s)(?<!dec\s)(?<![\d:/.-])\b(1[0-2]|0?[1-9])\s*-\s*(?=(?:1[0-2]|0?[1-9]):[0-5]\d\s*[ap]m\b)",
+            _I,
+        ),
+        r"\1:00-",
+    ),
     # "3pm - 4pm", "10:00 - 10:45" → "3pm-4pm": a range written with spaces, not two clauses (not
     # "Option 1 - 10am Tuesday").
     (
@@ -2168,6 +2190,9 @@ _DIGIT_REWRITES: tuple[_Rewrite, ...] = (
     ("past", re.compile(r"\bhalf\s+past\s+(\d{1,2})\b", _I), r"\1:30"),
     ("past", re.compile(r"\bquarter\s+past\s+(\d{1,2})\b", _I), r"\1:15"),
     ("quarter", re.compile(r"\bquarter\s+to\s+(\d{1,2})\b", _I), _quarter_to),
+    # "Early mornings are best for me, say 7:30 on Wednesday?": a bare 5-7 is the morning's where the
+    # sender says they prefer mornings (the afternoon's otherwise).
+    (_MORNINGS_PREFERRED, _EARLY_BARE_HOUR, r"\1\2am"),
     # "Friday morning 9:30", "Thursday evening at 7": the part of the day is the hour's am or pm,
     # which the library would give the day alone (6:00) and the hour bare, to share the pm of
     # a time after it ("Friday morning 9:30 or Monday 2pm" is no Monday at 9:30 PM).
