@@ -318,7 +318,14 @@ _CANCEL_ALL = re.compile(
     r"(?:series|recurring|repeating|regular)|the\s+(?:whole|entire)\s+series|every\s+(?:future\s+)?(?:meeting|session)|"
     r"recurring\s+(?:meeting|session|call)s?|(?:the\s+)?rest\s+of\s+(?:the|our)\s+(?:series|meetings|sessions)|"
     r"(?:the|our)\s+remaining\s+(?:(?:circle|group|mentoring)\s+)?(?:meetings|sessions|calls|ones)|"
-    rf"all\s+(?:of\s+)?(?:the|our)\s+remaining\s+{WEEKDAY_WORD}\s+(?:meetings|sessions|calls))\b",
+    rf"all\s+(?:of\s+)?(?:the|our)\s+remaining\s+{WEEKDAY_WORD}\s+(?:meetings|sessions|calls)|"
+    # the same in other languages ("cancela todas las sesiones", "alle Termine absagen"), not those
+    # of one week or day ("todas las reuniones de esta semana, incluida la nuestra")
+    r"(?:tod[ao]s\s+(?:l[ao]s\s+|[ao]s\s+)?(?:sesiones|sess[õo]es|reuniones|reuni[õo]es|encuentros|encontros)|"
+    r"toutes\s+(?:les\s+|nos\s+)?(?:s[ée]ances|r[ée]unions|sessions)|tous\s+(?:les\s+|nos\s+)?rendez-vous|"
+    r"alle\s+(?:unsere\s+|weiteren\s+)?(?:termine|sitzungen|treffen|sessies|afspraken|gesprekken)|"
+    r"tutt[ei]\s+(?:le\s+|i\s+)?(?:sessioni|riunioni|incontri))\b"
+    r"(?![^.!?]*\b(?:semana|woche|semaine|settimana|week|hoy|heute|aujourd'hui|oggi|vandaag)\b))\b",
 )
 #: One meeting called off, the others kept ("cancel just tomorrow's", "this week only", "not the
 #: whole series", "the rest of the series is fine", "keep the rest").
@@ -539,7 +546,7 @@ _NOT_OUR_MOVE = re.compile(
     r"(?:office|city|team|role|job|house|flat|apartment|country|department|company|position|area|campus)\b|"
     r"\bmoving\s+(?:house|cities|countries|offices|teams|jobs|abroad|overseas)\b|"
     # "I'm moving to Denver in January", "my team is moving to a new office": not the meeting
-    r"\b(?:i'?m|i\s+am|we'?re|we\s+are|is|are)\s+moving\s+to\s+(?!\d|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b|"
+    r"\b(?:i'?m|i\s+am|we'?re|we\s+are|is|are|(?:i|we)(?:'ll|\s+will)\s+be)\s+moving\s+to\s+(?!\d|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b|"
     r"(?:tomorrow|today|tonight|next|later|earlier|the\s+(?:\d|next|following))\b)\w+|"
     # Thanks for a move already made ("Works for me, thanks for moving it").
     r"\bthank(?:s|\s+you)\s+(?:\w+\s+){0,2}for\s+(?:moving|rescheduling|changing|shifting|pushing|re-?arranging)\b|"
@@ -1058,6 +1065,7 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
                 for clause in reading.clauses
             )
             or _taken_by_something_else(reading, situation, options, text)
+            or _asked_in_its_place(reading, situation, text)
         )
     )
     if moved_from is not None and (moved_from["instead"] or moved_from["swapped"]) and not reading.options:
@@ -1616,7 +1624,7 @@ def _asked_about(situation: Situation) -> datetime | None:
 #: The sender late for the meeting ("running 10 minutes late", "I'll be a bit late", "running
 #: behind", "start without me"; not "so late replying", "up late").
 _LATE = re.compile(
-    r"\b(?:(?:i'?m|i\s+am|i'?ll\s+be|i\s+will\s+be|running)\s+(?:\w+\s+){0,3}late\b"
+    r"\b(?:(?:i'?m|i\s+am|i'?ll\s+be|i\s+will\s+be|running)\s+(?:\w+\s+){0,5}late\b"
     r"(?!\s+(?:replying|reply|responding|getting|in\s+replying|night|up)\b)|"
     r"running\s+(?:a\s+(?:bit|little)\s+)?behind\b|start\s+(?:without|w/o)\s+me\b)"
 )
@@ -1687,20 +1695,26 @@ def _on_the_day(situation: Situation) -> bool:
 
 
 def _arriving_at(reading: Reading, situation: Situation) -> bool:
-    """On the meeting's day, every time the reply offers is within the hour after it starts, said
-    as when the sender gets there ("Be there around 3:10."; "can we start at 3:15 instead?" and
-    "let's do 4pm instead" move it)."""
+    """Beside lateness said, every time the reply offers is within the hour after the meeting
+    starts, said as when the sender gets there ("Be there around 3:10.") or loosely ("I'm going to
+    be a bit late, maybe 3:20."), not asked for ("can we start at 3:15 instead?" and "let's do 4pm
+    instead" move it)."""
     start = situation.meeting
     return (
         start is not None
-        and _on_the_day(situation)
         and all(timedelta(0) < o.start - start <= timedelta(hours=1) for o in reading.options)
         and all(
-            _ARRIVES.search(clause.low) and not _ASKS_FOR_IT.search(clause.low)
+            (_ARRIVES.search(clause.low) or _LOOSELY.search(clause.low))
+            and not _ASKS_FOR_IT.search(clause.low)
             for clause in reading.clauses
             if clause.times
         )
     )
+
+
+#: A time said loosely ("maybe 3:20", "around 3:15", "3:10ish"): normalized, "maybe" before a time
+#: reads "perhaps".
+_LOOSELY = re.compile(r"\b(?:perhaps|maybe|probably|around|about|more\s+like)\b|\dish\b|\d\s+ish\b")
 
 
 def _arrival(clause: Clause, situation: Situation, late: bool) -> bool:
@@ -1825,6 +1839,33 @@ def _taken_by_something_else(
     ) and not ANOTHER_MEETING.search(text.lower())
 
 
+#: The meeting after the one booked ("Thursday at 3pm for the next one?").
+_THE_NEXT_ONE = re.compile(
+    r"\b(?:next|following)\s+(?:one|meeting|session|call|chat|catch-?up)\b|\bafter\s+that\b"
+)
+
+
+def _asked_in_its_place(reading: Reading, situation: Situation, text: str) -> bool:
+    """Of a meeting still ahead, another time asked for as a question ("I have a conflict now -
+    could we do 10am on Thursday?", "Oh no, Thursday is the first night of Hanukkah. Could we do
+    Monday the 14th at 3?"), with nothing said to keep the meeting ("Thursday is fine. Could we
+    …?") and no other meeting asked for ("could we also add Friday?"): people answering a
+    meeting's invite with another time mean it instead, not beside it."""
+    meeting = situation.meeting
+    low = text.lower()
+    if meeting is None or meeting <= situation.now:
+        return False
+    if ANOTHER_MEETING.search(low) or _THE_NEXT_ONE.search(low):
+        return False
+    asked = any("?" in c.text and any(not same_moment(t, meeting) for t in c.times) for c in reading.clauses)
+    kept = any(
+        (_STILL_ON.search(c.low) or _FINE.search(c.low) or _says_yes(c)) and not _NO_LONGER.search(c.low)
+        for c in reading.clauses
+        if not c.times
+    )
+    return asked and not kept
+
+
 #: An hour as a clock says it ("11am", "3 pm", "14:30").
 _CLOCK_HOUR = re.compile(r"\b(\d{1,2})(?::\d\d)?\s*(?:am|pm)\b|\b(\d{1,2}):\d\d\b")
 
@@ -1836,10 +1877,20 @@ def _another_hour_named(clause: Clause, meeting: datetime) -> bool:
     return bool(hours) and meeting.hour % 12 not in hours
 
 
+#: Another tool or place asked for, not another time ("Can we switch Thursday's session to a phone
+#: call?", "move it to Zoom instead of in person"): passed on.
+_TO_ANOTHER_TOOL = re.compile(
+    r"\b(?:switch|mov|chang|shift)\w*\s+(?:[\w']+\s+){0,3}(?:to|over\s+to)\s+(?:a\s+)?(?:phone(?:\s+call)?|call|"
+    r"zoom|teams|google\s+meet|meet|webex|skype|video(?:\s+call)?|in[\s-]person|audio(?:\s+only)?)\b(?![^.?!]*\d)"
+)
+
+
 def _moves(reading: Reading, used: set[int], moved_from: re.Match[str] | None) -> bool:
     moved = False
     for index, clause in enumerate(reading.clauses):
         said_here = moved_from is not None and clause.start <= moved_from.start() < clause.end
+        if _TO_ANOTHER_TOOL.search(clause.low):
+            continue
         if said_here or (_RESCHEDULE.search(clause.low) and not _NOT_OUR_MOVE.search(clause.low)):
             used.add(index)
             moved = True

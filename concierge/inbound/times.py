@@ -405,7 +405,7 @@ _REFUSED = re.compile(r"\b(?:not|never|cannot)\b|n't\b")
 
 #: The sender having to leave the meeting ("hard stop", "I need to leave", "got to hop off").
 LEAVING = (
-    r"(?:hard\s+stop|(?:(?:need|have|got)\s+to|must)\s+"
+    r"(?:hard\s+stop|(?:(?:need|have|got)\s+to|must|gotta)\s+"
     r"(?:(?:drop|hop|jump|duck|head)\s+(?:off|out)|leave|go))"
 )
 #: Words beside an offset that are not about the meeting's time: being late to it ("I'll join 10
@@ -500,7 +500,7 @@ _ENGAGEMENTS = (
     r"stand-?up|town\s*hall|review|demo|class|training|workshop)s?\b"
 )
 _BUSY = re.compile(
-    r"(?=['abcdfhimnortw])\b(?:(?:i'?m|i\s+am|i'?ll\s+be|i\s+will\s+be|we'?re|we\s+are)\s+(?:\w+\s+)?"
+    r"(?=['abcdefhimnortw])\b(?:(?:i'?m|i\s+am|i'?ll\s+be|i\s+will\s+be|we'?re|we\s+are)\s+(?:\w+\s+)?"
     r"(?:busy|booked|out|away|travell?ing|flying|unavailable|not\s+(?:free|available|around|in)|"
     r"in\s+(?:a\s+)?meetings?|at\s+(?:(?:a|the)\s+\w+|uni|university|school|college|work|class)\b|"
     r"on\s+(?:leave|holiday|vacation|a\s+flight|call))|"
@@ -529,6 +529,13 @@ _BUSY = re.compile(
     r"(?<!after\s)(?<!outside\s)(?<!outside\sof\s)(?:office|opening|business|working)\s+hours|train\b|bus\b|flight\b(?<!before\sflight)(?<!after\sflight)"
     r"(?<!before\smy\sflight)(?<!after\smy\sflight)(?<!before\sthe\sflight)(?<!after\sthe\sflight)|"
     r"(?:will|'ll)\s+(?:join|be\s+there|arrive|dial\s+in)\s+(?:at|by|around)|"
+    # the sender's own start ("I start on January 4 at 9am", "I'm starting my new job Monday";
+    # "Começo …", "Empiezo …", "Ich fange … an"), not one offered ("I can start at 9")
+    r"(?<!can\s)(?<!could\s)(?<!would\s)(?<!should\s)(?<!shall\s)(?<!may\s)(?<!if\s)"
+    r"i\s+(?:start|begin)\s+(?:(?:my|the|a)\s+(?:[\w'-]+\s+){0,2})?(?:on|at|this|next|tomorrow|in|the|"
+    r"(?:mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*|\d)|"
+    r"(?:i'?m|i\s+am|we'?re|we\s+are)\s+starting\s+(?:my|our|the|a)\s+|"
+    r"come[çc]o\b|empiezo\b|ich\s+fange\b|"
     # an event's own times: "doors open at 7", "tickets are $45"
     r"doors\s+(?:open|close)\b|tickets?\s+(?:are|is|costs?)\b|"
     r"(?:running|be|i'?m|am)\s+(?:\w+\s+){0,3}late\b|running\s+(?:a\s+(?:bit|little)\s+)?behind\b|"
@@ -2152,9 +2159,9 @@ _DIGIT_REWRITES: tuple[_Rewrite, ...] = (
     # when the sender must leave the meeting, which is no time offered: "hard stop at 3:45", "need to
     # hop off at 2:45" (the words stay, for the other side to be told: `intents._MESSAGE`; the time goes)
     (
-        re.compile(r"hard\s+stop|(?:need|have|got)\s+to\s|must\s"),
+        re.compile(r"hard\s+stop|(?:need|have|got)\s+to\s|must\s|gotta\s"),
         re.compile(
-            rf"\b({LEAVING})\s+(?:at|by|around|@)?\s*(?:\d{{3,4}}|\d{{1,2}}(?:[:.]\d\d)?)(?!\d)(?:\s*[ap]m\b)?"
+            rf"\b({LEAVING})\s+(?:(?:right|exactly|promptly|no\s+later\s+than)\s+)?(?:at|by|around|@)?\s*(?:\d{{3,4}}|\d{{1,2}}(?:[:.]\d\d)?)(?!\d)(?:\s*[ap]m\b)?"
             r"(?:\s+sharp\b)?",
             _I,
         ),
