@@ -463,6 +463,8 @@ _NEW_TIMES = (
 #: ("I'll send over a few new times", "Can I get back to you with a new time?").
 _ANOTHER_TIME = re.compile(
     r"\b(?:suggest|find|pick|propose|choose)\s+(?:another|a\s+new|a\s+different|other)\s+(?:time|day|slot|date)s?\b|"
+    # "Can we make other day?", "can we do it another day?"
+    r"\b(?:can|could|shall)\s+we\s+(?:make|do|have|meet)\s+(?:it\s+)?(?:on\s+)?(?:another|an\s+other|other|a\s+different)\s+(?:time|day|date)\b|"
     rf"\b(?:send(?:\s+over|\s+you)?|get\s+back\s+to\s+you\s+with|come\s+back\s+(?:to\s+you\s+)?with)\s+{_NEW_TIMES}",
     re.IGNORECASE,
 )
@@ -581,7 +583,7 @@ _CONFIRM = re.compile(
     # the clause's end
     r"^\W*(?:thanks|thank\s+you|many\s+thanks|cheers|no\s+(?:worries|problem|prob)|np)\W+(?:yes|yep|yeah|that\s+works|works\s+for\s+me|confirmed|"
     r"sounds\s+good|perfect|great|fine|ok(?:ay)?)\W*$|"
-    r"^\W*(?:yes+|yep|yeah|yup|ya|y(?=\W*$)|sure|ok|okay|k|absolutely|definitely|of\s+course|confirm(?:ed)?|"
+    r"^\W*(?:yes+|yep|yeah|yup|ya|y(?=\W*$)|sure|ok|okay|kk|k|absolutely|definitely|of\s+course|confirm(?:ed)?|"
     # in the languages most often mixed into English ("Va bene, confermo", "Confirmo, nos vemos")
     r"va\s+bene|confermo|confirmo|confirmado|je\s+confirme|c'?est\s+confirm[ée]|ich\s+best[äa]tige|best[äa]tigt|"
     r"perfect|great|excellent|brilliant|wonderful|sounds\s+(?:good|gud|great|perfect|fine)|(?:def|defo|deffo)(?=\W*$|\W+(?:see|c)\s)|"
@@ -632,6 +634,10 @@ _DECLINE = at_word_start(
     r"(?!\s+to\b)",  # (not "too early for me to say")
     r"(?:can'?t|cannot|can\s+not|won'?t\s+be\s+able\s+to|unable\s+to)\s+"
     r"(?:make\s+(?:it|that|this)|do\s+(?:it|that|this|then)|attend|join|come|"
+    # "I can't go to the meeting on Thursday"
+    rf"go\s+to\s+(?:the|our|this|tomorrow'?s|today'?s|\w+day'?s)\s+(?:{MEETING_NOUNS}|circle)\b|"
+    # "I won't be able to meet this week" (not "can't meet before 5", a limit said)
+    r"meet(?=\s+(?:(?:up\s+)?(?:this|that|next)\s+week|then|that\s+day|on\s+\w+day|tomorrow|today)\b|\W*$)|"
     r"keep\s+(?:it|that|this|our|the|\w+day)\b(?!\s+up\b))",
     r"(?:doesn'?t|does\s+not|won'?t|will\s+not|don'?t|do\s+not)\s+(?:really\s+)?(?:work|suit|fit)",
     r"not\s+(?:be\s+)?(?:possible|available|free)\b",
@@ -668,6 +674,8 @@ _DECLINE = at_word_start(
     r"(?:can'?t|cannot|can\s+not|couldn'?t)\s+(?:do|make)\s+any\s+of\s+(?:these|those|them|the\s+(?:times|options|slots))\b",
     r"neither\b",
     r"won'?t\s+(?:be\s+able\s+to\s+)?make\b",
+    # as a learner of English may put it ("I will not can go to the meeting")
+    r"(?:will\s+not|won'?t)\s+can\s+(?:go|come|attend|join|make)\b",
     r"can'?t\s+make\b",
     r"(?:i\s+have\s+to|need\s+to|must)\s+decline\b",
     r"(?:have\s+to|need\s+to|must|will|'ll|going\s+to|gonna)\s+skip\s+(?:it|this\s+one|(?:our|the|this|"
@@ -1145,7 +1153,9 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
             intents.append(Intent("vague_time"))
     resized = ended or (None if options or cancels else _resized(text, reading, situation))
     kinds = [i.type for i in intents]
-    if resized is not None and kinds in ([], ["confirm"]):
+    # (A week said with the length is the meeting's: "Can we keep it to 20 min this week?")
+    vague_with_it = kinds == ["vague_time"] and all(length_said(c.text) for c in reading.clauses if c.vague)
+    if resized is not None and (kinds in ([], ["confirm"]) or vague_with_it):
         # "Sounds good. Could we do 30 minutes instead of 45?": the time offered, for that long (a
         # counter-proposal); "Can we make it 30 minutes instead?": the meeting, as long as that.
         intents = [Intent("propose" if situation.asked == "confirm" else "reschedule", (resized,))]
@@ -1260,7 +1270,10 @@ _LENGTH_ASKED = re.compile(
     rf"\binstead\s+of\s+(?:the\s+)?(?:{_A_LENGTH}|\d{{1,3}}),?\s+(?:could|can|shall)\s+we\s+(?:do|have|make\s+it)\s+"
     rf"(?:just\s+|only\s+)?(?P<rather>{_A_LENGTH}|\d{{1,3}})\b|"
     rf"\b(?:could|can|shall)\s+we\s+(?:do|have)\s+(?:it\s+in\s+|just\s+|only\s+)?(?P<do>{_A_LENGTH})"
-    r"(?=\s*(?:$|[?.!,;]|instead\b|rather\b|this\s+time\b))|"
+    r"(?=(?:\s+only)?\s*(?:$|[?.!,;]|instead\b|rather\b|this\s+(?:time|week)\b))|"
+    # "Could we do a shorter session this week, like 20 min?"
+    r"\b(?:a\s+)?shorter\s+(?:session|one|meeting|call|chat)(?:\s+this\s+(?:week|time))?\s*,?\s*"
+    rf"(?:like\s+|say\s+|maybe\s+|perhaps\s+|just\s+|only\s+)?(?P<shorter>{_A_LENGTH})|"
     rf"\bi(?:'ll|\s+will|'ve|\s+have|\s+can)?\s+(?:only|just)\s+(?:have|got|do|be\s+able\s+to\s+do|stay\s+for|"
     rf"can\s+do|can\s+stay\s+for)\s+(?:about\s+|around\s+)?(?P<only>{_A_LENGTH})"
     r"(?=\s*(?:$|[?.!,;]|(?:on|for|so|if|then|that\s+day|though|tho|today|this\s+time|max)\b))|"
@@ -1275,9 +1288,9 @@ _LENGTH_ASKED = re.compile(
     re.IGNORECASE,
 )
 #: The groups of `_LENGTH_ASKED`'s forms, one of which holds the length asked for.
-_LENGTH_GROUPS = ("made", "instead", "rather", "do", "only", "most", "lets", "minutes", "enough")
+_LENGTH_GROUPS = ("made", "instead", "rather", "do", "shorter", "only", "most", "lets", "minutes", "enough")
 #: What every form of `_LENGTH_ASKED` says, looked for first (most replies say none).
-_LENGTH_WORDS = ("min", "hour", "hr", "shorten", "extend", "cut", "trim", "instead")
+_LENGTH_WORDS = ("min", "hour", "hr", "shorten", "extend", "cut", "trim", "instead", "shorter")
 #: A length not asked for: taken back or said not to be needed ("No need to make it an hour", "Let's
 #: not extend it", "Actually never mind, 45 is fine"), or lateness ("give me 10 minutes max").
 _LENGTH_NOT_ASKED = re.compile(
@@ -2090,6 +2103,10 @@ def _answer(reading: Reading, situation: Situation, options: list[Option], used:
             and (clause in yeses or soft_yes)
             and not _declines(clause.low)  # "neither works for me"
             and not (clause.times and not any(_same_as_offered(t, situation) for t in clause.times))
+            # nor "OK for Wednesday?", "D'accord pour mercredi ?" of an offer on Tuesday: another day asked
+            and not (
+                "?" in clause.text and clause.days and asked_day is not None and asked_day not in clause.days
+            )
         ):  # "Thursday 3pm works for me" to an offer of Tuesday is a counter, no yes
             used.add(index)
             return Intent("confirm")
@@ -2192,10 +2209,19 @@ def _picked(reading: Reading, situation: Situation, used: set[int], countered: b
             for position, (at, end) in named
             if not _REFUSED_BEFORE.search(clause.low[:at]) and not _REFUSED_AFTER.match(clause.low[end:])
         ]
+        if len(kept) > 1:
+            # Of several named, the one said to suit in its own phrase ("Thursday works, or
+            # Wednesday as a backup", "Only Thursday works for me, Tuesday and Wednesday I'm at a
+            # workshop"): a preference, the others second best or taken.
+            kept = [(position, phrase) for position, phrase in kept if _SUITS.search(phrase)] or kept
         if len(kept) == 1 and not _declines(kept[0][1]) and not _HOURS_LIMITED.search(clause.low):
             used.add(index)
             return kept[0][0]
     return None
+
+
+#: An option said to suit ("Thursday works", "Wed is best").
+_SUITS = re.compile(r"\b(?:works?|suits?|is\s+(?:best|better|good|great|fine|perfect|ideal)|preferred)\b")
 
 
 #: The options of one day named together ("either of the Friday ones", "both Tuesday slots").
@@ -2323,7 +2349,8 @@ _MESSAGE = at_word_start(
     r"(?:i'?ll|i\s+will|i'?m\s+going\s+to|i\s+am\s+going\s+to)\s+(?:bring|share|read|keep|prepare|finish|"
     r"circulate|forward|draft|write|look|think|print|email|send|set\s+up|catch\s+up\s+on\s+the\s+(?:notes|recording)|"
     r"be\s+(?:dialing|calling|joining)\s+(?:in\s+)?from|dial\s+in\s+from)\b"
-    r"(?!\s+(?:you\s+)?(?:a|an|the)?\s*(?:teams|zoom|meet|calendar|new)?\s*(?:invite|invitation|link|calendar))"
+    r"(?!\s+(?:you\s+)?(?:a|an|the)?\s*(?:teams|zoom|meet|calendar|new)?\s*(?:invite|invitation|"
+    r"link(?!\s+to\s+(?:my|the\s+(?:doc|deck|article|post|portfolio|repo|draft)))|calendar))"
     # (nor times to come: "I'll send over a few new times")
     rf"(?!\s+(?:you\s+|over\s+)?{_NEW_TIMES})",
     r"(?:please|(?:could|can|would)\s+(?:you|someone|anyone|everyone|somebody)(?:\s+else)?)\s+(?:please\s+)?(?:each\s+)?"
@@ -2331,7 +2358,17 @@ _MESSAGE = at_word_start(
     r"should\s+i\s+(?:bring|prepare|read|send)\b",
     r"(?:don'?t|do\s+not)\s+forget\b(?!\s+to\s+(?:send|confirm|accept|book)\b)",
     r"remember\s+to\s+(?:bring|send|share|read|look|prepare)\b",
-    r"(?:btw|by\s+the\s+way|fyi|p\.?s\.?)\b",
+    r"(?:btw|by\s+the\s+way|fyi|p\.?s\.?|heads[\s-]up)\b",
+    # what the sender sends with the reply ("I'm attaching my resume", "attached is my CV")
+    r"(?:i'?m\s+|i\s+am\s+|i'?ve\s+|i\s+have\s+)?attach(?:ing|ed)\s+(?:is\s+|are\s+|my|the|a|an|some|it)\b",
+    # what the other side is asked to bring ("Please come with 2-3 questions")
+    r"(?:please|can\s+you|could\s+you)\s+come\s+(?:with|prepared)\b",
+    # the meeting's tool asked about ("Which platform are we using?")
+    r"(?:which|what)\s+(?:platform|tool|app|link|room|location|address|video\s+tool)\s+(?:are|is|will|should|do)\b",
+    # an invitation of their own ("The webinar is on Dec 10 at 1pm ET if you want to join")
+    r"if\s+you(?:'d|\s+would)?\s+(?:want|like)\s+to\s+(?:join|come|attend|tune\s+in)\b",
+    # how something went ("I had a call with a recruiter, and it went well!")
+    r"(?:it|that|the\s+\w+)\s+went\s+(?:really\s+|very\s+|so\s+)?(?:well|great|fine|brilliantly|badly)\b",
     r"helped\s+me\b",
     r"your\s+(?:advice|tips?|help|feedback|suggestions?|recommendations?|notes|post|talk)\b",
     # "I'd love your take on the offer letter" (not "let me know your thoughts" on the times)

@@ -577,7 +577,9 @@ _OFFER = re.compile(
 )  # fmt: skip
 _NOT_AN_OFFER = re.compile(
     r"\bbefore\s+we\s+meet\b(?=.*\b(?:could|can|would)\s+you\b)|\b(?:do|would)\s+you\s+prefer\b|"
-    r"\bsee\s+(?:you|u|everyone|y'all|all)\b|\bhave\s+a\s+(?:great|good|nice)\b|\blooking\s+forward\b",
+    r"\bsee\s+(?:you|u|everyone|y'all|all)\b|\bhave\s+a\s+(?:great|good|nice)\b|\blooking\s+forward\b|"
+    # a time the sender does not want to offer ("I don't want to propose something at 3am for you")
+    r"\b(?:don'?t|do\s+not|wouldn'?t)\s+want\s+to\s+(?:propose|suggest|pick|book|offer)\b",
 )
 # A time as the edge of a window ("after 3pm", "between 2 and 5", "anytime Wednesday") is not
 # a meeting time: the person is saying when they are free, and is asked for the exact time.
@@ -654,16 +656,19 @@ _ASKED_VERBS = (" work", " suit", " be ", " do")  # what `_BARE_HOUR_ASKED` need
 _COUNTED = (
     r"(?:sessions?|meetings?|calls?|people|times|minutes|mins|hours|days|weeks|months|topics|questions)\b"
 )
-#: An hour asked after "say" or "do": "Let's say 11?", "Could we do 5 instead?", "do 4 then?"
+#: An hour asked after "say", "do" or "maybe": "Let's say 11?", "Could we do 5 instead?", "do 4 then?",
+#: "later today, maybe 4?", "a bit earlier, like 2?"
 #: (not "do 2 sessions", "I can do 2.", "Let's say 10, that's plenty", "do 4 instead of 6").
 _BARE_HOUR_SAID = re.compile(
-    r"\b(?:say|do|how\s+about|what\s+about)\s+(\d{1,2})(?::(\d{2}))?(?=\s*(?:"
+    r"\b(?:say|do|how\s+about|what\s+about|perhaps|maybe|like)\s+(\d{1,2})(?::(\d{2}))?(?=(?:\s*ish\b)?\s*(?:"
     rf"instead\b(?!\s+of\s+\d+\s+{_COUNTED})|then\b|that\s+day\b|tomorrow\b|today\b|"
     r"(?:on\s+|,\s*)?(?:this\s+|next\s+)?(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b|(?:for\s+(?:you|me|us)\s*)?\?))",
     re.IGNORECASE,
 )
 #: What `_BARE_HOUR_SAID` and `_BARE_HOUR_BETTER` need, looked for first.
-_SAID_WORDS = ("say ", "do ", "Say ", "Do ", "about ")
+_SAID_WORDS = (
+    "say ", "do ", "Say ", "Do ", "about ", "perhaps ", "Perhaps ", "maybe ", "Maybe ", "like ", "Like ",
+)  # fmt: skip
 _BETTER_WORDS = ("better", "best", "easier", " work", "suit")
 #: An hour preferred in so many words, opening its phrase: "5 would be better", "…; 4 works
 #: better", "or 10 is easier" (not "2 would be better as the number of sessions": it ends there).
@@ -1225,6 +1230,24 @@ _SECOND = re.compile(r"\bsecond\b")
 #: refusals, being free and a time suiting said in a clause that says no nowhere
 #: (`_said_without_no`). Each rule names the words it needs (`_ForeignRule`), and
 #: tests/inbound/test_foreign_words.py holds an example of each.
+_HOUR_WORDS = {
+    word: hour
+    for hour, words in enumerate(
+        (
+            (), ("eins", "een"), ("zwei", "twee"), ("drei", "drie"), ("vier",), ("fünf", "funf", "vijf"),
+            ("sechs", "zes"), ("sieben", "zeven"), ("acht",), ("neun", "negen"), ("zehn", "tien"), ("elf",),
+            ("zwölf", "zwolf", "twaalf"),
+        )
+    )
+    for word in words
+}  # fmt: skip
+
+
+def _half_hour_of(word: str) -> int:
+    """The hour "halb …" or "half …" names, written as a number or a German or Dutch word."""
+    return int(word) if word.isdigit() else _HOUR_WORDS[word.lower()]
+
+
 _FOREIGN_TIME_WORDS: tuple[_ForeignRule, ...] = (
     # The writer's or the other side's clock, said right after a time ("às 13h no meu horário",
     # "a las 10 tu hora", "um 10 Uhr deiner Zeit", "à 10h votre heure", "om 10 uur jouw tijd"),
@@ -1249,9 +1272,11 @@ _FOREIGN_TIME_WORDS: tuple[_ForeignRule, ...] = (
     _foreign(
         "halb om",
         re.compile(
-            r"\b(?:(?:um\s+)?halb|om\s+half)\s+(\d{1,2})\b", _I
+            r"\b(?:(?:um\s+)?halb|om\s+half)\s+(\d{1,2}|eins|zwei|drei|vier|fünf|funf|sechs|sieben|acht|neun|zehn|elf|"
+            r"zwölf|zwolf|een|twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf)\b",
+            _I,
         ),  # ("um half 4" is English "um, half 4")
-        lambda m: f"at {(int(m.group(1)) - 2) % 12 + 1}:30",
+        lambda m: f"at {(_half_hour_of(m.group(1)) - 2) % 12 + 1}:30",
     ),
     _foreign(
         "mañana manana manhã manha morgen",
@@ -1751,9 +1776,24 @@ _FOREIGN_TIME_WORDS: tuple[_ForeignRule, ...] = (
         lambda m: _said_without_no(m, "works for me"),
     ),
     _foreign(
-        "kann kan posso puedo peux",
-        re.compile(r"\b(?:ich\s+kann|ik\s+kan|kann\s+ich|kan\s+ik|posso|puedo|je\s+peux)\b", _I),
+        "kann kan posso puedo peux könnte konnte kunnen podría podria poderia pourrais potrei",
+        re.compile(
+            r"\b(?:ich\s+kann|ik\s+kan|kann\s+ich|kan\s+ik|posso|puedo|je\s+peux|ich\s+k[öo]nnte|k[öo]nnte\s+ich|"
+            r"ik\s+zou\s+kunnen|podr[íi]a|poderia|je\s+pourrais|potrei)\b",
+            _I,
+        ),
         lambda m: _said_without_no(m, "I can do"),
+    ),
+    # a time proposed in so many words ("Quiero proponer el viernes 11 a las 9:00", "Je propose …")
+    _foreign(
+        "proponer propongo proponho propor propose proposer proporre vorschlagen schlage voorstellen stel",
+        re.compile(
+            r"\b(?:(?:quiero|quisiera|queria|quero|gostaria\s+de|je\s+voudrais|vorrei|ich\s+m[öo]chte|ik\s+wil)\s+"
+            r"(?:proponer|propor|proposer|proporre|vorschlagen|voorstellen)|propongo|proponho|je\s+propose|"
+            r"ich\s+schlage|ik\s+stel)\b",
+            _I,
+        ),
+        "I propose",
     ),
 )
 _FOREIGN_ORDINALS = {
@@ -1818,7 +1858,11 @@ _FOREIGN_YES = re.compile(
     # Poland, Indonesia ("Va, el martes a las 10 entonces", "Fechado!", "Alles klar.").
     r"va|dale|sale|listo|de\s+acuerdo|beleza|fechado|t[áa]\s+bom|[óo]timo|gerne?|alles\s+klar|klar|einverstanden|"
     r"akkoord|entendu|[çc]a\s+marche|c'est\s+bon|tamam|olur|dobrze|pasuje|baik|boleh)"
-    r"(?=\s*[,.!]|\s*$)(?!\W*(?:i|i'm|i'll|my|let|we|thanks)\b)",
+    r"(?=\s*[,.!]|\s*$|"
+    # or for a day ("D'accord pour mardi", "De acuerdo para el martes"; the weekday already in English)
+    r"\s+(?:pour|para|por|für|fur|per|voor|pra)\s+(?:(?:le|el|la|o|a|den|de|il)\s+)?"
+    r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*|tomorrow|today|the\s+\d)\b)"
+    r"(?!\W*(?:i|i'm|i'll|my|let|we|thanks)\b)",
     re.IGNORECASE,
 )
 #: No, a doubt or a condition, in those languages or in English ("Si, I can't make it", "Sí, tengo
@@ -1863,6 +1907,12 @@ _WORD_REWRITES: tuple[_Rewrite, ...] = (
         _foreign_yes,
     ),
     ("new year", _HOLIDAY, _holiday),
+    # "Can we move it to next week? Same day and time": one offset, as "next week, same day and time?"
+    (
+        "same day",
+        re.compile(r"\b((?:next|following)\s+week)\s*[?.!]+\s+(same\s+(?:day\s+(?:and|&)\s+)?time)\b", _I),
+        r"\1, \2",
+    ),
     (frozenset(_NUMBERS), _NUMBER_WORD, _number_word),  # "at two" → "at 2"
     # "Maybe 3:30?" is no date in May (the library reads "May 3"); "perhaps" says the same.
     ("maybe", re.compile(r"\bmay\s*be\b(?=\s+\d)", _I), "perhaps"),
@@ -2028,6 +2078,16 @@ _DIGIT_REWRITES: tuple[_Rewrite, ...] = (
         _spoken_minutes,
     ),
     ("-", re.compile(r"\b(20\d\d)-(\d{2})-(\d{2})\b"), _iso_date),
+    # "Dec. 21", "Jan. 5th", "Sept 3rd": a month abbreviated with its dot, or as "Sept", before its
+    # day (the dot had ended the sentence, and "Sept" is no month to the library).
+    (
+        re.compile(r"[a-z]\.\s*\d|sept"),
+        re.compile(
+            r"\b(?:(jan|feb|mar|apr|jun|jul|aug|sep|oct|nov|dec)\.|(sep)t\.?)\s*(?=\d{1,2}(?:st|nd|rd|th)?\b)",
+            _I,
+        ),
+        lambda m: f"{m.group(1) or m.group(2)} ",
+    ),
     # "the day 10" (Spanish and Portuguese speakers: "el día 10", "o dia 10"): the 10th.
     (
         "the day ",
@@ -3031,8 +3091,10 @@ def read_times(
     for clause in clauses:
         options.extend(t for t in clause.times if not any(same_moment(t, o) for o in options))
     options = options[:MAX_OPTIONS]
-    if not options:
-        options = facts.approximate[:1]
+    if not options and facts.approximate:
+        # The first time said approximately, on each day it was said of ("Tue or Thu, maybe 3ish?").
+        first = facts.approximate[0].timetz()
+        options = [t for t in facts.approximate if t.timetz() == first][:MAX_OPTIONS]
     if not options:  # nothing to book: its length, place and repeat are not looked for
         return Reading(normalized, clauses, [], any(c.vague for c in clauses), facts.shifted)
     repeat = _repeat_of(clauses)

@@ -109,6 +109,8 @@ EXAMPLES = [
     # a Turkish capital İ, which lowers to two characters
     ("İptal etmek istiyorum, yarın saat 3", "cancel istiyorum, tomorrow at 3"),
     ("A la 1 nos vemos", "at 1 nos vemos"),
+    ("Ich könnte Donnerstag um halb fünf", "I can do Thursday at 4:30"),
+    ("Quiero proponer el viernes 11 a las 9:00", "I propose el Friday 11 at 9:00"),
     ("Perşembe toplantısını iptal edelim mi?", "Thursday toplantısını cancel mi?"),
 ]
 
