@@ -26,6 +26,7 @@ from concierge.inbound.times import (
     MEETING_LINK,
     MEETING_NOUNS,
     ORDINAL_WORDS,
+    QUESTION_OPENS,
     SAME_TIME_AS_AN_OPTION,
     WEEKDAY_IN_FULL,
     WEEKDAY_NAME,
@@ -318,14 +319,7 @@ _CANCEL_ALL = re.compile(
     r"(?:series|recurring|repeating|regular)|the\s+(?:whole|entire)\s+series|every\s+(?:future\s+)?(?:meeting|session)|"
     r"recurring\s+(?:meeting|session|call)s?|(?:the\s+)?rest\s+of\s+(?:the|our)\s+(?:series|meetings|sessions)|"
     r"(?:the|our)\s+remaining\s+(?:(?:circle|group|mentoring)\s+)?(?:meetings|sessions|calls|ones)|"
-    rf"all\s+(?:of\s+)?(?:the|our)\s+remaining\s+{WEEKDAY_WORD}\s+(?:meetings|sessions|calls)|"
-    # the same in other languages ("cancela todas las sesiones", "alle Termine absagen"), not those
-    # of one week or day ("todas las reuniones de esta semana, incluida la nuestra")
-    r"(?:tod[ao]s\s+(?:l[ao]s\s+|[ao]s\s+)?(?:sesiones|sess[õo]es|reuniones|reuni[õo]es|encuentros|encontros)|"
-    r"toutes\s+(?:les\s+|nos\s+)?(?:s[ée]ances|r[ée]unions|sessions)|tous\s+(?:les\s+|nos\s+)?rendez-vous|"
-    r"alle\s+(?:unsere\s+|weiteren\s+)?(?:termine|sitzungen|treffen|sessies|afspraken|gesprekken)|"
-    r"tutt[ei]\s+(?:le\s+|i\s+)?(?:sessioni|riunioni|incontri))\b"
-    r"(?![^.!?]*\b(?:semana|woche|semaine|settimana|week|hoy|heute|aujourd'hui|oggi|vandaag)\b))\b",
+    rf"all\s+(?:of\s+)?(?:the|our)\s+remaining\s+{WEEKDAY_WORD}\s+(?:meetings|sessions|calls))\b",
 )
 #: One meeting called off, the others kept ("cancel just tomorrow's", "this week only", "not the
 #: whole series", "the rest of the series is fine", "keep the rest").
@@ -507,33 +501,36 @@ _INSTEAD = re.compile(
 )
 #: The weekday of the one time offered, said of the week after it ("the following Tuesday", "next
 #: Tuesday instead").
-_A_WEEK_ON = re.compile(rf"\b(?P<which>next|following)\s+{WEEKDAY_WORD}\b", re.IGNORECASE)
+_A_WEEK_ON = re.compile(rf"\b(?P<which>next|following)\s+(?P<day>{WEEKDAY_NAME})\b", re.IGNORECASE)
+#: What asks for it in that clause: "instead" for "next"; for "following" also a question or a
+#: preference ("The following Tuesday would be better, same time").
+_INSTEAD_WORD = re.compile(r"\binstead\b")
+_ASKED_OR_PREFERRED = re.compile(r"\?|\b(?:instead|better|rather|prefer\w*)\b")
 
 
 def _a_week_after_the_offered(reading: Reading, situation: Situation) -> Reading:
-    """Of the one time offered on a Tuesday, "Could we do the following Tuesday instead? Same time."
-    and "next Tuesday instead?" ask for the Tuesday after it (read alone, "next Tuesday" said on a
-    Friday is the coming one, the day offered, and would be a yes): its times, on the offered day,
-    a week on. "next" counts only with "instead" and at the very time offered ("next Tuesday at
-    5 instead?" may be the same Tuesday at another hour)."""
-    said = _A_WEEK_ON.search(reading.text)
-    if said is None or not reading.options:
-        return reading
+    """Of one time offered on a Tuesday, "Could we do the following Tuesday instead? Same time." and
+    "next Tuesday instead?" ask for the Tuesday after it, at the times the reply puts on the day
+    offered (read alone, "next Tuesday" said on a Friday is that very day, and a yes)."""
     offered = situation.offered[0]
     day = offered.astimezone(situation.zone).date()
-    if weekday_index(said.group(2)) != day.weekday():
-        return reading
-    following = said["which"].lower() == "following"
-    if not following and not _INSTEAD.search(reading.text.lower()):
-        return reading
-
-    def moved(start: datetime) -> bool:
-        return same_moment(start, offered) or (following and start.astimezone(situation.zone).date() == day)
-
-    if not any(moved(o.start) for o in reading.options):
-        return reading
-    later = [replace(o, start=o.start + timedelta(days=7)) if moved(o.start) else o for o in reading.options]
-    return replace(reading, options=later)
+    for clause in reading.clauses:
+        said = _A_WEEK_ON.search(clause.low)
+        if said is None or weekday_index(said["day"]) != day.weekday() or clause.unavailable:
+            continue
+        following = said["which"] == "following"
+        if not (_ASKED_OR_PREFERRED if following else _INSTEAD_WORD).search(clause.low):
+            continue
+        moved = [
+            same_moment(o.start, offered) or (following and o.start.astimezone(situation.zone).date() == day)
+            for o in reading.options
+        ]
+        if any(moved):
+            week = timedelta(days=7)
+            options = zip(reading.options, moved, strict=True)
+            later = [replace(o, start=o.start + week) if m else o for o, m in options]
+            return replace(reading, options=later)
+    return reading
 
 
 #: Moves that are not about our meeting ("I had to reschedule my dentist appointment") or not
@@ -1073,7 +1070,7 @@ def read_intents(text: str, subject: str, situation: Situation) -> list[Intent]:
                 for clause in reading.clauses
             )
             or _taken_by_something_else(reading, situation, options, text)
-            or _asked_in_its_place(reading, situation, text)
+            or (not any(o.repeat for o in options) and _asked_in_its_place(reading, situation, text))
         )
     )
     if moved_from is not None and (moved_from["instead"] or moved_from["swapped"]) and not reading.options:
@@ -1637,7 +1634,7 @@ def _asked_about(situation: Situation) -> datetime | None:
 #: The sender late for the meeting ("running 10 minutes late", "I'll be a bit late", "running
 #: behind", "start without me"; not "so late replying", "up late").
 _LATE = re.compile(
-    r"\b(?:(?:i'?m|i\s+am|i'?ll\s+be|i\s+will\s+be|running)\s+(?:\w+\s+){0,5}late\b"
+    r"\b(?:(?:i'?m|i\s+am|i'?ll\s+be|i\s+will\s+be|running)\s+(?:going\s+to\s+be\s+)?(?:\w+\s+){0,3}late\b"
     r"(?!\s+(?:replying|reply|responding|getting|in\s+replying|night|up)\b)|"
     r"running\s+(?:a\s+(?:bit|little)\s+)?behind\b|start\s+(?:without|w/o)\s+me\b)"
 )
@@ -1676,7 +1673,7 @@ def _either_of(reading: Reading, situation: Situation) -> list[int]:
 
 
 #: A day refused by name ("Not Tuesday. Either of the other two is fine.").
-_NOT_THE_DAY = re.compile(rf"\bnot\s+(?:on\s+)?{WEEKDAY_WORD}")
+_NOT_THE_DAY = re.compile(rf"\bnot\s+(?:on\s+)?{WEEKDAY_NAME}\b")
 #: An option refused by its place ("Not the first - but either of the other two is ok"; "last" is
 #: the last).
 _NOT_THE_ORDINAL = re.compile(rf"\bnot\s+(?:the\s+)?({ORDINAL_WORDS}|last)\b")
@@ -1702,16 +1699,11 @@ def _meeting_tomorrow(situation: Situation) -> bool:
     )
 
 
-def _on_the_day(situation: Situation) -> bool:
-    """The reply is written on the booked meeting's day (in the sender's zone)."""
-    return _meeting_day(situation) == situation.now.astimezone(situation.zone).date()
-
-
 def _arriving_at(reading: Reading, situation: Situation) -> bool:
-    """Beside lateness said, every time the reply offers is within the hour after the meeting
-    starts, said as when the sender gets there ("Be there around 3:10.") or loosely ("I'm going to
-    be a bit late, maybe 3:20."), not asked for ("can we start at 3:15 instead?" and "let's do 4pm
-    instead" move it)."""
+    """Every time the reply offers (lateness said: the caller asks) is within the hour after the
+    meeting starts, on any day before it, said as when the sender gets there ("Be there around
+    3:10.") or loosely ("I'm going to be a bit late, maybe 3:20."), neither asked for nor preferred
+    ("can we start at 3:15 instead?", "let's do 4pm instead", "3:30 would suit me better" move it)."""
     start = situation.meeting
     return (
         start is not None
@@ -1719,15 +1711,18 @@ def _arriving_at(reading: Reading, situation: Situation) -> bool:
         and all(
             (_ARRIVES.search(clause.low) or _LOOSELY.search(clause.low))
             and not _ASKS_FOR_IT.search(clause.low)
+            and not _PREFERRED.search(clause.low)
             for clause in reading.clauses
             if clause.times
         )
     )
 
 
-#: A time said loosely ("maybe 3:20", "around 3:15", "3:10ish"): normalized, "maybe" before a time
-#: reads "perhaps".
-_LOOSELY = re.compile(r"\b(?:perhaps|maybe|probably|around|about|more\s+like)\b|\dish\b|\d\s+ish\b")
+#: A time said loosely ("maybe 3:20", "around 3:15", "3:10ish"), as the reader has put it ("perhaps
+#: 3:20", "3:10 ish").
+_LOOSELY = re.compile(r"\b(?:perhaps|probably|around|about|more\s+like)\b|\d\s+ish\b")
+#: A time preferred ("3:30 would suit me better"): asked for, not an arrival.
+_PREFERRED = re.compile(r"\b(?:better|prefer\w*|rather|suits?|works?)\b")
 
 
 def _arrival(clause: Clause, situation: Situation, late: bool) -> bool:
@@ -1852,10 +1847,17 @@ def _taken_by_something_else(
     ) and not ANOTHER_MEETING.search(text.lower())
 
 
-#: The meeting after the one booked ("Thursday at 3pm for the next one?").
-_THE_NEXT_ONE = re.compile(
-    r"\b(?:next|following)\s+(?:one|meeting|session|call|chat|catch-?up)\b|\bafter\s+that\b"
+#: Meeting asked for ("could we …", "how about …", "… work for you?"), not something else asked of
+#: the other side by a time ("Could you send me the agenda by Wednesday at 5pm?").
+_MEETING_ASKED = re.compile(
+    rf"\b(?:{QUESTION_OPENS}|should\s+we|instead|let'?s|works?|suits?|possible|ok(?:ay)?)\b|"
+    r"^\W*(?:(?:or|maybe|perhaps)\s+)?(?:on\s+)?(?:\w+day|tomorrow|today|\d)"
 )
+_A_DEADLINE = re.compile(r"\b(?:by|before|until|till)\s+(?:\w+\s+)?(?:at\s+)?(?:\d|noon|eod|end\s+of)")
+#: How far after the meeting another time asked for may be and still be the meeting moved.
+_WITHIN_ITS_WEEK = timedelta(days=7)
+#: The meeting after the one booked ("Thursday at 3pm for the next one?").
+_THE_NEXT_ONE = re.compile(rf"\b(?:next|following)\s+{MEETING_NOUNS}\b|\bafter\s+that\b")
 
 
 def _asked_in_its_place(reading: Reading, situation: Situation, text: str) -> bool:
@@ -1863,14 +1865,27 @@ def _asked_in_its_place(reading: Reading, situation: Situation, text: str) -> bo
     could we do 10am on Thursday?", "Oh no, Thursday is the first night of Hanukkah. Could we do
     Monday the 14th at 3?"), with nothing said to keep the meeting ("Thursday is fine. Could we
     …?") and no other meeting asked for ("could we also add Friday?"): people answering a
-    meeting's invite with another time mean it instead, not beside it."""
+    meeting's invite with another time mean it instead, not beside it. Only a time before the
+    meeting or within the week after it: later, it is the next meeting ("How about the 24th?"
+    of a meeting on the 10th). Not in a circle, whose members each schedule one meeting in turn
+    (SPEC §3.3), nor in answer to a meeting's prompts ("We didn't meet, how about Thursday at
+    3pm?" makes up for the one missed); and a series asked for ("every Thursday at 4pm from now
+    on?") stays a proposal of its own (`read_intents`)."""
     meeting = situation.meeting
     low = text.lower()
     if meeting is None or meeting <= situation.now:
         return False
+    if situation.role == "peer" or situation.thread != MENTORSHIP:
+        return False
     if ANOTHER_MEETING.search(low) or _THE_NEXT_ONE.search(low):
         return False
-    asked = any("?" in c.text and any(not same_moment(t, meeting) for t in c.times) for c in reading.clauses)
+    asked = any(
+        "?" in c.text
+        and _MEETING_ASKED.search(c.low)
+        and not _A_DEADLINE.search(c.low)
+        and any(not same_moment(t, meeting) and t < meeting + _WITHIN_ITS_WEEK for t in c.times)
+        for c in reading.clauses
+    )
     kept = any(
         (_STILL_ON.search(c.low) or _FINE.search(c.low) or _says_yes(c)) and not _NO_LONGER.search(c.low)
         for c in reading.clauses
@@ -1893,8 +1908,7 @@ def _another_hour_named(clause: Clause, meeting: datetime) -> bool:
 #: Another tool or place asked for, not another time ("Can we switch Thursday's session to a phone
 #: call?", "move it to Zoom instead of in person"): passed on.
 _TO_ANOTHER_TOOL = re.compile(
-    r"\b(?:switch|mov|chang|shift)\w*\s+(?:[\w']+\s+){0,3}(?:to|over\s+to)\s+(?:a\s+)?(?:phone(?:\s+call)?|call|"
-    r"zoom|teams|google\s+meet|meet|webex|skype|video(?:\s+call)?|in[\s-]person|audio(?:\s+only)?)\b(?![^.?!]*\d)"
+    rf"\b(?:switch|mov|chang|shift)\w*\s+(?:[\w']+\s+){{0,3}}(?:to|over\s+to)\s+{_WAY}\b"
 )
 
 
@@ -1902,7 +1916,7 @@ def _moves(reading: Reading, used: set[int], moved_from: re.Match[str] | None) -
     moved = False
     for index, clause in enumerate(reading.clauses):
         said_here = moved_from is not None and clause.start <= moved_from.start() < clause.end
-        if _TO_ANOTHER_TOOL.search(clause.low):
+        if _TO_ANOTHER_TOOL.search(clause.low) and not clause.days and not clause.times:
             continue
         if said_here or (_RESCHEDULE.search(clause.low) and not _NOT_OUR_MOVE.search(clause.low)):
             used.add(index)

@@ -531,9 +531,9 @@ _BUSY = re.compile(
     r"(?:will|'ll)\s+(?:join|be\s+there|arrive|dial\s+in)\s+(?:at|by|around)|"
     # the sender's own start ("I start on January 4 at 9am", "I'm starting my new job Monday";
     # "Começo …", "Empiezo …", "Ich fange … an"), not one offered ("I can start at 9")
-    r"(?<!can\s)(?<!could\s)(?<!would\s)(?<!should\s)(?<!shall\s)(?<!may\s)(?<!if\s)"
-    r"i\s+(?:start|begin)\s+(?:(?:my|the|a)\s+(?:[\w'-]+\s+){0,2})?(?:on|at|this|next|tomorrow|in|the|"
-    r"(?:mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*|\d)|"
+    r"(?<!can\s)(?<!could\s)(?<!would\s)(?<!should\s)(?<!shall\s)(?<!may\s)(?<!if\s)(?<!so\s)"
+    r"i\s+(?:start|begin)\s+(?:(?:my|the|a)\s+(?:new\s+)?(?:job|role|position|internship|course|class|program|"
+    r"programme|placement|contract|rotation|residency|degree)|work|school|uni|on\s+(?:the\s+\d|[a-z]+\s+\d))|"
     r"(?:i'?m|i\s+am|we'?re|we\s+are)\s+starting\s+(?:my|our|the|a)\s+|"
     r"come[çc]o\b|empiezo\b|ich\s+fange\b|"
     # an event's own times: "doors open at 7", "tickets are $45"
@@ -656,19 +656,18 @@ _ASKED_VERBS = (" work", " suit", " be ", " do")  # what `_BARE_HOUR_ASKED` need
 _COUNTED = (
     r"(?:sessions?|meetings?|calls?|people|times|minutes|mins|hours|days|weeks|months|topics|questions)\b"
 )
-#: An hour asked after "say", "do" or "maybe": "Let's say 11?", "Could we do 5 instead?", "do 4 then?",
-#: "later today, maybe 4?", "a bit earlier, like 2?"
+#: An hour asked after "say", "do" or "maybe" (read "perhaps" by then): "Let's say 11?", "Could we do 5
+#: instead?", "do 4 then?", "later today, maybe 4?", "a bit earlier, like 2?"
 #: (not "do 2 sessions", "I can do 2.", "Let's say 10, that's plenty", "do 4 instead of 6").
 _BARE_HOUR_SAID = re.compile(
-    r"\b(?:say|do|how\s+about|what\s+about|perhaps|maybe|like)\s+(\d{1,2})(?::(\d{2}))?(?=(?:\s*ish\b)?\s*(?:"
+    r"(?:\b(?:say|do|how\s+about|what\s+about|perhaps)|(?:earlier|later|sooner),?\s+like)\s+(\d{1,2})(?::(\d{2}))?"
+    r"(?=(?:\s*ish\b)?\s*(?:"
     rf"instead\b(?!\s+of\s+\d+\s+{_COUNTED})|then\b|that\s+day\b|tomorrow\b|today\b|"
     r"(?:on\s+|,\s*)?(?:this\s+|next\s+)?(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b|(?:for\s+(?:you|me|us)\s*)?\?))",
     re.IGNORECASE,
 )
 #: What `_BARE_HOUR_SAID` and `_BARE_HOUR_BETTER` need, looked for first.
-_SAID_WORDS = (
-    "say ", "do ", "Say ", "Do ", "about ", "perhaps ", "Perhaps ", "maybe ", "Maybe ", "like ", "Like ",
-)  # fmt: skip
+_SAID_WORDS = ("say ", "do ", "Say ", "Do ", "about ", "perhaps ", "Perhaps ", "like ")
 _BETTER_WORDS = ("better", "best", "easier", " work", "suit")
 #: An hour preferred in so many words, opening its phrase: "5 would be better", "…; 4 works
 #: better", "or 10 is easier" (not "2 would be better as the number of sessions": it ends there).
@@ -1219,17 +1218,14 @@ _NOT_FOR_ME_LOW = re.compile(rf"\b{_NOT_FOR_ME}\b")
 _SECOND = re.compile(r"\bsecond\b")
 
 
-#: Time words of the languages programs run in, put in English before anything reads them, in
-#: this order (each rule relies on those before it): hours moved ("um eine Stunde nach hinten");
-#: "halb 3" and "om half 4" (half past two, three; "half 4" alone is British, 4:30); "por la mañana"
-#: (in the morning, not tomorrow) and "por la tarde"; Indonesian hours with their part of the day;
-#: weekdays that are also words or names, only before an hour; the hour's preposition ("a las 5",
-#: "um 14", "om 10", "alle 18", "às 10h", "o 15:00", "saat 14:00", "jam 7"); "Uhr"/"uur" after it;
-#: the part of the day after it ("5 de la tarde"); "tomorrow", "today", "next week"; "dia 15" (the
-#: 15th); "the same time"; the verbs of calling off and moving a meeting; and, last, after the
-#: refusals, being free and a time suiting said in a clause that says no nowhere
-#: (`_said_without_no`). Each rule names the words it needs (`_ForeignRule`), and
-#: tests/inbound/test_foreign_words.py holds an example of each.
+#: All the meetings, as other languages say it ("todas las sesiones", "alle Termine").
+_ALL_THE_MEETINGS = (
+    r"(?:tod[ao]s\s+(?:l[ao]s\s+|[ao]s\s+)?(?:sesiones|sess[õo]es|reuniones|reuni[õo]es|encuentros|encontros)|"
+    r"toutes\s+(?:les\s+|nos\s+)?(?:s[ée]ances|r[ée]unions|sessions)|tous\s+(?:les\s+|nos\s+)?rendez-vous|"
+    r"alle\s+(?:unsere\s+|onze\s+)?(?:termine|sitzungen|treffen|sessies|afspraken|gesprekken)|"
+    r"tutt[ei]\s+(?:le\s+|i\s+|gli\s+)?(?:sessioni|riunioni|incontri|appuntamenti))\b"
+)
+#: German and Dutch hours in words ("fünf", "vijf"), for "halb fünf" (half past four).
 _HOUR_WORDS = {
     word: hour
     for hour, words in enumerate(
@@ -1244,10 +1240,22 @@ _HOUR_WORDS = {
 
 
 def _half_hour_of(word: str) -> int:
-    """The hour "halb …" or "half …" names, written as a number or a German or Dutch word."""
+    """The number written after "halb" or "half", in digits or a German or Dutch word ("fünf": 5,
+    of "halb fünf", 4:30)."""
     return int(word) if word.isdigit() else _HOUR_WORDS[word.lower()]
 
 
+#: Time words of the languages programs run in, put in English before anything reads them, in
+#: this order (each rule relies on those before it): hours moved ("um eine Stunde nach hinten");
+#: "halb 3" and "om half 4" (half past two, three; "half 4" alone is British, 4:30); "por la mañana"
+#: (in the morning, not tomorrow) and "por la tarde"; Indonesian hours with their part of the day;
+#: weekdays that are also words or names, only before an hour; the hour's preposition ("a las 5",
+#: "um 14", "om 10", "alle 18", "às 10h", "o 15:00", "saat 14:00", "jam 7"); "Uhr"/"uur" after it;
+#: the part of the day after it ("5 de la tarde"); "tomorrow", "today", "next week"; "dia 15" (the
+#: 15th); "the same time"; the verbs of calling off and moving a meeting; and, last, after the
+#: refusals, being free and a time suiting said in a clause that says no nowhere
+#: (`_said_without_no`). Each rule names the words it needs (`_ForeignRule`), and
+#: tests/inbound/test_foreign_words.py holds an example of each.
 _FOREIGN_TIME_WORDS: tuple[_ForeignRule, ...] = (
     # The writer's or the other side's clock, said right after a time ("às 13h no meu horário",
     # "a las 10 tu hora", "um 10 Uhr deiner Zeit", "à 10h votre heure", "om 10 uur jouw tijd"),
@@ -1272,8 +1280,7 @@ _FOREIGN_TIME_WORDS: tuple[_ForeignRule, ...] = (
     _foreign(
         "halb om",
         re.compile(
-            r"\b(?:(?:um\s+)?halb|om\s+half)\s+(\d{1,2}|eins|zwei|drei|vier|fünf|funf|sechs|sieben|acht|neun|zehn|elf|"
-            r"zwölf|zwolf|een|twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf)\b",
+            rf"\b(?:(?:um\s+)?halb|om\s+half)\s+(\d{{1,2}}|{'|'.join(_HOUR_WORDS)})\b",
             _I,
         ),  # ("um half 4" is English "um, half 4")
         lambda m: f"at {(_half_hour_of(m.group(1)) - 2) % 12 + 1}:30",
@@ -1530,7 +1537,21 @@ _FOREIGN_TIME_WORDS: tuple[_ForeignRule, ...] = (
         ),
         lambda m: f"starting {_the_day_nth(m)}",
     ),
-    # all the meetings to come ("alle weiteren Termine absagen", "todas las sesiones")
+    # all the meetings, called off in the same sentence ("cancela todas las sesiones", "bitte alle
+    # Termine absagen"), not those of one day or week ("todas las reuniones de esta semana", "alle
+    # Termine am Donnerstag") nor all of them praised ("Todas las sesiones han sido muy útiles")
+    _foreign(
+        "alle todos todas toutes tutti tutte",
+        re.compile(
+            rf"\b(?P<verb>(?:cancel|absag|annul|afzeg|disdi|annull)\w*\s+(?:\w+\s+){{0,3}})?{_ALL_THE_MEETINGS}"
+            rf"(?(verb)|(?=[^.!?]*\b(?:cancel|absag|annul|afzeg|disdi|annull)))"
+            rf"(?![^.!?]*\b(?:semana|woche|semaine|settimana|week|hoy|heute|aujourd'hui|oggi|vandaag|{WEEKDAY_NAME}|"
+            r"tomorrow|today|morgen|ma[nñ]ana|demain|domani)\b)",
+            _I,
+        ),
+        lambda m: f"{m['verb'] or ''}all future meetings",
+    ),
+    # all the meetings to come ("alle weiteren Termine absagen", "todas las sesiones futuras")
     _foreign(
         "alle todos todas toutes tutti",
         re.compile(
@@ -1861,7 +1882,7 @@ _FOREIGN_YES = re.compile(
     r"(?=\s*[,.!]|\s*$|"
     # or for a day ("D'accord pour mardi", "De acuerdo para el martes"; the weekday already in English)
     r"\s+(?:pour|para|por|für|fur|per|voor|pra)\s+(?:(?:le|el|la|o|a|den|de|il)\s+)?"
-    r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*|tomorrow|today|the\s+\d)\b)"
+    rf"(?:{WEEKDAY_NAME}|tomorrow|today|the\s+\d)\b)"
     r"(?!\W*(?:i|i'm|i'll|my|let|we|thanks)\b)",
     re.IGNORECASE,
 )
@@ -2002,7 +2023,7 @@ _MORNINGS_PREFERRED = re.compile(
 )
 #: An hour of 5-7 offered without am or pm ("say 7:30", "at 6").
 _EARLY_BARE_HOUR = re.compile(
-    r"\b((?:at|say|around|about|maybe|like)\s+|@\s*)([5-7](?::[0-5]\d)?)\b"
+    r"\b((?:at|say|around|about|perhaps|like)\s+|@\s*)([5-7](?::[0-5]\d)?)\b"
     r"(?!\s*(?:[ap]\.?m\b|[ap]\b|[:.]\d|h\b|hours?\b|hrs?\b|minutes?\b|mins?\b|o'?\s*clock|-|to\s+\d|people|days?\b|weeks?\b))",
     _I,
 )
@@ -2166,17 +2187,10 @@ _DIGIT_REWRITES: tuple[_Rewrite, ...] = (
         ),
         r"\1-",
     ),
-    # "Dec 10, 10-10:30am": a range whose start is an hour alone, its end with minutes, written out
-    # ("10:00-10:30am"; after a date the library read "10-10" as a day and the end as the start).
-    (
-        "-",
-        re.compile(
-            r"(?<!jan\s)(?<!feb\s)(?<!mar\s)(?<!apr\s)(?<!may\s)(?<!jun\s)(?<!jul\s)(?<!aug\s)(?<!sep\s)(?<!oct\s)"
-            r"(?<!nov\s)(?<!dec\s)(?<![\d:/.-])\b(1[0-2]|0?[1-9])\s*-\s*(?=(?:1[0-2]|0?[1-9]):[0-5]\d\s*[ap]m\b)",
-            _I,
-        ),
-        r"\1:00-",
-    ),
+    # "Dec 10, 10-10:30am": a range whose start is an hour alone, its end with minutes, after the
+    # date and its comma, written out ("10:00-10:30am"; the library read "10-10" as a day and the
+    # end as the start). Not "Option 1 - 10:30am", "December 11 - 11:30am".
+    ("-", re.compile(r"(?<=, )(1[0-2]|0?[1-9])-(?=(?:1[0-2]|0?[1-9]):[0-5]\d\s*[ap]m\b)", _I), r"\1:00-"),
     # "3pm - 4pm", "10:00 - 10:45" → "3pm-4pm": a range written with spaces, not two clauses (not
     # "Option 1 - 10am Tuesday").
     (
@@ -2373,14 +2387,14 @@ _SENTENCE_END = re.compile(
 #: After a space, the words that break are looked for only before one of their first letters.
 #: What opens a question that asks for a time ("how about …", "could we …").
 #: (And as other languages open it, where the reader leaves their words: "pode ser …?", "podemos …?")
-_QUESTION_OPENS = (
+QUESTION_OPENS = (
     r"(?:how\s+about|what\s+about|(?:can|could|would|shall)\s+(?:we|you|i)|(?:can|could|would)\s+it\s+be|"
     r"pode\s+ser|puede\s+ser|podr[ií]a\s+ser|podemos|podr[ií]amos|poderia|k[öo]nnen\s+wir|k[öo]nnten\s+wir|"
     r"kunnen\s+we|zullen\s+we|pourrait-on|peut-on|on\s+peut|potremmo|possiamo)"
 )
 _CLAUSE_BREAK = re.compile(
     r"(?=[\s;,])(?:;\s*|,\s*(?:but\s+|(?=(?:i|i'm|i\s+am|i'll|i've|we|we're|it's|that's|this\s+is|my|as|since|"
-    rf"because|so|sorry|thanks|thank|{_QUESTION_OPENS}|maybe|is\s+(?:it\s+)?possible|"
+    rf"because|so|sorry|thanks|thank|{QUESTION_OPENS}|maybe|is\s+(?:it\s+)?possible|"
     r"(?:and\s+)?(?:yes|yeah)|"
     r"perhaps|(?:please\s+)?cancel\s+(?:that|it|this|the|our))\b|"
     # another day asked for ("Tuesday doesn't work for me, another day this week?"; not "another
@@ -2666,6 +2680,7 @@ def _each_its_own_day(written: str) -> bool:
     )
 
 
+#: The hours written in a phrase ("10" of "Friday at 10", "2" of "2:30").
 _HOURS_WRITTEN = re.compile(r"(?<![\d:])(\d{1,2})(?=:\d\d|(?!\d))")
 
 
@@ -2948,6 +2963,10 @@ def _resolve_several(written: str, library_day: date, today: date) -> date | Non
     )
 
 
+#: A number asked for ("how many", "the number of"): what follows is a count.
+_A_COUNT_ASKED = re.compile(r"\bhow\s+(?:many|much|long)\b|\bnumber\s+of\b", re.IGNORECASE)
+
+
 def _bare_hours(masked: str, found: list[_Found]) -> list[_Found]:
     """ "at 3", "make it 4": an hour the library does not read on its own."""
     extra: list[_Found] = []
@@ -2957,6 +2976,8 @@ def _bare_hours(masked: str, found: list[_Found]) -> list[_Found]:
     for match in (*_BARE_HOUR.finditer(masked), *asked, *said, *better):
         if any(f.start <= match.start(1) < f.end for f in found):
             continue
+        if _A_COUNT_ASKED.search(masked, 0, match.start()):
+            continue  # "How many questions should I prepare, maybe 5?": a number, no hour
         hour, minute = int(match.group(1)), int(match.group(2) or 0)
         if not 1 <= hour <= 23 or minute > 59:
             continue
@@ -3233,6 +3254,9 @@ def _read_clause(
 ) -> None:
     """Fill in what one clause offers: exact times, or a vague day or part of the day."""
     found = _found_in(clause.text, local_now, zone, other_zone)
+    if found and previous is not None and _A_COUNT_ASKED.search(previous.low):
+        # "How many questions should I prepare, maybe 5?": a count answered, no hour
+        found = [item for item in found if item.day is not None or _CLOCK.search(item.text)]
     clause.mentions = len(found)
     low = clause.low
     shift = _shift_in(low) if anchor is not None else None

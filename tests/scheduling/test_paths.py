@@ -965,3 +965,33 @@ def test_a_new_length_asked_for_keeps_the_time_and_changes_the_length_once_agree
     work()
     (unchanged,) = sent_since(settings, before)
     assert unchanged.row.to_email == MAYA and "Your meeting stays as it is" in unchanged.text
+
+
+def test_another_time_asked_in_answer_to_the_invite_moves_the_meeting(settings, work):
+    """ "Could we do Monday the 14th at 3?" in answer to the invite, nothing said to keep the
+    meeting: the meeting moves there (it had been booked as a second meeting beside it); with
+    "also" another meeting is asked for, and the first stays."""
+    pair, invites = confirmed(settings, work)
+    (meeting,) = meetings(settings)
+    before = last_outbound_id(settings)
+    moved = reply(
+        settings,
+        invites[ANA].row.id,
+        "Oh no, I just realized Tuesday is the first night of Hanukkah. Could we do Monday the 14th at 3?",
+    )
+    assert [i["type"] for i in moved.intents] == ["reschedule"]
+    work()
+    (after,) = meetings(settings)  # auto_confirm: moved at once, still one meeting
+    assert after.id == meeting.id and after.starts_at.isoformat() == "2026-12-14T20:00:00+00:00"
+    assert all(
+        check_invite(settings, m).uid.value == meeting.uid for m in sent_since(settings, before) if m.calendar
+    )
+    added = reply(
+        settings,
+        invites[ANA].row.id,
+        "Could we also meet Friday the 18th at 3?",
+        now=NOW + timedelta(minutes=5),
+    )
+    assert [i["type"] for i in added.intents] == ["propose"]
+    work()
+    assert len(meetings(settings)) == 2
