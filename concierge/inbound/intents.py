@@ -654,7 +654,7 @@ _DECLINE = at_word_start(
     r"no\s+longer\s+(?:works?|suits?|fits?|possible|good|ok(?:ay)?)\b",
     # "Tuesday 3pm is now bad for me", "Tuesday at 3pm is tricky now": the day or time refused.
     rf"{WEEKDAY_WORD}(?:\s+(?:at\s+)?\d{{1,2}}(?::\d\d)?\s*(?:am|pm)?)?\s+(?:is|'s)\s+(?:now\s+|a\s+bit\s+)?"
-    r"(?:bad|tricky|difficult|impossible|out|tough|tight|hard|rough|packed|no\s+good)\b(?!\s+(?:but|though)\b)",
+    r"(?:bad|tricky|difficult|impossible|out)\b",
     r"afraid\s+not\b",
     r"(?<!n't\s)(?<!not\s)(?<!never\s)sit\s+this\s+one\s+out\b",
     # "I'll have to sit out Thursday's circle" (not "sit out in the sun")
@@ -702,7 +702,9 @@ _EITHER = re.compile(
     r"(?:\s+(?:two|three|four|ones|options|times))?\s+|"
     r"(?:time|day|date|slot|option)s?\s+)?"
     r"(?:(?:works?|is\s+fine|are\s+fine|suits?|is\s+good|are\s+good|would\s+(?:work|be\s+fine)|is\s+ok(?:ay)?)\b|"
-    r"(?:fine|good|ok(?:ay)?)(?:\s+(?:by|with|for)\s+me)?\W*$)"
+    r"(?:fine|good|ok(?:ay)?)(?:\s+(?:by|with|for)\s+me)?\W*$)|"
+    # the others left, said alone ("Tuesday doesn't work. Either of the other two!")
+    r"\b(?:either|any)\s+(?:one\s+)?of\s+the\s+others?(?:\s+(?:two|three|four|ones|options|times))?\W*$"
 )
 #: A doubt, a no or a question about the options ("I don't think any of those work", "Would any of
 #: those work for 90 minutes?"): no "either works".
@@ -1634,7 +1636,9 @@ def _asked_about(situation: Situation) -> datetime | None:
 #: The sender late for the meeting ("running 10 minutes late", "I'll be a bit late", "running
 #: behind", "start without me"; not "so late replying", "up late").
 _LATE = re.compile(
-    r"\b(?:(?:i'?m|i\s+am|i'?ll\s+be|i\s+will\s+be|running)\s+(?:going\s+to\s+be\s+)?(?:\w+\s+){0,3}late\b"
+    r"^\W*(?:running\s+)?late\b|"
+    r"\b(?:(?:i'?m|i\s+am|(?:i'?ll|i\s+will)\s+(?:probably\s+|likely\s+|prob\s+)?be|running)\s+(?:going\s+to\s+be\s+)?"
+    r"(?:\w+\s+){0,3}late\b"
     r"(?!\s+(?:replying|reply|responding|getting|in\s+replying|night|up)\b)|"
     r"running\s+(?:a\s+(?:bit|little)\s+)?behind\b|start\s+(?:without|w/o)\s+me\b)"
 )
@@ -1672,8 +1676,10 @@ def _either_of(reading: Reading, situation: Situation) -> list[int]:
     return better or named or left
 
 
-#: A day refused by name ("Not Tuesday. Either of the other two is fine.").
-_NOT_THE_DAY = re.compile(rf"\bnot\s+(?:on\s+)?{WEEKDAY_NAME}\b")
+#: A day refused by name ("Not Tuesday. Either of the other two is fine.", "Either works except Tuesday").
+_NOT_THE_DAY = re.compile(
+    rf"\b(?:not|except(?:\s+for)?|but|other\s+than|apart\s+from)\s+(?:on\s+)?(?:the\s+)?{WEEKDAY_NAME}\b"
+)
 #: An option refused by its place ("Not the first - but either of the other two is ok"; "last" is
 #: the last).
 _NOT_THE_ORDINAL = re.compile(rf"\bnot\s+(?:the\s+)?({ORDINAL_WORDS}|last)\b")
@@ -1854,6 +1860,19 @@ _MEETING_ASKED = re.compile(
     r"^\W*(?:(?:or|maybe|perhaps)\s+)?(?:on\s+)?(?:\w+day|tomorrow|today|\d)"
 )
 _A_DEADLINE = re.compile(r"\b(?:by|before|until|till)\s+(?:\w+\s+)?(?:at\s+)?(?:\d|noon|eod|end\s+of)")
+#: One more meeting asked for, in words `ANOTHER_MEETING` does not list ("a second session", "a
+#: quick check-in", "in addition to Thursday", "otra sesión").
+_ONE_MORE = re.compile(
+    r"\b(?:second|2nd|twice|extra|additional|one\s+more|in\s+addition|as\s+planned|check-?in|quick\s+(?:call|chat|sync)|"
+    r"not\s+instead|before\s+(?:our|the|"
+    r"\w+day)|otr[ao]|segund[ao]|outr[ao]|zweite[snrm]?|noch\s+ein|autre|deuxi[èe]me|nog\s+een|tweede|altr[ao])\b"
+)
+#: The meeting said to be in trouble: a conflict, something come up, a realisation, an apology.
+_TROUBLE = re.compile(
+    r"\b(?:conflict|clash\w*|came\s+up|comes\s+up|realis|realiz|oh\s+no|unfortunately|sorry|apologies|afraid|"
+    r"double[\s-]?booked|can'?t(?!\s+wait)|cannot|won'?t|unable|sick|ill|emergency|urgent|travel\w*|away|busy|"
+    r"no\s+longer|doesn'?t\s+work|not\s+work|lo\s+siento|desculp|leider|d[ée]sol[ée]|sorry|purtroppo|helaas)"
+)
 #: How far after the meeting another time asked for may be and still be the meeting moved.
 _WITHIN_ITS_WEEK = timedelta(days=7)
 #: The meeting after the one booked ("Thursday at 3pm for the next one?").
@@ -1877,13 +1896,22 @@ def _asked_in_its_place(reading: Reading, situation: Situation, text: str) -> bo
         return False
     if situation.role == "peer" or situation.thread != MENTORSHIP:
         return False
-    if ANOTHER_MEETING.search(low) or _THE_NEXT_ONE.search(low):
+    if ANOTHER_MEETING.search(low) or _THE_NEXT_ONE.search(low) or _ONE_MORE.search(low):
         return False
+    day = meeting.astimezone(situation.zone).date()
+    # On the meeting's own day, or with the meeting said to be in trouble ("I have a conflict now",
+    # "I just realized Thursday is …"): else another day asked may be one more meeting.
+    troubled = _TROUBLE.search(low) is not None
     asked = any(
         "?" in c.text
         and _MEETING_ASKED.search(c.low)
         and not _A_DEADLINE.search(c.low)
-        and any(not same_moment(t, meeting) and t < meeting + _WITHIN_ITS_WEEK for t in c.times)
+        and any(
+            not same_moment(t, meeting)
+            and t < meeting + _WITHIN_ITS_WEEK
+            and (troubled or t.astimezone(situation.zone).date() == day)
+            for t in c.times
+        )
         for c in reading.clauses
     )
     kept = any(
@@ -2295,7 +2323,8 @@ _REFUSED_BEFORE = re.compile(
 _REFUSED_AFTER = re.compile(
     r"^(?:'s|\s+is)\s+(?:(?:a\s+bit|way|a\s+little|rather|quite|slightly)\s+(?:too\s+)?|too\s+)"
     r"(?:late|early|soon)\b(?!\s+enough)|^(?:'s|\s+is)\s+(?:(?:a\s+bit|a\s+little|too|very|really|pretty)\s+)?"
-    r"(?:no\s+good|out|bad|tricky|tough|tight|hard|rough|packed|a\s+no)\b|"
+    r"(?:no\s+good|out|bad|tricky|tough|tight|hard|rough|packed|impossible|a\s+no(?:[\s-]go)?)\b"
+    r"(?!\s*,?\s*(?:but|though|tho)\b)|"
     # "the first one is taken", "Tuesday's gone" (not "Tuesday is booked!", which may be the booking)
     r"^\s*(?:one|option|slot|time|choice)?\s*(?:'s|is|has\s+been)\s+(?:now\s+)?(?:taken|gone|full|already\s+"
     r"(?:booked|taken|gone|full))\b|"

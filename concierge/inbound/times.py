@@ -660,7 +660,8 @@ _COUNTED = (
 #: instead?", "do 4 then?", "later today, maybe 4?", "a bit earlier, like 2?"
 #: (not "do 2 sessions", "I can do 2.", "Let's say 10, that's plenty", "do 4 instead of 6").
 _BARE_HOUR_SAID = re.compile(
-    r"(?:\b(?:say|do|how\s+about|what\s+about|perhaps)|(?:earlier|later|sooner),?\s+like)\s+(\d{1,2})(?::(\d{2}))?"
+    r"(?:\b(?:say|do|how\s+about|what\s+about|perhaps)|\b(?:earlier|later|sooner|\w+day|tomorrow),?\s+like|^\W*like)"
+    r"\s+(\d{1,2})(?::(\d{2}))?"
     r"(?=(?:\s*ish\b)?\s*(?:"
     rf"instead\b(?!\s+of\s+\d+\s+{_COUNTED})|then\b|that\s+day\b|tomorrow\b|today\b|"
     r"(?:on\s+|,\s*)?(?:this\s+|next\s+)?(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b|(?:for\s+(?:you|me|us)\s*)?\?))",
@@ -1220,7 +1221,8 @@ _SECOND = re.compile(r"\bsecond\b")
 
 #: All the meetings, as other languages say it ("todas las sesiones", "alle Termine").
 _ALL_THE_MEETINGS = (
-    r"(?:tod[ao]s\s+(?:l[ao]s\s+|[ao]s\s+)?(?:sesiones|sess[õo]es|reuniones|reuni[õo]es|encuentros|encontros)|"
+    r"(?:tod[ao]s\s+(?:l[ao]s\s+|[ao]s\s+)?(?:(?:nuestr|noss|vuestr)[ao]s\s+)?"
+    r"(?:sesiones|sess[õo]es|reuniones|reuni[õo]es|encuentros|encontros)|"
     r"toutes\s+(?:les\s+|nos\s+)?(?:s[ée]ances|r[ée]unions|sessions)|tous\s+(?:les\s+|nos\s+)?rendez-vous|"
     r"alle\s+(?:unsere\s+|onze\s+)?(?:termine|sitzungen|treffen|sessies|afspraken|gesprekken)|"
     r"tutt[ei]\s+(?:le\s+|i\s+|gli\s+)?(?:sessioni|riunioni|incontri|appuntamenti))\b"
@@ -1683,11 +1685,13 @@ _FOREIGN_TIME_WORDS: tuple[_ForeignRule, ...] = (
     ),
     _foreign(
         (
-            "cancelar cancelo cancelamos annuler annule absagen abzusagen annullare annullo afzeggen "
+            "cancelar cancelo cancelamos cancela cancele annuler annule annulez absagen abzusagen "
+            "annullare annullo annulla annulliamo cancellare cancella disdire afzeggen annuleren annuleer "
             "odwołać anulować iptal batalkan"
         ),
         re.compile(
-            r"\b(?:cancelar|cancelo|cancelamos|annuler|annule|absagen|abzusagen|annullare|annullo|afzeggen|"
+            r"\b(?:cancelar|cancelo|cancelamos|cancela|cancele|annuler|annule|annulez|absagen|abzusagen|annullare|"
+            r"annullo|annulla|annulliamo|cancellare|cancella|disdire|afzeggen|annuleren|annuleer|"
             r"odwołać|anulować|iptal(?:\s+(?:etmem|etmek|edelim|edebilir\w*|ediyorum|edin|edilsin))?|batalkan)\b",
             _I,
         ),
@@ -1696,12 +1700,16 @@ _FOREIGN_TIME_WORDS: tuple[_ForeignRule, ...] = (
     _foreign(
         (
             "cambiar reprogramar décaler decaler verschieben verlegen spostare rimandare remarcar "
-            "adiar verzetten przełożyć ertelemek jadwal mover pasar mudar reporter"
+            "adiar verzetten przełożyć ertelemek jadwal mover pasar mudar reporter cambiarla cambiarlo "
+            "cambiarlas moverla moverlo pasarla pasarlo reprogramarla reprogramarlo spostarla spostarlo "
+            "rimandarla rimandarlo"
         ),
         # moving a meeting (not "our mover", "the reporter": the verb before its object)
         re.compile(
             r"\b(?:cambiar|reprogramar|d[ée]caler|verschieben|verlegen|spostare|rimandare|remarcar|adiar|"
             r"verzetten|przełożyć|ertelemek|jadwal\s+ulang)\b|\bmover(?=\s+(?:la|el|a|o|nuestra|nossa)\b)|"
+            # with "it" joined on ("¿Podemos cambiarla al viernes?", "possiamo spostarlo a venerdì?")
+            r"\b(?:cambiar|reprogramar|mover|pasar|spostar|rimandar)l[ao]s?\b|"
             # "¿Podemos pasar la sesión del jueves al viernes?"
             r"\bpasar(?=\s+(?:la|el|nuestra|nuestro)\s+(?:sesi[oó]n|reuni[oó]n|llamada|cita|encuentro)\b(?!\s+con\b))|"
             # "mudar" of a meeting or to a day ("mudar para quinta"; not "mudar para Lisboa", "mudar o voo")
@@ -2021,6 +2029,17 @@ _MORNINGS_PREFERRED = re.compile(
     r"\b(?:early\s+)?mornings?\s+(?:are|is|work|suit|would\s+be)s?\s+(?:\w+\s+)?(?:best|better|good|great|ideal|"
     r"easiest|easier|preferred)\b|\bprefer\s+(?:\w+\s+)?mornings?\b|\bmorning\s+person\b|\bearly\s+bird\b"
 )
+#: ... not where another part of the day is said, or the preference set aside ("I normally prefer
+#: mornings but this week only evenings work", "I know you prefer mornings, but …").
+_NOT_THE_MORNING = re.compile(r"\b(?:but|however|though|tho|evenings?|afternoons?|nights?|after)\b", _I)
+
+
+def _mornings_preferred(text: str) -> bool:
+    """Whether the sender says mornings suit them, and nothing beside it sets that aside."""
+    low = text.lower()
+    return _MORNINGS_PREFERRED.search(low) is not None and _NOT_THE_MORNING.search(low) is None
+
+
 #: An hour of 5-7 offered without am or pm ("say 7:30", "at 6").
 _EARLY_BARE_HOUR = re.compile(
     r"\b((?:at|say|around|about|perhaps|like)\s+|@\s*)([5-7](?::[0-5]\d)?)\b"
@@ -2273,7 +2292,7 @@ _DIGIT_REWRITES: tuple[_Rewrite, ...] = (
     ("quarter", re.compile(r"\bquarter\s+to\s+(\d{1,2})\b", _I), _quarter_to),
     # "Early mornings are best for me, say 7:30 on Wednesday?": a bare 5-7 is the morning's where the
     # sender says they prefer mornings (the afternoon's otherwise).
-    (_MORNINGS_PREFERRED, _EARLY_BARE_HOUR, r"\1\2am"),
+    (_mornings_preferred, _EARLY_BARE_HOUR, r"\1\2am"),
     # "Friday morning 9:30", "Thursday evening at 7": the part of the day is the hour's am or pm,
     # which the library would give the day alone (6:00) and the hour bare, to share the pm of
     # a time after it ("Friday morning 9:30 or Monday 2pm" is no Monday at 9:30 PM).
@@ -2693,6 +2712,30 @@ def _unshared(clock: time, own: str) -> time:
     return clock
 
 
+#: An hour with its am or pm ("2pm", "9 am").
+_MARKED_HOUR = re.compile(r"\b(\d{1,2})(?::\d\d)?\s*([ap])m\b", re.IGNORECASE)
+
+
+def _in_order(clock: time, own: str, written: str) -> time:
+    """A bare hour of a list, where the library gave it the am or pm said of another and that
+    puts the list out of order: "Tuesday at 10 or 2pm" is 10am and 2pm, "Thursday 9am or 5" 9am
+    and 5pm ("8 or 9pm" shares its pm, "9 or 10am" its am)."""
+    at = written.find(own)
+    if at < 0:
+        return clock
+    hours = {int(hour) for hour in _HOURS_WRITTEN.findall(own)}
+    after = [(int(h) % 12, m.lower()) for h, m in _MARKED_HOUR.findall(written[at + len(own) :])]
+    before = [(int(h) % 12, m.lower()) for h, m in _MARKED_HOUR.findall(written[:at])]
+    bare = clock.hour - 12 if clock.hour > 12 else clock.hour
+    if bare not in hours:
+        return clock
+    if clock.hour > 12 and any(m == "p" and h < bare for h, m in after):
+        return clock.replace(hour=bare)
+    if 1 <= clock.hour <= 7 and any(m == "a" and h > bare for h, m in before):
+        return clock.replace(hour=clock.hour + 12)
+    return clock
+
+
 def _next_weekday(today: date, weekday: int) -> date:
     """The first such weekday strictly after today."""
     return today + timedelta(days=(weekday - today.weekday() - 1) % 7 + 1)
@@ -2909,6 +2952,8 @@ def _readings(
         # hours share one day, shares it).
         clock = _pm(_unshared(clock, own), own, before, after[0])
     elif clock is not None:
+        if several and until is None and not _DAYTIME_SAID.search(own):
+            clock = _in_order(clock, own, written)
         clock = _pm(clock, written, before, *after)
         if until is not None:
             until = _pm(until, written, before, *after)
