@@ -1871,7 +1871,7 @@ _ONE_MORE = re.compile(
 _TROUBLE = re.compile(
     r"\b(?:conflict|clash\w*|came\s+up|comes\s+up|realis|realiz|oh\s+no|unfortunately|sorry|apologies|afraid|"
     r"double[\s-]?booked|can'?t(?!\s+wait)|cannot|won'?t|unable|sick|ill|emergency|urgent|travel\w*|away|busy|"
-    r"no\s+longer|doesn'?t\s+work|not\s+work|lo\s+siento|desculp|leider|d[ée]sol[ée]|sorry|purtroppo|helaas)"
+    r"no\s+longer|doesn'?t\s+work|not\s+work|lo\s+siento|desculp|leider|d[ée]sol[ée]|purtroppo|helaas)"
 )
 #: How far after the meeting another time asked for may be and still be the meeting moved.
 _WITHIN_ITS_WEEK = timedelta(days=7)
