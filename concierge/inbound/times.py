@@ -500,7 +500,7 @@ _ENGAGEMENTS = (
     r"stand-?up|town\s*hall|review|demo|class|training|workshop)s?\b"
 )
 _BUSY = re.compile(
-    r"(?=['abcdefhimnortw])\b(?:(?:i'?m|i\s+am|i'?ll\s+be|i\s+will\s+be|we'?re|we\s+are)\s+(?:\w+\s+)?"
+    r"(?=['abcdfhimnortw])\b(?:(?:i'?m|i\s+am|i'?ll\s+be|i\s+will\s+be|we'?re|we\s+are)\s+(?:\w+\s+)?"
     r"(?:busy|booked|out|away|travell?ing|flying|unavailable|not\s+(?:free|available|around|in)|"
     r"in\s+(?:a\s+)?meetings?|at\s+(?:(?:a|the)\s+\w+|uni|university|school|college|work|class)\b|"
     r"on\s+(?:leave|holiday|vacation|a\s+flight|call))|"
@@ -530,12 +530,12 @@ _BUSY = re.compile(
     r"(?<!before\smy\sflight)(?<!after\smy\sflight)(?<!before\sthe\sflight)(?<!after\sthe\sflight)|"
     r"(?:will|'ll)\s+(?:join|be\s+there|arrive|dial\s+in)\s+(?:at|by|around)|"
     # the sender's own start ("I start on January 4 at 9am", "I'm starting my new job Monday";
-    # "Começo …", "Empiezo …", "Ich fange … an"), not one offered ("I can start at 9")
-    r"(?<!can\s)(?<!could\s)(?<!would\s)(?<!should\s)(?<!shall\s)(?<!may\s)(?<!if\s)(?<!so\s)"
-    r"i\s+(?:start|begin)\s+(?:(?:my|the|a)\s+(?:new\s+)?(?:job|role|position|internship|course|class|program|"
+    # "Começo …", "Ich fange … an"), not one offered ("I can start at 9")
+    r"i(?<!can\si)(?<!could\si)(?<!would\si)(?<!should\si)(?<!shall\si)(?<!may\si)(?<!if\si)(?<!so\si)"
+    r"\s+(?:start|begin)\s+(?:(?:my|the|a)\s+(?:new\s+)?(?:job|role|position|internship|course|class|program|"
     r"programme|placement|contract|rotation|residency|degree)|work|school|uni|on\s+(?:the\s+\d|[a-z]+\s+\d))|"
     r"(?:i'?m|i\s+am|we'?re|we\s+are)\s+starting\s+(?:my|our|the|a)\s+|"
-    r"come[çc]o\b|empiezo\b|ich\s+fange\b|"
+    r"come[çc]o\b|ich\s+fange\b|"
     # an event's own times: "doors open at 7", "tickets are $45"
     r"doors\s+(?:open|close)\b|tickets?\s+(?:are|is|costs?)\b|"
     r"(?:running|be|i'?m|am)\s+(?:\w+\s+){0,3}late\b|running\s+(?:a\s+(?:bit|little)\s+)?behind\b|"
@@ -2037,6 +2037,8 @@ _NOT_THE_MORNING = re.compile(r"\b(?:but|however|though|tho|evenings?|afternoons
 def _mornings_preferred(text: str) -> bool:
     """Whether the sender says mornings suit them, and nothing beside it sets that aside."""
     low = text.lower()
+    if "morning" not in low and "early bird" not in low:
+        return False
     return _MORNINGS_PREFERRED.search(low) is not None and _NOT_THE_MORNING.search(low) is None
 
 
@@ -2121,7 +2123,7 @@ _DIGIT_REWRITES: tuple[_Rewrite, ...] = (
     # "Dec. 21", "Jan. 5th", "Sept 3rd": a month abbreviated with its dot, or as "Sept", before its
     # day (the dot had ended the sentence, and "Sept" is no month to the library).
     (
-        re.compile(r"[a-z]\.\s*\d|sept"),
+        re.compile(r"(?=[adfjmnos])(?:(?:jan|feb|mar|apr|jun|jul|aug|oct|nov|dec)\.|sep)"),
         re.compile(
             r"\b(?:(jan|feb|mar|apr|jun|jul|aug|sep|oct|nov|dec)\.|(sep)t\.?)\s*(?=\d{1,2}(?:st|nd|rd|th)?\b)",
             _I,
@@ -2296,7 +2298,7 @@ _DIGIT_REWRITES: tuple[_Rewrite, ...] = (
     # "Friday morning 9:30", "Thursday evening at 7": the part of the day is the hour's am or pm,
     # which the library would give the day alone (6:00) and the hour bare, to share the pm of
     # a time after it ("Friday morning 9:30 or Monday 2pm" is no Monday at 9:30 PM).
-    (("morning", "afternoon", "evening", "night"), _PART_OF_DAY_THEN_HOUR, _day_part_hour),
+    (re.compile(r"(?=[aemn])(?:morning|afternoon|evening|night)"), _PART_OF_DAY_THEN_HOUR, _day_part_hour),
     ("morning", re.compile(r"\b(\d{1,2}(?::\d{2})?)\s+(?:in|of)\s+the\s+morning\b", _I), r"\1am"),
     (("afternoon", "evening", "night"), _IN_THE_AFTERNOON, r"\1pm"),
     # "3 pm" → "3pm", "3p" → "3pm"
