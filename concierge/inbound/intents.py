@@ -1640,7 +1640,7 @@ _LATE = re.compile(
     r"\b(?:(?:i'?m|i\s+am|(?:i'?ll|i\s+will)\s+(?:probably\s+|likely\s+|prob\s+)?be|running)\s+(?:going\s+to\s+be\s+)?"
     r"(?:\w+\s+){0,3}late\b"
     r"(?!\s+(?:replying|reply|responding|getting|in\s+replying|night|up)\b)|"
-    r"running\s+(?:a\s+(?:bit|little)\s+)?behind\b|start\s+(?:without|w/o)\s+me\b)"
+    r"running\s+(?:a\s+(?:bit|little)\s+)?behind\b|start\s+(?:without|w/o)\s+me\b|stuck\s+in\s+(?:traffic|a\s+meeting)\b)"
 )
 #: The sender getting to the meeting: "be there", "dial in", "joining", "I'll join", "arrive".
 _ARRIVES = re.compile(
@@ -1914,7 +1914,12 @@ def _asked_in_its_place(reading: Reading, situation: Situation, text: str) -> bo
         )
         for c in reading.clauses
     )
-    kept = any(
+    # (A yes to the day is no keeping of the hour: "Thursday is fine but can we start at 3:15?")
+    kept = not any(
+        t.astimezone(situation.zone).date() == day and not same_moment(t, meeting)
+        for c in reading.clauses
+        for t in c.times
+    ) and any(
         (_STILL_ON.search(c.low) or _FINE.search(c.low) or _says_yes(c)) and not _NO_LONGER.search(c.low)
         for c in reading.clauses
         if not c.times
@@ -2402,6 +2407,8 @@ _MESSAGE = at_word_start(
     r"(?:don'?t|do\s+not)\s+forget\b(?!\s+to\s+(?:send|confirm|accept|book)\b)",
     r"remember\s+to\s+(?:bring|send|share|read|look|prepare)\b",
     r"(?:btw|by\s+the\s+way|fyi|p\.?s\.?|heads[\s-]up)\b",
+    # someone else to come along ("My colleague Sam might want to join if that's ok?")
+    r"(?:might|may|would|wants?)\s+(?:want\s+to\s+|like\s+to\s+)?(?:join|come\s+along|sit\s+in)\b",
     # what the sender sends with the reply ("I'm attaching my resume", "attached is my CV")
     r"(?:i'?m\s+|i\s+am\s+|i'?ve\s+|i\s+have\s+)?attach(?:ing|ed)\s+(?:is\s+|are\s+|my|the|a|an|some|it)\b",
     # what the other side is asked to bring ("Please come with 2-3 questions")

@@ -2414,7 +2414,7 @@ QUESTION_OPENS = (
     r"kunnen\s+we|zullen\s+we|pourrait-on|peut-on|on\s+peut|potremmo|possiamo)"
 )
 _CLAUSE_BREAK = re.compile(
-    r"(?=[\s;,])(?:;\s*|,\s*(?:but\s+|(?=(?:i|i'm|i\s+am|i'll|i've|we|we're|it's|that's|this\s+is|my|as|since|"
+    r"(?=[\s;,])(?:;\s*|,\s*(?:but\s+|(?:and\s+)?(?=(?:i|i'm|i\s+am|i'll|i've|we|we're|it's|that's|this\s+is|my|as|since|"
     rf"because|so|sorry|thanks|thank|{QUESTION_OPENS}|maybe|is\s+(?:it\s+)?possible|"
     r"(?:and\s+)?(?:yes|yeah)|"
     r"perhaps|(?:please\s+)?cancel\s+(?:that|it|this|the|our))\b|"
