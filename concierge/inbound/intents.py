@@ -1949,11 +1949,12 @@ def _moves(reading: Reading, used: set[int], moved_from: re.Match[str] | None) -
     moved = False
     for index, clause in enumerate(reading.clauses):
         said_here = moved_from is not None and clause.start <= moved_from.start() < clause.end
-        if _TO_ANOTHER_TOOL.search(clause.low) and not clause.days and not clause.times:
+        if not (said_here or (_RESCHEDULE.search(clause.low) and not _NOT_OUR_MOVE.search(clause.low))):
             continue
-        if said_here or (_RESCHEDULE.search(clause.low) and not _NOT_OUR_MOVE.search(clause.low)):
-            used.add(index)
-            moved = True
+        if _TO_ANOTHER_TOOL.search(clause.low) and not clause.days and not clause.times:
+            continue  # another tool for the same time: passed on
+        used.add(index)
+        moved = True
     return moved
 
 
