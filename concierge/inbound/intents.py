@@ -1856,7 +1856,8 @@ def _taken_by_something_else(
 #: Meeting asked for ("could we …", "how about …", "… work for you?"), not something else asked of
 #: the other side by a time ("Could you send me the agenda by Wednesday at 5pm?").
 _MEETING_ASKED = re.compile(
-    rf"\b(?:{QUESTION_OPENS}|should\s+we|instead|let'?s|works?|suits?|possible|ok(?:ay)?)\b|"
+    rf"\b(?:{QUESTION_OPENS}|should\s+we|instead|let'?s|works?|suits?|possible|ok(?:ay)?|any\s+chance|free|"
+    r"available)\b|"
     r"^\W*(?:(?:or|maybe|perhaps)\s+)?(?:on\s+)?(?:\w+day|tomorrow|today|\d)"
 )
 _A_DEADLINE = re.compile(r"\b(?:by|before|until|till)\s+(?:\w+\s+)?(?:at\s+)?(?:\d|noon|eod|end\s+of)")
@@ -1864,13 +1865,16 @@ _A_DEADLINE = re.compile(r"\b(?:by|before|until|till)\s+(?:\w+\s+)?(?:at\s+)?(?:
 #: quick check-in", "in addition to Thursday", "otra sesión").
 _ONE_MORE = re.compile(
     r"\b(?:second|2nd|twice|extra|additional|one\s+more|in\s+addition|as\s+planned|check-?in|quick\s+(?:call|chat|sync)|"
+    r"prep\w*|mock|practice|look\s+(?:at|over)|go\s+(?:over|through)|for\s+that|"
     r"not\s+instead|before\s+(?:our|the|"
     r"\w+day)|otr[ao]|segund[ao]|outr[ao]|zweite[snrm]?|noch\s+ein|autre|deuxi[èe]me|nog\s+een|tweede|altr[ao])\b"
 )
-#: The meeting said to be in trouble: a conflict, something come up, a realisation, an apology.
+#: The meeting said to be in trouble: a conflict, something come up, a sudden realisation, a busy day
+#: (not a "sorry" of its own: "Sorry to bother you, could we do a quick prep call?").
 _TROUBLE = re.compile(
-    r"\b(?:conflict|clash\w*|came\s+up|comes\s+up|realis|realiz|oh\s+no|unfortunately|sorry|apologies|afraid|"
+    r"\b(?:conflict|clash\w*|came\s+up|comes\s+up|just\s+reali[sz]ed|oh\s+no|ugh|unfortunately|afraid|"
     r"double[\s-]?booked|can'?t(?!\s+wait)|cannot|won'?t|unable|sick|ill|emergency|urgent|travel\w*|away|busy|"
+    r"slammed|swamped|crazy|hectic|complicated|tied\s+up|on\s+a\s+(?:plane|flight)|instead|"
     r"no\s+longer|doesn'?t\s+work|not\s+work|lo\s+siento|desculp|leider|d[ée]sol[ée]|purtroppo|helaas)"
 )
 #: How far after the meeting another time asked for may be and still be the meeting moved.
@@ -1920,7 +1924,9 @@ def _asked_in_its_place(reading: Reading, situation: Situation, text: str) -> bo
         for c in reading.clauses
         for t in c.times
     ) and any(
-        (_STILL_ON.search(c.low) or _FINE.search(c.low) or _says_yes(c)) and not _NO_LONGER.search(c.low)
+        (_STILL_ON.search(c.low) or _FINE.search(c.low) or _says_yes(c))
+        and not _NO_LONGER.search(c.low)
+        and not _TROUBLE.search(c.low)
         for c in reading.clauses
         if not c.times
     )
@@ -1968,6 +1974,8 @@ _STILL_ON = re.compile(
     r"(?:we'?re|we\s+are|all)\s+(?:set|good|on)|booked|locked\s+in|as\s+planned)\b",
     re.IGNORECASE,
 )
+#: Seeing the other side on a day named ("See you Tuesday!", "see u next tuesday at 3").
+_SEEING_THEM = re.compile(r"\bsee\s+(?:you|u|ya)\b")
 #: Whether something else still stands ("Is the hackathon still happening Thursday?", "Is your
 #: offsite still on Tuesday?"): a question for the other side, no yes to the meeting.
 _SOMETHING_ELSE_STILL_ON = re.compile(
@@ -2184,7 +2192,9 @@ def _answer(reading: Reading, situation: Situation, options: list[Option], used:
             # "Tue is grand": the day named fine offers nothing by itself; "See you Tuesday!" to
             # the booked meeting stays courtesy.
             named_fine = _FINE.search(clause.low) and day.date() in clause.days and not clause.unavailable
-            if said_fine and named and (clause.vague or named_fine):
+            # (To a time offered, "See you Tuesday!" is a yes.)
+            see_you = situation.asked == "confirm" and _SEEING_THEM.search(clause.low) is not None
+            if said_fine and named and (clause.vague or named_fine or see_you):
                 used.add(index)
                 return Intent("confirm")
             if named and not options and _CANT_THE_DAY.search(clause.low):

@@ -1224,8 +1224,8 @@ _ALL_THE_MEETINGS = (
     r"(?:tod[ao]s\s+(?:l[ao]s\s+|[ao]s\s+)?(?:(?:nuestr|noss|vuestr)[ao]s\s+)?"
     r"(?:sesiones|sess[õo]es|reuniones|reuni[õo]es|encuentros|encontros)|"
     r"toutes\s+(?:les\s+|nos\s+)?(?:s[ée]ances|r[ée]unions|sessions)|tous\s+(?:les\s+|nos\s+)?rendez-vous|"
-    r"alle\s+(?:unsere\s+|onze\s+)?(?:termine|sitzungen|treffen|sessies|afspraken|gesprekken)|"
-    r"tutt[ei]\s+(?:le\s+|i\s+|gli\s+)?(?:sessioni|riunioni|incontri|appuntamenti))\b"
+    r"(?:alle|al\s+onze)\s+(?:unsere\s+|onze\s+)?(?:termine|sitzungen|treffen|sessies|afspraken|gesprekken)|"
+    r"tutt[ei]\s+(?:le\s+|i\s+|gli\s+)?(?:nostr[ei]\s+|vostr[ei]\s+)?(?:sessioni|riunioni|incontri|appuntamenti))\b"
 )
 #: German and Dutch hours in words ("fünf", "vijf"), for "halb fünf" (half past four).
 _HOUR_WORDS = {
@@ -1543,10 +1543,11 @@ _FOREIGN_TIME_WORDS: tuple[_ForeignRule, ...] = (
     # Termine absagen"), not those of one day or week ("todas las reuniones de esta semana", "alle
     # Termine am Donnerstag") nor all of them praised ("Todas las sesiones han sido muy útiles")
     _foreign(
-        "alle todos todas toutes tutti tutte",
+        "alle al todos todas toutes tous tutti tutte",
         re.compile(
-            rf"\b(?P<verb>(?:cancel|absag|annul|afzeg|disdi|annull)\w*\s+(?:\w+\s+){{0,3}})?{_ALL_THE_MEETINGS}"
-            rf"(?(verb)|(?=[^.!?]*\b(?:cancel|absag|annul|afzeg|disdi|annull)))"
+            rf"\b(?P<verb>(?:cancel|absag|annul|afzeg|disdi|annull|stornier|desmarc)\w*\s+(?:\w+\s+){{0,3}})?"
+            rf"{_ALL_THE_MEETINGS}"
+            rf"(?(verb)|(?=[^.!?]*\b(?:cancel|absag|annul|afzeg|disdi|annull|stornier|desmarc|ab\b)))"
             rf"(?![^.!?]*\b(?:semana|woche|semaine|settimana|week|hoy|heute|aujourd'hui|oggi|vandaag|{WEEKDAY_NAME}|"
             r"tomorrow|today|morgen|ma[nñ]ana|demain|domani)\b)",
             _I,
@@ -1685,12 +1686,13 @@ _FOREIGN_TIME_WORDS: tuple[_ForeignRule, ...] = (
     ),
     _foreign(
         (
-            "cancelar cancelo cancelamos cancela cancele annuler annule annulez absagen abzusagen "
-            "annullare annullo annulla annulliamo cancellare cancella disdire afzeggen annuleren annuleer "
-            "odwołać anulować iptal batalkan"
+            "cancelar cancelo cancelamos cancela cancele cancelen desmarcar desmarque annuler annule annulez "
+            "absagen abzusagen stornieren storniere annullare annullo annulla annulliamo cancellare cancella "
+            "disdire afzeggen annuleren annuleer odwołać anulować iptal batalkan"
         ),
         re.compile(
-            r"\b(?:cancelar|cancelo|cancelamos|cancela|cancele|annuler|annule|annulez|absagen|abzusagen|annullare|"
+            r"\b(?:cancelar|cancelo|cancelamos|cancela|cancele|cancelen|desmarcar|desmarque|annuler|annule|annulez|"
+            r"absagen|abzusagen|stornieren|storniere|annullare|"
             r"annullo|annulla|annulliamo|cancellare|cancella|disdire|afzeggen|annuleren|annuleer|"
             r"odwołać|anulować|iptal(?:\s+(?:etmem|etmek|edelim|edebilir\w*|ediyorum|edin|edilsin))?|batalkan)\b",
             _I,
@@ -2031,7 +2033,9 @@ _MORNINGS_PREFERRED = re.compile(
 )
 #: ... not where another part of the day is said, or the preference set aside ("I normally prefer
 #: mornings but this week only evenings work", "I know you prefer mornings, but …").
-_NOT_THE_MORNING = re.compile(r"\b(?:but|however|though|tho|evenings?|afternoons?|nights?|after)\b", _I)
+_NOT_THE_MORNING = re.compile(
+    r"\b(?:but|however|though|tho|evenings?|afternoons?|nights?|after|not|hate|never)\b|n't\b", _I
+)
 
 
 def _mornings_preferred(text: str) -> bool:
@@ -2044,7 +2048,7 @@ def _mornings_preferred(text: str) -> bool:
 
 #: An hour of 5-7 offered without am or pm ("say 7:30", "at 6").
 _EARLY_BARE_HOUR = re.compile(
-    r"\b((?:at|say|around|about|perhaps|like)\s+|@\s*)([5-7](?::[0-5]\d)?)\b"
+    rf"\b((?:at|say|around|about|perhaps|like|{WEEKDAY_NAME})\s+|@\s*)([5-7](?::[0-5]\d)?)\b"
     r"(?!\s*(?:[ap]\.?m\b|[ap]\b|[:.]\d|h\b|hours?\b|hrs?\b|minutes?\b|mins?\b|o'?\s*clock|-|to\s+\d|people|days?\b|weeks?\b))",
     _I,
 )
@@ -2438,7 +2442,8 @@ _REFUSED_THEN_A_DAY = re.compile(
     r"(?:doesn'?t|does\s+not|don'?t|do\s+not)\s+(?:work|suit)|"
     r"(?:i'?m|i\s+am|i'?ll\s+be)\s+(?:\w+\s+)?(?:busy|booked|out|away|off|travell?ing|flying)|"
     r"(?:is|'s)\s+(?:out|bad|tough|tricky|full))\b"
-    r"[^,;]*?,\s*(?=(?:(?:i\s+)?(?:could|can)\s+do\s+|let'?s\s+(?:meet|do|say|make\s+it)\s+(?:on\s+)?)?"
+    r"[^,;]*?,\s*(?=(?:(?:i\s+)?(?:could|can)\s+do\s+|let'?s\s+(?:meet|do|say|make\s+it)\s+(?:on\s+)?|"
+    r"any\s+chance\s+(?:of\s+|we\s+could\s+(?:do|meet)\s+(?:on\s+)?))?"
     # (an article before the day, as other languages write it: "…, el Friday at 10?")
     rf"(?:(?:on|the|el|la|le|il|am|o|a)\s+)?(?:{WEEKDAY_WORD}|tomorrow|today|the\s+\d{{1,2}}(?:st|nd|rd|th)|"
     r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d+)\b[^,;]*\d)",
@@ -2706,28 +2711,42 @@ _HOURS_WRITTEN = re.compile(r"(?<![\d:])(\d{1,2})(?=:\d\d|(?!\d))")
 
 
 def _unshared(clock: time, own: str) -> time:
-    """The hour `own` writes, where the library put it after noon for a pm said of another."""
-    if clock.hour > 12 and not _DAYTIME_SAID.search(own):
-        written = {int(hour) for hour in _HOURS_WRITTEN.findall(own)}
-        if clock.hour - 12 in written and clock.hour not in written:
-            return clock.replace(hour=clock.hour - 12)
+    """The hour `own` writes, where the library put it after noon for a pm said of another, or
+    gave it another's hour ("Wed 3pm or Thu 10": Thursday's 10, not 3)."""
+    if _DAYTIME_SAID.search(own):
+        return clock
+    written = [(int(hour), int(minutes or 0)) for hour, minutes in _HOUR_AND_MINUTES.findall(own)]
+    hours = {hour for hour, _minutes in written}
+    if clock.hour > 12 and clock.hour - 12 in hours and clock.hour not in hours:
+        return clock.replace(hour=clock.hour - 12)
+    if len(written) == 1 and clock.hour % 12 != written[0][0] % 12 and written[0] < (24, 60):
+        return time(*written[0])
     return clock
+
+
+#: An hour and its minutes as written ("10", "10:30"; not a month's day: "December 17", "the 17th").
+_HOUR_AND_MINUTES = re.compile(
+    r"(?<![\d:])(?<!jan\s)(?<!feb\s)(?<!mar\s)(?<!apr\s)(?<!may\s)(?<!jun\s)(?<!jul\s)(?<!aug\s)(?<!sep\s)"
+    r"(?<!oct\s)(?<!nov\s)(?<!dec\s)(?<!ary\s)(?<!rch\s)(?<!pril\s)(?<!une\s)(?<!uly\s)(?<!ust\s)(?<!ber\s)"
+    r"(\d{1,2})(?::(\d\d))?(?![\d:]|st\b|nd\b|rd\b|th\b)",
+    re.IGNORECASE,
+)
 
 
 #: An hour with its am or pm ("2pm", "9 am").
 _MARKED_HOUR = re.compile(r"\b(\d{1,2})(?::\d\d)?\s*([ap])m\b", re.IGNORECASE)
 
 
-def _in_order(clock: time, own: str, written: str) -> time:
-    """A bare hour of a list, where the library gave it the am or pm said of another and that
-    puts the list out of order: "Tuesday at 10 or 2pm" is 10am and 2pm, "Thursday 9am or 5" 9am
-    and 5pm ("8 or 9pm" shares its pm, "9 or 10am" its am)."""
-    at = written.find(own)
-    if at < 0:
-        return clock
+def _in_order(clock: time, own: str, said_before: str, said_after: str) -> time:
+    """A bare hour of a list, where the library gave it the am or pm said of another (`said_before`
+    or `said_after` it in the list) and that puts the list out of order: "Tuesday at 10 or 2pm" is
+    10am and 2pm, "Tuesday 11am or 1" 11am and 1pm, "Thursday 8am or 12" 8am and noon ("8 or 9pm"
+    shares its pm, "9 or 10am" its am)."""
     hours = {int(hour) for hour in _HOURS_WRITTEN.findall(own)}
-    after = [(int(h) % 12, m.lower()) for h, m in _MARKED_HOUR.findall(written[at + len(own) :])]
-    before = [(int(h) % 12, m.lower()) for h, m in _MARKED_HOUR.findall(written[:at])]
+    after = [(int(h) % 12, m.lower()) for h, m in _MARKED_HOUR.findall(said_after)]
+    before = [(int(h) % 12, m.lower()) for h, m in _MARKED_HOUR.findall(said_before)]
+    if clock.hour == 0 and 12 in hours:
+        return clock.replace(hour=12)  # a bare 12 is noon
     bare = clock.hour - 12 if clock.hour > 12 else clock.hour
     if bare not in hours:
         return clock
@@ -2955,7 +2974,8 @@ def _readings(
         clock = _pm(_unshared(clock, own), own, before, after[0])
     elif clock is not None:
         if several and until is None and not _DAYTIME_SAID.search(own):
-            clock = _in_order(clock, own, written)
+            phrase_start = max(0, phrase_end - len(written))
+            clock = _in_order(clock, own, clause[phrase_start:start], clause[end:phrase_end])
         clock = _pm(clock, written, before, *after)
         if until is not None:
             until = _pm(until, written, before, *after)
@@ -4046,7 +4066,7 @@ def length_said(text: str) -> int | None:
             return int(match.group("quick"))
         amount, unit = int(match.group("n")), match.group("unit").lower()
         minutes = amount * 60 if unit.startswith("h") else amount
-        if 5 <= minutes <= LONGEST_MEETING:
+        if 10 <= minutes <= LONGEST_MEETING:  # (not "I'm maybe 5 minutes from finishing")
             return minutes
     return None
 
