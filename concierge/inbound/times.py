@@ -2237,6 +2237,16 @@ _DIGIT_REWRITES: tuple[_Rewrite, ...] = (
     # "10.12" before the time on it ("Thursday 10.12 at 3pm", "10.12 um 15 Uhr") or after "on", "el",
     # "am" … ("el 10.12, así que …"); not a version's
     (_DIGIT_DOT_DIGIT, _DAY_DOT_MONTH, _dotted_date),
+    # "Tuesday, 3 or 4pm?": the day's hours, whose comma the library reads as the end of the day's
+    # phrase (it had offered 4pm alone).
+    (
+        re.compile(r",\s*\d{1,2}(?::\d\d)?\s*(?:or|/)\s*\d"),
+        re.compile(
+            rf"\b({WEEKDAY_NAME}|today|tomorrow),\s*(?=\d{{1,2}}(?::\d\d)?\s*(?:or|/)\s*\d{{1,2}}(?::\d\d)?\s*[ap]m\b)",
+            _I,
+        ),
+        r"\1 ",
+    ),
     # "Friday around 9:30": at the hour, for the library, which reads "around" as the end of the day's
     # phrase and the hour as one of what follows it ("Friday around 9:30 or Monday 2pm": 9:30 PM).
     (
