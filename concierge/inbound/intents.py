@@ -329,7 +329,9 @@ _ONE_ONLY = re.compile(
     rf"\b(?:tomorrow'?s?|today'?s?|this\s+week'?s?)\s+(?:{MEETING_NOUNS}\s+)?only\b(?!\s+(?:was|is|i|made))|"
     r"\bnot\s+(?:the\s+)?(?:whole|entire)\s+series\b|"
     r"\b(?:the\s+)?rest\s+of\s+(?:the|our)\s+(?:series|meetings|sessions)\s+(?:is|are|stays?|can\s+stay)\s+"
-    r"(?:fine|ok(?:ay)?|good|on|as\s+(?:is|planned))\b|\bbut\s+keep\s+the\s+rest\b(?!\s+of)"
+    r"(?:fine|ok(?:ay)?|good|on|as\s+(?:is|planned))\b|\bbut\s+keep\s+the\s+rest\b(?!\s+of)|"
+    # "… but can we keep the rest of the series as is?"
+    r"\bkeep\s+the\s+rest\s+of\s+(?:the|our)\s+(?:series|meetings|sessions)\b"
 )
 #: A time or a day, as a move names where to ("switch to 4pm", "change it to Thursday"; not
 #: "switch to 2 sessions a month", "switch it to Zoom").
@@ -2415,6 +2417,9 @@ _MESSAGE = at_word_start(
     r"(?:please|(?:could|can|would)\s+(?:you|someone|anyone|everyone|somebody)(?:\s+else)?)\s+(?:please\s+)?(?:each\s+)?"
     r"(?:send|bring|share|read|look|review|prepare|think|forward|take\s+notes|lead|host|facilitate|cover)\b",
     r"should\s+i\s+(?:bring|prepare|read|send)\b",
+    r"(?:will|can|could|would)\s+you\s+send\b(?!\s+(?:me\s+)?(?:a\s+|the\s+|an?\s+updated\s+)?(?:new\s+)?(?:invite|invitation))",
+    # lateness beside a yes ("Yes - but I'm on a train until 3:10 so may be a couple minutes late")
+    r"(?:may|might|could)\s+be\s+(?:a\s+)?(?:couple|few|bit|little)?\s*(?:of\s+)?(?:minutes?\s+)?late\b",
     r"(?:don'?t|do\s+not)\s+forget\b(?!\s+to\s+(?:send|confirm|accept|book)\b)",
     r"remember\s+to\s+(?:bring|send|share|read|look|prepare)\b",
     r"(?:btw|by\s+the\s+way|fyi|p\.?s\.?|heads[\s-]up)\b",

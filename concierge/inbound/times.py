@@ -1792,7 +1792,7 @@ _FOREIGN_TIME_WORDS: tuple[_ForeignRule, ...] = (
     _foreign(
         (
             "viene va queda sirve bene convient marche fica está esta tá ta pode funciona uitkomen goed "
-            "prima lukt passt klappt fechado combinado",
+            "prima lukt passt klappt fechado combinado wäre ware",
             _C_EST,
         ),
         re.compile(
@@ -1801,7 +1801,8 @@ _FOREIGN_TIME_WORDS: tuple[_ForeignRule, ...] = (
             r"(?:fica|est[áa]|t[áa])\s+(?:ótimo|otimo|[óo]tima|bom|perfeito|bem)|pode\s+ser\s+sim|fechado|combinado|"
             r"funciona|(?:zou\s+)?(?:mij\s+)?goed\s+uitkomen|(?:is|lijkt\s+me)\s+(?:goed|prima)|"
             r"lukt\s+(?:me\s+|mij\s+)?(?:wel|prima|goed)|"
-            r"passt(?:\s+(?:es\s+)?mir)?|klappt(?:\s+(?:bei\s+mir|für\s+mich))?)\b",
+            r"passt(?:\s+(?:es\s+)?mir)?|klappt(?:\s+(?:bei\s+mir|für\s+mich))?|"
+            r"w[äa]re\s+(?:super|toll|gut|perfekt|prima|ideal|klasse))\b",
             _I,
         ),
         lambda m: _said_without_no(m, "works for me"),
@@ -1938,10 +1939,19 @@ _WORD_REWRITES: tuple[_Rewrite, ...] = (
         _foreign_yes,
     ),
     ("new year", _HOLIDAY, _holiday),
+    # "Would you mind if we did 11am Friday instead?": asked as "could we do"
+    (
+        "mind if we",
+        re.compile(r"\bwould\s+you\s+mind\s+if\s+we\s+(?:did|do|made\s+it|met|meet)\b", _I),
+        "could we do",
+    ),
     # "Can we move it to next week? Same day and time": one offset, as "next week, same day and time?"
     (
         "same day",
-        re.compile(r"\b((?:next|following)\s+week)\s*[?.!]+\s+(same\s+(?:day\s+(?:and|&)\s+)?time)\b", _I),
+        re.compile(
+            r"\b((?:next|following)\s+week|the\s+week\s+after)\s*[?.!]+\s+(same\s+(?:day\s+(?:and|&)\s+)?time)\b",
+            _I,
+        ),
         r"\1, \2",
     ),
     (frozenset(_NUMBERS), _NUMBER_WORD, _number_word),  # "at two" → "at 2"
@@ -2995,6 +3005,10 @@ def _readings(
         # "Tuesday next week", "the day after tomorrow": the words around the day count too.
         context = around if _NEXT_WEEK_DAY.search(around) or _DAY_AFTER.search(around) else written
         day = _resolve_day(context, day, today, zone_name)
+    elif day is not None and _NUMERIC_DATE.search(written):
+        # "Tue 12/15 @ 11am or Wed 12/16 @ 4pm": each option's own date, as said (the library's,
+        # where the phrase is not told apart into its options)
+        day = _resolve_day(own, day, today, zone_name) if own != written else day
     elif day is not None:
         day = _resolve_several(written, day, today)
     if day is None and clock is None:
