@@ -1862,6 +1862,7 @@ _MEETING_ASKED = re.compile(
     r"available)\b|"
     r"^\W*(?:(?:or|maybe|perhaps)\s+)?(?:on\s+)?(?:\w+day|tomorrow|today|\d)"
 )
+#: A time something is due by ("send me the agenda by Wednesday at 5pm"): no meeting's.
 _A_DEADLINE = re.compile(r"\b(?:by|before|until|till)\s+(?:\w+\s+)?(?:at\s+)?(?:\d|noon|eod|end\s+of)")
 #: One more meeting asked for, in words `ANOTHER_MEETING` does not list ("a second session", "a
 #: quick check-in", "in addition to Thursday", "otra sesión").
