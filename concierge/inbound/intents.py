@@ -573,6 +573,8 @@ _CONFIRM_ANYWHERE = re.compile(
     r"(?:proposed\s+|suggested\s+)?(?:hour|time|date|day|proposal|slot|option)\b(?!\s+(?:only|if|but|as\s+long)\b)|\b(?:the|that|this)\s+(?:proposed\s+|suggested\s+)?(?:date|time|slot|day|option)\s+"
     r"(?:is\s+(?:fine|good|great|perfect|ok(?:ay)?|convenient|best|ideal|no\s+problem)|works|suits)\b(?!\s+not)|\bi\s+(?:will|'ll)\s+be\s+(?:available|free|there)\b|"
     r"\b(?:would|will|does|should)\s+suit\s+(?:me|us)\b|\bworks\s+for\s+(?:me|us)\b|\bsounds\s+(?:good|great|perfect)\b|"
+    # a squeeze made to fit ("Tuesday is a bit tight but I'll make it work!")
+    r"^\W*(?:but\s+)?(?:i'?ll|i\s+will|i\s+can|we\s+can|we'?ll)\s+make\s+it\s+work\b(?!\s+(?:if|as\s+long)\b)|"
     # "Noted, will join at the said time." (not "Not sure I will attend at the proposed time")
     r"^\W*(?:noted\W+)?(?:i\s+)?(?:will|'ll|i'll)\s+(?:join|attend|be\s+there)\s+at\s+the\s+"
     r"(?:said|given|proposed|suggested|mentioned|agreed)\s+time\b",
