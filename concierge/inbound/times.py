@@ -2726,8 +2726,18 @@ def _each_its_own_day(written: str) -> bool:
     )
 
 
-#: The hours written in a phrase ("10" of "Friday at 10", "2" of "2:30").
-_HOURS_WRITTEN = re.compile(r"(?<![\d:])(\d{1,2})(?=:\d\d|(?!\d))")
+#: An hour and its minutes as written ("10" of "Friday at 10", "10:30"; not a month's day:
+#: "December 17", "Dec 17", "the 17th").
+_HOUR_AND_MINUTES = re.compile(
+    "".join(rf"(?<!{month}\s)" for name in MONTHS for month in dict.fromkeys((name, name[:3])))
+    + r"(?<![\d:])(\d{1,2})(?::(\d\d))?(?![\d:]|st\b|nd\b|rd\b|th\b)",
+    re.IGNORECASE,
+)
+
+
+def _hours_written(own: str) -> list[tuple[int, int]]:
+    """The hours (with their minutes) `own` writes (`_HOUR_AND_MINUTES`)."""
+    return [(int(hour), int(minutes or 0)) for hour, minutes in _HOUR_AND_MINUTES.findall(own)]
 
 
 def _unshared(clock: time, own: str) -> time:
@@ -2735,22 +2745,13 @@ def _unshared(clock: time, own: str) -> time:
     gave it another's hour ("Wed 3pm or Thu 10": Thursday's 10, not 3)."""
     if _DAYTIME_SAID.search(own):
         return clock
-    written = [(int(hour), int(minutes or 0)) for hour, minutes in _HOUR_AND_MINUTES.findall(own)]
+    written = _hours_written(own)
     hours = {hour for hour, _minutes in written}
     if clock.hour > 12 and clock.hour - 12 in hours and clock.hour not in hours:
         return clock.replace(hour=clock.hour - 12)
     if len(written) == 1 and clock.hour % 12 != written[0][0] % 12 and written[0] < (24, 60):
         return time(*written[0])
     return clock
-
-
-#: An hour and its minutes as written ("10", "10:30"; not a month's day: "December 17", "the 17th").
-_HOUR_AND_MINUTES = re.compile(
-    r"(?<![\d:])(?<!jan\s)(?<!feb\s)(?<!mar\s)(?<!apr\s)(?<!may\s)(?<!jun\s)(?<!jul\s)(?<!aug\s)(?<!sep\s)"
-    r"(?<!oct\s)(?<!nov\s)(?<!dec\s)(?<!ary\s)(?<!rch\s)(?<!pril\s)(?<!une\s)(?<!uly\s)(?<!ust\s)(?<!ber\s)"
-    r"(\d{1,2})(?::(\d\d))?(?![\d:]|st\b|nd\b|rd\b|th\b)",
-    re.IGNORECASE,
-)
 
 
 #: An hour with its am or pm ("2pm", "9 am").
@@ -2762,7 +2763,7 @@ def _in_order(clock: time, own: str, said_before: str, said_after: str) -> time:
     or `said_after` it in the list) and that puts the list out of order: "Tuesday at 10 or 2pm" is
     10am and 2pm, "Tuesday 11am or 1" 11am and 1pm, "Thursday 8am or 12" 8am and noon ("8 or 9pm"
     shares its pm, "9 or 10am" its am)."""
-    hours = {int(hour) for hour in _HOURS_WRITTEN.findall(own)}
+    hours = {hour for hour, _minutes in _hours_written(own)}
     after = [(int(h) % 12, m.lower()) for h, m in _MARKED_HOUR.findall(said_after)]
     before = [(int(h) % 12, m.lower()) for h, m in _MARKED_HOUR.findall(said_before)]
     if clock.hour == 0 and 12 in hours:
